@@ -1,0 +1,51 @@
+//! `ar-bench`: agentruntime's benchmark programs, one subcommand per workload family.
+//!
+//! ```text
+//! cargo run --release -p ar-bench -- foundation
+//! ```
+//!
+//! See `bench/README.md` for what each figure means. Engine workloads (chain-40,
+//! chain-1000, fanout-1000, hitl-resume) join as further subcommands.
+
+mod foundation;
+mod measure;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Benchmarks for agentruntime. Build with `--release`: debug figures mean nothing.
+#[derive(Debug, Parser)]
+#[command(name = "ar-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Templates, one Lua step and dry-run validation (issue 2 figures).
+    Foundation(foundation::Options),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Foundation(options) => foundation::run(&options),
+    };
+    match outcome {
+        Ok(report) => {
+            print!("{}", report.text);
+            if report.all_targets_met {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(error) => {
+            eprintln!("ar-bench: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

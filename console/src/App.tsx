@@ -1,0 +1,46 @@
+/**
+ * Routes. The Studio and the run view (canvas, editors) are loaded on demand so the first
+ * page stays small.
+ */
+import { lazy, Suspense } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router";
+import { Shell } from "./components/Shell";
+import { CommandCenter } from "./pages/CommandCenter";
+import { SignIn } from "./pages/SignIn";
+import { WorkflowList } from "./pages/WorkflowList";
+import { useSession } from "./session/SessionContext";
+
+const Studio = lazy(() => import("./studio/Studio"));
+const RunView = lazy(() => import("./runs/RunView"));
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignIn />} />
+      <Route element={<RequireSession />}>
+        <Route path="/" element={<Navigate to="/workflow" replace />} />
+        <Route path="/workflow" element={<WorkflowList />} />
+        <Route path="/workflow/:id" element={<Lazy><Studio /></Lazy>} />
+        <Route path="/workflow/:id/runs/:runId" element={<Lazy><RunView /></Lazy>} />
+        <Route path="/command-center" element={<CommandCenter />} />
+        <Route path="*" element={<p className="page">This page does not exist.</p>} />
+      </Route>
+    </Routes>
+  );
+}
+
+function Lazy({ children }: { children: React.ReactNode }) {
+  return <Suspense fallback={<p className="page" role="status">Loading…</p>}>{children}</Suspense>;
+}
+
+/** Sends signed-out users to the sign-in page, then back where they were going. */
+function RequireSession() {
+  const { me, loadError } = useSession();
+  const location = useLocation();
+  if (me === undefined) return <p className="page" role="status">Loading…</p>;
+  if (me === null) {
+    if (loadError) return <p className="page error" role="alert">{loadError}</p>;
+    return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  }
+  return <Shell />;
+}

@@ -1,0 +1,296 @@
+/**
+ * Wire shapes of the REST API (CONTRACT §9). Field names are fixed by the contract; the
+ * server may send more fields, so every shape tolerates extra keys.
+ */
+import type { GraphDocument, JsonObject, JsonValue } from "../graph/types";
+
+/** Project role names (CONTRACT §1). */
+export type ProjectRole = "project_viewer" | "project_contributor" | "project_admin";
+/** Workspace role names (CONTRACT §1). */
+export type WorkspaceRole = "member" | "admin" | "owner";
+
+export interface User {
+  id: string;
+  email: string;
+  name?: string | null;
+}
+
+export interface ProjectAccess {
+  id: string;
+  name: string;
+  role: ProjectRole | string;
+}
+
+export interface WorkspaceAccess {
+  slug: string;
+  name: string;
+  role: WorkspaceRole | string;
+  projects: ProjectAccess[];
+}
+
+/** `GET /v1/auth/me`. */
+export interface Me {
+  user: User;
+  workspaces: WorkspaceAccess[];
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface SignupRequest extends Credentials {
+  name?: string;
+}
+
+export type WorkflowStatus = "draft" | "published" | "archived" | string;
+
+/** A workflow as listed and fetched. */
+export interface Workflow {
+  id: string;
+  name: string;
+  description?: string | null;
+  status: WorkflowStatus;
+  graph?: GraphDocument;
+  run_setup?: RunSetup | null;
+  latest_version?: number | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface CreateWorkflowRequest {
+  name: string;
+  description?: string;
+  graph: GraphDocument;
+}
+
+/** `PATCH /v1/workflows/{id}`: the draft graph and/or run-setup defaults. */
+export interface PatchWorkflowRequest {
+  name?: string;
+  description?: string;
+  graph?: GraphDocument;
+  run_setup?: RunSetup;
+}
+
+/** Saved run-setup defaults (CONTRACT §7). */
+export interface RunSetup {
+  trigger_payload?: JsonObject;
+  trigger_steps?: Record<string, JsonObject>;
+  trigger_step_ids?: string[];
+}
+
+/** A published, immutable version. */
+export interface WorkflowVersion {
+  version: number;
+  workflow_id: string;
+  published_at: string;
+  changelog?: string | null;
+  graph_snapshot?: GraphDocument;
+}
+
+export type IssueSeverity = "error" | "warning";
+
+/** One validation issue (CONTRACT §8). */
+export interface ValidationIssue {
+  code: string;
+  severity: IssueSeverity;
+  step_id?: string | null;
+  json_path: string;
+  message: string;
+  suggestion?: string | null;
+}
+
+export interface ValidateRequest {
+  graph?: GraphDocument;
+  params?: { trigger_payload?: JsonObject };
+  checks?: string[];
+  skip_checks?: string[];
+  mock_step_outputs?: Record<string, JsonValue>;
+  step_ids?: string[];
+}
+
+export type CheckResult = "passed" | "failed" | "blocked" | "not_applicable";
+
+/** `POST /v1/workflows/{id}/validate` response. */
+export interface ValidationResponse {
+  valid: boolean;
+  readiness: "ready" | "blocked";
+  blockers: JsonValue[];
+  checks_performed: string[];
+  check_results: Record<string, CheckResult>;
+  issues: ValidationIssue[];
+  graph_hash: string;
+}
+
+/** Parameters of the `start` command (CONTRACT §7). */
+export interface StartParams {
+  trigger_payload?: JsonObject;
+  trigger_steps?: Record<string, JsonObject>;
+  excluded_step_ids?: string[];
+  use_run_setup_defaults?: boolean;
+  run_id?: string;
+  version?: number;
+}
+
+export type StopMode = "immediate" | "graceful";
+
+/** A command on a workflow or one of its runs. */
+export type WorkflowCommand =
+  | { command: "start"; params: StartParams }
+  | { command: "pause"; params: { run_id: string } }
+  | { command: "resume"; params: { run_id: string } }
+  | { command: "stop"; params: { run_id: string; mode?: StopMode } };
+
+export interface StartResponse {
+  run_id: string;
+  status: RunStatus;
+  workflow_id: string;
+  version: number;
+  started_at: string;
+}
+
+export type RunStatus =
+  | "queued"
+  | "running"
+  | "paused"
+  | "draining"
+  | "completed"
+  | "failed"
+  | "stopped";
+
+export type StepStatus = "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+
+export interface Run {
+  run_id: string;
+  workflow_id: string;
+  workflow_name?: string;
+  version: number;
+  status: RunStatus;
+  failure_code?: string | null;
+  started_at?: string;
+  finished_at?: string | null;
+}
+
+/** `GET …/runs/{run_id}/summary`. */
+export interface RunSummary {
+  run_id: string;
+  workflow_id: string;
+  status: RunStatus;
+  orchestration_phase?: string;
+  run_complete: boolean;
+  awaiting_human: boolean;
+  failure_code?: string | null;
+  started_at: string;
+  finished_at?: string | null;
+}
+
+export interface RunsPage {
+  runs: Run[];
+  next_cursor?: string | null;
+}
+
+export interface RunsQuery {
+  status?: RunStatus;
+  workflow?: string;
+  since?: string;
+  cursor?: string;
+}
+
+export type RunEventType =
+  | "run_started"
+  | "run_rejected"
+  | "state_changed"
+  | "step_started"
+  | "step_completed"
+  | "step_failed"
+  | "step_cancelled"
+  | "step_paused"
+  | "task_completed"
+  | "run_completed"
+  | "run_failed"
+  | "run_stopped";
+
+/** One persisted run event (CONTRACT §7, §9). */
+export interface RunEvent {
+  seq: number;
+  run_id: string;
+  workflow_id: string;
+  event_type: RunEventType | string;
+  step_id?: string | null;
+  data?: JsonObject | null;
+  at: string;
+}
+
+export interface EventsPage {
+  events: RunEvent[];
+  next_after_seq?: number | null;
+}
+
+export interface StepContext {
+  status: StepStatus;
+  result?: JsonValue;
+  error?: JsonValue;
+  failure_code?: string | null;
+  skipped?: boolean;
+  reason?: string | null;
+  attempt: number;
+  started_at?: string | null;
+  finished_at?: string | null;
+}
+
+/** `GET …/runs/{run_id}/context`. */
+export interface RunContext {
+  run_id: string;
+  workflow_id: string;
+  version: number;
+  status: RunStatus;
+  failure_code?: string | null;
+  input: JsonValue;
+  steps: Record<string, StepContext>;
+}
+
+/** A pending human task (Command Center inbox). */
+export interface PendingTask {
+  task_id: string;
+  run_id: string;
+  workflow_id: string;
+  workflow_name?: string;
+  step_id: string;
+  task_type: string;
+  task_payload: JsonValue;
+  created_at: string;
+}
+
+export interface CompleteTaskRequest {
+  approved: boolean;
+  result?: JsonObject;
+}
+
+export interface CompleteTaskResponse {
+  status: "completed";
+  task_id: string;
+  approved: boolean;
+}
+
+/** Scopes a personal access token can carry (CONTRACT §1). */
+export type PatScope = "workflow:read" | "workflow:write" | "workflow:run" | "mcp:execute" | "admin" | string;
+
+export interface Pat {
+  id: string;
+  name: string;
+  scopes: PatScope[];
+  created_at?: string;
+  expires_at?: string | null;
+  last_used_at?: string | null;
+}
+
+export interface CreatePatRequest {
+  name: string;
+  scopes: PatScope[];
+  expires_at?: string;
+}
+
+/** Creation is the only time the token itself is returned. */
+export interface CreatedPat extends Pat {
+  token: string;
+}

@@ -1,0 +1,78 @@
+/** The frame around every signed-in page: navigation, workspace/project switcher, sign out. */
+import { NavLink, Outlet, useNavigate } from "react-router";
+import { useSession } from "../session/SessionContext";
+import { CreateWorkspace } from "./CreateWorkspace";
+
+export function Shell() {
+  const { me, scope, setScope, signOut } = useSession();
+  const navigate = useNavigate();
+  if (!me) return null;
+  const workspace = me.workspaces.find((w) => w.slug === scope.tenant);
+  const project = workspace?.projects.find((p) => p.id === scope.project);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">agentruntime</span>
+        <nav aria-label="Main">
+          <NavLink to="/workflow">Workflows</NavLink>
+          <NavLink to="/command-center">Command Center</NavLink>
+        </nav>
+        {me.workspaces.length > 0 && (
+          <div className="scope-switcher">
+            <label>
+              Workspace
+              <select
+                value={scope.tenant ?? ""}
+                onChange={(e) => {
+                  const ws = me.workspaces.find((w) => w.slug === e.target.value);
+                  setScope({ tenant: e.target.value, project: ws?.projects[0]?.id ?? null });
+                  navigate("/workflow");
+                }}
+              >
+                {me.workspaces.map((w) => (
+                  <option key={w.slug} value={w.slug}>
+                    {w.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Project
+              <select
+                value={scope.project ?? ""}
+                onChange={(e) => {
+                  setScope({ tenant: scope.tenant, project: e.target.value });
+                  navigate("/workflow");
+                }}
+              >
+                {(workspace?.projects ?? []).map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {project && <span className="role-badge" title="Your role in this project">{project.role.replace("project_", "")}</span>}
+          </div>
+        )}
+        <span className="user">{me.user.email}</span>
+        <button
+          type="button"
+          onClick={async () => {
+            await signOut();
+            navigate("/sign-in");
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {me.workspaces.length === 0 ? <CreateWorkspace /> : <Outlet />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+// @vitest-environment jsdom
+import { act, cleanup, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import type { RunEvent } from "../api/types";
+import { fakeServer, meWithRole, renderAt } from "../test/harness";
+import RunView from "./RunView";
+
+/** Stands in for the browser WebSocket; the test pushes frames through `last`. */
+class FakeSocket {
+  static last: FakeSocket | null = null;
+  onopen: (() => void) | null = null;
+  onmessage: ((m: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+    setTimeout(() => this.onopen?.(), 0);
+  }
+  send(e: RunEvent) {
+    this.onmessage?.({ data: JSON.stringify(e) });
+  }
+  close() {}
+}
+
+beforeAll(() => {
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const graph = {
+  steps: [
+    { id: "fetch", type: "lua_script", script: "return {}" },
+    { id: "approve", type: "human_task", depends_on: ["fetch"], task_type: "approval" },
+  ],
+};
+const ev = (seq: number, event_type: string, step_id: string | null, data: Record<string, unknown> = {}): RunEvent => ({
+  seq,
+  run_id: "r1",
+  workflow_id: "w1",
+  event_type,
+  step_id,
+  data: data as RunEvent["data"],
+  at: "2026-11-28T10:00:00Z",
+});
+
+describe("RunView", () => {
+  it("colours nodes from the event history and then from the live stream", async () => {
+    const { calls } = fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/workflows/w1/runs/r1": { body: { run_id: "r1", workflow_id: "w1", version: 1, status: "running" } },
+      "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "published", graph: { steps: [] } } },
+      "GET /v1/workflows/w1/versions": { body: { versions: [{ version: 1, workflow_id: "w1", published_at: "x", graph_snapshot: graph }] } },
+      "GET /v1/workflows/w1/runs/r1/events": (req) =>
+        req.path.includes("after_seq=0") || !req.path.includes("after_seq")
+          ? { body: { events: [ev(1, "run_started", null), ev(2, "step_started", "fetch", { attempt: 1 })], next_after_seq: null } }
+          : { body: { events: [] } },
+    });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
+
+    await waitFor(() => expect(document.querySelector('[data-step-id="fetch"]')?.getAttribute("data-status")).toBe("running"));
+    expect(screen.getByTestId("run-status").textContent).toBe("running");
+    await waitFor(() => expect(FakeSocket.last).not.toBeNull());
+    expect(FakeSocket.last?.url).toContain("run_id=r1&after_seq=2");
+
+    act(() => {
+      FakeSocket.last?.send(ev(3, "step_completed", "fetch", { result: {} }));
+      FakeSocket.last?.send(ev(4, "step_started", "approve", { attempt: 1 }));
+      FakeSocket.last?.send(ev(5, "step_paused", "approve", { task_id: "approve" }));
+    });
+    await waitFor(() => expect(document.querySelector('[data-step-id="approve"]')?.getAttribute("data-status")).toBe("waiting"));
+    expect(document.querySelector('[data-step-id="fetch"]')?.getAttribute("data-status")).toBe("completed");
+    expect(screen.getByRole("link", { name: "open Command Center" })).toBeTruthy();
+    // The graph drawn is the run's version, not the (empty) draft.
+    expect(calls.some((c) => c.path === "/v1/workflows/w1/versions")).toBe(true);
+  });
+});
+
+describe("RunView controls", () => {
+  const base = {
+    "GET /v1/workflows/w1/runs/r1": { body: { run_id: "r1", workflow_id: "w1", version: 1, status: "running" } },
+    "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "published", graph } },
+    "GET /v1/workflows/w1/versions": { body: { versions: [] } },
+  };
+
+  it.each([
+    ["Pause", { command: "pause", params: { run_id: "r1" } }],
+    ["Stop gracefully", { command: "stop", params: { run_id: "r1", mode: "graceful" } }],
+    ["Stop now", { command: "stop", params: { run_id: "r1", mode: "immediate" } }],
+  ])("%s sends its command for this run", async (button, body) => {
+    const { calls } = fakeServer({
+      ...base,
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/workflows/w1/runs/r1/events": { body: { events: [ev(1, "run_started", null)], next_after_seq: null } },
+      "POST /v1/workflows/w1/command": { body: {} },
+    });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
+    await waitFor(() => expect(screen.getByTestId("run-status").textContent).toBe("running"));
+    act(() => screen.getByRole("button", { name: button }).click());
+    await waitFor(() => expect(calls.find((c) => c.method === "POST")?.body).toEqual(body));
+  });
+
+  it("shows no controls to a viewer and loads the context of a finished run", async () => {
+    FakeSocket.last = null;
+    fakeServer({
+      ...base,
+      "GET /v1/auth/me": { body: meWithRole("project_viewer") },
+      "GET /v1/workflows/w1/runs/r1/events": { body: { events: [ev(1, "run_started", null), ev(2, "run_completed", null)], next_after_seq: null } },
+      "GET /v1/workflows/w1/runs/r1/context": {
+        body: { run_id: "r1", workflow_id: "w1", version: 1, status: "completed", input: { topic: "cats" }, steps: { fetch: { status: "completed", attempt: 1, result: { items: [1, 2] } } } },
+      },
+    });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
+    expect(await screen.findByLabelText("Result of fetch")).toBeTruthy();
+    expect(FakeSocket.last).toBeNull(); // nothing to stream for a finished run
+    for (const name of ["Pause", "Stop now", "Stop gracefully"]) expect(screen.queryByRole("button", { name })).toBeNull();
+  });
+});

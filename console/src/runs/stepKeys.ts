@@ -1,0 +1,32 @@
+/**
+ * Which canvas node an event's `step_id` belongs to: a top-level step id is its own node; an
+ * inner loop step id (or `loop/inner`) maps to the namespaced node inside its loop box.
+ */
+import { nodeIdOf } from "../graph/flow";
+import { bodyOf, type WorkflowGraph } from "../graph/types";
+import type { StepRunState } from "./reducer";
+
+export function nodeKeyResolver(graph: WorkflowGraph): (stepId: string) => string | undefined {
+  const keys = new Map<string, string>();
+  for (const s of graph.steps) {
+    for (const inner of bodyOf(s)) {
+      const key = nodeIdOf({ id: inner.id, parent: s.id });
+      keys.set(key, key);
+      if (!keys.has(inner.id)) keys.set(inner.id, key);
+    }
+  }
+  // Top-level ids win over inner ids of the same name.
+  for (const s of graph.steps) keys.set(s.id, s.id);
+  return (stepId) => keys.get(stepId);
+}
+
+/** Node key → display status, for the canvas decorations. */
+export function statusesByNode(graph: WorkflowGraph, steps: Record<string, StepRunState>): Map<string, string> {
+  const resolve = nodeKeyResolver(graph);
+  const out = new Map<string, string>();
+  for (const [id, s] of Object.entries(steps)) {
+    const key = resolve(id);
+    if (key) out.set(key, s.status);
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+/**
+ * The Studio canvas: draws the graph with @xyflow/react and turns canvas gestures into graph
+ * edits (graph/ops.ts). The graph stays the source of truth; node positions live in local
+ * state while dragging and are written back when a drag ends, so a drag does not rebuild
+ * the whole graph on every frame.
+ */
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { loopAt, nodeIdOf, reconcileNodes, toFlow, type FlowDecorations, type StepEdge, type StepNode } from "../graph/flow";
+import { addStep, connect, disconnect, GraphEditError, moveStep, removeStep, type StepRef } from "../graph/ops";
+import { isStepType, type WorkflowGraph } from "../graph/types";
+import { nodeTypes } from "./nodes";
+
+/** The drag-and-drop payload type of palette items. */
+export const STEP_DRAG_TYPE = "application/x-agentruntime-step";
+
+export interface CanvasProps {
+  graph: WorkflowGraph;
+  onChange: (graph: WorkflowGraph) => void;
+  decorations?: FlowDecorations;
+  selected: StepRef | null;
+  onSelect: (ref: StepRef | null) => void;
+  /** Shows a refused edit (e.g. a connection that would close a cycle). */
+  onError: (message: string) => void;
+  readOnly?: boolean;
+}
+
+export function Canvas(props: CanvasProps) {
+  return (
+    <ReactFlowProvider>
+      <CanvasInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError, readOnly }: CanvasProps) {
+  const { screenToFlowPosition, setCenter, getZoom, getInternalNode } = useReactFlow();
+  // The selection last brought into view. A selection made elsewhere (palette, issue list,
+  // body list) is panned to once its node exists; one picked on the canvas is marked as
+  // already in view, so nothing moves under the pointer.
+  const inView = useRef<string | null>(null);
+  const drawn = useMemo(() => toFlow(graph, decorations), [graph, decorations]);
+  const refOf = useMemo(() => new Map(drawn.nodes.map((n) => [n.id, n.data.ref])), [drawn]);
+  const selectedKey = selected ? nodeIdOf(selected) : null;
+  const withSelection = useCallback(
+    (ns: StepNode[]) => ns.map((n) => (n.id === selectedKey ? { ...n, selected: true } : n)),
+    [selectedKey],
+  );
+  // Initialised from the graph (so fitView sees the nodes at once), re-derived when it changes.
+  const [nodes, setNodes] = useState<StepNode[]>(() => withSelection(drawn.nodes));
+  useEffect(() => {
+    setNodes((prev) => reconcileNodes(prev, withSelection(drawn.nodes)));
+  }, [drawn, withSelection]);
+  // Edges are derived the same way; their selection (to delete one with the keyboard) is local.
+  const [edges, setEdges] = useState<StepEdge[]>(drawn.edges);
+  useEffect(() => {
+    setEdges((prev) => {
+      const selectedIds = new Set(prev.filter((e) => e.selected).map((e) => e.id));
+      return drawn.edges.map((e) => (selectedIds.has(e.id) ? { ...e, selected: true } : e));
+    });
+  }, [drawn]);
+  const onEdgesChange = useCallback((changes: EdgeChange<StepEdge>[]) => {
+    // Removal goes through onDelete → graph edit, like nodes.
+    setEdges((es) => applyEdgeChanges(changes.filter((c) => c.type !== "remove"), es));
+  }, []);
+
+  useEffect(() => {
+    if (!selectedKey || selectedKey === inView.current) return;
+    const node = getInternalNode(selectedKey);
+    if (!node) return; // not in React Flow's store yet: try again on the next nodes update
+    inView.current = selectedKey;
+    const { x, y } = node.internals.positionAbsolute;
+    // Pan only, without animation: keeping the zoom keeps the user's sense of scale.
+    void setCenter(x + (node.width ?? 0) / 2, y + (node.height ?? 0) / 2, { zoom: getZoom() });
+  }, [selectedKey, nodes, getInternalNode, setCenter, getZoom]);
+
+  const edit = useCallback(
+    (f: () => WorkflowGraph) => {
+      try {
+        onChange(f());
+      } catch (e) {
+        if (e instanceof GraphEditError) onError(e.message);
+        else throw e;
+      }
+    },
+    [onChange, onError],
+  );
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<StepNode>[]) => {
+      // Removal goes through onDelete → graph edit; drag, select and measure are local.
+      setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
+      // Selection follows the user's clicks and keys only (select changes come from the
+      // user, never from the `selected` flags we pass in), so it cannot ping-pong.
+      const selects = changes.filter((c) => c.type === "select");
+      if (selects.length > 0) {
+        const picked = selects.find((c) => c.selected);
+        const ref = picked ? refOf.get(picked.id) : undefined;
+        inView.current = picked?.id ?? null;
+        onSelect(ref ?? null);
+      }
+      // A finished move (end of a mouse drag, or an arrow-key step on a focused node) is saved
+      // to the graph; the frames of a drag in progress (`dragging: true`) stay local.
+      if (readOnly) return;
+      let g = graph;
+      for (const c of changes) {
+        if (c.type === "position" && c.position && c.dragging === false && refOf.get(c.id)?.parent === undefined) {
+          g = moveStep(g, c.id, c.position);
+        }
+      }
+      if (g !== graph) onChange(g);
+    },
+    [graph, refOf, onChange, onSelect, readOnly],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const source = refOf.get(c.source);
+      const target = refOf.get(c.target);
+      if (source && target) edit(() => connect(graph, source, target));
+    },
+    [refOf, graph, edit],
+  );
+
+  const isValidConnection = useCallback(
+    (c: Connection | StepEdge) => {
+      const source = refOf.get(c.source);
+      const target = refOf.get(c.target);
+      if (!source || !target) return false;
+      try {
+        connect(graph, source, target);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    [refOf, graph],
+  );
+
+  const onDelete = useCallback(
+    ({ nodes: gone, edges: cut }: { nodes: StepNode[]; edges: StepEdge[] }) => {
+      if (readOnly) return;
+      edit(() => {
+        let g = graph;
+        for (const e of cut) if (e.data) g = disconnect(g, e.data.source, e.data.target);
+        for (const n of gone) g = removeStep(g, n.data.ref);
+        return g;
+      });
+      if (gone.some((n) => n.id === selectedKey)) onSelect(null);
+    },
+    [graph, edit, readOnly, selectedKey, onSelect],
+  );
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      e.preventDefault();
+      const type = e.dataTransfer.getData(STEP_DRAG_TYPE);
+      if (!isStepType(type)) return;
+      const raw = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      // A drop without coordinates (synthetic events, some assistive tools) lands top left.
+      const at = Number.isFinite(raw.x) && Number.isFinite(raw.y) ? raw : { x: 0, y: 0 };
+      // Dropped inside a loop box: the step joins that loop's body chain.
+      const loop = loopAt(graph, (id) => nodes.find((n) => n.id === id)?.position, at);
+      edit(() => {
+        const added = loop ? addStep(graph, type, { parent: loop }) : addStep(graph, type, { position: at });
+        onSelect(loop ? { id: added.id, parent: loop } : { id: added.id });
+        return added.graph;
+      });
+    },
+    [graph, nodes, screenToFlowPosition, edit, onSelect],
+  );
+
+  return (
+    <div className="canvas" onDragOver={(e) => {
+      if (readOnly) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    }} onDrop={readOnly ? undefined : onDrop}>
+      <ReactFlow<StepNode, StepEdge>
+        nodes={nodes}
+        edges={edges}
+        onEdgesChange={onEdgesChange}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onConnect={readOnly ? undefined : onConnect}
+        isValidConnection={isValidConnection}
+        onDelete={onDelete}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesFocusable
+        deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
+        // Big graphs: draw only what is on screen.
+        onlyRenderVisibleElements={nodes.length > 150}
+        fitView
+        minZoom={0.1}
+      >
+        <Background />
+        <Controls aria-label="Zoom controls" />
+        <MiniMap pannable zoomable ariaLabel="Mini map" />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,404 @@
+/**
+ * `/workflow/:id`: Workflow Studio. Holds the edited graph and wires the canvas, palette,
+ * config panel, JSON mode, validation, save, publish and run.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { ApiError, messageOf } from "../api/errors";
+import type { ValidationIssue, Workflow } from "../api/types";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { exportGraph, type ExportShape } from "../graph/exportGraph";
+import { importGraph, importGraphText, serverUrlsOf, type ImportProblem } from "../graph/importGraph";
+import { defaultPayload } from "../graph/inputSchema";
+import { issuesByNode } from "../graph/issues";
+import { withAutoLayout } from "../graph/layout";
+import { addStep, findStep, GraphEditError, type StepRef } from "../graph/ops";
+import type { JsonObject, StepType, WorkflowGraph } from "../graph/types";
+import { useSession } from "../session/SessionContext";
+import { Canvas } from "./Canvas";
+import { ConfigPanel } from "./ConfigPanel";
+import { IssuesList } from "./IssuesList";
+import { JsonMode } from "./JsonMode";
+import { Palette } from "./Palette";
+
+const EMPTY_GRAPH: WorkflowGraph = { steps: [], layout: {}, extra: {} };
+
+export default function Studio() {
+  const { id = "" } = useParams();
+  const { api, canEdit } = useSession();
+  const navigate = useNavigate();
+  const [workflow, setWorkflow] = useState<Workflow | null>(null);
+  const [graph, setGraphState] = useState<WorkflowGraph>(EMPTY_GRAPH);
+  const [dirty, setDirty] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<StepRef | null>(null);
+  const [mode, setMode] = useState<"canvas" | "json">("canvas");
+  const [issues, setIssues] = useState<ValidationIssue[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [problems, setProblems] = useState<ImportProblem[]>([]);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [canvasError, setCanvasError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const readOnly = !canEdit;
+
+  useEffect(() => {
+    let live = true;
+    api
+      .getWorkflow(id)
+      .then((wf) => {
+        if (!live) return;
+        setWorkflow(wf);
+        try {
+          const r = importGraph(wf.graph ?? { steps: [] });
+          const needsLayout = r.graph.steps.some((s) => !r.graph.layout[s.id]?.position);
+          setGraphState(needsLayout ? withAutoLayout(r.graph) : r.graph);
+          setProblems(r.problems);
+        } catch (e) {
+          setLoadError(`The saved graph cannot be opened: ${messageOf(e)}`);
+        }
+      })
+      .catch((e: unknown) => live && setLoadError(messageOf(e)));
+    return () => {
+      live = false;
+    };
+  }, [api, id]);
+
+  const setGraph = useCallback((g: WorkflowGraph) => {
+    setGraphState(g);
+    setDirty(true);
+    setCanvasError(null);
+  }, []);
+
+  // Decorations are memoized so the canvas rebuilds nodes only when issues or the graph change.
+  const decorations = useMemo(() => (issues ? { issues: issuesByNode(graph, issues) } : {}), [graph, issues]);
+
+  const save = async (): Promise<boolean> => {
+    setBusy("save");
+    setActionError(null);
+    try {
+      const wf = await api.patchWorkflow(id, { graph: exportGraph(graph, "backend") });
+      if (wf) setWorkflow((old) => ({ ...(old as Workflow), ...wf }));
+      setDirty(false);
+      return true;
+    } catch (e) {
+      setActionError(`Saving failed: ${messageOf(e)}`);
+      return false;
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const validate = async () => {
+    setBusy("validate");
+    setActionError(null);
+    try {
+      const r = await api.validate(id, { graph: exportGraph(graph, "backend") });
+      setIssues(r.issues);
+      setNotice(r.valid ? "Valid: ready to publish." : `${r.issues.filter((i) => i.severity === "error").length} error(s) to fix before publishing.`);
+    } catch (e) {
+      setActionError(`Validation failed: ${messageOf(e)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const addFromPalette = (type: StepType) => {
+    try {
+      // Without a pointer, a new step goes below everything else.
+      const bottom = Math.max(0, ...graph.steps.map((s) => (graph.layout[s.id]?.position?.y ?? 0) + 120));
+      const added = addStep(graph, type, { position: { x: 40, y: bottom } });
+      setGraph(added.graph);
+      setSelected({ id: added.id });
+    } catch (e) {
+      setCanvasError(e instanceof GraphEditError ? e.message : messageOf(e));
+    }
+  };
+
+  if (loadError) {
+    return (
+      <section className="page">
+        <ErrorMessage error={loadError} />
+        <Link to="/workflow">Back to workflows</Link>
+      </section>
+    );
+  }
+  if (!workflow) return <p className="page" role="status">Loading workflow…</p>;
+
+  return (
+    <section className="studio" aria-label={`Workflow Studio: ${workflow.name}`}>
+      <header className="studio-toolbar" aria-label="Workflow actions">
+        <h1>{workflow.name}</h1>
+        <span className="muted">
+          {workflow.status}
+          {workflow.latest_version ? ` · v${workflow.latest_version}` : ""}
+          {dirty ? " · unsaved changes" : ""}
+        </span>
+        <div className="mode-switch" role="group" aria-label="Editor mode">
+          <button type="button" aria-pressed={mode === "canvas"} onClick={() => setMode("canvas")}>
+            Canvas
+          </button>
+          <button type="button" aria-pressed={mode === "json"} onClick={() => setMode("json")}>
+            JSON
+          </button>
+        </div>
+        {!readOnly && (
+          <button type="button" onClick={() => setGraph(withAutoLayout(graph))}>
+            Auto-layout
+          </button>
+        )}
+        <button type="button" onClick={() => void validate()} disabled={busy !== null}>
+          Validate
+        </button>
+        {!readOnly && (
+          <button type="button" onClick={() => void save()} disabled={busy !== null || !dirty}>
+            Save draft
+          </button>
+        )}
+        {!readOnly && <PublishButton workflowId={id} disabled={busy !== null} beforePublish={async () => (dirty ? save() : true)} onPublished={(v) => {
+          setWorkflow((w) => (w ? { ...w, latest_version: v, status: "published" } : w));
+          setNotice(`Published version ${v}.`);
+        }} onIssues={setIssues} />}
+        {!readOnly && (
+          <RunButton workflowId={id} graph={graph} disabled={!workflow.latest_version} onStarted={(runId) => navigate(`/workflow/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`)} />
+        )}
+        <ImportExport graph={graph} name={workflow.name} readOnly={readOnly} onImport={(g, p) => {
+          setGraph(withAutoLayout(g));
+          setProblems(p);
+          setIssues(null);
+          setSelected(null);
+        }} />
+      </header>
+      <div className="studio-messages">
+        <ErrorMessage error={actionError} />
+        <ErrorMessage error={canvasError} />
+        {notice && <p role="status" className="notice">{notice}</p>}
+        {problems.length > 0 && (
+          <details className="problems">
+            <summary>{problems.length} problem(s) found while reading the graph</summary>
+            <ul>
+              {problems.map((p, i) => (
+                <li key={i}>
+                  <code>{p.path}</code>: {p.message}
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
+      </div>
+      <div className="studio-body">
+        {!readOnly && mode === "canvas" && <Palette onAdd={addFromPalette} />}
+        <div className="studio-main">
+          {mode === "canvas" ? (
+            <Canvas graph={graph} onChange={setGraph} decorations={decorations} selected={selected} onSelect={setSelected} onError={setCanvasError} readOnly={readOnly} />
+          ) : (
+            <JsonMode graph={graph} readOnly={readOnly} onApply={(g, p) => {
+              setGraph(g.steps.some((s) => !g.layout[s.id]?.position) ? withAutoLayout(g) : g);
+              setProblems(p);
+              setMode("canvas");
+            }} />
+          )}
+        </div>
+        <section className="studio-side" aria-label="Step details and issues">
+          {selected && findStep(graph, selected) ? (
+            <ConfigPanel graph={graph} selected={selected} onChange={setGraph} onSelect={setSelected} readOnly={readOnly} />
+          ) : (
+            <p className="muted">Select a step to configure it.</p>
+          )}
+          {issues && (
+            <section aria-label="Validation">
+              <h2>Validation</h2>
+              <IssuesList issues={issues} graph={graph} onShow={(ref) => {
+                setMode("canvas");
+                setSelected(ref);
+              }} />
+            </section>
+          )}
+        </section>
+      </div>
+    </section>
+  );
+}
+
+/** Publish with a changelog, in a modal dialog. A 422 refusal shows the server's issues. */
+function PublishButton({ workflowId, disabled, beforePublish, onPublished, onIssues }: {
+  workflowId: string;
+  disabled: boolean;
+  beforePublish: () => Promise<boolean>;
+  onPublished: (version: number) => void;
+  onIssues: (issues: ValidationIssue[]) => void;
+}) {
+  const { api } = useSession();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [changelog, setChangelog] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <button type="button" className="primary" disabled={disabled} onClick={() => dialog.current?.showModal()}>
+        Publish…
+      </button>
+      <dialog ref={dialog} aria-labelledby="publish-title">
+        <form
+          method="dialog"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setBusy(true);
+            setError(null);
+            try {
+              if (!(await beforePublish())) {
+                setError("The draft could not be saved; see the message above.");
+                return;
+              }
+              const v = await api.publish(workflowId, changelog);
+              onPublished(v.version);
+              setChangelog("");
+              dialog.current?.close();
+            } catch (err) {
+              const body = err instanceof ApiError ? (err.body as { issues?: ValidationIssue[] } | undefined) : undefined;
+              if (Array.isArray(body?.issues)) onIssues(body.issues);
+              setError(messageOf(err));
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          <h2 id="publish-title">Publish a new version</h2>
+          <label>
+            Changelog
+            <textarea required rows={4} value={changelog} onChange={(e) => setChangelog(e.target.value)} />
+          </label>
+          <ErrorMessage error={error} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={busy}>
+              Publish
+            </button>
+            <button type="button" onClick={() => dialog.current?.close()}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
+/** Starts a run of the latest version with a JSON input pre-filled from the input schema. */
+function RunButton({ workflowId, graph, disabled, onStarted }: { workflowId: string; graph: WorkflowGraph; disabled: boolean; onStarted: (runId: string) => void }) {
+  const { api } = useSession();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [payload, setPayload] = useState("{}");
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={disabled}
+        title={disabled ? "Publish a version first: runs execute published versions." : undefined}
+        onClick={() => {
+          setPayload(JSON.stringify(defaultPayload(graph.input_schema), null, 2));
+          dialog.current?.showModal();
+        }}
+      >
+        Run…
+      </button>
+      <dialog ref={dialog} aria-labelledby="run-title">
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            let trigger_payload: JsonObject;
+            try {
+              const v: unknown = JSON.parse(payload);
+              if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error();
+              trigger_payload = v as JsonObject;
+            } catch {
+              setError("The input must be a JSON object.");
+              return;
+            }
+            try {
+              const r = await api.startRun(workflowId, { trigger_payload });
+              dialog.current?.close();
+              onStarted(r.run_id);
+            } catch (err) {
+              setError(messageOf(err));
+            }
+          }}
+        >
+          <h2 id="run-title">Run the latest version</h2>
+          <label>
+            Input (trigger_payload, JSON)
+            <textarea rows={8} value={payload} onChange={(e) => setPayload(e.target.value)} />
+          </label>
+          <ErrorMessage error={error} />
+          <div className="actions">
+            <button type="submit" className="primary">
+              Start run
+            </button>
+            <button type="button" onClick={() => dialog.current?.close()}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
+/** Import a graph file (any of the three shapes) and export the graph in a chosen shape. */
+function ImportExport({ graph, name, readOnly, onImport }: { graph: WorkflowGraph; name: string; readOnly: boolean; onImport: (g: WorkflowGraph, problems: ImportProblem[]) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [shape, setShape] = useState<ExportShape>("backend");
+  const [urls, setUrls] = useState<string[]>([]);
+  return (
+    <div className="import-export">
+      {!readOnly && (
+        <label className="file-button">
+          Import JSON
+          <input
+            type="file"
+            accept="application/json,.json"
+            onChange={async (e) => {
+              const file = e.target.files?.[0];
+              e.target.value = "";
+              if (!file) return;
+              try {
+                const r = importGraphText(await file.text());
+                setError(null);
+                setUrls(serverUrlsOf(r.graph));
+                onImport(r.graph, r.problems);
+              } catch (err) {
+                setError(`Import failed: ${messageOf(err)}`);
+              }
+            }}
+          />
+        </label>
+      )}
+      <label>
+        Export shape
+        <select value={shape} onChange={(e) => setShape(e.target.value as ExportShape)}>
+          <option value="backend">steps + positions</option>
+          <option value="steps">steps only</option>
+          <option value="canvas">canvas (nodes + edges)</option>
+        </select>
+      </label>
+      <button
+        type="button"
+        onClick={() => {
+          const blob = new Blob([JSON.stringify(exportGraph(graph, shape), null, 2)], { type: "application/json" });
+          const a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          a.download = `${name.replace(/[^A-Za-z0-9_-]+/g, "-") || "workflow"}.json`;
+          a.click();
+          URL.revokeObjectURL(a.href);
+        }}
+      >
+        Export
+      </button>
+      <ErrorMessage error={error} />
+      {urls.length > 0 && (
+        <p className="hint" role="status">
+          The imported graph uses MCP servers by URL ({urls.join(", ")}). Steps without an instance id resolve to this project's instance of each server when validated.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * How steps look on the canvas: a card per step (handles left = runs after, right = runs
+ * before), and a box for `for_each`/`while` that holds its body chain. Used by the Studio and
+ * the run view (which colours nodes by step status).
+ */
+import { Handle, Position, type NodeProps, type NodeTypes } from "@xyflow/react";
+import { memo } from "react";
+import type { StepNode } from "../graph/flow";
+import { STEP_TYPE_INFO } from "../graph/stepFields";
+
+const TYPE_ICON: Record<string, string> = {
+  mcp_call: "⚙",
+  llm_call: "✦",
+  human_task: "✋",
+  lua_script: "λ",
+  for_each: "↻",
+  while: "⟳",
+  agent_call: "☺",
+};
+
+function Badges({ data }: { data: StepNode["data"] }) {
+  return (
+    <>
+      {data.issueCount ? (
+        <span className={`issue-badge ${data.issueSeverity}`} title={`${data.issueCount} validation issue(s)`}>
+          {data.issueSeverity === "error" ? "✖" : "⚠"} {data.issueCount}
+          <span className="sr-only"> {data.issueSeverity === "error" ? "errors" : "warnings"}</span>
+        </span>
+      ) : null}
+      {data.status ? <span className={`status-pill status-${data.status}`}>{data.status}</span> : null}
+    </>
+  );
+}
+
+function StepNodeView({ data, selected }: NodeProps<StepNode>) {
+  const { step } = data;
+  const disabled = step.enabled === false;
+  return (
+    <div
+      className={`step-node type-${step.type}${data.status ? ` status-${data.status}` : ""}${data.issueSeverity ? ` has-${data.issueSeverity}` : ""}${selected ? " selected" : ""}${disabled ? " disabled" : ""}`}
+      data-step-id={step.id}
+      data-status={data.status}
+    >
+      <Handle type="target" position={Position.Left} aria-label={`${step.id}: connect a step this one runs after`} />
+      <div className="step-node-head">
+        <span className="step-icon" aria-hidden="true">
+          {TYPE_ICON[step.type] ?? "?"}
+        </span>
+        <span className="step-type">{STEP_TYPE_INFO[step.type]?.label ?? `unknown type “${String(step.type)}”`}</span>
+        <Badges data={data} />
+      </div>
+      <div className="step-name">{step.name || step.id}</div>
+      <div className="step-id">{step.id}</div>
+      <Handle type="source" position={Position.Right} aria-label={`${step.id}: connect a step that runs after this one`} />
+    </div>
+  );
+}
+
+function LoopNodeView({ data, selected }: NodeProps<StepNode>) {
+  const { step } = data;
+  const empty = (step.type === "for_each" ? step.for_each_body_steps : step.type === "while" ? step.while_body_steps : [])?.length === 0;
+  return (
+    <div
+      className={`loop-node type-${step.type}${data.status ? ` status-${data.status}` : ""}${data.issueSeverity ? ` has-${data.issueSeverity}` : ""}${selected ? " selected" : ""}`}
+      data-step-id={step.id}
+      data-status={data.status}
+    >
+      <Handle type="target" position={Position.Left} aria-label={`${step.id}: connect a step this loop runs after`} />
+      <div className="loop-node-head">
+        <span className="step-icon" aria-hidden="true">
+          {TYPE_ICON[step.type]}
+        </span>
+        <span className="step-name">{step.name || step.id}</span>
+        <span className="step-type">{STEP_TYPE_INFO[step.type]?.label}</span>
+        <Badges data={data} />
+      </div>
+      {empty && <div className="loop-empty">Drop a Lua, LLM, MCP or agent step here</div>}
+      <Handle type="source" position={Position.Right} aria-label={`${step.id}: connect a step that runs after this loop`} />
+    </div>
+  );
+}
+
+/** Node renderers by node type (see graph/flow.ts). Stable object: xyflow warns when it changes. */
+export const nodeTypes: NodeTypes = { step: memo(StepNodeView), loop: memo(LoopNodeView) };

@@ -1,0 +1,64 @@
+/**
+ * Test harness for screens: a fake server (routes answered by handlers) behind `fetch`, and
+ * the app's providers around the screen under test.
+ */
+import { render } from "@testing-library/react";
+import type { ReactElement } from "react";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { vi } from "vitest";
+import type { Me } from "../api/types";
+import { SessionProvider } from "../session/SessionContext";
+
+export interface Recorded {
+  method: string;
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+type Handler = (req: Recorded) => { status?: number; body?: unknown } | undefined;
+
+/** Installs a fake `fetch` answering `"METHOD /v1/path"` keys; unknown routes answer 404. */
+export function fakeServer(routes: Record<string, Handler | { status?: number; body?: unknown }>) {
+  const calls: Recorded[] = [];
+  const fetchMock = vi.fn(async (input: string, init: RequestInit) => {
+    const url = new URL(input, "http://localhost");
+    const req: Recorded = {
+      method: init.method ?? "GET",
+      path: url.pathname + url.search,
+      body: init.body ? JSON.parse(String(init.body)) : undefined,
+      headers: (init.headers ?? {}) as Record<string, string>,
+    };
+    calls.push(req);
+    const route = routes[`${req.method} ${url.pathname}`];
+    const answer = typeof route === "function" ? route(req) : route;
+    const status = answer?.status ?? (route ? 200 : 404);
+    const body = answer?.body ?? (route ? {} : { error: `no fake route for ${req.method} ${url.pathname}` });
+    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  });
+  vi.stubGlobal("fetch", fetchMock);
+  return { calls };
+}
+
+/** A signed-in user with one workspace and one project, in the given project role. */
+export function meWithRole(role: string): Me {
+  return {
+    user: { id: "u1", email: "ada@example.com", name: "Ada" },
+    workspaces: [{ slug: "acme", name: "Acme", role: "member", projects: [{ id: "p1", name: "Default", role }] }],
+  };
+}
+
+/** Renders `element` at `path` (matched by `pattern`) inside the session and router. */
+export function renderAt(element: ReactElement, path: string, pattern = path) {
+  localStorage.clear();
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <SessionProvider>
+        <Routes>
+          <Route path={pattern} element={element} />
+          <Route path="*" element={<p>elsewhere</p>} />
+        </Routes>
+      </SessionProvider>
+    </MemoryRouter>,
+  );
+}

@@ -1,0 +1,34 @@
+//! `agentruntime`: the command-line interface. One module per subcommand under
+//! [`commands`]; `serve`, `run` and `admin` join `validate` in later issues.
+
+mod commands;
+mod exit;
+mod output;
+mod source;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// agentruntime: run AI-agent workflows (DAGs of MCP tool calls, LLM calls, Lua
+/// transforms, loops and human approvals).
+#[derive(Debug, Parser)]
+#[command(name = "agentruntime", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Dry-run validate a workflow graph file (no tool or model is called).
+    Validate(commands::validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Validate(args) => commands::validate::run(&args),
+    };
+    exit::finish(outcome)
+}

@@ -1,0 +1,1448 @@
+//! What happens to one claimed piece of work: a top-level step (skip, park, start a loop,
+//! or execute), a loop item or iteration, a loop's finalisation, a human-task expiry, a
+//! drain deadline. Each ends in one commit; a refused commit (stale lease, run no longer
+//! in the expected state) means someone else owns the outcome, so the work is dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ar_model::graph::{ErrorPolicy, StepConfig, WhileMode};
+use ar_model::template::is_truthy;
+use ar_store::*;
+use rand::Rng;
+use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::cache::{Roots, RunCache};
+use crate::compiled::CompiledStep;
+use crate::engine::Inner;
+use crate::error::{EngineError, EngineResult};
+use crate::executor::{EXECUTOR_UNAVAILABLE, StepCall, StepFailure, run_lua};
+
+/// What is known of a failed attempt besides the failure.
+struct AttemptInfo {
+    input: Option<Value>,
+    started: i64,
+    /// `step_started`, when it was not written yet (a fast attempt).
+    started_event: Option<NewEvent>,
+}
+
+/// How one attempt of a call ended.
+enum CallOutcome {
+    Done(Value),
+    Failed(StepFailure),
+    /// The run was stopped or failed meanwhile: nothing to commit.
+    Cancelled,
+}
+
+/// A step still running after this is marked `running` in its own commit.
+const MARK_RUNNING_AFTER: Duration = Duration::from_millis(20);
+
+/// How long a cancelled call may take to wind down before it is dropped.
+const CANCEL_GRACE: Duration = Duration::from_millis(500);
+
+fn template_failure(e: impl std::fmt::Display) -> StepFailure {
+    StepFailure::permanent("TEMPLATE_UNRESOLVED", e.to_string())
+}
+
+fn step_type_name(step: &CompiledStep) -> &'static str {
+    step.step
+        .step_type()
+        .map(|t| t.as_str())
+        .unwrap_or("invalid")
+}
+
+impl Inner {
+    /// Processes work, then any work its commit handed straight back (chains).
+    pub(crate) async fn run_work_chain(self: &Arc<Self>, work: ClaimedWork) {
+        let mut next = Some(work);
+        while let Some(w) = next.take() {
+            if self.shutdown.is_cancelled() {
+                break;
+            }
+            match self.process(&w).await {
+                Ok(mut taken) => {
+                    next = taken.pop();
+                    for extra in taken {
+                        self.spawn_work(extra).await;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(run_id = %w.run_id, step = %w.step_key, error = %e, "work failed");
+                }
+            }
+        }
+    }
+
+    async fn process(self: &Arc<Self>, w: &ClaimedWork) -> EngineResult<Vec<ClaimedWork>> {
+        let cache = match self.run_cache(&w.run_id).await {
+            Ok(c) => c,
+            Err(EngineError::NotFound(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        match w.kind {
+            WorkKind::Step => self.process_step(&cache, w).await,
+            WorkKind::Item => self.process_item(&cache, w).await,
+            WorkKind::Finalize => self.finalize_for_each(&cache, w).await,
+            WorkKind::Expire => self.expire_task(&cache, w).await,
+            WorkKind::Drain => self.drain_deadline(w).await,
+        }
+    }
+
+    /// Commits `commit`; a stale lease or a conflict drops the work (Ok, nothing taken).
+    async fn commit_or_drop(&self, commit: Commit) -> EngineResult<Option<CommitOutcome>> {
+        match self.commit(commit).await {
+            Ok(o) => Ok(Some(o)),
+            Err(EngineError::Store(e)) if e.is_stale_lease() => Ok(None),
+            Err(EngineError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn drop_work(&self, w: &ClaimedWork) -> EngineResult<Vec<ClaimedWork>> {
+        self.commit_or_drop(Commit {
+            run_id: w.run_id.clone(),
+            finish: vec![w.fence()],
+            ..Default::default()
+        })
+        .await?;
+        Ok(Vec::new())
+    }
+
+    fn base_roots(&self, cache: &RunCache, step: &CompiledStep, lua: bool) -> Roots {
+        let mut m = Map::new();
+        m.insert("input".into(), cache.step_input(&step.step.id));
+        m.insert(
+            "steps".into(),
+            Value::Object(cache.steps_value(&step.reads, lua)),
+        );
+        m.insert("run".into(), cache.run_value());
+        m.insert("connection".into(), json!({}));
+        Roots(m)
+    }
+
+    fn backoff(&self, attempt: i64) -> Duration {
+        let exp = attempt.clamp(1, 30) as u32 - 1;
+        let base = self
+            .config
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.config.backoff_max);
+        let jitter: f64 = rand::rng().random_range(0.8..1.2);
+        base.mul_f64(jitter)
+    }
+
+    /// Why this step is skipped, if it is (CONTRACT §2 order: spreading skips, then
+    /// `enabled`, then `condition`).
+    fn skip_reason(
+        &self,
+        cache: &RunCache,
+        step: &CompiledStep,
+        roots: &Roots,
+    ) -> Result<Option<&'static str>, StepFailure> {
+        let id = &step.step.id;
+        if step.deps.is_empty()
+            && (cache.excluded.contains(id)
+                || (step.step.no_auto_start && !cache.params.trigger_steps.contains_key(id)))
+        {
+            return Ok(Some("excluded"));
+        }
+        for d in &step.deps {
+            let is_human = cache
+                .graph
+                .step(d)
+                .is_some_and(|s| matches!(s.step.config, StepConfig::HumanTask(_)));
+            if let Some(reason) = cache.view(d).and_then(|v| v.propagated_skip(is_human)) {
+                return Ok(Some(reason));
+            }
+        }
+        if !step.step.enabled {
+            return Ok(Some("step_disabled"));
+        }
+        if let Some(cond) = &step.condition {
+            let v = cond.render(roots).map_err(template_failure)?;
+            if !is_truthy(&v) {
+                return Ok(Some("condition_false"));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn process_step(
+        self: &Arc<Self>,
+        cache: &Arc<RunCache>,
+        w: &ClaimedWork,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let Some(step) = cache.graph.step(&w.step_key).cloned() else {
+            return self.drop_work(w).await;
+        };
+        let cache = if cache.all_finished(&step.deps) {
+            cache.clone()
+        } else {
+            self.reload_run(&w.run_id).await?
+        };
+        if cache
+            .view(&step.step.id)
+            .is_some_and(|v| v.status.is_terminal())
+        {
+            return self.drop_work(w).await;
+        }
+        let is_lua = matches!(step.step.config, StepConfig::LuaScript(_));
+        let roots = self.base_roots(&cache, &step, is_lua);
+        let now = now_ms();
+        match self.skip_reason(&cache, &step, &roots) {
+            Err(f) => {
+                return self
+                    .finish_failed(
+                        &cache,
+                        &step,
+                        w,
+                        f,
+                        AttemptInfo {
+                            input: None,
+                            started: now,
+                            started_event: None,
+                        },
+                    )
+                    .await;
+            }
+            Ok(Some(reason)) => {
+                let rec = StepRecord {
+                    step_key: step.step.id.clone(),
+                    status: Some(StepStatus::Completed),
+                    skipped: true,
+                    reason: Some(reason.to_string()),
+                    finished_at: Some(now),
+                    ..Default::default()
+                };
+                let commit = Commit {
+                    run_id: w.run_id.clone(),
+                    finish: vec![w.fence()],
+                    steps: vec![rec.clone()],
+                    done: vec![StepDone {
+                        step_key: step.step.id.clone(),
+                        dependants: step.dependants.clone(),
+                    }],
+                    events: vec![NewEvent::new(
+                        "step_completed",
+                        Some(&step.step.id),
+                        json!({"skipped": true, "reason": reason}),
+                    )],
+                    take: Some(self.take_lease(1)),
+                    ..Default::default()
+                };
+                return self.commit_step(&cache, commit, &[rec]).await;
+            }
+            Ok(None) => {}
+        }
+        match &step.step.config {
+            StepConfig::HumanTask(h) => {
+                self.park_human_task(&cache, &step, w, h.task_type.clone(), &roots)
+                    .await
+            }
+            StepConfig::ForEach(_) => self.start_for_each(&cache, &step, w, &roots).await,
+            StepConfig::While(_) => self.start_while(&cache, &step, w).await,
+            _ => self.execute_step(&cache, &step, w, roots).await,
+        }
+    }
+
+    /// Commits and, on success, records the written top-level states in the cache.
+    async fn commit_step(
+        &self,
+        cache: &RunCache,
+        commit: Commit,
+        written: &[StepRecord],
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        match self.commit_or_drop(commit).await? {
+            Some(outcome) => {
+                for r in written {
+                    cache.apply(r);
+                }
+                Ok(outcome.taken)
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Resolves the templated configuration a step's executor receives.
+    fn resolve_inputs(&self, step: &CompiledStep, roots: &Roots) -> Result<Value, StepFailure> {
+        let mut inputs = Map::new();
+        if let StepConfig::LuaScript(l) = &step.step.config {
+            inputs.insert("script".into(), json!(l.script));
+        }
+        let mut names: Vec<&String> = step.fields.keys().collect();
+        names.sort();
+        for name in names {
+            if let Some(t) = step.fields.get(name) {
+                inputs.insert(name.clone(), t.render(roots).map_err(template_failure)?);
+            }
+        }
+        Ok(Value::Object(inputs))
+    }
+
+    /// Runs one attempt through the step type's executor, under the attempt's timeout and
+    /// the run's cancellation.
+    #[allow(clippy::too_many_arguments)]
+    async fn call(
+        &self,
+        cache: &RunCache,
+        step: &CompiledStep,
+        inputs: Value,
+        globals: Map<String, Value>,
+        attempt: i64,
+        key: String,
+        fence: Option<WorkFence>,
+    ) -> CallOutcome {
+        let type_name = step_type_name(step);
+        let Some(executor) = self.executors.get(type_name).cloned() else {
+            return CallOutcome::Failed(StepFailure::permanent(
+                EXECUTOR_UNAVAILABLE,
+                format!("no executor configured for {type_name}"),
+            ));
+        };
+        let timeout = step
+            .step
+            .timeout_s
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .filter(|d| !d.is_zero());
+        let token: CancellationToken = cache.cancel.child_token();
+        if let (Some(f), Ok(mut held)) = (fence, self.held.lock()) {
+            held.insert(f.work_id, (f, token.clone()));
+        }
+        let call = StepCall {
+            run_id: cache.run.id.clone(),
+            step_id: step.step.id.clone(),
+            step_type: type_name.to_string(),
+            attempt: attempt.max(1) as u32,
+            idempotency_key: key,
+            inputs,
+            globals: Arc::new(globals),
+            timeout,
+            cancel: token.clone(),
+        };
+        let run = executor.execute(call);
+        let mut attempt_fut = Box::pin(async move {
+            match timeout {
+                Some(t) => tokio::time::timeout(t, run).await.ok(),
+                None => Some(run.await),
+            }
+        });
+        let outcome = tokio::select! {
+            biased;
+            // A call that ends because its run was cancelled is not a step failure.
+            r = &mut attempt_fut, if !token.is_cancelled() => match r {
+                _ if token.is_cancelled() => CallOutcome::Cancelled,
+                Some(Ok(v)) => CallOutcome::Done(v),
+                Some(Err(f)) => CallOutcome::Failed(f),
+                None => {
+                    token.cancel();
+                    let secs = timeout.map(|t| t.as_secs_f64()).unwrap_or_default();
+                    CallOutcome::Failed(StepFailure::new("STEP_TIMEOUT", format!("attempt exceeded timeout_s = {secs}"), true))
+                }
+            },
+            _ = token.cancelled() => {
+                // Give the executor a moment to see its token and clean up (close a
+                // connection, kill a process) before the call is abandoned.
+                let _ = tokio::time::timeout(CANCEL_GRACE, &mut attempt_fut).await;
+                CallOutcome::Cancelled
+            }
+        };
+        if let (Some(f), Ok(mut held)) = (fence, self.held.lock()) {
+            held.remove(&f.work_id);
+        }
+        outcome
+    }
+
+    async fn execute_step(
+        self: &Arc<Self>,
+        cache: &Arc<RunCache>,
+        step: &CompiledStep,
+        w: &ClaimedWork,
+        roots: Roots,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let started = now_ms();
+        let inputs = match self.resolve_inputs(step, &roots) {
+            Ok(i) => i,
+            Err(f) => {
+                return self
+                    .finish_failed(
+                        cache,
+                        step,
+                        w,
+                        f,
+                        AttemptInfo {
+                            input: None,
+                            started,
+                            started_event: None,
+                        },
+                    )
+                    .await;
+            }
+        };
+        let key = format!("{}:{}:{}", w.run_id, step.step.id, w.attempt);
+        let started_event = NewEvent::new(
+            "step_started",
+            Some(&step.step.id),
+            json!({"attempt": w.attempt}),
+        );
+        let call = self.call(
+            cache,
+            step,
+            inputs.clone(),
+            roots.0,
+            w.attempt,
+            key,
+            Some(w.fence()),
+        );
+        tokio::pin!(call);
+        // A fast step writes `step_started` in the same transaction as its outcome; one
+        // that is still running after MARK_RUNNING_AFTER is marked `running` on its own, so
+        // long calls show up as running while they run.
+        let (outcome, pending_start) = tokio::select! {
+            biased;
+            out = &mut call => (out, Some(started_event)),
+            _ = tokio::time::sleep(MARK_RUNNING_AFTER) => {
+                let running = StepRecord {
+                    step_key: step.step.id.clone(),
+                    status: Some(StepStatus::Running),
+                    attempt: w.attempt,
+                    input: Some(inputs.clone()),
+                    started_at: Some(started),
+                    ..Default::default()
+                };
+                let mark = Commit {
+                    run_id: w.run_id.clone(),
+                    check: vec![w.fence()],
+                    steps: vec![running],
+                    events: vec![started_event],
+                    ..Default::default()
+                };
+                // A refused mark means the lease is gone: the outcome's commit will be
+                // refused as well, so the call just runs out.
+                self.commit_or_drop(mark).await?;
+                (call.await, None)
+            }
+        };
+        match outcome {
+            CallOutcome::Cancelled => Ok(Vec::new()),
+            CallOutcome::Failed(f) => {
+                self.finish_failed(
+                    cache,
+                    step,
+                    w,
+                    f,
+                    AttemptInfo {
+                        input: Some(inputs),
+                        started,
+                        started_event: pending_start,
+                    },
+                )
+                .await
+            }
+            CallOutcome::Done(result) => {
+                let rec = StepRecord {
+                    step_key: step.step.id.clone(),
+                    status: Some(StepStatus::Completed),
+                    attempt: w.attempt,
+                    input: Some(inputs),
+                    result: Some(result.clone()),
+                    started_at: Some(started),
+                    finished_at: Some(now_ms()),
+                    ..Default::default()
+                };
+                let mut events: Vec<NewEvent> = pending_start.into_iter().collect();
+                events.push(NewEvent::new(
+                    "step_completed",
+                    Some(&step.step.id),
+                    json!({"result": result, "attempt": w.attempt}),
+                ));
+                let commit = Commit {
+                    run_id: w.run_id.clone(),
+                    finish: vec![w.fence()],
+                    steps: vec![rec.clone()],
+                    done: vec![StepDone {
+                        step_key: step.step.id.clone(),
+                        dependants: step.dependants.clone(),
+                    }],
+                    events,
+                    take: Some(self.take_lease(1)),
+                    ..Default::default()
+                };
+                self.commit_step(cache, commit, &[rec]).await
+            }
+        }
+    }
+
+    /// A failed attempt: retried later when transient and retries remain, otherwise the step
+    /// fails and so does the run (fail-fast).
+    async fn finish_failed(
+        &self,
+        cache: &RunCache,
+        step: &CompiledStep,
+        w: &ClaimedWork,
+        f: StepFailure,
+        attempt_info: AttemptInfo,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let AttemptInfo {
+            input,
+            started,
+            started_event,
+        } = attempt_info;
+        let attempt = w.attempt.max(1);
+        let will_retry = f.transient && attempt <= i64::from(step.step.retry_count);
+        let mut events: Vec<NewEvent> = started_event.into_iter().collect();
+        events.push(NewEvent::new(
+            "step_failed",
+            Some(&step.step.id),
+            json!({"error": f.message, "failure_code": f.code, "attempt": attempt, "will_retry": will_retry}),
+        ));
+        let mut rec = StepRecord {
+            step_key: step.step.id.clone(),
+            status: Some(if will_retry {
+                StepStatus::Pending
+            } else {
+                StepStatus::Failed
+            }),
+            attempt,
+            input,
+            error: Some(f.message.clone()),
+            failure_code: Some(f.code.clone()),
+            started_at: Some(started),
+            ..Default::default()
+        };
+        let commit = if will_retry {
+            let at = now_ms() + self.backoff(attempt).as_millis() as i64;
+            Commit {
+                run_id: w.run_id.clone(),
+                requeue: vec![Requeue {
+                    fence: w.fence(),
+                    attempt: attempt + 1,
+                    available_at: at,
+                }],
+                steps: vec![rec.clone()],
+                events,
+                ..Default::default()
+            }
+        } else {
+            rec.finished_at = Some(now_ms());
+            Commit {
+                run_id: w.run_id.clone(),
+                finish: vec![w.fence()],
+                steps: vec![rec.clone()],
+                events,
+                terminate: Some(self.failure_termination(&step.step.id, &f)),
+                ..Default::default()
+            }
+        };
+        let taken = self.commit_step(cache, commit, &[rec]).await?;
+        if !will_retry {
+            self.cancel_everywhere(&w.run_id).await;
+        }
+        Ok(taken)
+    }
+
+    fn failure_termination(&self, step_id: &str, f: &StepFailure) -> Termination {
+        Termination {
+            status: RunStatus::Failed,
+            failure_code: Some(f.code.clone()),
+            error: Some(format!("step {step_id}: {}", f.message)),
+            cancel_reason: "run_failed".into(),
+            caused_by_step_id: Some(step_id.to_string()),
+        }
+    }
+
+    // ------------------------------------------------------------ human tasks
+
+    async fn park_human_task(
+        &self,
+        cache: &RunCache,
+        step: &CompiledStep,
+        w: &ClaimedWork,
+        task_type: Option<String>,
+        roots: &Roots,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let now = now_ms();
+        let payload = match step
+            .fields
+            .get("task_payload")
+            .map(|t| t.render(roots))
+            .transpose()
+        {
+            Ok(p) => p.unwrap_or_else(|| json!({})),
+            Err(e) => {
+                return self
+                    .finish_failed(
+                        cache,
+                        step,
+                        w,
+                        template_failure(e),
+                        AttemptInfo {
+                            input: None,
+                            started: now,
+                            started_event: None,
+                        },
+                    )
+                    .await;
+            }
+        };
+        let expires_at = step
+            .step
+            .timeout_s
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .map(|d| now + d.as_millis() as i64);
+        let rec = StepRecord {
+            step_key: step.step.id.clone(),
+            status: Some(StepStatus::Waiting),
+            attempt: w.attempt,
+            input: Some(payload.clone()),
+            started_at: Some(now),
+            ..Default::default()
+        };
+        let task = HumanTaskRecord {
+            run_id: w.run_id.clone(),
+            step_id: step.step.id.clone(),
+            task_type: task_type.unwrap_or_else(|| "approval".into()),
+            payload,
+            status: "pending".into(),
+            approved: None,
+            result: None,
+            completed_by: None,
+            created_at: now,
+            expires_at,
+            completed_at: None,
+        };
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            finish: vec![w.fence()],
+            tasks: vec![TaskWrite {
+                task,
+                expect_pending: false,
+            }],
+            steps: vec![rec.clone()],
+            new_work: expires_at
+                .map(|at| NewWork {
+                    step_key: step.step.id.clone(),
+                    kind: WorkKind::Expire,
+                    attempt: 1,
+                    available_at: at,
+                })
+                .into_iter()
+                .collect(),
+            events: vec![
+                NewEvent::new(
+                    "step_started",
+                    Some(&step.step.id),
+                    json!({"attempt": w.attempt}),
+                ),
+                NewEvent::new(
+                    "step_paused",
+                    Some(&step.step.id),
+                    json!({"task_id": step.step.id}),
+                ),
+            ],
+            ..Default::default()
+        };
+        self.commit_step(cache, commit, &[rec]).await
+    }
+
+    async fn expire_task(
+        &self,
+        cache: &RunCache,
+        w: &ClaimedWork,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let Some(step) = cache.graph.step(&w.step_key).cloned() else {
+            return self.drop_work(w).await;
+        };
+        let Some(task) = self.store.human_task(&w.run_id, &w.step_key).await? else {
+            return self.drop_work(w).await;
+        };
+        if task.status != "pending" {
+            return self.drop_work(w).await;
+        }
+        let now = now_ms();
+        let f = StepFailure::permanent(
+            "HUMAN_TASK_EXPIRED",
+            "the human task was not completed before its timeout",
+        );
+        let rec = StepRecord {
+            step_key: step.step.id.clone(),
+            status: Some(StepStatus::Failed),
+            attempt: w.attempt,
+            input: Some(task.payload.clone()),
+            error: Some(f.message.clone()),
+            failure_code: Some(f.code.clone()),
+            started_at: Some(task.created_at),
+            finished_at: Some(now),
+            ..Default::default()
+        };
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            expect_status: Some(vec![RunStatus::Running]),
+            finish: vec![w.fence()],
+            tasks: vec![TaskWrite {
+                task: HumanTaskRecord {
+                    status: "expired".into(),
+                    completed_at: Some(now),
+                    ..task
+                },
+                expect_pending: true,
+            }],
+            steps: vec![rec.clone()],
+            events: vec![NewEvent::new(
+                "step_failed",
+                Some(&step.step.id),
+                json!({"error": f.message, "failure_code": f.code, "attempt": w.attempt, "will_retry": false}),
+            )],
+            terminate: Some(self.failure_termination(&step.step.id, &f)),
+            ..Default::default()
+        };
+        match self.commit_or_drop(commit).await? {
+            Some(_) => {
+                self.cancel_everywhere(&w.run_id).await;
+                Ok(Vec::new())
+            }
+            None => self.drop_work(w).await,
+        }
+    }
+
+    async fn drain_deadline(&self, w: &ClaimedWork) -> EngineResult<Vec<ClaimedWork>> {
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            expect_status: Some(vec![RunStatus::Draining]),
+            finish: vec![w.fence()],
+            terminate: Some(Termination {
+                status: RunStatus::Failed,
+                failure_code: Some("DRAIN_TIMEOUT".into()),
+                error: Some("in-flight steps did not finish before the drain timeout".into()),
+                cancel_reason: "run_stopped".into(),
+                caused_by_step_id: None,
+            }),
+            ..Default::default()
+        };
+        if self.commit_or_drop(commit).await?.is_some() {
+            self.cancel_everywhere(&w.run_id).await;
+        }
+        Ok(Vec::new())
+    }
+
+    // ------------------------------------------------------------ loops
+
+    async fn start_for_each(
+        &self,
+        cache: &RunCache,
+        step: &CompiledStep,
+        w: &ClaimedWork,
+        roots: &Roots,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let StepConfig::ForEach(fe) = &step.step.config else {
+            return self.drop_work(w).await;
+        };
+        let now = now_ms();
+        let items = match step
+            .fields
+            .get("for_each_items")
+            .map(|t| t.render(roots))
+            .transpose()
+        {
+            Ok(v) => match v.unwrap_or(Value::Null) {
+                Value::Null => Vec::new(),
+                Value::Array(a) => a,
+                other => vec![other],
+            },
+            Err(e) => {
+                return self
+                    .finish_failed(
+                        cache,
+                        step,
+                        w,
+                        template_failure(e),
+                        AttemptInfo {
+                            input: None,
+                            started: now,
+                            started_event: None,
+                        },
+                    )
+                    .await;
+            }
+        };
+        let limit = self.config.for_each_item_limit;
+        if items.len() > limit {
+            let f = StepFailure::permanent(
+                "FOR_EACH_TOO_MANY_ITEMS",
+                format!(
+                    "for_each_items resolved to {} items; the limit is {limit}",
+                    items.len()
+                ),
+            );
+            return self
+                .finish_failed(
+                    cache,
+                    step,
+                    w,
+                    f,
+                    AttemptInfo {
+                        input: None,
+                        started: now,
+                        started_event: None,
+                    },
+                )
+                .await;
+        }
+        let max_parallel = i64::from(fe.effective_max_parallel());
+        let total = items.len() as i64;
+        if total == 0 {
+            let result = json!({"count": 0, "max_parallel": max_parallel, "succeeded_count": 0, "failed_count": 0, "results": []});
+            return self
+                .complete_composite(
+                    cache,
+                    step,
+                    w,
+                    result,
+                    Some(json!({"items": []})),
+                    now,
+                    Vec::new(),
+                )
+                .await;
+        }
+        let first = max_parallel.min(total);
+        let rec = StepRecord {
+            step_key: step.step.id.clone(),
+            status: Some(StepStatus::Running),
+            attempt: w.attempt,
+            input: Some(json!({"items": items})),
+            loop_total: Some(total),
+            loop_next: Some(first),
+            loop_done: Some(0),
+            started_at: Some(now),
+            ..Default::default()
+        };
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            finish: vec![w.fence()],
+            steps: vec![rec.clone()],
+            new_work: (0..first)
+                .map(|i| NewWork {
+                    step_key: format!("{}#{i}", step.step.id),
+                    kind: WorkKind::Item,
+                    attempt: 1,
+                    available_at: now,
+                })
+                .collect(),
+            events: vec![NewEvent::new(
+                "step_started",
+                Some(&step.step.id),
+                json!({"attempt": w.attempt, "item_count": total}),
+            )],
+            take: Some(self.take_lease(1)),
+            ..Default::default()
+        };
+        if let Ok(mut m) = cache.loop_items.lock() {
+            m.insert(step.step.id.clone(), Arc::new(items));
+        }
+        self.commit_step(cache, commit, &[rec]).await
+    }
+
+    async fn start_while(
+        &self,
+        cache: &RunCache,
+        step: &CompiledStep,
+        w: &ClaimedWork,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let now = now_ms();
+        let rec = StepRecord {
+            step_key: step.step.id.clone(),
+            status: Some(StepStatus::Running),
+            attempt: w.attempt,
+            started_at: Some(now),
+            ..Default::default()
+        };
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            finish: vec![w.fence()],
+            steps: vec![rec.clone()],
+            new_work: vec![NewWork {
+                step_key: format!("{}#0", step.step.id),
+                kind: WorkKind::Item,
+                attempt: 1,
+                available_at: now,
+            }],
+            events: vec![NewEvent::new(
+                "step_started",
+                Some(&step.step.id),
+                json!({"attempt": w.attempt}),
+            )],
+            take: Some(self.take_lease(1)),
+            ..Default::default()
+        };
+        self.commit_step(cache, commit, &[rec]).await
+    }
+
+    /// Completes a loop step with `result` (plus any item/iteration states in `extra`).
+    #[allow(clippy::too_many_arguments)]
+    async fn complete_composite(
+        &self,
+        cache: &RunCache,
+        step: &CompiledStep,
+        w: &ClaimedWork,
+        result: Value,
+        input: Option<Value>,
+        started: i64,
+        mut extra: Vec<StepRecord>,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let rec = StepRecord {
+            step_key: step.step.id.clone(),
+            status: Some(StepStatus::Completed),
+            attempt: w.attempt.max(1),
+            input,
+            result: Some(result.clone()),
+            started_at: Some(started),
+            finished_at: Some(now_ms()),
+            ..Default::default()
+        };
+        extra.push(rec.clone());
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            finish: vec![w.fence()],
+            steps: extra,
+            done: vec![StepDone {
+                step_key: step.step.id.clone(),
+                dependants: step.dependants.clone(),
+            }],
+            events: vec![NewEvent::new(
+                "step_completed",
+                Some(&step.step.id),
+                json!({"result": result}),
+            )],
+            take: Some(self.take_lease(1)),
+            ..Default::default()
+        };
+        self.commit_step(cache, commit, &[rec]).await
+    }
+
+    async fn process_item(
+        self: &Arc<Self>,
+        cache: &Arc<RunCache>,
+        w: &ClaimedWork,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let Some((parent_id, index)) = w.step_key.rsplit_once('#') else {
+            return self.drop_work(w).await;
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            return self.drop_work(w).await;
+        };
+        let Some(parent) = cache.graph.step(parent_id).cloned() else {
+            return self.drop_work(w).await;
+        };
+        // The parent's state comes from the cache when this node started the loop; the store
+        // is asked otherwise. A parent that is no longer running takes no more items (and
+        // its queue rows are gone, so a stale item could not commit anyway).
+        let cached_running = cache
+            .view(parent_id)
+            .is_some_and(|v| v.status == StepStatus::Running)
+            && cache
+                .loop_items
+                .lock()
+                .is_ok_and(|m| m.contains_key(parent_id));
+        let parent_state = if cached_running && matches!(parent.step.config, StepConfig::ForEach(_))
+        {
+            None
+        } else {
+            let Some(state) = self.store.step_state(&w.run_id, parent_id).await? else {
+                return self.drop_work(w).await;
+            };
+            if state.status() != StepStatus::Running {
+                return self.drop_work(w).await;
+            }
+            Some(state)
+        };
+        match &parent.step.config {
+            StepConfig::ForEach(fe) => {
+                self.run_for_each_item(cache, &parent, fe.error_policy, parent_state, w, index)
+                    .await
+            }
+            StepConfig::While(_) => match parent_state {
+                Some(state) => {
+                    self.run_while_iteration(cache, &parent, state, w, index)
+                        .await
+                }
+                None => self.drop_work(w).await,
+            },
+            _ => self.drop_work(w).await,
+        }
+    }
+
+    /// Runs a loop body once. `Err(None)` = cancelled.
+    async fn run_body(
+        &self,
+        cache: &RunCache,
+        parent: &CompiledStep,
+        base: &Roots,
+        key_prefix: &str,
+    ) -> Result<(Map<String, Value>, Value), Option<StepFailure>> {
+        let mut body = Map::new();
+        let mut last = Value::Null;
+        for inner in &parent.body {
+            let mut roots = base.clone();
+            roots.0.insert("body".into(), Value::Object(body.clone()));
+            let skip = !inner.step.enabled
+                || match &inner.condition {
+                    Some(c) => {
+                        !is_truthy(&c.render(&roots).map_err(|e| Some(template_failure(e)))?)
+                    }
+                    None => false,
+                };
+            if skip {
+                body.insert(inner.step.id.clone(), Value::Null);
+                continue;
+            }
+            let inputs = self.resolve_inputs(inner, &roots).map_err(Some)?;
+            let mut globals = roots.0.clone();
+            if let Some(w) = globals.remove("while") {
+                globals.insert("loop".into(), w);
+            }
+            let mut attempt: i64 = 1;
+            let value = loop {
+                let key = format!(
+                    "{}:{}/{}:{attempt}",
+                    cache.run.id, key_prefix, inner.step.id
+                );
+                match self
+                    .call(
+                        cache,
+                        inner,
+                        inputs.clone(),
+                        globals.clone(),
+                        attempt,
+                        key,
+                        None,
+                    )
+                    .await
+                {
+                    CallOutcome::Done(v) => break v,
+                    CallOutcome::Cancelled => return Err(None),
+                    CallOutcome::Failed(f)
+                        if f.transient && attempt <= i64::from(inner.step.retry_count) =>
+                    {
+                        tokio::select! {
+                            _ = cache.cancel.cancelled() => return Err(None),
+                            _ = tokio::time::sleep(self.backoff(attempt)) => {}
+                        }
+                        attempt += 1;
+                    }
+                    CallOutcome::Failed(f) => {
+                        return Err(Some(StepFailure {
+                            message: format!("{}: {}", inner.step.id, f.message),
+                            ..f
+                        }));
+                    }
+                }
+            };
+            body.insert(inner.step.id.clone(), value.clone());
+            last = value;
+        }
+        Ok((body, last))
+    }
+
+    async fn loop_items(
+        &self,
+        cache: &RunCache,
+        parent_id: &str,
+        state: Option<&StepRecord>,
+    ) -> Arc<Vec<Value>> {
+        if let Some(items) = cache
+            .loop_items
+            .lock()
+            .ok()
+            .and_then(|m| m.get(parent_id).cloned())
+        {
+            return items;
+        }
+        let items = match state
+            .and_then(|s| s.input.as_ref())
+            .and_then(|i| i.get("items"))
+        {
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        let items = Arc::new(items);
+        if let Ok(mut m) = cache.loop_items.lock() {
+            m.insert(parent_id.to_string(), items.clone());
+        }
+        items
+    }
+
+    async fn run_for_each_item(
+        self: &Arc<Self>,
+        cache: &Arc<RunCache>,
+        parent: &CompiledStep,
+        policy: ErrorPolicy,
+        parent_state: Option<StepRecord>,
+        w: &ClaimedWork,
+        index: usize,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let items = self
+            .loop_items(cache, &parent.step.id, parent_state.as_ref())
+            .await;
+        let Some(item) = items.get(index).cloned() else {
+            return self.drop_work(w).await;
+        };
+        let mut roots = self.base_roots(cache, parent, true);
+        roots.0.insert("item".into(), item.clone());
+        roots.0.insert("index".into(), json!(index));
+        roots
+            .0
+            .insert("foreach".into(), json!({"item": item, "index": index}));
+        if let Some(Value::Object(steps)) = roots.0.get_mut("steps") {
+            steps.insert(
+                parent.step.id.clone(),
+                json!({"item": item, "index": index}),
+            );
+        }
+        let started = now_ms();
+        let outcome = self.run_body(cache, parent, &roots, &w.step_key).await;
+        let item_rec = |status: StepStatus, result: Value, f: Option<&StepFailure>| StepRecord {
+            step_key: w.step_key.clone(),
+            parent_key: Some(parent.step.id.clone()),
+            item_index: Some(index as i64),
+            status: Some(status),
+            attempt: w.attempt,
+            result: Some(result),
+            error: f.map(|f| f.message.clone()),
+            failure_code: f.map(|f| f.code.clone()),
+            started_at: Some(started),
+            finished_at: Some(now_ms()),
+            ..Default::default()
+        };
+        match outcome {
+            Err(None) => Ok(Vec::new()),
+            Ok((body, last)) => {
+                let rec = item_rec(
+                    StepStatus::Completed,
+                    json!({"index": index, "body": body, "result": last}),
+                    None,
+                );
+                let commit = Commit {
+                    run_id: w.run_id.clone(),
+                    finish: vec![w.fence()],
+                    steps: vec![rec],
+                    items_done: vec![ItemDone {
+                        parent_key: parent.step.id.clone(),
+                    }],
+                    take: Some(self.take_lease(1)),
+                    ..Default::default()
+                };
+                Ok(self
+                    .commit_or_drop(commit)
+                    .await?
+                    .map(|o| o.taken)
+                    .unwrap_or_default())
+            }
+            Err(Some(f)) => {
+                let rec = item_rec(
+                    StepStatus::Failed,
+                    json!({"index": index, "error": f.message}),
+                    Some(&f),
+                );
+                if policy == ErrorPolicy::ContinueOnError {
+                    let commit = Commit {
+                        run_id: w.run_id.clone(),
+                        finish: vec![w.fence()],
+                        steps: vec![rec],
+                        items_done: vec![ItemDone {
+                            parent_key: parent.step.id.clone(),
+                        }],
+                        take: Some(self.take_lease(1)),
+                        ..Default::default()
+                    };
+                    return Ok(self
+                        .commit_or_drop(commit)
+                        .await?
+                        .map(|o| o.taken)
+                        .unwrap_or_default());
+                }
+                let f = StepFailure {
+                    message: format!("item {index}: {}", f.message),
+                    ..f
+                };
+                let parent_state = match parent_state {
+                    Some(s) => s,
+                    None => self
+                        .store
+                        .step_state(&w.run_id, &parent.step.id)
+                        .await?
+                        .unwrap_or_default(),
+                };
+                self.fail_composite(cache, parent, &parent_state, w, rec, f)
+                    .await
+            }
+        }
+    }
+
+    /// A loop failed (fail-fast item, failed iteration): the loop step fails and so does
+    /// the run; other items in flight are cancelled.
+    async fn fail_composite(
+        &self,
+        cache: &RunCache,
+        parent: &CompiledStep,
+        parent_state: &StepRecord,
+        w: &ClaimedWork,
+        item: StepRecord,
+        f: StepFailure,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let rec = StepRecord {
+            step_key: parent.step.id.clone(),
+            status: Some(StepStatus::Failed),
+            attempt: parent_state.attempt,
+            input: parent_state.input.clone(),
+            error: Some(f.message.clone()),
+            failure_code: Some(f.code.clone()),
+            started_at: parent_state.started_at,
+            finished_at: Some(now_ms()),
+            ..Default::default()
+        };
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            finish: vec![w.fence()],
+            steps: vec![item, rec.clone()],
+            events: vec![NewEvent::new(
+                "step_failed",
+                Some(&parent.step.id),
+                json!({"error": f.message, "failure_code": f.code, "attempt": parent_state.attempt, "will_retry": false}),
+            )],
+            terminate: Some(self.failure_termination(&parent.step.id, &f)),
+            ..Default::default()
+        };
+        let taken = self.commit_step(cache, commit, &[rec]).await?;
+        self.cancel_everywhere(&w.run_id).await;
+        Ok(taken)
+    }
+
+    async fn finalize_for_each(
+        &self,
+        cache: &RunCache,
+        w: &ClaimedWork,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let Some(step) = cache.graph.step(&w.step_key).cloned() else {
+            return self.drop_work(w).await;
+        };
+        let StepConfig::ForEach(fe) = &step.step.config else {
+            return self.drop_work(w).await;
+        };
+        let Some(state) = self.store.step_state(&w.run_id, &w.step_key).await? else {
+            return self.drop_work(w).await;
+        };
+        if state.status() != StepStatus::Running {
+            return self.drop_work(w).await;
+        }
+        let total = state.loop_total.unwrap_or(0);
+        let items = self.store.step_states(&w.run_id, Some(&w.step_key)).await?;
+        let items: Vec<&StepRecord> = items
+            .iter()
+            .filter(|r| r.item_index.is_some_and(|i| i < total))
+            .collect();
+        let succeeded = items
+            .iter()
+            .filter(|r| r.status() == StepStatus::Completed)
+            .count();
+        let failed = items
+            .iter()
+            .filter(|r| r.status() == StepStatus::Failed)
+            .count();
+        let results: Vec<Value> = items
+            .iter()
+            .map(|r| r.result.clone().unwrap_or(Value::Null))
+            .collect();
+        let result = json!({
+            "count": total,
+            "max_parallel": fe.effective_max_parallel(),
+            "succeeded_count": succeeded,
+            "failed_count": failed,
+            "results": results,
+        });
+        let w_parent = ClaimedWork {
+            attempt: state.attempt,
+            ..w.clone()
+        };
+        self.complete_composite(
+            cache,
+            &step,
+            &w_parent,
+            result,
+            state.input.clone(),
+            state.started_at.unwrap_or_else(now_ms),
+            Vec::new(),
+        )
+        .await
+    }
+
+    async fn run_while_iteration(
+        self: &Arc<Self>,
+        cache: &Arc<RunCache>,
+        parent: &CompiledStep,
+        parent_state: StepRecord,
+        w: &ClaimedWork,
+        index: usize,
+    ) -> EngineResult<Vec<ClaimedWork>> {
+        let StepConfig::While(wh) = &parent.step.config else {
+            return self.drop_work(w).await;
+        };
+        let max = wh.max_iterations.unwrap_or(1).max(1) as usize;
+        let prev = if index > 0 {
+            self.store
+                .step_state(&w.run_id, &format!("{}#{}", parent.step.id, index - 1))
+                .await?
+                .and_then(|r| r.result)
+                .and_then(|r| r.get("body").cloned())
+                .unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        let mut roots = self.base_roots(cache, parent, true);
+        roots
+            .0
+            .insert("while".into(), json!({"iteration": index, "prev": prev}));
+        let started = now_ms();
+        let iter_rec = |status: StepStatus, result: Value, f: Option<&StepFailure>| StepRecord {
+            step_key: w.step_key.clone(),
+            parent_key: Some(parent.step.id.clone()),
+            item_index: Some(index as i64),
+            status: Some(status),
+            attempt: w.attempt,
+            result: Some(result),
+            error: f.map(|f| f.message.clone()),
+            failure_code: f.map(|f| f.code.clone()),
+            started_at: Some(started),
+            finished_at: Some(now_ms()),
+            ..Default::default()
+        };
+        let (body, _last) = match self.run_body(cache, parent, &roots, &w.step_key).await {
+            Err(None) => return Ok(Vec::new()),
+            Err(Some(f)) => {
+                let rec = iter_rec(
+                    StepStatus::Failed,
+                    json!({"iteration": index, "error": f.message}),
+                    Some(&f),
+                );
+                let f = StepFailure {
+                    message: format!("iteration {index}: {}", f.message),
+                    ..f
+                };
+                return self
+                    .fail_composite(cache, parent, &parent_state, w, rec, f)
+                    .await;
+            }
+            Ok(v) => v,
+        };
+        roots.0.insert("body".into(), Value::Object(body.clone()));
+        let cond = match self.while_condition(parent, wh, &roots).await {
+            Ok(c) => c,
+            Err(f) => {
+                let rec = iter_rec(
+                    StepStatus::Failed,
+                    json!({"iteration": index, "error": f.message}),
+                    Some(&f),
+                );
+                return self
+                    .fail_composite(cache, parent, &parent_state, w, rec, f)
+                    .await;
+            }
+        };
+        let met = match wh.mode {
+            WhileMode::Until => cond,
+            WhileMode::While => !cond,
+        };
+        let rec = iter_rec(
+            StepStatus::Completed,
+            json!({"iteration": index, "body": body}),
+            None,
+        );
+        if !met && index + 1 < max {
+            let commit = Commit {
+                run_id: w.run_id.clone(),
+                finish: vec![w.fence()],
+                steps: vec![rec],
+                new_work: vec![NewWork {
+                    step_key: format!("{}#{}", parent.step.id, index + 1),
+                    kind: WorkKind::Item,
+                    attempt: 1,
+                    available_at: now_ms(),
+                }],
+                take: Some(self.take_lease(1)),
+                ..Default::default()
+            };
+            return Ok(self
+                .commit_or_drop(commit)
+                .await?
+                .map(|o| o.taken)
+                .unwrap_or_default());
+        }
+        let earlier = self
+            .store
+            .step_states(&w.run_id, Some(&parent.step.id))
+            .await?;
+        let mut iterations: Vec<Value> = earlier
+            .iter()
+            .filter(|r| r.item_index.is_some_and(|i| i < index as i64))
+            .map(|r| {
+                r.result
+                    .as_ref()
+                    .and_then(|v| v.get("body").cloned())
+                    .unwrap_or(Value::Null)
+            })
+            .collect();
+        iterations.push(Value::Object(body.clone()));
+        let result = json!({
+            "iteration_count": index + 1,
+            "max_iterations": max,
+            "stopped_reason": if met { "condition_met" } else { "max_iterations" },
+            "last": body,
+            "iterations": iterations,
+        });
+        let w_parent = ClaimedWork {
+            attempt: parent_state.attempt,
+            ..w.clone()
+        };
+        self.complete_composite(
+            cache,
+            parent,
+            &w_parent,
+            result,
+            None,
+            parent_state.started_at.unwrap_or(started),
+            vec![rec],
+        )
+        .await
+    }
+
+    /// The loop condition after an iteration: `while_eval_script` (`{pass = bool}`) wins
+    /// over `while_condition`; with neither, the condition is false.
+    async fn while_condition(
+        &self,
+        parent: &CompiledStep,
+        wh: &ar_model::graph::While,
+        roots: &Roots,
+    ) -> Result<bool, StepFailure> {
+        if let Some(script) = &wh.eval_script {
+            let mut globals = roots.0.clone();
+            if let Some(w) = globals.remove("while") {
+                globals.insert("loop".into(), w);
+            }
+            let limits = self.config.lua_limits.clone();
+            let script = script.clone();
+            let out =
+                tokio::task::spawn_blocking(move || run_lua(&limits, &script, &globals, None))
+                    .await
+                    .map_err(|e| {
+                        StepFailure::permanent(
+                            "LUA_ERROR",
+                            format!("Lua worker thread failed: {e}"),
+                        )
+                    })??;
+            return Ok(out.get("pass").is_some_and(is_truthy));
+        }
+        match parent.fields.get("while_condition") {
+            Some(t) => Ok(is_truthy(&t.render(roots).map_err(template_failure)?)),
+            None => Ok(false),
+        }
+    }
+}

@@ -1,0 +1,847 @@
+//! Engine scenarios (CONTRACT §2, §5–§7), each run on SQLite and on Postgres.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use ar_engine::*;
+use serde_json::{Value, json};
+use support::*;
+
+struct Env {
+    db: TestDb,
+    engine: Engine,
+    probe: Arc<Probe>,
+}
+
+async fn env(backend: Backend) -> Env {
+    env_with(backend, test_config()).await
+}
+
+async fn env_with(backend: Backend, config: EngineConfig) -> Env {
+    let db = TestDb::new(backend).await;
+    let probe = Arc::new(Probe::default());
+    let engine = engine_on(db.open().await, config, probe.clone()).await;
+    Env { db, engine, probe }
+}
+
+impl Env {
+    async fn run(&self, g: Value, params: Value) -> (RunRecord, Value) {
+        let run = self
+            .engine
+            .start_run(StartRun::new(graph(g), params))
+            .await
+            .expect("run starts");
+        let done = self
+            .engine
+            .wait_for_run(&run.id, WAIT)
+            .await
+            .expect("run finishes");
+        let ctx = self.engine.run_context(&done.id).await.expect("context");
+        (done, ctx)
+    }
+    async fn start(&self, g: Value, params: Value) -> RunRecord {
+        self.engine
+            .start_run(StartRun::new(graph(g), params))
+            .await
+            .expect("run starts")
+    }
+    async fn step_status(&self, run: &str, step: &str) -> Option<StepStatus> {
+        self.engine
+            .store()
+            .step_state(run, step)
+            .await
+            .expect("read")
+            .map(|s| s.status())
+    }
+    async fn wait_step(&self, run: &str, step: &str, status: StepStatus) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.step_status(run, step).await != Some(status) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "step {step} never reached {status:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    async fn finish(self) {
+        self.engine.shutdown().await;
+        self.engine.store().close().await;
+        self.db.cleanup().await;
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::SqliteMemory).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    lua_chain_passes_results_and_per_step_input_overrides,
+    events_have_consecutive_sequence_numbers,
+    for_each_concurrency_never_exceeds_max_parallel_and_reaches_it,
+    for_each_result_shape_and_continue_on_error,
+    for_each_fail_fast_fails_the_run,
+    for_each_over_too_many_items_fails_clearly,
+    while_until_stops_when_condition_met_or_at_cap,
+    transient_failures_are_retried_and_counted,
+    permanent_failures_are_not_retried,
+    attempt_timeout_fails_with_step_timeout,
+    skip_reasons_disabled_condition_excluded_and_spreading,
+    fail_fast_cancels_in_flight_and_blocks_unstarted,
+    pause_blocks_new_steps_while_in_flight_finish,
+    immediate_stop_cancels_in_flight_step,
+    graceful_stop_lets_in_flight_finish_then_stops,
+    drain_timeout_fails_the_run,
+    human_task_approval_continues_and_second_completion_conflicts,
+    human_task_rejection_skips_downstream,
+    human_task_expiry_fails_with_human_task_expired,
+    retry_in_place_keeps_completed_upstream,
+    retry_from_step_reruns_it_and_downstream,
+    new_run_reuses_completed_steps_of_failed_run,
+    step_type_without_executor_fails_clearly,
+    restart_continues_run_without_rerunning_completed_steps,
+    client_run_id_is_idempotent,
+);
+
+async fn lua_chain_passes_results_and_per_step_input_overrides(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        {"id": "a", "type": "lua_script", "script": "return { n = input.n + 1 }"},
+        {"id": "b-x", "type": "lua_script", "depends_on": ["a"], "script": "return { n = steps.a.result.n * 10, f = input.f }"},
+        {"id": "c", "type": "mcp_call", "tool_name": "echo", "depends_on": ["b-x"],
+         "tool_args": {"n": "{{steps.b-x.result.n}}", "f": "{{input.f}}"}},
+    ]});
+    let params = json!({"trigger_payload": {"n": 1, "f": "base"}, "trigger_steps": {"c": {"f": "override"}}});
+    let (run, ctx) = e.run(g, params).await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    assert_eq!(step(&ctx, "a")["result"], json!({"n": 2}));
+    assert_eq!(step(&ctx, "b-x")["result"], json!({"n": 20, "f": "base"}));
+    assert_eq!(step(&ctx, "c")["result"], json!({"n": 20, "f": "override"}));
+    e.finish().await;
+}
+
+async fn events_have_consecutive_sequence_numbers(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        tool("a", "echo", json!({}), &[]), tool("b", "echo", json!({}), &[]), tool("c", "echo", json!({}), &["a", "b"]),
+    ]});
+    let (run, _) = e.run(g, json!({})).await;
+    let events = e
+        .engine
+        .store()
+        .events(&run.id, 0, 1000)
+        .await
+        .expect("events");
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>());
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"run_started"));
+    assert_eq!(kinds.last(), Some(&"run_completed"));
+    assert_eq!(kinds.iter().filter(|k| **k == "step_started").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| **k == "step_completed").count(), 3);
+    let started = events
+        .iter()
+        .find(|e| e.kind == "step_started")
+        .expect("a step_started");
+    assert_eq!(started.data["attempt"], json!(1));
+    e.finish().await;
+}
+
+async fn for_each_concurrency_never_exceeds_max_parallel_and_reaches_it(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [{
+        "id": "fan", "type": "for_each", "for_each_items": "{{input.items}}", "for_each_max_parallel": 3,
+        "for_each_body_steps": [{"id": "work", "type": "mcp_call", "tool_name": "sleep", "tool_args": {"ms": 60, "value": "{{item}}"}}]
+    }]});
+    let (run, ctx) = e
+        .run(g, json!({"items": [1, 2, 3, 4, 5, 6, 7, 8, 9]}))
+        .await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    assert_eq!(
+        e.probe.max_in_flight.load(Ordering::SeqCst),
+        3,
+        "max in flight must reach and not exceed max_parallel"
+    );
+    assert_eq!(e.probe.calls("work"), 9);
+    e.finish().await;
+}
+
+async fn for_each_result_shape_and_continue_on_error(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [{
+        "id": "fan", "type": "for_each", "for_each_items": "{{input.items}}", "for_each_error_policy": "continue_on_error",
+        "for_each_body_steps": [
+            {"id": "double", "type": "lua_script", "script": "if item == 2 then error('two is bad') end return { v = item * 2, i = index }"},
+            {"id": "wrap", "type": "lua_script", "depends_on": ["double"], "script": "return { w = body.double.v }"}
+        ]
+    }]});
+    let (run, ctx) = e.run(g, json!({"items": [1, 2, 3]})).await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    let r = &step(&ctx, "fan")["result"];
+    assert_eq!(r["count"], json!(3));
+    assert_eq!(r["max_parallel"], json!(10));
+    assert_eq!(r["succeeded_count"], json!(2));
+    assert_eq!(r["failed_count"], json!(1));
+    assert_eq!(
+        r["results"][0],
+        json!({"index": 0, "body": {"double": {"v": 2, "i": 0}, "wrap": {"w": 2}}, "result": {"w": 2}})
+    );
+    assert_eq!(r["results"][1]["index"], json!(1));
+    assert!(
+        r["results"][1]["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("two is bad")),
+        "{r}"
+    );
+    assert_eq!(r["results"][2]["result"], json!({"w": 6}));
+    e.finish().await;
+}
+
+async fn for_each_fail_fast_fails_the_run(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        {"id": "fan", "type": "for_each", "for_each_items": [1, 2, 3],
+         "for_each_body_steps": [{"id": "x", "type": "lua_script", "script": "if item == 2 then error('boom') end return {}"}]},
+        tool("after", "echo", json!({}), &["fan"]),
+    ]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.failure_code.as_deref(), Some("LUA_ERROR"));
+    assert_eq!(step(&ctx, "fan")["status"], json!("failed"));
+    assert_eq!(step(&ctx, "after")["reason"], json!("blocked"));
+    e.finish().await;
+}
+
+async fn for_each_over_too_many_items_fails_clearly(b: Backend) {
+    let e = env_with(
+        b,
+        EngineConfig {
+            for_each_item_limit: 5,
+            ..test_config()
+        },
+    )
+    .await;
+    let g = json!({"steps": [{"id": "fan", "type": "for_each", "for_each_items": "{{input.items}}",
+        "for_each_body_steps": [{"id": "x", "type": "lua_script", "script": "return {}"}]}]});
+    let (run, ctx) = e.run(g, json!({"items": [1, 2, 3, 4, 5, 6]})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert!(
+        step(&ctx, "fan")["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("6 items") && m.contains("limit is 5")),
+        "{ctx}"
+    );
+    e.finish().await;
+}
+
+async fn while_until_stops_when_condition_met_or_at_cap(b: Backend) {
+    let e = env(b).await;
+    let body = json!([{"id": "inc", "type": "lua_script",
+        "script": "local prev = loop.prev and loop.prev.inc and loop.prev.inc.n or 0 return { n = prev + 1 }"}]);
+    let g = json!({"steps": [
+        {"id": "w", "type": "while", "while_mode": "until", "while_max_iterations": 10, "while_body_steps": body,
+         "while_condition": "{{body.inc.n | 0}}", "while_eval_script": "return { pass = body.inc.n >= 3 }"},
+        {"id": "cap", "type": "while", "while_mode": "while", "while_max_iterations": 2, "while_body_steps": body,
+         "while_condition": "true"},
+    ]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    let w = &step(&ctx, "w")["result"];
+    assert_eq!(w["iteration_count"], json!(3));
+    assert_eq!(w["stopped_reason"], json!("condition_met"));
+    assert_eq!(w["last"], json!({"inc": {"n": 3}}));
+    assert_eq!(w["iterations"].as_array().map(Vec::len), Some(3));
+    let cap = &step(&ctx, "cap")["result"];
+    assert_eq!(cap["iteration_count"], json!(2));
+    assert_eq!(cap["stopped_reason"], json!("max_iterations"));
+    assert_eq!(cap["max_iterations"], json!(2));
+    e.finish().await;
+}
+
+async fn transient_failures_are_retried_and_counted(b: Backend) {
+    let e = env(b).await;
+    let mut s = tool("flaky", "fail", json!({"times": 2, "transient": true}), &[]);
+    s["retry_count"] = json!(2);
+    let (run, ctx) = e.run(json!({"steps": [s]}), json!({})).await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    assert_eq!(e.probe.attempts("flaky"), vec![1, 2, 3]);
+    assert_eq!(step(&ctx, "flaky")["attempt"], json!(3));
+    let events = e
+        .engine
+        .store()
+        .events(&run.id, 0, 100)
+        .await
+        .expect("events");
+    let retries: Vec<&Value> = events
+        .iter()
+        .filter(|e| e.kind == "step_failed")
+        .map(|e| &e.data)
+        .collect();
+    assert_eq!(retries.len(), 2);
+    assert!(retries.iter().all(|d| d["will_retry"] == json!(true)));
+    e.finish().await;
+}
+
+async fn permanent_failures_are_not_retried(b: Backend) {
+    let e = env(b).await;
+    let mut s = tool("bad", "fail", json!({"transient": false}), &[]);
+    s["retry_count"] = json!(3);
+    let (run, ctx) = e.run(json!({"steps": [s]}), json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.failure_code.as_deref(), Some("MCP_TOOL_FAILED"));
+    assert_eq!(e.probe.attempts("bad"), vec![1]);
+    assert_eq!(step(&ctx, "bad")["failure_code"], json!("MCP_TOOL_FAILED"));
+    e.finish().await;
+}
+
+async fn attempt_timeout_fails_with_step_timeout(b: Backend) {
+    let e = env(b).await;
+    let mut s = tool("slow", "sleep", json!({"ms": 5000}), &[]);
+    s["timeout_s"] = json!(0.1);
+    s["retry_count"] = json!(1);
+    let started = std::time::Instant::now();
+    let (run, ctx) = e.run(json!({"steps": [s]}), json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.failure_code.as_deref(), Some("STEP_TIMEOUT"));
+    assert_eq!(
+        e.probe.attempts("slow"),
+        vec![1, 2],
+        "a timeout is transient: retried once"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "timeouts must cut the attempt short"
+    );
+    assert_eq!(step(&ctx, "slow")["status"], json!("failed"));
+    e.finish().await;
+}
+
+async fn skip_reasons_disabled_condition_excluded_and_spreading(b: Backend) {
+    let e = env(b).await;
+    let mut disabled = tool("disabled", "echo", json!({}), &[]);
+    disabled["enabled"] = json!(false);
+    let mut cond = tool("cond", "echo", json!({}), &[]);
+    cond["condition"] = json!("{{input.go}}");
+    let mut manual = tool("manual", "echo", json!({}), &[]);
+    manual["no_auto_start"] = json!(true);
+    let mut granted = tool("granted", "echo", json!({"v": "{{input.v}}"}), &[]);
+    granted["no_auto_start"] = json!(true);
+    let g = json!({"steps": [
+        disabled, cond, manual, granted,
+        tool("excl", "echo", json!({}), &[]),
+        tool("after_disabled", "echo", json!({}), &["disabled"]),
+        tool("after_cond", "echo", json!({}), &["cond"]),
+        tool("after_manual", "echo", json!({}), &["manual"]),
+        tool("after_excl", "echo", json!({}), &["excl"]),
+    ]});
+    let params = json!({"trigger_payload": {"go": "false"}, "trigger_steps": {"granted": {"v": 7}}, "excluded_step_ids": ["excl"]});
+    let (run, ctx) = e.run(g, params).await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    let cases = [
+        ("disabled", Some("step_disabled")),
+        ("cond", Some("condition_false")),
+        ("manual", Some("excluded")),
+        ("excl", Some("excluded")),
+        ("after_manual", Some("excluded")),
+        ("after_excl", Some("excluded")),
+        ("after_disabled", None),
+        ("after_cond", None),
+        ("granted", None),
+    ];
+    for (id, reason) in cases {
+        let s = step(&ctx, id);
+        assert_eq!(s["status"], json!("completed"), "{id}: {s}");
+        match reason {
+            Some(r) => {
+                assert_eq!(s["skipped"], json!(true), "{id}");
+                assert_eq!(s["reason"], json!(r), "{id}");
+            }
+            None => assert!(s.get("skipped").is_none(), "{id} must run: {s}"),
+        }
+    }
+    assert_eq!(step(&ctx, "granted")["result"], json!({"v": 7}));
+    e.finish().await;
+}
+
+async fn fail_fast_cancels_in_flight_and_blocks_unstarted(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        tool("long", "sleep", json!({"ms": 10000}), &[]),
+        tool("breaks", "fail", json!({"transient": false}), &["gate"]),
+        tool("gate", "sleep", json!({"ms": 100}), &[]),
+        tool("after_long", "echo", json!({}), &["long"]),
+    ]});
+    let started = std::time::Instant::now();
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "in-flight step must be cancelled, not awaited"
+    );
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(step(&ctx, "breaks")["status"], json!("failed"));
+    assert_eq!(step(&ctx, "long")["status"], json!("cancelled"));
+    assert_eq!(step(&ctx, "long")["reason"], json!("run_failed"));
+    assert_eq!(step(&ctx, "long")["caused_by_step_id"], json!("breaks"));
+    assert_eq!(step(&ctx, "after_long")["status"], json!("completed"));
+    assert_eq!(step(&ctx, "after_long")["reason"], json!("blocked"));
+    assert_eq!(e.probe.calls("after_long"), 0);
+    e.finish().await;
+}
+
+async fn pause_blocks_new_steps_while_in_flight_finish(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [tool("a", "sleep", json!({"ms": 300}), &[]), tool("b", "echo", json!({}), &["a"])]});
+    let run = e.start(g, json!({})).await;
+    e.wait_step(&run.id, "a", StepStatus::Running).await;
+    e.engine.pause(&run.id).await.expect("pause");
+    e.wait_step(&run.id, "a", StepStatus::Completed).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        e.step_status(&run.id, "b").await,
+        Some(StepStatus::Pending),
+        "paused run must not start b"
+    );
+    let paused = e
+        .engine
+        .store()
+        .get_run(&run.id)
+        .await
+        .expect("read")
+        .expect("run");
+    assert_eq!(paused.status, RunStatus::Paused);
+    e.engine.resume(&run.id).await.expect("resume");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Completed);
+    assert!(
+        e.engine.resume(&run.id).await.is_err(),
+        "resuming a completed run is refused"
+    );
+    e.finish().await;
+}
+
+async fn immediate_stop_cancels_in_flight_step(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [tool("a", "sleep", json!({"ms": 10000}), &[]), tool("b", "echo", json!({}), &["a"])]});
+    let run = e.start(g, json!({})).await;
+    e.wait_step(&run.id, "a", StepStatus::Running).await;
+    let t = std::time::Instant::now();
+    e.engine
+        .stop(&run.id, StopMode::Immediate, None)
+        .await
+        .expect("stop");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Stopped);
+    let ctx = e.engine.run_context(&run.id).await.expect("ctx");
+    assert_eq!(step(&ctx, "a")["status"], json!("cancelled"));
+    assert_eq!(step(&ctx, "b")["reason"], json!("blocked"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while e.probe.cancelled.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the in-flight call was not cancelled"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(t.elapsed() < Duration::from_secs(5));
+    e.finish().await;
+}
+
+async fn graceful_stop_lets_in_flight_finish_then_stops(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [tool("a", "sleep", json!({"ms": 300}), &[]), tool("b", "echo", json!({}), &["a"])]});
+    let run = e.start(g, json!({})).await;
+    e.wait_step(&run.id, "a", StepStatus::Running).await;
+    e.engine
+        .stop(&run.id, StopMode::Graceful, Some(Duration::from_secs(10)))
+        .await
+        .expect("stop");
+    let draining = e
+        .engine
+        .store()
+        .get_run(&run.id)
+        .await
+        .expect("read")
+        .expect("run");
+    assert_eq!(draining.status, RunStatus::Draining);
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Stopped);
+    let ctx = e.engine.run_context(&run.id).await.expect("ctx");
+    assert_eq!(
+        step(&ctx, "a")["status"],
+        json!("completed"),
+        "in-flight step finishes during a drain"
+    );
+    assert_eq!(step(&ctx, "b")["reason"], json!("blocked"));
+    assert_eq!(e.probe.calls("b"), 0);
+    e.finish().await;
+}
+
+async fn drain_timeout_fails_the_run(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [tool("a", "sleep", json!({"ms": 10000}), &[])]});
+    let run = e.start(g, json!({})).await;
+    e.wait_step(&run.id, "a", StepStatus::Running).await;
+    e.engine
+        .stop(
+            &run.id,
+            StopMode::Graceful,
+            Some(Duration::from_millis(200)),
+        )
+        .await
+        .expect("stop");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Failed);
+    assert_eq!(done.failure_code.as_deref(), Some("DRAIN_TIMEOUT"));
+    e.finish().await;
+}
+
+fn approval_graph() -> Value {
+    json!({"steps": [
+        tool("a", "echo", json!({"x": 1}), &[]),
+        {"id": "approve", "type": "human_task", "task_type": "approval", "depends_on": ["a"],
+         "task_payload": {"title": "ok?", "x": "{{steps.a.result.x}}"}},
+        tool("b", "echo", json!({"approved": "{{steps.approve.result.approved}}"}), &["approve"]),
+        tool("c", "echo", json!({}), &["b"]),
+        tool("side", "echo", json!({}), &["a"]),
+    ]})
+}
+
+async fn human_task_approval_continues_and_second_completion_conflicts(b: Backend) {
+    let e = env(b).await;
+    let run = e.start(approval_graph(), json!({})).await;
+    e.wait_step(&run.id, "approve", StepStatus::Waiting).await;
+    let task = e
+        .engine
+        .store()
+        .human_task(&run.id, "approve")
+        .await
+        .expect("read")
+        .expect("task exists");
+    assert_eq!(task.payload, json!({"title": "ok?", "x": 1}));
+    assert_eq!(task.status, "pending");
+    let listed = e
+        .engine
+        .store()
+        .pending_human_tasks(10)
+        .await
+        .expect("list");
+    assert!(
+        listed
+            .iter()
+            .any(|t| t.run_id == run.id && t.step_id == "approve")
+    );
+    assert_eq!(
+        e.engine
+            .store()
+            .get_run(&run.id)
+            .await
+            .expect("r")
+            .expect("r")
+            .status,
+        RunStatus::Running
+    );
+    e.engine
+        .complete_task(
+            &run.id,
+            "approve",
+            true,
+            Some(json!({"note": "fine"})),
+            Some("u1"),
+        )
+        .await
+        .expect("complete");
+    let again = e
+        .engine
+        .complete_task(&run.id, "approve", false, None, None)
+        .await;
+    assert!(matches!(again, Err(EngineError::Conflict(_))), "{again:?}");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Completed);
+    let ctx = e.engine.run_context(&run.id).await.expect("ctx");
+    assert_eq!(
+        step(&ctx, "approve")["result"],
+        json!({"approved": true, "note": "fine"})
+    );
+    assert_eq!(step(&ctx, "b")["result"], json!({"approved": true}));
+    let events = e
+        .engine
+        .store()
+        .events(&run.id, 0, 100)
+        .await
+        .expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "step_paused" && e.data["task_id"] == json!("approve"))
+    );
+    assert!(events.iter().any(|e| e.kind == "task_completed"));
+    e.finish().await;
+}
+
+async fn human_task_rejection_skips_downstream(b: Backend) {
+    let e = env(b).await;
+    let run = e.start(approval_graph(), json!({})).await;
+    e.wait_step(&run.id, "approve", StepStatus::Waiting).await;
+    e.engine
+        .complete_task(&run.id, "approve", false, None, None)
+        .await
+        .expect("reject");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(
+        done.status,
+        RunStatus::Completed,
+        "a rejection does not fail the run"
+    );
+    let ctx = e.engine.run_context(&run.id).await.expect("ctx");
+    for id in ["b", "c"] {
+        assert_eq!(step(&ctx, id)["skipped"], json!(true), "{id}");
+        assert_eq!(step(&ctx, id)["reason"], json!("rejected"), "{id}");
+    }
+    assert_eq!(step(&ctx, "side")["status"], json!("completed"));
+    assert!(step(&ctx, "side").get("skipped").is_none());
+    assert_eq!(e.probe.calls("b"), 0);
+    e.finish().await;
+}
+
+async fn human_task_expiry_fails_with_human_task_expired(b: Backend) {
+    let e = env(b).await;
+    let g =
+        json!({"steps": [{"id": "h", "type": "human_task", "timeout_s": 0.2, "task_payload": {}}]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.failure_code.as_deref(), Some("HUMAN_TASK_EXPIRED"));
+    assert_eq!(step(&ctx, "h")["failure_code"], json!("HUMAN_TASK_EXPIRED"));
+    let late = e.engine.complete_task(&run.id, "h", true, None, None).await;
+    assert!(matches!(late, Err(EngineError::Conflict(_))), "{late:?}");
+    e.finish().await;
+}
+
+async fn retry_in_place_keeps_completed_upstream(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        tool("up", "echo", json!({"v": 1}), &[]),
+        tool("mid", "flaky_until_healed", json!({}), &["up"]),
+        tool("down", "echo", json!({}), &["mid"]),
+    ]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(step(&ctx, "down")["reason"], json!("blocked"));
+    e.probe.healed.store(true, Ordering::SeqCst);
+    e.engine.retry_run(&run.id, None).await.expect("retry");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Completed);
+    assert_eq!(done.failure_code, None);
+    let ctx = e.engine.run_context(&run.id).await.expect("ctx");
+    assert_eq!(
+        e.probe.calls("up"),
+        1,
+        "completed upstream step must not rerun"
+    );
+    assert_eq!(e.probe.attempts("mid"), vec![1, 2]);
+    assert_eq!(step(&ctx, "down")["status"], json!("completed"));
+    assert!(step(&ctx, "down").get("skipped").is_none());
+    let refused = e.engine.retry_run(&run.id, Some("mid")).await;
+    assert!(
+        matches!(refused, Err(EngineError::Conflict(_))),
+        "a completed run is not retried: {refused:?}"
+    );
+    e.finish().await;
+}
+
+async fn retry_from_step_reruns_it_and_downstream(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        tool("root", "echo", json!({}), &[]),
+        tool("up", "echo", json!({"v": 1}), &["root"]),
+        tool("mid", "flaky_until_healed", json!({}), &["up"]),
+    ]});
+    let (run, _) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    e.probe.healed.store(true, Ordering::SeqCst);
+    e.engine
+        .retry_run(&run.id, Some("up"))
+        .await
+        .expect("retry");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Completed);
+    assert_eq!(e.probe.calls("root"), 1, "upstream of from_step_id is kept");
+    assert_eq!(
+        e.probe.attempts("up"),
+        vec![1, 2],
+        "from_step_id reruns even though it had completed"
+    );
+    assert_eq!(e.probe.attempts("mid"), vec![1, 2]);
+    let unknown = e.engine.retry_run(&run.id, Some("nope")).await;
+    assert!(unknown.is_err());
+    e.finish().await;
+}
+
+async fn new_run_reuses_completed_steps_of_failed_run(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        tool("up", "echo", json!({"v": 1}), &[]),
+        tool("mid", "flaky_until_healed", json!({}), &["up"]),
+    ]});
+    let (first, _) = e.run(g.clone(), json!({})).await;
+    assert_eq!(first.status, RunStatus::Failed);
+    e.probe.healed.store(true, Ordering::SeqCst);
+    let params = json!({"resume_from_run_id": first.id, "reuse_completed_steps": true});
+    let (second, ctx) = e.run(g, params).await;
+    assert_eq!(second.status, RunStatus::Completed, "{ctx}");
+    assert_ne!(second.id, first.id);
+    assert_eq!(e.probe.calls("up"), 1, "the reused step did not run again");
+    assert_eq!(step(&ctx, "up")["result"], json!({"v": 1}));
+    assert_eq!(step(&ctx, "mid")["result"], json!({"healed": true}));
+    e.finish().await;
+}
+
+async fn step_type_without_executor_fails_clearly(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [{"id": "llm", "type": "llm_call", "model": "gpt-4o-mini", "prompt": "hi"}]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.failure_code.as_deref(), Some(EXECUTOR_UNAVAILABLE));
+    assert_eq!(
+        step(&ctx, "llm")["error"],
+        json!("no executor configured for llm_call")
+    );
+    e.finish().await;
+}
+
+async fn restart_continues_run_without_rerunning_completed_steps(b: Backend) {
+    let backend = match b {
+        Backend::SqliteMemory => Backend::SqliteFile,
+        other => other,
+    };
+    let config = EngineConfig {
+        lease: Duration::from_millis(600),
+        ..test_config()
+    };
+    let db = TestDb::new(backend).await;
+    let probe = Arc::new(Probe::default());
+    let store = db.open().await;
+    let engine = engine_on(store.clone(), config.clone(), probe.clone()).await;
+    let g = json!({"steps": [tool("a", "echo", json!({}), &[]), tool("slow", "sleep", json!({"ms": 1500}), &["a"]), tool("c", "echo", json!({}), &["slow"])]});
+    let run = engine
+        .start_run(StartRun::new(graph(g), json!({})))
+        .await
+        .expect("start");
+    let env1 = Env {
+        db,
+        engine: engine.clone(),
+        probe: probe.clone(),
+    };
+    env1.wait_step(&run.id, "slow", StepStatus::Running).await;
+    // "Crash": the node stops without committing the in-flight step.
+    engine.shutdown().await;
+    store.close().await;
+    let Env { db, .. } = env1;
+    let probe2 = Arc::new(Probe::default());
+    let store2 = db.open().await;
+    let mut fast = config.clone();
+    fast.node_id = "second-node".into();
+    let engine2 = engine_on(store2.clone(), fast, probe2.clone()).await;
+    // The second life finishes the slow step quickly: make it a no-wait echo by healing is
+    // not possible, so wait for the retake (lease expiry on Postgres) and the full sleep.
+    let done = engine2
+        .wait_for_run(&run.id, Duration::from_secs(30))
+        .await
+        .expect("finishes after restart");
+    assert_eq!(
+        done.status,
+        RunStatus::Completed,
+        "{}",
+        engine2.run_context(&run.id).await.expect("ctx")
+    );
+    let ctx = engine2.run_context(&run.id).await.expect("ctx");
+    assert_eq!(
+        probe2.calls("a"),
+        0,
+        "a completed before the crash and must not rerun"
+    );
+    assert_eq!(
+        probe2.attempts("slow"),
+        vec![2],
+        "the in-flight step reruns as attempt 2"
+    );
+    assert_eq!(step(&ctx, "slow")["attempt"], json!(2));
+    assert_eq!(probe2.calls("c"), 1);
+    let env2 = Env {
+        db,
+        engine: engine2,
+        probe: probe2,
+    };
+    env2.finish().await;
+}
+
+async fn client_run_id_is_idempotent(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [tool("a", "echo", json!({}), &[])]});
+    let first = e
+        .start(
+            g.clone(),
+            json!({"run_id": "client-1", "trigger_payload": {}}),
+        )
+        .await;
+    let second = e
+        .start(g, json!({"run_id": "client-1", "trigger_payload": {}}))
+        .await;
+    assert_eq!(first.id, second.id);
+    e.engine
+        .wait_for_run(&first.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(e.probe.calls("a"), 1);
+    e.finish().await;
+}

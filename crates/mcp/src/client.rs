@@ -1,0 +1,311 @@
+//! One live MCP connection (an HTTP session or a running child process) and the two
+//! operations the platform needs from it: list the tools, call one.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rmcp::model::{CallToolRequestParams, ProtocolVersion, RequestMetaObject, Tool};
+use rmcp::service::{RoleClient, RunningService};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::McpError;
+use crate::result::map_call_result;
+
+/// The `_meta` key carrying a call's idempotency key, so a server can recognise a
+/// retried call (reverse-DNS prefix as MCP asks for vendor keys).
+pub const IDEMPOTENCY_META_KEY: &str = "io.agentruntime/idempotency-key";
+
+/// A tool as discovered: what registration, dry-run and the editor need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// The name to call it by.
+    pub name: String,
+    /// Human description, when the server gives one.
+    pub description: Option<String>,
+    /// JSON Schema of the arguments.
+    pub input_schema: Value,
+    /// JSON Schema of the structured result, when declared.
+    pub output_schema: Option<Value>,
+}
+
+impl From<Tool> for ToolInfo {
+    fn from(tool: Tool) -> Self {
+        Self {
+            name: tool.name.into_owned(),
+            description: tool.description.map(|d| d.into_owned()),
+            input_schema: Value::Object((*tool.input_schema).clone()),
+            output_schema: tool.output_schema.map(|s| Value::Object((*s).clone())),
+        }
+    }
+}
+
+/// How one call is bounded and identified.
+#[derive(Debug, Clone)]
+pub struct CallOptions {
+    /// Upper bound for the call, connecting included when it goes through the pool.
+    pub timeout: Duration,
+    /// Cancelled when the run stops: the call returns [`McpError::Cancelled`] at once
+    /// and the server is sent `notifications/cancelled`.
+    pub cancel: CancellationToken,
+    /// Sent in the request `_meta` under [`IDEMPOTENCY_META_KEY`].
+    pub idempotency_key: Option<String>,
+}
+
+impl CallOptions {
+    /// Options with a timeout, a fresh cancellation token and no idempotency key.
+    pub fn with_timeout(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            cancel: CancellationToken::new(),
+            idempotency_key: None,
+        }
+    }
+}
+
+/// A connected MCP server. Cheap to share (`Arc`); calls may run concurrently.
+pub struct McpClient {
+    service: RunningService<RoleClient, rmcp::model::ClientConfig>,
+    pid: Option<u32>,
+    max_response_bytes: usize,
+    /// Stdio results are measured after decoding (see [`Self::check_size`]).
+    measure_results: bool,
+    /// Set by the HTTP backend when an event exceeded the size limit (which closes
+    /// the transport): turns the resulting "closed" error into the size error.
+    oversized: Option<Arc<AtomicBool>>,
+    in_flight: AtomicUsize,
+    last_used: Mutex<Instant>,
+}
+
+impl McpClient {
+    pub(crate) fn new(
+        service: RunningService<RoleClient, rmcp::model::ClientConfig>,
+        pid: Option<u32>,
+        max_response_bytes: usize,
+        measure_results: bool,
+    ) -> Self {
+        Self {
+            service,
+            pid,
+            max_response_bytes,
+            measure_results,
+            oversized: None,
+            in_flight: AtomicUsize::new(0),
+            last_used: Mutex::new(Instant::now()),
+        }
+    }
+
+    pub(crate) fn with_oversized_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.oversized = Some(flag);
+        self
+    }
+
+    /// The protocol revision agreed with the server (`2026-07-28` for the stateless
+    /// era, `2025-…` for the session era).
+    pub fn protocol_version(&self) -> Option<String> {
+        self.service
+            .peer()
+            .peer_info()
+            .map(|info| info.protocol_version.to_string())
+    }
+
+    /// Whether the negotiated revision is the stateless one (no `initialize`).
+    pub fn is_stateless(&self) -> bool {
+        self.service
+            .peer()
+            .peer_info()
+            .is_some_and(|info| !info.protocol_version.has_initialize())
+    }
+
+    /// The child's process id for a stdio server.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// Whether the connection is gone (process died, session closed).
+    pub fn is_closed(&self) -> bool {
+        self.service.is_closed() || self.service.peer().is_transport_closed()
+    }
+
+    /// Whether no call is running and none ran for `idle`.
+    pub(crate) fn is_idle_for(&self, idle: Duration) -> bool {
+        self.in_flight.load(Ordering::Acquire) == 0
+            && self
+                .last_used
+                .lock()
+                .map(|t| t.elapsed() >= idle)
+                .unwrap_or(false)
+    }
+
+    /// Stops the connection (kills a stdio child, ends an HTTP session).
+    pub(crate) fn shut_down(&self) {
+        self.service.cancellation_token().cancel();
+    }
+
+    /// Lists every tool (all pages), bounded by `timeout`.
+    pub async fn list_tools(&self, timeout: Duration) -> Result<Vec<ToolInfo>, McpError> {
+        let _busy = self.busy();
+        let tools = tokio::time::timeout(timeout, self.service.peer().list_all_tools())
+            .await
+            .map_err(|_| McpError::Timeout { after: timeout })?
+            .map_err(|e| self.service_error(e))?;
+        Ok(tools.into_iter().map(ToolInfo::from).collect())
+    }
+
+    /// Calls `tool` with `args` (a JSON object) and maps the result per CONTRACT §2.
+    pub async fn call_tool(
+        &self,
+        tool: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<Value, McpError> {
+        let params = call_params(tool, args, options.idempotency_key.as_deref())?;
+        let _busy = self.busy();
+        // Dropping the request future (timeout or cancellation) makes rmcp send
+        // `notifications/cancelled` for it, so the server can stop working.
+        let call = tokio::time::timeout(options.timeout, self.service.peer().call_tool(params));
+        let result = tokio::select! {
+            biased;
+            _ = options.cancel.cancelled() => return Err(McpError::Cancelled),
+            outcome = call => outcome
+                .map_err(|_| McpError::Timeout { after: options.timeout })?
+                .map_err(|e| self.service_error(e))?,
+        };
+        if self.measure_results {
+            self.check_size(&result)?;
+        }
+        map_call_result(result)
+    }
+
+    fn service_error(&self, error: rmcp::ServiceError) -> McpError {
+        let mapped = McpError::from_service(error, self.max_response_bytes);
+        let oversized = self
+            .oversized
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Acquire));
+        match mapped {
+            McpError::Transport { .. } if oversized => McpError::ResponseTooLarge {
+                limit_bytes: self.max_response_bytes,
+            },
+            other => other,
+        }
+    }
+
+    /// Over HTTP the transport refuses oversized bodies before parsing; over stdio the
+    /// line limit is the SDK's, so the decoded result is measured here as well.
+    fn check_size(&self, result: &rmcp::model::CallToolResult) -> Result<(), McpError> {
+        let size = serde_json::to_vec(result).map(|v| v.len()).unwrap_or(0);
+        if size > self.max_response_bytes {
+            return Err(McpError::ResponseTooLarge {
+                limit_bytes: self.max_response_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    fn busy(&self) -> BusyGuard<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.touch();
+        BusyGuard { client: self }
+    }
+
+    fn touch(&self) {
+        if let Ok(mut last) = self.last_used.lock() {
+            *last = Instant::now();
+        }
+    }
+}
+
+/// Keeps the in-flight count and last-use time right however a call ends.
+struct BusyGuard<'a> {
+    client: &'a McpClient,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.client.touch();
+        self.client.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn call_params(
+    tool: &str,
+    args: Value,
+    idempotency_key: Option<&str>,
+) -> Result<CallToolRequestParams, McpError> {
+    let arguments = match args {
+        Value::Object(map) => Some(map),
+        Value::Null => None,
+        other => {
+            return Err(McpError::Invalid(format!(
+                "tool arguments must be a JSON object, got {}",
+                json_type_name(&other)
+            )));
+        }
+    };
+    let mut params = CallToolRequestParams::new(tool.to_owned());
+    params.arguments = arguments;
+    if let Some(key) = idempotency_key {
+        let mut meta = RequestMetaObject::new();
+        meta.insert(
+            IDEMPOTENCY_META_KEY.to_owned(),
+            Value::String(key.to_owned()),
+        );
+        params.meta = Some(meta);
+    }
+    Ok(params)
+}
+
+fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The protocol revisions this client offers, newest first.
+pub(crate) fn stateless_versions() -> Vec<ProtocolVersion> {
+    vec![ProtocolVersion::V_2026_07_28]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_params_put_the_idempotency_key_in_meta() {
+        let params = call_params(
+            "echo",
+            serde_json::json!({"m": 1}),
+            Some("run-1/step-2/attempt-1"),
+        )
+        .expect("valid params");
+        let wire = serde_json::to_value(&params).expect("serializable");
+        assert_eq!(
+            wire["_meta"][IDEMPOTENCY_META_KEY],
+            Value::String("run-1/step-2/attempt-1".into())
+        );
+        assert_eq!(wire["arguments"], serde_json::json!({"m": 1}));
+    }
+
+    #[test]
+    fn call_params_refuse_non_object_arguments() {
+        for args in [
+            serde_json::json!([1]),
+            serde_json::json!("x"),
+            serde_json::json!(3),
+        ] {
+            assert!(matches!(
+                call_params("t", args, None),
+                Err(McpError::Invalid(_))
+            ));
+        }
+        assert!(call_params("t", Value::Null, None).is_ok());
+    }
+}

@@ -1,0 +1,13 @@
+//! Authentication (who is calling) and the authorization gate (may they do this).
+//!
+//! - [`principal::Principal`]: the signed-in user, from a session cookie or a PAT;
+//! - [`gate::Gate`]: the route's [`ar_model::authz::Action`] decided for that user in the
+//!   request's workspace and project by `ar_model::authz::authorize`, the only decision
+//!   function;
+//! - [`password`], [`tokens`], [`session`]: hashing, secrets, cookies and CSRF.
+
+pub mod gate;
+pub mod password;
+pub mod principal;
+pub mod session;
+pub mod tokens;

@@ -1,0 +1,435 @@
+//! The OpenAPI document of the API (`GET /v1/openapi.json`), generated from the route
+//! table: every route's method and path, its path parameters, the tenant/project headers
+//! of gated routes, the credentials it accepts, its request body schema (derived with
+//! `utoipa` from the handler's body type) and the JSON error shape.
+
+use std::collections::BTreeMap;
+
+use axum::http::Method;
+use serde_json::Value;
+use utoipa::PartialSchema;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, Paths,
+    RefOr, Required, ResponseBuilder, Schema, SecurityRequirement, Type,
+};
+
+use crate::routes::{self, RouteSpec, identity, invites, members, pats, workflows, workspaces};
+
+/// Path of the document.
+pub const OPENAPI_PATH: &str = "/v1/openapi.json";
+
+fn http_method(m: &Method) -> HttpMethod {
+    match *m {
+        Method::POST => HttpMethod::Post,
+        Method::PATCH => HttpMethod::Patch,
+        Method::PUT => HttpMethod::Put,
+        Method::DELETE => HttpMethod::Delete,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// The JSON body a route takes: its schema and whether it is required.
+pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
+    let body = match (spec.method.as_str(), spec.path) {
+        ("POST", "/v1/auth/signup") => identity::SignupBody::schema(),
+        ("POST", "/v1/auth/login") => identity::LoginBody::schema(),
+        ("POST", "/v1/auth/password") => identity::PasswordChange::schema(),
+        ("POST", "/v1/workspaces") => workspaces::NewWorkspace::schema(),
+        ("PATCH", "/v1/workspaces/{slug}") => workspaces::WorkspacePatch::schema(),
+        ("POST", "/v1/projects") => workspaces::NewProject::schema(),
+        ("PATCH", "/v1/projects/{id}") => workspaces::ProjectPatch::schema(),
+        ("POST", "/v1/projects/{id}/members") => members::NewProjectMember::schema(),
+        ("PATCH", "/v1/projects/{id}/members/{user_id}") => members::ProjectMemberPatch::schema(),
+        ("PATCH", "/v1/members/{user_id}") => members::MemberPatch::schema(),
+        ("POST", "/v1/invites") => invites::NewInvite::schema(),
+        ("POST", "/v1/pats") => pats::NewPat::schema(),
+        ("POST", "/v1/workflows") => workflows::NewWorkflow::schema(),
+        ("PATCH", "/v1/workflows/{id}") => workflows::PatchBody::schema(),
+        ("POST", "/v1/workflows/{id}/versions") => {
+            return Some((workflows::PublishBody::schema(), false));
+        }
+        // CONTRACT §8's request; `ar-model` owns its type.
+        ("POST", "/v1/workflows/{id}/validate") => return Some((validate_request_schema(), false)),
+        _ => return None,
+    };
+    Some((body, true))
+}
+
+/// Field schemas stating what the handlers check, so generated requests that fit the
+/// document are requests the server accepts (used with `#[schema(schema_with = …)]`).
+pub mod field {
+    use ar_model::authz::TokenScope;
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, Object, SchemaFormat, SchemaType};
+    use utoipa::openapi::{ObjectBuilder, Type};
+
+    fn string() -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String)
+    }
+    fn one_of(values: &[&str]) -> Object {
+        string().enum_values(Some(values.iter().copied())).build()
+    }
+    /// `member`, `admin` or `owner`.
+    pub fn workspace_role() -> Object {
+        one_of(&["member", "admin", "owner"])
+    }
+    /// The roles an invite can grant.
+    pub fn invite_role() -> Object {
+        one_of(&["member", "admin"])
+    }
+    pub fn project_role() -> Object {
+        one_of(&["project_viewer", "project_contributor", "project_admin"])
+    }
+    pub fn visibility() -> Object {
+        one_of(&["public", "private"])
+    }
+    /// A non-empty list of token scopes.
+    pub fn scopes() -> utoipa::openapi::schema::Array {
+        ArrayBuilder::new()
+            .items(one_of(&TokenScope::ALL.map(|s| s.as_str())))
+            .min_items(Some(1))
+            .build()
+    }
+    /// A display name: 1–200 characters, not only white space.
+    pub fn name() -> Object {
+        string()
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .pattern(Some("\\S"))
+            .build()
+    }
+    pub fn slug() -> Object {
+        string().pattern(Some("^[a-z0-9][a-z0-9-]{1,62}$")).build()
+    }
+    pub fn email() -> Object {
+        string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .max_length(Some(254))
+            .build()
+    }
+    /// The same schema, also accepting `null` (an optional field left unset).
+    fn or_null(mut o: Object) -> Object {
+        o.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+        if let Some(values) = &mut o.enum_values {
+            values.push(serde_json::Value::Null);
+        }
+        o
+    }
+    pub fn opt_workspace_role() -> Object {
+        or_null(workspace_role())
+    }
+    pub fn opt_invite_role() -> Object {
+        or_null(invite_role())
+    }
+    pub fn opt_visibility() -> Object {
+        or_null(visibility())
+    }
+    pub fn opt_name() -> Object {
+        or_null(name())
+    }
+    pub fn opt_email() -> Object {
+        or_null(email())
+    }
+    /// A workflow graph in the canonical shape: an object with a `steps` array (the editor's
+    /// `nodes`/`edges` shape is accepted too).
+    pub fn graph() -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "steps",
+                ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Object)),
+            )
+            .required("steps")
+            .build()
+    }
+    /// A new password: at least 8 characters (at most 1024 bytes).
+    pub fn new_password() -> Object {
+        string().min_length(Some(8)).max_length(Some(256)).build()
+    }
+}
+
+/// CONTRACT §8's validate request (`ar-model` owns its type, which refuses unknown fields).
+fn validate_request_schema() -> RefOr<Schema> {
+    use ar_model::validate::CheckName;
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder};
+    let checks: Vec<Value> = CheckName::ALL
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .collect();
+    let check_list = || {
+        ArrayBuilder::new().items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(checks.clone())),
+        )
+    };
+    let strings = || ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
+    let object = || ObjectBuilder::new().schema_type(Type::Object);
+    let params = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("trigger_payload", object())
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("graph", object())
+        .property("params", params)
+        .property("checks", check_list())
+        .property("skip_checks", check_list())
+        .property("mock_step_outputs", object())
+        .property("step_ids", strings())
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .into()
+}
+
+/// Routes answering 204 without a body.
+fn no_content(spec: &RouteSpec) -> bool {
+    matches!(
+        (spec.method.as_str(), spec.path),
+        ("POST", "/v1/auth/logout" | "/v1/auth/password")
+            | (
+                "DELETE",
+                "/v1/members/{user_id}" | "/v1/projects/{id}/members/{user_id}" | "/v1/pats/{id}"
+            )
+    )
+}
+
+/// Routes that work without any credentials.
+fn is_public(spec: &RouteSpec) -> bool {
+    matches!(
+        spec.path,
+        "/v1/auth/signup" | "/v1/auth/login" | "/v1/auth/logout"
+    )
+}
+
+fn error_schema() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("error", ObjectBuilder::new().schema_type(Type::String))
+        .required("error")
+        .into()
+}
+
+fn json_response(description: &str, schema: RefOr<Schema>) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(schema)).build(),
+        )
+        .build()
+}
+
+fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
+    let id = format!(
+        "{}{}",
+        spec.method.as_str().to_lowercase(),
+        spec.path.replace(['/', '{', '}', '-'], "_")
+    );
+    let mut op = OperationBuilder::new()
+        .operation_id(Some(id))
+        .summary(Some(match spec.action {
+            Some(a) => format!("{} (permission: {})", spec.path, a.name()),
+            None => spec.path.to_string(),
+        }))
+        .tag(spec.path.split('/').nth(2).unwrap_or("v1"));
+    for name in spec
+        .path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+    {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+        );
+    }
+    if let Some(action) = spec.action {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("X-Tenant-Id")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some("Workspace slug (a PAT implies its own workspace)."))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+        );
+        if action.is_project_scoped() {
+            // List and create routes need it; routes on one object use the object's project.
+            let required = if spec.path == "/v1/workflows" {
+                Required::True
+            } else {
+                Required::False
+            };
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name("X-Project-Id")
+                    .parameter_in(ParameterIn::Header)
+                    .required(required)
+                    .description(Some("Project id; required by list and create routes."))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+    }
+    if spec.path == "/v1/workflows" && spec.method == Method::GET {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("include_archived")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .schema(Some(ObjectBuilder::new().schema_type(Type::Boolean))),
+        );
+    }
+    if let Some((schema, required)) = request_body(spec) {
+        let body = RequestBodyBuilder::new()
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            )
+            .required(Some(if required {
+                Required::True
+            } else {
+                Required::False
+            }))
+            .build();
+        op = op.request_body(Some(body));
+    }
+    if !is_public(spec) {
+        op = op
+            .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+            .security(SecurityRequirement::new("session", Vec::<String>::new()));
+    }
+    let success = if no_content(spec) {
+        ("204", ResponseBuilder::new().description("done").build())
+    } else {
+        (
+            "2XX",
+            json_response(
+                "success",
+                ObjectBuilder::new().schema_type(Type::Object).into(),
+            ),
+        )
+    };
+    op.response(success.0, success.1)
+        .response(
+            "4XX",
+            json_response("refused: `{\"error\": \"…\"}`", error_schema()),
+        )
+        .build()
+}
+
+/// The document for the given routes.
+pub fn document_for(specs: &[RouteSpec]) -> OpenApi {
+    let mut paths = Paths::new();
+    for spec in specs {
+        paths.add_path_operation(spec.path, vec![http_method(&spec.method)], operation(spec));
+    }
+    let components = ComponentsBuilder::new()
+        .security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("pat_…")
+                    .build(),
+            ),
+        )
+        .security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("ar_session"))),
+        )
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("agentruntime")
+                .version(env!("CARGO_PKG_VERSION"))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(components))
+        .build()
+}
+
+/// The document of the whole route table, as JSON.
+pub fn document_json() -> Value {
+    let doc = document_for(&routes::specs());
+    serde_json::to_value(&doc).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
+}
+
+/// Per-path list of documented methods (for tests).
+pub fn documented_methods(doc: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for (path, item) in paths {
+            let mut methods: Vec<String> = item
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            methods.retain(|m| ["get", "post", "patch", "put", "delete"].contains(&m.as_str()));
+            methods.sort();
+            out.insert(path.clone(), methods);
+        }
+    }
+    out
+}
+
+/// `GET /v1/openapi.json`
+pub async fn serve_document() -> crate::json::Json<Value> {
+    crate::json::Json(document_json())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_its_method_and_body() {
+        let doc = document_json();
+        assert_eq!(
+            doc["openapi"].as_str().map(|v| v.starts_with("3.")),
+            Some(true),
+            "{doc}"
+        );
+        let documented = documented_methods(&doc);
+        for spec in routes::specs() {
+            let methods = documented
+                .get(spec.path)
+                .unwrap_or_else(|| panic!("{} is not documented", spec.path));
+            assert!(
+                methods.contains(&spec.method.as_str().to_lowercase()),
+                "{} {}",
+                spec.method,
+                spec.path
+            );
+            let op = &doc["paths"][spec.path][spec.method.as_str().to_lowercase()];
+            let has_body = op.get("requestBody").is_some();
+            let bodyless = matches!(
+                (spec.method.as_str(), spec.path),
+                ("POST", "/v1/auth/logout" | "/v1/invites/{token}/accept")
+            );
+            if matches!(spec.method, Method::POST | Method::PATCH | Method::PUT) && !bodyless {
+                assert!(
+                    has_body,
+                    "{} {} has no request body schema",
+                    spec.method, spec.path
+                );
+            }
+        }
+        let signup = &doc["paths"]["/v1/auth/signup"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        assert_eq!(
+            signup["required"],
+            serde_json::json!(["email", "password"]),
+            "{signup}"
+        );
+        let wf = &doc["paths"]["/v1/workflows/{id}"]["get"]["parameters"];
+        assert!(
+            wf.as_array()
+                .is_some_and(|p| p.iter().any(|x| x["name"] == "id" && x["in"] == "path")),
+            "{wf}"
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Workspace invites: one-time token links that grant a workspace role.
+
+use crate::extract::Path;
+use ar_model::authz::WorkspaceRole;
+use ar_store::now_ms;
+use ar_store::tenant::{InviteRecord, UserRecord};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::gate::Gate;
+use crate::auth::principal::Principal;
+use crate::auth::tokens::{hash_secret, new_id, random_secret, secret_matches};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::routes::identity::normalize_email;
+use crate::state::AppState;
+use crate::views;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewInvite {
+    #[schema(schema_with = crate::openapi::field::email)]
+    email: String,
+    /// `member` (default) or `admin`.
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_invite_role)]
+    role: Option<WorkspaceRole>,
+}
+
+/// `POST /v1/invites` (InvitesManage) → `{id, token, accept_url}`; the token is shown once.
+pub async fn create(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<NewInvite>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let ws = gate.require_workspace()?;
+    let email = normalize_email(&body.email)?;
+    let role = body.role.unwrap_or(WorkspaceRole::Member);
+    if role == WorkspaceRole::Owner {
+        return Err(ApiError::bad_request(
+            "invites grant `member` or `admin`; make owners from the members list",
+        ));
+    }
+    let token = random_secret("inv_");
+    let now = now_ms();
+    let invite = InviteRecord {
+        id: new_id(),
+        workspace_id: ws.id.clone(),
+        email,
+        role: role.as_str().into(),
+        token_hash: hash_secret(&token),
+        expires_at: now + i64::from(state.settings().invite_ttl_hours) * 3_600_000,
+        accepted_at: None,
+        created_at: now,
+    };
+    state.tenants().create_invite(&invite).await?;
+    let accept_url = format!("{}/v1/invites/{token}/accept", state.origin());
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": invite.id, "token": token, "accept_url": accept_url, "email": invite.email,
+            "role": invite.role, "expires_at": views::time(invite.expires_at),
+        })),
+    ))
+}
+
+/// The pending, unexpired invite with this token (404 otherwise, 409 when already used).
+pub async fn find_usable_invite(state: &AppState, token: &str) -> ApiResult<InviteRecord> {
+    let invite = state
+        .tenants()
+        .invite_by_token_hash(&hash_secret(token))
+        .await?;
+    let invite = invite
+        .filter(|i| secret_matches(token, &i.token_hash))
+        .ok_or_else(|| ApiError::not_found("invite"))?;
+    if invite.accepted_at.is_some() {
+        return Err(ApiError::conflict("the invite was already used"));
+    }
+    if invite.expires_at <= now_ms() {
+        return Err(ApiError::not_found("invite (it has expired)"));
+    }
+    Ok(invite)
+}
+
+/// Accepts the invite for `user` (the invite's email must be theirs).
+pub async fn accept_invite_for(
+    state: &AppState,
+    invite: &InviteRecord,
+    user: &UserRecord,
+) -> ApiResult<Value> {
+    if invite.email != user.email {
+        return Err(ApiError::forbidden(
+            "this invite is for another email address",
+        ));
+    }
+    let membership = state
+        .tenants()
+        .accept_invite(&invite.id, &user.id, now_ms())
+        .await?;
+    let ws = state
+        .tenants()
+        .workspace_by_id(&membership.workspace_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workspace"))?;
+    Ok(views::workspace(&ws, &membership.role))
+}
+
+/// `POST /v1/invites/{token}/accept`: the signed-in user joins the workspace. The one-time
+/// token is the authorization, so this route has no permission-table action.
+pub async fn accept(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(token): Path<String>,
+) -> ApiResult<Json<Value>> {
+    if principal.pat().is_some() {
+        return Err(ApiError::forbidden(
+            "accept invites from a signed-in session, not with a token",
+        ));
+    }
+    let invite = find_usable_invite(&state, &token).await?;
+    let workspace = accept_invite_for(&state, &invite, &principal.user).await?;
+    Ok(Json(json!({ "workspace": workspace })))
+}

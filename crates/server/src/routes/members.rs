@@ -1,0 +1,226 @@
+//! Workspace members (roles, deactivation) and explicit project members.
+
+use crate::extract::Path;
+use ar_model::authz::{ProjectRole, WorkspaceRole};
+use ar_store::now_ms;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::gate::Gate;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::routes::identity::normalize_email;
+use crate::state::AppState;
+use crate::views;
+
+/// `GET /v1/members` (MembersList)
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let ws = gate.require_workspace()?;
+    let members: Vec<Value> = state
+        .tenants()
+        .list_members(&ws.id)
+        .await?
+        .iter()
+        .map(views::member)
+        .collect();
+    Ok(Json(json!({ "members": members })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MemberPatch {
+    /// `member`, `admin` or `owner`.
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_workspace_role)]
+    role: Option<WorkspaceRole>,
+    #[serde(default)]
+    active: Option<bool>,
+}
+
+/// `PATCH /v1/members/{user_id}` (MembersManage): change role, deactivate or reactivate.
+///
+/// Ownership is the owners' business: only an owner may change an owner or make one, and
+/// the last active owner cannot be demoted or deactivated.
+pub async fn update(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(user_id): Path<String>,
+    Json(body): Json<MemberPatch>,
+) -> ApiResult<Json<Value>> {
+    let ws = gate.require_workspace()?;
+    change_member(&state, &gate, &user_id, body.role, body.active).await?;
+    let member = state
+        .tenants()
+        .list_members(&ws.id)
+        .await?
+        .into_iter()
+        .find(|m| m.membership.user_id == user_id)
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    Ok(Json(views::member(&member)))
+}
+
+/// `DELETE /v1/members/{user_id}` (MembersManage): deactivates the member at once; what
+/// they created stays.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(user_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    change_member(&state, &gate, &user_id, None, Some(false)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_member(
+    state: &AppState,
+    gate: &Gate,
+    user_id: &str,
+    role: Option<WorkspaceRole>,
+    active: Option<bool>,
+) -> ApiResult<()> {
+    let ws = gate.require_workspace()?;
+    let current = state
+        .tenants()
+        .membership(&ws.id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    let current_role = WorkspaceRole::parse(&current.role);
+    let touches_owner =
+        current_role == Some(WorkspaceRole::Owner) || role == Some(WorkspaceRole::Owner);
+    if touches_owner && gate.workspace_role() != Some(WorkspaceRole::Owner) {
+        return Err(ApiError::forbidden(
+            "only an owner can change an owner's membership or make someone owner",
+        ));
+    }
+    let loses_owner = current_role == Some(WorkspaceRole::Owner)
+        && current.active
+        && (role.is_some_and(|r| r != WorkspaceRole::Owner) || active == Some(false));
+    if loses_owner && state.tenants().count_active_owners(&ws.id).await? <= 1 {
+        return Err(ApiError::conflict(
+            "the workspace must keep at least one active owner",
+        ));
+    }
+    state
+        .tenants()
+        .update_member(&ws.id, user_id, role.map(WorkspaceRole::as_str), active)
+        .await?;
+    Ok(())
+}
+
+/// `GET /v1/projects/{id}/members` (ProjectMembersRead)
+pub async fn list_project(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(project_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let project = gate.object_project(&state, &project_id).await?;
+    let members: Vec<Value> = state
+        .tenants()
+        .project_members(&project.id)
+        .await?
+        .iter()
+        .map(views::project_member)
+        .collect();
+    Ok(Json(json!({ "members": members })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewProjectMember {
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_email)]
+    email: Option<String>,
+    /// `project_viewer`, `project_contributor` or `project_admin`.
+    #[schema(schema_with = crate::openapi::field::project_role)]
+    role: ProjectRole,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ProjectMemberPatch {
+    /// `project_viewer`, `project_contributor` or `project_admin`.
+    #[schema(schema_with = crate::openapi::field::project_role)]
+    role: ProjectRole,
+}
+
+/// `POST /v1/projects/{id}/members` (ProjectMembersManage): `{user_id | email, role}`; the
+/// user must be an active member of the workspace.
+pub async fn add_project(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(project_id): Path<String>,
+    Json(body): Json<NewProjectMember>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let project = gate.object_project(&state, &project_id).await?;
+    let user = match (&body.user_id, &body.email) {
+        (Some(id), _) => state.tenants().user_by_id(id).await?,
+        (None, Some(email)) => {
+            state
+                .tenants()
+                .user_by_email(&normalize_email(email)?)
+                .await?
+        }
+        (None, None) => return Err(ApiError::bad_request("give `user_id` or `email`")),
+    };
+    let user = user.ok_or_else(|| ApiError::not_found("workspace member"))?;
+    let membership = state
+        .tenants()
+        .membership(&project.workspace_id, &user.id)
+        .await?;
+    if !membership.is_some_and(|m| m.active) {
+        return Err(ApiError::not_found("workspace member"));
+    }
+    state
+        .tenants()
+        .set_project_member(&project.id, &user.id, body.role.as_str(), now_ms())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "user_id": user.id, "email": user.email, "name": user.name, "role": body.role.as_str() }),
+        ),
+    ))
+}
+
+/// `PATCH /v1/projects/{id}/members/{user_id}` (ProjectMembersManage)
+pub async fn update_project(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path((project_id, user_id)): Path<(String, String)>,
+    Json(body): Json<ProjectMemberPatch>,
+) -> ApiResult<Json<Value>> {
+    let project = gate.object_project(&state, &project_id).await?;
+    if state
+        .tenants()
+        .project_role(&project.id, &user_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("project member"));
+    }
+    state
+        .tenants()
+        .set_project_member(&project.id, &user_id, body.role.as_str(), now_ms())
+        .await?;
+    Ok(Json(
+        json!({ "user_id": user_id, "role": body.role.as_str() }),
+    ))
+}
+
+/// `DELETE /v1/projects/{id}/members/{user_id}` (ProjectMembersManage)
+pub async fn remove_project(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path((project_id, user_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let project = gate.object_project(&state, &project_id).await?;
+    if state
+        .tenants()
+        .remove_project_member(&project.id, &user_id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("project member"))
+    }
+}

@@ -1,0 +1,131 @@
+//! The route table: every `/v1` route with its method, path and the permission-table
+//! [`Action`] it performs. The router is built from this table, and the gate reads the
+//! action the table attached, so a route cannot exist without a row (tests generate the
+//! permission matrix from [`specs`]).
+//!
+//! Extension point: runs, commands, tasks, streams, webhooks and triggers are added here
+//! (with their actions from `ar_model::authz`) once the engine API is final.
+
+pub mod health;
+pub mod identity;
+pub mod invites;
+pub mod members;
+pub mod pats;
+pub mod workflows;
+pub mod workspaces;
+
+use ar_model::authz::Action;
+use axum::Extension;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use crate::auth::gate::RouteAction;
+use crate::state::AppState;
+
+/// One row of the route table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    /// axum path syntax (`/v1/workflows/{id}`).
+    pub path: &'static str,
+    /// The action the gate decides; `None` only for identity routes (sign-up, sign-in,
+    /// sign-out, `me`, password change, invite acceptance), which establish who the caller is.
+    pub action: Option<Action>,
+}
+
+/// A table row with its handler.
+pub struct Route {
+    pub spec: RouteSpec,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn filter(method: &Method) -> MethodFilter {
+    match *method {
+        Method::GET => MethodFilter::GET,
+        Method::POST => MethodFilter::POST,
+        Method::PATCH => MethodFilter::PATCH,
+        Method::PUT => MethodFilter::PUT,
+        Method::DELETE => MethodFilter::DELETE,
+        _ => MethodFilter::GET,
+    }
+}
+
+/// A route decided by the permission table.
+fn gated<H, T>(method: Method, path: &'static str, action: Action, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let handler = on(filter(&method), handler).layer(Extension(RouteAction(action)));
+    Route {
+        spec: RouteSpec {
+            method,
+            path,
+            action: Some(action),
+        },
+        handler,
+    }
+}
+
+/// An identity route (no workspace action).
+fn identity<H, T>(method: Method, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    Route {
+        spec: RouteSpec {
+            method: method.clone(),
+            path,
+            action: None,
+        },
+        handler: on(filter(&method), handler),
+    }
+}
+
+/// Every `/v1` route.
+#[rustfmt::skip]
+pub fn table() -> Vec<Route> {
+    use Method as M;
+    vec![
+        identity(M::POST, "/v1/auth/signup", identity::signup),
+        identity(M::POST, "/v1/auth/login", identity::login),
+        identity(M::POST, "/v1/auth/logout", identity::logout),
+        identity(M::GET, "/v1/auth/me", identity::me),
+        identity(M::POST, "/v1/auth/password", identity::change_password),
+        identity(M::POST, "/v1/invites/{token}/accept", invites::accept),
+        gated(M::GET, "/v1/workspaces", Action::WorkspacesList, workspaces::list),
+        gated(M::POST, "/v1/workspaces", Action::WorkspaceCreate, workspaces::create),
+        gated(M::GET, "/v1/workspaces/{slug}", Action::WorkspaceRead, workspaces::get),
+        gated(M::PATCH, "/v1/workspaces/{slug}", Action::WorkspaceUpdate, workspaces::update),
+        gated(M::GET, "/v1/projects", Action::ProjectsList, workspaces::list_projects),
+        gated(M::POST, "/v1/projects", Action::ProjectCreate, workspaces::create_project),
+        gated(M::PATCH, "/v1/projects/{id}", Action::ProjectUpdate, workspaces::update_project),
+        gated(M::GET, "/v1/projects/{id}/members", Action::ProjectMembersRead, members::list_project),
+        gated(M::POST, "/v1/projects/{id}/members", Action::ProjectMembersManage, members::add_project),
+        gated(M::PATCH, "/v1/projects/{id}/members/{user_id}", Action::ProjectMembersManage, members::update_project),
+        gated(M::DELETE, "/v1/projects/{id}/members/{user_id}", Action::ProjectMembersManage, members::remove_project),
+        gated(M::GET, "/v1/members", Action::MembersList, members::list),
+        gated(M::PATCH, "/v1/members/{user_id}", Action::MembersManage, members::update),
+        gated(M::DELETE, "/v1/members/{user_id}", Action::MembersManage, members::deactivate),
+        gated(M::POST, "/v1/invites", Action::InvitesManage, invites::create),
+        gated(M::GET, "/v1/pats", Action::PatsManage, pats::list),
+        gated(M::POST, "/v1/pats", Action::PatsManage, pats::create),
+        gated(M::DELETE, "/v1/pats/{id}", Action::PatsManage, pats::revoke),
+        gated(M::GET, "/v1/workflows", Action::WorkflowRead, workflows::list),
+        gated(M::POST, "/v1/workflows", Action::WorkflowWrite, workflows::create),
+        gated(M::GET, "/v1/workflows/{id}", Action::WorkflowRead, workflows::get),
+        gated(M::PATCH, "/v1/workflows/{id}", Action::WorkflowWrite, workflows::patch),
+        gated(M::DELETE, "/v1/workflows/{id}", Action::WorkflowWrite, workflows::archive),
+        gated(M::POST, "/v1/workflows/{id}/versions", Action::WorkflowPublish, workflows::publish),
+        gated(M::GET, "/v1/workflows/{id}/versions", Action::WorkflowRead, workflows::list_versions),
+        gated(M::GET, "/v1/workflows/{id}/versions/{version}", Action::WorkflowRead, workflows::get_version),
+        gated(M::POST, "/v1/workflows/{id}/validate", Action::WorkflowValidate, workflows::validate_route),
+    ]
+}
+
+/// The table without handlers (for tests and documentation).
+pub fn specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|r| r.spec).collect()
+}

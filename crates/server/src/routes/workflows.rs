@@ -1,0 +1,305 @@
+//! Workflows (drafts), published versions and dry-run validation (CONTRACT §8, §9).
+//!
+//! A workflow lives in a project: lists and creation use `X-Project-Id`; routes addressing
+//! one workflow authorize against the workflow's own project (and a workflow of another
+//! workspace is simply not found).
+
+use crate::extract::{Path, Query};
+use ar_model::import::{GraphLimits, ParsedGraph, parse_graph_value};
+use ar_model::validate::{
+    ValidateRequest, ValidateResponse, ValidationContext, validate, validate_unreadable,
+};
+use ar_store::now_ms;
+use ar_store::tenant::{NewVersion, WorkflowPatch, WorkflowRecord};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::gate::Gate;
+use crate::auth::tokens::new_id;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{Json, OptionalJson};
+use crate::routes::workspaces::check_name;
+use crate::state::AppState;
+use crate::views;
+
+/// Reads a graph, refusing only what cannot be read at all (a draft may have issues).
+fn read_graph(graph: &Value) -> ApiResult<ParsedGraph> {
+    parse_graph_value(graph, &GraphLimits::default())
+        .map_err(|e| ApiError::unprocessable(format!("`graph`: {e}")))
+}
+
+/// Dry-run validation with what the server can check without tools (no Lua runtime or MCP
+/// resolver is wired in yet: those checks report `blocked`, not `passed`).
+fn dry_run(parsed: &ParsedGraph, request: &ValidateRequest) -> ValidateResponse {
+    validate(parsed, request, &ValidationContext::default())
+}
+
+/// The workflow the path names, authorized for the route's action on its project.
+async fn load(state: &AppState, gate: &Gate, workflow_id: &str) -> ApiResult<WorkflowRecord> {
+    let ws = gate.require_workspace()?;
+    let wf = state
+        .tenants()
+        .workflow(&ws.id, workflow_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workflow"))?;
+    gate.object_project(state, &wf.project_id)
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::NOT_FOUND {
+                ApiError::not_found("workflow")
+            } else {
+                e
+            }
+        })?;
+    Ok(wf)
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    include_archived: bool,
+}
+
+/// `GET /v1/workflows` (WorkflowRead) → `{ "workflows": [...] }`
+pub async fn list(
+    State(state): State<AppState>,
+    gate: Gate,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let project = gate.project()?;
+    let workflows: Vec<Value> = state
+        .tenants()
+        .list_workflows(&project.id, q.include_archived)
+        .await?
+        .iter()
+        .map(views::workflow_summary)
+        .collect();
+    Ok(Json(json!({ "workflows": workflows })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewWorkflow {
+    #[schema(schema_with = crate::openapi::field::name)]
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[schema(schema_with = crate::openapi::field::graph)]
+    graph: Value,
+    #[serde(default)]
+    run_setup: Option<Value>,
+}
+
+/// `POST /v1/workflows` (WorkflowWrite) → 201 with `status: "draft"`.
+pub async fn create(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<NewWorkflow>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let project = gate.project()?;
+    let name = check_name("name", &body.name)?;
+    read_graph(&body.graph)?;
+    let run_setup = body.run_setup.map(check_run_setup).transpose()?;
+    let now = now_ms();
+    let wf = WorkflowRecord {
+        id: new_id(),
+        project_id: project.id.clone(),
+        name,
+        description: body.description.unwrap_or_default(),
+        draft_graph: body.graph,
+        run_setup,
+        archived: false,
+        created_by: Some(gate.principal.user.id.clone()),
+        latest_version: None,
+        created_at: now,
+        updated_at: now,
+    };
+    state.tenants().create_workflow(&wf).await?;
+    Ok((StatusCode::CREATED, Json(views::workflow(&wf))))
+}
+
+/// Run setup (CONTRACT §7) is an object of `trigger_payload`, `trigger_steps`, `trigger_step_ids`.
+fn check_run_setup(v: Value) -> ApiResult<Value> {
+    let Some(obj) = v.as_object() else {
+        return Err(ApiError::bad_request("`run_setup` must be an object"));
+    };
+    let expect = |key: &str, ok: fn(&Value) -> bool, what: &str| match obj.get(key) {
+        Some(v) if !v.is_null() && !ok(v) => Err(ApiError::bad_request(format!(
+            "`run_setup.{key}` must be {what}"
+        ))),
+        _ => Ok(()),
+    };
+    expect("trigger_payload", Value::is_object, "an object")?;
+    expect("trigger_steps", Value::is_object, "an object")?;
+    expect("trigger_step_ids", Value::is_array, "an array")?;
+    Ok(v)
+}
+
+/// `GET /v1/workflows/{id}` (WorkflowRead)
+pub async fn get(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(views::workflow(&load(&state, &gate, &id).await?)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PatchBody {
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_name)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    graph: Option<Value>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    run_setup: Option<Value>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(Value::Null)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// `PATCH /v1/workflows/{id}` (WorkflowWrite): the draft graph, name, description or run setup.
+pub async fn patch(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+    Json(body): Json<PatchBody>,
+) -> ApiResult<Json<Value>> {
+    let wf = load(&state, &gate, &id).await?;
+    if wf.archived {
+        return Err(ApiError::conflict("the workflow is archived"));
+    }
+    if let Some(graph) = &body.graph {
+        read_graph(graph)?;
+    }
+    let run_setup = match body.run_setup {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => Some(Some(check_run_setup(v)?)),
+    };
+    let patch = WorkflowPatch {
+        name: body
+            .name
+            .as_deref()
+            .map(|n| check_name("name", n))
+            .transpose()?,
+        description: body.description,
+        draft_graph: body.graph,
+        run_setup,
+    };
+    state
+        .tenants()
+        .update_workflow(&wf.id, &patch, now_ms())
+        .await?;
+    get(State(state), gate, Path(id)).await
+}
+
+/// `DELETE /v1/workflows/{id}` (WorkflowWrite): archives; versions and runs stay readable.
+pub async fn archive(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let wf = load(&state, &gate, &id).await?;
+    state.tenants().archive_workflow(&wf.id, now_ms()).await?;
+    Ok(Json(json!({ "id": wf.id, "status": "archived" })))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct PublishBody {
+    #[serde(default)]
+    changelog: Option<String>,
+    /// Publish even when validation finds errors.
+    #[serde(default)]
+    force: bool,
+}
+
+/// `POST /v1/workflows/{id}/versions` (WorkflowPublish) → `{version, workflow_id,
+/// published_at, graph_snapshot}`; a graph with validation errors is refused (422, with
+/// the issues) unless `force`.
+pub async fn publish(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<PublishBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let wf = load(&state, &gate, &id).await?;
+    if wf.archived {
+        return Err(ApiError::conflict("the workflow is archived"));
+    }
+    let parsed = read_graph(&wf.draft_graph)?;
+    let report = dry_run(&parsed, &ValidateRequest::default());
+    if !report.valid && !body.force {
+        let issues = serde_json::to_value(&report.issues).map_err(ApiError::internal)?;
+        return Err(ApiError::unprocessable(
+            "the graph has validation errors; fix them or publish with `force: true`",
+        )
+        .with("issues", issues));
+    }
+    let version = NewVersion {
+        workflow_id: wf.id.clone(),
+        graph_hash: ar_model::hash::graph_hash(&parsed.graph),
+        graph: parsed.graph.to_engine_value(),
+        changelog: body.changelog,
+        run_setup: wf.run_setup.clone(),
+        created_at: now_ms(),
+    };
+    let published = state.tenants().publish_version(&version).await?;
+    Ok((StatusCode::CREATED, Json(views::version(&published))))
+}
+
+/// `GET /v1/workflows/{id}/versions` (WorkflowRead), newest first.
+pub async fn list_versions(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let wf = load(&state, &gate, &id).await?;
+    let versions: Vec<Value> = state
+        .tenants()
+        .list_versions(&wf.id)
+        .await?
+        .iter()
+        .map(views::version_summary)
+        .collect();
+    Ok(Json(json!({ "versions": versions })))
+}
+
+/// `GET /v1/workflows/{id}/versions/{version}` (WorkflowRead)
+pub async fn get_version(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path((id, number)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let wf = load(&state, &gate, &id).await?;
+    let number: i64 = number.parse().map_err(|_| ApiError::not_found("version"))?;
+    let v = state
+        .tenants()
+        .version(&wf.id, number)
+        .await?
+        .ok_or_else(|| ApiError::not_found("version"))?;
+    Ok(Json(views::version(&v)))
+}
+
+/// `POST /v1/workflows/{id}/validate` (WorkflowValidate): dry-run of the body's graph or
+/// the draft.
+pub async fn validate_route(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+    OptionalJson(request): OptionalJson<ValidateRequest>,
+) -> ApiResult<Json<ValidateResponse>> {
+    let wf = load(&state, &gate, &id).await?;
+    let graph = request.graph.clone().unwrap_or(wf.draft_graph);
+    let report = match parse_graph_value(&graph, &GraphLimits::default()) {
+        Ok(parsed) => dry_run(&parsed, &request),
+        Err(e) => validate_unreadable(&e),
+    };
+    Ok(Json(report))
+}

@@ -1,0 +1,316 @@
+//! Deployment settings: a TOML file, then `AR_*` environment variables on top.
+//!
+//! Every setting and its variable is listed in `docs/server.md`. `product_code` is only
+//! ever read from here (CONTRACT §1: never from a request).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupPolicy {
+    /// Anyone may sign up.
+    Open,
+    /// Only holders of a pending invite for their email.
+    Invite,
+}
+
+/// Request rate limits (token bucket per key).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    /// Requests per minute for one token or session (the key is the credential).
+    pub per_token_per_minute: u32,
+    /// Requests per minute from one IP address without credentials.
+    pub per_ip_per_minute: u32,
+    /// Requests allowed at once above the steady rate.
+    pub burst: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            per_token_per_minute: 6000,
+            per_ip_per_minute: 600,
+            burst: 100,
+        }
+    }
+}
+
+/// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordHashing {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for PasswordHashing {
+    fn default() -> Self {
+        PasswordHashing {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// All server settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on (`AR_LISTEN`).
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database and the master key file (`AR_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `postgres://…` for scale-out; unset means `<data_dir>/agentruntime.db` (`AR_DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// Stamped on every workspace at creation (`AR_PRODUCT_CODE`).
+    pub product_code: String,
+    /// `open` or `invite` (`AR_SIGNUP`).
+    pub signup: SignupPolicy,
+    /// The URL browsers use to reach the server, e.g. `https://ar.example.com`; its origin is
+    /// the one cookie-authenticated writes must come from. Unset: `http://<listen>`
+    /// (`AR_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// Mark session cookies `Secure` (set when served behind TLS) (`AR_SECURE_COOKIES`).
+    pub secure_cookies: bool,
+    /// Session lifetime in hours (`AR_SESSION_TTL_HOURS`).
+    pub session_ttl_hours: u32,
+    /// Largest accepted request body in bytes (`AR_BODY_LIMIT_BYTES`).
+    pub body_limit_bytes: usize,
+    /// Invite lifetime in hours (`AR_INVITE_TTL_HOURS`).
+    pub invite_ttl_hours: u32,
+    pub rate_limits: RateLimits,
+    pub password_hashing: PasswordHashing,
+    /// First-start owner account (`AR_ADMIN_EMAIL`, `AR_ADMIN_PASSWORD`).
+    pub admin_email: String,
+    pub admin_password: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./agentruntime-data"),
+            database_url: None,
+            product_code: "agentruntime".into(),
+            signup: SignupPolicy::Open,
+            public_url: None,
+            secure_cookies: false,
+            session_ttl_hours: 24 * 14,
+            body_limit_bytes: 2 * 1024 * 1024,
+            invite_ttl_hours: 24 * 7,
+            rate_limits: RateLimits::default(),
+            password_hashing: PasswordHashing::default(),
+            admin_email: "admin@localhost".into(),
+            admin_password: None,
+        }
+    }
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("settings file {path}: {source}")]
+    Toml {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("environment variable {name}={value:?}: {reason}")]
+    Env {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Reads `file` (if given), then applies `AR_*` variables from the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let base = match file {
+            Some(path) => Settings::from_toml_file(path)?,
+            None => Settings::default(),
+        };
+        base.with_env(|name| std::env::var(name).ok())
+    }
+
+    /// Parses a TOML settings file; unknown keys are an error (a typo must not be ignored).
+    pub fn from_toml_file(path: &Path) -> Result<Settings, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| SettingsError::Toml {
+            path: path.into(),
+            source,
+        })
+    }
+
+    /// Applies `AR_*` overrides read through `get` (the environment, or a map in tests).
+    pub fn with_env(
+        mut self,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        fn parse<T: std::str::FromStr>(
+            name: &'static str,
+            value: String,
+        ) -> Result<T, SettingsError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value.parse().map_err(|e: T::Err| SettingsError::Env {
+                name,
+                value,
+                reason: e.to_string(),
+            })
+        }
+        if let Some(v) = get("AR_LISTEN") {
+            self.listen = parse("AR_LISTEN", v)?;
+        }
+        if let Some(v) = get("AR_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("AR_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = get("AR_PRODUCT_CODE") {
+            self.product_code = v;
+        }
+        if let Some(v) = get("AR_SIGNUP") {
+            self.signup = match v.as_str() {
+                "open" => SignupPolicy::Open,
+                "invite" => SignupPolicy::Invite,
+                _ => {
+                    return Err(SettingsError::Env {
+                        name: "AR_SIGNUP",
+                        value: v,
+                        reason: "expected open or invite".into(),
+                    });
+                }
+            };
+        }
+        if let Some(v) = get("AR_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = get("AR_SECURE_COOKIES") {
+            self.secure_cookies = parse("AR_SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = get("AR_SESSION_TTL_HOURS") {
+            self.session_ttl_hours = parse("AR_SESSION_TTL_HOURS", v)?;
+        }
+        if let Some(v) = get("AR_BODY_LIMIT_BYTES") {
+            self.body_limit_bytes = parse("AR_BODY_LIMIT_BYTES", v)?;
+        }
+        if let Some(v) = get("AR_INVITE_TTL_HOURS") {
+            self.invite_ttl_hours = parse("AR_INVITE_TTL_HOURS", v)?;
+        }
+        if let Some(v) = get("AR_RATE_LIMIT_PER_TOKEN") {
+            self.rate_limits.per_token_per_minute = parse("AR_RATE_LIMIT_PER_TOKEN", v)?;
+        }
+        if let Some(v) = get("AR_RATE_LIMIT_PER_IP") {
+            self.rate_limits.per_ip_per_minute = parse("AR_RATE_LIMIT_PER_IP", v)?;
+        }
+        if let Some(v) = get("AR_RATE_LIMIT_BURST") {
+            self.rate_limits.burst = parse("AR_RATE_LIMIT_BURST", v)?;
+        }
+        if let Some(v) = get("AR_ADMIN_EMAIL") {
+            self.admin_email = v;
+        }
+        if let Some(v) = get("AR_ADMIN_PASSWORD") {
+            self.admin_password = Some(v);
+        }
+        Ok(self)
+    }
+
+    /// The database URL to open: the configured one, or the SQLite file in `data_dir`.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("agentruntime.db").display()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_listen_on_localhost_8080_with_open_signup() {
+        let s = Settings::default();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.signup, SignupPolicy::Open);
+        assert!(s.effective_database_url().ends_with("agentruntime.db"));
+    }
+
+    #[test]
+    fn toml_is_read_and_environment_wins() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nproduct_code = \"acme\"\nsignup = \"invite\"\n[rate_limits]\nburst = 7\n")
+            .expect("write");
+        let s = Settings::from_toml_file(&path).expect("parse");
+        assert_eq!(
+            (
+                s.listen.port(),
+                s.product_code.as_str(),
+                s.signup,
+                s.rate_limits.burst
+            ),
+            (9000, "acme", SignupPolicy::Invite, 7)
+        );
+        let s = s
+            .with_env(env(&[
+                ("AR_LISTEN", "127.0.0.1:1234"),
+                ("AR_SIGNUP", "open"),
+            ]))
+            .expect("env");
+        assert_eq!(
+            (s.listen.port(), s.signup, s.product_code.as_str()),
+            (1234, SignupPolicy::Open, "acme")
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_clear_errors() {
+        let cases: &[(&str, &str)] = &[
+            ("AR_LISTEN", "not an address"),
+            ("AR_SIGNUP", "sometimes"),
+            ("AR_BODY_LIMIT_BYTES", "-1"),
+            ("AR_SECURE_COOKIES", "yes please"),
+        ];
+        for (name, value) in cases {
+            let err = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err(name);
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        std::fs::write(&path, "lisen = \"typo\"\n").expect("write");
+        let err = Settings::from_toml_file(&path).expect_err("unknown key");
+        assert!(err.to_string().contains("lisen"), "{err}");
+    }
+}

@@ -1,0 +1,263 @@
+//! Test harness: a real server on 127.0.0.1:0 over a fresh SQLite file or Postgres schema,
+//! and a small HTTP client that speaks as a session, a PAT or nobody.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use ar_server::settings::{PasswordHashing, RateLimits};
+use ar_server::{RunningServer, Settings};
+use ar_store::tenant::{PgTenantStore, SqliteTenantStore, TenantStore};
+use ar_store::{PgConfig, PgStore};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub const ADMIN_EMAIL: &str = "owner@example.com";
+pub const ADMIN_PASSWORD: &str = "owner-password-1";
+
+/// Which database backs the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Settings for tests: cheap password hashing, generous rate limits.
+pub fn test_settings() -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        password_hashing: PasswordHashing {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
+        rate_limits: RateLimits {
+            per_token_per_minute: 100_000,
+            per_ip_per_minute: 100_000,
+            burst: 10_000,
+        },
+        admin_email: ADMIN_EMAIL.into(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        product_code: "test-product".into(),
+        ..Settings::default()
+    }
+}
+
+/// A running server and what keeps its database alive.
+pub struct TestServer {
+    pub server: RunningServer,
+    pub base: String,
+    pub http: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgStore>,
+}
+
+pub async fn tenant_store(
+    backend: Backend,
+) -> (
+    Arc<dyn TenantStore>,
+    Option<tempfile::TempDir>,
+    Option<PgStore>,
+) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = SqliteTenantStore::open(dir.path().join("ar.db"))
+                .await
+                .expect("sqlite");
+            (Arc::new(store), Some(dir), None)
+        }
+        Backend::Postgres => {
+            let schema = format!("server_{}", uuid::Uuid::now_v7().simple());
+            let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
+                .await
+                .expect("postgres (is it running?)");
+            (
+                Arc::new(PgTenantStore::from_pool(pg.pool().clone())),
+                None,
+                Some(pg),
+            )
+        }
+    }
+}
+
+pub async fn start_with(backend: Backend, settings: Settings) -> TestServer {
+    let (store, dir, pg) = tenant_store(backend).await;
+    let (server, _) = ar_server::start(settings, store)
+        .await
+        .expect("start server");
+    let base = server.url();
+    TestServer {
+        server,
+        base,
+        http: reqwest::Client::new(),
+        _dir: dir,
+        _pg: pg,
+    }
+}
+
+pub async fn start(backend: Backend) -> TestServer {
+    start_with(backend, test_settings()).await
+}
+
+/// How a request authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    /// Session cookie value; writes send the server's own `Origin`.
+    Session(String),
+    Pat(String),
+}
+
+/// A response: status and JSON body (Null when empty or not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+}
+
+/// One request.
+pub struct Call<'a> {
+    pub server: &'a TestServer,
+    pub method: Method,
+    pub path: String,
+    pub auth: Auth,
+    pub tenant: Option<String>,
+    pub project: Option<String>,
+    pub body: Option<Value>,
+    pub origin: Option<String>,
+}
+
+impl TestServer {
+    pub fn call(&self, method: Method, path: impl Into<String>) -> Call<'_> {
+        Call {
+            server: self,
+            method,
+            path: path.into(),
+            auth: Auth::None,
+            tenant: None,
+            project: None,
+            body: None,
+            origin: None,
+        }
+    }
+
+    /// Signs up and returns (user id, session cookie value).
+    pub async fn signup(&self, email: &str, password: &str) -> (String, String) {
+        let r = self
+            .call(Method::POST, "/v1/auth/signup")
+            .json(json!({"email": email, "password": password, "name": email}))
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "signup {email}: {:?}", r.body);
+        (
+            r.body["user"]["id"].as_str().expect("user id").to_string(),
+            session_of(&r),
+        )
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.call(Method::POST, "/v1/auth/login")
+            .json(json!({"email": email, "password": password}))
+            .send()
+            .await
+    }
+
+    /// Stops the server and closes the database (Postgres connections are not left open).
+    pub async fn close(self) {
+        self.server.stop().await.expect("server stopped cleanly");
+        if let Some(pg) = self._pg {
+            ar_store::Store::close(&pg).await;
+        }
+    }
+
+    pub fn tenants(&self) -> &dyn TenantStore {
+        self.server.state.tenants()
+    }
+}
+
+/// The session cookie value a response set.
+pub fn session_of(r: &Reply) -> String {
+    let cookie = r
+        .headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ar_session="))
+        .expect("a session cookie");
+    cookie
+        .trim_start_matches("ar_session=")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl<'a> Call<'a> {
+    pub fn auth(mut self, auth: &Auth) -> Self {
+        self.auth = auth.clone();
+        self
+    }
+    pub fn tenant(mut self, slug: &str) -> Self {
+        self.tenant = Some(slug.into());
+        self
+    }
+    pub fn project(mut self, id: &str) -> Self {
+        self.project = Some(id.into());
+        self
+    }
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+    pub fn origin(mut self, origin: &str) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    pub async fn send(self) -> Reply {
+        let url = format!("{}{}", self.server.base, self.path);
+        let mut req = self.server.http.request(self.method.clone(), url);
+        match &self.auth {
+            Auth::None => {}
+            Auth::Session(cookie) => {
+                req = req.header("Cookie", format!("ar_session={cookie}"));
+                let origin = self
+                    .origin
+                    .clone()
+                    .unwrap_or_else(|| self.server.base.clone());
+                if !origin.is_empty() {
+                    req = req.header("Origin", origin);
+                }
+            }
+            Auth::Pat(token) => req = req.bearer_auth(token),
+        }
+        if let Some(t) = &self.tenant {
+            req = req.header("X-Tenant-Id", t);
+        }
+        if let Some(p) = &self.project {
+            req = req.header("X-Project-Id", p);
+        }
+        if let Some(b) = &self.body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+}

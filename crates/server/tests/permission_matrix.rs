@@ -1,0 +1,539 @@
+//! The permission matrix: every gated route of the route table, called as every kind of
+//! caller, must answer exactly what CONTRACT §1's roles and scopes say. The expected
+//! status is computed here from the route's permission-table row (role requirement and
+//! scope), not by calling the server's decision function. A route added to the table
+//! without a sample request below fails this test.
+
+mod common;
+
+use ar_model::authz::{
+    Action, ProjectRole, Requirement, RoleRequirement, TokenScope, WorkspaceRole,
+};
+use ar_server::routes::{RouteSpec, specs};
+use ar_store::now_ms;
+use ar_store::tenant::{MembershipRecord, PatRecord};
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The kinds of caller of CONTRACT §1's matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    NoAuth,
+    ExpiredPat,
+    RevokedPat,
+    /// The contributor's token with every scope but the one the route needs.
+    PatMissingScope,
+    Viewer,
+    Contributor,
+    ProjectAdmin,
+    /// A workspace member who is not in the private project.
+    MemberNotInProject,
+    /// A workspace admin who is not in the private project.
+    WorkspaceAdmin,
+    /// The owner of another workspace.
+    OtherWorkspaceAdmin,
+}
+
+const KINDS: [Kind; 10] = [
+    Kind::NoAuth,
+    Kind::ExpiredPat,
+    Kind::RevokedPat,
+    Kind::PatMissingScope,
+    Kind::Viewer,
+    Kind::Contributor,
+    Kind::ProjectAdmin,
+    Kind::MemberNotInProject,
+    Kind::WorkspaceAdmin,
+    Kind::OtherWorkspaceAdmin,
+];
+
+/// What the caller is in workspace `acme` and its private project P.
+enum Standing {
+    /// Workspace role and access to P (`None` = invisible, `Some(None)` = read-only).
+    Member(WorkspaceRole, Option<Option<ProjectRole>>),
+    Outsider,
+}
+
+fn standing(kind: Kind) -> Standing {
+    match kind {
+        Kind::Viewer => Standing::Member(WorkspaceRole::Member, Some(Some(ProjectRole::Viewer))),
+        Kind::Contributor | Kind::PatMissingScope => {
+            Standing::Member(WorkspaceRole::Member, Some(Some(ProjectRole::Contributor)))
+        }
+        Kind::ProjectAdmin => {
+            Standing::Member(WorkspaceRole::Member, Some(Some(ProjectRole::Admin)))
+        }
+        Kind::MemberNotInProject => Standing::Member(WorkspaceRole::Member, None),
+        Kind::WorkspaceAdmin => Standing::Member(WorkspaceRole::Admin, Some(None)),
+        Kind::OtherWorkspaceAdmin | Kind::NoAuth | Kind::ExpiredPat | Kind::RevokedPat => {
+            Standing::Outsider
+        }
+    }
+}
+
+/// `None` = allowed (the route's success status is expected); otherwise the refusal.
+fn expected_refusal(kind: Kind, req: Requirement) -> Option<u16> {
+    match kind {
+        Kind::NoAuth | Kind::ExpiredPat | Kind::RevokedPat => return Some(401),
+        Kind::PatMissingScope => return Some(403),
+        _ => {}
+    }
+    match (standing(kind), req.role) {
+        (_, RoleRequirement::Authenticated) => None,
+        (Standing::Outsider, _) => Some(404),
+        (Standing::Member(..), RoleRequirement::WorkspaceMember) => None,
+        (Standing::Member(role, _), RoleRequirement::TenantAdmin) => {
+            (role < WorkspaceRole::Admin).then_some(403)
+        }
+        (Standing::Member(_, None), RoleRequirement::Project(_)) => Some(404),
+        (Standing::Member(_, Some(None)), RoleRequirement::Project(_)) => {
+            (!req.read_only).then_some(403)
+        }
+        (Standing::Member(_, Some(Some(role))), RoleRequirement::Project(min)) => {
+            (role < min).then_some(403)
+        }
+    }
+}
+
+/// The fixture: workspace `acme` (private project P with workflow W, published once),
+/// workspace `globex`, and a credential per caller kind.
+struct World {
+    server: TestServer,
+    project: String,
+    workflow: String,
+    target_user: String,
+    auth: Vec<(Kind, Auth)>,
+    /// A spare token id per session caller, for the revoke route.
+    spare_pat: Vec<(Kind, String)>,
+}
+
+impl World {
+    fn auth(&self, kind: Kind) -> Auth {
+        self.auth
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, a)| a.clone())
+            .unwrap_or(Auth::None)
+    }
+    fn spare_pat(&self, kind: Kind) -> String {
+        self.spare_pat
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, id)| id.clone())
+            .unwrap_or_else(|| "no-such-token".into())
+    }
+}
+
+async fn create_pat(s: &TestServer, who: &Auth, scopes: &[TokenScope]) -> (String, String) {
+    let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    let r = s
+        .call(Method::POST, "/v1/pats")
+        .auth(who)
+        .tenant("acme")
+        .json(json!({"name": "m", "scopes": scopes}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    (
+        r.body["id"].as_str().expect("id").into(),
+        r.body["token"].as_str().expect("token").into(),
+    )
+}
+
+async fn world(backend: Backend, needed_scope: TokenScope) -> World {
+    let s = start(backend).await;
+    let (owner_id, owner) = s.signup("owner@acme.test", "password-123").await;
+    let owner = Auth::Session(owner);
+    let r = s
+        .call(Method::POST, "/v1/workspaces")
+        .auth(&owner)
+        .json(json!({"slug": "acme", "name": "Acme"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201);
+    let ws = r.body["id"].as_str().expect("ws").to_string();
+    let r = s
+        .call(Method::POST, "/v1/projects")
+        .auth(&owner)
+        .tenant("acme")
+        .json(json!({"name": "P", "visibility": "private"}))
+        .send()
+        .await;
+    let project = r.body["id"].as_str().expect("project").to_string();
+    let r = s
+        .call(Method::POST, "/v1/workflows")
+        .auth(&owner)
+        .tenant("acme")
+        .project(&project)
+        .json(json!({"name": "W", "graph": {"steps": [{"id": "a", "type": "human_task"}]}}))
+        .send()
+        .await;
+    let workflow = r.body["id"].as_str().expect("workflow").to_string();
+    let r = s
+        .call(Method::POST, format!("/v1/workflows/{workflow}/versions"))
+        .auth(&owner)
+        .tenant("acme")
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201);
+    let _ = owner_id;
+
+    let member = |user_id: &str, role: &str| MembershipRecord {
+        workspace_id: ws.clone(),
+        user_id: user_id.into(),
+        role: role.into(),
+        active: true,
+        created_at: 0,
+    };
+    let mut auth = vec![(Kind::NoAuth, Auth::None)];
+    let mut spare_pat = Vec::new();
+    let people = [
+        (Kind::Viewer, "member", Some("project_viewer")),
+        (Kind::Contributor, "member", Some("project_contributor")),
+        (Kind::ProjectAdmin, "member", Some("project_admin")),
+        (Kind::MemberNotInProject, "member", None),
+        (Kind::WorkspaceAdmin, "admin", None),
+    ];
+    let mut contributor = (String::new(), Auth::None);
+    for (kind, ws_role, project_role) in people {
+        let (id, cookie) = s
+            .signup(
+                &format!("{kind:?}@acme.test").to_lowercase(),
+                "password-123",
+            )
+            .await;
+        s.tenants()
+            .upsert_member(&member(&id, ws_role))
+            .await
+            .expect("member");
+        if let Some(role) = project_role {
+            s.tenants()
+                .set_project_member(&project, &id, role, 0)
+                .await
+                .expect("project member");
+        }
+        let session = Auth::Session(cookie);
+        spare_pat.push((
+            kind,
+            create_pat(&s, &session, &[TokenScope::WorkflowRead])
+                .await
+                .0,
+        ));
+        if kind == Kind::Contributor {
+            contributor = (id.clone(), session.clone());
+        }
+        auth.push((kind, session));
+    }
+    let (target_user, _) = s.signup("target@acme.test", "password-123").await;
+    s.tenants()
+        .upsert_member(&member(&target_user, "member"))
+        .await
+        .expect("target");
+    s.tenants()
+        .set_project_member(&project, &target_user, "project_viewer", 0)
+        .await
+        .expect("target in P");
+
+    let (_, other) = s.signup("owner@globex.test", "password-123").await;
+    let other = Auth::Session(other);
+    let r = s
+        .call(Method::POST, "/v1/workspaces")
+        .auth(&other)
+        .json(json!({"slug": "globex", "name": "Globex"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201);
+    auth.push((Kind::OtherWorkspaceAdmin, other));
+
+    // Tokens of the contributor: revoked, expired, and one without the needed scope.
+    let (revoked_id, revoked) = create_pat(&s, &contributor.1, &TokenScope::ALL).await;
+    let r = s
+        .call(Method::DELETE, format!("/v1/pats/{revoked_id}"))
+        .auth(&contributor.1)
+        .tenant("acme")
+        .send()
+        .await;
+    assert_eq!(r.status, 204);
+    auth.push((Kind::RevokedPat, Auth::Pat(revoked)));
+    let expired = "pat_expired_token_for_the_matrix".to_string();
+    s.tenants()
+        .create_pat(&PatRecord {
+            id: "expired".into(),
+            user_id: contributor.0.clone(),
+            workspace_id: ws.clone(),
+            name: "expired".into(),
+            token_hash: ar_server::auth::tokens::hash_secret(&expired),
+            scopes: TokenScope::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            expires_at: Some(now_ms() - 1000),
+            revoked_at: None,
+            last_used_at: None,
+            created_at: 0,
+        })
+        .await
+        .expect("expired pat");
+    auth.push((Kind::ExpiredPat, Auth::Pat(expired)));
+    let partial: Vec<TokenScope> = TokenScope::ALL
+        .into_iter()
+        .filter(|s| *s != needed_scope)
+        .collect();
+    let (_, missing) = create_pat(&s, &contributor.1, &partial).await;
+    auth.push((Kind::PatMissingScope, Auth::Pat(missing)));
+
+    World {
+        server: s,
+        project,
+        workflow,
+        target_user,
+        auth,
+        spare_pat,
+    }
+}
+
+/// A valid request for the route, as `kind` would send it: (path, body, X-Project-Id, success status).
+fn sample(
+    spec: &RouteSpec,
+    w: &World,
+    kind: Kind,
+    n: usize,
+) -> (String, Option<Value>, Option<String>, u16) {
+    let wf = &w.workflow;
+    let p = &w.project;
+    let t = &w.target_user;
+    let unique = format!("{kind:?}-{n}").to_lowercase();
+    match (spec.method.as_str(), spec.path) {
+        ("GET", "/v1/workspaces") => ("/v1/workspaces".into(), None, None, 200),
+        ("POST", "/v1/workspaces") => (
+            "/v1/workspaces".into(),
+            Some(json!({"slug": unique, "name": "n"})),
+            None,
+            201,
+        ),
+        ("GET", "/v1/workspaces/{slug}") => ("/v1/workspaces/acme".into(), None, None, 200),
+        ("PATCH", "/v1/workspaces/{slug}") => (
+            "/v1/workspaces/acme".into(),
+            Some(json!({"name": "Acme"})),
+            None,
+            200,
+        ),
+        ("GET", "/v1/projects") => ("/v1/projects".into(), None, None, 200),
+        ("POST", "/v1/projects") => (
+            "/v1/projects".into(),
+            Some(json!({"name": unique})),
+            None,
+            201,
+        ),
+        ("PATCH", "/v1/projects/{id}") => (
+            format!("/v1/projects/{p}"),
+            Some(json!({"name": "P"})),
+            None,
+            200,
+        ),
+        ("GET", "/v1/projects/{id}/members") => {
+            (format!("/v1/projects/{p}/members"), None, None, 200)
+        }
+        ("POST", "/v1/projects/{id}/members") => (
+            format!("/v1/projects/{p}/members"),
+            Some(json!({"user_id": t, "role": "project_viewer"})),
+            None,
+            201,
+        ),
+        ("PATCH", "/v1/projects/{id}/members/{user_id}") => (
+            format!("/v1/projects/{p}/members/{t}"),
+            Some(json!({"role": "project_viewer"})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/projects/{id}/members/{user_id}") => {
+            (format!("/v1/projects/{p}/members/{t}"), None, None, 204)
+        }
+        ("GET", "/v1/members") => ("/v1/members".into(), None, None, 200),
+        ("PATCH", "/v1/members/{user_id}") => (
+            format!("/v1/members/{t}"),
+            Some(json!({"role": "member"})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/members/{user_id}") => (format!("/v1/members/{t}"), None, None, 204),
+        ("POST", "/v1/invites") => (
+            "/v1/invites".into(),
+            Some(json!({"email": format!("{unique}@invited.test")})),
+            None,
+            201,
+        ),
+        ("GET", "/v1/pats") => ("/v1/pats".into(), None, None, 200),
+        ("POST", "/v1/pats") => (
+            "/v1/pats".into(),
+            Some(json!({"name": "x", "scopes": ["workflow:read"]})),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/pats/{id}") => (format!("/v1/pats/{}", w.spare_pat(kind)), None, None, 204),
+        ("GET", "/v1/workflows") => ("/v1/workflows".into(), None, Some(p.clone()), 200),
+        ("POST", "/v1/workflows") => (
+            "/v1/workflows".into(),
+            Some(json!({"name": unique, "graph": {"steps": []}})),
+            Some(p.clone()),
+            201,
+        ),
+        ("GET", "/v1/workflows/{id}") => (format!("/v1/workflows/{wf}"), None, None, 200),
+        ("PATCH", "/v1/workflows/{id}") => (
+            format!("/v1/workflows/{wf}"),
+            Some(json!({"description": unique})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/workflows/{id}") => (format!("/v1/workflows/{wf}"), None, None, 200),
+        ("POST", "/v1/workflows/{id}/versions") => (
+            format!("/v1/workflows/{wf}/versions"),
+            Some(json!({"changelog": unique})),
+            None,
+            201,
+        ),
+        ("GET", "/v1/workflows/{id}/versions") => {
+            (format!("/v1/workflows/{wf}/versions"), None, None, 200)
+        }
+        ("GET", "/v1/workflows/{id}/versions/{version}") => {
+            (format!("/v1/workflows/{wf}/versions/1"), None, None, 200)
+        }
+        ("POST", "/v1/workflows/{id}/validate") => (
+            format!("/v1/workflows/{wf}/validate"),
+            Some(json!({})),
+            None,
+            200,
+        ),
+        (m, path) => {
+            panic!("route {m} {path} has no sample request in the permission matrix: add one")
+        }
+    }
+}
+
+/// The action CONTRACT §9 implies for each route (stated here independently of the
+/// server's table, so a route mapped to the wrong row is caught).
+fn contract_action(method: &str, path: &str) -> Action {
+    match (method, path) {
+        ("GET", "/v1/workspaces") => Action::WorkspacesList,
+        ("POST", "/v1/workspaces") => Action::WorkspaceCreate,
+        ("GET", "/v1/workspaces/{slug}") => Action::WorkspaceRead,
+        ("PATCH", "/v1/workspaces/{slug}") => Action::WorkspaceUpdate,
+        ("GET", "/v1/projects") => Action::ProjectsList,
+        ("POST", "/v1/projects") => Action::ProjectCreate,
+        ("PATCH", "/v1/projects/{id}") => Action::ProjectUpdate,
+        ("GET", "/v1/projects/{id}/members") => Action::ProjectMembersRead,
+        ("POST" | "PATCH" | "DELETE", p) if p.starts_with("/v1/projects/{id}/members") => {
+            Action::ProjectMembersManage
+        }
+        ("GET", "/v1/members") => Action::MembersList,
+        ("PATCH" | "DELETE", "/v1/members/{user_id}") => Action::MembersManage,
+        ("POST", "/v1/invites") => Action::InvitesManage,
+        (_, "/v1/pats" | "/v1/pats/{id}") => Action::PatsManage,
+        ("GET", p) if p.starts_with("/v1/workflows") => Action::WorkflowRead,
+        ("POST" | "PATCH" | "DELETE", "/v1/workflows" | "/v1/workflows/{id}") => {
+            Action::WorkflowWrite
+        }
+        ("POST", "/v1/workflows/{id}/versions") => Action::WorkflowPublish,
+        ("POST", "/v1/workflows/{id}/validate") => Action::WorkflowValidate,
+        (m, p) => panic!("no contract action stated for {m} {p}"),
+    }
+}
+
+async fn matrix(backend: Backend) {
+    let gated: Vec<RouteSpec> = specs().into_iter().filter(|s| s.action.is_some()).collect();
+    assert!(gated.len() >= 25, "the table lost routes: {}", gated.len());
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for spec in &gated {
+        let Some(action) = spec.action else { continue };
+        assert_eq!(
+            action,
+            contract_action(spec.method.as_str(), spec.path),
+            "{} {}",
+            spec.method,
+            spec.path
+        );
+        let req = action.requirement();
+        let w = world(backend, req.scope).await;
+        for (n, kind) in KINDS.into_iter().enumerate() {
+            let (path, body, project, success) = sample(spec, &w, kind, n);
+            let mut call = w
+                .server
+                .call(spec.method.clone(), path)
+                .auth(&w.auth(kind))
+                .tenant("acme");
+            if let Some(p) = project {
+                call = call.project(&p);
+            }
+            if let Some(b) = body {
+                call = call.json(b);
+            }
+            let reply = call.send().await;
+            let want = expected_refusal(kind, req).unwrap_or(success);
+            checked += 1;
+            if reply.status != want || (reply.status >= 400 && !reply.body["error"].is_string()) {
+                failures.push(format!(
+                    "{} {} ({}) as {kind:?}: want {want}, got {} {}",
+                    spec.method,
+                    spec.path,
+                    action.name(),
+                    reply.status,
+                    reply.body
+                ));
+            }
+        }
+        w.server.close().await;
+    }
+    assert_eq!(checked, gated.len() * KINDS.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_action_with_a_route_is_in_the_table_once_per_method_and_path() {
+    let all = specs();
+    let mut keys: Vec<(String, &str)> =
+        all.iter().map(|s| (s.method.to_string(), s.path)).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), all.len(), "a method and path appear twice");
+    // Identity routes are the only ones without an action.
+    let ungated: Vec<&str> = all
+        .iter()
+        .filter(|s| s.action.is_none())
+        .map(|s| s.path)
+        .collect();
+    assert_eq!(
+        ungated,
+        vec![
+            "/v1/auth/signup",
+            "/v1/auth/login",
+            "/v1/auth/logout",
+            "/v1/auth/me",
+            "/v1/auth/password",
+            "/v1/invites/{token}/accept"
+        ]
+    );
+    // Every action the table uses is a real row of the permission table.
+    for s in &all {
+        if let Some(a) = s.action {
+            assert!(Action::ALL.contains(&a), "{a:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permission_matrix_on_sqlite() {
+    matrix(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permission_matrix_on_postgres() {
+    matrix(Backend::Postgres).await;
+}
