@@ -7,6 +7,7 @@
 //! See `bench/README.md` for what each figure means. Engine workloads (chain-40,
 //! chain-1000, fanout-1000, hitl-resume) join as further subcommands.
 
+mod engine;
 mod foundation;
 mod measure;
 mod report;
@@ -27,12 +28,20 @@ struct Cli {
 enum Command {
     /// Templates, one Lua step and dry-run validation (issue 2 figures).
     Foundation(foundation::Options),
+    /// The engine on chain-40, chain-1000, fanout-1000 and hitl-resume, on SQLite and
+    /// Postgres, optionally beside the peer engines (bench/README.md, engine section).
+    Engine(engine::Options),
+    /// One engine measurement in this process (run by `engine` in child processes).
+    #[command(hide = true)]
+    EngineWorker(engine::WorkerOptions),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Foundation(options) => foundation::run(&options),
+        Command::Engine(options) => engine::run(&options),
+        Command::EngineWorker(options) => engine::worker(&options),
     };
     match outcome {
         Ok(report) => {

@@ -23,12 +23,15 @@ struct Cli {
 enum Command {
     /// Dry-run validate a workflow graph file (no tool or model is called).
     Validate(commands::validate::Args),
+    /// Run a workflow graph locally (embedded SQLite store) with live progress.
+    Run(commands::run::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
+        Command::Run(args) => commands::run::run(&args),
     };
     exit::finish(outcome)
 }

@@ -595,7 +595,9 @@ impl Engine {
 
     /// Waits until the run is terminal (completed, failed or stopped).
     pub async fn wait_for_run(&self, run_id: &str, timeout: Duration) -> EngineResult<RunRecord> {
-        self.wait_until(run_id, timeout, |r| r.status.is_terminal())
+        // Only a run-level event can make a run terminal: step events need no re-read.
+        let run_level = |e: &EventRecord| e.step_id.is_none() || e.kind.starts_with("run_");
+        self.wait_for(run_id, timeout, run_level, |r| r.status.is_terminal())
             .await
     }
 
@@ -606,8 +608,22 @@ impl Engine {
         timeout: Duration,
         done: impl Fn(&RunRecord) -> bool,
     ) -> EngineResult<RunRecord> {
+        self.wait_for(run_id, timeout, |_| true, done).await
+    }
+
+    /// Re-reads the run when a local event of it that `relevant` accepts arrives (events
+    /// queued meanwhile are folded into one re-read), and at least every 50 ms (other
+    /// nodes' commits publish nothing here), until `done` holds.
+    async fn wait_for(
+        &self,
+        run_id: &str,
+        timeout: Duration,
+        relevant: impl Fn(&EventRecord) -> bool,
+        done: impl Fn(&RunRecord) -> bool,
+    ) -> EngineResult<RunRecord> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut events = self.subscribe();
+        let wanted = |e: &EventRecord| e.run_id == run_id && relevant(e);
         loop {
             let run = self.run_record(run_id).await?;
             if done(&run) {
@@ -617,9 +633,16 @@ impl Engine {
                 return Err(EngineError::Timeout(run_id.to_string()));
             }
             let tick = tokio::time::sleep(Duration::from_millis(50));
-            tokio::select! {
-                _ = tick => {}
-                _ = events.recv() => {}
+            tokio::pin!(tick);
+            loop {
+                tokio::select! {
+                    _ = &mut tick => break,
+                    e = events.recv() => match e {
+                        Ok(e) if !wanted(&e) => continue,
+                        // A relevant event, or some were missed: read the run again.
+                        _ => break,
+                    },
+                }
             }
         }
     }

@@ -139,12 +139,39 @@ pub mod field {
             .schema_type(Type::Object)
             .property(
                 "steps",
-                ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Object)),
+                // A draft may hold steps that do not validate yet; validation reports them.
+                ArrayBuilder::new().items(ObjectBuilder::new().schema_type(SchemaType::AnyValue)),
             )
             .required("steps")
             .build()
     }
-    /// A new password: at least 8 characters (at most 1024 bytes).
+    /// A new draft graph, or `null` to keep the current one.
+    pub fn opt_graph() -> Object {
+        let mut g = graph();
+        g.schema_type = SchemaType::from_iter([Type::Object, Type::Null]);
+        g
+    }
+    /// Run setup (CONTRACT §7), or `null` to clear it.
+    pub fn run_setup() -> Object {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+            .property(
+                "trigger_payload",
+                ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Object, Type::Null])),
+            )
+            .property(
+                "trigger_steps",
+                ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Object, Type::Null])),
+            )
+            .property(
+                "trigger_step_ids",
+                ArrayBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+                    .items(ObjectBuilder::new().schema_type(Type::String)),
+            )
+            .build()
+    }
+    /// A new password: 8 to 256 characters.
     pub fn new_password() -> Object {
         string().min_length(Some(8)).max_length(Some(256)).build()
     }
@@ -153,7 +180,7 @@ pub mod field {
 /// CONTRACT §8's validate request (`ar-model` owns its type, which refuses unknown fields).
 fn validate_request_schema() -> RefOr<Schema> {
     use ar_model::validate::CheckName;
-    use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder};
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, SchemaType};
     let checks: Vec<Value> = CheckName::ALL
         .iter()
         .filter_map(|c| serde_json::to_value(c).ok())
@@ -167,18 +194,27 @@ fn validate_request_schema() -> RefOr<Schema> {
     };
     let strings = || ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
     let object = || ObjectBuilder::new().schema_type(Type::Object);
+    let nullable = |t: Type| SchemaType::from_iter([t, Type::Null]);
     let params = ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .property("trigger_payload", object())
+        .schema_type(nullable(Type::Object))
+        // Any JSON: it is checked against the graph's input schema, not here.
+        .property(
+            "trigger_payload",
+            ObjectBuilder::new().schema_type(SchemaType::AnyValue),
+        )
         .additional_properties(Some(AdditionalProperties::FreeForm(false)));
     ObjectBuilder::new()
         .schema_type(Type::Object)
-        .property("graph", object())
+        // Any JSON: a graph that cannot be read gets a report saying so, not a refusal.
+        .property(
+            "graph",
+            ObjectBuilder::new().schema_type(SchemaType::AnyValue),
+        )
         .property("params", params)
-        .property("checks", check_list())
+        .property("checks", check_list().schema_type(nullable(Type::Array)))
         .property("skip_checks", check_list())
         .property("mock_step_outputs", object())
-        .property("step_ids", strings())
+        .property("step_ids", strings().schema_type(nullable(Type::Array)))
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
         .into()
 }

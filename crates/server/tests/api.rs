@@ -538,6 +538,11 @@ async fn workflows_draft_publish_versions_and_validate(backend: Backend) {
         .await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
     assert_eq!(patched.body["run_setup"]["trigger_payload"]["x"], 1);
+    let bad_setup = o(Method::PATCH, format!("/v1/workflows/{wf}"))
+        .json(json!({"run_setup": {"trigger_step_ids": [1]}}))
+        .send()
+        .await;
+    assert_eq!(bad_setup.status, 400, "{:?}", bad_setup.body);
     let refused = o(Method::POST, format!("/v1/workflows/{wf}/versions"))
         .json(json!({}))
         .send()

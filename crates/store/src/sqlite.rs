@@ -1,14 +1,11 @@
 //! The SQLite store: the embedded default.
 //!
-//! One writer task owns writing. Write commands queue on a channel; the writer takes
-//! whatever is queued (up to [`MAX_BATCH`]) and applies it in ONE transaction, each command
-//! inside its own savepoint so a refused command (stale lease, conflict) does not undo the
-//! others. Replies go out only after the transaction committed, so a caller never acts on
-//! state that could still be lost. Reads use a separate pool (WAL lets them run beside
-//! the writer).
+//! One writer thread owns writing (see `writer`): it folds the write commands queued at
+//! the same moment into one transaction, each in its own savepoint, and answers once the
+//! transaction committed. Reads use a separate sqlx pool (WAL lets them run beside the
+//! writer).
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -22,12 +19,18 @@ use crate::error::{StoreError, StoreResult};
 use crate::store::{Store, Wakeup};
 use crate::types::*;
 
+mod db_error;
+mod write_ops;
+mod writer;
+
+use writer::WriteCmd;
+
+/// The shared sqlx operations, used here for reads only: writes run on the writer thread
+/// (`write_ops`), so the write half of the stamped-out functions goes unused.
+#[allow(dead_code)]
 mod sql {
     crate::ops::define_ops!(sqlx::SqliteConnection, sqlx::sqlite::SqliteRow, "");
 }
-
-/// Most write commands folded into one transaction.
-const MAX_BATCH: usize = 256;
 
 /// How hard SQLite syncs commits to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,142 +76,62 @@ impl SqliteConfig {
     }
 }
 
-enum WriteCmd {
-    CreateRun(NewRun, oneshot::Sender<StoreResult<CreatedRun>>),
-    Commit(Commit, oneshot::Sender<StoreResult<CommitOutcome>>),
-    Claim {
-        owner: String,
-        limit: i64,
-        lease_ms: i64,
-        reply: oneshot::Sender<StoreResult<Vec<ClaimedWork>>>,
-    },
-    Extend {
-        fences: Vec<WorkFence>,
-        expires_at: i64,
-        reply: oneshot::Sender<StoreResult<Vec<WorkFence>>>,
-    },
-    ReleaseAll(oneshot::Sender<StoreResult<u64>>),
-}
-
-/// A reply computed inside the batch transaction, sent once the transaction committed.
-enum Reply {
-    // Boxed: a created run is much larger than the other replies.
-    CreateRun(
-        oneshot::Sender<StoreResult<CreatedRun>>,
-        Box<StoreResult<CreatedRun>>,
-    ),
-    Commit(
-        oneshot::Sender<StoreResult<CommitOutcome>>,
-        StoreResult<CommitOutcome>,
-    ),
-    Claim(
-        oneshot::Sender<StoreResult<Vec<ClaimedWork>>>,
-        StoreResult<Vec<ClaimedWork>>,
-    ),
-    Extend(
-        oneshot::Sender<StoreResult<Vec<WorkFence>>>,
-        StoreResult<Vec<WorkFence>>,
-    ),
-    ReleaseAll(oneshot::Sender<StoreResult<u64>>, StoreResult<u64>),
-}
-
-impl Reply {
-    fn is_err(&self) -> bool {
-        match self {
-            Reply::CreateRun(_, r) => r.is_err(),
-            Reply::Commit(_, r) => r.is_err(),
-            Reply::Claim(_, r) => r.is_err(),
-            Reply::Extend(_, r) => r.is_err(),
-            Reply::ReleaseAll(_, r) => r.is_err(),
-        }
-    }
-    /// Replaces a success by `error` (the batch transaction did not commit).
-    fn fail(self, error: &str) -> Reply {
-        let e = || StoreError::Invalid(format!("transaction failed to commit: {error}"));
-        match self {
-            Reply::CreateRun(tx, r) => Reply::CreateRun(tx, Box::new(r.and_then(|_| Err(e())))),
-            Reply::Commit(tx, r) => Reply::Commit(tx, r.and_then(|_| Err(e()))),
-            Reply::Claim(tx, r) => Reply::Claim(tx, r.and_then(|_| Err(e()))),
-            Reply::Extend(tx, r) => Reply::Extend(tx, r.and_then(|_| Err(e()))),
-            Reply::ReleaseAll(tx, r) => Reply::ReleaseAll(tx, r.and_then(|_| Err(e()))),
-        }
-    }
-    fn send(self) {
-        // A caller that went away no longer wants the answer; the write stands regardless.
-        let _ = match self {
-            Reply::CreateRun(tx, r) => tx.send(*r).map_err(|_| ()),
-            Reply::Commit(tx, r) => tx.send(r).map_err(|_| ()),
-            Reply::Claim(tx, r) => tx.send(r).map_err(|_| ()),
-            Reply::Extend(tx, r) => tx.send(r).map_err(|_| ()),
-            Reply::ReleaseAll(tx, r) => tx.send(r).map_err(|_| ()),
-        };
-    }
-}
-
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
     writer: mpsc::UnboundedSender<WriteCmd>,
     read_pool: SqlitePool,
-    write_pool: SqlitePool,
-    writer_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The private directory of an in-memory store's file, removed when the store drops.
+    _temp_dir: Option<tempfile::TempDir>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database and applies the migrations.
     pub async fn open(config: SqliteConfig) -> StoreResult<SqliteStore> {
-        let synchronous = match config.durability {
-            SqliteDurability::Normal => SqliteSynchronous::Normal,
-            SqliteDurability::Full => SqliteSynchronous::Full,
-        };
-        let (write_pool, read_pool) = match &config.path {
-            None => {
-                // One connection is the database: reads and the writer share it.
-                let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(options)
-                    .await?;
-                (pool.clone(), pool)
-            }
+        // An "in-memory" store is a file in a private temporary directory: the writer
+        // thread and the read pool are separate connections, which a private in-memory
+        // database cannot be. Nothing is promised to survive, so it is not synced.
+        let (path, temp_dir, synchronous) = match &config.path {
             Some(path) => {
-                let options = SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(synchronous)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true);
-                let write_pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(options.clone())
-                    .await?;
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&write_pool)
-                    .await?;
-                let read_pool = SqlitePoolOptions::new()
-                    .max_connections(config.read_connections.max(1))
-                    .connect_with(options.read_only(true))
-                    .await?;
-                (write_pool, read_pool)
+                let synchronous = match config.durability {
+                    SqliteDurability::Normal => SqliteSynchronous::Normal,
+                    SqliteDurability::Full => SqliteSynchronous::Full,
+                };
+                (path.clone(), None, synchronous)
+            }
+            None => {
+                let dir = tempfile::tempdir()
+                    .map_err(|e| StoreError::Invalid(format!("cannot create a temporary directory: {e}")))?;
+                (dir.path().join("memory.db"), Some(dir), SqliteSynchronous::Off)
             }
         };
-        if config.path.is_none() {
-            sqlx::migrate!("./migrations/sqlite")
-                .run(&write_pool)
-                .await?;
-        }
-        let (tx, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(writer_loop(write_pool.clone(), rx));
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        // Migrations run through sqlx (its migrator), on a connection of their own.
+        let migrate_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let migrated = sqlx::migrate!("./migrations/sqlite").run(&migrate_pool).await;
+        migrate_pool.close().await;
+        migrated?;
+        let conn = open_writer(&path, synchronous)?;
+        let read_pool = SqlitePoolOptions::new()
+            .max_connections(config.read_connections.max(1))
+            .connect_with(options.read_only(true))
+            .await?;
+        let (writer, thread) = writer::spawn(conn)
+            .map_err(|e| StoreError::Invalid(format!("cannot start the SQLite writer thread: {e}")))?;
         Ok(SqliteStore {
-            writer: tx,
+            writer,
             read_pool,
-            write_pool,
-            writer_task: Mutex::new(Some(task)),
+            writer_thread: Mutex::new(Some(thread)),
+            _temp_dir: temp_dir,
         })
     }
 
@@ -222,113 +145,28 @@ impl SqliteStore {
     }
 }
 
-async fn writer_loop(pool: SqlitePool, mut rx: mpsc::UnboundedReceiver<WriteCmd>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(cmd) => batch.push(cmd),
-                Err(_) => break,
-            }
-        }
-        let replies = run_batch(&pool, batch.drain(..)).await;
-        for reply in replies {
-            reply.send();
-        }
-    }
-}
+/// How long a connection waits for SQLite's lock (held by another process's writer, or a
+/// tenancy write on the same file) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn run_batch(pool: &SqlitePool, batch: impl Iterator<Item = WriteCmd>) -> Vec<Reply> {
-    let batch: Vec<WriteCmd> = batch.collect();
-    let mut conn = match pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => {
-            return batch
-                .into_iter()
-                .map(|cmd| error_reply(cmd, &e.to_string()))
-                .collect();
-        }
+/// Opens the writer thread's connection with the store's pragmas.
+fn open_writer(path: &Path, synchronous: SqliteSynchronous) -> StoreResult<rusqlite::Connection> {
+    let fail = |e: rusqlite::Error| {
+        StoreError::Invalid(format!("cannot open {} for writing: {e}", path.display()))
     };
-    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
-        return batch
-            .into_iter()
-            .map(|cmd| error_reply(cmd, &e.to_string()))
-            .collect();
-    }
-    let mut replies = Vec::with_capacity(batch.len());
-    if batch.len() == 1 {
-        // A lone command needs no savepoint: if it fails, the whole transaction rolls back.
-        for cmd in batch {
-            let reply = apply(&mut conn, cmd).await;
-            if reply.is_err() {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                return vec![reply];
-            }
-            replies.push(reply);
-        }
-    } else {
-        for cmd in batch {
-            if let Err(e) = sqlx::query("SAVEPOINT cmd").execute(&mut *conn).await {
-                replies.push(error_reply(cmd, &e.to_string()));
-                continue;
-            }
-            let reply = apply(&mut conn, cmd).await;
-            if reply.is_err() {
-                // Undo just this command; the rest of the batch stands.
-                let _ = sqlx::query("ROLLBACK TO SAVEPOINT cmd")
-                    .execute(&mut *conn)
-                    .await;
-            }
-            let _ = sqlx::query("RELEASE SAVEPOINT cmd")
-                .execute(&mut *conn)
-                .await;
-            replies.push(reply);
-        }
-    }
-    match sqlx::query("COMMIT").execute(&mut *conn).await {
-        Ok(_) => replies,
-        Err(e) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            let msg = e.to_string();
-            replies.into_iter().map(|r| r.fail(&msg)).collect()
-        }
-    }
-}
-
-fn error_reply(cmd: WriteCmd, msg: &str) -> Reply {
-    let e = || StoreError::Invalid(format!("could not start a write transaction: {msg}"));
-    match cmd {
-        WriteCmd::CreateRun(_, tx) => Reply::CreateRun(tx, Box::new(Err(e()))),
-        WriteCmd::Commit(_, tx) => Reply::Commit(tx, Err(e())),
-        WriteCmd::Claim { reply, .. } => Reply::Claim(reply, Err(e())),
-        WriteCmd::Extend { reply, .. } => Reply::Extend(reply, Err(e())),
-        WriteCmd::ReleaseAll(tx) => Reply::ReleaseAll(tx, Err(e())),
-    }
-}
-
-async fn apply(conn: &mut sqlx::SqliteConnection, cmd: WriteCmd) -> Reply {
-    match cmd {
-        WriteCmd::CreateRun(run, tx) => {
-            Reply::CreateRun(tx, Box::new(sql::create_run(conn, run).await))
-        }
-        WriteCmd::Commit(c, tx) => Reply::Commit(tx, sql::commit(conn, c).await),
-        WriteCmd::Claim {
-            owner,
-            limit,
-            lease_ms,
-            reply,
-        } => Reply::Claim(
-            reply,
-            sql::claim(conn, &owner, limit, lease_ms, now_ms()).await,
-        ),
-        WriteCmd::Extend {
-            fences,
-            expires_at,
-            reply,
-        } => Reply::Extend(reply, sql::extend_leases(conn, &fences, expires_at).await),
-        WriteCmd::ReleaseAll(tx) => Reply::ReleaseAll(tx, sql::release_all_leases(conn).await),
-    }
+    let conn = rusqlite::Connection::open(path).map_err(fail)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    let synchronous = match synchronous {
+        SqliteSynchronous::Off => "OFF",
+        SqliteSynchronous::Normal => "NORMAL",
+        SqliteSynchronous::Full => "FULL",
+        SqliteSynchronous::Extra => "EXTRA",
+    };
+    let pragmas = format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+    );
+    conn.execute_batch(&pragmas).map_err(fail)?;
+    Ok(conn)
 }
 
 #[async_trait]
@@ -445,11 +283,14 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
-        if let Some(task) = self.writer_task.lock().await.take() {
-            task.abort();
-            let _ = task.await;
+        let (done_tx, done_rx) = oneshot::channel();
+        if self.writer.send(WriteCmd::Shutdown(done_tx)).is_ok() {
+            // The thread finishes the commands queued before, closes its connection, answers.
+            let _ = done_rx.await;
+        }
+        if let Some(thread) = self.writer_thread.lock().await.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
         self.read_pool.close().await;
-        self.write_pool.close().await;
     }
 }

@@ -146,7 +146,7 @@ pub(crate) fn check_step_config(run: &mut Run<'_>) {
                     format!("no executor configured for {t}"),
                 )
                 .with_suggestion(format!(
-                    "configure a {t} executor on this server before running the workflow"
+                    "configure an executor for {t} steps on this server before running the workflow"
                 )),
             );
         }

@@ -72,11 +72,10 @@ pub(crate) fn check_templates(run: &mut Run<'_>) {
                 .siblings(field.entry)
                 .iter()
                 .map(|&c| index.entries[c].step.id.as_str())
-                .filter(|s| *s != entry.step.id)
                 .collect(),
         };
         for path in parsed.paths() {
-            if let Some((message, suggestion)) = scope_problem(path, place, &body_ids) {
+            if let Some((message, suggestion)) = scope_problem(path, place, &body_ids, &entry.step.id) {
                 issues.push(
                     Issue::error(
                         codes::TEMPLATE_UNRESOLVED,
@@ -101,7 +100,11 @@ pub(crate) fn check_templates(run: &mut Run<'_>) {
 }
 
 /// A root read where it does not exist, or a loop path naming no sibling.
-fn scope_problem(path: &TemplatePath, place: Place, body_ids: &[&str]) -> Option<(String, String)> {
+/// `body_ids` are the steps of the loop body the field belongs to (itself included);
+/// `self_id` is the step holding the field: `body.<self>` is refused (a step cannot read its
+/// own output of the current iteration) while `while.prev.<self>` is allowed (its output of
+/// the previous iteration is exactly what a refining loop reads).
+fn scope_problem(path: &TemplatePath, place: Place, body_ids: &[&str], self_id: &str) -> Option<(String, String)> {
     let in_loop = matches!(
         place,
         Place::ForEachBody | Place::WhileBody | Place::WhileCondition
@@ -117,7 +120,7 @@ fn scope_problem(path: &TemplatePath, place: Place, body_ids: &[&str]) -> Option
         }
         let hint = match super::closest(id, body_ids.iter().copied()) {
             Some(best) => format!("did you mean `{what}.{best}`?"),
-            None if body_ids.is_empty() => "this body has no other step to read".to_string(),
+            None if body_ids.len() <= 1 => "this body has no other step to read".to_string(),
             None => format!("the steps of this body are: {}", body_ids.join(", ")),
         };
         Some((
@@ -136,6 +139,10 @@ fn scope_problem(path: &TemplatePath, place: Place, body_ids: &[&str]) -> Option
         "body" if !in_loop => Some((
             format!("`{path}` is read outside a loop body, where `body` does not exist"),
             "read a finished step as {{steps.<id>.result…}} instead".to_string(),
+        )),
+        "body" if first_key == Some(self_id) && place != Place::WhileCondition => Some((
+            format!("`{path}` reads this step's own output, which does not exist yet in this iteration"),
+            "read the previous iteration with `while.prev.<id>`, or an earlier body step".to_string(),
         )),
         "body" => unknown_sibling(first_key, "body"),
         "while" if !matches!(place, Place::WhileBody | Place::WhileCondition) => Some((

@@ -9,8 +9,10 @@ use crate::settings::PasswordHashing;
 
 /// Shortest password accepted at sign-up.
 pub const MIN_PASSWORD_LEN: usize = 8;
-/// Longest password accepted (hashing cost must not be attacker-controlled).
-pub const MAX_PASSWORD_LEN: usize = 1024;
+/// Longest new password, in characters (hashing cost must not be attacker-controlled).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest password read at sign-in, in bytes (256 characters of up to 4 bytes).
+pub const MAX_PASSWORD_LEN: usize = 4 * MAX_PASSWORD_CHARS;
 
 /// Hashes and verifies passwords with the configured Argon2id cost.
 #[derive(Clone)]
@@ -65,9 +67,9 @@ pub fn check_new_password(password: &str) -> Result<(), ApiError> {
             "the password must have at least {MIN_PASSWORD_LEN} characters"
         )));
     }
-    if password.len() > MAX_PASSWORD_LEN {
+    if len > MAX_PASSWORD_CHARS {
         return Err(ApiError::bad_request(format!(
-            "the password must have at most {MAX_PASSWORD_LEN} bytes"
+            "the password must have at most {MAX_PASSWORD_CHARS} characters"
         )));
     }
     Ok(())
@@ -106,7 +108,8 @@ mod tests {
         let cases = [
             ("short", false),
             ("12345678", true),
-            (&"x".repeat(2000)[..], false),
+            (&"x".repeat(257)[..], false),
+            (&"é".repeat(256)[..], true),
         ];
         for (pw, ok) in cases {
             assert_eq!(check_new_password(pw).is_ok(), ok, "{pw:.10}");

@@ -88,6 +88,7 @@ pub struct NewWorkflow {
     #[schema(schema_with = crate::openapi::field::graph)]
     graph: Value,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::run_setup)]
     run_setup: Option<Value>,
 }
 
@@ -120,6 +121,11 @@ pub async fn create(
 }
 
 /// Run setup (CONTRACT §7) is an object of `trigger_payload`, `trigger_steps`, `trigger_step_ids`.
+fn is_string_array(v: &Value) -> bool {
+    v.as_array()
+        .is_some_and(|items| items.iter().all(Value::is_string))
+}
+
 fn check_run_setup(v: Value) -> ApiResult<Value> {
     let Some(obj) = v.as_object() else {
         return Err(ApiError::bad_request("`run_setup` must be an object"));
@@ -132,7 +138,7 @@ fn check_run_setup(v: Value) -> ApiResult<Value> {
     };
     expect("trigger_payload", Value::is_object, "an object")?;
     expect("trigger_steps", Value::is_object, "an object")?;
-    expect("trigger_step_ids", Value::is_array, "an array")?;
+    expect("trigger_step_ids", is_string_array, "an array of step ids")?;
     Ok(v)
 }
 
@@ -153,9 +159,11 @@ pub struct PatchBody {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_graph)]
     graph: Option<Value>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = crate::openapi::field::run_setup)]
     run_setup: Option<Value>,
 }
 

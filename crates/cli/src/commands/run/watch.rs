@@ -1,0 +1,192 @@
+//! Following a run until it ends: live events become progress lines, loop bars and run
+//! status are polled from the store, human tasks are answered, Ctrl-C interrupts.
+
+use std::collections::HashSet;
+use std::io::BufRead as _;
+use std::time::Duration;
+
+use ar_engine::{Engine, RunRecord};
+use ar_store::{EventRecord, HumanTaskRecord};
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+use super::progress::Progress;
+
+/// How often the store is polled for the run's status, loop progress and human tasks.
+const POLL: Duration = Duration::from_millis(100);
+
+/// How human tasks are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approvals {
+    /// `--auto-approve`: every task is approved.
+    Auto,
+    /// Ask at the terminal.
+    Prompt,
+    /// Nobody can answer (stdin is not a terminal, no `--auto-approve`).
+    Refuse,
+}
+
+/// Why watching stopped.
+pub enum Ending {
+    /// The run reached a terminal status.
+    Finished(RunRecord),
+    /// Ctrl-C.
+    Interrupted,
+    /// The run waits for an answer nobody here can give.
+    Unanswerable(String),
+}
+
+/// A pending question at the prompt: the task and the reader thread's answer.
+type Question = (HumanTaskRecord, JoinHandle<Option<bool>>);
+
+/// Follows `run_id` until it ends, Ctrl-C, or a human task nobody can answer.
+pub async fn watch(
+    engine: &Engine,
+    run_id: &str,
+    mut events: broadcast::Receiver<EventRecord>,
+    approvals: Approvals,
+) -> Result<Ending, ar_engine::EngineError> {
+    let store = engine.store().clone();
+    let mut progress = Progress::new();
+    let mut asked: HashSet<String> = HashSet::new();
+    let mut question: Option<Question> = None;
+    let mut tick = tokio::time::interval(POLL);
+    let mut events_open = true;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let ending = loop {
+        tokio::select! {
+            biased;
+            _ = &mut ctrl_c => break Ending::Interrupted,
+            received = events.recv(), if events_open => match received {
+                Ok(event) if event.run_id == run_id => {
+                    let state = match &event.step_id {
+                        Some(step) if event.kind == "step_completed" => {
+                            store.step_state(run_id, step).await.ok().flatten()
+                        }
+                        _ => None,
+                    };
+                    progress.event(&event, state.as_ref());
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                // The engine is gone; the poll sees the final status.
+                Err(broadcast::error::RecvError::Closed) => events_open = false,
+            },
+            answer = async {
+                match question.as_mut() {
+                    Some((_, reader)) => reader.await.ok().flatten(),
+                    None => std::future::pending().await,
+                }
+            }, if question.is_some() => {
+                if let Some((task, _)) = question.take() {
+                    match answer {
+                        Some(approved) => {
+                            engine.complete_task(run_id, &task.step_id, approved, None, Some("cli")).await?;
+                        }
+                        None => break Ending::Unanswerable(format!(
+                            "no answer for human task {} (stdin closed)", task.step_id
+                        )),
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                let Some(run) = store.get_run(run_id).await? else {
+                    return Err(ar_engine::EngineError::NotFound(format!("run {run_id}")));
+                };
+                progress.loops(&store.step_states(run_id, None).await?);
+                if run.status.is_terminal() {
+                    break Ending::Finished(run);
+                }
+                if question.is_some() {
+                    continue;
+                }
+                let pending = store.pending_human_tasks(100).await?;
+                let Some(task) = pending.into_iter().find(|t| t.run_id == run_id && !asked.contains(&t.step_id)) else {
+                    continue;
+                };
+                asked.insert(task.step_id.clone());
+                progress.line(&describe_task(&task));
+                match approvals {
+                    Approvals::Auto => {
+                        engine.complete_task(run_id, &task.step_id, true, None, Some("cli --auto-approve")).await?;
+                        progress.line("  approved automatically (--auto-approve)");
+                    }
+                    Approvals::Prompt => {
+                        let step = task.step_id.clone();
+                        question = Some((task, tokio::task::spawn_blocking(move || ask(&step))));
+                    }
+                    Approvals::Refuse => break Ending::Unanswerable(format!(
+                        "human task {} needs an answer, but stdin is not a terminal; rerun with --auto-approve or from a terminal",
+                        task.step_id
+                    )),
+                }
+            }
+        }
+    };
+    progress.finish();
+    Ok(ending)
+}
+
+/// The task's payload, shown before it is answered.
+fn describe_task(task: &HumanTaskRecord) -> String {
+    let payload = serde_json::to_string_pretty(&task.payload).unwrap_or_default();
+    format!(
+        "? human task {} ({}) waits for approval:\n{}",
+        task.step_id,
+        task.task_type,
+        indent(&payload)
+    )
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Asks on the terminal until the answer is yes or no; `None` when stdin closes.
+fn ask(step_id: &str) -> Option<bool> {
+    let stdin = std::io::stdin();
+    loop {
+        eprint!("approve {step_id}? [y/n] ");
+        let mut answer = String::new();
+        match stdin.lock().read_line(&mut answer) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        match parse_answer(&answer) {
+            Some(approved) => return Some(approved),
+            None => eprintln!("please answer y (approve) or n (reject)"),
+        }
+    }
+}
+
+/// `y`/`yes` approves, `n`/`no` rejects (any case); anything else is asked again.
+fn parse_answer(answer: &str) -> Option<bool> {
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Some(true),
+        "n" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_answers_are_yes_no_or_asked_again() {
+        let cases = [
+            ("y\n", Some(true)),
+            ("YES\n", Some(true)),
+            (" n \n", Some(false)),
+            ("no", Some(false)),
+            ("maybe\n", None),
+            ("\n", None),
+        ];
+        for (answer, expected) in cases {
+            assert_eq!(parse_answer(answer), expected, "{answer:?}");
+        }
+    }
+}
