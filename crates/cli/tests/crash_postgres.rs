@@ -43,11 +43,15 @@ async fn pg_snapshot(schema: &str, run_id: &str) -> Snapshot {
 
 async fn drop_schema(schema: &str) {
     use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(PG_URL).await.expect("connect for cleanup");
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-        .execute(&mut conn)
+    let mut conn = sqlx::PgConnection::connect(PG_URL)
         .await
-        .expect("drop schema");
+        .expect("connect for cleanup");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("drop schema");
 }
 
 #[test]
@@ -56,29 +60,68 @@ fn postgres_survivor_process_finishes_the_run_of_a_sigkilled_one() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     write(dir, "graph.json", &graph());
-    write(dir, "input.json", &json!({"items": (1..=ITEMS).collect::<Vec<_>>()}));
+    write(
+        dir,
+        "input.json",
+        &json!({"items": (1..=ITEMS).collect::<Vec<_>>()}),
+    );
     let schema = format!("t_cli_{}", uuid::Uuid::now_v7().simple());
-    let db = ["--database-url", PG_URL, "--database-schema", schema.as_str(), "--lease-ms", "600"];
+    let db = [
+        "--database-url",
+        PG_URL,
+        "--database-schema",
+        schema.as_str(),
+        "--lease-ms",
+        "600",
+    ];
     let delay = [("AR_TEST_STEP_DELAY_MS", "40")];
 
-    let mut first = spawn(dir, "a", &[&["run", "graph.json", "--input-json", "@input.json"][..], &db].concat(), &delay);
+    let mut first = spawn(
+        dir,
+        "a",
+        &[
+            &["run", "graph.json", "--input-json", "@input.json"][..],
+            &db,
+        ]
+        .concat(),
+        &delay,
+    );
     first.wait_until("the run started", |p| p.started_run_id().is_some());
     let run_id = first.started_run_id().expect("run id");
-    let mut survivor = spawn(dir, "b", &[&["run", "--resume", run_id.as_str(), "--json"][..], &db].concat(), &delay);
+    let mut survivor = spawn(
+        dir,
+        "b",
+        &[&["run", "--resume", run_id.as_str(), "--json"][..], &db].concat(),
+        &delay,
+    );
     // The first process dies in the loop, with items in flight.
-    first.wait_until("the loop is under way", |p| p.executions().iter().filter(|e| e.step_id == "work").count() >= 2);
+    first.wait_until("the loop is under way", |p| {
+        p.executions()
+            .iter()
+            .filter(|e| e.step_id == "work")
+            .count()
+            >= 2
+    });
     assert!(survivor.alive(), "the second process is running");
     let first_log = first.log.clone();
     let killed = first.kill();
     assert!(killed.code().is_none(), "killed by a signal");
 
     let at_crash = runtime.block_on(pg_snapshot(&schema, &run_id));
-    assert!(!at_crash.run.status.is_terminal(), "the run was not over at the kill");
+    assert!(
+        !at_crash.run.status.is_terminal(),
+        "the run was not over at the kill"
+    );
     // Executions the survivor logs from now on come after the snapshot.
     let survivor_before = survivor.executions().len();
     let survivor_log = survivor.log.clone();
     let ended = survivor.wait();
-    assert_eq!(ended.code(), Some(0), "the survivor finishes the run; stderr:\n{}", ended.stderr);
+    assert_eq!(
+        ended.code(),
+        Some(0),
+        "the survivor finishes the run; stderr:\n{}",
+        ended.stderr
+    );
     let context: Value = serde_json::from_str(&ended.stdout).expect("--json context");
     let expected: i64 = (1..=ITEMS).map(|i| i * i).sum::<i64>() + 3;
     assert_eq!(context["steps"]["t1"]["result"]["total"], json!(expected));
@@ -87,15 +130,30 @@ fn postgres_survivor_process_finishes_the_run_of_a_sigkilled_one() {
     assert_eq!(last.run.status, RunStatus::Completed);
     let committed = at_crash.completed();
     for e in &executions(&survivor_log)[survivor_before..] {
-        assert!(!committed.contains(&e.unit), "{} was committed before the kill but ran again", e.unit);
+        assert!(
+            !committed.contains(&e.unit),
+            "{} was committed before the kill but ran again",
+            e.unit
+        );
     }
     let completions = last.completions();
     for step in ["s1", "s2", "s3", "fan", "t1"] {
-        assert_eq!(completions.get(step), Some(&1), "step_completed events of {step}");
+        assert_eq!(
+            completions.get(step),
+            Some(&1),
+            "step_completed events of {step}"
+        );
     }
     // Items the dead process had in flight were taken over as a later attempt.
-    for e in executions(&first_log).iter().filter(|e| !committed.contains(&e.unit)) {
-        assert!(last.units[&e.unit].attempt >= 2, "{} was in flight at the kill", e.unit);
+    for e in executions(&first_log)
+        .iter()
+        .filter(|e| !committed.contains(&e.unit))
+    {
+        assert!(
+            last.units[&e.unit].attempt >= 2,
+            "{} was in flight at the kill",
+            e.unit
+        );
     }
     runtime.block_on(drop_schema(&schema));
 }

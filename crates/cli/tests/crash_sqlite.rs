@@ -90,7 +90,11 @@ fn crash_and_resume(crashes: &[Crash]) -> Observed {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     write(dir, "graph.json", &long_graph());
-    write(dir, "input.json", &json!({"items": (1..=ITEMS).collect::<Vec<_>>()}));
+    write(
+        dir,
+        "input.json",
+        &json!({"items": (1..=ITEMS).collect::<Vec<_>>()}),
+    );
     let data = dir.join("data");
     let mut logs = Vec::new();
     let mut at_crash = Vec::new();
@@ -103,8 +107,25 @@ fn crash_and_resume(crashes: &[Crash]) -> Observed {
             env = vec![("AR_FAILPOINT", failpoint.as_str())];
         }
         let mut proc = match &run_id {
-            None => spawn(dir, &format!("p{i}"), &["run", "graph.json", "--input-json", "@input.json", "--data-dir", "data"], &env),
-            Some(id) => spawn(dir, &format!("p{i}"), &["run", "--resume", id, "--data-dir", "data"], &env),
+            None => spawn(
+                dir,
+                &format!("p{i}"),
+                &[
+                    "run",
+                    "graph.json",
+                    "--input-json",
+                    "@input.json",
+                    "--data-dir",
+                    "data",
+                ],
+                &env,
+            ),
+            Some(id) => spawn(
+                dir,
+                &format!("p{i}"),
+                &["run", "--resume", id, "--data-dir", "data"],
+                &env,
+            ),
         };
         if run_id.is_none() {
             proc.wait_until("the run started", |p| p.started_run_id().is_some());
@@ -117,20 +138,45 @@ fn crash_and_resume(crashes: &[Crash]) -> Observed {
             }
             Crash::Failpoint(_) => proc.wait(),
         };
-        assert!(ended.code().is_none(), "process {i} was meant to die by a signal; stderr:\n{}", ended.stderr);
+        assert!(
+            ended.code().is_none(),
+            "process {i} was meant to die by a signal; stderr:\n{}",
+            ended.stderr
+        );
         logs.push(executions(&dir.join(format!("p{i}.executions"))));
         let id = run_id.as_deref().expect("run id");
         let snap = sqlite_snapshot(&data, id, &["fan"]);
-        assert!(!snap.run.status.is_terminal(), "crash {i} came after the run ended: {:?}", snap.run.status);
+        assert!(
+            !snap.run.status.is_terminal(),
+            "crash {i} came after the run ended: {:?}",
+            snap.run.status
+        );
         at_crash.push(snap);
     }
     let id = run_id.expect("run id");
     let last = crashes.len();
-    let ended = spawn(dir, &format!("p{last}"), &["run", "--resume", &id, "--data-dir", "data", "--json"], &[]).wait();
-    assert_eq!(ended.code(), Some(0), "the resumed run completes; stderr:\n{}", ended.stderr);
+    let ended = spawn(
+        dir,
+        &format!("p{last}"),
+        &["run", "--resume", &id, "--data-dir", "data", "--json"],
+        &[],
+    )
+    .wait();
+    assert_eq!(
+        ended.code(),
+        Some(0),
+        "the resumed run completes; stderr:\n{}",
+        ended.stderr
+    );
     logs.push(executions(&dir.join(format!("p{last}.executions"))));
-    let context: Value = serde_json::from_str(&ended.stdout).expect("--json prints the run context");
-    Observed { logs, at_crash, last: sqlite_snapshot(&data, &id, &["fan"]), context }
+    let context: Value =
+        serde_json::from_str(&ended.stdout).expect("--json prints the run context");
+    Observed {
+        logs,
+        at_crash,
+        last: sqlite_snapshot(&data, &id, &["fan"]),
+        context,
+    }
 }
 
 fn write(dir: &Path, name: &str, value: &Value) {
@@ -140,21 +186,36 @@ fn write(dir: &Path, name: &str, value: &Value) {
 /// The properties every crash test checks.
 fn assert_crash_safe(o: &Observed) {
     assert_eq!(o.last.run.status, RunStatus::Completed);
-    assert_eq!(o.context["steps"][format!("t{TAIL}")]["result"]["total"], json!(expected_total()), "the result is right");
-    assert_eq!(o.context["steps"]["fan"]["result"]["succeeded_count"], json!(ITEMS));
+    assert_eq!(
+        o.context["steps"][format!("t{TAIL}")]["result"]["total"],
+        json!(expected_total()),
+        "the result is right"
+    );
+    assert_eq!(
+        o.context["steps"]["fan"]["result"]["succeeded_count"],
+        json!(ITEMS)
+    );
     // Nothing committed before a crash runs again afterwards.
     for (i, snap) in o.at_crash.iter().enumerate() {
         let committed = snap.completed();
         for later in &o.logs[i + 1..] {
             for e in later {
-                assert!(!committed.contains(&e.unit), "{} completed before crash {i} but ran again: {e:?}", e.unit);
+                assert!(
+                    !committed.contains(&e.unit),
+                    "{} completed before crash {i} but ran again: {e:?}",
+                    e.unit
+                );
             }
         }
     }
     // Every top-level step completes exactly once.
     let completions = o.last.completions();
     for step in top_level_steps() {
-        assert_eq!(completions.get(&step), Some(&1), "step_completed events of {step}");
+        assert_eq!(
+            completions.get(&step),
+            Some(&1),
+            "step_completed events of {step}"
+        );
     }
     // Attempt numbers count executions: no attempt of a step ran twice, and the last
     // execution is the committed attempt.
@@ -165,11 +226,24 @@ fn assert_crash_safe(o: &Observed) {
             continue; // the loop itself is not an executor call
         }
         assert!(!ran.is_empty(), "{unit} completed without running");
-        assert!(ran.len() as i64 <= record.attempt, "{unit} ran {} times but its attempt is {}", ran.len(), record.attempt);
+        assert!(
+            ran.len() as i64 <= record.attempt,
+            "{unit} ran {} times but its attempt is {}",
+            ran.len(),
+            record.attempt
+        );
         if !unit.contains('#') {
             let distinct: BTreeSet<u64> = ran.iter().copied().collect();
-            assert_eq!(distinct.len(), ran.len(), "{unit} ran an attempt twice: {ran:?}");
-            assert_eq!(ran.iter().max().map(|a| *a as i64), Some(record.attempt), "{unit}: last attempt run vs committed");
+            assert_eq!(
+                distinct.len(),
+                ran.len(),
+                "{unit} ran an attempt twice: {ran:?}"
+            );
+            assert_eq!(
+                ran.iter().max().map(|a| *a as i64),
+                Some(record.attempt),
+                "{unit}: last attempt run vs committed"
+            );
         }
     }
     // What was in flight at a crash (ran, not committed) finishes as a later attempt.
@@ -177,7 +251,11 @@ fn assert_crash_safe(o: &Observed) {
         let committed = snap.completed();
         for e in o.logs[i].iter().filter(|e| !committed.contains(&e.unit)) {
             let attempt = o.last.units.get(&e.unit).map(|r| r.attempt).unwrap_or(0);
-            assert!(attempt >= 2, "{} was in flight at crash {i}, yet finished as attempt {attempt}", e.unit);
+            assert!(
+                attempt >= 2,
+                "{} was in flight at crash {i}, yet finished as attempt {attempt}",
+                e.unit
+            );
         }
     }
 }
@@ -191,28 +269,45 @@ fn sigkill_before_any_step_finished_then_resume_completes_the_run() {
 #[test]
 fn sigkill_in_the_lua_chain_then_resume_reruns_nothing_committed() {
     let o = crash_and_resume(&[Crash::KillAfter(3)]);
-    assert!(o.at_crash[0].completed().contains("s2"), "the crash came after s2 committed");
+    assert!(
+        o.at_crash[0].completed().contains("s2"),
+        "the crash came after s2 committed"
+    );
     assert_crash_safe(&o);
 }
 
 #[test]
 fn sigkill_in_the_for_each_then_resume_finishes_every_item_once() {
     let o = crash_and_resume(&[Crash::KillAfter(CHAIN + 4)]);
-    let items_done = o.at_crash[0].completed().iter().filter(|u| u.starts_with("fan#")).count();
-    assert!(items_done >= 1 && items_done < ITEMS as usize, "the crash came mid-loop ({items_done} items done)");
+    let items_done = o.at_crash[0]
+        .completed()
+        .iter()
+        .filter(|u| u.starts_with("fan#"))
+        .count();
+    assert!(
+        items_done >= 1 && items_done < ITEMS as usize,
+        "the crash came mid-loop ({items_done} items done)"
+    );
     assert_crash_safe(&o);
 }
 
 #[test]
 fn sigkill_after_the_for_each_then_resume_keeps_every_item_result() {
     let o = crash_and_resume(&[Crash::KillAfter(CHAIN + ITEMS as usize + 1)]);
-    assert!(o.at_crash[0].completed().contains("fan"), "the crash came after the loop");
+    assert!(
+        o.at_crash[0].completed().contains("fan"),
+        "the crash came after the loop"
+    );
     assert_crash_safe(&o);
 }
 
 #[test]
 fn three_sigkills_of_one_run_then_resume_completes_it() {
-    let o = crash_and_resume(&[Crash::KillAfter(2), Crash::KillAfter(7), Crash::KillAfter(5)]);
+    let o = crash_and_resume(&[
+        Crash::KillAfter(2),
+        Crash::KillAfter(7),
+        Crash::KillAfter(5),
+    ]);
     assert_crash_safe(&o);
 }
 
@@ -220,14 +315,27 @@ fn three_sigkills_of_one_run_then_resume_completes_it() {
 fn abort_between_a_steps_side_effect_and_its_commit_reruns_it_as_attempt_2() {
     let o = crash_and_resume(&[Crash::Failpoint("s3")]);
     assert_crash_safe(&o);
-    let s3: Vec<u64> = o.logs.iter().flatten().filter(|e| e.unit == "s3").map(|e| e.attempt).collect();
+    let s3: Vec<u64> = o
+        .logs
+        .iter()
+        .flatten()
+        .filter(|e| e.unit == "s3")
+        .map(|e| e.attempt)
+        .collect();
     assert_eq!(s3, vec![1, 2], "s3 ran before the crash and once after it");
     assert_eq!(o.last.units["s3"].attempt, 2);
-    let completed_s3: Vec<&Value> = o.last.events.iter()
+    let completed_s3: Vec<&Value> = o
+        .last
+        .events
+        .iter()
         .filter(|e| e.kind == "step_completed" && e.step_id.as_deref() == Some("s3"))
         .map(|e| &e.data["attempt"])
         .collect();
-    assert_eq!(completed_s3, vec![&json!(2)], "the one completion of s3 is attempt 2");
+    assert_eq!(
+        completed_s3,
+        vec![&json!(2)],
+        "the one completion of s3 is attempt 2"
+    );
     assert_eq!(o.context["steps"]["s3"]["attempt"], json!(2));
 }
 
@@ -238,7 +346,15 @@ fn abort_between_a_loop_items_side_effect_and_its_commit_reruns_that_item() {
     let aborted: Vec<&Execution> = o.logs[0].iter().filter(|e| e.step_id == "work").collect();
     assert!(!aborted.is_empty(), "an item ran before the abort");
     for e in aborted {
-        assert!(o.logs[1].iter().any(|r| r.unit == e.unit), "{} runs again after the abort", e.unit);
-        assert_eq!(o.last.units[&e.unit].attempt, 2, "{} finishes as attempt 2", e.unit);
+        assert!(
+            o.logs[1].iter().any(|r| r.unit == e.unit),
+            "{} runs again after the abort",
+            e.unit
+        );
+        assert_eq!(
+            o.last.units[&e.unit].attempt, 2,
+            "{} finishes as attempt 2",
+            e.unit
+        );
     }
 }

@@ -18,39 +18,80 @@ fn run_in(dir: &Path, args: &[&str]) -> Ended {
 }
 
 fn assert_clear_failure(ended: &Ended, code: i32, needle: &str, what: &str) {
-    assert_eq!(ended.code(), Some(code), "{what}; stderr:\n{}", ended.stderr);
-    assert!(ended.stderr.contains(needle), "{what}: {needle:?} not in stderr:\n{}", ended.stderr);
-    assert!(!ended.stderr.contains("panicked"), "{what} panicked:\n{}", ended.stderr);
+    assert_eq!(
+        ended.code(),
+        Some(code),
+        "{what}; stderr:\n{}",
+        ended.stderr
+    );
+    assert!(
+        ended.stderr.contains(needle),
+        "{what}: {needle:?} not in stderr:\n{}",
+        ended.stderr
+    );
+    assert!(
+        !ended.stderr.contains("panicked"),
+        "{what} panicked:\n{}",
+        ended.stderr
+    );
 }
 
 #[test]
 fn lua_result_over_the_size_limit_fails_the_run() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    write(tmp.path(), "g.json", &json!({"steps": [
-        {"id": "big", "type": "lua_script", "script": "return {s = string.rep('x', 2 * 1024 * 1024)}"},
-    ]}));
+    write(
+        tmp.path(),
+        "g.json",
+        &json!({"steps": [
+            {"id": "big", "type": "lua_script", "script": "return {s = string.rep('x', 2 * 1024 * 1024)}"},
+        ]}),
+    );
     let ended = run_in(tmp.path(), &["run", "g.json"]);
-    assert_clear_failure(&ended, 1, "larger than the 1048576-byte limit", "a 2 MiB result");
+    assert_clear_failure(
+        &ended,
+        1,
+        "larger than the 1048576-byte limit",
+        "a 2 MiB result",
+    );
     assert!(ended.stderr.contains("✗ big failed"), "{}", ended.stderr);
 }
 
 #[test]
 fn for_each_over_a_million_items_fails_on_the_item_limit() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    write(tmp.path(), "g.json", &json!({"steps": [
-        {"id": "fan", "type": "for_each", "for_each_items": "{{input.items}}",
-         "for_each_body_steps": [{"id": "work", "type": "lua_script", "script": "return {v = item}"}]},
-    ]}));
-    write(tmp.path(), "input.json", &json!({"items": (0..1_000_000).collect::<Vec<i64>>()}));
-    let ended = run_in(tmp.path(), &["run", "g.json", "--input-json", "@input.json"]);
+    write(
+        tmp.path(),
+        "g.json",
+        &json!({"steps": [
+            {"id": "fan", "type": "for_each", "for_each_items": "{{input.items}}",
+             "for_each_body_steps": [{"id": "work", "type": "lua_script", "script": "return {v = item}"}]},
+        ]}),
+    );
+    write(
+        tmp.path(),
+        "input.json",
+        &json!({"items": (0..1_000_000).collect::<Vec<i64>>()}),
+    );
+    let ended = run_in(
+        tmp.path(),
+        &["run", "g.json", "--input-json", "@input.json"],
+    );
     assert_clear_failure(&ended, 1, "FOR_EACH_TOO_MANY_ITEMS", "a million items");
-    assert!(ended.stderr.contains("1000000 items; the limit is 10000"), "{}", ended.stderr);
+    assert!(
+        ended.stderr.contains("1000000 items; the limit is 10000"),
+        "{}",
+        ended.stderr
+    );
 }
 
 #[test]
 fn data_dirs_that_cannot_be_written_are_refused() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    write(tmp.path(), "g.json", &json!({"steps": [{"id": "a", "type": "lua_script", "script": "return {}"}]}));
+    write(
+        tmp.path(),
+        "g.json",
+        &json!({"steps": [{"id": "a", "type": "lua_script", "script": "return {}"}]}),
+    );
     // Root ignores permission bits, so read-only is a read-only file system (/proc) and a
     // path through a regular file.
     let cases = [
@@ -80,8 +121,14 @@ fn graph_files_that_cannot_be_read_are_refused() {
     for (file, needle) in cases {
         let ended = run_in(tmp.path(), &["run", file]);
         assert_clear_failure(&ended, 2, needle, file);
-        assert!(!tmp.path().join(".ar-data").exists(), "{file}: nothing was stored");
+        assert!(
+            !tmp.path().join(".ar-data").exists(),
+            "{file}: nothing was stored"
+        );
     }
-    let bad_input = run_in(tmp.path(), &["run", "missing.json", "--input-json", "@nope.json"]);
+    let bad_input = run_in(
+        tmp.path(),
+        &["run", "missing.json", "--input-json", "@nope.json"],
+    );
     assert_clear_failure(&bad_input, 2, "nope.json", "--input-json @missing file");
 }

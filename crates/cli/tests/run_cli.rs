@@ -34,11 +34,19 @@ fn exit_status_says_completed_failed_or_invalid() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     write(dir, "ok.json", &doubling_graph());
-    write(dir, "fails.json", &json!({"steps": [{"id": "boom", "type": "lua_script", "script": "error('boom')"}]}));
-    write(dir, "cycle.json", &json!({"steps": [
-        {"id": "a", "type": "lua_script", "depends_on": ["b"], "script": "return {}"},
-        {"id": "b", "type": "lua_script", "depends_on": ["a"], "script": "return {}"},
-    ]}));
+    write(
+        dir,
+        "fails.json",
+        &json!({"steps": [{"id": "boom", "type": "lua_script", "script": "error('boom')"}]}),
+    );
+    write(
+        dir,
+        "cycle.json",
+        &json!({"steps": [
+            {"id": "a", "type": "lua_script", "depends_on": ["b"], "script": "return {}"},
+            {"id": "b", "type": "lua_script", "depends_on": ["a"], "script": "return {}"},
+        ]}),
+    );
     let cases: [(&[&str], i32, &str); 5] = [
         (&["run", "ok.json", "--input", "n=2"], 0, "completed"),
         (&["run", "fails.json"], 1, "[LUA_ERROR]"),
@@ -48,8 +56,17 @@ fn exit_status_says_completed_failed_or_invalid() {
     ];
     for (args, code, needle) in cases {
         let ended = run_in(dir, args);
-        assert_eq!(ended.code(), Some(code), "{args:?}; stderr:\n{}", ended.stderr);
-        assert!(ended.stderr.contains(needle), "{args:?}: {needle:?} not in stderr:\n{}", ended.stderr);
+        assert_eq!(
+            ended.code(),
+            Some(code),
+            "{args:?}; stderr:\n{}",
+            ended.stderr
+        );
+        assert!(
+            ended.stderr.contains(needle),
+            "{args:?}: {needle:?} not in stderr:\n{}",
+            ended.stderr
+        );
     }
 }
 
@@ -59,11 +76,26 @@ fn json_prints_the_run_context_of_inputs_given_as_pairs_and_json() {
     let dir = tmp.path();
     write(dir, "g.json", &doubling_graph());
     write(dir, "input.json", &json!({"n": 100, "label": "x"}));
-    let ended = run_in(dir, &["run", "g.json", "--input-json", "@input.json", "--input", "n=20", "--json"]);
+    let ended = run_in(
+        dir,
+        &[
+            "run",
+            "g.json",
+            "--input-json",
+            "@input.json",
+            "--input",
+            "n=20",
+            "--json",
+        ],
+    );
     assert_eq!(ended.code(), Some(0), "{}", ended.stderr);
     let context: Value = serde_json::from_str(&ended.stdout).expect("stdout is the context");
     assert_eq!(context["status"], json!("completed"));
-    assert_eq!(context["input"], json!({"n": 20, "label": "x"}), "--input overrides --input-json");
+    assert_eq!(
+        context["input"],
+        json!({"n": 20, "label": "x"}),
+        "--input overrides --input-json"
+    );
     assert_eq!(context["steps"]["plus_one"]["result"], json!({"v": 41}));
 }
 
@@ -74,11 +106,22 @@ fn progress_shows_a_line_per_step_and_the_data_dir_defaults_to_dot_ar_data() {
     write(dir, "g.json", &doubling_graph());
     let ended = run_in(dir, &["run", "g.json", "--input", "n=1"]);
     assert_eq!(ended.code(), Some(0), "{}", ended.stderr);
-    for needle in ["✓ double completed in ", "✓ plus_one completed in ", " completed in "] {
-        assert!(ended.stderr.contains(needle), "{needle:?} not in:\n{}", ended.stderr);
+    for needle in [
+        "✓ double completed in ",
+        "✓ plus_one completed in ",
+        " completed in ",
+    ] {
+        assert!(
+            ended.stderr.contains(needle),
+            "{needle:?} not in:\n{}",
+            ended.stderr
+        );
     }
     assert!(ended.stdout.is_empty(), "without --json stdout stays empty");
-    assert!(dir.join(".ar-data/agentruntime.db").is_file(), "the store is in ./.ar-data");
+    assert!(
+        dir.join(".ar-data/agentruntime.db").is_file(),
+        "the store is in ./.ar-data"
+    );
 }
 
 fn approval_graph() -> Value {
@@ -97,15 +140,29 @@ fn human_tasks_without_a_terminal_are_refused_unless_auto_approved() {
     write(dir, "g.json", &approval_graph());
     let refused = run_in(dir, &["run", "g.json"]);
     assert_eq!(refused.code(), Some(2), "{}", refused.stderr);
-    assert!(refused.stderr.contains("--auto-approve"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--auto-approve"),
+        "{}",
+        refused.stderr
+    );
     assert!(!dir.join(".ar-data").exists(), "nothing ran");
 
     let approved = run_in(dir, &["run", "g.json", "--auto-approve", "--json"]);
     assert_eq!(approved.code(), Some(0), "{}", approved.stderr);
-    assert!(approved.stderr.contains("\"draft\": \"hello\""), "the task payload is shown:\n{}", approved.stderr);
+    assert!(
+        approved.stderr.contains("\"draft\": \"hello\""),
+        "the task payload is shown:\n{}",
+        approved.stderr
+    );
     let context: Value = serde_json::from_str(&approved.stdout).expect("context");
-    assert_eq!(context["steps"]["approve"]["result"]["approved"], json!(true));
-    assert_eq!(context["steps"]["publish"]["result"], json!({"published": true}));
+    assert_eq!(
+        context["steps"]["approve"]["result"]["approved"],
+        json!(true)
+    );
+    assert_eq!(
+        context["steps"]["publish"]["result"],
+        json!({"published": true})
+    );
 }
 
 #[test]
@@ -113,15 +170,32 @@ fn resume_refuses_an_unknown_run_and_reports_an_ended_one() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     write(dir, "g.json", &doubling_graph());
-    let first = run_in(dir, &["run", "g.json", "--input", "n=1", "--data-dir", "data"]);
+    let first = run_in(
+        dir,
+        &["run", "g.json", "--input", "n=1", "--data-dir", "data"],
+    );
     assert_eq!(first.code(), Some(0), "{}", first.stderr);
     let run_id = spawn_id(&first.stderr);
-    let unknown = run_in(dir, &["run", "--resume", "no-such-run", "--data-dir", "data"]);
+    let unknown = run_in(
+        dir,
+        &["run", "--resume", "no-such-run", "--data-dir", "data"],
+    );
     assert_eq!(unknown.code(), Some(2));
-    assert!(unknown.stderr.contains("no run no-such-run"), "{}", unknown.stderr);
-    let ended = run_in(dir, &["run", "--resume", &run_id, "--data-dir", "data", "--json"]);
+    assert!(
+        unknown.stderr.contains("no run no-such-run"),
+        "{}",
+        unknown.stderr
+    );
+    let ended = run_in(
+        dir,
+        &["run", "--resume", &run_id, "--data-dir", "data", "--json"],
+    );
     assert_eq!(ended.code(), Some(0), "{}", ended.stderr);
-    assert!(ended.stderr.contains("already ended (completed)"), "{}", ended.stderr);
+    assert!(
+        ended.stderr.contains("already ended (completed)"),
+        "{}",
+        ended.stderr
+    );
     let context: Value = serde_json::from_str(&ended.stdout).expect("context");
     assert_eq!(context["steps"]["plus_one"]["result"], json!({"v": 3}));
 }
@@ -145,25 +219,44 @@ fn ctrl_c_pauses_the_run_and_the_printed_command_resumes_it() {
         })
         .collect();
     write(dir, "g.json", &json!({"steps": steps}));
-    let mut proc = spawn(dir, "first", &["run", "g.json", "--data-dir", "data"], &[("AR_TEST_STEP_DELAY_MS", "150")]);
+    let mut proc = spawn(
+        dir,
+        "first",
+        &["run", "g.json", "--data-dir", "data"],
+        &[("AR_TEST_STEP_DELAY_MS", "150")],
+    );
     proc.wait_until("two steps ran", |p| p.executions().len() >= 2);
     let pid = proc.child.id().to_string();
-    let sent = Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill -INT");
     assert!(sent.success());
     let interrupted = proc.wait();
     assert_eq!(interrupted.code(), Some(1), "{}", interrupted.stderr);
     let run_id = spawn_id(&interrupted.stderr);
     let expected = format!("agentruntime run --resume {run_id} --data-dir 'data'");
-    assert!(interrupted.stderr.contains(&expected), "the resume command is printed:\n{}", interrupted.stderr);
+    assert!(
+        interrupted.stderr.contains(&expected),
+        "the resume command is printed:\n{}",
+        interrupted.stderr
+    );
     let paused = sqlite_snapshot(&dir.join("data"), &run_id, &[]);
     assert_eq!(paused.run.status, RunStatus::Paused);
 
-    let resumed = run_in(dir, &["run", "--resume", &run_id, "--data-dir", "data", "--json"]);
+    let resumed = run_in(
+        dir,
+        &["run", "--resume", &run_id, "--data-dir", "data", "--json"],
+    );
     assert_eq!(resumed.code(), Some(0), "{}", resumed.stderr);
     let context: Value = serde_json::from_str(&resumed.stdout).expect("context");
     assert_eq!(context["steps"]["s6"]["result"], json!({"k": 6}));
     let committed = paused.completed();
     for e in executions(&dir.join("cli.executions")) {
-        assert!(!committed.contains(&e.unit), "{} ran again after the pause", e.unit);
+        assert!(
+            !committed.contains(&e.unit),
+            "{} ran again after the pause",
+            e.unit
+        );
     }
 }

@@ -493,9 +493,9 @@ impl Engine {
             take: Some(self.inner.take_lease(1)),
             ..Default::default()
         };
+        // `commit` already publishes the events and wakes the scheduler.
         let outcome = self.inner.commit(commit).await?;
         cache.apply(&record);
-        self.inner.after_commit(run_id, &outcome).await;
         for work in outcome.taken {
             self.inner.spawn_work(work).await;
         }

@@ -121,6 +121,30 @@ impl Inner {
         Roots(m)
     }
 
+    /// The roots a `for_each` item's body sees: the steps its body steps read (by their
+    /// templates, conditions, script text and dependencies), not the loop step's own reads.
+    /// The loop's `for_each_items` source, typically large, was rendered once when the loop
+    /// started; copying it into every item's scope (and every Lua call) cost more than the
+    /// item itself.
+    fn item_roots(&self, cache: &RunCache, parent: &CompiledStep) -> Roots {
+        let mut reads: Vec<String> = parent
+            .body
+            .iter()
+            .flat_map(|inner| inner.reads.iter().cloned())
+            .collect();
+        reads.sort();
+        reads.dedup();
+        let mut m = Map::new();
+        m.insert("input".into(), cache.step_input(&parent.step.id));
+        m.insert(
+            "steps".into(),
+            Value::Object(cache.steps_value(&reads, true)),
+        );
+        m.insert("run".into(), cache.run_value());
+        m.insert("connection".into(), json!({}));
+        Roots(m)
+    }
+
     fn backoff(&self, attempt: i64) -> Duration {
         let exp = attempt.clamp(1, 30) as u32 - 1;
         let base = self
@@ -1086,7 +1110,7 @@ impl Inner {
         let Some(item) = items.get(index).cloned() else {
             return self.drop_work(w).await;
         };
-        let mut roots = self.base_roots(cache, parent, true);
+        let mut roots = self.item_roots(cache, parent);
         roots.0.insert("item".into(), item.clone());
         roots.0.insert("index".into(), json!(index));
         roots

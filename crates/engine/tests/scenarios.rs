@@ -120,6 +120,7 @@ on_both_backends!(
     step_type_without_executor_fails_clearly,
     restart_continues_run_without_rerunning_completed_steps,
     client_run_id_is_idempotent,
+    live_events_after_task_completion_are_published_once,
 );
 
 async fn lua_chain_passes_results_and_per_step_input_overrides(b: Backend) {
@@ -843,5 +844,38 @@ async fn client_run_id_is_idempotent(b: Backend) {
         .await
         .expect("finishes");
     assert_eq!(e.probe.calls("a"), 1);
+    e.finish().await;
+}
+
+/// Regression: completing a human task published its events to live subscribers twice.
+async fn live_events_after_task_completion_are_published_once(b: Backend) {
+    let e = env(b).await;
+    let mut live = e.engine.subscribe();
+    let run = e.start(approval_graph(), json!({})).await;
+    e.wait_step(&run.id, "approve", StepStatus::Waiting).await;
+    e.engine
+        .complete_task(&run.id, "approve", true, None, None)
+        .await
+        .expect("complete");
+    e.engine.wait_for_run(&run.id, WAIT).await.expect("finishes");
+    let stored = e.engine.store().events(&run.id, 0, 1000).await.expect("events");
+    let last = stored.last().expect("events exist").seq;
+    // The run is finished in the store; its last events may still be on their way to
+    // subscribers. Read until the last one arrives, then a little longer for duplicates.
+    let mut seqs = Vec::new();
+    let mut quiet_after_last = Duration::from_secs(5);
+    while let Ok(Ok(event)) = tokio::time::timeout(quiet_after_last, live.recv()).await {
+        if event.run_id == run.id {
+            seqs.push(event.seq);
+            if event.seq == last {
+                quiet_after_last = Duration::from_millis(200);
+            }
+        }
+    }
+    let mut unique = seqs.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(seqs.len(), unique.len(), "a live event was published twice: {seqs:?}");
+    assert_eq!(unique, stored.iter().map(|ev| ev.seq).collect::<Vec<_>>(), "live events match the log");
     e.finish().await;
 }

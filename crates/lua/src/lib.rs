@@ -15,6 +15,7 @@
 //!
 //! The user guide for script authors is `docs/lua.md`.
 
+pub mod checker;
 mod convert;
 mod error;
 mod json_lib;
@@ -24,6 +25,7 @@ mod sandbox;
 mod syntax;
 mod watchdog;
 
+pub use checker::SandboxLuaChecker;
 pub use error::LuaError;
 pub use limits::{LuaLimits, MAX_NESTING_DEPTH};
 pub use runtime::LuaRuntime;

@@ -6,6 +6,7 @@
 //! - [`graph`]: the workflow graph (CONTRACT §2) as typed Rust values;
 //! - [`import`]: parsing the three accepted JSON shapes into one [`graph::Graph`], reporting
 //!   unknown or mistyped step fields instead of dropping them;
+//! - [`input`]: the run-start input against the input schema (defaults);
 //! - [`template`]: the `{{ … }}` template language (CONTRACT §3);
 //! - [`validate`]: dry-run validation (CONTRACT §8);
 //! - [`hash`]: the canonical `graph_hash`;
@@ -15,6 +16,7 @@ pub mod authz;
 pub mod graph;
 pub mod hash;
 pub mod import;
+pub mod input;
 pub mod issue;
 pub mod template;
 pub mod validate;

@@ -20,7 +20,7 @@ pub enum StoreError {
     /// Applying the embedded migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The store was closed (its writer task stopped).
+    /// The store was closed (its writer thread stopped).
     #[error("the store is closed")]
     Closed,
     /// The caller passed something the store cannot hold (bad URL, value not serializable).

@@ -2,7 +2,7 @@
 //!
 //! One [`Store`] trait, two implementations on sqlx:
 //! - [`SqliteStore`]: the embedded default. WAL, `synchronous=NORMAL` unless configured
-//!   FULL; one writer task owns the write connection and batches queued write commands into
+//!   FULL; one writer thread (rusqlite, same libsqlite3 as sqlx) owns the write connection and batches queued write commands into
 //!   one transaction; reads use a separate pool.
 //! - [`PgStore`]: the scale-out backend. Work is claimed with `FOR UPDATE SKIP LOCKED`,
 //!   leases carry fencing tokens, `LISTEN/NOTIFY` is only a wake-up.

@@ -100,9 +100,14 @@ impl SqliteStore {
                 (path.clone(), None, synchronous)
             }
             None => {
-                let dir = tempfile::tempdir()
-                    .map_err(|e| StoreError::Invalid(format!("cannot create a temporary directory: {e}")))?;
-                (dir.path().join("memory.db"), Some(dir), SqliteSynchronous::Off)
+                let dir = tempfile::tempdir().map_err(|e| {
+                    StoreError::Invalid(format!("cannot create a temporary directory: {e}"))
+                })?;
+                (
+                    dir.path().join("memory.db"),
+                    Some(dir),
+                    SqliteSynchronous::Off,
+                )
             }
         };
         let options = SqliteConnectOptions::new()
@@ -117,7 +122,9 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        let migrated = sqlx::migrate!("./migrations/sqlite").run(&migrate_pool).await;
+        let migrated = sqlx::migrate!("./migrations/sqlite")
+            .run(&migrate_pool)
+            .await;
         migrate_pool.close().await;
         migrated?;
         let conn = open_writer(&path, synchronous)?;
@@ -125,8 +132,9 @@ impl SqliteStore {
             .max_connections(config.read_connections.max(1))
             .connect_with(options.read_only(true))
             .await?;
-        let (writer, thread) = writer::spawn(conn)
-            .map_err(|e| StoreError::Invalid(format!("cannot start the SQLite writer thread: {e}")))?;
+        let (writer, thread) = writer::spawn(conn).map_err(|e| {
+            StoreError::Invalid(format!("cannot start the SQLite writer thread: {e}"))
+        })?;
         Ok(SqliteStore {
             writer,
             read_pool,
@@ -292,5 +300,111 @@ impl Store for SqliteStore {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
         self.read_pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn new_run(id: &str) -> NewRun {
+        NewRun {
+            id: id.into(),
+            workflow_id: String::new(),
+            version: None,
+            project_id: None,
+            client_run_id: None,
+            graph_hash: "h".into(),
+            graph: json!({"steps": []}),
+            input: json!({}),
+            params: json!({}),
+            resumed_from_run_id: None,
+            steps: vec![StepRecord {
+                step_key: "a".into(),
+                status: Some(StepStatus::Pending),
+                ..Default::default()
+            }],
+            work: vec![NewWork {
+                step_key: "a".into(),
+                kind: WorkKind::Step,
+                attempt: 1,
+                available_at: 0,
+            }],
+            events: vec![NewEvent::new("run_started", None, json!({}))],
+            take: None,
+        }
+    }
+
+    /// What a commit acknowledged is in the database file when the reply arrives: a second
+    /// store opened on the file while the first was never closed (as after `kill -9`,
+    /// minus the process exit) sees it.
+    #[tokio::test]
+    async fn an_acknowledged_commit_is_visible_to_a_store_opened_without_closing_the_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.db");
+        let first = SqliteStore::open(SqliteConfig::file(&path))
+            .await
+            .expect("open");
+        first.create_run(new_run("r1")).await.expect("create");
+        let claimed = first
+            .claim("node", 1, Duration::from_secs(30))
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 1);
+        let done = StepRecord {
+            step_key: "a".into(),
+            status: Some(StepStatus::Completed),
+            result: Some(json!({"n": 1})),
+            ..Default::default()
+        };
+        first
+            .commit(Commit {
+                run_id: "r1".into(),
+                finish: vec![claimed[0].fence()],
+                steps: vec![done],
+                ..Default::default()
+            })
+            .await
+            .expect("commit");
+        let second = SqliteStore::open(SqliteConfig::file(&path))
+            .await
+            .expect("reopen");
+        let step = second
+            .step_state("r1", "a")
+            .await
+            .expect("read")
+            .expect("step");
+        assert_eq!(step.status(), StepStatus::Completed);
+        assert_eq!(step.result, Some(json!({"n": 1})));
+        let run = second.get_run("r1").await.expect("read").expect("run");
+        assert_eq!(run.status, RunStatus::Completed);
+        second.close().await;
+        std::mem::forget(first);
+    }
+
+    #[tokio::test]
+    async fn writes_after_close_report_a_closed_store() {
+        let store = SqliteStore::open(SqliteConfig::in_memory())
+            .await
+            .expect("open");
+        store.close().await;
+        let err = store.create_run(new_run("r1")).await.expect_err("closed");
+        assert!(matches!(err, StoreError::Closed), "{err}");
+    }
+
+    #[tokio::test]
+    async fn in_memory_stores_are_private_to_each_open() {
+        let a = SqliteStore::open(SqliteConfig::in_memory())
+            .await
+            .expect("open a");
+        let b = SqliteStore::open(SqliteConfig::in_memory())
+            .await
+            .expect("open b");
+        a.create_run(new_run("r1")).await.expect("create");
+        assert!(a.get_run("r1").await.expect("read a").is_some());
+        assert!(b.get_run("r1").await.expect("read b").is_none());
+        a.close().await;
+        b.close().await;
     }
 }

@@ -48,7 +48,8 @@ pub fn spawn(dir: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Pro
     let stdout = dir.join(format!("{name}.stdout"));
     let stderr = dir.join(format!("{name}.stderr"));
     let log = dir.join(format!("{name}.executions"));
-    let file = |p: &Path| std::fs::File::create(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let file =
+        |p: &Path| std::fs::File::create(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     let mut command = Command::new(bin());
     command
         .args(args)
@@ -63,7 +64,12 @@ pub fn spawn(dir: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Pro
         command.env(k, v);
     }
     let child = command.spawn().expect("spawn agentruntime");
-    Proc { child, stdout, stderr, log }
+    Proc {
+        child,
+        stdout,
+        stderr,
+        log,
+    }
 }
 
 impl Proc {
@@ -76,7 +82,10 @@ impl Proc {
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("agentruntime did not finish; stderr:\n{}", read(&self.stderr));
+                panic!(
+                    "agentruntime did not finish; stderr:\n{}",
+                    read(&self.stderr)
+                );
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -91,7 +100,11 @@ impl Proc {
     }
 
     fn ended(&self, status: ExitStatus) -> Ended {
-        Ended { status, stdout: read(&self.stdout), stderr: read(&self.stderr) }
+        Ended {
+            status,
+            stdout: read(&self.stdout),
+            stderr: read(&self.stderr),
+        }
     }
 
     /// Whether the process is still running.
@@ -104,7 +117,10 @@ impl Proc {
         let deadline = Instant::now() + PATIENCE;
         while !ready(self) {
             if !self.alive() {
-                panic!("agentruntime ended before {what}; stderr:\n{}", read(&self.stderr));
+                panic!(
+                    "agentruntime ended before {what}; stderr:\n{}",
+                    read(&self.stderr)
+                );
             }
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             std::thread::sleep(Duration::from_millis(1));
@@ -143,7 +159,8 @@ pub fn executions(path: &Path) -> Vec<Execution> {
     read(path)
         .lines()
         .map(|line| {
-            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("log line {line:?}: {e}"));
+            let v: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("log line {line:?}: {e}"));
             let key = v["key"].as_str().expect("key");
             // `run:unit:attempt`; the run id has no ':'. Loop items: `run:fan#4/work:1`.
             let unit = key.split(':').nth(1).expect("unit in key");
@@ -190,7 +207,11 @@ impl Snapshot {
 
 /// Reads run `run_id` (with the items of the loops in `loops`) from `store`.
 pub async fn snapshot(store: &Arc<dyn Store>, run_id: &str, loops: &[&str]) -> Snapshot {
-    let run = store.get_run(run_id).await.expect("get_run").expect("run exists");
+    let run = store
+        .get_run(run_id)
+        .await
+        .expect("get_run")
+        .expect("run exists");
     let mut units = BTreeMap::new();
     for r in store.step_states(run_id, None).await.expect("steps") {
         units.insert(r.step_key.clone(), r);
@@ -209,7 +230,9 @@ pub fn sqlite_snapshot(data_dir: &Path, run_id: &str, loops: &[&str]) -> Snapsho
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let path = data_dir.join("agentruntime.db");
-        let store = ar_store::open(path.to_str().expect("utf-8 path")).await.expect("open store");
+        let store = ar_store::open(path.to_str().expect("utf-8 path"))
+            .await
+            .expect("open store");
         let snap = snapshot(&store, run_id, loops).await;
         store.close().await;
         snap
@@ -217,7 +240,9 @@ pub fn sqlite_snapshot(data_dir: &Path, run_id: &str, loops: &[&str]) -> Snapsho
 }
 
 /// Per unit, the attempts it executed with, across the given logs.
-pub fn attempts_by_unit<'a>(logs: impl IntoIterator<Item = &'a [Execution]>) -> BTreeMap<String, Vec<u64>> {
+pub fn attempts_by_unit<'a>(
+    logs: impl IntoIterator<Item = &'a [Execution]>,
+) -> BTreeMap<String, Vec<u64>> {
     let mut by_unit: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for log in logs {
         for e in log {

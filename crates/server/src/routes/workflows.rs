@@ -9,6 +9,8 @@ use ar_model::import::{GraphLimits, ParsedGraph, parse_graph_value};
 use ar_model::validate::{
     ValidateRequest, ValidateResponse, ValidationContext, validate, validate_unreadable,
 };
+use ar_lua::SandboxLuaChecker;
+use ar_model::graph::StepType;
 use ar_store::now_ms;
 use ar_store::tenant::{NewVersion, WorkflowPatch, WorkflowRecord};
 use axum::extract::State;
@@ -30,10 +32,30 @@ fn read_graph(graph: &Value) -> ApiResult<ParsedGraph> {
         .map_err(|e| ApiError::unprocessable(format!("`graph`: {e}")))
 }
 
-/// Dry-run validation with what the server can check without tools (no Lua runtime or MCP
-/// resolver is wired in yet: those checks report `blocked`, not `passed`).
-fn dry_run(parsed: &ParsedGraph, request: &ValidateRequest) -> ValidateResponse {
-    validate(parsed, request, &ValidationContext::default())
+/// Step types this server can execute today (the MCP and LLM executors arrive with the
+/// integrations issue; until then dry-run warns about those steps).
+const EXECUTORS: &[StepType] = &[StepType::LuaScript, StepType::HumanTask, StepType::ForEach, StepType::While];
+
+thread_local! {
+    /// One reused Lua sandbox per blocking thread (a fresh environment per script).
+    static LUA: Option<SandboxLuaChecker> = SandboxLuaChecker::new().ok();
+}
+
+/// Dry-run validation with the real Lua sandbox (`lua_syntax`, `lua_fixture`). It runs on a
+/// blocking thread because fixture scripts may take up to their timeout. No MCP resolver is
+/// wired in yet: `mcp_bindings` only checks that a binding is present.
+async fn dry_run(parsed: ParsedGraph, request: ValidateRequest) -> ApiResult<ValidateResponse> {
+    tokio::task::spawn_blocking(move || {
+        LUA.with(|lua| {
+            let mut ctx = ValidationContext::default().with_executors(EXECUTORS);
+            if let Some(lua) = lua {
+                ctx = ctx.with_lua(lua);
+            }
+            validate(&parsed, &request, &ctx)
+        })
+    })
+    .await
+    .map_err(ApiError::internal)
 }
 
 /// The workflow the path names, authorized for the route's action on its project.
@@ -242,7 +264,7 @@ pub async fn publish(
         return Err(ApiError::conflict("the workflow is archived"));
     }
     let parsed = read_graph(&wf.draft_graph)?;
-    let report = dry_run(&parsed, &ValidateRequest::default());
+    let report = dry_run(parsed.clone(), ValidateRequest::default()).await?;
     if !report.valid && !body.force {
         let issues = serde_json::to_value(&report.issues).map_err(ApiError::internal)?;
         return Err(ApiError::unprocessable(
@@ -306,7 +328,7 @@ pub async fn validate_route(
     let wf = load(&state, &gate, &id).await?;
     let graph = request.graph.clone().unwrap_or(wf.draft_graph);
     let report = match parse_graph_value(&graph, &GraphLimits::default()) {
-        Ok(parsed) => dry_run(&parsed, &request),
+        Ok(parsed) => dry_run(parsed, request).await?,
         Err(e) => validate_unreadable(&e),
     };
     Ok(Json(report))

@@ -69,3 +69,52 @@ impl DatabaseError for SqliteError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure_of(sql: &str) -> SqliteError {
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; \
+             CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE); \
+             CREATE TABLE c (p_id INTEGER NOT NULL REFERENCES p(id)); \
+             INSERT INTO p (id, name) VALUES (1, 'a');",
+        )
+        .expect("schema");
+        SqliteError(conn.execute_batch(sql).expect_err("statement must fail"))
+    }
+
+    #[test]
+    fn constraint_failures_map_to_their_sqlx_error_kinds() {
+        let cases = [
+            (
+                "INSERT INTO p (id, name) VALUES (2, 'a')",
+                ErrorKind::UniqueViolation,
+            ),
+            (
+                "INSERT INTO p (id, name) VALUES (1, 'b')",
+                ErrorKind::UniqueViolation,
+            ),
+            (
+                "INSERT INTO c (p_id) VALUES (9)",
+                ErrorKind::ForeignKeyViolation,
+            ),
+            (
+                "INSERT INTO p (id, name) VALUES (3, NULL)",
+                ErrorKind::NotNullViolation,
+            ),
+            ("SELECT * FROM missing_table", ErrorKind::Other),
+        ];
+        for (sql, kind) in cases {
+            assert_eq!(failure_of(sql).kind(), kind, "{sql}");
+        }
+    }
+
+    #[test]
+    fn message_is_sqlites_own_text() {
+        let e = failure_of("SELECT * FROM missing_table");
+        assert!(e.message().contains("missing_table"), "{}", e.message());
+    }
+}

@@ -45,8 +45,9 @@ fn json_col(row: &Row<'_>, col: &str) -> StoreResult<Option<Value>> {
 }
 
 fn parse_run_status(status: &str) -> StoreResult<RunStatus> {
-    RunStatus::parse(status)
-        .ok_or_else(|| StoreError::Invalid(format!("unknown run status {status:?} in the database")))
+    RunStatus::parse(status).ok_or_else(|| {
+        StoreError::Invalid(format!("unknown run status {status:?} in the database"))
+    })
 }
 
 const RUN_COLUMNS: &str = "id, workflow_id, version, project_id, client_run_id, graph_hash, status, failure_code, error, input, params, resumed_from_run_id, open_steps, last_seq, drain_deadline, created_at, started_at, finished_at";
@@ -83,11 +84,15 @@ fn work_from_row(row: &Row<'_>) -> StoreResult<ClaimedWork> {
         id: row.get("id").or_db()?,
         run_id: row.get("run_id").or_db()?,
         step_key: row.get("step_key").or_db()?,
-        kind: WorkKind::parse(&kind)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown work kind {kind:?} in the database")))?,
+        kind: WorkKind::parse(&kind).ok_or_else(|| {
+            StoreError::Invalid(format!("unknown work kind {kind:?} in the database"))
+        })?,
         attempt: row.get("attempt").or_db()?,
         fencing_token: row.get("fencing_token").or_db()?,
-        lease_expires_at: row.get::<_, Option<i64>>("lease_expires_at").or_db()?.unwrap_or(0),
+        lease_expires_at: row
+            .get::<_, Option<i64>>("lease_expires_at")
+            .or_db()?
+            .unwrap_or(0),
     })
 }
 
@@ -113,7 +118,9 @@ pub(super) fn claim(
              RETURNING id, run_id, step_key, kind, attempt, fencing_token, lease_expires_at",
         )
         .or_db()?;
-    let mut rows = stmt.query(params![owner, now + lease_ms, now, limit]).or_db()?;
+    let mut rows = stmt
+        .query(params![owner, now + lease_ms, now, limit])
+        .or_db()?;
     let mut claimed = Vec::new();
     while let Some(row) = rows.next().or_db()? {
         claimed.push(work_from_row(row)?);
@@ -129,11 +136,17 @@ pub(super) fn extend_leases(
     expires_at: i64,
 ) -> StoreResult<Vec<WorkFence>> {
     let mut stmt = conn
-        .prepare_cached("UPDATE work_queue SET lease_expires_at = ?1 WHERE id = ?2 AND fencing_token = ?3")
+        .prepare_cached(
+            "UPDATE work_queue SET lease_expires_at = ?1 WHERE id = ?2 AND fencing_token = ?3",
+        )
         .or_db()?;
     let mut lost = Vec::new();
     for fence in fences {
-        if stmt.execute(params![expires_at, fence.work_id, fence.token]).or_db()? == 0 {
+        if stmt
+            .execute(params![expires_at, fence.work_id, fence.token])
+            .or_db()?
+            == 0
+        {
             lost.push(*fence);
         }
     }
@@ -156,7 +169,12 @@ pub(super) fn release_all_leases(conn: &Connection) -> StoreResult<u64> {
 
 // ---------------------------------------------------------------- writes
 
-fn insert_work(conn: &Connection, run_id: &str, work: &NewWork, now: i64) -> StoreResult<Option<i64>> {
+fn insert_work(
+    conn: &Connection,
+    run_id: &str,
+    work: &NewWork,
+    now: i64,
+) -> StoreResult<Option<i64>> {
     conn.prepare_cached(
         "INSERT INTO work_queue (run_id, step_key, kind, attempt, available_at, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, step_key, kind) DO NOTHING RETURNING id",
@@ -251,7 +269,11 @@ fn read_run_row(conn: &Connection, run_id: &str) -> StoreResult<RunRow> {
         .prepare_cached("SELECT status, last_seq, open_steps FROM runs WHERE id = ?1")
         .or_db()?
         .query_row(params![run_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
         })
         .optional()
         .or_db()?
@@ -278,8 +300,15 @@ fn append_events(
     let mut written = Vec::with_capacity(events.len());
     for e in events {
         run.last_seq += 1;
-        stmt.execute(params![run_id, run.last_seq, e.kind, e.step_id, json_text(&e.data), now])
-            .or_db()?;
+        stmt.execute(params![
+            run_id,
+            run.last_seq,
+            e.kind,
+            e.step_id,
+            json_text(&e.data),
+            now
+        ])
+        .or_db()?;
         written.push(EventRecord {
             run_id: run_id.to_string(),
             seq: run.last_seq,
@@ -292,7 +321,12 @@ fn append_events(
     Ok(written)
 }
 
-fn take_work(conn: &Connection, ids: &[i64], take: &TakeLease, now: i64) -> StoreResult<Vec<ClaimedWork>> {
+fn take_work(
+    conn: &Connection,
+    ids: &[i64],
+    take: &TakeLease,
+    now: i64,
+) -> StoreResult<Vec<ClaimedWork>> {
     let sql = format!(
         "UPDATE work_queue SET lease_owner = ?1, lease_expires_at = ?2, fencing_token = fencing_token + 1 \
          WHERE id = ?3 AND lease_owner IS NULL AND available_at <= ?4 RETURNING {WORK_COLUMNS}"
@@ -300,7 +334,9 @@ fn take_work(conn: &Connection, ids: &[i64], take: &TakeLease, now: i64) -> Stor
     let mut stmt = conn.prepare_cached(&sql).or_db()?;
     let mut taken = Vec::new();
     for id in ids.iter().take(take.max) {
-        let mut rows = stmt.query(params![take.owner, now + take.lease_ms, id, now]).or_db()?;
+        let mut rows = stmt
+            .query(params![take.owner, now + take.lease_ms, id, now])
+            .or_db()?;
         if let Some(row) = rows.next().or_db()? {
             taken.push(work_from_row(row)?);
         }
@@ -328,8 +364,13 @@ fn get_run(conn: &Connection, run_id: &str) -> StoreResult<Option<RunRecord>> {
     }
 }
 
-fn get_run_by_client_id(conn: &Connection, workflow_id: &str, client_run_id: &str) -> StoreResult<Option<RunRecord>> {
-    let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE workflow_id = ?1 AND client_run_id = ?2");
+fn get_run_by_client_id(
+    conn: &Connection,
+    workflow_id: &str,
+    client_run_id: &str,
+) -> StoreResult<Option<RunRecord>> {
+    let sql =
+        format!("SELECT {RUN_COLUMNS} FROM runs WHERE workflow_id = ?1 AND client_run_id = ?2");
     let mut stmt = conn.prepare_cached(&sql).or_db()?;
     let mut rows = stmt.query(params![workflow_id, client_run_id]).or_db()?;
     match rows.next().or_db()? {
@@ -343,7 +384,12 @@ pub(super) fn create_run(conn: &Connection, new: NewRun) -> StoreResult<CreatedR
     if let Some(client_id) = &new.client_run_id
         && let Some(run) = get_run_by_client_id(conn, &new.workflow_id, client_id)?
     {
-        return Ok(CreatedRun { run, created: false, events: Vec::new(), taken: Vec::new() });
+        return Ok(CreatedRun {
+            run,
+            created: false,
+            events: Vec::new(),
+            taken: Vec::new(),
+        });
     }
     let now = now_ms();
     conn.prepare_cached("INSERT INTO graphs (hash, graph, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (hash) DO NOTHING")
@@ -382,7 +428,11 @@ pub(super) fn create_run(conn: &Connection, new: NewRun) -> StoreResult<CreatedR
     for work in &new.work {
         work_ids.extend(insert_work(conn, &new.id, work, now)?);
     }
-    let mut run = RunRow { status: RunStatus::Running, last_seq: 0, open_steps };
+    let mut run = RunRow {
+        status: RunStatus::Running,
+        last_seq: 0,
+        open_steps,
+    };
     let mut events = append_events(conn, &new.id, &mut run, new.events, now)?;
     if open_steps == 0 {
         // Nothing to do (every step reused or none at all): the run is complete now.
@@ -392,7 +442,11 @@ pub(super) fn create_run(conn: &Connection, new: NewRun) -> StoreResult<CreatedR
             .execute(params![new.id, now])
             .or_db()?;
         let done = vec![
-            NewEvent::new("state_changed", None, json!({"from": "running", "to": "completed"})),
+            NewEvent::new(
+                "state_changed",
+                None,
+                json!({"from": "running", "to": "completed"}),
+            ),
             NewEvent::new("run_completed", None, json!({})),
         ];
         events.extend(append_events(conn, &new.id, &mut run, done, now)?);
@@ -403,7 +457,12 @@ pub(super) fn create_run(conn: &Connection, new: NewRun) -> StoreResult<CreatedR
     };
     write_run(conn, &new.id, &run, now)?;
     let record = get_run(conn, &new.id)?.ok_or_else(|| StoreError::NotFound(new.id.clone()))?;
-    Ok(CreatedRun { run: record, created: true, events, taken })
+    Ok(CreatedRun {
+        run: record,
+        created: true,
+        events,
+        taken,
+    })
 }
 
 /// Ends a run (see [`Termination`]); returns the events it generates.
@@ -480,7 +539,11 @@ fn terminate(
     let from = run.status;
     run.status = t.status;
     run.open_steps = 0;
-    events.push(NewEvent::new("state_changed", None, json!({"from": from.as_str(), "to": t.status.as_str()})));
+    events.push(NewEvent::new(
+        "state_changed",
+        None,
+        json!({"from": from.as_str(), "to": t.status.as_str()}),
+    ));
     let kind = match t.status {
         RunStatus::Completed => "run_completed",
         RunStatus::Stopped => "run_stopped",
@@ -506,7 +569,10 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
     if let Some(expected) = &c.expect_status
         && !expected.contains(&run.status)
     {
-        return Err(StoreError::Conflict(format!("run {run_id} is {}", run.status.as_str())));
+        return Err(StoreError::Conflict(format!(
+            "run {run_id} is {}",
+            run.status.as_str()
+        )));
     }
     for fence in &c.check {
         let held = conn
@@ -574,7 +640,9 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
     for step in &c.steps {
         if step.parent_key.is_none() {
             let old: Option<String> = conn
-                .prepare_cached("SELECT status FROM step_states WHERE run_id = ?1 AND step_key = ?2")
+                .prepare_cached(
+                    "SELECT status FROM step_states WHERE run_id = ?1 AND step_key = ?2",
+                )
                 .or_db()?
                 .query_row(params![run_id, step.step_key], |row| row.get(0))
                 .optional()
@@ -593,10 +661,12 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
         upsert_step(conn, run_id, step)?;
     }
     for (key, kind) in &c.delete_work {
-        conn.prepare_cached("DELETE FROM work_queue WHERE run_id = ?1 AND step_key = ?2 AND kind = ?3")
-            .or_db()?
-            .execute(params![run_id, key, kind.as_str()])
-            .or_db()?;
+        conn.prepare_cached(
+            "DELETE FROM work_queue WHERE run_id = ?1 AND step_key = ?2 AND kind = ?3",
+        )
+        .or_db()?
+        .execute(params![run_id, key, kind.as_str()])
+        .or_db()?;
     }
     let mut new_ids = Vec::new();
     for done in &c.done {
@@ -629,11 +699,15 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
                  WHERE run_id = ?1 AND step_key = ?2 AND status = 'running'",
             )
             .or_db()?
-            .query_row(params![run_id, item.parent_key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .query_row(params![run_id, item.parent_key], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
             .optional()
             .or_db()?;
         // A parent that is no longer running (failed, cancelled) takes no more items.
-        let Some((done, next, total)) = counters else { continue };
+        let Some((done, next, total)) = counters else {
+            continue;
+        };
         let done = done.unwrap_or(0) + 1;
         let mut next = next.unwrap_or(0);
         let total = total.unwrap_or(0);
@@ -669,7 +743,11 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
         if let Some(status) = update.status
             && status != run.status
         {
-            events.push(NewEvent::new("state_changed", None, json!({"from": run.status.as_str(), "to": status.as_str()})));
+            events.push(NewEvent::new(
+                "state_changed",
+                None,
+                json!({"from": run.status.as_str(), "to": status.as_str()}),
+            ));
             run.status = status;
             created_work = true;
         }
@@ -740,5 +818,10 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
     write_run(conn, run_id, &run, now)?;
     // Others need waking when claimable work appeared that this committer did not take.
     let created_work = created_work || new_ids.len() > taken.len();
-    Ok(CommitOutcome { events, created_work, taken, run_status: Some(run.status) })
+    Ok(CommitOutcome {
+        events,
+        created_work,
+        taken,
+        run_status: Some(run.status),
+    })
 }

@@ -119,7 +119,9 @@ fn writer_loop(conn: Connection, mut rx: mpsc::UnboundedReceiver<WriteCmd>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut shutdown = None;
     while shutdown.is_none() {
-        let Some(first) = rx.blocking_recv() else { break };
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
         let mut next = Some(first);
         while let Some(cmd) = next.take() {
             match cmd {
@@ -163,7 +165,9 @@ fn run_batch(conn: &Connection, batch: impl Iterator<Item = WriteCmd>) -> Vec<Re
     if batch.len() == 1 {
         // A lone command needs no savepoint: if it fails, the whole transaction rolls back.
         for cmd in batch {
-            let Some(reply) = apply(conn, cmd) else { continue };
+            let Some(reply) = apply(conn, cmd) else {
+                continue;
+            };
             if reply.is_err() {
                 let _ = control(conn, "ROLLBACK");
                 return vec![reply];
@@ -176,7 +180,9 @@ fn run_batch(conn: &Connection, batch: impl Iterator<Item = WriteCmd>) -> Vec<Re
                 replies.extend(error_reply(cmd, &e.to_string()));
                 continue;
             }
-            let Some(reply) = apply(conn, cmd) else { continue };
+            let Some(reply) = apply(conn, cmd) else {
+                continue;
+            };
             if reply.is_err() {
                 // Undo just this command; the rest of the batch stands.
                 let _ = control(conn, "ROLLBACK TO SAVEPOINT cmd");

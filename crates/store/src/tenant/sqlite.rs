@@ -1,11 +1,11 @@
 //! [`TenantStore`](super::TenantStore) on SQLite.
 //!
-//! Why its own pool rather than the engine store's writer task: the writer task batches
+//! Why its own pool rather than the engine store's writer thread: the writer thread batches
 //! the engine's hot-path commands and exposes no way to run other statements, and tenancy
 //! writes (sign-up, a workflow edit) are rare and small. So this store opens a small pool
 //! on the same database file with the same pragmas (WAL, `synchronous`, foreign keys) and
 //! a busy timeout; its write transactions start with `BEGIN IMMEDIATE`, so they queue on
-//! SQLite's write lock behind the writer task's batches instead of failing.
+//! SQLite's write lock behind the writer thread's batches instead of failing.
 
 use std::path::Path;
 use std::time::Duration;

@@ -25,7 +25,9 @@ pub fn payload(input_json: Option<&str>, pairs: &[String]) -> Result<Value, Unre
     };
     for pair in pairs {
         let (key, raw) = pair.split_once('=').ok_or_else(|| {
-            Unreadable(format!("--input `{pair}`: expected KEY=VALUE (e.g. --input q=rust)"))
+            Unreadable(format!(
+                "--input `{pair}`: expected KEY=VALUE (e.g. --input q=rust)"
+            ))
         })?;
         if key.is_empty() {
             return Err(Unreadable(format!("--input `{pair}`: the key is empty")));
@@ -46,13 +48,20 @@ mod tests {
         let cases: [(&[&str], Value); 5] = [
             (&["q=rust"], json!({"q": "rust"})),
             (&["n=3"], json!({"n": 3})),
-            (&["flags=[1,2]", "ok=true"], json!({"flags": [1, 2], "ok": true})),
+            (
+                &["flags=[1,2]", "ok=true"],
+                json!({"flags": [1, 2], "ok": true}),
+            ),
             (&["s=\"7\""], json!({"s": "7"})),
             (&["eq=a=b"], json!({"eq": "a=b"})),
         ];
         for (pairs, expected) in cases {
             let pairs: Vec<String> = pairs.iter().map(|p| p.to_string()).collect();
-            assert_eq!(payload(None, &pairs).ok(), Some(expected), "pairs {pairs:?}");
+            assert_eq!(
+                payload(None, &pairs).ok(),
+                Some(expected),
+                "pairs {pairs:?}"
+            );
         }
     }
 

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ar_engine::{
-    CompiledGraph, Engine, EngineConfig, EngineError, Executors, RunRecord, RunStatus,
-    StartRun, Store,
+    CompiledGraph, Engine, EngineConfig, EngineError, Executors, RunRecord, RunStatus, StartRun,
+    Store,
 };
 use ar_store::{PgConfig, PgStore, SqliteConfig, SqliteStore};
 use serde_json::json;
@@ -31,9 +31,11 @@ const DB_FILE: &str = "agentruntime.db";
 
 /// Arguments of `agentruntime run`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 the run completed, 1 it failed, was stopped or \
+#[command(
+    after_help = "Exit status: 0 the run completed, 1 it failed, was stopped or \
     interrupted, 2 the graph or input is invalid (nothing ran).\n\
-    Ctrl-C pauses the run and prints the command that resumes it.")]
+    Ctrl-C pauses the run and prints the command that resumes it."
+)]
 pub struct Args {
     /// The workflow graph: steps-only, canvas ({nodes, edges}) or backend shape.
     #[arg(required_unless_present = "resume", conflicts_with = "resume")]
@@ -91,7 +93,7 @@ async fn run_async(args: &Args, hooks: Option<TestHooks>) -> Result<Verdict, Unr
     let new_run = match (&args.resume, &args.file) {
         (None, Some(file)) => {
             let payload = input::payload(args.input_json.as_deref(), &args.inputs)?;
-            let graph = prepare::load_valid_graph(file, &payload)?;
+            let (graph, payload) = prepare::load_valid_graph(file, &payload)?;
             refuse_unanswerable(&graph.steps, approvals)?;
             Some(StartRun::new(graph, json!({"trigger_payload": payload})))
         }
@@ -195,7 +197,9 @@ async fn drive(
         (None, Some(start)) => engine.start_run(start).await.inspect(|run| {
             output::eprint_styled(&format!("run {} started\n", run.id));
         }),
-        (None, None) => Err(EngineError::InvalidInput("no graph file and no --resume".into())),
+        (None, None) => Err(EngineError::InvalidInput(
+            "no graph file and no --resume".into(),
+        )),
     };
     let run = match started {
         Ok(run) => run,

@@ -6,6 +6,7 @@ use std::path::Path;
 use ar_cli::lua_checker::SandboxLuaChecker;
 use ar_model::graph::{Graph, Step, StepType};
 use ar_model::import::{GraphLimits, parse_graph_bytes};
+use ar_model::input::apply_schema_defaults;
 use ar_model::issue::Severity;
 use ar_model::validate::{
     Readiness, ValidateParams, ValidateRequest, ValidateResponse, ValidationContext, validate,
@@ -19,10 +20,11 @@ use crate::source::read_bounded;
 /// Step types this binary executes itself (`human_task` and the loops are the engine's).
 const LOCAL_EXECUTORS: &[StepType] = &[StepType::LuaScript];
 
-/// Reads `file` and validates it against `payload`. Any error-level issue, or a graph that
-/// cannot run here (a step type with no local executor), is reported on stderr and
-/// refused with `Err` (exit status 2).
-pub fn load_valid_graph(file: &Path, payload: &Value) -> Result<Graph, Unreadable> {
+/// Reads `file`, fills the input schema's defaults into `payload`, and validates the graph
+/// against that input. Any error-level issue, or a graph that cannot run here (a step type
+/// with no local executor), is reported on stderr and refused with `Err` (exit status 2).
+/// Returns the graph and the completed input.
+pub fn load_valid_graph(file: &Path, payload: &Value) -> Result<(Graph, Value), Unreadable> {
     let limits = GraphLimits::default();
     let bytes = read_bounded(file, limits.max_bytes)?.map_err(|size| {
         Unreadable(format!(
@@ -33,6 +35,10 @@ pub fn load_valid_graph(file: &Path, payload: &Value) -> Result<Graph, Unreadabl
     })?;
     let parsed = parse_graph_bytes(&bytes, &limits)
         .map_err(|e| Unreadable(format!("cannot read `{}`: {e}", file.display())))?;
+    let mut payload = payload.clone();
+    if let Some(schema) = &parsed.graph.input_schema {
+        apply_schema_defaults(schema, &mut payload);
+    }
     let request = ValidateRequest {
         params: Some(ValidateParams {
             trigger_payload: Some(payload.clone()),
@@ -68,7 +74,7 @@ pub fn load_valid_graph(file: &Path, payload: &Value) -> Result<Graph, Unreadabl
             response.blockers.join("; ")
         )));
     }
-    Ok(parsed.graph)
+    Ok((parsed.graph, payload))
 }
 
 /// One line per issue, errors first: `error[code] step: message (at path)`.

@@ -30,11 +30,10 @@ impl Progress {
         }
     }
 
-    /// Prints a line above the bars.
+    /// Prints a line above the bars (clearing them, printing, drawing them again).
     pub fn line(&self, text: &str) {
-        // A hidden MultiProgress swallows println, so off a terminal print directly.
         if self.on_terminal {
-            let _ = self.bars.println(text);
+            self.bars.suspend(|| eprintln!("{text}"));
         } else {
             eprintln!("{text}");
         }
@@ -175,16 +174,37 @@ mod tests {
             ..Default::default()
         };
         let cases = [
-            (event("step_completed", json!({"attempt": 1})), Some(&timed), Some("✓ s completed in 250 ms")),
-            (event("step_completed", json!({"attempt": 2})), None, Some("✓ s completed, attempt 2")),
-            (event("step_completed", json!({"skipped": true, "reason": "condition_false"})), None, Some("○ s skipped (condition_false)")),
             (
-                event("step_failed", json!({"failure_code": "LUA_ERROR", "error": "boom", "attempt": 1, "will_retry": false})),
+                event("step_completed", json!({"attempt": 1})),
+                Some(&timed),
+                Some("✓ s completed in 250 ms"),
+            ),
+            (
+                event("step_completed", json!({"attempt": 2})),
+                None,
+                Some("✓ s completed, attempt 2"),
+            ),
+            (
+                event(
+                    "step_completed",
+                    json!({"skipped": true, "reason": "condition_false"}),
+                ),
+                None,
+                Some("○ s skipped (condition_false)"),
+            ),
+            (
+                event(
+                    "step_failed",
+                    json!({"failure_code": "LUA_ERROR", "error": "boom", "attempt": 1, "will_retry": false}),
+                ),
                 None,
                 Some("✗ s failed [LUA_ERROR] boom"),
             ),
             (
-                event("step_failed", json!({"failure_code": "STEP_TIMEOUT", "error": "slow", "attempt": 2, "will_retry": true})),
+                event(
+                    "step_failed",
+                    json!({"failure_code": "STEP_TIMEOUT", "error": "slow", "attempt": 2, "will_retry": true}),
+                ),
                 None,
                 Some("✗ s failed [STEP_TIMEOUT] slow, attempt 2, will retry"),
             ),

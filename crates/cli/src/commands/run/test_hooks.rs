@@ -95,7 +95,8 @@ impl TestHooks {
         let Some(path) = &self.execution_log else {
             return;
         };
-        let line = json!({"step_id": call.step_id, "attempt": call.attempt, "key": call.idempotency_key});
+        let line =
+            json!({"step_id": call.step_id, "attempt": call.attempt, "key": call.idempotency_key});
         // One write of a whole line to an O_APPEND file: lines from concurrent steps do not
         // interleave, and a line written before a SIGKILL survives it.
         let written = std::fs::OpenOptions::new()
@@ -104,7 +105,10 @@ impl TestHooks {
             .open(path)
             .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
         if let Err(e) = written {
-            eprintln!("{EXECUTION_LOG_VAR}: cannot append to {}: {e}", path.display());
+            eprintln!(
+                "{EXECUTION_LOG_VAR}: cannot append to {}: {e}",
+                path.display()
+            );
         }
     }
 }

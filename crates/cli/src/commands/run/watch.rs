@@ -29,7 +29,7 @@ pub enum Approvals {
 /// Why watching stopped.
 pub enum Ending {
     /// The run reached a terminal status.
-    Finished(RunRecord),
+    Finished(Box<RunRecord>),
     /// Ctrl-C.
     Interrupted,
     /// The run waits for an answer nobody here can give.
@@ -49,6 +49,7 @@ pub async fn watch(
     let store = engine.store().clone();
     let mut progress = Progress::new();
     let mut asked: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<i64> = HashSet::new();
     let mut question: Option<Question> = None;
     let mut tick = tokio::time::interval(POLL);
     let mut events_open = true;
@@ -59,7 +60,8 @@ pub async fn watch(
             biased;
             _ = &mut ctrl_c => break Ending::Interrupted,
             received = events.recv(), if events_open => match received {
-                Ok(event) if event.run_id == run_id => {
+                // The engine may publish an event twice (e.g. `complete_task`): print once.
+                Ok(event) if event.run_id == run_id && seen.insert(event.seq) => {
                     let state = match &event.step_id {
                         Some(step) if event.kind == "step_completed" => {
                             store.step_state(run_id, step).await.ok().flatten()
@@ -95,7 +97,7 @@ pub async fn watch(
                 };
                 progress.loops(&store.step_states(run_id, None).await?);
                 if run.status.is_terminal() {
-                    break Ending::Finished(run);
+                    break Ending::Finished(Box::new(run));
                 }
                 if question.is_some() {
                     continue;
