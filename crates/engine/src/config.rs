@@ -26,6 +26,9 @@ pub struct EngineConfig {
     /// Graceful-stop deadline when the caller names none.
     pub default_drain_timeout: Duration,
     pub lua_limits: LuaLimits,
+    /// Largest result (compact JSON bytes) any step may commit; a bigger one fails the step
+    /// with `RESULT_TOO_LARGE` instead of bloating the store and every later render.
+    pub max_result_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -40,6 +43,7 @@ impl Default for EngineConfig {
             poll_interval: Duration::from_millis(250),
             default_drain_timeout: Duration::from_secs(60),
             lua_limits: LuaLimits::default(),
+            max_result_bytes: 16 * 1024 * 1024,
         }
     }
 }

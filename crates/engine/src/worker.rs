@@ -41,6 +41,33 @@ const MARK_RUNNING_AFTER: Duration = Duration::from_millis(20);
 /// How long a cancelled call may take to wind down before it is dropped.
 const CANCEL_GRACE: Duration = Duration::from_millis(500);
 
+/// A result whose compact JSON exceeds `limit` bytes, as a permanent failure. Serializes
+/// into a counter that stops at the limit, so a huge value costs at most `limit` bytes of work.
+fn result_too_large(result: &Value, limit: usize) -> Option<StepFailure> {
+    struct Counter {
+        written: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.written += buf.len();
+            if self.written > self.limit {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { written: 0, limit };
+    serde_json::to_writer(&mut counter, result).err()?;
+    Some(StepFailure::permanent(
+        "RESULT_TOO_LARGE",
+        format!("the step's result is larger than {limit} bytes of JSON; return less data (e.g. a summary or a reference) or raise max_result_bytes"),
+    ))
+}
+
 fn template_failure(e: impl std::fmt::Display) -> StepFailure {
     StepFailure::permanent("TEMPLATE_UNRESOLVED", e.to_string())
 }
@@ -356,7 +383,10 @@ impl Inner {
             // A call that ends because its run was cancelled is not a step failure.
             r = &mut attempt_fut, if !token.is_cancelled() => match r {
                 _ if token.is_cancelled() => CallOutcome::Cancelled,
-                Some(Ok(v)) => CallOutcome::Done(v),
+                Some(Ok(v)) => match result_too_large(&v, self.config.max_result_bytes) {
+                    Some(f) => CallOutcome::Failed(f),
+                    None => CallOutcome::Done(v),
+                },
                 Some(Err(f)) => CallOutcome::Failed(f),
                 None => {
                     token.cancel();

@@ -121,6 +121,7 @@ on_both_backends!(
     restart_continues_run_without_rerunning_completed_steps,
     client_run_id_is_idempotent,
     live_events_after_task_completion_are_published_once,
+    a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small,
 );
 
 async fn lua_chain_passes_results_and_per_step_input_overrides(b: Backend) {
@@ -877,5 +878,26 @@ async fn live_events_after_task_completion_are_published_once(b: Backend) {
     unique.dedup();
     assert_eq!(seqs.len(), unique.len(), "a live event was published twice: {seqs:?}");
     assert_eq!(unique, stored.iter().map(|ev| ev.seq).collect::<Vec<_>>(), "live events match the log");
+    e.finish().await;
+}
+
+/// A step (of any executor, not only Lua) whose result is over `max_result_bytes` fails
+/// with RESULT_TOO_LARGE, and the oversized value is not committed anywhere.
+async fn a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small(b: Backend) {
+    let e = env_with(b, EngineConfig { max_result_bytes: 1_000, ..test_config() }).await;
+    let blob = "x".repeat(5_000);
+    let g = json!({"steps": [
+        tool("small", "echo", json!({"ok": true}), &[]),
+        tool("big", "echo", json!({"blob": blob}), &["small"]),
+    ]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed, "{ctx}");
+    assert_eq!(step(&ctx, "small")["status"], json!("completed"));
+    assert_eq!(step(&ctx, "big")["failure_code"], json!("RESULT_TOO_LARGE"), "{ctx}");
+    let events = e.engine.store().events(&run.id, 0, 1000).await.expect("events");
+    assert!(
+        events.iter().all(|ev| !ev.data.to_string().contains(&blob)),
+        "the oversized result reached an event"
+    );
     e.finish().await;
 }
