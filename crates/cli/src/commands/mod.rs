@@ -1,5 +1,6 @@
 //! One module per subcommand. Each exposes `Args` (clap) and
 //! `run(&Args) -> Result<Verdict, Unreadable>`.
 
+pub mod dry_run;
 pub mod run;
 pub mod validate;

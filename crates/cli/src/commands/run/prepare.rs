@@ -3,22 +3,17 @@
 
 use std::path::Path;
 
-use ar_cli::lua_checker::SandboxLuaChecker;
 use ar_model::graph::{Graph, Step, StepType};
 use ar_model::import::{GraphLimits, parse_graph_bytes};
 use ar_model::input::apply_schema_defaults;
 use ar_model::issue::Severity;
-use ar_model::validate::{
-    Readiness, ValidateParams, ValidateRequest, ValidateResponse, ValidationContext, validate,
-};
+use ar_model::validate::{Readiness, ValidateParams, ValidateRequest, ValidateResponse};
 use serde_json::Value;
 
+use crate::commands::dry_run::dry_run;
 use crate::exit::Unreadable;
 use crate::output;
 use crate::source::read_bounded;
-
-/// Step types this binary executes itself (`human_task` and the loops are the engine's).
-const LOCAL_EXECUTORS: &[StepType] = &[StepType::LuaScript];
 
 /// Reads `file`, fills the input schema's defaults into `payload`, and validates the graph
 /// against that input. Any error-level issue, or a graph that cannot run here (a step type
@@ -45,16 +40,7 @@ pub fn load_valid_graph(file: &Path, payload: &Value) -> Result<(Graph, Value), 
         }),
         ..Default::default()
     };
-    let lua = SandboxLuaChecker::new()
-        .inspect_err(|e| {
-            output::eprint_styled(&format!("warning: Lua checks are unavailable: {e}\n"))
-        })
-        .ok();
-    let mut context = ValidationContext::default().with_executors(LOCAL_EXECUTORS);
-    if let Some(lua) = &lua {
-        context = context.with_lua(lua);
-    }
-    let response = validate(&parsed, &request, &context);
+    let response = dry_run(&parsed, &request);
     output::eprint_styled(&render_issues(&response));
     if !response.valid {
         let errors = response

@@ -6,23 +6,14 @@ mod human;
 
 use std::path::PathBuf;
 
-use ar_model::graph::StepType;
 use ar_model::import::{GraphError, GraphLimits, parse_graph_bytes};
-use ar_model::validate::{
-    ValidateParams, ValidateRequest, ValidateResponse, ValidationContext, validate,
-    validate_unreadable,
-};
+use ar_model::validate::{ValidateParams, ValidateRequest, ValidateResponse, validate_unreadable};
 use serde_json::Value;
 
+use crate::commands::dry_run::dry_run;
 use crate::exit::{Unreadable, Verdict};
 use crate::output;
 use crate::source::{json_argument, read_bounded};
-use ar_cli::lua_checker::SandboxLuaChecker;
-
-/// Step types this binary can execute itself. `mcp_call`, `llm_call` and `agent_call`
-/// need the connectors of a configured server, so validation warns about them
-/// (`executor_unavailable`) without making the graph invalid.
-const LOCAL_EXECUTORS: &[StepType] = &[StepType::LuaScript];
 
 /// Arguments of `agentruntime validate`.
 #[derive(Debug, clap::Args)]
@@ -126,17 +117,7 @@ fn validate_file(args: &Args, request: &ValidateRequest) -> Result<ValidateRespo
         Err(error) if error.is_unreadable() => return Err(unreadable(&error)),
         Err(error) => return Ok(validate_unreadable(&error)),
     };
-    // Without a sandbox the Lua checks report themselves `blocked`; say why.
-    let lua = SandboxLuaChecker::new()
-        .inspect_err(|e| {
-            output::eprint_styled(&format!("warning: Lua checks are unavailable: {e}\n"))
-        })
-        .ok();
-    let mut context = ValidationContext::default().with_executors(LOCAL_EXECUTORS);
-    if let Some(lua) = &lua {
-        context = context.with_lua(lua);
-    }
-    Ok(validate(&parsed, request, &context))
+    Ok(dry_run(&parsed, request))
 }
 
 #[cfg(test)]
