@@ -9,6 +9,8 @@
 
 mod engine;
 mod foundation;
+mod load;
+mod mcp;
 mod measure;
 mod report;
 
@@ -31,6 +33,12 @@ enum Command {
     /// The engine on chain-40, chain-1000, fanout-1000 and hitl-resume, on SQLite and
     /// Postgres, optionally beside the peer engines (bench/README.md, engine section).
     Engine(engine::Options),
+    /// MCP call overhead: 1,000 sequential `echo` calls through engine + `mcp_call` vs.
+    /// the Python `mcp` client on the same server (docs/integrations.md, benchmark).
+    Mcp(mcp::Options),
+    /// The API server under load: run starts over HTTP (50 clients) and events delivered
+    /// to 200 WebSocket subscribers, on SQLite and Postgres (bench/README.md, load section).
+    Load(load::Options),
     /// One engine measurement in this process (run by `engine` in child processes).
     #[command(hide = true)]
     EngineWorker(engine::WorkerOptions),
@@ -42,6 +50,8 @@ fn main() -> ExitCode {
         Command::Foundation(options) => foundation::run(&options),
         Command::Engine(options) => engine::run(&options),
         Command::EngineWorker(options) => engine::worker(&options),
+        Command::Load(options) => load::run(&options),
+        Command::Mcp(options) => mcp::run(&options),
     };
     match outcome {
         Ok(report) => {

@@ -32,6 +32,12 @@ impl Samples {
         Ok(Samples { sorted })
     }
 
+    /// Samples measured elsewhere (e.g. by concurrent clients).
+    pub fn from_durations(mut sorted: Vec<Duration>) -> Samples {
+        sorted.sort_unstable();
+        Samples { sorted }
+    }
+
     /// The latency below which a fraction `q` (0.0–1.0) of the samples fall (nearest rank).
     pub fn percentile(&self, q: f64) -> Duration {
         if self.sorted.is_empty() {

@@ -6,8 +6,10 @@ import { lazy, Suspense } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { Shell } from "./components/Shell";
 import { CommandCenter } from "./pages/CommandCenter";
+import { RunsList } from "./pages/RunsList";
 import { SignIn } from "./pages/SignIn";
 import { WorkflowList } from "./pages/WorkflowList";
+import { SettingsPage } from "./settings/SettingsPage";
 import { useSession } from "./session/SessionContext";
 
 const Studio = lazy(() => import("./studio/Studio"));
@@ -22,7 +24,9 @@ export function App() {
         <Route path="/workflow" element={<WorkflowList />} />
         <Route path="/workflow/:id" element={<Lazy><Studio /></Lazy>} />
         <Route path="/workflow/:id/runs/:runId" element={<Lazy><RunView /></Lazy>} />
+        <Route path="/runs" element={<RunsList />} />
         <Route path="/command-center" element={<CommandCenter />} />
+        <Route path="/settings/*" element={<SettingsPage />} />
         <Route path="*" element={<p className="page">This page does not exist.</p>} />
       </Route>
     </Routes>

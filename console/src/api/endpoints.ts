@@ -7,15 +7,24 @@ import { HttpClient, seg, type HttpClientOptions } from "./client";
 import type {
   CompleteTaskRequest,
   CompleteTaskResponse,
+  CreatedInvite,
+  CreatedWebhook,
+  CreateWebhookRequest,
   CreatedPat,
   CreatePatRequest,
   CreateWorkflowRequest,
   Credentials,
   EventsPage,
+  InboundWebhook,
   Me,
+  Member,
+  MemberPatch,
   Pat,
   PatchWorkflowRequest,
   PendingTask,
+  Project,
+  ProjectMember,
+  ProjectRole,
   RunContext,
   Run,
   RunsPage,
@@ -27,7 +36,9 @@ import type {
   StopMode,
   ValidateRequest,
   ValidationResponse,
+  Visibility,
   Workflow,
+  WorkspaceRole,
   WorkflowCommand,
   WorkflowVersion,
 } from "./types";
@@ -170,5 +181,57 @@ export class Api {
   }
   revokePat(patId: string): Promise<unknown> {
     return this.http.request("DELETE", `/pats/${seg(patId)}`);
+  }
+
+  // --- workspace members and invites ------------------------------------------------------
+
+  async listMembers(): Promise<Member[]> {
+    const page = await this.http.request<{ members: Member[] }>("GET", "/members");
+    return page.members ?? [];
+  }
+  updateMember(userId: string, patch: MemberPatch): Promise<Member> {
+    return this.http.request("PATCH", `/members/${seg(userId)}`, { body: patch });
+  }
+  createInvite(email: string, role: Exclude<WorkspaceRole, "owner">): Promise<CreatedInvite> {
+    return this.http.request("POST", "/invites", { body: { email, role } });
+  }
+
+  // --- inbound webhooks ------------------------------------------------------------------
+
+  async listWebhooks(): Promise<InboundWebhook[]> {
+    const page = await this.http.request<{ inbound_webhooks: InboundWebhook[] }>("GET", "/inbound-webhooks");
+    return page.inbound_webhooks ?? [];
+  }
+  createWebhook(req: CreateWebhookRequest): Promise<CreatedWebhook> {
+    return this.http.request("POST", "/inbound-webhooks", { body: req });
+  }
+  setWebhookEnabled(webhookId: string, enabled: boolean): Promise<InboundWebhook> {
+    return this.http.request("PATCH", `/inbound-webhooks/${seg(webhookId)}`, { body: { enabled } });
+  }
+  deleteWebhook(webhookId: string): Promise<unknown> {
+    return this.http.request("DELETE", `/inbound-webhooks/${seg(webhookId)}`);
+  }
+
+  // --- projects and their members ---------------------------------------------------------
+
+  async listProjects(): Promise<Project[]> {
+    const page = await this.http.request<{ projects: Project[] }>("GET", "/projects");
+    return page.projects ?? [];
+  }
+  setProjectVisibility(projectId: string, visibility: Visibility): Promise<Project> {
+    return this.http.request("PATCH", `/projects/${seg(projectId)}`, { body: { visibility } });
+  }
+  async listProjectMembers(projectId: string): Promise<ProjectMember[]> {
+    const page = await this.http.request<{ members: ProjectMember[] }>("GET", `/projects/${seg(projectId)}/members`);
+    return page.members ?? [];
+  }
+  addProjectMember(projectId: string, email: string, role: ProjectRole): Promise<ProjectMember> {
+    return this.http.request("POST", `/projects/${seg(projectId)}/members`, { body: { email, role } });
+  }
+  setProjectMemberRole(projectId: string, userId: string, role: ProjectRole): Promise<unknown> {
+    return this.http.request("PATCH", `/projects/${seg(projectId)}/members/${seg(userId)}`, { body: { role } });
+  }
+  removeProjectMember(projectId: string, userId: string): Promise<unknown> {
+    return this.http.request("DELETE", `/projects/${seg(projectId)}/members/${seg(userId)}`);
   }
 }

@@ -281,6 +281,7 @@ export interface Pat {
   scopes: PatScope[];
   created_at?: string;
   expires_at?: string | null;
+  revoked_at?: string | null;
   last_used_at?: string | null;
 }
 
@@ -288,9 +289,80 @@ export interface CreatePatRequest {
   name: string;
   scopes: PatScope[];
   expires_at?: string;
+  /** Alternatively, days from now (1–3650). */
+  expires_in_days?: number;
 }
 
 /** Creation is the only time the token itself is returned. */
 export interface CreatedPat extends Pat {
   token: string;
+}
+
+/** A workspace member (`GET /v1/members`). */
+export interface Member {
+  user_id: string;
+  email: string;
+  name?: string | null;
+  role: WorkspaceRole | string;
+  active: boolean;
+  joined_at?: string;
+}
+
+/** `PATCH /v1/members/{user_id}`. */
+export interface MemberPatch {
+  role?: WorkspaceRole;
+  active?: boolean;
+}
+
+/** `POST /v1/invites` answer: the token and link are shown only once. */
+export interface CreatedInvite {
+  id: string;
+  token: string;
+  accept_url: string;
+  email: string;
+  role: string;
+  expires_at?: string;
+}
+
+export type Visibility = "public" | "private";
+
+/** A project as `GET /v1/projects` lists it, with the caller's role. */
+export interface Project {
+  id: string;
+  name: string;
+  visibility: Visibility | string;
+  role: ProjectRole | string;
+  created_at?: string;
+}
+
+/** A member of a project (`GET /v1/projects/{id}/members`). */
+export interface ProjectMember {
+  user_id: string;
+  email: string;
+  name?: string | null;
+  role: ProjectRole | string;
+}
+
+/** An inbound webhook subscription (`/v1/inbound-webhooks`); never its signing secret. */
+export interface InboundWebhook {
+  id: string;
+  workflow_id: string;
+  project_id?: string;
+  name?: string | null;
+  extras?: JsonObject;
+  enabled: boolean;
+  automation_pat_id?: string | null;
+  ingress_url: string;
+  created_at?: string;
+}
+
+export interface CreateWebhookRequest {
+  workflow_id: string;
+  name?: string;
+  automation_pat_id?: string;
+}
+
+/** Creation is the only time the signing secret is returned. */
+export interface CreatedWebhook extends InboundWebhook {
+  signing_secret: string;
 }

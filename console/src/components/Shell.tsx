@@ -19,7 +19,9 @@ export function Shell() {
         <span className="brand">agentruntime</span>
         <nav aria-label="Main">
           <NavLink to="/workflow">Workflows</NavLink>
+          <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/command-center">Command Center</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
         </nav>
         {me.workspaces.length > 0 && (
           <div className="scope-switcher">

@@ -1,5 +1,5 @@
 //! `agentruntime`: the command-line interface. One module per subcommand under
-//! [`commands`]; `serve`, `run` and `admin` join `validate` in later issues.
+//! [`commands`]: `validate`, `run` and `serve` (`admin` joins in a later issue).
 
 mod commands;
 mod exit;
@@ -25,6 +25,8 @@ enum Command {
     Validate(commands::validate::Args),
     /// Run a workflow graph locally (embedded SQLite store) with live progress.
     Run(commands::run::Args),
+    /// Run the API server (embedded SQLite by default, or PostgreSQL for several nodes).
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     exit::finish(outcome)
 }

@@ -10,75 +10,13 @@ use ar_connect::llm::{
 };
 use futures::StreamExt;
 use serde_json::{Value, json};
+use support::wire::anthropic::{
+    MODEL, block_stop, message, message_delta, message_start, message_stop, ping, text_block_start,
+    text_delta,
+};
 use support::{FakeProvider, Reply, event};
 
 const KEY: &str = "sk-ant-api03-test-1a2b3c4d5e6f";
-const MODEL: &str = "claude-sonnet-4-5-20250929";
-
-fn message(content: Value, stop_reason: &str, input_tokens: u64, output_tokens: u64) -> Value {
-    json!({
-        "id": "msg_01",
-        "type": "message",
-        "role": "assistant",
-        "model": MODEL,
-        "content": content,
-        "stop_reason": stop_reason,
-        "stop_sequence": null,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}
-    })
-}
-
-fn message_start(input_tokens: u64) -> String {
-    event(
-        "message_start",
-        &json!({"type": "message_start", "message": {
-            "id": "msg_02", "type": "message", "role": "assistant", "model": MODEL,
-            "content": [], "stop_reason": null, "stop_sequence": null,
-            "usage": {"input_tokens": input_tokens, "output_tokens": 1}
-        }}),
-    )
-}
-
-fn text_block_start(index: u64) -> String {
-    event(
-        "content_block_start",
-        &json!({"type": "content_block_start", "index": index,
-                "content_block": {"type": "text", "text": ""}}),
-    )
-}
-
-fn text_delta(index: u64, text: &str) -> String {
-    event(
-        "content_block_delta",
-        &json!({"type": "content_block_delta", "index": index,
-                "delta": {"type": "text_delta", "text": text}}),
-    )
-}
-
-fn block_stop(index: u64) -> String {
-    event(
-        "content_block_stop",
-        &json!({"type": "content_block_stop", "index": index}),
-    )
-}
-
-fn message_delta(stop_reason: &str, output_tokens: u64) -> String {
-    event(
-        "message_delta",
-        &json!({"type": "message_delta",
-                "delta": {"stop_reason": stop_reason, "stop_sequence": null},
-                "usage": {"output_tokens": output_tokens}}),
-    )
-}
-
-fn message_stop() -> String {
-    event("message_stop", &json!({"type": "message_stop"}))
-}
-
-fn ping() -> String {
-    event("ping", &json!({"type": "ping"}))
-}
-
 fn fast_retries(max_retries: u32) -> RetryPolicy {
     RetryPolicy {
         max_retries,

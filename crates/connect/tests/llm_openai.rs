@@ -11,44 +11,10 @@ use ar_connect::llm::{
 };
 use futures::StreamExt;
 use serde_json::{Value, json};
+use support::wire::openai::{chunk, completion, usage_chunk};
 use support::{FakeProvider, Reply, closed_port_url, data};
 
 const KEY: &str = "sk-test-9f8e7d6c5b4a39281706";
-
-fn completion(text: &str, prompt_tokens: u64, completion_tokens: u64) -> Value {
-    json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1_700_000_000,
-        "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": text},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens}
-    })
-}
-
-fn chunk(delta: Value, finish_reason: Value) -> Value {
-    json!({
-        "id": "chatcmpl-2",
-        "object": "chat.completion.chunk",
-        "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
-    })
-}
-
-fn usage_chunk(prompt_tokens: u64, completion_tokens: u64) -> Value {
-    json!({
-        "id": "chatcmpl-2",
-        "object": "chat.completion.chunk",
-        "model": "gpt-4o-mini-2024-07-18",
-        "choices": [],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
-    })
-}
 
 fn fast_retries(max_retries: u32) -> RetryPolicy {
     RetryPolicy {

@@ -102,6 +102,15 @@ impl RunCache {
         self.views.lock().ok().and_then(|v| v.get(step_id).cloned())
     }
 
+    /// The step's status, without copying its result and input (a loop's input holds all
+    /// its items, and every item asks for its parent's status).
+    pub fn status(&self, step_id: &str) -> Option<StepStatus> {
+        self.views
+            .lock()
+            .ok()
+            .and_then(|v| v.get(step_id).map(|view| view.status))
+    }
+
     /// True when every id has a terminal view here.
     pub fn all_finished(&self, ids: &[String]) -> bool {
         let Ok(views) = self.views.lock() else {

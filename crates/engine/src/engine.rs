@@ -546,11 +546,15 @@ impl Engine {
         let now = now_ms();
         let mut steps = Vec::new();
         let mut work = Vec::new();
+        let mut loops = Vec::new();
         for id in &graph.order {
             if !redo.contains(id) {
                 continue;
             }
             let Some(step) = graph.step(id) else { continue };
+            if matches!(step.step.config, StepConfig::ForEach(_) | StepConfig::While(_)) {
+                loops.push(id.clone());
+            }
             let remaining = step.deps.iter().filter(|d| redo.contains(*d)).count() as i64;
             let attempt = states.get(id).map(|r| r.attempt).unwrap_or(0);
             steps.push(StepRecord {
@@ -572,6 +576,8 @@ impl Engine {
         let commit = Commit {
             run_id: run_id.to_string(),
             expect_status: Some(vec![RunStatus::Failed, RunStatus::Stopped]),
+            // The loops start over: their earlier items must not mix with the new ones.
+            clear_items: loops,
             steps,
             new_work: work,
             run: Some(RunUpdate {

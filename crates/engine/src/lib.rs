@@ -42,3 +42,4 @@ pub use executor::{
     EXECUTOR_UNAVAILABLE, Executors, LuaExecutor, StepCall, StepExecutor, StepFailure,
 };
 pub use params::StartParams;
+pub use worker::STORE_FULL;

@@ -35,6 +35,9 @@ enum CallOutcome {
     Cancelled,
 }
 
+/// Failure code of a run whose outcome could not be stored for lack of space.
+pub const STORE_FULL: &str = "STORE_FULL";
+
 /// A step still running after this is marked `running` in its own commit.
 const MARK_RUNNING_AFTER: Duration = Duration::from_millis(20);
 
@@ -94,9 +97,70 @@ impl Inner {
                         self.spawn_work(extra).await;
                     }
                 }
+                Err(EngineError::Store(e)) if e.is_storage_full() => {
+                    self.fail_run_storage_full(&w, &e).await;
+                }
                 Err(e) => {
                     tracing::warn!(run_id = %w.run_id, step = %w.step_key, error = %e, "work failed");
                 }
+            }
+        }
+    }
+
+    /// The store is out of space: the outcome of `w` cannot be recorded, and retrying it
+    /// would only fill the disk again, so the run fails with `STORE_FULL` (a small write,
+    /// which usually still fits). If even that is refused, the work stays leased and is
+    /// retried once its lease expires, when space may have been freed.
+    async fn fail_run_storage_full(&self, w: &ClaimedWork, e: &StoreError) {
+        let step_id = match w.kind {
+            WorkKind::Item | WorkKind::Finalize => {
+                w.step_key.split('#').next().unwrap_or(&w.step_key)
+            }
+            _ => w.step_key.as_str(),
+        };
+        let caused_by = (!step_id.is_empty()).then(|| step_id.to_string());
+        let message = format!(
+            "the run store is full: the outcome of step {step_id} could not be recorded ({e}); free disk space or raise the store's size limit, then retry the run"
+        );
+        // A top-level step is recorded as the failure (without the result that did not
+        // fit); a loop's items and parent are cancelled by the termination.
+        let (steps, events) = if w.kind == WorkKind::Step {
+            let rec = StepRecord {
+                step_key: w.step_key.clone(),
+                status: Some(StepStatus::Failed),
+                attempt: w.attempt,
+                error: Some(message.clone()),
+                failure_code: Some(STORE_FULL.into()),
+                finished_at: Some(now_ms()),
+                ..Default::default()
+            };
+            let event = NewEvent::new(
+                "step_failed",
+                Some(&w.step_key),
+                json!({"error": message, "failure_code": STORE_FULL, "attempt": w.attempt, "will_retry": false}),
+            );
+            (vec![rec], vec![event])
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            finish: vec![w.fence()],
+            steps,
+            events,
+            terminate: Some(Termination {
+                status: RunStatus::Failed,
+                failure_code: Some(STORE_FULL.into()),
+                error: Some(message),
+                cancel_reason: "run_failed".into(),
+                caused_by_step_id: caused_by,
+            }),
+            ..Default::default()
+        };
+        match self.commit_or_drop(commit).await {
+            Ok(_) => self.cancel_everywhere(&w.run_id).await,
+            Err(again) => {
+                tracing::error!(run_id = %w.run_id, step = %w.step_key, error = %again, "the run store is full; the run could not be failed either")
             }
         }
     }
@@ -233,8 +297,8 @@ impl Inner {
             self.reload_run(&w.run_id).await?
         };
         if cache
-            .view(&step.step.id)
-            .is_some_and(|v| v.status.is_terminal())
+            .status(&step.step.id)
+            .is_some_and(StepStatus::is_terminal)
         {
             return self.drop_work(w).await;
         }
@@ -991,8 +1055,8 @@ impl Inner {
         // is asked otherwise. A parent that is no longer running takes no more items (and
         // its queue rows are gone, so a stale item could not commit anyway).
         let cached_running = cache
-            .view(parent_id)
-            .is_some_and(|v| v.status == StepStatus::Running)
+            .status(parent_id)
+            .is_some_and(|s| s == StepStatus::Running)
             && cache
                 .loop_items
                 .lock()

@@ -116,6 +116,7 @@ on_both_backends!(
     human_task_expiry_fails_with_human_task_expired,
     retry_in_place_keeps_completed_upstream,
     retry_from_step_reruns_it_and_downstream,
+    retry_of_a_loop_with_fewer_items_leaves_no_stale_items,
     new_run_reuses_completed_steps_of_failed_run,
     step_type_without_executor_fails_clearly,
     restart_continues_run_without_rerunning_completed_steps,
@@ -726,6 +727,62 @@ async fn retry_from_step_reruns_it_and_downstream(b: Backend) {
     assert_eq!(e.probe.attempts("mid"), vec![1, 2]);
     let unknown = e.engine.retry_run(&run.id, Some("nope")).await;
     assert!(unknown.is_err());
+    e.finish().await;
+}
+
+/// A retry reruns a `for_each` whose items shrank (5 → 2): the loop's item rows are the
+/// retry's own, so neither its result nor the stored items keep the earlier attempt's.
+async fn retry_of_a_loop_with_fewer_items_leaves_no_stale_items(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        tool("gen", "items_until_healed", json!({"before": [1, 2, 3, 4, 5], "after": [7, 8]}), &[]),
+        {"id": "fan", "type": "for_each", "depends_on": ["gen"], "for_each_items": "{{steps.gen.result.items}}",
+         "for_each_error_policy": "continue_on_error",
+         "for_each_body_steps": [{"id": "x", "type": "lua_script",
+            "script": "if item == 4 then error('four fails') end return { v = item * 10 }"}]},
+        tool("after", "flaky_until_healed", json!({}), &["fan"]),
+    ]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed, "{ctx}");
+    assert_eq!(step(&ctx, "fan")["result"]["count"], json!(5));
+    assert_eq!(step(&ctx, "fan")["result"]["failed_count"], json!(1));
+    e.probe.healed.store(true, Ordering::SeqCst);
+    e.engine
+        .retry_run(&run.id, Some("gen"))
+        .await
+        .expect("retry");
+    let done = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    assert_eq!(done.status, RunStatus::Completed);
+    let ctx = e.engine.run_context(&run.id).await.expect("ctx");
+    assert_eq!(
+        step(&ctx, "fan")["result"],
+        json!({"count": 2, "max_parallel": 10, "succeeded_count": 2, "failed_count": 0, "results": [
+            {"index": 0, "body": {"x": {"v": 70}}, "result": {"v": 70}},
+            {"index": 1, "body": {"x": {"v": 80}}, "result": {"v": 80}},
+        ]})
+    );
+    let items = e
+        .engine
+        .store()
+        .step_states(&run.id, Some("fan"))
+        .await
+        .expect("items");
+    let stored: Vec<(Option<i64>, Option<Value>)> = items
+        .iter()
+        .map(|r| (r.item_index, r.result.clone()))
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            (Some(0), Some(json!({"index": 0, "body": {"x": {"v": 70}}, "result": {"v": 70}}))),
+            (Some(1), Some(json!({"index": 1, "body": {"x": {"v": 80}}, "result": {"v": 80}}))),
+        ],
+        "only the retry's items are stored"
+    );
     e.finish().await;
 }
 

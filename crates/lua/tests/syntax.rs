@@ -61,3 +61,46 @@ fn syntax_check_does_not_run_the_script() {
     assert_eq!(check_syntax("while true do end return {}"), Ok(()));
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }
+
+/// Scripts that fail in the compiler rather than the parser: register and upvalue limits.
+fn compiler_limit_scripts() -> Vec<String> {
+    let locals: String = (0..260).map(|i| format!("local v{i} = {i}\n")).collect();
+    let upvalue_names: Vec<String> = (0..210).map(|i| format!("u{i}")).collect();
+    let upvalues = format!(
+        "{}\nlocal function f() return {} end\nreturn {{}}",
+        upvalue_names
+            .chunks(150)
+            .map(|names| format!("local {} = {}", names.join(", "), vec!["1"; names.len()].join(", ")))
+            .collect::<Vec<_>>()
+            .join("\ndo\n")
+            + "\nend",
+        upvalue_names.join(" + ")
+    );
+    vec![format!("{locals}return {{}}"), upvalues]
+}
+
+#[test]
+fn the_syntax_check_fails_exactly_where_execution_fails_to_compile() {
+    // The check compiles without optimization or debug info; the runtime compiles with
+    // both. They must agree on what does not compile, and say it the same way.
+    let mut runtime = ar_lua::LuaRuntime::new(ar_lua::LuaLimits::default()).expect("runtime");
+    let mut scripts: Vec<String> = INVALID.iter().map(|(s, _, _)| s.to_string()).collect();
+    scripts.extend(VALID.iter().filter(|s| !s.contains("while true")).map(|s| s.to_string()));
+    scripts.extend(compiler_limit_scripts());
+    let mut compile_failures = 0;
+    for script in &scripts {
+        let checked = check_syntax(script);
+        let executed = runtime.execute(script, &[], None);
+        match (&checked, &executed) {
+            (Ok(()), Err(LuaError::Syntax { .. })) | (Err(_), Ok(_)) => {
+                panic!("{script:.60?}: check {checked:?}, execution {executed:?}")
+            }
+            (Err(check), Err(run)) => {
+                compile_failures += 1;
+                assert_eq!(check, run, "{script:.60?}");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(compile_failures, INVALID.len() + 2, "every invalid script was refused");
+}

@@ -15,6 +15,7 @@
 //! Issue paths (`json_path`) always refer to the normalized steps shape (`$.steps[2].script`),
 //! whatever shape was submitted, so that every tool points at the same place.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -153,12 +154,10 @@ pub fn parse_graph_value(value: &Value, limits: &GraphLimits) -> Result<ParsedGr
         array("nodes", n)?;
     }
     let mut graph = Graph::default();
-    let mut step_values: Vec<Value> = Vec::new();
-
-    match (steps_json, nodes_json) {
+    // The steps shape is read in place; only the canvas shape builds new step objects.
+    let step_values: Cow<'_, [Value]> = match (steps_json, nodes_json) {
         (None, None) => return Err(GraphError::NoSteps),
         (Some(Value::Array(steps)), nodes) => {
-            step_values.extend(steps.iter().cloned());
             if let Some(Value::Array(nodes)) = nodes {
                 for node in nodes {
                     // Positions are keyed by step id; a node may name its step differently.
@@ -174,12 +173,16 @@ pub fn parse_graph_value(value: &Value, limits: &GraphLimits) -> Result<ParsedGr
                     }
                 }
             }
+            Cow::Borrowed(steps)
         }
-        (None, Some(Value::Array(nodes))) => {
-            step_values = canvas_steps(nodes, root.get("edges"), &mut graph.layout, &mut issues);
-        }
+        (None, Some(Value::Array(nodes))) => Cow::Owned(canvas_steps(
+            nodes,
+            root.get("edges"),
+            &mut graph.layout,
+            &mut issues,
+        )),
         _ => unreachable!("both keys were checked to be arrays above"),
-    }
+    };
 
     let total = count_steps(&step_values);
     if total > limits.max_steps {

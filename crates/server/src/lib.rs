@@ -8,15 +8,20 @@
 //! - [`serve`] / [`start`]: bind, bootstrap on first start, graceful shutdown.
 
 pub mod auth;
+pub mod automation;
 pub mod bootstrap;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod json;
+pub mod master_key;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
+pub mod runs;
 pub mod settings;
 pub mod state;
+pub mod stream;
 pub mod views;
 
 use std::future::Future;
@@ -24,8 +29,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ar_engine::{Engine, EngineConfig, Executors};
+use ar_store::automation::{AutomationStore, PgAutomationStore, SqliteAutomationStore};
 use ar_store::tenant::{PgTenantStore, SqliteTenantStore, TenantStore};
-use ar_store::{PgConfig, PgStore};
+use ar_store::{PgConfig, PgStore, SqliteConfig, SqliteStore, Store};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::routing::get;
@@ -53,7 +60,6 @@ pub fn app(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), route)
     });
     api.route_layer(trace)
-        .fallback(error::unknown_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -63,27 +69,51 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route(openapi::OPENAPI_PATH, get(openapi::serve_document))
+        // Everything else: the console at `/`, or the JSON 404 for unknown `/v1` routes.
+        .fallback(console::fallback)
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
 }
 
-/// The tenancy store for the configured database, plus the engine store it shares a pool
-/// with on Postgres (kept alive by the caller).
+/// The two views of the configured database: tenancy (users, workspaces, workflows, …)
+/// and the engine's run store. On Postgres they share one pool; on SQLite they are two
+/// connections to the same file (the engine's writer thread and the tenancy pool).
+#[derive(Clone)]
 pub struct Stores {
     pub tenants: Arc<dyn TenantStore>,
-    pub pg: Option<PgStore>,
+    pub runs: Arc<dyn Store>,
+    /// Webhook subscriptions and cron triggers (the tenancy pool's connections).
+    pub automation: Arc<dyn AutomationStore>,
+    /// The vault's master key(s), which wrap every workspace's data key. Loaded with the
+    /// database because secrets sealed in it only open with this key; never stored in it.
+    pub vault_keys: ar_connect::vault::MasterKeyRing,
 }
 
-/// Opens the configured database (creating `data_dir` for SQLite).
+/// Opens the configured database (creating `data_dir` for SQLite) and loads the master
+/// key ([`master_key::load`]: `AR_MASTER_KEY`, else `<data_dir>/master.key`).
 pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
+    let key = master_key::load(settings, |name| std::env::var(name).ok())?;
+    // The key id is a public fingerprint; the key itself is never logged.
+    tracing::info!(key_id = %key.key_id, source = ?key.source, "vault master key loaded");
+    let vault_keys = key.ring;
     let url = settings.effective_database_url();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let pg = PgStore::open(PgConfig::new(&url)).await?;
+        let mut config = PgConfig::new(&url);
+        if let Some(schema) = &settings.database_schema {
+            config = config.with_schema(schema);
+        }
+        let pg = PgStore::open(config).await?;
         let tenants = Arc::new(PgTenantStore::from_pool(pg.pool().clone()));
+        let automation = Arc::new(PgAutomationStore::from_pool(pg.pool().clone()));
         return Ok(Stores {
             tenants,
-            pg: Some(pg),
+            automation,
+            runs: Arc::new(pg),
+            vault_keys,
         });
+    }
+    if settings.database_schema.is_some() {
+        anyhow::bail!("database_schema (AR_DATABASE_SCHEMA) applies to PostgreSQL only; set database_url too");
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(&url);
     if let Some(dir) = std::path::Path::new(path).parent()
@@ -91,16 +121,38 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
     {
         std::fs::create_dir_all(dir)?;
     }
+    // The run store first: it applies the migrations both views rely on.
+    let runs = Arc::new(SqliteStore::open(SqliteConfig::file(path)).await?);
+    let tenants = SqliteTenantStore::open(path).await?;
+    let automation = Arc::new(SqliteAutomationStore::from_pool(tenants.pool().clone()));
     Ok(Stores {
-        tenants: Arc::new(SqliteTenantStore::open(path).await?),
-        pg: None,
+        tenants: Arc::new(tenants),
+        automation,
+        runs,
+        vault_keys,
     })
+}
+
+/// The step executors a server node offers: the built-in ones (Lua, human tasks,
+/// composites) and `mcp_call`/`llm_call`, configured from the environment
+/// (`AR_MCP_ALLOWED_HOSTS`, `AR_<PROVIDER>_API_KEY`; see docs/integrations.md).
+pub fn default_executors(settings: &Settings) -> Executors {
+    let _ = settings;
+    let mut executors = Executors::with_builtin(ar_lua::LuaLimits::default());
+    if let Err(error) = ar_executors::register_from_env(&mut executors) {
+        // Fail closed: MCP and LLM steps fail with "no executor configured".
+        tracing::error!(%error, "mcp_call and llm_call are unavailable");
+    }
+    executors
 }
 
 /// A server running in the background (for tests and embedding).
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
+    stores: Stores,
+    /// Stops this node's cron scheduler.
+    scheduler: (tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>),
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -110,17 +162,26 @@ impl RunningServer {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
-    /// Stops accepting, lets in-flight requests finish, and waits.
+    /// Stops accepting, lets in-flight requests finish, stops the engine (work in flight
+    /// stays leased and is recovered by the next start) and closes the stores.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
-        self.task.await.map_err(std::io::Error::other)?
+        let served = self.task.await.map_err(std::io::Error::other)?;
+        // No new cron fires once the node is going away (a pass in progress finishes).
+        self.scheduler.0.cancel();
+        let _ = self.scheduler.1.await;
+        self.state.streams().shutdown().await;
+        self.state.engine().shutdown().await;
+        self.stores.runs.close().await;
+        served
     }
 }
 
 /// Binds `settings.listen`, runs the first-start bootstrap and serves in the background.
 pub async fn start(
     settings: Settings,
-    tenants: Arc<dyn TenantStore>,
+    stores: Stores,
+    executors: Executors,
 ) -> anyhow::Result<(RunningServer, Option<bootstrap::Bootstrapped>)> {
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;
@@ -128,7 +189,16 @@ pub async fn start(
         Some(u) => url::Url::parse(u)?.origin().ascii_serialization(),
         None => format!("http://{addr}"),
     };
-    let state = AppState::new(settings, tenants, origin).map_err(anyhow::Error::msg)?;
+    let engine = Engine::start(stores.runs.clone(), EngineConfig::default(), executors).await?;
+    let state = AppState::new(
+        settings,
+        stores.tenants.clone(),
+        stores.automation.clone(),
+        engine,
+        stores.vault_keys.clone(),
+        origin,
+    )
+        .map_err(anyhow::Error::msg)?;
     let created = bootstrap::bootstrap(&state)
         .await
         .map_err(|e| anyhow::anyhow!("first-start bootstrap failed: {}", e.message))?;
@@ -143,6 +213,9 @@ pub async fn start(
             limiter_state.limiter().shrink();
         }
     });
+    let scheduler_stop = tokio_util::sync::CancellationToken::new();
+    let scheduler = automation::scheduler::Scheduler::new(state.clone(), auth::tokens::new_id())
+        .spawn(scheduler_stop.clone());
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -157,6 +230,8 @@ pub async fn start(
         RunningServer {
             addr,
             state,
+            stores,
+            scheduler: (scheduler_stop, scheduler),
             shutdown: tx,
             task,
         },
@@ -191,8 +266,11 @@ pub async fn shutdown_signal() {
 /// Runs the server until `shutdown` resolves (e.g. Ctrl-C), then drains in-flight requests.
 pub async fn serve(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let stores = open_stores(&settings).await?;
-    let (server, created) = start(settings, stores.tenants.clone()).await?;
+    let executors = default_executors(&settings);
+    let (server, created) = start(settings, stores, executors).await?;
     tracing::info!(url = %server.url(), "agentruntime server listening");
+    // On stdout, for the operator (and for tools that start the server on port 0).
+    println!("agentruntime: listening on {}", server.url());
     if let Some(b) = created {
         println!(
             "agentruntime: created the owner account {} in workspace `default` (project `Default`).",
@@ -201,16 +279,13 @@ pub async fn serve(settings: Settings, shutdown: impl Future<Output = ()>) -> an
         if let Some(p) = b.generated_password {
             println!("agentruntime: generated password (shown once): {p}");
         }
-        println!(
-            "agentruntime: sign in at {} with POST /v1/auth/login {{\"email\", \"password\"}}",
-            server.url()
-        );
     }
+    let origin = server.state.origin();
+    println!(
+        "agentruntime: sign in at {origin} (the console), or with POST {origin}/v1/auth/login {{\"email\", \"password\"}}"
+    );
     shutdown.await;
     tracing::info!("shutting down: finishing in-flight requests");
     server.stop().await?;
-    if let Some(pg) = stores.pg {
-        ar_store::Store::close(&pg).await;
-    }
     Ok(())
 }

@@ -16,7 +16,11 @@ use utoipa::openapi::{
     RefOr, Required, ResponseBuilder, Schema, SecurityRequirement, Type,
 };
 
-use crate::routes::{self, RouteSpec, identity, invites, members, pats, workflows, workspaces};
+use crate::routes::{
+    self, RouteSpec, identity, invites, members, pats, triggers, webhooks, workflows, workspaces,
+};
+use crate::routes::stream;
+use crate::routes::{commands, runs, tasks};
 
 /// Path of the document.
 pub const OPENAPI_PATH: &str = "/v1/openapi.json";
@@ -50,6 +54,21 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("PATCH", "/v1/workflows/{id}") => workflows::PatchBody::schema(),
         ("POST", "/v1/workflows/{id}/versions") => {
             return Some((workflows::PublishBody::schema(), false));
+        }
+        ("POST", "/v1/inbound-webhooks") => webhooks::NewWebhook::schema(),
+        ("PATCH", "/v1/inbound-webhooks/{id}") => webhooks::WebhookChange::schema(),
+        // The ingress body is the sender's own JSON object (empty means `{}`).
+        ("POST", webhooks::INGRESS_PATH) => {
+            return Some((ObjectBuilder::new().schema_type(Type::Object).into(), false));
+        }
+        ("POST", "/v1/workflows/{id}/triggers") => triggers::NewTrigger::schema(),
+        ("PATCH", "/v1/workflows/{id}/triggers/{trigger_id}") => triggers::TriggerChange::schema(),
+        ("POST", "/v1/workflows/{id}/command") => commands::CommandBody::schema(),
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete") => {
+            tasks::CompleteBody::schema()
+        }
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/retry") => {
+            return Some((runs::RetryBody::schema(), false));
         }
         // CONTRACT §8's request; `ar-model` owns its type.
         ("POST", "/v1/workflows/{id}/validate") => return Some((validate_request_schema(), false)),
@@ -227,6 +246,7 @@ fn no_content(spec: &RouteSpec) -> bool {
             | (
                 "DELETE",
                 "/v1/members/{user_id}" | "/v1/projects/{id}/members/{user_id}" | "/v1/pats/{id}"
+                    | "/v1/inbound-webhooks/{id}" | "/v1/workflows/{id}/triggers/{trigger_id}"
             )
     )
 }
@@ -294,7 +314,8 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         );
         if action.is_project_scoped() {
             // List and create routes need it; routes on one object use the object's project.
-            let required = if spec.path == "/v1/workflows" {
+            let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
+            let required = if spec.path == "/v1/workflows" || lists_webhooks {
                 Required::True
             } else {
                 Required::False
@@ -318,6 +339,14 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 .schema(Some(ObjectBuilder::new().schema_type(Type::Boolean))),
         );
     }
+    for parameter in runs::query_parameters(spec) {
+        op = op.parameter(parameter);
+    }
+    if spec.path == stream::PATH {
+        for parameter in stream::query_parameters() {
+            op = op.parameter(parameter);
+        }
+    }
     if let Some((schema, required)) = request_body(spec) {
         let body = RequestBodyBuilder::new()
             .content(
@@ -332,7 +361,13 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             .build();
         op = op.request_body(Some(body));
     }
-    if !is_public(spec) {
+    if spec.action.is_none() && spec.path == webhooks::INGRESS_PATH {
+        // The automation PAT, plus the signature and idempotency headers.
+        for parameter in webhooks::ingress_header_parameters() {
+            op = op.parameter(parameter);
+        }
+        op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+    } else if !is_public(spec) {
         op = op
             .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
             .security(SecurityRequirement::new("session", Vec::<String>::new()));

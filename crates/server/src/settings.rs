@@ -69,6 +69,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `postgres://…` for scale-out; unset means `<data_dir>/agentruntime.db` (`AR_DATABASE_URL`).
     pub database_url: Option<String>,
+    /// PostgreSQL schema to keep the tables in (created if missing); unset means the
+    /// connection's default `search_path` (`AR_DATABASE_SCHEMA`). Lets several
+    /// deployments, or test runs, share one database.
+    pub database_schema: Option<String>,
     /// Stamped on every workspace at creation (`AR_PRODUCT_CODE`).
     pub product_code: String,
     /// `open` or `invite` (`AR_SIGNUP`).
@@ -98,6 +102,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./agentruntime-data"),
             database_url: None,
+            database_schema: None,
             product_code: "agentruntime".into(),
             signup: SignupPolicy::Open,
             public_url: None,
@@ -182,6 +187,9 @@ impl Settings {
         }
         if let Some(v) = get("AR_DATABASE_URL") {
             self.database_url = Some(v);
+        }
+        if let Some(v) = get("AR_DATABASE_SCHEMA") {
+            self.database_schema = Some(v);
         }
         if let Some(v) = get("AR_PRODUCT_CODE") {
             self.product_code = v;

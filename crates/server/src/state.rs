@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
+use ar_connect::vault::MasterKeyRing;
+use ar_engine::Engine;
+use ar_store::automation::AutomationStore;
 use ar_store::tenant::TenantStore;
 
 use crate::auth::password::Passwords;
+use crate::stream::{StreamConfig, Streams};
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
 
@@ -17,6 +21,14 @@ pub struct AppState {
 struct Inner {
     settings: Settings,
     tenants: Arc<dyn TenantStore>,
+    /// Webhook subscriptions and cron triggers.
+    automation: Arc<dyn AutomationStore>,
+    /// The workflow engine of this node; runs, commands, tasks and streams go through it.
+    engine: Engine,
+    /// Live event streams (hubs shared by this node's WebSocket subscribers).
+    streams: Streams,
+    /// The vault's master key(s); integrations seal and open secrets with them.
+    vault_keys: MasterKeyRing,
     passwords: Passwords,
     limiter: RateLimiter,
     origin: String,
@@ -28,6 +40,9 @@ impl AppState {
     pub fn new(
         settings: Settings,
         tenants: Arc<dyn TenantStore>,
+        automation: Arc<dyn AutomationStore>,
+        engine: Engine,
+        vault_keys: MasterKeyRing,
         public_origin: String,
     ) -> Result<AppState, String> {
         let passwords = Passwords::new(settings.password_hashing)?;
@@ -36,6 +51,10 @@ impl AppState {
             inner: Arc::new(Inner {
                 settings,
                 tenants,
+                automation,
+                streams: Streams::new(engine.clone(), StreamConfig::default()),
+                engine,
+                vault_keys,
                 passwords,
                 limiter,
                 origin: public_origin,
@@ -47,6 +66,18 @@ impl AppState {
     }
     pub fn tenants(&self) -> &dyn TenantStore {
         self.inner.tenants.as_ref()
+    }
+    pub fn automation(&self) -> &dyn AutomationStore {
+        self.inner.automation.as_ref()
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+    pub fn streams(&self) -> &Streams {
+        &self.inner.streams
+    }
+    pub fn vault_keys(&self) -> &MasterKeyRing {
+        &self.inner.vault_keys
     }
     pub fn passwords(&self) -> &Passwords {
         &self.inner.passwords

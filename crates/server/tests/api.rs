@@ -1225,7 +1225,8 @@ async fn first_start_in_a_data_dir_generates_a_password_once() {
     };
     let stores = ar_server::open_stores(&settings).await.expect("open");
     assert!(dir.path().join("data").join("agentruntime.db").exists());
-    let (server, created) = ar_server::start(settings.clone(), stores.tenants.clone())
+    let executors = ar_server::default_executors(&settings);
+    let (server, created) = ar_server::start(settings.clone(), stores, executors)
         .await
         .expect("start");
     let created = created.expect("bootstrapped");
@@ -1240,7 +1241,8 @@ async fn first_start_in_a_data_dir_generates_a_password_once() {
     assert_eq!(login.status(), 200);
     server.stop().await.expect("stop");
     let stores = ar_server::open_stores(&settings).await.expect("reopen");
-    let (server, created) = ar_server::start(settings, stores.tenants)
+    let executors = ar_server::default_executors(&settings);
+    let (server, created) = ar_server::start(settings, stores, executors)
         .await
         .expect("restart");
     assert_eq!(

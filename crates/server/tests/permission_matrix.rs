@@ -106,6 +106,10 @@ struct World {
     auth: Vec<(Kind, Auth)>,
     /// A spare token id per session caller, for the revoke route.
     spare_pat: Vec<(Kind, String)>,
+    /// A webhook subscription and a cron trigger of W, with spares to delete.
+    automation: Automation,
+    /// Runs of W: one to read, and spares to complete and retry.
+    runs: RunFixtures,
 }
 
 impl World {
@@ -284,7 +288,11 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
     let (_, missing) = create_pat(&s, &contributor.1, &partial).await;
     auth.push((Kind::PatMissingScope, Auth::Pat(missing)));
 
+    let automation = automation_fixtures(&s, &owner, &workflow).await;
+    let runs = run_fixtures(&s, &owner, &workflow).await;
     World {
+        automation,
+        runs,
         server: s,
         project,
         workflow,
@@ -406,6 +414,86 @@ fn sample(
             None,
             200,
         ),
+        ("GET", "/v1/inbound-webhooks") => ("/v1/inbound-webhooks".into(), None, Some(p.clone()), 200),
+        ("POST", "/v1/inbound-webhooks") => (
+            "/v1/inbound-webhooks".into(),
+            Some(json!({"workflow_id": wf, "name": unique})),
+            None,
+            201,
+        ),
+        ("GET", "/v1/inbound-webhooks/{id}") => {
+            (format!("/v1/inbound-webhooks/{}", w.automation.webhook), None, None, 200)
+        }
+        ("PATCH", "/v1/inbound-webhooks/{id}") => (
+            format!("/v1/inbound-webhooks/{}", w.automation.webhook),
+            Some(json!({"name": unique})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/inbound-webhooks/{id}") => (
+            format!("/v1/inbound-webhooks/{}", spare(&w.automation.spare_webhooks, kind)),
+            None,
+            None,
+            204,
+        ),
+        ("GET", "/v1/workflows/{id}/triggers") => {
+            (format!("/v1/workflows/{wf}/triggers"), None, None, 200)
+        }
+        ("POST", "/v1/workflows/{id}/triggers") => (
+            format!("/v1/workflows/{wf}/triggers"),
+            Some(json!({"cron": "0 3 * * *"})),
+            None,
+            201,
+        ),
+        ("GET", "/v1/workflows/{id}/triggers/{trigger_id}") => (
+            format!("/v1/workflows/{wf}/triggers/{}", w.automation.trigger),
+            None,
+            None,
+            200,
+        ),
+        ("PATCH", "/v1/workflows/{id}/triggers/{trigger_id}") => (
+            format!("/v1/workflows/{wf}/triggers/{}", w.automation.trigger),
+            Some(json!({"enabled": true})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/workflows/{id}/triggers/{trigger_id}") => (
+            format!("/v1/workflows/{wf}/triggers/{}", spare(&w.automation.spare_triggers, kind)),
+            None,
+            None,
+            204,
+        ),
+        // A plain GET: once authorized, the stream asks for a WebSocket handshake (426).
+        ("GET", "/v1/workflows/{id}/stream") => {
+            (format!("/v1/workflows/{wf}/stream"), None, None, 426)
+        }
+        ("POST", "/v1/workflows/{id}/command") => (
+            format!("/v1/workflows/{wf}/command"),
+            Some(json!({"command": "start", "params": {"n": n}})),
+            None,
+            200,
+        ),
+        ("GET", "/v1/workflows/{id}/runs") => (format!("/v1/workflows/{wf}/runs"), None, None, 200),
+        ("GET", "/v1/runs") => ("/v1/runs".into(), None, None, 200),
+        ("GET", "/v1/tasks/pending") => ("/v1/tasks/pending".into(), None, None, 200),
+        ("GET", path) if path.starts_with("/v1/workflows/{id}/runs/{run_id}") => (
+            path.replace("{id}", wf).replace("{run_id}", &w.runs.run),
+            None,
+            None,
+            200,
+        ),
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/retry") => (
+            format!("/v1/workflows/{wf}/runs/{}/retry", spare(&w.runs.stopped, kind)),
+            Some(json!({})),
+            None,
+            200,
+        ),
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete") => (
+            format!("/v1/workflows/{wf}/runs/{}/tasks/a/complete", spare(&w.runs.waiting, kind)),
+            Some(json!({"approved": true})),
+            None,
+            200,
+        ),
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -431,6 +519,22 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("PATCH" | "DELETE", "/v1/members/{user_id}") => Action::MembersManage,
         ("POST", "/v1/invites") => Action::InvitesManage,
         (_, "/v1/pats" | "/v1/pats/{id}") => Action::PatsManage,
+        ("GET", "/v1/inbound-webhooks" | "/v1/inbound-webhooks/{id}") => Action::WebhooksRead,
+        ("POST" | "PATCH" | "DELETE", "/v1/inbound-webhooks" | "/v1/inbound-webhooks/{id}") => {
+            Action::WebhooksManage
+        }
+        ("GET", p) if p.starts_with("/v1/workflows/{id}/triggers") => Action::TriggersRead,
+        (_, p) if p.starts_with("/v1/workflows/{id}/triggers") => Action::TriggersManage,
+        ("GET", "/v1/workflows/{id}/stream") => Action::RunRead,
+        ("POST", "/v1/workflows/{id}/command") => Action::RunStart,
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/retry") => Action::RunControl,
+        ("GET", "/v1/runs") => Action::RunsListTenant,
+        ("GET", "/v1/tasks/pending") => Action::TasksListTenant,
+        ("GET", "/v1/workflows/{id}/runs/{run_id}/tasks/pending") => Action::TaskRead,
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete") => {
+            Action::TaskComplete
+        }
+        ("GET", p) if p.starts_with("/v1/workflows/{id}/runs") => Action::RunRead,
         ("GET", p) if p.starts_with("/v1/workflows") => Action::WorkflowRead,
         ("POST" | "PATCH" | "DELETE", "/v1/workflows" | "/v1/workflows/{id}") => {
             Action::WorkflowWrite
@@ -517,7 +621,8 @@ fn every_action_with_a_route_is_in_the_table_once_per_method_and_path() {
             "/v1/auth/logout",
             "/v1/auth/me",
             "/v1/auth/password",
-            "/v1/invites/{token}/accept"
+            "/v1/invites/{token}/accept",
+            "/v1/inbound-webhooks/{id}"
         ]
     );
     // Every action the table uses is a real row of the permission table.
@@ -536,4 +641,96 @@ async fn permission_matrix_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permission_matrix_on_postgres() {
     matrix(Backend::Postgres).await;
+}
+
+/// Webhook and trigger fixtures of the matrix (inbound webhooks and cron triggers rows).
+struct Automation {
+    webhook: String,
+    trigger: String,
+    /// One per caller kind, for the delete routes (each allowed caller deletes its own).
+    spare_webhooks: Vec<(Kind, String)>,
+    spare_triggers: Vec<(Kind, String)>,
+}
+
+fn spare(spares: &[(Kind, String)], kind: Kind) -> String {
+    spares
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, id)| id.clone())
+        .unwrap_or_else(|| "no-such-object".into())
+}
+
+async fn automation_fixtures(s: &TestServer, owner: &Auth, workflow: &str) -> Automation {
+    let create = |path: String, body: Value| async move {
+        let r = s
+            .call(Method::POST, path)
+            .auth(owner)
+            .tenant("acme")
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    };
+    let hook = || create("/v1/inbound-webhooks".into(), json!({"workflow_id": workflow}));
+    let trigger = || {
+        create(
+            format!("/v1/workflows/{workflow}/triggers"),
+            json!({"cron": "0 3 * * *"}),
+        )
+    };
+    let mut automation = Automation {
+        webhook: hook().await,
+        trigger: trigger().await,
+        spare_webhooks: Vec::new(),
+        spare_triggers: Vec::new(),
+    };
+    for kind in KINDS {
+        automation.spare_webhooks.push((kind, hook().await));
+        automation.spare_triggers.push((kind, trigger().await));
+    }
+    automation
+}
+
+/// Runs of W for the run and task rows: one to read, and per caller kind a run waiting at
+/// its human task (to complete) and a stopped run (to retry), so every allowed caller
+/// acts on its own.
+struct RunFixtures {
+    run: String,
+    waiting: Vec<(Kind, String)>,
+    stopped: Vec<(Kind, String)>,
+}
+
+async fn run_fixtures(s: &TestServer, owner: &Auth, workflow: &str) -> RunFixtures {
+    let command = |body: Value| async move {
+        let r = s
+            .call(Method::POST, format!("/v1/workflows/{workflow}/command"))
+            .auth(owner)
+            .tenant("acme")
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["run_id"].as_str().expect("run id").to_string()
+    };
+    let start = || command(json!({"command": "start", "params": {}}));
+    let mut fixtures = RunFixtures {
+        run: start().await,
+        waiting: Vec::new(),
+        stopped: Vec::new(),
+    };
+    for kind in KINDS {
+        fixtures.waiting.push((kind, start().await));
+        let run = start().await;
+        command(json!({"command": "stop", "params": {"run_id": run}})).await;
+        fixtures.stopped.push((kind, run));
+    }
+    for (_, run) in &fixtures.waiting {
+        let path = format!("/v1/workflows/{workflow}/runs/{run}/tasks/pending");
+        poll_until(s, owner, "acme", &path, |b| {
+            b["tasks"].as_array().is_some_and(|t| !t.is_empty())
+        })
+        .await;
+    }
+    fixtures
 }

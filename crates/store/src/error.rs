@@ -37,6 +37,18 @@ impl StoreError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, StoreError::Conflict(_))
     }
+    /// True when the database is out of space (SQLite `SQLITE_FULL`, the file at its size
+    /// cap or the disk full; Postgres `disk_full`): retrying the same write cannot help.
+    pub fn is_storage_full(&self) -> bool {
+        const SQLITE_FULL: &str = "13";
+        const PG_DISK_FULL: &str = "53100";
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some(SQLITE_FULL | PG_DISK_FULL))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Result alias for store operations.

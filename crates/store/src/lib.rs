@@ -10,6 +10,8 @@
 //! Each backend applies its own embedded migrations when opened. Timestamps are `i64` unix
 //! milliseconds everywhere ([`now_ms`]).
 
+/// Webhook subscriptions, deliveries and cron triggers for the API server.
+pub mod automation;
 mod error;
 mod ops;
 mod postgres;

@@ -11,9 +11,11 @@
 /// - `$conn`: the connection type (`SqliteConnection`, `PgConnection`);
 /// - `$row`: its row type;
 /// - `$skip_locked`: the claim subquery's locking clause (`""` on SQLite, whose single
-///   writer needs none; `FOR UPDATE OF w SKIP LOCKED` on Postgres).
+///   writer needs none; `FOR UPDATE OF w SKIP LOCKED` on Postgres);
+/// - `$share_lock`: how loop progress locks its run's row (`""` on SQLite; `FOR SHARE`
+///   on Postgres).
 macro_rules! define_ops {
-    ($conn:ty, $row:ty, $skip_locked:literal) => {
+    ($conn:ty, $row:ty, $skip_locked:literal, $share_lock:literal) => {
         use serde_json::{json, Value};
         use sqlx::types::Json;
         use sqlx::Row;
@@ -397,6 +399,10 @@ macro_rules! define_ops {
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("run {run_id}")))?;
+            run_row(&row)
+        }
+
+        fn run_row(row: &DbRow) -> StoreResult<RunRow> {
             let status: String = row.try_get("status")?;
             Ok(RunRow {
                 status: RunStatus::parse(&status)
@@ -633,10 +639,44 @@ macro_rules! define_ops {
             Ok(events)
         }
 
+        /// Applies one commit, holding its run's row exclusively (see [`Commit`]).
         pub(crate) async fn commit(conn: &mut Conn, c: Commit) -> StoreResult<CommitOutcome> {
             let now = now_ms();
+            let run = lock_run(conn, &c.run_id, now).await?;
+            let run_id = c.run_id.clone();
+            let (outcome, run) = apply_commit(conn, c, run, now).await?;
+            write_run(conn, &run_id, &run).await?;
+            Ok(outcome)
+        }
+
+        /// Applies loop progress ([`Commit::is_loop_progress`]) holding the run's row in
+        /// share mode: a fan-out's items commit side by side instead of queueing for the
+        /// row, while run-level commits (exclusive) still wait for them and they for those.
+        /// Loop progress changes nothing in the run row. `None` (nothing written) when the
+        /// run is not running: then the commit may end a drain, which takes the exclusive
+        /// path.
+        pub(crate) async fn commit_loop_progress(conn: &mut Conn, c: Commit) -> StoreResult<Option<CommitOutcome>> {
+            let now = now_ms();
+            let row = sqlx::query(concat!("SELECT status, last_seq, open_steps FROM runs WHERE id = $1 ", $share_lock))
+                .bind(&c.run_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("run {}", c.run_id)))?;
+            let run = run_row(&row)?;
+            if run.status != RunStatus::Running {
+                return Ok(None);
+            }
+            let before = (run.status, run.last_seq, run.open_steps);
+            let (outcome, run) = apply_commit(conn, c, run, now).await?;
+            if (run.status, run.last_seq, run.open_steps) != before {
+                return Err(StoreError::Invalid("a loop-progress commit changed its run".into()));
+            }
+            Ok(Some(outcome))
+        }
+
+        /// The body of a commit once the run's row is locked; the caller writes `run` back.
+        async fn apply_commit(conn: &mut Conn, c: Commit, mut run: RunRow, now: i64) -> StoreResult<(CommitOutcome, RunRow)> {
             let run_id = c.run_id.as_str();
-            let mut run = lock_run(conn, run_id, now).await?;
             if let Some(expected) = &c.expect_status {
                 if !expected.contains(&run.status) {
                     return Err(StoreError::Conflict(format!("run {run_id} is {}", run.status.as_str())));
@@ -703,6 +743,13 @@ macro_rules! define_ops {
                 } else {
                     insert_task(conn, &tw.task).await?;
                 }
+            }
+            for parent in &c.clear_items {
+                sqlx::query("DELETE FROM step_states WHERE run_id = $1 AND parent_key = $2")
+                    .bind(run_id)
+                    .bind(parent)
+                    .execute(&mut *conn)
+                    .await?;
             }
             for step in &c.steps {
                 if step.parent_key.is_none() {
@@ -853,10 +900,10 @@ macro_rules! define_ops {
                 Some(take) if run.status == RunStatus::Running => take_work(conn, &new_ids, take, now).await?,
                 _ => Vec::new(),
             };
-            write_run(conn, run_id, &run).await?;
             // Others need waking when claimable work appeared that this committer did not take.
             let created_work = created_work || new_ids.len() > taken.len();
-            Ok(CommitOutcome { events, created_work, taken, run_status: Some(run.status) })
+            let status = run.status;
+            Ok((CommitOutcome { events, created_work, taken, run_status: Some(status) }, run))
         }
     };
 }

@@ -29,7 +29,7 @@ use writer::WriteCmd;
 /// (`write_ops`), so the write half of the stamped-out functions goes unused.
 #[allow(dead_code)]
 mod sql {
-    crate::ops::define_ops!(sqlx::SqliteConnection, sqlx::sqlite::SqliteRow, "");
+    crate::ops::define_ops!(sqlx::SqliteConnection, sqlx::sqlite::SqliteRow, "", "");
 }
 
 /// How hard SQLite syncs commits to disk.
@@ -51,6 +51,10 @@ pub struct SqliteConfig {
     pub durability: SqliteDurability,
     /// Connections in the read pool (file databases only).
     pub read_connections: u32,
+    /// Largest size the database may grow to (`PRAGMA max_page_count`); a write that would
+    /// grow it further fails as a full disk would (`database or disk is full`). `None`:
+    /// bounded by the disk only.
+    pub max_size_bytes: Option<u64>,
 }
 
 impl SqliteConfig {
@@ -60,6 +64,7 @@ impl SqliteConfig {
             path: Some(path.as_ref().to_path_buf()),
             durability: SqliteDurability::Normal,
             read_connections: 4,
+            max_size_bytes: None,
         }
     }
     /// A private in-memory database.
@@ -68,10 +73,16 @@ impl SqliteConfig {
             path: None,
             durability: SqliteDurability::Normal,
             read_connections: 1,
+            max_size_bytes: None,
         }
     }
     pub fn with_durability(mut self, durability: SqliteDurability) -> SqliteConfig {
         self.durability = durability;
+        self
+    }
+    /// Caps the database size (see [`SqliteConfig::max_size_bytes`]).
+    pub fn with_max_size(mut self, bytes: u64) -> SqliteConfig {
+        self.max_size_bytes = Some(bytes);
         self
     }
 }
@@ -127,7 +138,7 @@ impl SqliteStore {
             .await;
         migrate_pool.close().await;
         migrated?;
-        let conn = open_writer(&path, synchronous)?;
+        let conn = open_writer(&path, synchronous, config.max_size_bytes)?;
         let read_pool = SqlitePoolOptions::new()
             .max_connections(config.read_connections.max(1))
             .connect_with(options.read_only(true))
@@ -158,7 +169,11 @@ impl SqliteStore {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens the writer thread's connection with the store's pragmas.
-fn open_writer(path: &Path, synchronous: SqliteSynchronous) -> StoreResult<rusqlite::Connection> {
+fn open_writer(
+    path: &Path,
+    synchronous: SqliteSynchronous,
+    max_size_bytes: Option<u64>,
+) -> StoreResult<rusqlite::Connection> {
     let fail = |e: rusqlite::Error| {
         StoreError::Invalid(format!("cannot open {} for writing: {e}", path.display()))
     };
@@ -174,6 +189,15 @@ fn open_writer(path: &Path, synchronous: SqliteSynchronous) -> StoreResult<rusql
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
     );
     conn.execute_batch(&pragmas).map_err(fail)?;
+    if let Some(bytes) = max_size_bytes {
+        // Only the writer grows the file, so the cap is set on its connection alone.
+        let page_size: i64 = conn
+            .query_row("PRAGMA page_size", [], |row| row.get(0))
+            .map_err(fail)?;
+        let pages = (bytes / page_size.max(1) as u64).max(1);
+        conn.execute_batch(&format!("PRAGMA max_page_count = {pages};"))
+            .map_err(fail)?;
+    }
     Ok(conn)
 }
 

@@ -8,10 +8,12 @@ use ar_model::validate::{ValidateRequest, ValidateResponse, ValidationContext, v
 
 use crate::output;
 
-/// Step types this binary executes itself (`human_task` and the loops are the engine's).
-/// `mcp_call`, `llm_call` and `agent_call` need a configured server's connectors, so
-/// validation warns about them (`executor_unavailable`) without making the graph invalid.
-pub const LOCAL_EXECUTORS: &[StepType] = &[StepType::LuaScript];
+/// Step types this binary executes itself (`human_task` and the loops are the engine's):
+/// Lua, and the `mcp_call`/`llm_call` executors `run` registers from the environment
+/// (`ar_executors::register_from_env`). `agent_call` needs a server, so validation warns
+/// about it (`executor_unavailable`) without making the graph invalid.
+pub const LOCAL_EXECUTORS: &[StepType] =
+    &[StepType::LuaScript, StepType::McpCall, StepType::LlmCall];
 
 /// Validates `parsed`. Without a sandbox the Lua checks report themselves `blocked`; a
 /// warning on stderr says why.

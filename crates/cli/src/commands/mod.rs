@@ -3,4 +3,5 @@
 
 pub mod dry_run;
 pub mod run;
+pub mod serve;
 pub mod validate;

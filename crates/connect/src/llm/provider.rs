@@ -56,7 +56,7 @@ impl Provider {
         request: &LlmRequest,
         policy: &RetryPolicy,
     ) -> Result<LlmResponse, LlmError> {
-        with_retries(policy, async |_| self.complete(request).await).await
+        with_retries(policy, |_| self.complete(request)).await
     }
 
     /// [`Provider::stream`] read to its end with `on_text` called for each text
@@ -66,12 +66,20 @@ impl Provider {
         &self,
         request: &LlmRequest,
         policy: &RetryPolicy,
-        mut on_text: impl FnMut(&str),
+        on_text: impl FnMut(&str),
     ) -> Result<LlmResponse, LlmError> {
-        with_retries(policy, async |_| {
+        // Each attempt borrows the callback; a mutex (never contended: attempts run
+        // one after another) lets the attempts share it and keeps the future `Send`.
+        let on_text = std::sync::Mutex::new(on_text);
+        let on_text = &on_text;
+        with_retries(policy, |_| async move {
             self.stream(request)
                 .await?
-                .for_each_text(&mut on_text)
+                .for_each_text(|text| {
+                    if let Ok(mut on_text) = on_text.lock() {
+                        on_text(text);
+                    }
+                })
                 .await
         })
         .await

@@ -107,10 +107,18 @@ impl RetryPolicy {
 /// Runs `attempt` (given the 0-based attempt number) until it succeeds, fails
 /// permanently, or [`RetryPolicy::delay_before_retry`] says to stop; sleeps the
 /// returned delay between attempts. Dropping the future cancels the wait.
-pub async fn with_retries<T>(
+///
+/// `attempt` is a closure returning a future (not an async closure) so that the
+/// returned future is `Send` whenever the attempts are: async closures lose that
+/// through a higher-ranked lifetime, which keeps callers such as the engine's
+/// executors (which must be `Send`) from using them.
+pub async fn with_retries<T, F>(
     policy: &RetryPolicy,
-    mut attempt: impl AsyncFnMut(u32) -> Result<T, LlmError>,
-) -> Result<T, LlmError> {
+    mut attempt: impl FnMut(u32) -> F,
+) -> Result<T, LlmError>
+where
+    F: Future<Output = Result<T, LlmError>>,
+{
     let mut number = 0;
     loop {
         match attempt(number).await {

@@ -130,7 +130,9 @@ impl Probe {
 /// - `echo`: returns `tool_args`;
 /// - `sleep` `{ms}`: sleeps (cancellable), tracking concurrency;
 /// - `fail` `{times, transient}`: fails the first `times` attempts;
-/// - `flaky_until_healed`: fails permanently until the probe is healed.
+/// - `flaky_until_healed`: fails permanently until the probe is healed;
+/// - `items_until_healed` `{before, after}`: returns `{items: before}` until the probe is
+///   healed, `{items: after}` once it is (an upstream whose output changes on a retry).
 pub struct TestExecutor {
     pub probe: Arc<Probe>,
 }
@@ -195,6 +197,14 @@ impl StepExecutor for TestExecutor {
                 } else {
                     Err(StepFailure::permanent("MCP_TOOL_FAILED", "not healed yet"))
                 }
+            }
+            "items_until_healed" => {
+                let which = if self.probe.healed.load(Ordering::SeqCst) {
+                    "after"
+                } else {
+                    "before"
+                };
+                Ok(json!({"items": args.get(which).cloned().unwrap_or(Value::Null)}))
             }
             other => Err(StepFailure::permanent(
                 "MCP_TOOL_FAILED",

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod misbehaving;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -50,9 +52,10 @@ pub fn fixture_python() -> PathBuf {
     path
 }
 
-/// The Python fixture server kept in this crate.
+/// The Python fixture server kept in this crate. The path goes through `../mcp` so it
+/// also holds when another crate's tests include this module (ar-executors does).
 pub fn fixture_server_py() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fixture_server.py")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mcp/tests/fixtures/fixture_server.py")
 }
 
 /// server-everything over stdio.

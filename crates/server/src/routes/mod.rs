@@ -6,11 +6,17 @@
 //! Extension point: runs, commands, tasks, streams, webhooks and triggers are added here
 //! (with their actions from `ar_model::authz`) once the engine API is final.
 
+pub mod commands;
 pub mod health;
 pub mod identity;
 pub mod invites;
 pub mod members;
 pub mod pats;
+pub mod runs;
+pub mod stream;
+pub mod tasks;
+pub mod triggers;
+pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
 
@@ -30,7 +36,8 @@ pub struct RouteSpec {
     /// axum path syntax (`/v1/workflows/{id}`).
     pub path: &'static str,
     /// The action the gate decides; `None` only for identity routes (sign-up, sign-in,
-    /// sign-out, `me`, password change, invite acceptance), which establish who the caller is.
+    /// sign-out, `me`, password change, invite acceptance), which establish who the caller is,
+    /// and the inbound webhook ingress, which authenticates against its subscription.
     pub action: Option<Action>,
 }
 
@@ -122,6 +129,30 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/workflows/{id}/versions", Action::WorkflowRead, workflows::list_versions),
         gated(M::GET, "/v1/workflows/{id}/versions/{version}", Action::WorkflowRead, workflows::get_version),
         gated(M::POST, "/v1/workflows/{id}/validate", Action::WorkflowValidate, workflows::validate_route),
+        gated(M::POST, "/v1/workflows/{id}/command", Action::RunStart, commands::command),
+        gated(M::GET, "/v1/workflows/{id}/runs", Action::RunRead, runs::list_for_workflow),
+        gated(M::GET, "/v1/runs", Action::RunsListTenant, runs::list_tenant),
+        gated(M::GET, "/v1/workflows/{id}/runs/{run_id}", Action::RunRead, runs::get),
+        gated(M::GET, "/v1/workflows/{id}/runs/{run_id}/summary", Action::RunRead, runs::summary),
+        gated(M::GET, "/v1/workflows/{id}/runs/{run_id}/events", Action::RunRead, runs::events),
+        gated(M::GET, "/v1/workflows/{id}/runs/{run_id}/context", Action::RunRead, runs::context),
+        gated(M::POST, "/v1/workflows/{id}/runs/{run_id}/retry", Action::RunControl, runs::retry),
+        gated(M::GET, "/v1/tasks/pending", Action::TasksListTenant, tasks::inbox),
+        gated(M::GET, "/v1/workflows/{id}/runs/{run_id}/tasks/pending", Action::TaskRead, tasks::pending_of_run),
+        gated(M::POST, "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete", Action::TaskComplete, tasks::complete),
+        stream::with_tenant_query(gated(M::GET, stream::PATH, Action::RunRead, stream::stream)),
+        gated(M::GET, "/v1/inbound-webhooks", Action::WebhooksRead, webhooks::list),
+        gated(M::POST, "/v1/inbound-webhooks", Action::WebhooksManage, webhooks::create),
+        gated(M::GET, "/v1/inbound-webhooks/{id}", Action::WebhooksRead, webhooks::get),
+        gated(M::PATCH, "/v1/inbound-webhooks/{id}", Action::WebhooksManage, webhooks::patch),
+        gated(M::DELETE, "/v1/inbound-webhooks/{id}", Action::WebhooksManage, webhooks::delete),
+        // Public: the subscription's signature and automation PAT authenticate it.
+        identity(M::POST, "/v1/inbound-webhooks/{id}", webhooks::ingress),
+        gated(M::GET, "/v1/workflows/{id}/triggers", Action::TriggersRead, triggers::list),
+        gated(M::POST, "/v1/workflows/{id}/triggers", Action::TriggersManage, triggers::create),
+        gated(M::GET, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersRead, triggers::get),
+        gated(M::PATCH, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersManage, triggers::patch),
+        gated(M::DELETE, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersManage, triggers::delete),
     ]
 }
 

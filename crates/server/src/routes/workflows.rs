@@ -32,9 +32,9 @@ fn read_graph(graph: &Value) -> ApiResult<ParsedGraph> {
         .map_err(|e| ApiError::unprocessable(format!("`graph`: {e}")))
 }
 
-/// Step types this server can execute today (the MCP and LLM executors arrive with the
-/// integrations issue; until then dry-run warns about those steps).
-const EXECUTORS: &[StepType] = &[StepType::LuaScript, StepType::HumanTask, StepType::ForEach, StepType::While];
+/// Step types this server can execute: `default_executors` registers Lua and, through
+/// `ar_executors::register_from_env`, `mcp_call` and `llm_call`.
+const EXECUTORS: &[StepType] = &[StepType::LuaScript, StepType::McpCall, StepType::LlmCall, StepType::HumanTask, StepType::ForEach, StepType::While];
 
 thread_local! {
     /// One reused Lua sandbox per blocking thread (a fresh environment per script).
@@ -59,7 +59,7 @@ async fn dry_run(parsed: ParsedGraph, request: ValidateRequest) -> ApiResult<Val
 }
 
 /// The workflow the path names, authorized for the route's action on its project.
-async fn load(state: &AppState, gate: &Gate, workflow_id: &str) -> ApiResult<WorkflowRecord> {
+pub async fn load(state: &AppState, gate: &Gate, workflow_id: &str) -> ApiResult<WorkflowRecord> {
     let ws = gate.require_workspace()?;
     let wf = state
         .tenants()

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use ar_server::settings::{PasswordHashing, RateLimits};
-use ar_server::{RunningServer, Settings};
+use ar_server::{RunningServer, Settings, Stores};
 use ar_store::tenant::{PgTenantStore, SqliteTenantStore, TenantStore};
-use ar_store::{PgConfig, PgStore};
+use ar_store::{PgConfig, PgStore, SqliteConfig, SqliteStore};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -50,41 +50,62 @@ pub struct TestServer {
     pub base: String,
     pub http: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
-    _pg: Option<PgStore>,
 }
 
-pub async fn tenant_store(
-    backend: Backend,
-) -> (
-    Arc<dyn TenantStore>,
-    Option<tempfile::TempDir>,
-    Option<PgStore>,
-) {
+/// Fresh stores: a SQLite file in a temp dir, or a Postgres schema of its own.
+pub async fn stores(backend: Backend) -> (Stores, Option<tempfile::TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let store = SqliteTenantStore::open(dir.path().join("ar.db"))
+            let path = dir.path().join("ar.db");
+            let runs = SqliteStore::open(SqliteConfig::file(&path))
                 .await
                 .expect("sqlite");
-            (Arc::new(store), Some(dir), None)
+            let tenants = SqliteTenantStore::open(&path).await.expect("sqlite");
+            (
+                Stores {
+                    automation: Arc::new(ar_store::automation::SqliteAutomationStore::from_pool(
+                        tenants.pool().clone(),
+                    )),
+                    tenants: Arc::new(tenants),
+                    runs: Arc::new(runs),
+                    vault_keys: test_vault_keys(),
+                },
+                Some(dir),
+            )
         }
         Backend::Postgres => {
             let schema = format!("server_{}", uuid::Uuid::now_v7().simple());
             let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
                 .await
                 .expect("postgres (is it running?)");
+            let tenants = Arc::new(PgTenantStore::from_pool(pg.pool().clone()));
             (
-                Arc::new(PgTenantStore::from_pool(pg.pool().clone())),
+                Stores {
+                    automation: Arc::new(ar_store::automation::PgAutomationStore::from_pool(
+                        pg.pool().clone(),
+                    )),
+                    tenants,
+                    runs: Arc::new(pg),
+                    vault_keys: test_vault_keys(),
+                },
                 None,
-                Some(pg),
             )
         }
     }
 }
 
+/// A fresh in-memory master key: test servers seal secrets nobody reads after the test.
+pub fn test_vault_keys() -> ar_connect::vault::MasterKeyRing {
+    ar_connect::vault::MasterKeyRing::new(
+        ar_connect::vault::MasterKey::generate().expect("master key"),
+    )
+}
+
 pub async fn start_with(backend: Backend, settings: Settings) -> TestServer {
-    let (store, dir, pg) = tenant_store(backend).await;
-    let (server, _) = ar_server::start(settings, store)
+    let (stores, dir) = stores(backend).await;
+    let executors = ar_server::default_executors(&settings);
+    let (server, _) = ar_server::start(settings, stores, executors)
         .await
         .expect("start server");
     let base = server.url();
@@ -93,7 +114,21 @@ pub async fn start_with(backend: Backend, settings: Settings) -> TestServer {
         base,
         http: reqwest::Client::new(),
         _dir: dir,
-        _pg: pg,
+    }
+}
+
+/// A test server on `stores` the caller opened (e.g. a second node on the same Postgres
+/// schema as another).
+pub async fn start_on(stores: Stores, settings: Settings) -> TestServer {
+    let executors = ar_server::default_executors(&settings);
+    let (server, _) = ar_server::start(settings, stores, executors)
+        .await
+        .expect("start server");
+    TestServer {
+        base: server.url(),
+        server,
+        http: reqwest::Client::new(),
+        _dir: None,
     }
 }
 
@@ -174,9 +209,6 @@ impl TestServer {
     /// Stops the server and closes the database (Postgres connections are not left open).
     pub async fn close(self) {
         self.server.stop().await.expect("server stopped cleanly");
-        if let Some(pg) = self._pg {
-            ar_store::Store::close(&pg).await;
-        }
     }
 
     pub fn tenants(&self) -> &dyn TenantStore {
@@ -259,5 +291,91 @@ impl<'a> Call<'a> {
             body,
             headers,
         }
+    }
+}
+
+// --- runs, commands and tasks (tests/runs_api.rs, tests/permission_matrix.rs)
+
+/// A workspace created through the API: its slug, its owner's session, its first project.
+pub struct Workspace {
+    pub slug: String,
+    pub owner: Auth,
+    pub project: String,
+}
+
+/// Signs up `owner@<slug>.test` and creates workspace `slug` (project `Default`).
+pub async fn workspace(s: &TestServer, slug: &str) -> Workspace {
+    let (_, cookie) = s
+        .signup(&format!("owner@{slug}.test"), "password-123")
+        .await;
+    let owner = Auth::Session(cookie);
+    let r = s
+        .call(Method::POST, "/v1/workspaces")
+        .auth(&owner)
+        .json(json!({"slug": slug, "name": slug}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let project = r.body["default_project"]["id"]
+        .as_str()
+        .expect("default project")
+        .to_string();
+    Workspace {
+        slug: slug.into(),
+        owner,
+        project,
+    }
+}
+
+/// Creates a workflow in the workspace's project and publishes it (with a changelog);
+/// returns its id.
+pub async fn published_workflow(s: &TestServer, ws: &Workspace, body: Value) -> String {
+    let r = s
+        .call(Method::POST, "/v1/workflows")
+        .auth(&ws.owner)
+        .tenant(&ws.slug)
+        .project(&ws.project)
+        .json(body)
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().expect("workflow id").to_string();
+    let r = s
+        .call(Method::POST, format!("/v1/workflows/{id}/versions"))
+        .auth(&ws.owner)
+        .tenant(&ws.slug)
+        .json(json!({"changelog": "first version"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    id
+}
+
+/// Polls `GET path` as `who` until `done` holds for the body (10 s at most).
+pub async fn poll_until(
+    s: &TestServer,
+    who: &Auth,
+    slug: &str,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = s
+            .call(Method::GET, path)
+            .auth(who)
+            .tenant(slug)
+            .send()
+            .await;
+        assert_eq!(r.status, 200, "GET {path}: {:?}", r.body);
+        if done(&r.body) {
+            return r.body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GET {path} never reached the expected state; last: {}",
+            r.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }

@@ -637,6 +637,12 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
             insert_task(conn, &tw.task)?;
         }
     }
+    for parent in &c.clear_items {
+        conn.prepare_cached("DELETE FROM step_states WHERE run_id = ?1 AND parent_key = ?2")
+            .or_db()?
+            .execute(params![run_id, parent])
+            .or_db()?;
+    }
     for step in &c.steps {
         if step.parent_key.is_none() {
             let old: Option<String> = conn

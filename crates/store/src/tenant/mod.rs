@@ -13,6 +13,7 @@
 
 mod postgres;
 mod queries;
+mod run_reads;
 mod sqlite;
 mod types;
 
@@ -24,12 +25,22 @@ pub use postgres::PgTenantStore;
 pub use sqlite::SqliteTenantStore;
 pub use types::*;
 
+/// The API's lists of runs and pending human tasks, filtered to the projects a caller may
+/// read (see `run_reads`).
+#[async_trait]
+pub trait RunReads: Send + Sync + 'static {
+    /// Runs matching `query`, newest first (`created_at`, then id, descending).
+    async fn list_runs(&self, query: &RunQuery) -> StoreResult<Vec<RunListRecord>>;
+    /// Pending human tasks of active runs (running, paused, draining), oldest first.
+    async fn pending_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<PendingTaskRecord>>;
+}
+
 /// Durable storage of identities, tenancy and workflow definitions.
 ///
 /// Unique-key violations (an email, a workspace slug, a token hash already taken) are
 /// reported as [`crate::StoreError::Conflict`].
 #[async_trait]
-pub trait TenantStore: Send + Sync + 'static {
+pub trait TenantStore: RunReads + Send + Sync + 'static {
     // --- users
     async fn create_user(&self, user: &UserRecord) -> StoreResult<()>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;

@@ -16,3 +16,5 @@ impl PgTenantStore {
 }
 
 super::queries::impl_tenant_store!(PgTenantStore, sqlx::postgres::PgRow, "BEGIN");
+
+super::run_reads::impl_run_reads!(PgTenantStore, sqlx::postgres::PgRow);

@@ -38,6 +38,11 @@ impl SqliteTenantStore {
         Ok(SqliteTenantStore { pool })
     }
 
+    /// The pool, for other server-side stores on the same file (automation).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -49,3 +54,5 @@ super::queries::impl_tenant_store!(
     sqlx::sqlite::SqliteRow,
     "BEGIN IMMEDIATE"
 );
+
+super::run_reads::impl_run_reads!(SqliteTenantStore, sqlx::sqlite::SqliteRow);

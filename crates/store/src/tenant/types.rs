@@ -170,3 +170,69 @@ pub struct VersionRecord {
     pub run_setup: Option<Value>,
     pub created_at: i64,
 }
+
+/// Which runs to list (newest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunQuery {
+    /// Only runs of these projects (the ones the caller may read); empty lists nothing.
+    pub project_ids: Vec<String>,
+    pub workflow_id: Option<String>,
+    /// A run status (`running`, `completed`, …).
+    pub status: Option<String>,
+    /// Only runs created at or after this time (unix ms).
+    pub since: Option<i64>,
+    /// Only runs after this one in the newest-first order (the previous page's last run).
+    pub before: Option<RunCursor>,
+    pub limit: i64,
+}
+
+/// A position in the newest-first run order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCursor {
+    pub created_at: i64,
+    pub id: String,
+}
+
+/// A run as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunListRecord {
+    pub id: String,
+    pub workflow_id: String,
+    /// `None` when the workflow row is gone (or for ad-hoc runs).
+    pub workflow_name: Option<String>,
+    pub version: Option<i64>,
+    pub project_id: Option<String>,
+    pub status: String,
+    pub failure_code: Option<String>,
+    pub client_run_id: Option<String>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// A human task of the run is waiting for completion.
+    pub awaiting_human: bool,
+}
+
+/// Which pending human tasks to list (oldest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskQuery {
+    /// Only tasks of runs in these projects; empty lists nothing.
+    pub project_ids: Vec<String>,
+    /// Only the tasks of this run.
+    pub run_id: Option<String>,
+    pub limit: i64,
+}
+
+/// A pending human task with what the inbox shows of its run and workflow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingTaskRecord {
+    pub run_id: String,
+    pub step_id: String,
+    pub task_type: String,
+    /// The resolved `task_payload`.
+    pub payload: Value,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub workflow_id: String,
+    pub workflow_name: Option<String>,
+    pub project_id: Option<String>,
+}

@@ -179,6 +179,11 @@ async fn drive(
         config.lease = Duration::from_millis(ms.max(30));
     }
     let mut executors = Executors::with_builtin(config.lua_limits.clone());
+    if let Err(e) = ar_executors::register_from_env(&mut executors) {
+        output::eprint_styled(&format!(
+            "warning: mcp_call and llm_call are unavailable: {e}\n"
+        ));
+    }
     if let Some(hooks) = hooks {
         hooks.wrap(&mut executors, &["lua_script"]);
     }

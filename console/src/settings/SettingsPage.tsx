@@ -1,0 +1,40 @@
+/**
+ * `/settings/*`: API keys, workspace members and invites, the current project's access and
+ * its inbound webhooks.
+ * Admin-only controls are hidden from others (the server refuses them anyway).
+ */
+import { Navigate, NavLink, Route, Routes } from "react-router";
+import { currentProject } from "../session/scope";
+import { useSession } from "../session/SessionContext";
+import { ApiKeys } from "./ApiKeys";
+import { Members } from "./Members";
+import { ProjectAccess } from "./ProjectAccess";
+import { Webhooks } from "./Webhooks";
+
+export function SettingsPage() {
+  const { me, scope } = useSession();
+  const workspace = me?.workspaces.find((w) => w.slug === scope.tenant);
+  const isWorkspaceAdmin = workspace?.role === "admin" || workspace?.role === "owner";
+  const isProjectAdmin = isWorkspaceAdmin || currentProject(me ?? null, scope)?.role === "project_admin";
+  return (
+    <section className="page">
+      <h1>Settings</h1>
+      <nav aria-label="Settings" className="tabs">
+        <NavLink to="/settings/api-keys">API keys</NavLink>
+        <NavLink to="/settings/members">Members</NavLink>
+        {scope.project && <NavLink to="/settings/project">Project</NavLink>}
+        {scope.project && <NavLink to="/settings/webhooks">Webhooks</NavLink>}
+      </nav>
+      <Routes>
+        <Route index element={<Navigate to="api-keys" replace />} />
+        <Route path="api-keys" element={<ApiKeys />} />
+        <Route path="members" element={<Members isAdmin={isWorkspaceAdmin} />} />
+        {scope.project && (
+          <Route path="project" element={<ProjectAccess projectId={scope.project} isAdmin={isProjectAdmin} />} />
+        )}
+        {scope.project && <Route path="webhooks" element={<Webhooks />} />}
+        <Route path="*" element={<p>This settings page does not exist.</p>} />
+      </Routes>
+    </section>
+  );
+}

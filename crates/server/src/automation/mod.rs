@@ -1,0 +1,9 @@
+//! What starts runs without a person at the keyboard (CONTRACT §10): inbound webhook
+//! signatures and sealed signing secrets, cron schedules, and the scheduler that fires
+//! them. The HTTP surface is in `routes::webhooks` and `routes::triggers`; storage in
+//! `ar_store::automation`.
+
+pub mod schedule;
+pub mod scheduler;
+pub mod sealed_secret;
+pub mod signature;

@@ -1,0 +1,526 @@
+//! Inbound webhooks (CONTRACT §9, §10): subscriptions managed by project contributors, and
+//! the public ingress `POST /v1/inbound-webhooks/{id}` that starts the subscribed workflow.
+//!
+//! A subscription has two credentials, both required at ingress:
+//! - the signing secret (`whsec_…`, shown once at creation, sealed at rest): the sender
+//!   signs the raw body, `X-Agentruntime-Signature: sha256=<hex HMAC-SHA256>`;
+//! - the automation PAT, as `Authorization: Bearer pat_…`: a token of the user who created
+//!   the subscription (that very token when `automation_pat_id` is set), which must still
+//!   be allowed to start runs in the project (role and `workflow:run` scope). Revoking the
+//!   token or removing the user from the project stops the webhook.
+//!
+//! Ingress answers: unknown subscription 404; missing or bad signature 401; missing,
+//! invalid, revoked or expired token 401; a valid token that is not the subscription's, or
+//! whose user may no longer start runs, 403; disabled subscription 409 (checked after the
+//! credentials, so only the sender learns it); then the run start's own answers. Nothing
+//! starts unless every check passed. The body and the signature are never logged.
+
+use ar_engine::RunRecord;
+use ar_model::authz::TokenScope;
+use ar_model::authz::{Action, Caller, WorkspaceRole, authorize};
+use ar_store::automation::{WebhookPatch, WebhookRecord};
+use ar_store::now_ms;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
+
+use crate::auth::gate::{Gate, access_from_facts, decision_error};
+use crate::auth::principal::Principal;
+use crate::auth::tokens::{hash_secret, new_id};
+use crate::automation::sealed_secret::{open_secret, seal_secret};
+use crate::automation::signature::{SIGNATURE_HEADER, new_signing_secret, verify};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Path, Query};
+use crate::json::Json;
+use crate::routes::workflows;
+use crate::routes::workspaces::check_name;
+use crate::runs::start::{StartedRun, start_workflow_run};
+use crate::state::AppState;
+use crate::views;
+
+/// Header naming a delivery, so a retried delivery starts no second run.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// Longest accepted `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The ingress route (the route table's pattern).
+pub const INGRESS_PATH: &str = "/v1/inbound-webhooks/{id}";
+
+/// The ingress path of a subscription.
+fn ingress_path(id: &str) -> String {
+    INGRESS_PATH.replace("{id}", id)
+}
+
+/// The ingress's headers, for the OpenAPI document.
+pub fn ingress_header_parameters() -> Vec<Parameter> {
+    let header = |name: &str, required: Required, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(required)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    vec![
+        header(
+            "X-Agentruntime-Signature",
+            Required::True,
+            "`sha256=<hex HMAC-SHA256 of the raw body, keyed with the signing secret>`",
+        ),
+        header(
+            "Idempotency-Key",
+            Required::False,
+            "A repeated key answers with the run the first delivery started.",
+        ),
+    ]
+}
+
+/// A subscription as the API shows it: never the signing secret.
+fn view(state: &AppState, w: &WebhookRecord) -> Value {
+    let path = ingress_path(&w.id);
+    json!({
+        "id": w.id, "subscription_id": w.id, "workflow_id": w.workflow_id,
+        "project_id": w.project_id, "name": w.name, "extras": w.extras, "enabled": w.enabled,
+        "automation_pat_id": w.automation_pat_id, "automation_user_id": w.automation_user_id,
+        "ingress_url": format!("{}{path}", state.origin()), "ingress_path": path,
+        "created_at": views::time(w.created_at), "updated_at": views::time(w.updated_at),
+    })
+}
+
+/// The subscription the path names, authorized for the route's action on its project.
+async fn load(state: &AppState, gate: &Gate, id: &str) -> ApiResult<WebhookRecord> {
+    let ws = gate.require_workspace()?;
+    let not_found = || ApiError::not_found("webhook subscription");
+    let webhook = state
+        .automation()
+        .webhook(&ws.id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    gate.object_project(state, &webhook.project_id)
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::NOT_FOUND {
+                not_found()
+            } else {
+                e
+            }
+        })?;
+    Ok(webhook)
+}
+
+/// `extras` must be a JSON object (it is merged under each delivery's body).
+fn check_extras(extras: Option<Value>) -> ApiResult<Option<Value>> {
+    match extras {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v)),
+        Some(_) => Err(ApiError::bad_request("`extras` must be a JSON object")),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// The workflow deliveries start (in the caller's workspace).
+    #[schema(min_length = 1)]
+    workflow_id: String,
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_name)]
+    name: Option<String>,
+    /// Payload defaults; each delivery's body is merged over them (the body wins).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    extras: Option<Value>,
+    #[serde(default)]
+    enabled: Option<bool>,
+    /// The caller's token (with `workflow:run`) that ingress must present. Default: the
+    /// token this request uses; with a session, any of the caller's tokens with
+    /// `workflow:run` in this workspace.
+    #[serde(default)]
+    automation_pat_id: Option<String>,
+}
+
+/// The automation PAT a new subscription binds: `requested`, else the caller's own token.
+async fn automation_pat(
+    state: &AppState,
+    gate: &Gate,
+    requested: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let ws = gate.require_workspace()?;
+    let pat = match requested {
+        Some(id) => state
+            .tenants()
+            .list_pats(&gate.principal.user.id, &ws.id)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| ApiError::not_found("automation PAT"))?,
+        None => match gate.principal.pat() {
+            Some(own) => own.clone(),
+            None => return Ok(None),
+        },
+    };
+    let now = now_ms();
+    if pat.revoked_at.is_some() || pat.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::unprocessable(
+            "the automation PAT is revoked or expired; choose a live token",
+        ));
+    }
+    if !pat
+        .scopes
+        .iter()
+        .any(|s| s == TokenScope::WorkflowRun.as_str())
+    {
+        return Err(ApiError::unprocessable(format!(
+            "the automation PAT must carry the `{}` scope to start runs; set `automation_pat_id` to a token that has it",
+            TokenScope::WorkflowRun.as_str()
+        )));
+    }
+    Ok(Some(pat.id))
+}
+
+/// `POST /v1/inbound-webhooks` (WebhooksManage) → 201 with `signing_secret`, shown once.
+pub async fn create(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<NewWebhook>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let workflow = workflows::load(&state, &gate, &body.workflow_id).await?;
+    if workflow.archived {
+        return Err(ApiError::conflict(
+            "the workflow is archived; archived workflows take no webhooks",
+        ));
+    }
+    let name = match &body.name {
+        Some(n) => check_name("name", n)?,
+        None => format!("{} webhook", workflow.name),
+    };
+    let extras = check_extras(body.extras)?.unwrap_or_else(|| json!({}));
+    let automation_pat_id =
+        automation_pat(&state, &gate, body.automation_pat_id.as_deref()).await?;
+    let ws = gate.require_workspace()?;
+    let id = new_id();
+    let secret = new_signing_secret();
+    let now = now_ms();
+    let webhook = WebhookRecord {
+        signing_secret_sealed: seal_secret(state.vault_keys(), &ws.id, &id, &secret)?,
+        id,
+        workspace_id: ws.id.clone(),
+        project_id: workflow.project_id.clone(),
+        workflow_id: workflow.id.clone(),
+        name,
+        extras,
+        enabled: body.enabled.unwrap_or(true),
+        automation_user_id: gate.principal.user.id.clone(),
+        automation_pat_id,
+        created_at: now,
+        updated_at: now,
+    };
+    state.automation().create_webhook(&webhook).await?;
+    let mut out = view(&state, &webhook);
+    out["signing_secret"] = Value::String(secret);
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    workflow_id: Option<String>,
+}
+
+/// `GET /v1/inbound-webhooks` (WebhooksRead; `X-Project-Id`, optional `workflow_id`)
+/// → `{ "inbound_webhooks": [...] }`, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    gate: Gate,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let project = gate.project()?;
+    let hooks: Vec<Value> = state
+        .automation()
+        .list_webhooks(&project.id)
+        .await?
+        .iter()
+        .filter(|w| q.workflow_id.as_ref().is_none_or(|id| *id == w.workflow_id))
+        .map(|w| view(&state, w))
+        .collect();
+    Ok(Json(json!({ "inbound_webhooks": hooks })))
+}
+
+/// `GET /v1/inbound-webhooks/{id}` (WebhooksRead)
+pub async fn get(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let webhook = load(&state, &gate, &id).await?;
+    Ok(Json(view(&state, &webhook)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookChange {
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_name)]
+    name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    extras: Option<Value>,
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+/// `PATCH /v1/inbound-webhooks/{id}` (WebhooksManage): name, extras, enabled.
+pub async fn patch(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+    Json(body): Json<WebhookChange>,
+) -> ApiResult<Json<Value>> {
+    let webhook = load(&state, &gate, &id).await?;
+    let change = WebhookPatch {
+        name: body
+            .name
+            .as_deref()
+            .map(|n| check_name("name", n))
+            .transpose()?,
+        extras: check_extras(body.extras)?,
+        enabled: body.enabled,
+    };
+    if !state
+        .automation()
+        .update_webhook(&webhook.id, &change, now_ms())
+        .await?
+    {
+        return Err(ApiError::not_found("webhook subscription"));
+    }
+    let updated = load(&state, &gate, &id).await?;
+    Ok(Json(view(&state, &updated)))
+}
+
+/// `DELETE /v1/inbound-webhooks/{id}` (WebhooksManage) → 204; deliveries go with it.
+pub async fn delete(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let webhook = load(&state, &gate, &id).await?;
+    if !state.automation().delete_webhook(&webhook.id).await? {
+        return Err(ApiError::not_found("webhook subscription"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the presented token is the subscription's automation PAT and that its user may
+/// still start runs in the subscription's project.
+async fn check_automation_token(
+    state: &AppState,
+    webhook: &WebhookRecord,
+    principal: &Principal,
+) -> ApiResult<()> {
+    let not_its_token =
+        || ApiError::forbidden("this token is not the subscription's automation PAT");
+    let pat = principal.pat().ok_or_else(not_its_token)?;
+    let bound = pat.user_id == webhook.automation_user_id
+        && pat.workspace_id == webhook.workspace_id
+        && webhook
+            .automation_pat_id
+            .as_ref()
+            .is_none_or(|id| *id == pat.id);
+    if !bound {
+        return Err(not_its_token());
+    }
+    let tenants = state.tenants();
+    let no_longer_allowed = || {
+        ApiError::forbidden("the automation PAT's user may no longer start runs of this workflow")
+    };
+    let role = tenants
+        .membership(&webhook.workspace_id, &pat.user_id)
+        .await?
+        .filter(|m| m.active)
+        .and_then(|m| WorkspaceRole::parse(&m.role))
+        .ok_or_else(no_longer_allowed)?;
+    let workspace = tenants.workspace_by_id(&webhook.workspace_id).await?;
+    let project = tenants
+        .project(&webhook.workspace_id, &webhook.project_id)
+        .await?
+        .ok_or_else(no_longer_allowed)?;
+    let explicit = tenants.project_role(&project.id, &pat.user_id).await?;
+    let policy = ar_model::authz::WorkspacePolicy {
+        admins_full_access_to_private: workspace.is_some_and(|w| w.admins_full_access_to_private),
+    };
+    let access = access_from_facts(role, &project, explicit.as_deref(), policy);
+    let caller = Caller {
+        workspace_role: Some(role),
+        token_scopes: principal.token_scopes(),
+    };
+    decision_error(
+        authorize(&caller, Action::RunStart, Some(access)),
+        Action::RunStart,
+    )
+    .map_err(|e| {
+        if e.status == StatusCode::FORBIDDEN {
+            e
+        } else {
+            no_longer_allowed()
+        }
+    })
+}
+
+/// The delivery's trigger payload: the body (a JSON object, or empty) merged over extras.
+fn payload(extras: &Value, body: &[u8]) -> ApiResult<Value> {
+    let mut merged: Map<String, Value> = extras.as_object().cloned().unwrap_or_default();
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
+        let Value::Object(fields) = value else {
+            return Err(ApiError::bad_request(
+                "the webhook body must be a JSON object (it becomes the trigger payload)",
+            ));
+        };
+        merged.extend(fields);
+    }
+    Ok(Value::Object(merged))
+}
+
+/// The `Idempotency-Key`, if sent.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map(str::trim)
+        .map_err(|_| ApiError::bad_request("the Idempotency-Key header is not valid text"))?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(ApiError::bad_request(format!(
+            "the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+        )));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// `POST /v1/inbound-webhooks/{id}` — public ingress (no session, no CSRF: the signature
+/// and the automation PAT authenticate it). 202 with the started run; a repeated
+/// `Idempotency-Key` answers 200 with the run the first delivery started.
+pub async fn ingress(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (mut parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, state.settings().body_limit_bytes)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            )
+        })?;
+    let webhook = state
+        .automation()
+        .webhook_for_ingress(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook subscription"))?;
+    check_signature(&state, &webhook, &parts.headers, &body)?;
+    if !parts.headers.contains_key(header::AUTHORIZATION) {
+        return Err(ApiError::unauthorized(
+            "the subscription's automation PAT is required: `Authorization: Bearer pat_…`",
+        ));
+    }
+    let principal = Principal::from_request_parts(&mut parts, &state).await?;
+    check_automation_token(&state, &webhook, &principal).await?;
+    if !webhook.enabled {
+        return Err(ApiError::conflict(
+            "this webhook subscription is disabled; enable it with PATCH /v1/inbound-webhooks/{id} {\"enabled\": true}",
+        ));
+    }
+    let trigger_payload = payload(&webhook.extras, &body)?;
+    let key = idempotency_key(&parts.headers)?;
+    let workflow = state
+        .tenants()
+        .workflow(&webhook.workspace_id, &webhook.workflow_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workflow"))?;
+    let key_hash = key.as_deref().map(hash_secret);
+    if let Some(h) = &key_hash
+        && let Some(run_id) = state.automation().delivery_run(&webhook.id, h).await?
+    {
+        let run = state
+            .engine()
+            .store()
+            .get_run(&run_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("run"))?;
+        return Ok((
+            StatusCode::OK,
+            Json(delivered(&webhook, started_view(&run), true)),
+        ));
+    }
+    let mut params = json!({ "trigger_payload": trigger_payload });
+    if let Some(h) = &key_hash {
+        // The client run id makes the start itself idempotent, so two concurrent
+        // deliveries with one key start one run between them.
+        params["run_id"] = Value::String(format!("webhook:{}:{h}", webhook.id));
+    }
+    let started = start_workflow_run(
+        &state,
+        &workflow,
+        params,
+        &format!("webhook:{}", webhook.id),
+    )
+    .await?;
+    if let Some(h) = &key_hash {
+        state
+            .automation()
+            .record_delivery(&webhook.id, h, &started.run_id, now_ms())
+            .await?;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(delivered(&webhook, started, false)),
+    ))
+}
+
+/// A run that started earlier, in the shape of a start's answer.
+fn started_view(run: &RunRecord) -> StartedRun {
+    StartedRun {
+        run_id: run.id.clone(),
+        status: run.status.as_str().to_string(),
+        workflow_id: run.workflow_id.clone(),
+        version: run.version,
+        started_at: views::time(run.started_at.unwrap_or(run.created_at))
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// The ingress answer: the run, the subscription, and whether the key was seen before.
+fn delivered(webhook: &WebhookRecord, run: StartedRun, duplicate: bool) -> Value {
+    let mut out = json!(run);
+    out["subscription_id"] = Value::String(webhook.id.clone());
+    out["duplicate"] = Value::Bool(duplicate);
+    out
+}
+
+/// 401 unless the body carries the subscription's signature.
+fn check_signature(
+    state: &AppState,
+    webhook: &WebhookRecord,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<()> {
+    let secret = open_secret(
+        state.vault_keys(),
+        &webhook.workspace_id,
+        &webhook.id,
+        &webhook.signing_secret_sealed,
+    )?;
+    let presented = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    verify(secret.expose_secret(), body, presented).map_err(|e| ApiError::unauthorized(e.message()))
+}
