@@ -11,6 +11,7 @@
 # Bounded in time: AR_FUZZ_MAX_EXAMPLES cases per operation (default 25) and a hard
 # timeout of AR_FUZZ_TIMEOUT seconds (default 180). AR_FUZZ_SEED makes a run repeatable.
 # The schemathesis report (JUnit and NDJSON) is kept in AR_FUZZ_REPORT_DIR if set.
+# AR_FUZZ_BINARY names an already built `agentruntime` (default: cargo builds it).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,9 +24,12 @@ log() { echo "api-fuzz: $*" >&2; }
 
 eval "$(scripts/schemathesis-install.sh)"
 
-log "building agentruntime"
-cargo build --quiet -p ar-cli --bin agentruntime
-binary="${CARGO_TARGET_DIR:-target}/debug/agentruntime"
+binary="${AR_FUZZ_BINARY:-}"
+if [ -z "$binary" ]; then
+  log "building agentruntime"
+  cargo build --quiet -p ar-cli --bin agentruntime
+  binary="${CARGO_TARGET_DIR:-target}/debug/agentruntime"
+fi
 
 work="$(mktemp -d)"
 server_pid=""
@@ -72,10 +76,11 @@ pat="$(curl --silent --fail -b "$jar" -H "Origin: $base" -H 'Content-Type: appli
   "$base/v1/pats" | jq -r '.token')"
 case "$pat" in pat_*) ;; *) log "could not create a PAT"; exit 1 ;; esac
 
-report_dir="${AR_FUZZ_REPORT_DIR:-$work/report}"
+report_dir="$(realpath -m "${AR_FUZZ_REPORT_DIR:-$work/report}")"
 log "schemathesis: $max_examples examples per operation, at most $time_limit s (seed $seed)"
 status=0
-timeout --signal=INT "$time_limit" "$AR_SCHEMATHESIS" run "$base/v1/openapi.json" \
+# Run from the scratch folder: schemathesis keeps a cache (.schemathesis/) in its cwd.
+(cd "$work" && timeout --signal=INT "$time_limit" "$AR_SCHEMATHESIS" run "$base/v1/openapi.json" \
   --header "Authorization: Bearer $pat" \
   --header "X-Tenant-Id: default" \
   --header "X-Project-Id: $project" \
@@ -86,7 +91,7 @@ timeout --signal=INT "$time_limit" "$AR_SCHEMATHESIS" run "$base/v1/openapi.json
   --workers 2 \
   --request-timeout 10 \
   --report junit,ndjson --report-dir "$report_dir" \
-  --no-color || status=$?
+  --no-color) || status=$?
 
 if [ "$status" -eq 124 ]; then
   log "schemathesis did not finish within $time_limit s"

@@ -48,7 +48,7 @@ test("an API key is created in Settings, shown once, works from a script and sto
   await page.getByRole("button", { name: "I have copied it" }).click();
   assert.equal(await field.count(), 0, "the token is not shown again");
   await page.reload();
-  await page.getByRole("cell", { name: "ci script" }).waitFor();
+  await page.getByRole("cell", { name: "ci script", exact: true }).waitFor();
   assert.equal(await page.getByText(token).count(), 0, "the token is never listed");
 
   // Use it like a script would: the workspace comes from the token.

@@ -9,7 +9,7 @@ use ar_connect::llm::{
     StreamEvent, ToolSpec,
 };
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::wire::anthropic::{
     MODEL, block_stop, message, message_delta, message_start, message_stop, ping, text_block_start,
     text_delta,

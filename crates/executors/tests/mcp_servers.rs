@@ -154,7 +154,8 @@ async fn a_tool_error_fails_the_step_with_the_tools_message() {
     assert_eq!(done.status, RunStatus::Failed);
     let failed = step(&context, "f");
     assert_eq!(failed["failure_code"], "MCP_TOOL_FAILED", "{failed}");
-    assert_eq!(failed["error"], "the city is unknown");
+    let error = failed["error"].as_str().unwrap_or_default();
+    assert!(error.contains("the city is unknown"), "{error}");
     assert_eq!(
         failed["attempt"], 1,
         "a tool error is not retried: {failed}"
@@ -197,33 +198,22 @@ async fn stop_mid_call(engine: &ar_engine::Engine, steps: serde_json::Value) -> 
 
 #[tokio::test]
 async fn stop_immediate_cancels_a_long_running_tool_on_the_server() {
-    let engine = common::engine(Setup {
-        resolver: Arc::new(stdio_catalog()),
-        ..Setup::default()
-    })
-    .await;
+    // The Python server over stateless HTTP streams its answers (SSE), so it notices a
+    // closed request at once and cancels the tool's task.
+    let server = mcp::start_python_http(true);
+    let engine = common::engine(Setup::default()).await;
+    let url = server.url.as_str();
     let took = stop_mid_call(
         &engine,
-        json!([mcp_step(
-            "long",
-            "stdio:python",
-            "sleep",
-            json!({"seconds": 60})
-        )]),
+        json!([mcp_step("long", url, "sleep", json!({"seconds": 60}))]),
     )
     .await;
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
-    // The same child process (the pool reuses it) saw its `sleep` task cancelled.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (_, context) = run(
             &engine,
-            json!([mcp_step(
-                "count",
-                "stdio:python",
-                "cancelled_sleeps",
-                json!({})
-            )]),
+            json!([mcp_step("count", url, "cancelled_sleeps", json!({}))]),
         )
         .await;
         if step(&context, "count")["result"] == json!({"result": 1}) {

@@ -91,3 +91,19 @@ fn the_hash_is_hex_sha256() {
     assert_eq!(h.len(), 64);
     assert!(h.bytes().all(|b| b.is_ascii_hexdigit()));
 }
+
+/// Hashes are stored with every published version, so the canonical form may never change:
+/// this pins the digest of a graph whose text needs escaping (quotes, backslashes, control
+/// characters, non-ASCII) and holds fractional and negative numbers.
+#[test]
+fn the_hash_of_a_known_graph_never_changes() {
+    let text = r#"{"steps":[{"id":"a","type":"lua_script","script":"return { s = \"tab\\there \u00e9 \\\\ \u0001\" }"},
+        {"id":"b","type":"mcp_call","tool_name":"t","instance_id":"i","depends_on":["a"],
+         "tool_args":{"z":-1.25,"a":[true,null,"{{ steps.a.result.s }}"],"ü":{"k":0.1}}}],
+        "input_schema":{"type":"object","properties":{"q":{"type":"string","default":"x\ny"}}}}"#;
+    assert_eq!(hash_of_text(text), PINNED_HASH);
+}
+
+/// SHA-256 of the canonical text, computed independently of this crate (Python's
+/// `json.dumps(graph, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`).
+const PINNED_HASH: &str = "19e03e88ea9239a6310eb51973ce3395e6f628418feb0a0e27a9ddfbbc2479c0";

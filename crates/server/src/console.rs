@@ -128,7 +128,11 @@ mod tests {
     async fn without_a_build_pages_explain_how_to_build_the_console() {
         let response = respond::<Missing>(&Method::GET, "/workflow/abc", &HeaderMap::new()).await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert!(text(response).await.contains("run <code>npm run build</code>"));
+        assert!(
+            text(response)
+                .await
+                .contains("run <code>npm run build</code>")
+        );
     }
 
     #[tokio::test]

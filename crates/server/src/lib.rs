@@ -113,7 +113,9 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
         });
     }
     if settings.database_schema.is_some() {
-        anyhow::bail!("database_schema (AR_DATABASE_SCHEMA) applies to PostgreSQL only; set database_url too");
+        anyhow::bail!(
+            "database_schema (AR_DATABASE_SCHEMA) applies to PostgreSQL only; set database_url too"
+        );
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(&url);
     if let Some(dir) = std::path::Path::new(path).parent()
@@ -152,7 +154,10 @@ pub struct RunningServer {
     pub state: AppState,
     stores: Stores,
     /// Stops this node's cron scheduler.
-    scheduler: (tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>),
+    scheduler: (
+        tokio_util::sync::CancellationToken,
+        tokio::task::JoinHandle<()>,
+    ),
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -198,7 +203,7 @@ pub async fn start(
         stores.vault_keys.clone(),
         origin,
     )
-        .map_err(anyhow::Error::msg)?;
+    .map_err(anyhow::Error::msg)?;
     let created = bootstrap::bootstrap(&state)
         .await
         .map_err(|e| anyhow::anyhow!("first-start bootstrap failed: {}", e.message))?;
@@ -240,26 +245,39 @@ pub async fn start(
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM: the usual `shutdown` for [`serve`].
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+///
+/// The handlers are installed when this is called, not when the future is first polled:
+/// a supervisor that sends SIGTERM as soon as the server says it is listening must get a
+/// graceful shutdown, not the default "terminate at once". Call it inside the runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(interrupt) => {}
+                _ = wait(terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
     }
 }
 

@@ -49,7 +49,7 @@ pub enum MasterKeyError {
     Vault(#[from] VaultError),
     #[error(
         "no master key: with a PostgreSQL database every node must use the same master key, \
-         so none is generated. Set {MASTER_KEY_ENV} to 32 random bytes in base64 (e.g. the \
+         so none is generated. Set AR_MASTER_KEY to 32 random bytes in base64 (e.g. the \
          output of `openssl rand -base64 32`) on every node, or put that text in {}",
         path.display()
     )]
@@ -116,7 +116,9 @@ mod tests {
         let path = settings.data_dir.join(KEY_FILE);
         assert_eq!(first.source, KeySource::CreatedFile(path.clone()));
         #[cfg(unix)]
-        assert_eq!(mode(&path), 0o600);
+        {
+            assert_eq!(mode(&path), 0o600);
+        }
         let again = load(&settings, no_env).expect("reused");
         assert_eq!(again.source, KeySource::File(path));
         assert_eq!(again.key_id, first.key_id);
@@ -140,13 +142,23 @@ mod tests {
     #[test]
     fn an_unreadable_key_file_is_refused() {
         let dir = tempfile::tempdir().expect("dir");
-        // A directory where the file should be: exists, opens, but cannot be read as
-        // text (unlike mode 000, this holds for root too).
-        std::fs::create_dir(dir.path().join(KEY_FILE)).expect("mkdir");
+        // A private directory where the file should be: it passes the permission check
+        // and opens, but cannot be read as text (unlike mode 000, this holds for root).
+        let path = dir.path().join(KEY_FILE);
+        std::fs::create_dir(&path).expect("mkdir");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        }
         let error = load(&settings_in(dir.path()), no_env)
             .expect_err("refused")
             .to_string();
         assert!(error.contains(KEY_FILE), "{error}");
+        assert!(
+            !error.contains("mode"),
+            "refused for reading, not mode: {error}"
+        );
     }
 
     #[test]

@@ -16,10 +16,10 @@ use utoipa::openapi::{
     RefOr, Required, ResponseBuilder, Schema, SecurityRequirement, Type,
 };
 
+use crate::routes::stream;
 use crate::routes::{
     self, RouteSpec, identity, invites, members, pats, triggers, webhooks, workflows, workspaces,
 };
-use crate::routes::stream;
 use crate::routes::{commands, runs, tasks};
 
 /// Path of the document.
@@ -245,8 +245,11 @@ fn no_content(spec: &RouteSpec) -> bool {
         ("POST", "/v1/auth/logout" | "/v1/auth/password")
             | (
                 "DELETE",
-                "/v1/members/{user_id}" | "/v1/projects/{id}/members/{user_id}" | "/v1/pats/{id}"
-                    | "/v1/inbound-webhooks/{id}" | "/v1/workflows/{id}/triggers/{trigger_id}"
+                "/v1/members/{user_id}"
+                    | "/v1/projects/{id}/members/{user_id}"
+                    | "/v1/pats/{id}"
+                    | "/v1/inbound-webhooks/{id}"
+                    | "/v1/workflows/{id}/triggers/{trigger_id}"
             )
     )
 }

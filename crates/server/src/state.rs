@@ -8,9 +8,9 @@ use ar_store::automation::AutomationStore;
 use ar_store::tenant::TenantStore;
 
 use crate::auth::password::Passwords;
-use crate::stream::{StreamConfig, Streams};
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
+use crate::stream::{StreamConfig, Streams};
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone)]

@@ -1187,6 +1187,36 @@ async fn too_many_requests_get_429_with_retry_after(backend: Backend) {
     s.close().await;
 }
 
+/// Regression: the creator of a workspace administers its public `Default` project (it
+/// used to be only a contributor there and could not add project members).
+async fn workspace_creator_administers_the_default_project(backend: Backend) {
+    let s = start(backend).await;
+    let t = tenant(&s, "acme").await;
+    let add = s
+        .call(Method::POST, format!("/v1/projects/{}/members", t.project))
+        .auth(&t.owner)
+        .tenant("acme")
+        .json(json!({"email": "owner@acme.test", "role": "project_admin"}))
+        .send()
+        .await;
+    assert!(matches!(add.status, 200 | 201), "{:?}", add.body);
+    let members = s
+        .call(Method::GET, format!("/v1/projects/{}/members", t.project))
+        .auth(&t.owner)
+        .tenant("acme")
+        .send()
+        .await;
+    assert_eq!(members.status, 200, "{:?}", members.body);
+    let roles: Vec<&str> = members.body["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m["role"].as_str())
+        .collect();
+    assert_eq!(roles, vec!["project_admin"], "{:?}", members.body);
+    s.close().await;
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1210,6 +1240,7 @@ on_both_backends!(
     invites_grant_a_role_once_and_gate_invite_only_signup,
     deactivation_revokes_access_at_once_and_the_last_owner_stays,
     projects_visibility_and_project_members,
+    workspace_creator_administers_the_default_project,
     workspace_policy_widens_admin_access_to_private_projects,
     bad_input_gets_clear_json_errors,
     too_many_requests_get_429_with_retry_after,

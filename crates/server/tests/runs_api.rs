@@ -122,7 +122,11 @@ async fn documented_flow_start_pause_resume_complete_read(backend: Backend) {
     );
     let again = f.command("pause", json!({"run_id": run})).await;
     assert_eq!(again.status, 409, "{:?}", again.body);
-    assert!(again.error().contains("already paused"), "{}", again.error());
+    assert!(
+        again.error().contains("already paused"),
+        "{}",
+        again.error()
+    );
     let summary = f.get(&f.run_path(&run, "/summary")).await;
     assert_eq!(summary.body["orchestration_phase"], "paused");
     let resumed = f.command("resume", json!({"run_id": run})).await;
@@ -147,11 +151,18 @@ async fn documented_flow_start_pause_resume_complete_read(backend: Backend) {
 
     let complete = format!("{}/approve/complete", f.run_path(&run, "/tasks"));
     let done = f
-        .post(&complete, json!({"approved": true, "result": {"note": "lgtm"}}))
+        .post(
+            &complete,
+            json!({"approved": true, "result": {"note": "lgtm"}}),
+        )
         .await;
     assert_eq!(done.status, 200, "{:?}", done.body);
     assert_eq!(
-        (&done.body["status"], &done.body["task_id"], &done.body["approved"]),
+        (
+            &done.body["status"],
+            &done.body["task_id"],
+            &done.body["approved"]
+        ),
         (&json!("completed"), &json!("approve"), &json!(true))
     );
     let twice = f.post(&complete, json!({"approved": false})).await;
@@ -176,8 +187,16 @@ async fn documented_flow_start_pause_resume_complete_read(backend: Backend) {
     // The event log in order, then paged with after_seq and limit.
     let events = f.get(&f.run_path(&run, "/events")).await;
     let all = events.body["events"].as_array().expect("events").clone();
-    let kinds: Vec<&str> = all.iter().filter_map(|e| e["event_type"].as_str()).collect();
-    for kind in ["run_started", "step_paused", "task_completed", "run_completed"] {
+    let kinds: Vec<&str> = all
+        .iter()
+        .filter_map(|e| e["event_type"].as_str())
+        .collect();
+    for kind in [
+        "run_started",
+        "step_paused",
+        "task_completed",
+        "run_completed",
+    ] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
     let position = |k: &str| kinds.iter().position(|x| *x == k).expect("present");
@@ -193,7 +212,10 @@ async fn documented_flow_start_pause_resume_complete_read(backend: Backend) {
         json!(seqs.last().copied().unwrap_or(0))
     );
     let first = f
-        .get(&format!("{}?after_seq=0&limit=2", f.run_path(&run, "/events")))
+        .get(&format!(
+            "{}?after_seq=0&limit=2",
+            f.run_path(&run, "/events")
+        ))
         .await;
     assert_eq!(first.body["events"].as_array().map(Vec::len), Some(2));
     let next = first.body["next_after_seq"].as_i64().expect("cursor");
@@ -231,10 +253,16 @@ async fn input_schema_is_checked_and_its_defaults_filled(backend: Backend) {
     let f = fixture(backend, graph).await;
     let missing = f.command("start", json!({})).await;
     assert_eq!(missing.status, 422, "{:?}", missing.body);
-    assert!(missing.error().contains("input_schema"), "{}", missing.error());
+    assert!(
+        missing.error().contains("input_schema"),
+        "{}",
+        missing.error()
+    );
     let issues = missing.body["issues"].as_array().expect("issues");
     assert!(
-        issues.iter().any(|i| i["message"].as_str().unwrap_or("").contains("name")),
+        issues
+            .iter()
+            .any(|i| i["message"].as_str().unwrap_or("").contains("name")),
         "{issues:?}"
     );
     let wrong = f.command("start", json!({"name": 5})).await;
@@ -250,7 +278,10 @@ async fn input_schema_is_checked_and_its_defaults_filled(backend: Backend) {
     let runs = f.get(&format!("/v1/workflows/{}/runs", f.wf)).await;
     assert_eq!(runs.body["runs"], json!([]), "refused starts create no run");
     let run = f.start_run(json!({"name": "Ada"})).await;
-    assert_eq!(f.context(&run).await["input"], json!({"name": "Ada", "lang": "en"}));
+    assert_eq!(
+        f.context(&run).await["input"],
+        json!({"name": "Ada", "lang": "en"})
+    );
     f.s.close().await;
 }
 
@@ -265,7 +296,12 @@ async fn run_setup_defaults_merge_only_when_asked(backend: Backend) {
         "trigger_payload": {"name": "saved", "lang": "fr"},
         "trigger_steps": {"manual": {"k": "saved-k"}}
     });
-    let wf = published_workflow(&s, &ws, json!({"name": "wf", "graph": graph, "run_setup": setup})).await;
+    let wf = published_workflow(
+        &s,
+        &ws,
+        json!({"name": "wf", "graph": graph, "run_setup": setup}),
+    )
+    .await;
     let f = Fixture { s, ws, wf };
     let with = f
         .start_run(json!({"trigger_payload": {"name": "mine"}, "use_run_setup_defaults": true}))
@@ -281,7 +317,9 @@ async fn run_setup_defaults_merge_only_when_asked(backend: Backend) {
         b["steps"]["manual"]["status"] == "completed"
     })
     .await;
-    let without = f.start_run(json!({"trigger_payload": {"name": "mine"}})).await;
+    let without = f
+        .start_run(json!({"trigger_payload": {"name": "mine"}}))
+        .await;
     assert_eq!(f.context(&without).await["input"], json!({"name": "mine"}));
     f.s.close().await;
 }
@@ -296,10 +334,11 @@ fn spinning_graph() -> Value {
 
 async fn stop_immediate_cancels_and_graceful_drains(backend: Backend) {
     let f = fixture(backend, spinning_graph()).await;
+    let fx = &f;
     let wait_spinning = |run: String| {
-        let path = f.run_path(&run, "/context");
+        let path = fx.run_path(&run, "/context");
         async move {
-            poll_until(&f.s, &f.ws.owner, &f.ws.slug, &path, |b| {
+            poll_until(&fx.s, &fx.ws.owner, &fx.ws.slug, &path, |b| {
                 b["steps"]["spin"]["status"] == "running"
             })
             .await
@@ -308,7 +347,12 @@ async fn stop_immediate_cancels_and_graceful_drains(backend: Backend) {
     let run = f.start_run(json!({})).await;
     wait_spinning(run.clone()).await;
     let stopped = f.command("stop", json!({"run_id": run})).await;
-    assert_eq!((stopped.status, &stopped.body["status"]), (200, &json!("stopped")), "{:?}", stopped.body);
+    assert_eq!(
+        (stopped.status, &stopped.body["status"]),
+        (200, &json!("stopped")),
+        "{:?}",
+        stopped.body
+    );
     let ctx = f.context(&run).await;
     assert_eq!(ctx["steps"]["spin"]["status"], "cancelled");
     assert_eq!(ctx["steps"]["next"]["reason"], "blocked");
@@ -320,7 +364,10 @@ async fn stop_immediate_cancels_and_graceful_drains(backend: Backend) {
     let run = f.start_run(json!({})).await;
     wait_spinning(run.clone()).await;
     let draining = f
-        .command("stop", json!({"run_id": run, "mode": "graceful", "drain_timeout_s": 1}))
+        .command(
+            "stop",
+            json!({"run_id": run, "mode": "graceful", "drain_timeout_s": 1}),
+        )
         .await;
     assert_eq!(
         (draining.status, &draining.body["status"]),
@@ -333,9 +380,13 @@ async fn stop_immediate_cancels_and_graceful_drains(backend: Backend) {
     let summary = f.wait_status(&run, "failed").await;
     assert_eq!(summary["failure_code"], "DRAIN_TIMEOUT");
 
-    let bad_mode = f.command("stop", json!({"run_id": run, "mode": "later"})).await;
+    let bad_mode = f
+        .command("stop", json!({"run_id": run, "mode": "later"}))
+        .await;
     assert_eq!(bad_mode.status, 400, "{:?}", bad_mode.body);
-    let misplaced = f.command("pause", json!({"run_id": run, "mode": "graceful"})).await;
+    let misplaced = f
+        .command("pause", json!({"run_id": run, "mode": "graceful"}))
+        .await;
     assert_eq!(misplaced.status, 400, "{:?}", misplaced.body);
     f.s.close().await;
 }
@@ -344,11 +395,17 @@ async fn graceful_stop_with_nothing_in_flight_stops(backend: Backend) {
     let f = fixture(backend, approval_graph()).await;
     let run = f.start_run(json!({"name": "x"})).await;
     f.wait_task(&run).await;
-    let r = f.command("stop", json!({"run_id": run, "mode": "graceful"})).await;
+    let r = f
+        .command("stop", json!({"run_id": run, "mode": "graceful"}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     f.wait_status(&run, "stopped").await;
     let tasks = f.get(&f.run_path(&run, "/tasks/pending")).await;
-    assert_eq!(tasks.body["tasks"], json!([]), "a stopped run's task is no longer pending");
+    assert_eq!(
+        tasks.body["tasks"],
+        json!([]),
+        "a stopped run's task is no longer pending"
+    );
     f.s.close().await;
 }
 
@@ -366,7 +423,12 @@ async fn retry_reruns_failed_steps_in_place(backend: Backend) {
     let unknown = f.post(&retry_path, json!({"from_step_id": "nope"})).await;
     assert_eq!(unknown.status, 422, "{:?}", unknown.body);
     let r = f.post(&retry_path, json!({})).await;
-    assert_eq!((r.status, &r.body["status"]), (200, &json!("running")), "{:?}", r.body);
+    assert_eq!(
+        (r.status, &r.body["status"]),
+        (200, &json!("running")),
+        "{:?}",
+        r.body
+    );
     f.wait_status(&run, "failed").await;
     let after = f.context(&run).await;
     assert_eq!(after["steps"]["boom"]["attempt"], json!(2), "{after}");
@@ -390,7 +452,9 @@ async fn retry_reruns_failed_steps_in_place(backend: Backend) {
     assert_eq!(busy.status, 409, "{:?}", busy.body);
     g.wait_task(&run).await;
     assert_eq!(g.command("stop", json!({"run_id": run})).await.status, 200);
-    let r = g.post(&g.run_path(&run, "/retry"), json!({"from_step_id": "wait"})).await;
+    let r = g
+        .post(&g.run_path(&run, "/retry"), json!({"from_step_id": "wait"}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     g.wait_task(&run).await;
     f.s.close().await;
@@ -404,7 +468,10 @@ async fn run_lists_page_newest_first_with_filters(backend: Backend) {
         started.push(f.start_run(json!({})).await);
     }
     let stopped = started[0].clone();
-    assert_eq!(f.command("stop", json!({"run_id": stopped})).await.status, 200);
+    assert_eq!(
+        f.command("stop", json!({"run_id": stopped})).await.status,
+        200
+    );
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
@@ -436,7 +503,9 @@ async fn run_lists_page_newest_first_with_filters(backend: Backend) {
         .filter_map(|r| r["run_id"].as_str())
         .collect();
     assert_eq!(ids, vec![stopped.as_str()]);
-    let by_workflow = f.get(&format!("/v1/runs?workflow={}&limit=200", f.wf)).await;
+    let by_workflow = f
+        .get(&format!("/v1/runs?workflow={}&limit=200", f.wf))
+        .await;
     assert_eq!(by_workflow.body["runs"].as_array().map(Vec::len), Some(5));
     assert_eq!(by_workflow.body["runs"][0]["workflow_name"], "wf");
     let future = f.get("/v1/runs?since=2999-01-01T00:00:00Z").await;
@@ -459,9 +528,16 @@ async fn other_workspaces_runs_and_tasks_are_not_found(backend: Backend) {
     let run = f.start_run(json!({})).await;
     f.wait_task(&run).await;
     let other = workspace(&f.s, "globex").await;
-    let theirs = published_workflow(&f.s, &other, json!({"name": "theirs", "graph": waiting_graph()})).await;
+    let theirs = published_workflow(
+        &f.s,
+        &other,
+        json!({"name": "theirs", "graph": waiting_graph()}),
+    )
+    .await;
     let as_other = |method: Method, path: String| {
-        f.s.call(method, path).auth(&other.owner).tenant(&other.slug)
+        f.s.call(method, path)
+            .auth(&other.owner)
+            .tenant(&other.slug)
     };
     let w = &f.wf;
     let paths = [
@@ -470,10 +546,16 @@ async fn other_workspaces_runs_and_tasks_are_not_found(backend: Backend) {
         (Method::GET, format!("/v1/workflows/{w}/runs/{run}/summary")),
         (Method::GET, format!("/v1/workflows/{w}/runs/{run}/events")),
         (Method::GET, format!("/v1/workflows/{w}/runs/{run}/context")),
-        (Method::GET, format!("/v1/workflows/{w}/runs/{run}/tasks/pending")),
+        (
+            Method::GET,
+            format!("/v1/workflows/{w}/runs/{run}/tasks/pending"),
+        ),
         // Their own workflow in the path, our run id: still not found.
         (Method::GET, format!("/v1/workflows/{theirs}/runs/{run}")),
-        (Method::GET, format!("/v1/workflows/{theirs}/runs/{run}/context")),
+        (
+            Method::GET,
+            format!("/v1/workflows/{theirs}/runs/{run}/context"),
+        ),
         (Method::GET, format!("/v1/runs?workflow={w}")),
     ];
     for (method, path) in paths {
@@ -481,11 +563,26 @@ async fn other_workspaces_runs_and_tasks_are_not_found(backend: Backend) {
         assert_eq!(r.status, 404, "{path}: {:?}", r.body);
     }
     let posts = [
-        (format!("/v1/workflows/{w}/command"), json!({"command": "start", "params": {}})),
-        (format!("/v1/workflows/{theirs}/command"), json!({"command": "stop", "params": {"run_id": run}})),
-        (format!("/v1/workflows/{theirs}/command"), json!({"command": "start", "params": {"resume_from_run_id": run, "reuse_completed_steps": true}})),
-        (format!("/v1/workflows/{theirs}/runs/{run}/tasks/wait/complete"), json!({"approved": true})),
-        (format!("/v1/workflows/{theirs}/runs/{run}/retry"), json!({})),
+        (
+            format!("/v1/workflows/{w}/command"),
+            json!({"command": "start", "params": {}}),
+        ),
+        (
+            format!("/v1/workflows/{theirs}/command"),
+            json!({"command": "stop", "params": {"run_id": run}}),
+        ),
+        (
+            format!("/v1/workflows/{theirs}/command"),
+            json!({"command": "start", "params": {"resume_from_run_id": run, "reuse_completed_steps": true}}),
+        ),
+        (
+            format!("/v1/workflows/{theirs}/runs/{run}/tasks/wait/complete"),
+            json!({"approved": true}),
+        ),
+        (
+            format!("/v1/workflows/{theirs}/runs/{run}/retry"),
+            json!({}),
+        ),
     ];
     for (path, body) in posts {
         let r = as_other(Method::POST, path.clone()).json(body).send().await;
@@ -494,10 +591,15 @@ async fn other_workspaces_runs_and_tasks_are_not_found(backend: Backend) {
     // Their feeds do not show our runs or tasks.
     let feed = as_other(Method::GET, "/v1/runs".into()).send().await;
     assert_eq!(feed.body["runs"], json!([]));
-    let inbox = as_other(Method::GET, "/v1/tasks/pending".into()).send().await;
+    let inbox = as_other(Method::GET, "/v1/tasks/pending".into())
+        .send()
+        .await;
     assert_eq!(inbox.body["tasks"], json!([]));
     // Our run is untouched.
-    assert_eq!(f.get(&f.run_path(&run, "/summary")).await.body["status"], "running");
+    assert_eq!(
+        f.get(&f.run_path(&run, "/summary")).await.body["status"],
+        "running"
+    );
     f.s.close().await;
 }
 
@@ -507,23 +609,33 @@ async fn bad_commands_get_clear_errors(backend: Backend) {
     let Auth::Session(cookie) = &f.ws.owner else {
         panic!("owner has a session")
     };
-    let malformed = f
-        .s
-        .http
-        .post(&url)
-        .header("Cookie", format!("ar_session={cookie}"))
-        .header("Origin", f.s.base.clone())
-        .header("X-Tenant-Id", "acme")
-        .header("Content-Type", "application/json")
-        .body("{\"command\": \"start\", ")
-        .send()
-        .await
-        .expect("request");
+    let malformed =
+        f.s.http
+            .post(&url)
+            .header("Cookie", format!("ar_session={cookie}"))
+            .header("Origin", f.s.base.clone())
+            .header("X-Tenant-Id", "acme")
+            .header("Content-Type", "application/json")
+            .body("{\"command\": \"start\", ")
+            .send()
+            .await
+            .expect("request");
     assert_eq!(malformed.status(), 400);
     let body: Value = malformed.json().await.expect("json error");
-    assert!(body["error"].as_str().unwrap_or("").contains("malformed JSON"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("malformed JSON"),
+        "{body}"
+    );
 
-    let unknown = f.post(&format!("/v1/workflows/{}/command", f.wf), json!({"command": "explode"})).await;
+    let unknown = f
+        .post(
+            &format!("/v1/workflows/{}/command", f.wf),
+            json!({"command": "explode"}),
+        )
+        .await;
     assert_eq!(unknown.status, 400, "{:?}", unknown.body);
     let no_run = f.command("pause", json!({})).await;
     assert_eq!(no_run.status, 400, "{:?}", no_run.body);
@@ -533,22 +645,26 @@ async fn bad_commands_get_clear_errors(backend: Backend) {
     assert_eq!(bad_version.status, 400, "{:?}", bad_version.body);
     let missing_version = f.command("start", json!({"version": 7})).await;
     assert_eq!(missing_version.status, 404, "{:?}", missing_version.body);
-    let unknown_step = f.command("start", json!({"excluded_step_ids": ["nope"]})).await;
+    let unknown_step = f
+        .command("start", json!({"excluded_step_ids": ["nope"]}))
+        .await;
     assert_eq!(unknown_step.status, 422, "{:?}", unknown_step.body);
 
     // A workflow never published cannot start.
-    let r = f
-        .s
-        .call(Method::POST, "/v1/workflows")
-        .auth(&f.ws.owner)
-        .tenant(&f.ws.slug)
-        .project(&f.ws.project)
-        .json(json!({"name": "draft", "graph": waiting_graph()}))
-        .send()
-        .await;
+    let r =
+        f.s.call(Method::POST, "/v1/workflows")
+            .auth(&f.ws.owner)
+            .tenant(&f.ws.slug)
+            .project(&f.ws.project)
+            .json(json!({"name": "draft", "graph": waiting_graph()}))
+            .send()
+            .await;
     let draft = r.body["id"].as_str().expect("id").to_string();
     let r = f
-        .post(&format!("/v1/workflows/{draft}/command"), json!({"command": "start", "params": {}}))
+        .post(
+            &format!("/v1/workflows/{draft}/command"),
+            json!({"command": "start", "params": {}}),
+        )
         .await;
     assert_eq!(r.status, 409, "{:?}", r.body);
     assert!(r.error().contains("no published version"), "{}", r.error());
@@ -558,13 +674,24 @@ async fn bad_commands_get_clear_errors(backend: Backend) {
     f.wait_task(&run).await;
     let resume = f.command("resume", json!({"run_id": run})).await;
     assert_eq!(resume.status, 409, "{:?}", resume.body);
-    assert!(resume.error().contains("already running"), "{}", resume.error());
+    assert!(
+        resume.error().contains("already running"),
+        "{}",
+        resume.error()
+    );
     let complete = format!("{}/wait/complete", f.run_path(&run, "/tasks"));
-    let r = f.post(&complete, json!({"approved": true, "result": [1]})).await;
+    let r = f
+        .post(&complete, json!({"approved": true, "result": [1]}))
+        .await;
     assert_eq!(r.status, 400, "{:?}", r.body);
     let r = f.post(&complete, json!({"result": {}})).await;
     assert_eq!(r.status, 400, "approved is required: {:?}", r.body);
-    let r = f.post(&format!("{}/nope/complete", f.run_path(&run, "/tasks")), json!({"approved": true})).await;
+    let r = f
+        .post(
+            &format!("{}/nope/complete", f.run_path(&run, "/tasks")),
+            json!({"approved": true}),
+        )
+        .await;
     assert_eq!(r.status, 404, "{:?}", r.body);
     f.s.close().await;
 }

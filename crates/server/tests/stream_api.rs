@@ -5,14 +5,10 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use ar_server::Stores;
-use ar_store::tenant::PgTenantStore;
-use ar_store::{PgConfig, PgStore};
 use common::*;
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -44,7 +40,9 @@ struct Fixture {
 }
 
 async fn fixture(s: &TestServer, slug: &str) -> Fixture {
-    let (_, session) = s.signup(&format!("owner@{slug}.test"), "password-123").await;
+    let (_, session) = s
+        .signup(&format!("owner@{slug}.test"), "password-123")
+        .await;
     let owner = Auth::Session(session.clone());
     let r = s
         .call(Method::POST, "/v1/workspaces")
@@ -321,10 +319,14 @@ async fn many_subscribers(backend: Backend) {
             })
         })
         .collect();
+    let mut results = Vec::new();
+    for f in finishers {
+        results.push(f.await.expect("finisher"));
+    }
+    // Every subscriber saw the run end, so the store holds all of its events now.
     let expected = stored_seqs(&s, &run, 0).await;
     let mut reference: Option<Vec<Value>> = None;
-    for f in finishers {
-        let (events, close) = f.await.expect("finisher");
+    for (events, close) in results {
         assert_closed_normally(&close);
         assert_eq!(seqs(&events), expected);
         match &reference {
@@ -376,9 +378,14 @@ async fn refusals(backend: Backend) {
         Some(404)
     );
     assert_eq!(
-        connect(&s.base, &f.workflow, &format!("?run_id={other_run}"), &f.pat)
-            .await
-            .err(),
+        connect(
+            &s.base,
+            &f.workflow,
+            &format!("?run_id={other_run}"),
+            &f.pat
+        )
+        .await
+        .err(),
         Some(404)
     );
     assert_eq!(
@@ -395,14 +402,22 @@ async fn refusals(backend: Backend) {
         Some(400)
     );
     assert_eq!(
-        connect(&s.base, &f.workflow, &format!("{query}&after_seq=-1"), &f.pat)
-            .await
-            .err(),
+        connect(
+            &s.base,
+            &f.workflow,
+            &format!("{query}&after_seq=-1"),
+            &f.pat
+        )
+        .await
+        .err(),
         Some(400)
     );
     // A plain GET (no WebSocket handshake) is told to upgrade, with a JSON error.
     let r = s
-        .call(Method::GET, format!("/v1/workflows/{}/stream{query}", f.workflow))
+        .call(
+            Method::GET,
+            format!("/v1/workflows/{}/stream{query}", f.workflow),
+        )
         .auth(&Auth::Pat(f.pat.clone()))
         .send()
         .await;
@@ -424,7 +439,9 @@ async fn refusals(backend: Backend) {
         request
     };
     assert_eq!(
-        handshake(cookie_request("https://evil.example")).await.err(),
+        handshake(cookie_request("https://evil.example"))
+            .await
+            .err(),
         Some(403)
     );
     let mut socket = handshake(cookie_request(&s.base))
@@ -465,7 +482,10 @@ async fn workflow_stream(backend: Backend) {
             paused += 1;
         }
         let run = e["run_id"].as_str().expect("run_id").to_string();
-        per_run.entry(run).or_default().push(e["seq"].as_i64().expect("seq"));
+        per_run
+            .entry(run)
+            .or_default()
+            .push(e["seq"].as_i64().expect("seq"));
     }
     for run in &runs {
         let got = per_run.get(run).expect("events of every run");
@@ -501,15 +521,29 @@ async fn a_workflow_stream_follows_every_run_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_executing_on_one_node_is_watched_through_another() {
     let schema = format!("stream_{}", uuid::Uuid::now_v7().simple());
+    // Both nodes share one master key, as a Postgres deployment must.
+    let data = tempfile::tempdir().expect("data dir");
+    std::fs::write(
+        data.path().join("master.key"),
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    )
+    .expect("master key");
+    std::fs::set_permissions(
+        data.path().join("master.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("chmod 600");
     let node = || async {
-        let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
+        let settings = ar_server::Settings {
+            data_dir: data.path().to_path_buf(),
+            database_url: Some(PG_URL.to_string()),
+            database_schema: Some(schema.clone()),
+            ..test_settings()
+        };
+        let stores = ar_server::open_stores(&settings)
             .await
             .expect("postgres (is it running?)");
-        let stores = Stores {
-            tenants: Arc::new(PgTenantStore::from_pool(pg.pool().clone())),
-            runs: Arc::new(pg),
-        };
-        start_on(stores, test_settings()).await
+        start_on(stores, settings).await
     };
     let a = node().await;
     let b = node().await;
@@ -524,9 +558,14 @@ async fn a_run_executing_on_one_node_is_watched_through_another() {
     let last = *seqs(&first).last().expect("events");
     socket.close(None).await.expect("closed");
     drop(socket);
-    let mut watcher = connect(&b.base, &f.workflow, &format!("?run_id={run}&after_seq={last}"), &f.pat)
-        .await
-        .expect("reconnected to node B");
+    let mut watcher = connect(
+        &b.base,
+        &f.workflow,
+        &format!("?run_id={run}&after_seq={last}"),
+        &f.pat,
+    )
+    .await
+    .expect("reconnected to node B");
     approve(&a, &run).await;
     let (rest, close) = read_to_close(&mut watcher).await;
     assert_closed_normally(&close);

@@ -11,11 +11,9 @@
 /// - `$conn`: the connection type (`SqliteConnection`, `PgConnection`);
 /// - `$row`: its row type;
 /// - `$skip_locked`: the claim subquery's locking clause (`""` on SQLite, whose single
-///   writer needs none; `FOR UPDATE OF w SKIP LOCKED` on Postgres);
-/// - `$share_lock`: how loop progress locks its run's row (`""` on SQLite; `FOR SHARE`
-///   on Postgres).
+///   writer needs none; `FOR UPDATE OF w SKIP LOCKED` on Postgres).
 macro_rules! define_ops {
-    ($conn:ty, $row:ty, $skip_locked:literal, $share_lock:literal) => {
+    ($conn:ty, $row:ty, $skip_locked:literal) => {
         use serde_json::{json, Value};
         use sqlx::types::Json;
         use sqlx::Row;
@@ -647,31 +645,6 @@ macro_rules! define_ops {
             let (outcome, run) = apply_commit(conn, c, run, now).await?;
             write_run(conn, &run_id, &run).await?;
             Ok(outcome)
-        }
-
-        /// Applies loop progress ([`Commit::is_loop_progress`]) holding the run's row in
-        /// share mode: a fan-out's items commit side by side instead of queueing for the
-        /// row, while run-level commits (exclusive) still wait for them and they for those.
-        /// Loop progress changes nothing in the run row. `None` (nothing written) when the
-        /// run is not running: then the commit may end a drain, which takes the exclusive
-        /// path.
-        pub(crate) async fn commit_loop_progress(conn: &mut Conn, c: Commit) -> StoreResult<Option<CommitOutcome>> {
-            let now = now_ms();
-            let row = sqlx::query(concat!("SELECT status, last_seq, open_steps FROM runs WHERE id = $1 ", $share_lock))
-                .bind(&c.run_id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("run {}", c.run_id)))?;
-            let run = run_row(&row)?;
-            if run.status != RunStatus::Running {
-                return Ok(None);
-            }
-            let before = (run.status, run.last_seq, run.open_steps);
-            let (outcome, run) = apply_commit(conn, c, run, now).await?;
-            if (run.status, run.last_seq, run.open_steps) != before {
-                return Err(StoreError::Invalid("a loop-progress commit changed its run".into()));
-            }
-            Ok(Some(outcome))
         }
 
         /// The body of a commit once the run's row is locked; the caller writes `run` back.

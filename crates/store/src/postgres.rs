@@ -22,8 +22,7 @@ mod sql {
     crate::ops::define_ops!(
         sqlx::PgConnection,
         sqlx::postgres::PgRow,
-        "FOR UPDATE OF w SKIP LOCKED",
-        "FOR SHARE"
+        "FOR UPDATE OF w SKIP LOCKED"
     );
 }
 
@@ -128,32 +127,6 @@ impl PgStore {
         })
     }
 
-    /// Commits loop progress beside the run's other items (see `ops::commit_loop_progress`);
-    /// `None`, with nothing written, when it needs the ordinary exclusive commit.
-    ///
-    /// It does not wait for its WAL flush either (~2 ms here, the bulk of a commit). WAL
-    /// is written in order, so the next commit that does wait (the loop's end, any event,
-    /// any other run's step) makes it durable too, and a database crash can only lose a
-    /// suffix of such commits: the state of a moment earlier, whose items run again, as
-    /// after an engine crash. Nothing is published from loop progress, so nothing seen
-    /// outside can be lost.
-    async fn commit_loop_progress(&self, commit: Commit) -> StoreResult<Option<CommitOutcome>> {
-        let run_id = commit.run_id.clone();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET LOCAL synchronous_commit = off")
-            .execute(&mut *tx)
-            .await?;
-        let Some(outcome) = sql::commit_loop_progress(&mut tx, commit).await? else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        if outcome.created_work {
-            Self::notify(&mut tx, WORK_CHANNEL, &run_id).await?;
-        }
-        tx.commit().await?;
-        Ok(Some(outcome))
-    }
-
     /// The connection pool (for tests and admin tooling).
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -217,11 +190,6 @@ impl Store for PgStore {
 
     async fn commit(&self, commit: Commit) -> StoreResult<CommitOutcome> {
         let run_id = commit.run_id.clone();
-        if commit.is_loop_progress()
-            && let Some(outcome) = self.commit_loop_progress(commit.clone()).await?
-        {
-            return Ok(outcome);
-        }
         let mut tx = self.pool.begin().await?;
         let outcome = sql::commit(&mut tx, commit).await?;
         if outcome.created_work {

@@ -29,7 +29,7 @@ use writer::WriteCmd;
 /// (`write_ops`), so the write half of the stamped-out functions goes unused.
 #[allow(dead_code)]
 mod sql {
-    crate::ops::define_ops!(sqlx::SqliteConnection, sqlx::sqlite::SqliteRow, "", "");
+    crate::ops::define_ops!(sqlx::SqliteConnection, sqlx::sqlite::SqliteRow, "");
 }
 
 /// How hard SQLite syncs commits to disk.

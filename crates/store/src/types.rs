@@ -384,28 +384,6 @@ pub struct Commit {
     pub take: Option<TakeLease>,
 }
 
-impl Commit {
-    /// True when the commit only records loop progress: item (or iteration) states, the
-    /// parent's counters and the next items' queue rows, with no event, no top-level step,
-    /// no run change. Losing such a commit is the same as the engine having crashed just
-    /// before it (the item runs again), which is what lets Postgres commit it without
-    /// waiting for its own WAL flush (see `PgStore::commit`).
-    pub fn is_loop_progress(&self) -> bool {
-        let only_items = self.steps.iter().all(|s| s.parent_key.is_some());
-        let touches_more = !self.events.is_empty()
-            || !self.tasks.is_empty()
-            || !self.requeue.is_empty()
-            || !self.clear_items.is_empty()
-            || !self.delete_work.is_empty()
-            || !self.done.is_empty()
-            || self.new_work.iter().any(|w| w.kind != WorkKind::Item)
-            || self.expect_status.is_some()
-            || self.run.is_some()
-            || self.terminate.is_some();
-        only_items && !touches_more && (!self.steps.is_empty() || !self.items_done.is_empty())
-    }
-}
-
 /// What a commit did.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CommitOutcome {

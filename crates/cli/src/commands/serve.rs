@@ -70,7 +70,11 @@ pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
         .build()
         .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(ar_server::serve(settings, ar_server::shutdown_signal()))
+        .block_on(async {
+            // Signal handlers first, so a SIGTERM right after start-up is graceful too.
+            let shutdown = ar_server::shutdown_signal();
+            ar_server::serve(settings, shutdown).await
+        })
         // `{:#}` prints the whole cause chain on one line (e.g. which file, then why).
         .map_err(|e| Unreadable(format!("{e:#}")))?;
     Ok(Verdict::Yes)

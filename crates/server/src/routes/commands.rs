@@ -74,8 +74,7 @@ pub async fn command(
     let verb = match body.command {
         CommandName::Start => {
             let started =
-                start_workflow_run(&state, &workflow, body.params, &gate.principal.user.id)
-                    .await?;
+                start_workflow_run(&state, &workflow, body.params, &gate.principal.user.id).await?;
             return Ok(Json(json!(started)));
         }
         CommandName::Pause => "pause",

@@ -212,11 +212,7 @@ pub async fn events(
         return Err(ApiError::bad_request("after_seq must be 0 or more"));
     }
     let limit = page_limit(q.limit, DEFAULT_EVENTS, MAX_EVENTS)?;
-    let events = state
-        .engine()
-        .store()
-        .events(&run.id, after, limit)
-        .await?;
+    let events = state.engine().store().events(&run.id, after, limit).await?;
     let next = events.last().map(|e| e.seq).unwrap_or(after);
     let events: Vec<Value> = events
         .iter()
@@ -285,8 +281,20 @@ pub fn query_parameters(spec: &crate::routes::RouteSpec) -> Vec<utoipa::openapi:
             .schema(Some(ObjectBuilder::new().schema_type(ty)))
             .build()
     };
-    let status = || param("status", Type::String, "queued, running, paused, draining, completed, failed or stopped");
-    let since = || param("since", Type::String, "RFC 3339 time or unix milliseconds: runs created at or after it");
+    let status = || {
+        param(
+            "status",
+            Type::String,
+            "queued, running, paused, draining, completed, failed or stopped",
+        )
+    };
+    let since = || {
+        param(
+            "since",
+            Type::String,
+            "RFC 3339 time or unix milliseconds: runs created at or after it",
+        )
+    };
     let cursor = || param("cursor", Type::String, "`next_cursor` of the previous page");
     let limit = |max: i64| param("limit", Type::Integer, &format!("page size, 1 to {max}"));
     match (spec.method.as_str(), spec.path) {
@@ -299,7 +307,11 @@ pub fn query_parameters(spec: &crate::routes::RouteSpec) -> Vec<utoipa::openapi:
         ],
         ("GET", "/v1/workflows/{id}/runs") => vec![status(), since(), cursor(), limit(MAX_PAGE)],
         ("GET", "/v1/workflows/{id}/runs/{run_id}/events") => vec![
-            param("after_seq", Type::Integer, "events with a larger sequence number"),
+            param(
+                "after_seq",
+                Type::Integer,
+                "events with a larger sequence number",
+            ),
             limit(MAX_EVENTS),
         ],
         ("GET", "/v1/tasks/pending" | "/v1/workflows/{id}/runs/{run_id}/tasks/pending") => {

@@ -20,10 +20,10 @@
 use std::time::Instant;
 
 use ar_store::now_ms;
-use axum::extract::State;
-use axum::extract::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::Request;
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
@@ -135,7 +135,9 @@ pub fn query_parameters() -> Vec<Parameter> {
         ),
         param(
             "after_seq",
-            ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)),
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
             "With `run_id`: send events after this sequence number (resume).",
         ),
         param(
@@ -192,9 +194,15 @@ async fn connection(mut socket: WebSocket, streams: Streams, workflow_id: String
                 after_seq,
                 last_seq,
             } => {
-                RunFeed::new(&producer_streams, &run_id, &workflow_id, after_seq, last_seq)
-                    .pump(&out)
-                    .await
+                RunFeed::new(
+                    &producer_streams,
+                    &run_id,
+                    &workflow_id,
+                    after_seq,
+                    last_seq,
+                )
+                .pump(&out)
+                .await
             }
             Target::Workflow => workflow::pump(&producer_streams, &workflow_id, &out).await,
         }
@@ -255,12 +263,17 @@ fn close_for(end: FeedEnd) -> Option<(u16, String)> {
         FeedEnd::RunEnded { .. } => Some((NORMAL, "run ended".into())),
         FeedEnd::Lagged { last_seq } => Some((
             TRY_AGAIN_LATER,
-            format!("too slow: reconnect with after_seq = the last seq received ({last_seq} was queued)"),
+            format!(
+                "too slow: reconnect with after_seq = the last seq received ({last_seq} was queued)"
+            ),
         )),
         FeedEnd::Disconnected => None,
         FeedEnd::StoreFailed(e) => {
             tracing::error!(error = %e, "stream: reading events failed");
-            Some((INTERNAL_ERROR, "internal error: reconnect with the last seq received".into()))
+            Some((
+                INTERNAL_ERROR,
+                "internal error: reconnect with the last seq received".into(),
+            ))
         }
         FeedEnd::Shutdown => Some((GOING_AWAY, "server shutting down".into())),
     }

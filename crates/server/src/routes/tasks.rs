@@ -100,7 +100,11 @@ pub async fn complete(
     Json(body): Json<CompleteBody>,
 ) -> ApiResult<Json<Value>> {
     let (_, run) = workflow_run(&state, &gate, &id, &run_id).await?;
-    if body.result.as_ref().is_some_and(|r| !r.is_object() && !r.is_null()) {
+    if body
+        .result
+        .as_ref()
+        .is_some_and(|r| !r.is_object() && !r.is_null())
+    {
         return Err(ApiError::bad_request("`result` must be a JSON object"));
     }
     let task = state

@@ -5,12 +5,12 @@
 //! workspace is simply not found).
 
 use crate::extract::{Path, Query};
+use ar_lua::SandboxLuaChecker;
+use ar_model::graph::StepType;
 use ar_model::import::{GraphLimits, ParsedGraph, parse_graph_value};
 use ar_model::validate::{
     ValidateRequest, ValidateResponse, ValidationContext, validate, validate_unreadable,
 };
-use ar_lua::SandboxLuaChecker;
-use ar_model::graph::StepType;
 use ar_store::now_ms;
 use ar_store::tenant::{NewVersion, WorkflowPatch, WorkflowRecord};
 use axum::extract::State;
@@ -34,7 +34,14 @@ fn read_graph(graph: &Value) -> ApiResult<ParsedGraph> {
 
 /// Step types this server can execute: `default_executors` registers Lua and, through
 /// `ar_executors::register_from_env`, `mcp_call` and `llm_call`.
-const EXECUTORS: &[StepType] = &[StepType::LuaScript, StepType::McpCall, StepType::LlmCall, StepType::HumanTask, StepType::ForEach, StepType::While];
+const EXECUTORS: &[StepType] = &[
+    StepType::LuaScript,
+    StepType::McpCall,
+    StepType::LlmCall,
+    StepType::HumanTask,
+    StepType::ForEach,
+    StepType::While,
+];
 
 thread_local! {
     /// One reused Lua sandbox per blocking thread (a fresh environment per script).

@@ -88,6 +88,12 @@ pub async fn create_workspace_for(
             }
             other => other.into(),
         })?;
+    // The creator administers the Default project explicitly: a public project alone would
+    // make them a mere contributor there, unable to add its members.
+    state
+        .tenants()
+        .set_project_member(&project.id, owner, "project_admin", now)
+        .await?;
     Ok((ws, project))
 }
 

@@ -7,9 +7,7 @@ use ar_engine::{EngineError, StartParams};
 use ar_model::import::ParsedGraph;
 use ar_model::input::apply_schema_defaults;
 use ar_model::issue::Severity;
-use ar_model::validate::{
-    CheckName, ValidateParams, ValidateRequest, ValidationContext, validate,
-};
+use ar_model::validate::{CheckName, ValidateParams, ValidateRequest, ValidationContext, validate};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult};
@@ -143,7 +141,10 @@ mod tests {
     #[test]
     fn bare_params_are_the_payload_and_structured_keys_are_read() {
         let bare = StartRequest::read(&json!({"topic": "x"})).expect("bare");
-        assert_eq!(bare.params.trigger_payload, json!({"topic": "x"}).as_object().cloned().unwrap());
+        assert_eq!(
+            bare.params.trigger_payload,
+            json!({"topic": "x"}).as_object().cloned().unwrap()
+        );
         assert_eq!(bare.version, None);
         let structured = StartRequest::read(&json!({
             "trigger_payload": {"a": 1}, "version": 2, "use_run_setup_defaults": true
@@ -151,7 +152,12 @@ mod tests {
         .expect("structured");
         assert_eq!(structured.version, Some(2));
         assert!(structured.use_run_setup_defaults);
-        for bad in [json!({"version": "2"}), json!({"version": 0}), json!({"use_run_setup_defaults": 1}), json!({"trigger_payload": []})] {
+        for bad in [
+            json!({"version": "2"}),
+            json!({"version": 0}),
+            json!({"use_run_setup_defaults": 1}),
+            json!({"trigger_payload": []}),
+        ] {
             let e = StartRequest::read(&bad).expect_err("refused");
             assert_eq!(e.status, 400, "{bad}: {}", e.message);
         }
@@ -165,12 +171,18 @@ mod tests {
         }))
         .expect("read")
         .params;
-        merge_run_setup(&mut params, &json!({
-            "trigger_payload": {"topic": "saved", "lang": "en"},
-            "trigger_steps": {"s1": {"k": "saved", "extra": 1}, "s2": {"z": true}},
-            "trigger_step_ids": ["s3", "s2"]
-        }));
-        assert_eq!(Value::Object(params.trigger_payload), json!({"topic": "mine", "lang": "en"}));
+        merge_run_setup(
+            &mut params,
+            &json!({
+                "trigger_payload": {"topic": "saved", "lang": "en"},
+                "trigger_steps": {"s1": {"k": "saved", "extra": 1}, "s2": {"z": true}},
+                "trigger_step_ids": ["s3", "s2"]
+            }),
+        );
+        assert_eq!(
+            Value::Object(params.trigger_payload),
+            json!({"topic": "mine", "lang": "en"})
+        );
         assert_eq!(
             Value::Object(params.trigger_steps),
             json!({"s1": {"k": "mine", "extra": 1}, "s2": {"z": true}, "s3": {}})

@@ -68,8 +68,12 @@ pub async fn start_workflow_run(
         .version(&workflow.id, number)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("version {number} of the workflow")))?;
-    let parsed = parse_graph_value(&version.graph, &GraphLimits::default())
-        .map_err(|e| ApiError::internal(format!("published version {number} of {} does not parse: {e}", workflow.id)))?;
+    let parsed = parse_graph_value(&version.graph, &GraphLimits::default()).map_err(|e| {
+        ApiError::internal(format!(
+            "published version {number} of {} does not parse: {e}",
+            workflow.id
+        ))
+    })?;
     if request.use_run_setup_defaults
         && let Some(setup) = &version.run_setup
     {

@@ -120,7 +120,9 @@ impl Directory {
             match this.store.get_run(&run_id).await {
                 Ok(Some(run)) => this.record(run.id, run.workflow_id),
                 Ok(None) => {}
-                Err(e) => tracing::warn!(run_id, error = %e, "stream directory: reading a run failed"),
+                Err(e) => {
+                    tracing::warn!(run_id, error = %e, "stream directory: reading a run failed")
+                }
             }
         });
     }
@@ -177,7 +179,9 @@ impl Directory {
                     match self.store.get_run(&id).await {
                         Ok(Some(run)) => self.record(run.id, run.workflow_id),
                         Ok(None) => {}
-                        Err(e) => tracing::warn!(run_id = %id, error = %e, "stream directory: reading a run failed"),
+                        Err(e) => {
+                            tracing::warn!(run_id = %id, error = %e, "stream directory: reading a run failed")
+                        }
                     }
                 }
                 let current: HashSet<&String> = ids.iter().collect();

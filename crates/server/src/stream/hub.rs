@@ -39,7 +39,9 @@ pub struct Encoded {
 pub enum HubMsg {
     Event(Encoded),
     /// The run is terminal; `last_seq` is its final sequence number.
-    Ended { last_seq: i64 },
+    Ended {
+        last_seq: i64,
+    },
 }
 
 struct RunHub {
@@ -163,7 +165,9 @@ impl Feeder {
                         return;
                     }
                     Ok(None) => {}
-                    Err(e) => tracing::warn!(run_id = %self.run_id, error = %e, "stream hub: reading the run failed"),
+                    Err(e) => {
+                        tracing::warn!(run_id = %self.run_id, error = %e, "stream hub: reading the run failed")
+                    }
                 }
             }
             let progressed = tokio::select! {

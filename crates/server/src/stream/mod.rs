@@ -205,7 +205,10 @@ async fn dispatch(
                 hubs.offer(event);
             }
             Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::debug!(missed, "stream dispatcher lagged; hubs catch up from the store");
+                tracing::debug!(
+                    missed,
+                    "stream dispatcher lagged; hubs catch up from the store"
+                );
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }

@@ -22,7 +22,15 @@ pub async fn pump(streams: &Streams, workflow_id: &str, out: &mpsc::Sender<Utf8B
     let mut feeds: JoinSet<(String, FeedEnd)> = JoinSet::new();
     for run_id in std::mem::take(&mut watch.active) {
         if let Some(last) = current_last_seq(streams, &run_id).await {
-            follow(streams, &mut feeds, &mut following, run_id, workflow_id, last, out);
+            follow(
+                streams,
+                &mut feeds,
+                &mut following,
+                run_id,
+                workflow_id,
+                last,
+                out,
+            );
         }
     }
     loop {

@@ -359,7 +359,8 @@ pub async fn poll_until(
     path: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // Generous: CI shares 2 cores between many tests that each run an engine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let r = s
             .call(Method::GET, path)
