@@ -414,16 +414,21 @@ fn sample(
             None,
             200,
         ),
-        ("GET", "/v1/inbound-webhooks") => ("/v1/inbound-webhooks".into(), None, Some(p.clone()), 200),
+        ("GET", "/v1/inbound-webhooks") => {
+            ("/v1/inbound-webhooks".into(), None, Some(p.clone()), 200)
+        }
         ("POST", "/v1/inbound-webhooks") => (
             "/v1/inbound-webhooks".into(),
             Some(json!({"workflow_id": wf, "name": unique})),
             None,
             201,
         ),
-        ("GET", "/v1/inbound-webhooks/{id}") => {
-            (format!("/v1/inbound-webhooks/{}", w.automation.webhook), None, None, 200)
-        }
+        ("GET", "/v1/inbound-webhooks/{id}") => (
+            format!("/v1/inbound-webhooks/{}", w.automation.webhook),
+            None,
+            None,
+            200,
+        ),
         ("PATCH", "/v1/inbound-webhooks/{id}") => (
             format!("/v1/inbound-webhooks/{}", w.automation.webhook),
             Some(json!({"name": unique})),
@@ -431,7 +436,10 @@ fn sample(
             200,
         ),
         ("DELETE", "/v1/inbound-webhooks/{id}") => (
-            format!("/v1/inbound-webhooks/{}", spare(&w.automation.spare_webhooks, kind)),
+            format!(
+                "/v1/inbound-webhooks/{}",
+                spare(&w.automation.spare_webhooks, kind)
+            ),
             None,
             None,
             204,
@@ -458,7 +466,10 @@ fn sample(
             200,
         ),
         ("DELETE", "/v1/workflows/{id}/triggers/{trigger_id}") => (
-            format!("/v1/workflows/{wf}/triggers/{}", spare(&w.automation.spare_triggers, kind)),
+            format!(
+                "/v1/workflows/{wf}/triggers/{}",
+                spare(&w.automation.spare_triggers, kind)
+            ),
             None,
             None,
             204,
@@ -483,13 +494,19 @@ fn sample(
             200,
         ),
         ("POST", "/v1/workflows/{id}/runs/{run_id}/retry") => (
-            format!("/v1/workflows/{wf}/runs/{}/retry", spare(&w.runs.stopped, kind)),
+            format!(
+                "/v1/workflows/{wf}/runs/{}/retry",
+                spare(&w.runs.stopped, kind)
+            ),
             Some(json!({})),
             None,
             200,
         ),
         ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete") => (
-            format!("/v1/workflows/{wf}/runs/{}/tasks/a/complete", spare(&w.runs.waiting, kind)),
+            format!(
+                "/v1/workflows/{wf}/runs/{}/tasks/a/complete",
+                spare(&w.runs.waiting, kind)
+            ),
             Some(json!({"approved": true})),
             None,
             200,
@@ -672,7 +689,12 @@ async fn automation_fixtures(s: &TestServer, owner: &Auth, workflow: &str) -> Au
         assert_eq!(r.status, 201, "{:?}", r.body);
         r.body["id"].as_str().expect("id").to_string()
     };
-    let hook = || create("/v1/inbound-webhooks".into(), json!({"workflow_id": workflow}));
+    let hook = || {
+        create(
+            "/v1/inbound-webhooks".into(),
+            json!({"workflow_id": workflow}),
+        )
+    };
     let trigger = || {
         create(
             format!("/v1/workflows/{workflow}/triggers"),
@@ -727,10 +749,49 @@ async fn run_fixtures(s: &TestServer, owner: &Auth, workflow: &str) -> RunFixtur
     }
     for (_, run) in &fixtures.waiting {
         let path = format!("/v1/workflows/{workflow}/runs/{run}/tasks/pending");
-        poll_until(s, owner, "acme", &path, |b| {
-            b["tasks"].as_array().is_some_and(|t| !t.is_empty())
-        })
-        .await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let r = s
+                .call(Method::GET, &path)
+                .auth(owner)
+                .tenant("acme")
+                .send()
+                .await;
+            if r.body["tasks"].as_array().is_some_and(|t| !t.is_empty()) {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                let ev = s
+                    .call(
+                        Method::GET,
+                        format!("/v1/workflows/{workflow}/runs/{run}/events"),
+                    )
+                    .auth(owner)
+                    .tenant("acme")
+                    .send()
+                    .await;
+                let sum = s
+                    .call(
+                        Method::GET,
+                        format!("/v1/workflows/{workflow}/runs/{run}/summary"),
+                    )
+                    .auth(owner)
+                    .tenant("acme")
+                    .send()
+                    .await;
+                let inbox = s
+                    .call(Method::GET, "/v1/tasks/pending")
+                    .auth(owner)
+                    .tenant("acme")
+                    .send()
+                    .await;
+                panic!(
+                    "DIAG no task for {run}: {} / summary {} / events {} / inbox {}",
+                    r.body, sum.body, ev.body, inbox.body
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
     fixtures
 }
