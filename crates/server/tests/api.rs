@@ -9,35 +9,8 @@ use common::*;
 use reqwest::Method;
 use serde_json::json;
 
-/// A workspace (created through the API) with its owner's session and default project.
-struct Tenant {
-    slug: String,
-    owner: Auth,
-    project: String,
-}
-
-async fn tenant(s: &TestServer, slug: &str) -> Tenant {
-    let (_, cookie) = s
-        .signup(&format!("owner@{slug}.test"), "password-123")
-        .await;
-    let owner = Auth::Session(cookie);
-    let r = s
-        .call(Method::POST, "/v1/workspaces")
-        .auth(&owner)
-        .json(json!({"slug": slug, "name": slug}))
-        .send()
-        .await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    let project = r.body["default_project"]["id"]
-        .as_str()
-        .expect("default project")
-        .to_string();
-    Tenant {
-        slug: slug.into(),
-        owner,
-        project,
-    }
-}
+/// A workspace created through the API (see `common::workspace`).
+type Tenant = Workspace;
 
 async fn pat(s: &TestServer, t: &Tenant, who: &Auth, scopes: &[&str]) -> Auth {
     let r = s
@@ -308,7 +281,7 @@ async fn cookie_writes_need_the_servers_own_origin(backend: Backend) {
 
 async fn pats_need_role_and_scope_and_cannot_widen(backend: Backend) {
     let s = start(backend).await;
-    let t = tenant(&s, "acme").await;
+    let t = workspace(&s, "acme").await;
     let wf = workflow(&s, &t).await;
     let read = pat(&s, &t, &t.owner, &["workflow:read"]).await;
     let get = s
@@ -422,8 +395,8 @@ async fn pats_need_role_and_scope_and_cannot_widen(backend: Backend) {
 
 async fn other_workspaces_objects_are_not_found(backend: Backend) {
     let s = start(backend).await;
-    let a = tenant(&s, "acme").await;
-    let b = tenant(&s, "globex").await;
+    let a = workspace(&s, "acme").await;
+    let b = workspace(&s, "globex").await;
     let b_wf = workflow(&s, &b).await;
     let a_as = |m: Method, p: String| s.call(m, p).auth(&a.owner).tenant(&a.slug);
     let cases = [
@@ -508,7 +481,7 @@ async fn other_workspaces_objects_are_not_found(backend: Backend) {
 
 async fn workflows_draft_publish_versions_and_validate(backend: Backend) {
     let s = start(backend).await;
-    let t = tenant(&s, "acme").await;
+    let t = workspace(&s, "acme").await;
     let wf = workflow(&s, &t).await;
     let o = |m: Method, p: String| s.call(m, p).auth(&t.owner).tenant("acme");
 
@@ -835,7 +808,7 @@ async fn deactivation_revokes_access_at_once_and_the_last_owner_stays(backend: B
 
 async fn projects_visibility_and_project_members(backend: Backend) {
     let s = start(backend).await;
-    let t = tenant(&s, "acme").await;
+    let t = workspace(&s, "acme").await;
     let created = s
         .call(Method::POST, "/v1/projects")
         .auth(&t.owner)
@@ -945,8 +918,8 @@ async fn projects_visibility_and_project_members(backend: Backend) {
 
 async fn workspace_policy_widens_admin_access_to_private_projects(backend: Backend) {
     let s = start(backend).await;
-    let t = tenant(&s, "acme").await;
-    let other = tenant(&s, "globex").await;
+    let t = workspace(&s, "acme").await;
+    let other = workspace(&s, "globex").await;
     let created = s
         .call(Method::POST, "/v1/projects")
         .auth(&t.owner)
@@ -1191,7 +1164,7 @@ async fn too_many_requests_get_429_with_retry_after(backend: Backend) {
 /// used to be only a contributor there and could not add project members).
 async fn workspace_creator_administers_the_default_project(backend: Backend) {
     let s = start(backend).await;
-    let t = tenant(&s, "acme").await;
+    let t = workspace(&s, "acme").await;
     let add = s
         .call(Method::POST, format!("/v1/projects/{}/members", t.project))
         .auth(&t.owner)
