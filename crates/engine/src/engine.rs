@@ -265,6 +265,9 @@ impl Engine {
                 });
             }
         }
+        // The new run's cache is built from what was just written, so its first step does
+        // not wait for (or depend on the freshness of) a read of the run back.
+        let initial_steps = steps.clone();
         let created = self
             .inner
             .store
@@ -285,6 +288,15 @@ impl Engine {
                 take: None,
             })
             .await?;
+        if created.created {
+            let cache = RunCache::new(created.run.clone(), compiled, &initial_steps);
+            self.inner
+                .runs
+                .lock()
+                .await
+                .entry(created.run.id.clone())
+                .or_insert_with(|| Arc::new(cache));
+        }
         self.inner.publish(&created.events);
         self.inner.wake.notify_one();
         Ok(created.run)
@@ -825,6 +837,9 @@ async fn scheduler(inner: Arc<Inner>) {
             {
                 Ok(claimed) => {
                     claimed_any = !claimed.is_empty();
+                    if claimed_any {
+                        tracing::trace!(count = claimed.len(), "claimed work");
+                    }
                     for work in claimed {
                         inner.spawn_work(work).await;
                     }

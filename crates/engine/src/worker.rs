@@ -46,6 +46,9 @@ const CANCEL_GRACE: Duration = Duration::from_millis(500);
 
 /// A result whose compact JSON exceeds `limit` bytes, as a permanent failure. Serializes
 /// into a counter that stops at the limit, so a huge value costs at most `limit` bytes of work.
+/// How soon work is retried after its processing failed unexpectedly.
+const WORK_ERROR_RETRY: Duration = Duration::from_secs(1);
+
 fn result_too_large(result: &Value, limit: usize) -> Option<StepFailure> {
     struct Counter {
         written: usize,
@@ -101,9 +104,28 @@ impl Inner {
                     self.fail_run_storage_full(&w, &e).await;
                 }
                 Err(e) => {
-                    tracing::warn!(run_id = %w.run_id, step = %w.step_key, error = %e, "work failed");
+                    tracing::warn!(run_id = %w.run_id, step = %w.step_key, error = %e, "work failed; retrying it shortly");
+                    self.requeue_after_error(&w).await;
                 }
             }
+        }
+    }
+
+    /// Work whose processing hit an unexpected error (a store hiccup, a read that did not
+    /// find the run) goes back to the queue for a retry soon, as the same attempt: the step
+    /// itself did not fail. Left leased, it would wait out the whole lease instead.
+    async fn requeue_after_error(&self, w: &ClaimedWork) {
+        let commit = Commit {
+            run_id: w.run_id.clone(),
+            requeue: vec![Requeue {
+                fence: w.fence(),
+                attempt: w.attempt,
+                available_at: now_ms() + WORK_ERROR_RETRY.as_millis() as i64,
+            }],
+            ..Default::default()
+        };
+        if let Err(e) = self.commit_or_drop(commit).await {
+            tracing::warn!(run_id = %w.run_id, step = %w.step_key, error = %e, "could not requeue the work; it is retried when its lease expires");
         }
     }
 
@@ -166,11 +188,8 @@ impl Inner {
     }
 
     async fn process(self: &Arc<Self>, w: &ClaimedWork) -> EngineResult<Vec<ClaimedWork>> {
-        let cache = match self.run_cache(&w.run_id).await {
-            Ok(c) => c,
-            Err(EngineError::NotFound(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
-        };
+        tracing::trace!(run_id = %w.run_id, step = %w.step_key, kind = ?w.kind, attempt = w.attempt, "processing work");
+        let cache = self.run_cache(&w.run_id).await?;
         match w.kind {
             WorkKind::Step => self.process_step(&cache, w).await,
             WorkKind::Item => self.process_item(&cache, w).await,
@@ -182,15 +201,23 @@ impl Inner {
 
     /// Commits `commit`; a stale lease or a conflict drops the work (Ok, nothing taken).
     async fn commit_or_drop(&self, commit: Commit) -> EngineResult<Option<CommitOutcome>> {
+        let run_id = commit.run_id.clone();
         match self.commit(commit).await {
             Ok(o) => Ok(Some(o)),
-            Err(EngineError::Store(e)) if e.is_stale_lease() => Ok(None),
-            Err(EngineError::Conflict(_)) => Ok(None),
+            Err(EngineError::Store(e)) if e.is_stale_lease() => {
+                tracing::debug!(%run_id, "commit dropped: the lease was lost");
+                Ok(None)
+            }
+            Err(EngineError::Conflict(reason)) => {
+                tracing::debug!(%run_id, %reason, "commit dropped: conflict");
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }
 
     async fn drop_work(&self, w: &ClaimedWork) -> EngineResult<Vec<ClaimedWork>> {
+        tracing::debug!(run_id = %w.run_id, step = %w.step_key, "work dropped: nothing left to do");
         self.commit_or_drop(Commit {
             run_id: w.run_id.clone(),
             finish: vec![w.fence()],

@@ -656,9 +656,11 @@ macro_rules! define_ops {
                 }
             }
             for fence in &c.check {
-                let held = sqlx::query("SELECT id FROM work_queue WHERE id = $1 AND fencing_token = $2")
+                // A fence names a row of this commit's run (belt and braces: ids are never reused).
+                let held = sqlx::query("SELECT id FROM work_queue WHERE id = $1 AND fencing_token = $2 AND run_id = $3")
                     .bind(fence.work_id)
                     .bind(fence.token)
+                    .bind(run_id)
                     .fetch_optional(&mut *conn)
                     .await?;
                 if held.is_none() {
@@ -666,9 +668,10 @@ macro_rules! define_ops {
                 }
             }
             for fence in &c.finish {
-                let done = sqlx::query("DELETE FROM work_queue WHERE id = $1 AND fencing_token = $2")
+                let done = sqlx::query("DELETE FROM work_queue WHERE id = $1 AND fencing_token = $2 AND run_id = $3")
                     .bind(fence.work_id)
                     .bind(fence.token)
+                    .bind(run_id)
                     .execute(&mut *conn)
                     .await?;
                 if done.rows_affected() == 0 {
@@ -679,12 +682,13 @@ macro_rules! define_ops {
             for r in &c.requeue {
                 let done = sqlx::query(
                     "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, attempt = $3, available_at = $4 \
-                     WHERE id = $1 AND fencing_token = $2",
+                     WHERE id = $1 AND fencing_token = $2 AND run_id = $5",
                 )
                 .bind(r.fence.work_id)
                 .bind(r.fence.token)
                 .bind(r.attempt)
                 .bind(r.available_at)
+                .bind(run_id)
                 .execute(&mut *conn)
                 .await?;
                 if done.rows_affected() == 0 {

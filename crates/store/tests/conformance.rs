@@ -143,6 +143,7 @@ conformance!(
     termination_cancels_running_and_blocks_pending,
     item_progress_queues_next_item_then_finalize,
     expired_lease_is_reclaimed_as_next_attempt,
+    a_stale_fence_never_touches_another_runs_work,
 );
 
 async fn create_run_writes_run_steps_events_and_ready_work(k: Kind) {
@@ -715,5 +716,74 @@ async fn expired_lease_is_reclaimed_as_next_attempt(k: Kind) {
         late.expect_err("the first holder's commit is refused")
             .is_stale_lease()
     );
+    db.close().await;
+}
+
+/// Regression: SQLite reused the id of a deleted work row for the next insert, so a worker
+/// still holding a stopped run's fence (same id, same first token) deleted the new run's
+/// ready step, and that run never advanced.
+async fn a_stale_fence_never_touches_another_runs_work(k: Kind) {
+    let db = Db::open(k).await;
+    db.store.create_run(new_run("r1", None)).await.expect("create r1");
+    let old = db.store.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    // The run is stopped while its step is in flight: its work rows are deleted.
+    db.store
+        .commit(Commit {
+            run_id: "r1".into(),
+            terminate: Some(Termination {
+                status: RunStatus::Stopped,
+                failure_code: None,
+                error: None,
+                cancel_reason: "run_stopped".into(),
+                caused_by_step_id: None,
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("stop r1");
+    db.store.create_run(new_run("r2", None)).await.expect("create r2");
+    let new = db.store.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    assert_eq!(new.run_id, "r2");
+    assert_ne!(new.id, old.id, "a deleted work row's id is never given to a new row");
+    // The stopped run's worker finishes its (gone) work: refused, and r2's work is intact.
+    let err = db
+        .store
+        .commit(Commit {
+            run_id: "r1".into(),
+            finish: vec![old.fence()],
+            ..Default::default()
+        })
+        .await
+        .expect_err("the stopped run's fence is stale");
+    assert!(err.is_stale_lease(), "{err}");
+    // A fence of another run's live row is refused too, whatever its id and token.
+    db.store.create_run(new_run("r3", None)).await.expect("create r3");
+    let other = db.store.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    assert_eq!(other.run_id, "r3");
+    let err = db
+        .store
+        .commit(Commit {
+            run_id: "r2".into(),
+            finish: vec![other.fence()],
+            ..Default::default()
+        })
+        .await
+        .expect_err("a fence of another run's row");
+    assert!(err.is_stale_lease(), "{err}");
+    for w in [&new, &other] {
+        db.store
+            .commit(Commit {
+                run_id: w.run_id.clone(),
+                finish: vec![w.fence()],
+                steps: vec![completed("a")],
+                done: vec![StepDone {
+                    step_key: "a".into(),
+                    dependants: vec!["b".into()],
+                }],
+                ..Default::default()
+            })
+            .await
+            .expect("the live work is still held and finishes");
+    }
     db.close().await;
 }

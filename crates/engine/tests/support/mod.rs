@@ -109,6 +109,8 @@ pub struct Probe {
     /// While false, tool `flaky_until_healed` fails (permanently).
     pub healed: AtomicBool,
     pub cancelled: AtomicUsize,
+    /// The `value` argument of every `sleep` call, per step id, in call order.
+    pub slept_values: Mutex<HashMap<String, Vec<Value>>>,
 }
 
 impl Probe {
@@ -117,6 +119,12 @@ impl Probe {
             .lock()
             .map(|c| c.get(step).copied().unwrap_or(0))
             .unwrap_or(0)
+    }
+    pub fn slept_values(&self, step: &str) -> Vec<Value> {
+        self.slept_values
+            .lock()
+            .map(|c| c.get(step).cloned().unwrap_or_default())
+            .unwrap_or_default()
     }
     pub fn attempts(&self, step: &str) -> Vec<u32> {
         self.attempts
@@ -159,6 +167,11 @@ impl StepExecutor for TestExecutor {
             "echo" => Ok(args),
             "sleep" => {
                 let ms = args.get("ms").and_then(Value::as_u64).unwrap_or(10);
+                if let Ok(mut v) = self.probe.slept_values.lock() {
+                    v.entry(call.step_id.clone())
+                        .or_default()
+                        .push(args.get("value").cloned().unwrap_or(Value::Null));
+                }
                 let now = self.probe.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 self.probe.max_in_flight.fetch_max(now, Ordering::SeqCst);
                 let cancelled = tokio::select! {

@@ -102,7 +102,19 @@ pub fn test_vault_keys() -> ar_connect::vault::MasterKeyRing {
     )
 }
 
+/// With `AR_TEST_LOG` set (an env-filter such as `warn` or `ar_engine=debug`), the
+/// server's logs go to the test output: how a flaky run is diagnosed.
+fn init_test_log() {
+    if let Ok(filter) = std::env::var("AR_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
 pub async fn start_with(backend: Backend, settings: Settings) -> TestServer {
+    init_test_log();
     let (stores, dir) = stores(backend).await;
     let executors = ar_server::default_executors(&settings);
     let (server, _) = ar_server::start(settings, stores, executors)
@@ -120,6 +132,7 @@ pub async fn start_with(backend: Backend, settings: Settings) -> TestServer {
 /// A test server on `stores` the caller opened (e.g. a second node on the same Postgres
 /// schema as another).
 pub async fn start_on(stores: Stores, settings: Settings) -> TestServer {
+    init_test_log();
     let executors = ar_server::default_executors(&settings);
     let (server, _) = ar_server::start(settings, stores, executors)
         .await

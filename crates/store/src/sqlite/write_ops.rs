@@ -576,9 +576,11 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
     }
     for fence in &c.check {
         let held = conn
-            .prepare_cached("SELECT 1 FROM work_queue WHERE id = ?1 AND fencing_token = ?2")
+            .prepare_cached(
+                "SELECT 1 FROM work_queue WHERE id = ?1 AND fencing_token = ?2 AND run_id = ?3",
+            )
             .or_db()?
-            .exists(params![fence.work_id, fence.token])
+            .exists(params![fence.work_id, fence.token, run_id])
             .or_db()?;
         if !held {
             return Err(stale(fence.work_id));
@@ -586,9 +588,11 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
     }
     for fence in &c.finish {
         let n = conn
-            .prepare_cached("DELETE FROM work_queue WHERE id = ?1 AND fencing_token = ?2")
+            .prepare_cached(
+                "DELETE FROM work_queue WHERE id = ?1 AND fencing_token = ?2 AND run_id = ?3",
+            )
             .or_db()?
-            .execute(params![fence.work_id, fence.token])
+            .execute(params![fence.work_id, fence.token, run_id])
             .or_db()?;
         if n == 0 {
             return Err(stale(fence.work_id));
@@ -599,10 +603,16 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
         let n = conn
             .prepare_cached(
                 "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, attempt = ?3, available_at = ?4 \
-                 WHERE id = ?1 AND fencing_token = ?2",
+                 WHERE id = ?1 AND fencing_token = ?2 AND run_id = ?5",
             )
             .or_db()?
-            .execute(params![r.fence.work_id, r.fence.token, r.attempt, r.available_at])
+            .execute(params![
+                r.fence.work_id,
+                r.fence.token,
+                r.attempt,
+                r.available_at,
+                run_id
+            ])
             .or_db()?;
         if n == 0 {
             return Err(stale(r.fence.work_id));
