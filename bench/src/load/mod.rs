@@ -49,6 +49,10 @@ pub struct Options {
     /// Clients starting runs (one after another each) while phase (b) streams.
     #[arg(long, default_value_t = 2)]
     starters: usize,
+    /// Runs started per second in phase (b), all starters together (0 = as fast as the
+    /// starters go, which measures overload rather than delivery).
+    #[arg(long, default_value_t = 25.0)]
+    stream_rate: f64,
 }
 
 pub fn run(options: &Options) -> anyhow::Result<Report> {
@@ -74,9 +78,14 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     }
     let mut text = render_table(&rows);
     text.push_str(&format!(
-        "\nphase (a): {} clients, {} s; phase (b): {} subscribers of the workflow stream, {} starters, {} s.\n\
+        "\nphase (a): {} clients, {} s; phase (b): {} subscribers of the workflow stream, {} starters at {} runs/s together, {} s.\n\
          Server and clients share this process and machine; rate limits are lifted.\n",
-        options.clients, options.seconds, options.subscribers, options.starters, options.seconds
+        options.clients,
+        options.seconds,
+        options.subscribers,
+        options.starters,
+        options.stream_rate,
+        options.seconds
     ));
     Ok(Report {
         text,
@@ -113,7 +122,14 @@ async fn measure(backend: Backend, options: &Options) -> anyhow::Result<(Vec<Row
     // Let the phase (a) runs finish so phase (b) measures streaming, not their backlog.
     drain(&server, &a.run_ids).await?;
 
-    let b = streams::measure(&server, options.subscribers, options.starters, duration).await?;
+    let b = streams::measure(
+        &server,
+        options.subscribers,
+        options.starters,
+        options.stream_rate,
+        duration,
+    )
+    .await?;
     let expected = b.events_per_subscriber * b.subscribers as u64;
     rows.extend([
         Row::info(&name, "stream subscribers", b.subscribers.to_string()),

@@ -44,6 +44,7 @@ pub async fn measure(
     server: &LoadServer,
     subscribers: usize,
     starters: usize,
+    rate: f64,
     duration: Duration,
 ) -> anyhow::Result<StreamFigures> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -68,7 +69,7 @@ pub async fn measure(
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let began = Instant::now();
-    let run_ids = start_runs(server, starters, began + duration).await?;
+    let run_ids = start_runs(server, starters, rate, began + duration).await?;
     let engine = server.server.state.engine();
     let mut events_per_subscriber = 0u64;
     for run_id in &run_ids {
@@ -121,15 +122,27 @@ pub async fn measure(
     Ok(figures)
 }
 
+/// Starts runs until `deadline`: each starter one after another, all together at most
+/// `rate` runs per second (0 = as fast as they go).
 async fn start_runs(
     server: &LoadServer,
     starters: usize,
+    rate: f64,
     deadline: Instant,
 ) -> anyhow::Result<Vec<String>> {
     let http = reqwest::Client::new();
     let body = json!({"command": "start", "params": {}});
+    let starters = starters.max(1);
+    // Each starter keeps its own pace; their ticks are staggered to spread the starts.
+    let period = (rate > 0.0).then(|| Duration::from_secs_f64(starters as f64 / rate));
     let mut tasks = Vec::new();
-    for _ in 0..starters.max(1) {
+    for index in 0..starters {
+        let mut pace = period.map(|p| {
+            let first = tokio::time::Instant::now() + p.mul_f64(index as f64 / starters as f64);
+            let mut interval = tokio::time::interval_at(first, p);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            interval
+        });
         let (http, url, pat, body) = (
             http.clone(),
             server.command_url(),
@@ -139,6 +152,9 @@ async fn start_runs(
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::new();
             while Instant::now() < deadline {
+                if let Some(pace) = pace.as_mut() {
+                    pace.tick().await;
+                }
                 let response = http.post(&url).bearer_auth(&pat).json(&body).send().await?;
                 let status = response.status();
                 let reply: Value = response.json().await?;
