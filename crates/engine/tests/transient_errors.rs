@@ -76,6 +76,16 @@ impl Store for HiccupStore {
     async fn runs_with_status(&self, statuses: &[RunStatus]) -> StoreResult<Vec<String>> {
         self.inner.runs_with_status(statuses).await
     }
+    async fn runs_of_workflow_since(
+        &self,
+        workflow_id: &str,
+        created_since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        self.inner
+            .runs_of_workflow_since(workflow_id, created_since, limit)
+            .await
+    }
     async fn get_graph(&self, hash: &str) -> StoreResult<Option<Value>> {
         self.inner.get_graph(hash).await
     }

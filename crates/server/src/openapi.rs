@@ -342,6 +342,16 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 .schema(Some(ObjectBuilder::new().schema_type(Type::Boolean))),
         );
     }
+    if spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("workflow_id")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some("Only the webhooks that start this workflow."))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+        );
+    }
     for parameter in runs::query_parameters(spec) {
         op = op.parameter(parameter);
     }

@@ -516,10 +516,9 @@ async fn a_workflow_stream_follows_every_run_on_postgres() {
     workflow_stream(Backend::Postgres).await;
 }
 
-/// Two server nodes on one Postgres schema. Node B's engine is stopped, so every step of
-/// the run executes on node A and B learns of the events only through the database.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_executing_on_one_node_is_watched_through_another() {
+/// Two server nodes on one fresh Postgres schema with one master key (as a Postgres
+/// deployment must have).
+async fn two_nodes() -> (TestServer, TestServer, tempfile::TempDir) {
     let schema = format!("stream_{}", uuid::Uuid::now_v7().simple());
     // Both nodes share one master key, as a Postgres deployment must.
     let data = tempfile::tempdir().expect("data dir");
@@ -547,6 +546,14 @@ async fn a_run_executing_on_one_node_is_watched_through_another() {
     };
     let a = node().await;
     let b = node().await;
+    (a, b, data)
+}
+
+/// Node B's engine is stopped, so every step of the run executes on node A and B learns
+/// of the events only through the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_executing_on_one_node_is_watched_through_another() {
+    let (a, b, _data) = two_nodes().await;
     b.server.state.engine().shutdown().await;
     let f = fixture(&a, "acme").await;
     let run = start_run(&a, "acme", &f).await;
@@ -573,6 +580,57 @@ async fn a_run_executing_on_one_node_is_watched_through_another() {
     all.extend(rest);
     assert_eq!(seqs(&all), stored_seqs(&a, &run, 0).await);
     assert_eq!(all.last().expect("events")["event_type"], "run_completed");
+    b.close().await;
+    a.close().await;
+}
+
+/// Regression: node B discovered other nodes' runs only by polling for *active* runs, so a
+/// run that started and ended on node A between two polls never reached a workflow stream
+/// on B. Here each run is stopped right after it starts, well within one poll interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_starts_and_ends_between_polls_on_another_node_is_streamed() {
+    let (a, b, _data) = two_nodes().await;
+    b.server.state.engine().shutdown().await;
+    let f = fixture(&a, "acme").await;
+    let mut socket = connect(&b.base, &f.workflow, "", &f.pat)
+        .await
+        .expect("connected to node B");
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let run = start_run(&a, "acme", &f).await;
+        a.server
+            .state
+            .engine()
+            .stop(&run, ar_engine::StopMode::Immediate, None)
+            .await
+            .expect("stopped");
+        runs.push(run);
+    }
+    let mut per_run: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    let mut stopped = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while stopped < runs.len() {
+        let frame = tokio::time::timeout_at(deadline, next_frame(&mut socket))
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "only {stopped} of {} stopped runs reached the stream on node B: {per_run:?}",
+                    runs.len()
+                )
+            });
+        let Frame::Event(e) = frame else {
+            panic!("a workflow stream stays open");
+        };
+        if e["event_type"] == "run_stopped" {
+            stopped += 1;
+        }
+        let run = e["run_id"].as_str().expect("run_id").to_string();
+        per_run.entry(run).or_default().push(e);
+    }
+    for run in &runs {
+        let got = per_run.get(run).expect("every short run is streamed");
+        assert_eq!(seqs(got), stored_seqs(&a, run, 0).await, "all of run {run}'s events, once");
+    }
     b.close().await;
     a.close().await;
 }

@@ -154,6 +154,26 @@ macro_rules! define_ops {
             Ok(ids)
         }
 
+        pub(crate) async fn runs_of_workflow_since(
+            conn: &mut Conn,
+            workflow_id: &str,
+            created_since: i64,
+            limit: i64,
+        ) -> StoreResult<Vec<(String, i64)>> {
+            let rows = sqlx::query(
+                "SELECT id, created_at FROM runs WHERE workflow_id = $1 AND created_at >= $2 \
+                 ORDER BY created_at, id LIMIT $3",
+            )
+            .bind(workflow_id)
+            .bind(created_since)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get("id")?, row.try_get("created_at")?)))
+                .collect()
+        }
+
         pub(crate) async fn get_graph(conn: &mut Conn, hash: &str) -> StoreResult<Option<Value>> {
             let row = sqlx::query("SELECT graph FROM graphs WHERE hash = $1").bind(hash).fetch_optional(&mut *conn).await?;
             match row {

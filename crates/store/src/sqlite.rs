@@ -263,6 +263,21 @@ impl Store for SqliteStore {
         sql::runs_with_status(&mut *self.read_pool.acquire().await?, statuses).await
     }
 
+    async fn runs_of_workflow_since(
+        &self,
+        workflow_id: &str,
+        created_since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        sql::runs_of_workflow_since(
+            &mut *self.read_pool.acquire().await?,
+            workflow_id,
+            created_since,
+            limit,
+        )
+        .await
+    }
+
     async fn get_graph(&self, hash: &str) -> StoreResult<Option<Value>> {
         sql::get_graph(&mut *self.read_pool.acquire().await?, hash).await
     }

@@ -64,6 +64,15 @@ pub trait Store: Send + Sync + 'static {
     /// Ids of runs in any of these statuses, oldest first.
     async fn runs_with_status(&self, statuses: &[RunStatus]) -> StoreResult<Vec<String>>;
 
+    /// Runs of a workflow created at or after `created_since` (ms), in any status, oldest
+    /// first, at most `limit`: `(run id, created_at)`.
+    async fn runs_of_workflow_since(
+        &self,
+        workflow_id: &str,
+        created_since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, i64)>>;
+
     async fn get_graph(&self, hash: &str) -> StoreResult<Option<Value>>;
 
     /// Top-level step states (`parent = None`) or the items of one loop step.

@@ -65,7 +65,11 @@ enum Target {
         /// The run's `last_seq` when the request was authorized.
         last_seq: i64,
     },
-    Workflow,
+    Workflow {
+        /// When the request was accepted (ms): runs created since are sent from their
+        /// first event, even if they are already active when the stream gets going.
+        opened_at: i64,
+    },
 }
 
 /// `GET /v1/workflows/{id}/stream` (RunRead)
@@ -95,7 +99,9 @@ pub async fn stream(
                 "`after_seq` needs a `run_id` (sequence numbers are per run)",
             ));
         }
-        None => Target::Workflow,
+        None => Target::Workflow {
+            opened_at: ar_store::now_ms(),
+        },
     };
     let upgrade = upgrade.map_err(|r| {
         ApiError::new(
@@ -204,7 +210,9 @@ async fn connection(mut socket: WebSocket, streams: Streams, workflow_id: String
                 .pump(&out)
                 .await
             }
-            Target::Workflow => workflow::pump(&producer_streams, &workflow_id, &out).await,
+            Target::Workflow { opened_at } => {
+                workflow::pump(&producer_streams, &workflow_id, opened_at, &out).await
+            }
         }
     });
     let _abort = AbortOnDrop(producer.abort_handle());

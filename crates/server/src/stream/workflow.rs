@@ -13,7 +13,12 @@ use crate::stream::Streams;
 use crate::stream::feed::{FeedEnd, RunFeed};
 
 /// Follows every run of `workflow_id` until the connection goes or a run's feed fails.
-pub async fn pump(streams: &Streams, workflow_id: &str, out: &mpsc::Sender<Utf8Bytes>) -> FeedEnd {
+pub async fn pump(
+    streams: &Streams,
+    workflow_id: &str,
+    opened_at: i64,
+    out: &mpsc::Sender<Utf8Bytes>,
+) -> FeedEnd {
     let mut watch = streams.directory().watch(workflow_id).await;
     // Run id → the last sequence sent, for runs whose feed ended (a run announced again,
     // e.g. after a retry, continues from there instead of repeating events).
@@ -21,7 +26,7 @@ pub async fn pump(streams: &Streams, workflow_id: &str, out: &mpsc::Sender<Utf8B
     let mut following: HashSet<String> = HashSet::new();
     let mut feeds: JoinSet<(String, FeedEnd)> = JoinSet::new();
     for run_id in std::mem::take(&mut watch.active) {
-        if let Some(last) = current_last_seq(streams, &run_id).await {
+        if let Some(last) = start_point(streams, &run_id, opened_at).await {
             follow(
                 streams,
                 &mut feeds,
@@ -58,9 +63,12 @@ pub async fn pump(streams: &Streams, workflow_id: &str, out: &mpsc::Sender<Utf8B
     }
 }
 
-async fn current_last_seq(streams: &Streams, run_id: &str) -> Option<i64> {
+/// Where to follow an active run from: its current point, or its first event when it was
+/// created after the stream was opened (it only looks active because the stream was still
+/// starting up).
+async fn start_point(streams: &Streams, run_id: &str, opened_at: i64) -> Option<i64> {
     match streams.store().get_run(run_id).await {
-        Ok(run) => run.map(|r| r.last_seq),
+        Ok(run) => run.map(|r| if r.created_at >= opened_at { 0 } else { r.last_seq }),
         Err(e) => {
             tracing::warn!(run_id, error = %e, "workflow stream: reading a run failed");
             None

@@ -1,0 +1,139 @@
+//! Completeness: every place of the OpenAPI document of the route table (path, query and
+//! header parameters, top-level body fields) has a row or a stated reason why it carries no
+//! object id, every row names a real route, and every object kind has a row.
+
+use ar_server::routes::specs;
+
+use crate::rows::all_rows;
+use crate::types::{OBJECT_KINDS, Place};
+
+/// Parameters and body fields that carry no object id: (method, route, place, name, why);
+/// `*` matches any method or route.
+#[rustfmt::skip]
+const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
+    ("*", "*", Place::Query, "status", "a run status"),
+    ("*", "*", Place::Query, "since", "a time"),
+    ("*", "*", Place::Query, "limit", "a page size"),
+    ("*", "*", Place::Query, "include_archived", "a flag"),
+    ("*", "*", Place::Query, "after_seq", "a sequence number within the run the request names"),
+    ("*", "*", Place::Body, "name", "a display name"),
+    ("*", "*", Place::Body, "description", "free text"),
+    ("*", "*", Place::Body, "graph", "a graph: step ids are names inside it"),
+    ("*", "*", Place::Body, "run_setup", "payload defaults and step ids of the workflow's own graph"),
+    ("*", "*", Place::Body, "visibility", "public or private"),
+    ("*", "*", Place::Body, "role", "a role name"),
+    ("*", "*", Place::Body, "active", "a flag"),
+    ("*", "*", Place::Body, "admins_full_access_to_private", "a flag"),
+    ("*", "*", Place::Body, "scopes", "scope names"),
+    ("*", "*", Place::Body, "expires_at", "a time"),
+    ("*", "*", Place::Body, "expires_in_days", "a number"),
+    ("*", "*", Place::Body, "changelog", "free text"),
+    ("*", "*", Place::Body, "force", "a flag"),
+    ("*", "*", Place::Body, "extras", "payload defaults"),
+    ("*", "*", Place::Body, "enabled", "a flag"),
+    ("*", "*", Place::Body, "cron", "a schedule"),
+    ("*", "*", Place::Body, "timezone", "a zone name"),
+    ("*", "*", Place::Body, "trigger_payload", "the run input"),
+    ("*", "*", Place::Body, "trigger_steps", "step ids of the workflow's own graph"),
+    ("*", "*", Place::Body, "excluded_step_ids", "step ids of the workflow's own graph"),
+    ("*", "*", Place::Body, "command", "a verb"),
+    ("*", "*", Place::Body, "approved", "a flag"),
+    ("*", "*", Place::Body, "result", "the task's result"),
+    ("*", "*", Place::Body, "from_step_id", "a step id of the run's own graph"),
+    ("*", "*", Place::Body, "password", "a credential"),
+    ("*", "*", Place::Body, "current_password", "a credential"),
+    ("*", "*", Place::Body, "new_password", "a credential"),
+    ("POST", "/v1/auth/signup", Place::Body, "email", "the new account's address"),
+    ("POST", "/v1/auth/login", Place::Body, "email", "the caller's own address"),
+    ("POST", "/v1/invites", Place::Body, "email", "the address B invites into B's workspace"),
+    ("POST", "/v1/workspaces", Place::Body, "slug", "the new workspace's own slug: slugs are global names, a taken one is refused (409)"),
+    ("POST", "/v1/workflows/{id}/validate", Place::Body, "*", "a dry run of a graph: check names, step ids, mock outputs"),
+    ("GET", "/v1/workflows/{id}/versions/{version}", Place::Path, "version", "a version number within the workflow the path names (its `id` has rows)"),
+    ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete", Place::Path, "task_id", "a step id within the run the path names (its `id` and `run_id` have rows)"),
+    ("POST", "/v1/invites/{token}/accept", Place::Path, "token", "a one-time secret, not an id: holding it is the grant"),
+    ("POST", "/v1/auth/signup", Place::Body, "invite_token", "a one-time secret, not an id: holding it is the grant"),
+    ("POST", "/v1/inbound-webhooks/{id}", Place::Path, "id", "the public ingress has no workspace: the subscription's signature and automation PAT authenticate it (see `ingress_of_another_workspace`)"),
+    ("POST", "/v1/inbound-webhooks/{id}", Place::Header, "X-Agentruntime-Signature", "a signature"),
+    ("POST", "/v1/inbound-webhooks/{id}", Place::Header, "Idempotency-Key", "the sender's delivery key, scoped to the subscription"),
+    ("POST", "/v1/inbound-webhooks/{id}", Place::Body, "*", "the sender's own JSON (the trigger payload)"),
+];
+
+fn not_an_id(method: &str, route: &str, place: Place, name: &str) -> Option<&'static str> {
+    NOT_IDS
+        .iter()
+        .find(|(m, r, p, n, _)| {
+            (*m == "*" || *m == method)
+                && (*r == "*" || *r == route)
+                && *p == place
+                && (*n == "*" || *n == name)
+        })
+        .map(|(.., why)| *why)
+}
+
+#[test]
+fn every_id_place_of_the_api_has_an_isolation_row() {
+    let rows = all_rows();
+    let doc = ar_server::openapi::document_json();
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut missing = Vec::new();
+    let mut places = 0;
+    for (route, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            let method = method.to_uppercase();
+            let covered = |place: Place, name: &str| {
+                rows.iter().any(|r| {
+                    r.method == method
+                        && r.route == route
+                        && r.place == place
+                        && (r.name == name || r.name.starts_with(&format!("{name}.")))
+                }) || not_an_id(&method, route, place, name).is_some()
+            };
+            let mut check = |place: Place, name: &str| {
+                places += 1;
+                if !covered(place, name) {
+                    missing.push(format!("{method} {route}: {place:?} `{name}`"));
+                }
+            };
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let place = match p["in"].as_str() {
+                    Some("path") => Place::Path,
+                    Some("query") => Place::Query,
+                    Some("header") => Place::Header,
+                    other => panic!("{method} {route}: parameter in {other:?}"),
+                };
+                check(place, p["name"].as_str().expect("name"));
+            }
+            let body = &op["requestBody"]["content"]["application/json"]["schema"];
+            if body.is_null() {
+                continue;
+            }
+            match body["properties"].as_object() {
+                Some(fields) => fields.keys().for_each(|f| check(Place::Body, f)),
+                // A body without declared fields must be classified as a whole.
+                None => check(Place::Body, "*"),
+            }
+        }
+    }
+    assert!(places > 100, "the walk found only {places} places");
+    assert!(
+        missing.is_empty(),
+        "places that take an id without an isolation row (add a row to tests/tenant_isolation.rs, or a reason to NOT_IDS):\n{}",
+        missing.join("\n")
+    );
+    let specs = specs();
+    for r in &rows {
+        assert!(
+            specs
+                .iter()
+                .any(|s| s.method.as_str() == r.method && s.path == r.route),
+            "row {} names no route of the table",
+            r.label()
+        );
+    }
+    for kind in OBJECT_KINDS {
+        assert!(
+            rows.iter().any(|r| r.object == kind),
+            "no row sends a {kind:?} id"
+        );
+    }
+}

@@ -1,0 +1,258 @@
+//! The rows: every place the API takes an object id, written out, plus the header rows
+//! derived from them.
+
+use std::sync::Arc;
+
+use ar_server::routes::specs;
+use serde_json::{Value, json};
+
+use crate::types::{Ids, Obj, Place, Req, Row, row};
+
+/// What the rows try to write into A's objects.
+const TAKEN: &str = "taken over by iso-b";
+
+/// Replaces `{name}` segments of a route pattern.
+fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(pattern.to_string(), |path, (name, v)| {
+        path.replace(&format!("{{{name}}}"), v)
+    })
+}
+
+const STREAM: &str = "/v1/workflows/{id}/stream";
+const RUN: &str = "/v1/workflows/{id}/runs/{run_id}";
+
+/// The routes under a run: (method, route, object, whether it acts on the stopped run, body).
+#[rustfmt::skip]
+fn run_routes() -> Vec<(&'static str, &'static str, Obj, bool, Option<Value>)> {
+    let complete = json!({"approved": true, "result": {"by": TAKEN}});
+    vec![
+        ("GET", RUN, Obj::Run, false, None),
+        ("GET", "/v1/workflows/{id}/runs/{run_id}/summary", Obj::Run, false, None),
+        ("GET", "/v1/workflows/{id}/runs/{run_id}/events", Obj::Run, false, None),
+        ("GET", "/v1/workflows/{id}/runs/{run_id}/context", Obj::Run, false, None),
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/retry", Obj::Run, true, Some(json!({}))),
+        ("GET", "/v1/workflows/{id}/runs/{run_id}/tasks/pending", Obj::Task, false, None),
+        ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete", Obj::Task, false, Some(complete)),
+    ]
+}
+
+/// Every place an id goes, written out. A path with two ids has two rows: one with both
+/// ids under test (named by the first slot: all of A's, or all unknown), and one with B's
+/// own first id and the second under test.
+#[rustfmt::skip]
+fn rows() -> Vec<Row> {
+    use Obj::*;
+    use Place::*;
+    let mut rows = vec![
+        // Workspaces, projects, members, tokens.
+        row("GET", "/v1/workspaces/{slug}", Path, "slug", Workspace, |b, x| Req::of(b, format!("/v1/workspaces/{}", x.slug))),
+        row("PATCH", "/v1/workspaces/{slug}", Path, "slug", Workspace, |b, x| Req::of(b, format!("/v1/workspaces/{}", x.slug))
+            .body(json!({"name": TAKEN, "admins_full_access_to_private": true}))),
+        row("PATCH", "/v1/projects/{id}", Path, "id", Project, |b, x| Req::of(b, format!("/v1/projects/{}", x.project))
+            .body(json!({"name": TAKEN, "visibility": "public"}))),
+        row("GET", "/v1/projects/{id}/members", Path, "id", Project, |b, x| Req::of(b, format!("/v1/projects/{}/members", x.project))),
+        // B's owner tries to make itself admin of A's project.
+        row("POST", "/v1/projects/{id}/members", Path, "id", Project, |b, x| Req::of(b, format!("/v1/projects/{}/members", x.project))
+            .body(json!({"user_id": b.owner_id, "role": "project_admin"}))),
+        row("PATCH", "/v1/projects/{id}/members/{user_id}", Path, "id", Project, |b, x| Req::of(b, format!("/v1/projects/{}/members/{}", x.project, x.member))
+            .body(json!({"role": "project_admin"}))),
+        row("DELETE", "/v1/projects/{id}/members/{user_id}", Path, "id", Project, |b, x| Req::of(b, format!("/v1/projects/{}/members/{}", x.project, x.member))),
+        row("PATCH", "/v1/projects/{id}/members/{user_id}", Path, "user_id", Member, |b, x| Req::of(b, format!("/v1/projects/{}/members/{}", b.ids.project, x.member))
+            .body(json!({"role": "project_admin"}))),
+        row("DELETE", "/v1/projects/{id}/members/{user_id}", Path, "user_id", Member, |b, x| Req::of(b, format!("/v1/projects/{}/members/{}", b.ids.project, x.member))),
+        row("POST", "/v1/projects/{id}/members", Body, "user_id", Member, |b, x| Req::of(b, format!("/v1/projects/{}/members", b.ids.project))
+            .body(json!({"user_id": x.member, "role": "project_viewer"}))),
+        row("POST", "/v1/projects/{id}/members", Body, "email", Member, |b, x| Req::of(b, format!("/v1/projects/{}/members", b.ids.project))
+            .body(json!({"email": x.member_email, "role": "project_viewer"}))),
+        row("PATCH", "/v1/members/{user_id}", Path, "user_id", Member, |b, x| Req::of(b, format!("/v1/members/{}", x.member))
+            .body(json!({"role": "admin"}))),
+        row("DELETE", "/v1/members/{user_id}", Path, "user_id", Member, |b, x| Req::of(b, format!("/v1/members/{}", x.member))),
+        row("DELETE", "/v1/pats/{id}", Path, "id", Pat, |b, x| Req::of(b, format!("/v1/pats/{}", x.pat))),
+        // Workflows and versions.
+        row("GET", "/v1/workflows/{id}", Path, "id", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}", x.workflow))),
+        row("PATCH", "/v1/workflows/{id}", Path, "id", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}", x.workflow))
+            .body(json!({"name": TAKEN, "description": TAKEN}))),
+        row("DELETE", "/v1/workflows/{id}", Path, "id", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}", x.workflow))),
+        row("POST", "/v1/workflows/{id}/versions", Path, "id", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}/versions", x.workflow))
+            .body(json!({"changelog": TAKEN, "force": true}))),
+        row("GET", "/v1/workflows/{id}/versions", Path, "id", Version, |b, x| Req::of(b, format!("/v1/workflows/{}/versions", x.workflow))),
+        row("GET", "/v1/workflows/{id}/versions/{version}", Path, "id", Version, |b, x| Req::of(b, format!("/v1/workflows/{}/versions/1", x.workflow))),
+        row("POST", "/v1/workflows/{id}/validate", Path, "id", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}/validate", x.workflow))
+            .body(json!({}))),
+        // Commands: the workflow in the path, runs in the body.
+        row("POST", "/v1/workflows/{id}/command", Path, "id", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}/command", x.workflow))
+            .body(json!({"command": "start", "params": {}}))),
+        row("POST", "/v1/workflows/{id}/command", Body, "params.resume_from_run_id", Run, |b, x| Req::of(b, format!("/v1/workflows/{}/command", b.ids.workflow))
+            .body(json!({"command": "start", "params": {"resume_from_run_id": x.run, "reuse_completed_steps": true}}))),
+        // A client run id is scoped to its workflow: A's starts a new run of B's.
+        row("POST", "/v1/workflows/{id}/command", Body, "params.run_id", Run, |b, x| Req::of(b, format!("/v1/workflows/{}/command", b.ids.workflow))
+            .body(json!({"command": "start", "params": {"run_id": x.client_run_id}}))).status_only(),
+        // Run lists and their filters.
+        row("GET", "/v1/workflows/{id}/runs", Path, "id", Run, |b, x| Req::of(b, format!("/v1/workflows/{}/runs", x.workflow))),
+        row("GET", "/v1/workflows/{id}/runs", Query, "workflow", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}/runs?workflow={}", b.ids.workflow, x.workflow))),
+        row("GET", "/v1/workflows/{id}/runs", Query, "cursor", Run, |b, x| Req::of(b, format!("/v1/workflows/{}/runs?cursor={}", b.ids.workflow, x.cursor))),
+        row("GET", "/v1/runs", Query, "workflow", Workflow, |b, x| Req::of(b, format!("/v1/runs?workflow={}", x.workflow))),
+        row("GET", "/v1/runs", Query, "cursor", Run, |b, x| Req::of(b, format!("/v1/runs?cursor={}", x.cursor))),
+        // Inbound webhooks.
+        row("GET", "/v1/inbound-webhooks/{id}", Path, "id", Webhook, |b, x| Req::of(b, format!("/v1/inbound-webhooks/{}", x.webhook))),
+        row("PATCH", "/v1/inbound-webhooks/{id}", Path, "id", Webhook, |b, x| Req::of(b, format!("/v1/inbound-webhooks/{}", x.webhook))
+            .body(json!({"name": TAKEN, "enabled": false, "extras": {"by": TAKEN}}))),
+        row("DELETE", "/v1/inbound-webhooks/{id}", Path, "id", Webhook, |b, x| Req::of(b, format!("/v1/inbound-webhooks/{}", x.webhook))),
+        row("POST", "/v1/inbound-webhooks", Body, "workflow_id", Workflow, |b, x| Req::of(b, "/v1/inbound-webhooks")
+            .body(json!({"workflow_id": x.workflow, "name": TAKEN}))),
+        row("POST", "/v1/inbound-webhooks", Body, "automation_pat_id", Pat, |b, x| Req::of(b, "/v1/inbound-webhooks")
+            .body(json!({"workflow_id": b.ids.workflow, "automation_pat_id": x.pat}))),
+        // Not in the OpenAPI document (so not found by the walk below): the list's filter.
+        row("GET", "/v1/inbound-webhooks", Query, "workflow_id", Workflow, |b, x| Req::of(b, format!("/v1/inbound-webhooks?workflow_id={}", x.workflow))
+            .project(&b.ids.project)),
+        // Cron triggers.
+        row("GET", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))),
+        row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
+            .body(json!({"cron": "* * * * *"}))),
+    ];
+    for (method, body) in [("GET", None), ("PATCH", Some(json!({"enabled": true, "cron": "* * * * *"}))), ("DELETE", None)] {
+        let route = "/v1/workflows/{id}/triggers/{trigger_id}";
+        let (all_a, mixed) = (body.clone(), body);
+        rows.push(row(method, route, Path, "id", Trigger, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &x.workflow), ("trigger_id", &x.trigger)]));
+            match &all_a { Some(v) => req.body(v.clone()), None => req }
+        }));
+        rows.push(row(method, route, Path, "trigger_id", Trigger, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &b.ids.workflow), ("trigger_id", &x.trigger)]));
+            match &mixed { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    // Runs, tasks and run commands.
+    for (method, route, object, stopped, body) in run_routes() {
+        let run = move |x: &Ids| if stopped { x.stopped_run.clone() } else { x.run.clone() };
+        let (all_a, mixed) = (body.clone(), body);
+        rows.push(row(method, route, Path, "id", object, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &x.workflow), ("run_id", &run(x)), ("task_id", "approve")]));
+            match &all_a { Some(v) => req.body(v.clone()), None => req }
+        }));
+        rows.push(row(method, route, Path, "run_id", object, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &b.ids.workflow), ("run_id", &run(x)), ("task_id", "approve")]));
+            match &mixed { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    for verb in ["pause", "resume", "stop"] {
+        rows.push(row("POST", "/v1/workflows/{id}/command", Body, "params.run_id", Run, move |b, x| {
+            Req::of(b, format!("/v1/workflows/{}/command", b.ids.workflow))
+                .body(json!({"command": verb, "params": {"run_id": x.run}}))
+        }));
+    }
+    // Stream subscriptions, as plain requests and as real WebSocket handshakes.
+    let streams = [
+        row("GET", STREAM, Path, "id", Workflow, |b, x| Req::of(b, format!("/v1/workflows/{}/stream", x.workflow))),
+        row("GET", STREAM, Query, "run_id", Run, |b, x| Req::of(b, format!("/v1/workflows/{}/stream?run_id={}", b.ids.workflow, x.run))),
+        // A browser names the workspace in the query; here A's, with A's workflow.
+        row("GET", STREAM, Query, "tenant", Workspace, |b, x| Req::of(b, format!("/v1/workflows/{}/stream?tenant={}", x.workflow, x.slug))
+            .tenant(None)),
+    ];
+    for r in streams {
+        rows.push(r.over_websocket());
+        rows.push(r);
+    }
+    rows.extend(list_header_rows());
+    rows
+}
+
+/// The routes without an id in their path, with A's workspace in `X-Tenant-Id` or A's
+/// project in `X-Project-Id`.
+#[rustfmt::skip]
+fn list_header_rows() -> Vec<Row> {
+    use Obj::*;
+    use Place::*;
+    const T: &str = "X-Tenant-Id";
+    const P: &str = "X-Project-Id";
+    let graph = json!({"steps": []});
+    let graph2 = graph.clone();
+    vec![
+        row("GET", "/v1/workspaces", Header, T, Workspace, |b, x| Req::of(b, "/v1/workspaces").tenant(Some(&x.slug))),
+        // Creates a workspace of B's owner either way (a fresh slug each time).
+        row("POST", "/v1/workspaces", Header, T, Workspace, |b, x| Req::of(b, "/v1/workspaces").tenant(Some(&x.slug))
+            .body(json!({"slug": format!("new-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]), "name": TAKEN}))).status_only(),
+        row("GET", "/v1/projects", Header, T, Workspace, |b, x| Req::of(b, "/v1/projects").tenant(Some(&x.slug))),
+        row("POST", "/v1/projects", Header, T, Workspace, |b, x| Req::of(b, "/v1/projects").tenant(Some(&x.slug))
+            .body(json!({"name": TAKEN}))),
+        row("GET", "/v1/members", Header, T, Workspace, |b, x| Req::of(b, "/v1/members").tenant(Some(&x.slug))),
+        row("POST", "/v1/invites", Header, T, Workspace, |b, x| Req::of(b, "/v1/invites").tenant(Some(&x.slug))
+            .body(json!({"email": "invited-by-b@iso-b.test", "role": "admin"}))),
+        row("GET", "/v1/pats", Header, T, Workspace, |b, x| Req::of(b, "/v1/pats").tenant(Some(&x.slug))),
+        row("POST", "/v1/pats", Header, T, Workspace, |b, x| Req::of(b, "/v1/pats").tenant(Some(&x.slug))
+            .body(json!({"name": TAKEN, "scopes": ["workflow:read"]}))),
+        row("GET", "/v1/workflows", Header, T, Workspace, |b, x| Req::of(b, "/v1/workflows").tenant(Some(&x.slug)).project(&x.project)),
+        row("POST", "/v1/workflows", Header, T, Workspace, move |b, x| Req::of(b, "/v1/workflows").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"name": TAKEN, "graph": graph}))),
+        row("GET", "/v1/runs", Header, T, Workspace, |b, x| Req::of(b, "/v1/runs").tenant(Some(&x.slug))),
+        row("GET", "/v1/tasks/pending", Header, T, Workspace, |b, x| Req::of(b, "/v1/tasks/pending").tenant(Some(&x.slug))),
+        row("GET", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug)).project(&x.project)),
+        row("POST", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug))
+            .body(json!({"workflow_id": x.workflow}))),
+        row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
+        row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
+            .body(json!({"name": TAKEN, "graph": graph2}))),
+        row("GET", "/v1/inbound-webhooks", Header, P, Project, |b, x| Req::of(b, "/v1/inbound-webhooks").project(&x.project)),
+        row("POST", "/v1/inbound-webhooks", Header, P, Project, |b, x| Req::of(b, "/v1/inbound-webhooks").project(&x.project)
+            .body(json!({"workflow_id": b.ids.workflow}))),
+    ]
+}
+
+/// For every gated route with a path row: `X-Tenant-Id` naming A's workspace (with A's ids
+/// in the path: A's request, sent by B) and, on project-scoped routes, `X-Project-Id`
+/// naming A's project on B's own request (B's ids in the path).
+fn derived_header_rows(explicit: &[Row]) -> Vec<Row> {
+    let specs = specs();
+    let mut out: Vec<Row> = Vec::new();
+    let has = |rows: &[Row], r: &Row, header: &str| {
+        rows.iter().any(|o| {
+            o.method == r.method
+                && o.route == r.route
+                && o.place == Place::Header
+                && o.name == header
+        })
+    };
+    for r in explicit
+        .iter()
+        .filter(|r| r.place == Place::Path && !r.websocket)
+    {
+        let Some(action) = specs
+            .iter()
+            .find(|s| s.method.as_str() == r.method && s.path == r.route)
+            .and_then(|s| s.action)
+        else {
+            continue;
+        };
+        if !has(explicit, r, "X-Tenant-Id") && !has(&out, r, "X-Tenant-Id") {
+            let inner = r.build.clone();
+            out.push(Row {
+                place: Place::Header,
+                name: "X-Tenant-Id",
+                object: Obj::Workspace,
+                build: Arc::new(move |b, x| inner(b, x).tenant(Some(&x.slug))),
+                ..r.clone()
+            });
+        }
+        if action.is_project_scoped()
+            && !has(explicit, r, "X-Project-Id")
+            && !has(&out, r, "X-Project-Id")
+        {
+            let inner = r.build.clone();
+            out.push(Row {
+                place: Place::Header,
+                name: "X-Project-Id",
+                object: Obj::Project,
+                build: Arc::new(move |b, x| inner(b, &b.ids).project(&x.project)),
+                ..r.clone()
+            });
+        }
+    }
+    out
+}
+
+pub(crate) fn all_rows() -> Vec<Row> {
+    let mut rows = rows();
+    let derived = derived_header_rows(&rows);
+    rows.extend(derived);
+    rows
+}
