@@ -55,6 +55,11 @@ impl LoadServer {
         let dir = tempfile::tempdir()?;
         let schema = (backend == Backend::Postgres)
             .then(|| format!("load_{}", uuid::Uuid::now_v7().simple()));
+        if schema.is_some() {
+            // A Postgres deployment must be given its master key (nodes share it); this
+            // one-off server gets a fresh random one in its data directory.
+            write_master_key(dir.path())?;
+        }
         let settings = Settings {
             listen: "127.0.0.1:0".parse()?,
             data_dir: dir.path().to_path_buf(),
@@ -205,4 +210,21 @@ async fn set_up(base: &str) -> anyhow::Result<(String, String)> {
     )
     .await?;
     Ok((pat, workflow))
+}
+
+/// Writes a random vault master key to `<dir>/master.key`, readable by its owner only.
+fn write_master_key(dir: &std::path::Path) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let key: [u8; 32] = rand::random();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(dir.join("master.key"))?;
+    std::io::Write::write_all(
+        &mut file,
+        base64::engine::general_purpose::STANDARD.encode(key).as_bytes(),
+    )?;
+    Ok(())
 }
