@@ -123,6 +123,7 @@ on_both_backends!(
     client_run_id_is_idempotent,
     live_events_after_task_completion_are_published_once,
     a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small,
+    a_result_that_is_not_json_fails_the_step_clearly,
 );
 
 async fn lua_chain_passes_results_and_per_step_input_overrides(b: Backend) {
@@ -956,5 +957,36 @@ async fn a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small(b
         events.iter().all(|ev| !ev.data.to_string().contains(&blob)),
         "the oversized result reached an event"
     );
+    e.finish().await;
+}
+
+/// A step output with no JSON form (a Lua function, NaN) fails its step with a message
+/// naming the offending path; nothing of it is committed and the run ends consistently.
+async fn a_result_that_is_not_json_fails_the_step_clearly(b: Backend) {
+    let e = env(b).await;
+    for (script, path) in [
+        ("return { ok = 1, nested = { f = function() end } }", "nested.f"),
+        ("return { x = 0/0 }", "x"),
+    ] {
+        let g = json!({"steps": [
+            {"id": "first", "type": "lua_script", "script": "return { n = 1 }"},
+            {"id": "odd", "type": "lua_script", "depends_on": ["first"], "script": script},
+            {"id": "after", "type": "lua_script", "depends_on": ["odd"], "script": "return { n = 2 }"},
+        ]});
+        let (run, ctx) = e.run(g, json!({})).await;
+        assert_eq!(run.status, RunStatus::Failed, "{ctx}");
+        assert_eq!(step(&ctx, "first")["status"], json!("completed"));
+        let odd = step(&ctx, "odd");
+        assert_eq!(odd["status"], json!("failed"), "{ctx}");
+        let error = odd["error"].as_str().expect("error message");
+        assert!(error.contains(path), "the message names {path}: {error}");
+        assert!(odd["result"].is_null(), "nothing of the output was committed: {ctx}");
+        assert_eq!(step(&ctx, "after")["reason"], json!("blocked"), "{ctx}");
+        assert_eq!(step(&ctx, "after")["skipped"], json!(true), "{ctx}");
+        let events = e.engine.store().events(&run.id, 0, 1000).await.expect("events");
+        let seqs: Vec<i64> = events.iter().map(|ev| ev.seq).collect();
+        assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "the event log has no gaps");
+        assert_eq!(events.last().expect("events").kind, "run_failed");
+    }
     e.finish().await;
 }
