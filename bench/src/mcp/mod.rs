@@ -144,7 +144,9 @@ async fn engine_per_call_ms(
     )
     .map_err(|e| anyhow::anyhow!("benchmark graph: {e}"))?
     .graph;
-    let items: Vec<usize> = (0..calls).collect();
+    // Strings, as the direct clients send: server-everything's `echo` takes a string, and a
+    // whole-value `{{ item }}` keeps the item's JSON type.
+    let items: Vec<String> = (0..calls).map(|i| i.to_string()).collect();
     let started = Instant::now();
     let run = engine
         .start_run(StartRun::new(graph, json!({ "items": items })))
