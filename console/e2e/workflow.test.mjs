@@ -49,8 +49,9 @@ test("a workflow built with the mouse is validated, fixed, published, run, appro
   await renameSelected(page, "double");
   await typeInEditor(page, "Lua script (must return a table)", "return { doubled = item * 2 }");
 
-  // Edges, dragged from a step's right handle to the next step's left handle.
-  await screenshot(page, "_dbg");
+  // Edges, dragged from a step's right handle to the next step's left handle, with every
+  // step in view.
+  await page.getByRole("button", { name: "Fit View" }).click();
   await drawEdge(page, "numbers", "review");
   await drawEdge(page, "review", "each");
   assert.equal(await page.locator(".react-flow__edge").count(), 2, "two edges are drawn");

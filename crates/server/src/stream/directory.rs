@@ -58,6 +58,9 @@ struct Watched {
     watchers: usize,
     /// The newest `created_at` read for this workflow (or when watching began).
     read_up_to: i64,
+    /// The last read filled a whole page: the next one continues from `read_up_to` without
+    /// the margin, or a burst of runs inside the margin would be read again and again.
+    page_was_full: bool,
 }
 
 impl State {
@@ -134,6 +137,7 @@ impl Directory {
                     // Runs created earlier and already finished are not this watcher's;
                     // the margin is re-read anyway, and those runs are known by then.
                     read_up_to: now_ms(),
+                    page_was_full: false,
                 })
                 .watchers += 1;
             state.polls_started
@@ -257,10 +261,12 @@ impl Directory {
             .lock()
             .watched
             .iter()
-            .map(|(id, w)| (id.clone(), w.read_up_to))
+            .map(|(id, w)| {
+                let margin = if w.page_was_full { 0 } else { CREATED_MARGIN_MS };
+                (id.clone(), w.read_up_to - margin)
+            })
             .collect();
-        for (workflow_id, read_up_to) in watched {
-            let since = read_up_to - CREATED_MARGIN_MS;
+        for (workflow_id, since) in watched {
             let runs = match self
                 .store
                 .runs_of_workflow_since(&workflow_id, since, CREATED_PAGE)
@@ -281,8 +287,11 @@ impl Directory {
                     }
                 }
                 let newest = runs.iter().map(|(_, at)| *at).max();
-                if let (Some(w), Some(newest)) = (state.watched.get_mut(&workflow_id), newest) {
-                    w.read_up_to = w.read_up_to.max(newest);
+                if let Some(w) = state.watched.get_mut(&workflow_id) {
+                    if let Some(newest) = newest {
+                        w.read_up_to = w.read_up_to.max(newest);
+                    }
+                    w.page_was_full = runs.len() as i64 >= CREATED_PAGE;
                 }
             }
             for run_id in fresh {
