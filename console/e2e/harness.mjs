@@ -223,3 +223,21 @@ export async function api(url, method, path, { token, cookie, tenant, project, b
   }
   return { status: r.status, body: json };
 }
+
+/**
+ * Signs in (or, with `signup`, creates the account) through the API, as a script would, and
+ * returns the session cookie (`name=value`) to pass to `api()`.
+ */
+export async function sessionCookie(url, email, password, { signup } = {}) {
+  const path = signup ? "/auth/signup" : "/auth/login";
+  const body = signup ? { email, password, ...signup } : { email, password };
+  const r = await fetch(`${url}/v1${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: url },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${path} answered ${r.status}: ${await r.text()}`);
+  const cookies = r.headers.getSetCookie().map((c) => c.split(";")[0]);
+  if (cookies.length === 0) throw new Error(`${path} set no cookie`);
+  return cookies.join("; ");
+}

@@ -42,6 +42,8 @@ test("a workflow built with the mouse is validated, fixed, published, run, appro
   await renameSelected(page, "review");
   await dragStep(page, "For each", { beside: "review" });
   await renameSelected(page, "each");
+  await typeInEditor(page, "Items (template resolving to a list)", "{{ steps.numbers.result.items }}");
+  await page.keyboard.press("Escape"); // closes the template completion popup
   // A Lua step dropped inside the loop box joins the loop's body.
   await dragStep(page, "Lua script", { into: "each" });
   await page.getByRole("region", { name: "Configure step lua-1" }).waitFor();
@@ -49,31 +51,29 @@ test("a workflow built with the mouse is validated, fixed, published, run, appro
   await renameSelected(page, "double");
   await typeInEditor(page, "Lua script (must return a table)", "return { doubled = item * 2 }");
 
-  // Edges, dragged from a step's right handle to the next step's left handle, with every
-  // step in view.
+  // An edge, dragged from a step's right handle to the next step's left handle, with every
+  // step in view. The loop is left unconnected: a mistake validation should catch.
   await page.getByRole("button", { name: "Fit View" }).click();
   await drawEdge(page, "numbers", "review");
-  await drawEdge(page, "review", "each");
-  assert.equal(await page.locator(".react-flow__edge").count(), 2, "two edges are drawn");
-  await page.getByRole("button", { name: "Auto-layout" }).click();
 
-  // The loop has no items yet: validation marks the loop's node and lists the issue.
+  // The loop reads the Lua step's result without running after it: validation marks the
+  // loop's node and lists the issue.
   await page.getByRole("button", { name: "Validate" }).click();
   await page.getByText("1 error(s) to fix before publishing.").waitFor();
   await node(page, "each").locator(".issue-badge.error").waitFor();
-  assert.equal(await page.locator(".issue-badge").count(), 1, "only the loop is marked");
   const issues = page.getByRole("list", { name: "Validation issues" });
-  assert.match(await issues.innerText(), /for_each_items/);
+  assert.equal(await page.locator(".issue-badge.error").count(), 1, `only the loop has an error; issues: ${await issues.innerText()}`);
+  assert.match(await issues.innerText(), /template_missing_dependency/);
   await auditAccessibility(page, "Studio with a validation issue");
   await screenshot(page, "studio-validation-issue");
 
-  // Fix it from the issue list: show the step, type the items template, validate again.
-  await issues.getByRole("button", { name: "Show step each" }).click();
-  await typeInEditor(page, "Items (template resolving to a list)", "{{ steps.numbers.result.items }}");
-  await page.keyboard.press("Escape"); // closes the template completion popup
+  // Fix it with the mouse: connect the review to the loop, then validate again.
+  await drawEdge(page, "review", "each");
+  assert.equal(await page.locator(".react-flow__edge").count(), 2, "two edges are drawn");
   await page.getByRole("button", { name: "Validate" }).click();
   await page.getByText("Valid: ready to publish.").waitFor();
-  assert.equal(await page.locator(".issue-badge").count(), 0, "no node is marked any more");
+  assert.equal(await page.locator(".issue-badge").count(), 0, `no node is marked any more; issues: ${await page.getByRole("region", { name: "Validation" }).innerText()}`);
+  await page.getByRole("button", { name: "Auto-layout" }).click();
 
   await page.getByRole("button", { name: "Publish…" }).click();
   await page.getByLabel("Changelog").fill("First version: doubles each number after a review.");

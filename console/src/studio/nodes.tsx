@@ -2,6 +2,11 @@
  * How steps look on the canvas: a card per step (handles left = runs after, right = runs
  * before), and a box for `for_each`/`while` that holds its body chain. Used by the Studio and
  * the run view (which colours nodes by step status).
+ *
+ * Handles explain themselves with a `title` (a tooltip for the mouse), not an `aria-label`:
+ * they are plain divs without a role, where ARIA forbids a label, and keyboard users connect
+ * steps with the config panel's "Runs after" checkboxes instead. Handles are connectable only
+ * when the canvas is (a Handle defaults to connectable), so read-only canvases offer no drag.
  */
 import { Handle, Position, type NodeProps, type NodeTypes } from "@xyflow/react";
 import { memo } from "react";
@@ -32,7 +37,7 @@ function Badges({ data }: { data: StepNode["data"] }) {
   );
 }
 
-function StepNodeView({ data, selected }: NodeProps<StepNode>) {
+function StepNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
   const { step } = data;
   const disabled = step.enabled === false;
   return (
@@ -41,7 +46,7 @@ function StepNodeView({ data, selected }: NodeProps<StepNode>) {
       data-step-id={step.id}
       data-status={data.status}
     >
-      <Handle type="target" position={Position.Left} aria-label={`${step.id}: connect a step this one runs after`} />
+      <Handle isConnectable={isConnectable} type="target" position={Position.Left} title={`${step.id}: connect a step this one runs after`} />
       <div className="step-node-head">
         <span className="step-icon" aria-hidden="true">
           {TYPE_ICON[step.type] ?? "?"}
@@ -51,12 +56,12 @@ function StepNodeView({ data, selected }: NodeProps<StepNode>) {
       </div>
       <div className="step-name">{step.name || step.id}</div>
       <div className="step-id">{step.id}</div>
-      <Handle type="source" position={Position.Right} aria-label={`${step.id}: connect a step that runs after this one`} />
+      <Handle isConnectable={isConnectable} type="source" position={Position.Right} title={`${step.id}: connect a step that runs after this one`} />
     </div>
   );
 }
 
-function LoopNodeView({ data, selected }: NodeProps<StepNode>) {
+function LoopNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
   const { step } = data;
   const empty = (step.type === "for_each" ? step.for_each_body_steps : step.type === "while" ? step.while_body_steps : [])?.length === 0;
   return (
@@ -65,7 +70,7 @@ function LoopNodeView({ data, selected }: NodeProps<StepNode>) {
       data-step-id={step.id}
       data-status={data.status}
     >
-      <Handle type="target" position={Position.Left} aria-label={`${step.id}: connect a step this loop runs after`} />
+      <Handle isConnectable={isConnectable} type="target" position={Position.Left} title={`${step.id}: connect a step this loop runs after`} />
       <div className="loop-node-head">
         <span className="step-icon" aria-hidden="true">
           {TYPE_ICON[step.type]}
@@ -75,7 +80,7 @@ function LoopNodeView({ data, selected }: NodeProps<StepNode>) {
         <Badges data={data} />
       </div>
       {empty && <div className="loop-empty">Drop a Lua, LLM, MCP or agent step here</div>}
-      <Handle type="source" position={Position.Right} aria-label={`${step.id}: connect a step that runs after this loop`} />
+      <Handle isConnectable={isConnectable} type="source" position={Position.Right} title={`${step.id}: connect a step that runs after this loop`} />
     </div>
   );
 }

@@ -262,3 +262,37 @@ async fn stop_immediate_during_server_everything_long_running_operation_over_htt
     assert_eq!(done.status, RunStatus::Completed, "{context}");
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn stop_immediate_cancels_a_long_running_tool_over_stdio() {
+    // Over stdio the client sends `notifications/cancelled` on the child's stdin; the
+    // Python SDK cancels the tool's task, which the server counts.
+    let engine = common::engine(Setup {
+        resolver: Arc::new(stdio_catalog()),
+        ..Setup::default()
+    })
+    .await;
+    let took = stop_mid_call(
+        &engine,
+        json!([mcp_step("long", "stdio:python", "sleep", json!({"seconds": 60}))]),
+    )
+    .await;
+    assert!(took < Duration::from_secs(3), "stopping took {took:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, context) = run(
+            &engine,
+            json!([mcp_step("count", "stdio:python", "cancelled_sleeps", json!({}))]),
+        )
+        .await;
+        if step(&context, "count")["result"] == json!({"result": 1}) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never saw the cancellation: {context}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    engine.shutdown().await;
+}

@@ -1,0 +1,67 @@
+// @vitest-environment jsdom
+import { cleanup, render } from "@testing-library/react";
+import { ReactFlow, ReactFlowProvider } from "@xyflow/react";
+import axe from "axe-core";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { toFlow } from "../graph/flow";
+import type { WorkflowGraph } from "../graph/types";
+import { nodeTypes } from "./nodes";
+
+beforeAll(() => {
+  // jsdom lacks the layout API @xyflow/react measures with; an inert stand-in is enough here.
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+
+afterEach(cleanup);
+
+const graph: WorkflowGraph = {
+  steps: [
+    { id: "fetch", type: "lua_script", name: "Fetch", script: "return {}" },
+    { id: "each", type: "for_each", name: "Each", depends_on: ["fetch"], for_each_items: "{{ steps.fetch.result }}", for_each_body_steps: [] },
+  ],
+  layout: { fetch: { position: { x: 0, y: 0 } }, each: { position: { x: 300, y: 0 } } },
+  extra: {},
+};
+
+function drawn({ connectable = true } = {}) {
+  const { nodes, edges } = toFlow(graph);
+  return render(
+    <ReactFlowProvider>
+      <div style={{ width: 800, height: 600 }}>
+        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} nodesConnectable={connectable} />
+      </div>
+    </ReactFlowProvider>,
+  );
+}
+
+describe("step and loop nodes", () => {
+  it("draw connection handles that pass the ARIA attribute rules", async () => {
+    const { container } = drawn();
+    const handles = container.querySelectorAll(".react-flow__handle");
+    expect(handles.length).toBe(4); // in and out, on the step and on the loop
+    const result = await axe.run(container, { runOnly: ["aria-prohibited-attr", "aria-allowed-attr"] });
+    expect(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(" ")}`)).toEqual([]);
+  });
+
+  it("tell the mouse user what each handle connects", () => {
+    const { container } = drawn();
+    const titles = [...container.querySelectorAll(".react-flow__handle")].map((h) => h.getAttribute("title"));
+    expect(titles).toEqual([
+      "fetch: connect a step this one runs after",
+      "fetch: connect a step that runs after this one",
+      "each: connect a step this loop runs after",
+      "each: connect a step that runs after this loop",
+    ]);
+  });
+
+  it("offer connections only on a canvas that allows them", () => {
+    const connectable = (c: HTMLElement) => c.querySelectorAll(".react-flow__handle.connectable").length;
+    expect(connectable(drawn().container)).toBe(4);
+    cleanup();
+    expect(connectable(drawn({ connectable: false }).container)).toBe(0);
+  });
+});
