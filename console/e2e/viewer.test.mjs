@@ -67,7 +67,7 @@ test("a viewer sees workflows, Studio, runs and tasks without edit controls", as
   watch.expect("GET", /^\/v1\/auth\/me$/, 401);
   await signIn(page, url, VIEWER_EMAIL, VIEWER_PASSWORD);
 
-  await page.getByRole("link", { name: "Workflows" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workflows" }).click();
   const row = page.getByRole("link", { name: "Monthly totals" });
   await row.waitFor();
   assert.equal(await page.getByRole("form", { name: "Create workflow" }).count(), 0, "no create form");
@@ -101,7 +101,7 @@ test("a viewer sees workflows, Studio, runs and tasks without edit controls", as
   await auditAccessibility(page, "run view (viewer)");
   await screenshot(page, "viewer-run");
 
-  await page.getByRole("link", { name: "Command Center" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Command Center" }).click();
   await page.getByRole("heading", { name: "Sign off the total" }).waitFor();
   assert.equal(await page.getByRole("button", { name: /^(Approve|Reject) / }).count(), 0, "no approve or reject");
   await page.getByText("Viewers cannot complete tasks.").waitFor();

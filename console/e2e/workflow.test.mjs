@@ -83,7 +83,7 @@ test("a workflow built with the mouse is validated, fixed, published, run, appro
 
   await page.getByRole("button", { name: "Run…" }).click();
   await page.getByRole("button", { name: "Start run" }).click();
-  await page.getByRole("region", { name: /^Run / }).waitFor();
+  await page.getByRole("region", { name: /^Run [0-9a-f-]+$/ }).waitFor();
 
   // The run view colours nodes from the live stream: the Lua step completes, the review waits.
   await node(page, "numbers").locator('[data-status="completed"]').waitFor();
@@ -119,11 +119,16 @@ test("a workflow built with the mouse is validated, fixed, published, run, appro
   assert.equal(await borderColour(page, "review"), completedColour, "the review changed colour to completed");
   assert.notEqual(await borderColour(page, "each"), pendingColour, "the loop changed colour");
 
-  // The Context shows the loop's result: one doubled number per item, in item order.
-  const loopResult = page.getByLabel("Result of each");
-  await loopResult.waitFor();
-  const doubled = [...(await loopResult.innerText()).matchAll(/"doubled":\s*(\d+)/g)].map((m) => Number(m[1]));
-  assert.deepEqual(doubled, [2, 4, 6]);
+  // The Context shows the loop's result, one doubled number per item in item order. It is
+  // long enough to start collapsed: open it as a user would.
+  const loopResult = page.locator("details.json-details").filter({ hasText: "Result of each" });
+  await loopResult.locator("summary").click();
+  const result = JSON.parse(await loopResult.locator("pre").innerText());
+  assert.equal(result.succeeded_count, 3);
+  assert.deepEqual(
+    result.results.map((r) => [r.index, r.result.doubled]),
+    [[0, 2], [1, 4], [2, 6]],
+  );
   await auditAccessibility(page, "run view, completed");
   await screenshot(page, "run-completed");
 

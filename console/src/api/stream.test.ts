@@ -25,6 +25,18 @@ describe("stream", () => {
     expect(streamUrl({ protocol: "http:", host: "localhost:8080" }, "w", "r", 0)).toMatch(/^ws:\/\/localhost:8080\//);
   });
 
+  it("names the workspace in the query, since a browser cannot send X-Tenant-Id on a WebSocket", () => {
+    const url = new URL(streamUrl({ protocol: "http:", host: "h" }, "w", "r", 3, "acme"));
+    expect(Object.fromEntries(url.searchParams)).toEqual({ run_id: "r", after_seq: "3", tenant: "acme" });
+    FakeSocket.made = [];
+    const stop = openRunStream(
+      { workflowId: "w", runId: "r", afterSeq: 0, tenant: "acme", createSocket: (u) => new FakeSocket(u) as unknown as WebSocket, location: { protocol: "http:", host: "h" } },
+      { onEvent: () => {} },
+    );
+    expect(new URL((FakeSocket.made[0] as FakeSocket).url).searchParams.get("tenant")).toBe("acme");
+    stop();
+  });
+
   it.each([["not json"], ['{"seq":"1","event_type":"x"}'], ['{"event_type":"x"}'], [42]])("drops the malformed frame %j", (frame) => {
     expect(parseEventFrame(frame)).toBeNull();
   });

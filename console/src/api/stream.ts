@@ -5,10 +5,15 @@
  */
 import type { RunEvent } from "./types";
 
-/** The WebSocket URL for a run's stream on the page's own origin. */
-export function streamUrl(location: { protocol: string; host: string }, workflowId: string, runId: string, afterSeq: number): string {
+/**
+ * The WebSocket URL for a run's stream on the page's own origin. The workspace travels in
+ * the query (`tenant`): a browser cannot set `X-Tenant-Id` on a WebSocket handshake, and
+ * without it the server refuses the stream.
+ */
+export function streamUrl(location: { protocol: string; host: string }, workflowId: string, runId: string, afterSeq: number, tenant?: string): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const q = new URLSearchParams({ run_id: runId, after_seq: String(afterSeq) });
+  if (tenant) q.set("tenant", tenant);
   return `${scheme}//${location.host}/v1/workflows/${encodeURIComponent(workflowId)}/stream?${q}`;
 }
 
@@ -38,6 +43,8 @@ export interface StreamOptions {
   runId: string;
   /** The last sequence number already applied (0 = from the start). */
   afterSeq: number;
+  /** The workspace slug (sent as the `tenant` query parameter). */
+  tenant?: string;
   /** Stop reconnecting once this returns true (e.g. the run reached a terminal state). */
   isFinished?: () => boolean;
   createSocket?: (url: string) => WebSocket;
@@ -57,7 +64,7 @@ export function openRunStream(opts: StreamOptions, handlers: StreamHandlers): ()
   const connect = () => {
     if (closed) return;
     handlers.onStatus?.("connecting");
-    socket = create(streamUrl(loc, opts.workflowId, opts.runId, lastSeq));
+    socket = create(streamUrl(loc, opts.workflowId, opts.runId, lastSeq, opts.tenant));
     socket.onopen = () => {
       retryDelay = 500;
       handlers.onStatus?.("open");

@@ -26,7 +26,7 @@ const MAX_HISTORY_PAGES = 200;
 
 export default function RunView() {
   const { id = "", runId = "" } = useParams();
-  const { api, canEdit } = useSession();
+  const { api, canEdit, scope } = useSession();
   const [graph, setGraph] = useState<WorkflowGraph | null>(null);
   const [title, setTitle] = useState("");
   const [state, setState] = useState<RunState>(initialRunState);
@@ -90,7 +90,7 @@ export default function RunView() {
         return;
       }
       closeStream = openRunStream(
-        { workflowId: id, runId, afterSeq: after, isFinished: () => isTerminal(stateRef.current.status) },
+        { workflowId: id, runId, afterSeq: after, tenant: scope.tenant ?? undefined, isFinished: () => isTerminal(stateRef.current.status) },
         { onEvent: (e) => enqueue([e]), onStatus: setLive },
       );
     })().catch((e: unknown) => !stopped && setError(messageOf(e)));
@@ -99,7 +99,7 @@ export default function RunView() {
       closeStream?.();
       if (frame) cancelAnimationFrame(frame);
     };
-  }, [api, id, runId]);
+  }, [api, id, runId, scope.tenant]);
 
   const loadContext = useCallback(async () => {
     try {
