@@ -5,6 +5,7 @@ use super::Run;
 use super::request::CheckName;
 use crate::graph::{StepConfig, StepType};
 use crate::issue::{Issue, codes};
+use serde_json::Value;
 
 /// `step_config`: the fields each step type needs (CONTRACT §2).
 pub(crate) fn check_step_config(run: &mut Run<'_>) {
@@ -85,7 +86,10 @@ pub(crate) fn check_step_config(run: &mut Run<'_>) {
                 }
             }
             StepConfig::ForEach(c) => {
-                if c.items.is_none() {
+                // An empty text would loop once over "" (a scalar is a one-item list): it is
+                // what an editor leaves when nobody filled the field in, never an intent.
+                let blank = matches!(&c.items, Some(Value::String(t)) if t.trim().is_empty());
+                if c.items.is_none() || blank {
                     issues.push(missing(
                         "for_each_items",
                         "this for_each step has no `for_each_items`".into(),
