@@ -1,0 +1,302 @@
+/**
+ * Performance figures for issue 6 — a benchmark, not a test: it prints numbers and never
+ * fails on them (speed on a shared CI machine is not a pass/fail signal). Run it with
+ * `node e2e/perf.mjs` from `console/` after `npm run build` and `cargo build -p ar-cli`.
+ *
+ * 1. Studio with a 500-step chain: time until the canvas shows its first node and all
+ *    nodes, then one node dragged with the real mouse in 60 moves while the page records
+ *    requestAnimationFrame intervals and a Chromium trace records main-thread tasks.
+ * 2. Run view under a burst of events: 500 independent steps started from the UI; the
+ *    WebSocket frames the page receives are counted from outside (Playwright), the DOM is
+ *    watched from inside (a MutationObserver on node statuses and the run status), and the
+ *    lag is how long after the server's `run_completed` the page says "completed".
+ */
+import { ADMIN_EMAIL, ADMIN_PASSWORD, api, launchBrowser, sessionCookie, signIn, startServer } from "./harness.mjs";
+import { node } from "./canvas.mjs";
+
+const CHAIN_LENGTH = 500;
+const WIDE_STEPS = 500;
+const DRAG_MOVES = 60;
+// One frame at 60 Hz: headless Chromium paces requestAnimationFrame at this interval, so
+// an interval is never below it and a dropped frame shows up as about twice it.
+const FRAME_MS = 1000 / 60;
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)];
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? NaN };
+}
+
+const ms = (v) => `${v.toFixed(1)} ms`;
+const line = (s) => `n=${s.n} p50=${ms(s.p50)} p95=${ms(s.p95)} max=${ms(s.max)}`;
+
+async function check(label, response, ok = (s) => s < 300) {
+  if (!ok(response.status)) throw new Error(`${label} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Creates and publishes a workflow through the API; returns its id. */
+async function publishedWorkflow(url, scope, name, graph) {
+  const wf = await check(`create ${name}`, await api(url, "POST", "/workflows", { ...scope, body: { name, graph } }));
+  await check(`publish ${name}`, await api(url, "POST", `/workflows/${wf.id}/versions`, { ...scope, body: { changelog: "perf" } }));
+  return wf.id;
+}
+
+function chainGraph(n) {
+  const id = (i) => `s${String(i).padStart(3, "0")}`;
+  const steps = [];
+  for (let i = 1; i <= n; i++) {
+    const step = { id: id(i), type: "lua_script", script: `return { n = ${i} }` };
+    if (i > 1) step.depends_on = [id(i - 1)];
+    steps.push(step);
+  }
+  return { steps };
+}
+
+/**
+ * A human approval, then independent steps: the run view opens and subscribes while the
+ * run waits; once approved the engine runs the steps as fast as it can, each sending
+ * step_started and step_completed, so the stream carries about two events per step in one
+ * burst. (A for_each sends no event per item, so it cannot make the burst.)
+ */
+function gatedWideGraph(n) {
+  const steps = [{ id: "gate", type: "human_task", depends_on: [], task_type: "approval", task_payload: { title: "Start the burst" } }];
+  for (let i = 1; i <= n; i++) {
+    steps.push({ id: `w${String(i).padStart(3, "0")}`, type: "lua_script", depends_on: ["gate"], script: `return { n = ${i} }` });
+  }
+  return { steps };
+}
+
+// Chromium names its scheduler's task event differently across versions.
+const TASK_EVENTS = new Set(["RunTask", "ThreadControllerImpl::RunTask"]);
+
+/**
+ * The top-level tasks (`{ts, dur}` in ms, trace clock) on the busiest renderer main thread
+ * of a Chromium trace. Nested task events are skipped so no time is counted twice.
+ */
+function rendererTasks(traceBuffer) {
+  const trace = JSON.parse(traceBuffer.toString("utf8"));
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const mainThreads = new Set(
+    events.filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`),
+  );
+  const byThread = new Map();
+  for (const e of events) {
+    const key = `${e.pid}:${e.tid}`;
+    if (e.ph !== "X" || !TASK_EVENTS.has(e.name) || !mainThreads.has(key)) continue;
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key).push(e);
+  }
+  let busiest = [];
+  for (const tasks of byThread.values()) {
+    tasks.sort((a, b) => a.ts - b.ts);
+    const topLevel = [];
+    let end = -Infinity;
+    for (const t of tasks) {
+      if (t.ts < end) continue;
+      topLevel.push({ ts: t.ts / 1000, dur: (t.dur ?? 0) / 1000 });
+      end = t.ts + (t.dur ?? 0);
+    }
+    const total = (list) => list.reduce((sum, t) => sum + t.dur, 0);
+    if (total(topLevel) > total(busiest)) busiest = topLevel;
+  }
+  return busiest;
+}
+
+/**
+ * Main-thread busy time in each 60 Hz frame slot from the first task to the last: what
+ * "frame time" means for smoothness (a slot busier than 16.7 ms cannot draw on time). A
+ * task is put whole in the slot it starts in.
+ */
+function busyPerFrame(tasks) {
+  if (tasks.length === 0) return [];
+  const start = tasks[0].ts;
+  const slots = new Array(Math.floor((tasks.at(-1).ts - start) / FRAME_MS) + 1).fill(0);
+  for (const t of tasks) slots[Math.floor((t.ts - start) / FRAME_MS)] += t.dur;
+  return slots;
+}
+
+async function studioFigures(browser, url, workflowId) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await signIn(page, url, ADMIN_EMAIL, ADMIN_PASSWORD);
+
+  const started = Date.now();
+  await page.goto(`${url}/workflow/${workflowId}`);
+  await page.locator(".react-flow__node").first().waitFor();
+  const firstNode = Date.now() - started;
+  // Above 150 steps the canvas draws only the nodes in view: count those once two frames
+  // have passed without a change.
+  const rendered = await page.evaluate(async () => {
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    let last = -1;
+    for (let n = document.querySelectorAll(".react-flow__node").length; n !== last; n = document.querySelectorAll(".react-flow__node").length) {
+      last = n;
+      await frame();
+    }
+    return last;
+  });
+  const settled = Date.now() - started;
+
+  // The node to drag: the first one whose centre is really under the pointer (not hidden
+  // by a panel or outside the pane).
+  const target = await page.evaluate(() => {
+    for (const el of document.querySelectorAll(".react-flow__node")) {
+      const r = el.getBoundingClientRect();
+      const x = r.x + r.width / 2;
+      const y = r.y + r.height / 2;
+      if (r.width > 0 && el.contains(document.elementFromPoint(x, y))) return { id: el.dataset.id, x, y };
+    }
+    return null;
+  });
+  if (!target) throw new Error("no step node is under the pointer: cannot drag");
+  const before = await node(page, target.id).boundingBox();
+
+  await page.evaluate(() => {
+    window.__perfFrames = [];
+    // Stops once the script takes the list (sets it to null).
+    const tick = (t) => {
+      if (window.__perfFrames === null) return;
+      window.__perfFrames.push(t);
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await browser.startTracing(page, { categories: ["devtools.timeline", "toplevel", "__metadata"] });
+  await page.mouse.move(target.x, target.y);
+  await page.mouse.down();
+  await page.mouse.move(target.x + 240, target.y + 120, { steps: DRAG_MOVES });
+  await page.mouse.up();
+  const trace = await browser.stopTracing();
+  const stamps = await page.evaluate(() => {
+    const frames = window.__perfFrames;
+    window.__perfFrames = null;
+    return frames;
+  });
+  const after = await node(page, target.id).boundingBox();
+  await page.close();
+
+  const intervals = stamps.slice(1).map((t, i) => t - stamps[i]);
+  const tasks = rendererTasks(trace);
+  const moved = Math.hypot(after.x - before.x, after.y - before.y);
+  // Frame figures of a drag that did not happen would describe an idle page.
+  if (moved < 50) throw new Error(`the node ${target.id} moved only ${moved.toFixed(0)} px: the drag did not take`);
+  return {
+    firstNode,
+    settled,
+    rendered,
+    dragged: target.id,
+    moved,
+    intervals: stats(intervals),
+    late: intervals.filter((d) => d > FRAME_MS * 1.5).length,
+    tasks: stats(tasks.map((t) => t.dur)),
+    longTasks: tasks.filter((t) => t.dur > FRAME_MS).length,
+    busy: stats(busyPerFrame(tasks)),
+  };
+}
+
+async function runViewFigures(browser, url, scope, workflowId) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await signIn(page, url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.goto(`${url}/workflow/${workflowId}`);
+  await page.getByRole("button", { name: "Run…" }).waitFor();
+
+  // Every stream frame the page receives, stamped on arrival (Playwright sees the socket
+  // from outside the page: no hook in the app is needed).
+  let frames = [];
+  page.on("websocket", (ws) => {
+    if (!ws.url().includes("/stream")) return;
+    ws.on("framereceived", () => frames.push(Date.now()));
+  });
+  // What the DOM shows, stamped inside the page: the first node status and "completed".
+  await page.evaluate(() => {
+    // firstStatus: the first burst step (w…) shown with a status; the gate's is not counted.
+    const seen = { firstStatus: null, completed: null, mutations: 0 };
+    window.__perfRun = seen;
+    new MutationObserver(() => {
+      seen.mutations++;
+      if (seen.firstStatus === null && document.querySelector('.react-flow__node[data-id^="w"] [data-status]')) seen.firstStatus = Date.now();
+      if (seen.completed === null && document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === "completed") {
+        seen.completed = Date.now();
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+
+  await page.getByRole("button", { name: "Run…" }).click();
+  await page.getByRole("button", { name: "Start run" }).click();
+  await page.getByRole("region", { name: /^Run [0-9a-f-]+$/ }).waitFor();
+  const runId = new URL(page.url()).pathname.split("/").at(-1);
+  await node(page, "gate").locator('[data-status="waiting"]').waitFor();
+  // The page now holds the stream open: approve from outside, as another user would.
+  const burstStart = frames.length;
+  await check("approve", await api(url, "POST", `/workflows/${workflowId}/runs/${runId}/tasks/gate/complete`, { ...scope, body: { approved: true } }));
+  await page.getByTestId("run-status").filter({ hasText: /^completed$/ }).waitFor({ timeout: 300_000 });
+  const seen = await page.evaluate(() => window.__perfRun);
+  await page.close();
+  frames = frames.slice(burstStart);
+
+  // The server's own record of the run: every event with its commit time.
+  const events = [];
+  for (let after = 0; ; ) {
+    const page = await check("events", await api(url, "GET", `/workflows/${workflowId}/runs/${runId}/events?after_seq=${after}&limit=1000`, scope));
+    events.push(...page.events);
+    if (!page.has_more) break;
+    after = page.next_after_seq;
+  }
+  const at = (e) => Date.parse(e.at);
+  const done = events.find((e) => e.event_type === "run_completed");
+  if (!done) throw new Error(`run ${runId} has no run_completed event`);
+  // The burst: from the first burst step's event to the end (the wait before is not load).
+  const burst = events.slice(events.findIndex((e) => e.step_id?.startsWith("w")));
+  const serverSpan = at(burst.at(-1)) - at(burst[0]);
+  const frameSpan = frames.length > 1 ? frames.at(-1) - frames[0] : 0;
+  return {
+    runId,
+    events: burst.length,
+    serverRate: burst.length / (serverSpan / 1000),
+    serverSpan,
+    frames: frames.length,
+    frameRate: frames.length / (frameSpan / 1000),
+    frameSpan,
+    lastFrameLag: frames.length ? frames.at(-1) - at(done) : NaN,
+    uiSpan: seen.completed - seen.firstStatus,
+    uiLag: seen.completed - at(done),
+    mutations: seen.mutations,
+  };
+}
+
+async function main() {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  try {
+    const url = server.url;
+    const owner = await sessionCookie(url, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const me = await check("me", await api(url, "GET", "/auth/me", { cookie: owner }));
+    const scope = { cookie: owner, tenant: me.workspaces[0].slug, project: me.workspaces[0].projects[0].id };
+
+    const chain = await publishedWorkflow(url, scope, `Chain of ${CHAIN_LENGTH}`, chainGraph(CHAIN_LENGTH));
+    const s = await studioFigures(browser, url, chain);
+    console.log(`Studio, ${CHAIN_LENGTH}-step chain (headless Chromium):`);
+    console.log(`  first node on the canvas ${s.firstNode} ms after navigation; ${s.rendered} nodes in view, settled after ${s.settled} ms`);
+    console.log(`  drag of ${s.dragged} in ${DRAG_MOVES} moves (moved ${s.moved.toFixed(0)} px):`);
+    console.log(`  rAF frame intervals       ${line(s.intervals)}; ${s.late} over 1.5 frames (floor ${ms(FRAME_MS)})`);
+    console.log(`  main-thread busy / frame  ${line(s.busy)}; p95 < 16 ms: ${s.busy.p95 < 16 ? "yes" : "no"}`);
+    console.log(`  main-thread tasks         ${line(s.tasks)}; ${s.longTasks} over ${ms(FRAME_MS)}`);
+
+    const wide = await publishedWorkflow(url, scope, `${WIDE_STEPS} independent steps`, gatedWideGraph(WIDE_STEPS));
+    const r = await runViewFigures(browser, url, scope, wide);
+    console.log(`Run view, ${WIDE_STEPS} independent steps (run ${r.runId}):`);
+    console.log(`  server: ${r.events} burst events in ${r.serverSpan} ms = ${r.serverRate.toFixed(0)} events/s (commit times)`);
+    console.log(`  page:   ${r.frames} stream frames in ${r.frameSpan} ms = ${r.frameRate.toFixed(0)} frames/s; last frame ${r.lastFrameLag} ms after run_completed`);
+    console.log(`  DOM:    first node status to "completed" ${r.uiSpan} ms (${r.mutations} mutation batches); "completed" shown ${r.uiLag} ms after run_completed (${r.uiLag - r.lastFrameLag} ms after the last frame)`);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+await main();
