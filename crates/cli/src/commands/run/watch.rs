@@ -36,6 +36,21 @@ pub enum Ending {
     Unanswerable(String),
 }
 
+/// Prints one event of the run (a completed step with its stored state, for its timing).
+async fn show(
+    store: &std::sync::Arc<dyn ar_engine::Store>,
+    progress: &mut Progress,
+    event: &EventRecord,
+) {
+    let state = match &event.step_id {
+        Some(step) if event.kind == "step_completed" => {
+            store.step_state(&event.run_id, step).await.ok().flatten()
+        }
+        _ => None,
+    };
+    progress.event(event, state.as_ref());
+}
+
 /// A pending question at the prompt: the task and the reader thread's answer.
 type Question = (HumanTaskRecord, JoinHandle<Option<bool>>);
 
@@ -62,13 +77,7 @@ pub async fn watch(
             received = events.recv(), if events_open => match received {
                 // The engine may publish an event twice (e.g. `complete_task`): print once.
                 Ok(event) if event.run_id == run_id && seen.insert(event.seq) => {
-                    let state = match &event.step_id {
-                        Some(step) if event.kind == "step_completed" => {
-                            store.step_state(run_id, step).await.ok().flatten()
-                        }
-                        _ => None,
-                    };
-                    progress.event(&event, state.as_ref());
+                    show(&store, &mut progress, &event).await;
                 }
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 // The engine is gone; the poll sees the final status.
@@ -97,6 +106,13 @@ pub async fn watch(
                 };
                 progress.loops(&store.step_states(run_id, None).await?);
                 if run.status.is_terminal() {
+                    // The poll can see the end before the engine has published the last
+                    // commits' events (or the receiver lagged): print what was missed.
+                    for event in store.events(run_id, 0, i64::MAX).await? {
+                        if seen.insert(event.seq) {
+                            show(&store, &mut progress, &event).await;
+                        }
+                    }
                     break Ending::Finished(Box::new(run));
                 }
                 if question.is_some() {
