@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod automation;
+pub mod body_limit;
 pub mod bootstrap;
 pub mod console;
 pub mod error;
@@ -62,6 +63,10 @@ pub fn app(state: AppState) -> Router {
     api.route_layer(trace)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::enforce,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ratelimit::limit,
