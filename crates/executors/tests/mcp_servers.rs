@@ -196,6 +196,27 @@ async fn stop_mid_call(engine: &ar_engine::Engine, steps: serde_json::Value) -> 
     stopping.elapsed()
 }
 
+/// Asks the Python fixture server at `server` (its `cancelled_sleeps` tool) until it has
+/// counted the one cancelled `sleep`, for up to 10 s.
+async fn assert_server_counted_one_cancellation(engine: &ar_engine::Engine, server: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, context) = run(
+            engine,
+            json!([mcp_step("count", server, "cancelled_sleeps", json!({}))]),
+        )
+        .await;
+        if step(&context, "count")["result"] == json!({"result": 1}) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never saw the cancellation: {context}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn stop_immediate_cancels_a_long_running_tool_on_the_server() {
     // The Python server over stateless HTTP streams its answers (SSE), so it notices a
@@ -209,22 +230,7 @@ async fn stop_immediate_cancels_a_long_running_tool_on_the_server() {
     )
     .await;
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, context) = run(
-            &engine,
-            json!([mcp_step("count", url, "cancelled_sleeps", json!({}))]),
-        )
-        .await;
-        if step(&context, "count")["result"] == json!({"result": 1}) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server never saw the cancellation: {context}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert_server_counted_one_cancellation(&engine, url).await;
     engine.shutdown().await;
 }
 
@@ -274,25 +280,15 @@ async fn stop_immediate_cancels_a_long_running_tool_over_stdio() {
     .await;
     let took = stop_mid_call(
         &engine,
-        json!([mcp_step("long", "stdio:python", "sleep", json!({"seconds": 60}))]),
+        json!([mcp_step(
+            "long",
+            "stdio:python",
+            "sleep",
+            json!({"seconds": 60})
+        )]),
     )
     .await;
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, context) = run(
-            &engine,
-            json!([mcp_step("count", "stdio:python", "cancelled_sleeps", json!({}))]),
-        )
-        .await;
-        if step(&context, "count")["result"] == json!({"result": 1}) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server never saw the cancellation: {context}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert_server_counted_one_cancellation(&engine, "stdio:python").await;
     engine.shutdown().await;
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_LENGTH;
@@ -35,7 +35,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         && length > limit as u64
     {
         if length <= DRAIN_CAP {
-            let _ = tokio::time::timeout(DRAIN_TIME, discard(request.into_body(), DRAIN_CAP)).await;
+            discard(request.into_body().into_data_stream(), 0).await;
         }
         return too_large(limit);
     }
@@ -50,36 +50,38 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     let mut buffered: Vec<u8> = Vec::new();
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
-            return ApiError::new(StatusCode::BAD_REQUEST, "the request body could not be read")
-                .into_response();
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+            )
+            .into_response();
         };
         buffered.extend_from_slice(&chunk);
         if buffered.len() > limit {
-            let rest = async {
-                let mut read = buffered.len() as u64;
-                while let Some(Ok(chunk)) = stream.next().await {
-                    read += chunk.len() as u64;
-                    if read > DRAIN_CAP {
-                        break;
-                    }
-                }
-            };
-            let _ = tokio::time::timeout(DRAIN_TIME, rest).await;
+            discard(stream, buffered.len() as u64).await;
             return too_large(limit);
         }
     }
-    next.run(Request::from_parts(parts, Body::from(Bytes::from(buffered)))).await
+    next.run(Request::from_parts(
+        parts,
+        Body::from(Bytes::from(buffered)),
+    ))
+    .await
 }
 
-async fn discard(body: Body, cap: u64) {
-    let mut stream = body.into_data_stream();
-    let mut read = 0u64;
-    while let Some(Ok(chunk)) = stream.next().await {
-        read += chunk.len() as u64;
-        if read > cap {
-            break;
+/// Reads the rest of a refused body and throws it away, until [`DRAIN_CAP`] bytes in all
+/// (`already` were read before) or [`DRAIN_TIME`].
+async fn discard(mut stream: BodyDataStream, already: u64) {
+    let rest = async {
+        let mut read = already;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read += chunk.len() as u64;
+            if read > DRAIN_CAP {
+                break;
+            }
         }
-    }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, rest).await;
 }
 
 fn too_large(limit: usize) -> Response {
