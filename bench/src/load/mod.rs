@@ -107,13 +107,25 @@ async fn measure(backend: Backend, options: &Options) -> anyhow::Result<(Vec<Row
     let mut rows = vec![
         Row::info(&name, "run starts", a.starts.to_string()),
         if checked {
-            Row::checked(&name, "run starts/s", format_rate(rate), "≥ 1,000/s", rate >= TARGET_STARTS_PER_SECOND)
+            Row::checked(
+                &name,
+                "run starts/s",
+                format_rate(rate),
+                "≥ 1,000/s",
+                rate >= TARGET_STARTS_PER_SECOND,
+            )
         } else {
             Row::info(&name, "run starts/s", format_rate(rate))
         },
         Row::info(&name, "start latency p50", format_duration(p50)),
         if checked {
-            Row::checked(&name, "start latency p99", format_duration(p99), "< 50 ms", p99 < TARGET_START_P99)
+            Row::checked(
+                &name,
+                "start latency p99",
+                format_duration(p99),
+                "< 50 ms",
+                p99 < TARGET_START_P99,
+            )
         } else {
             Row::info(&name, "start latency p99", format_duration(p99))
         },
@@ -134,7 +146,11 @@ async fn measure(backend: Backend, options: &Options) -> anyhow::Result<(Vec<Row
     rows.extend([
         Row::info(&name, "stream subscribers", b.subscribers.to_string()),
         Row::info(&name, "runs watched", b.runs.to_string()),
-        Row::info(&name, "events delivered", format!("{} of {expected}", b.delivered)),
+        Row::info(
+            &name,
+            "events delivered",
+            format!("{} of {expected}", b.delivered),
+        ),
         Row::info(
             &name,
             "events/s delivered",
@@ -142,7 +158,11 @@ async fn measure(backend: Backend, options: &Options) -> anyhow::Result<(Vec<Row
         ),
         Row::info(&name, "delivery lag p50", format_duration(b.lag.p50())),
         Row::info(&name, "delivery lag p99", format_duration(b.lag.p99())),
-        Row::info(&name, "subscribers closed early", b.closed_early.to_string()),
+        Row::info(
+            &name,
+            "subscribers closed early",
+            b.closed_early.to_string(),
+        ),
     ]);
     server.stop().await?;
     Ok((rows, met))

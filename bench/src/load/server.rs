@@ -85,7 +85,7 @@ impl LoadServer {
         let stores = ar_server::open_stores(&settings)
             .await
             .with_context(|| format!("opening the {} store", backend.name()))?;
-        let executors = ar_server::default_executors(&settings);
+        let executors = ar_server::default_executors(&settings, &stores);
         let (server, _) = ar_server::start(settings, stores, executors).await?;
         let base = server.url();
         let (pat, workflow_id) = set_up(&base).await.context("setting up over the API")?;
@@ -224,7 +224,9 @@ fn write_master_key(dir: &std::path::Path) -> anyhow::Result<()> {
         .open(dir.join("master.key"))?;
     std::io::Write::write_all(
         &mut file,
-        base64::engine::general_purpose::STANDARD.encode(key).as_bytes(),
+        base64::engine::general_purpose::STANDARD
+            .encode(key)
+            .as_bytes(),
     )?;
     Ok(())
 }

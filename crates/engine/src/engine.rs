@@ -564,7 +564,10 @@ impl Engine {
                 continue;
             }
             let Some(step) = graph.step(id) else { continue };
-            if matches!(step.step.config, StepConfig::ForEach(_) | StepConfig::While(_)) {
+            if matches!(
+                step.step.config,
+                StepConfig::ForEach(_) | StepConfig::While(_)
+            ) {
                 loops.push(id.clone());
             }
             let remaining = step.deps.iter().filter(|d| redo.contains(*d)).count() as i64;

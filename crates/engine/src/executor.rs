@@ -15,6 +15,11 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone)]
 pub struct StepCall {
     pub run_id: String,
+    /// The run's workflow (`""` for ad-hoc runs).
+    pub workflow_id: String,
+    /// The run's project, for executors that resolve per-project resources (MCP
+    /// instances, connections, workspace keys); `None` for ad-hoc local runs.
+    pub project_id: Option<String>,
     /// The step id (for loop body steps: the inner step's id).
     pub step_id: String,
     /// The wire name of the step type (`mcp_call`, `lua_script`, …).

@@ -70,7 +70,9 @@ fn result_too_large(result: &Value, limit: usize) -> Option<StepFailure> {
     serde_json::to_writer(&mut counter, result).err()?;
     Some(StepFailure::permanent(
         "RESULT_TOO_LARGE",
-        format!("the step's result is larger than {limit} bytes of JSON; return less data (e.g. a summary or a reference) or raise max_result_bytes"),
+        format!(
+            "the step's result is larger than {limit} bytes of JSON; return less data (e.g. a summary or a reference) or raise max_result_bytes"
+        ),
     ))
 }
 
@@ -453,6 +455,8 @@ impl Inner {
         }
         let call = StepCall {
             run_id: cache.run.id.clone(),
+            workflow_id: cache.run.workflow_id.clone(),
+            project_id: cache.run.project_id.clone(),
             step_id: step.step.id.clone(),
             step_type: type_name.to_string(),
             attempt: attempt.max(1) as u32,

@@ -12,7 +12,11 @@ use serde_json::json;
 use support::*;
 
 fn lease_config(node: &str) -> EngineConfig {
-    EngineConfig { lease: Duration::from_millis(600), node_id: node.into(), ..test_config() }
+    EngineConfig {
+        lease: Duration::from_millis(600),
+        node_id: node.into(),
+        ..test_config()
+    }
 }
 
 async fn for_each_interrupted_by_restart_finishes_every_item_once(backend: Backend) {
@@ -25,16 +29,28 @@ async fn for_each_interrupted_by_restart_finishes_every_item_once(backend: Backe
         "for_each_body_steps": [{"id": "work", "type": "mcp_call", "tool_name": "sleep", "tool_args": {"ms": 150, "value": "{{item}}"}}]
     }]});
     let items: Vec<i64> = (0..8).collect();
-    let run = engine1.start_run(StartRun::new(graph(g), json!({"items": items}))).await.expect("start");
+    let run = engine1
+        .start_run(StartRun::new(graph(g), json!({"items": items})))
+        .await
+        .expect("start");
     // Let a few items finish, then stop the node with items in flight.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let items = store1.step_states(&run.id, Some("fan")).await.expect("items");
-        let done = items.iter().filter(|s| s.status() == StepStatus::Completed).count();
+        let items = store1
+            .step_states(&run.id, Some("fan"))
+            .await
+            .expect("items");
+        let done = items
+            .iter()
+            .filter(|s| s.status() == StepStatus::Completed)
+            .count();
         if done >= 3 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "items never finished");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "items never finished"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     engine1.shutdown().await;
@@ -54,7 +70,10 @@ async fn for_each_interrupted_by_restart_finishes_every_item_once(backend: Backe
         .map(|s| s.item_index.expect("item index"))
         .collect();
     let engine2 = engine_on(store2.clone(), lease_config("second"), probe2.clone()).await;
-    let done = engine2.wait_for_run(&run.id, Duration::from_secs(30)).await.expect("finishes after restart");
+    let done = engine2
+        .wait_for_run(&run.id, Duration::from_secs(30))
+        .await
+        .expect("finishes after restart");
     assert_eq!(done.status, RunStatus::Completed);
     let ctx = engine2.run_context(&run.id).await.expect("ctx");
     let result = &ctx["steps"]["fan"]["result"];
@@ -68,16 +87,26 @@ async fn for_each_interrupted_by_restart_finishes_every_item_once(backend: Backe
         .collect();
     assert_eq!(values, items, "every item's result, in item order");
     // Items committed before the restart are not run again; every other one runs here.
-    assert!(committed_before.len() >= 3, "the first node committed {committed_before:?}");
+    assert!(
+        committed_before.len() >= 3,
+        "the first node committed {committed_before:?}"
+    );
     let ran_after: BTreeSet<i64> = probe2
         .slept_values("work")
         .iter()
         .map(|v| v.as_i64().expect("item value"))
         .collect();
     let reran: Vec<&i64> = ran_after.intersection(&committed_before).collect();
-    assert!(reran.is_empty(), "committed items ran again after the restart: {reran:?}");
+    assert!(
+        reran.is_empty(),
+        "committed items ran again after the restart: {reran:?}"
+    );
     let all: BTreeSet<i64> = committed_before.union(&ran_after).copied().collect();
-    assert_eq!(all, items.iter().copied().collect(), "every item ran before or after the restart");
+    assert_eq!(
+        all,
+        items.iter().copied().collect(),
+        "every item ran before or after the restart"
+    );
     engine2.shutdown().await;
     store2.close().await;
     db.cleanup().await;
@@ -109,7 +138,13 @@ async fn postgres_survivor_node_finishes_the_runs_of_a_dead_node() {
     ]});
     let mut runs = Vec::new();
     for _ in 0..6 {
-        runs.push(node_a.start_run(StartRun::new(graph(g.clone()), json!({}))).await.expect("start").id);
+        runs.push(
+            node_a
+                .start_run(StartRun::new(graph(g.clone()), json!({})))
+                .await
+                .expect("start")
+                .id,
+        );
     }
     // Wait until every `first` step is committed and node A holds some slow steps; then it
     // dies with those slow steps in flight.
@@ -117,7 +152,11 @@ async fn postgres_survivor_node_finishes_the_runs_of_a_dead_node() {
     loop {
         let mut firsts_done = 0;
         for id in &runs {
-            let s = store_b.step_state(id, "first").await.expect("read").expect("state");
+            let s = store_b
+                .step_state(id, "first")
+                .await
+                .expect("read")
+                .expect("state");
             if s.status() == StepStatus::Completed {
                 firsts_done += 1;
             }
@@ -125,18 +164,27 @@ async fn postgres_survivor_node_finishes_the_runs_of_a_dead_node() {
         if firsts_done == runs.len() && probe_a.calls("slow") > 0 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "node A never started work");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node A never started work"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     node_a.shutdown().await;
     store_a.close().await;
     for id in &runs {
-        let done = node_b.wait_for_run(id, Duration::from_secs(30)).await.expect("the survivor finishes the run");
+        let done = node_b
+            .wait_for_run(id, Duration::from_secs(30))
+            .await
+            .expect("the survivor finishes the run");
         assert_eq!(done.status, RunStatus::Completed, "run {id}");
         let ctx = node_b.run_context(id).await.expect("ctx");
         assert_eq!(ctx["steps"]["last"]["status"], json!("completed"));
         let attempt = ctx["steps"]["slow"]["attempt"].as_i64().expect("attempt");
-        assert!((1..=2).contains(&attempt), "attempts tell the truth: {attempt}");
+        assert!(
+            (1..=2).contains(&attempt),
+            "attempts tell the truth: {attempt}"
+        );
     }
     let firsts = probe_a.calls("first") + probe_b.calls("first");
     assert_eq!(firsts, 6, "completed steps never ran twice");

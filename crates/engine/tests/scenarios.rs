@@ -779,8 +779,14 @@ async fn retry_of_a_loop_with_fewer_items_leaves_no_stale_items(b: Backend) {
     assert_eq!(
         stored,
         vec![
-            (Some(0), Some(json!({"index": 0, "body": {"x": {"v": 70}}, "result": {"v": 70}}))),
-            (Some(1), Some(json!({"index": 1, "body": {"x": {"v": 80}}, "result": {"v": 80}}))),
+            (
+                Some(0),
+                Some(json!({"index": 0, "body": {"x": {"v": 70}}, "result": {"v": 70}}))
+            ),
+            (
+                Some(1),
+                Some(json!({"index": 1, "body": {"x": {"v": 80}}, "result": {"v": 80}}))
+            ),
         ],
         "only the retry's items are stored"
     );
@@ -916,8 +922,16 @@ async fn live_events_after_task_completion_are_published_once(b: Backend) {
         .complete_task(&run.id, "approve", true, None, None)
         .await
         .expect("complete");
-    e.engine.wait_for_run(&run.id, WAIT).await.expect("finishes");
-    let stored = e.engine.store().events(&run.id, 0, 1000).await.expect("events");
+    e.engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("finishes");
+    let stored = e
+        .engine
+        .store()
+        .events(&run.id, 0, 1000)
+        .await
+        .expect("events");
     let last = stored.last().expect("events exist").seq;
     // The run is finished in the store; its last events may still be on their way to
     // subscribers. Read until the last one arrives, then a little longer for duplicates.
@@ -934,15 +948,30 @@ async fn live_events_after_task_completion_are_published_once(b: Backend) {
     let mut unique = seqs.clone();
     unique.sort_unstable();
     unique.dedup();
-    assert_eq!(seqs.len(), unique.len(), "a live event was published twice: {seqs:?}");
-    assert_eq!(unique, stored.iter().map(|ev| ev.seq).collect::<Vec<_>>(), "live events match the log");
+    assert_eq!(
+        seqs.len(),
+        unique.len(),
+        "a live event was published twice: {seqs:?}"
+    );
+    assert_eq!(
+        unique,
+        stored.iter().map(|ev| ev.seq).collect::<Vec<_>>(),
+        "live events match the log"
+    );
     e.finish().await;
 }
 
 /// A step (of any executor, not only Lua) whose result is over `max_result_bytes` fails
 /// with RESULT_TOO_LARGE, and the oversized value is not committed anywhere.
 async fn a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small(b: Backend) {
-    let e = env_with(b, EngineConfig { max_result_bytes: 1_000, ..test_config() }).await;
+    let e = env_with(
+        b,
+        EngineConfig {
+            max_result_bytes: 1_000,
+            ..test_config()
+        },
+    )
+    .await;
     let blob = "x".repeat(5_000);
     let g = json!({"steps": [
         tool("small", "echo", json!({"ok": true}), &[]),
@@ -951,8 +980,17 @@ async fn a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small(b
     let (run, ctx) = e.run(g, json!({})).await;
     assert_eq!(run.status, RunStatus::Failed, "{ctx}");
     assert_eq!(step(&ctx, "small")["status"], json!("completed"));
-    assert_eq!(step(&ctx, "big")["failure_code"], json!("RESULT_TOO_LARGE"), "{ctx}");
-    let events = e.engine.store().events(&run.id, 0, 1000).await.expect("events");
+    assert_eq!(
+        step(&ctx, "big")["failure_code"],
+        json!("RESULT_TOO_LARGE"),
+        "{ctx}"
+    );
+    let events = e
+        .engine
+        .store()
+        .events(&run.id, 0, 1000)
+        .await
+        .expect("events");
     assert!(
         events.iter().all(|ev| !ev.data.to_string().contains(&blob)),
         "the oversized result reached an event"
@@ -965,7 +1003,10 @@ async fn a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small(b
 async fn a_result_that_is_not_json_fails_the_step_clearly(b: Backend) {
     let e = env(b).await;
     for (script, path) in [
-        ("return { ok = 1, nested = { f = function() end } }", "nested.f"),
+        (
+            "return { ok = 1, nested = { f = function() end } }",
+            "nested.f",
+        ),
         ("return { x = 0/0 }", "x"),
     ] {
         let g = json!({"steps": [
@@ -980,12 +1021,24 @@ async fn a_result_that_is_not_json_fails_the_step_clearly(b: Backend) {
         assert_eq!(odd["status"], json!("failed"), "{ctx}");
         let error = odd["error"].as_str().expect("error message");
         assert!(error.contains(path), "the message names {path}: {error}");
-        assert!(odd["result"].is_null(), "nothing of the output was committed: {ctx}");
+        assert!(
+            odd["result"].is_null(),
+            "nothing of the output was committed: {ctx}"
+        );
         assert_eq!(step(&ctx, "after")["reason"], json!("blocked"), "{ctx}");
         assert_eq!(step(&ctx, "after")["skipped"], json!(true), "{ctx}");
-        let events = e.engine.store().events(&run.id, 0, 1000).await.expect("events");
+        let events = e
+            .engine
+            .store()
+            .events(&run.id, 0, 1000)
+            .await
+            .expect("events");
         let seqs: Vec<i64> = events.iter().map(|ev| ev.seq).collect();
-        assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "the event log has no gaps");
+        assert_eq!(
+            seqs,
+            (1..=events.len() as i64).collect::<Vec<_>>(),
+            "the event log has no gaps"
+        );
         assert_eq!(events.last().expect("events").kind, "run_failed");
     }
     e.finish().await;

@@ -101,7 +101,11 @@ async fn a_full_store_fails_the_run_clearly_and_stays_consistent() {
         step(&ctx, "big")["result"]["s"].as_str().map(str::len),
         Some(300 * 1024)
     );
-    assert_eq!(step(&ctx, "small")["attempt"], json!(1), "small did not rerun");
+    assert_eq!(
+        step(&ctx, "small")["attempt"],
+        json!(1),
+        "small did not rerun"
+    );
     engine.shutdown().await;
     store.close().await;
 }

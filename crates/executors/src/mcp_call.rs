@@ -97,6 +97,8 @@ mod tests {
 
     fn call(key: &str, attempt: u32) -> StepCall {
         StepCall {
+            workflow_id: String::new(),
+            project_id: None,
             run_id: "run-1".into(),
             step_id: "fetch".into(),
             step_type: "mcp_call".into(),

@@ -107,6 +107,8 @@ mod tests {
 
     fn call() -> StepCall {
         StepCall {
+            workflow_id: String::new(),
+            project_id: None,
             run_id: "r".into(),
             step_id: "s".into(),
             step_type: "mcp_call".into(),

@@ -30,7 +30,13 @@ impl WorkspaceRole {
         }
     }
     pub fn parse(s: &str) -> Option<WorkspaceRole> {
-        [WorkspaceRole::Member, WorkspaceRole::Admin, WorkspaceRole::Owner].into_iter().find(|r| r.as_str() == s)
+        [
+            WorkspaceRole::Member,
+            WorkspaceRole::Admin,
+            WorkspaceRole::Owner,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -54,7 +60,13 @@ impl ProjectRole {
         }
     }
     pub fn parse(s: &str) -> Option<ProjectRole> {
-        [ProjectRole::Viewer, ProjectRole::Contributor, ProjectRole::Admin].into_iter().find(|r| r.as_str() == s)
+        [
+            ProjectRole::Viewer,
+            ProjectRole::Contributor,
+            ProjectRole::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -131,7 +143,11 @@ pub struct Requirement {
 
 const fn req(role: RoleRequirement, scope: TokenScope) -> Requirement {
     let read_only = matches!(scope, TokenScope::WorkflowRead);
-    Requirement { role, scope, read_only }
+    Requirement {
+        role,
+        scope,
+        read_only,
+    }
 }
 
 /// Defines the action enum, its list, and its permission row in one place.
@@ -269,7 +285,11 @@ pub enum ProjectAccess {
 /// an explicit project role wins; a public project gives every member contributor;
 /// a private project is invisible to non-members except workspace admins (read-only,
 /// or full access when the workspace policy says so).
-pub fn project_access(workspace_role: WorkspaceRole, project: ProjectFacts, policy: WorkspacePolicy) -> ProjectAccess {
+pub fn project_access(
+    workspace_role: WorkspaceRole,
+    project: ProjectFacts,
+    policy: WorkspacePolicy,
+) -> ProjectAccess {
     if let Some(role) = project.explicit_role {
         return ProjectAccess::Role(role);
     }
@@ -329,13 +349,17 @@ pub fn authorize(caller: &Caller, action: Action, project: Option<ProjectAccess>
     // Visibility first, so an invisible object is 404 whatever the token says.
     let role_ok = match requirement.role {
         RoleRequirement::Authenticated => true,
-        RoleRequirement::WorkspaceMember | RoleRequirement::TenantAdmin | RoleRequirement::Project(_)
+        RoleRequirement::WorkspaceMember
+        | RoleRequirement::TenantAdmin
+        | RoleRequirement::Project(_)
             if caller.workspace_role.is_none() =>
         {
             return Decision::NotFound;
         }
         RoleRequirement::WorkspaceMember => true,
-        RoleRequirement::TenantAdmin => caller.workspace_role.is_some_and(WorkspaceRole::is_tenant_admin),
+        RoleRequirement::TenantAdmin => caller
+            .workspace_role
+            .is_some_and(WorkspaceRole::is_tenant_admin),
         RoleRequirement::Project(min) => match project.unwrap_or(ProjectAccess::None) {
             ProjectAccess::None => return Decision::NotFound,
             ProjectAccess::ReadOnly if requirement.read_only => true,
@@ -359,7 +383,10 @@ mod tests {
     use super::*;
 
     fn member(role: WorkspaceRole) -> Caller {
-        Caller { workspace_role: Some(role), token_scopes: None }
+        Caller {
+            workspace_role: Some(role),
+            token_scopes: None,
+        }
     }
 
     #[test]
@@ -372,22 +399,74 @@ mod tests {
 
     #[test]
     fn project_access_follows_visibility_and_explicit_roles() {
-        let private = |r| ProjectFacts { visibility: Visibility::Private, explicit_role: r };
-        let public = |r| ProjectFacts { visibility: Visibility::Public, explicit_role: r };
+        let private = |r| ProjectFacts {
+            visibility: Visibility::Private,
+            explicit_role: r,
+        };
+        let public = |r| ProjectFacts {
+            visibility: Visibility::Public,
+            explicit_role: r,
+        };
         let off = WorkspacePolicy::default();
-        let on = WorkspacePolicy { admins_full_access_to_private: true };
+        let on = WorkspacePolicy {
+            admins_full_access_to_private: true,
+        };
         let cases = [
-            (WorkspaceRole::Member, public(None), off, ProjectAccess::Role(ProjectRole::Contributor)),
-            (WorkspaceRole::Member, public(Some(ProjectRole::Viewer)), off, ProjectAccess::Role(ProjectRole::Viewer)),
-            (WorkspaceRole::Member, private(None), off, ProjectAccess::None),
-            (WorkspaceRole::Member, private(Some(ProjectRole::Admin)), off, ProjectAccess::Role(ProjectRole::Admin)),
-            (WorkspaceRole::Admin, private(None), off, ProjectAccess::ReadOnly),
-            (WorkspaceRole::Owner, private(None), off, ProjectAccess::ReadOnly),
-            (WorkspaceRole::Admin, private(None), on, ProjectAccess::Role(ProjectRole::Admin)),
-            (WorkspaceRole::Member, private(None), on, ProjectAccess::None),
+            (
+                WorkspaceRole::Member,
+                public(None),
+                off,
+                ProjectAccess::Role(ProjectRole::Contributor),
+            ),
+            (
+                WorkspaceRole::Member,
+                public(Some(ProjectRole::Viewer)),
+                off,
+                ProjectAccess::Role(ProjectRole::Viewer),
+            ),
+            (
+                WorkspaceRole::Member,
+                private(None),
+                off,
+                ProjectAccess::None,
+            ),
+            (
+                WorkspaceRole::Member,
+                private(Some(ProjectRole::Admin)),
+                off,
+                ProjectAccess::Role(ProjectRole::Admin),
+            ),
+            (
+                WorkspaceRole::Admin,
+                private(None),
+                off,
+                ProjectAccess::ReadOnly,
+            ),
+            (
+                WorkspaceRole::Owner,
+                private(None),
+                off,
+                ProjectAccess::ReadOnly,
+            ),
+            (
+                WorkspaceRole::Admin,
+                private(None),
+                on,
+                ProjectAccess::Role(ProjectRole::Admin),
+            ),
+            (
+                WorkspaceRole::Member,
+                private(None),
+                on,
+                ProjectAccess::None,
+            ),
         ];
         for (role, facts, policy, want) in cases {
-            assert_eq!(project_access(role, facts, policy), want, "{role:?} {facts:?} {policy:?}");
+            assert_eq!(
+                project_access(role, facts, policy),
+                want,
+                "{role:?} {facts:?} {policy:?}"
+            );
         }
     }
 
@@ -396,45 +475,89 @@ mod tests {
         let c = member(WorkspaceRole::Member);
         let viewer = Some(ProjectAccess::Role(ProjectRole::Viewer));
         assert_eq!(authorize(&c, Action::WorkflowRead, viewer), Decision::Allow);
-        assert_eq!(authorize(&c, Action::WorkflowWrite, viewer), Decision::Forbidden(DenyReason::Role));
-        assert_eq!(authorize(&c, Action::RunStart, viewer), Decision::Forbidden(DenyReason::Role));
-        assert_eq!(authorize(&c, Action::TaskComplete, viewer), Decision::Forbidden(DenyReason::Role));
+        assert_eq!(
+            authorize(&c, Action::WorkflowWrite, viewer),
+            Decision::Forbidden(DenyReason::Role)
+        );
+        assert_eq!(
+            authorize(&c, Action::RunStart, viewer),
+            Decision::Forbidden(DenyReason::Role)
+        );
+        assert_eq!(
+            authorize(&c, Action::TaskComplete, viewer),
+            Decision::Forbidden(DenyReason::Role)
+        );
     }
 
     #[test]
     fn role_and_scope_are_both_required() {
-        let token = Caller { workspace_role: Some(WorkspaceRole::Member), token_scopes: Some(vec![TokenScope::WorkflowRead]) };
+        let token = Caller {
+            workspace_role: Some(WorkspaceRole::Member),
+            token_scopes: Some(vec![TokenScope::WorkflowRead]),
+        };
         let contributor = Some(ProjectAccess::Role(ProjectRole::Contributor));
-        assert_eq!(authorize(&token, Action::RunRead, contributor), Decision::Allow);
+        assert_eq!(
+            authorize(&token, Action::RunRead, contributor),
+            Decision::Allow
+        );
         assert_eq!(
             authorize(&token, Action::RunStart, contributor),
             Decision::Forbidden(DenyReason::MissingScope(TokenScope::WorkflowRun))
         );
         // A powerful token cannot lift a low role.
-        let all = Caller { workspace_role: Some(WorkspaceRole::Member), token_scopes: Some(TokenScope::ALL.to_vec()) };
+        let all = Caller {
+            workspace_role: Some(WorkspaceRole::Member),
+            token_scopes: Some(TokenScope::ALL.to_vec()),
+        };
         assert_eq!(
-            authorize(&all, Action::RunStart, Some(ProjectAccess::Role(ProjectRole::Viewer))),
+            authorize(
+                &all,
+                Action::RunStart,
+                Some(ProjectAccess::Role(ProjectRole::Viewer))
+            ),
             Decision::Forbidden(DenyReason::Role)
         );
     }
 
     #[test]
     fn invisible_things_are_not_found_not_forbidden() {
-        let outsider = Caller { workspace_role: None, token_scopes: None };
-        assert_eq!(authorize(&outsider, Action::WorkflowRead, None), Decision::NotFound);
-        assert_eq!(authorize(&outsider, Action::MembersList, None), Decision::NotFound);
+        let outsider = Caller {
+            workspace_role: None,
+            token_scopes: None,
+        };
+        assert_eq!(
+            authorize(&outsider, Action::WorkflowRead, None),
+            Decision::NotFound
+        );
+        assert_eq!(
+            authorize(&outsider, Action::MembersList, None),
+            Decision::NotFound
+        );
         let m = member(WorkspaceRole::Member);
-        assert_eq!(authorize(&m, Action::WorkflowRead, Some(ProjectAccess::None)), Decision::NotFound);
+        assert_eq!(
+            authorize(&m, Action::WorkflowRead, Some(ProjectAccess::None)),
+            Decision::NotFound
+        );
         // Even with a token lacking the scope, invisibility wins (no existence leak).
-        let weak = Caller { workspace_role: Some(WorkspaceRole::Member), token_scopes: Some(vec![]) };
-        assert_eq!(authorize(&weak, Action::WorkflowRead, Some(ProjectAccess::None)), Decision::NotFound);
+        let weak = Caller {
+            workspace_role: Some(WorkspaceRole::Member),
+            token_scopes: Some(vec![]),
+        };
+        assert_eq!(
+            authorize(&weak, Action::WorkflowRead, Some(ProjectAccess::None)),
+            Decision::NotFound
+        );
     }
 
     #[test]
     fn admins_read_private_projects_read_only() {
         let admin = member(WorkspaceRole::Admin);
         let ro = Some(ProjectAccess::ReadOnly);
-        for action in Action::ALL.iter().copied().filter(|a| a.is_project_scoped()) {
+        for action in Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.is_project_scoped())
+        {
             let d = authorize(&admin, action, ro);
             if action.requirement().read_only {
                 assert_eq!(d, Decision::Allow, "{action:?}");
@@ -446,7 +569,11 @@ mod tests {
 
     #[test]
     fn tenant_admin_actions_need_admin_or_owner() {
-        for role in [WorkspaceRole::Member, WorkspaceRole::Admin, WorkspaceRole::Owner] {
+        for role in [
+            WorkspaceRole::Member,
+            WorkspaceRole::Admin,
+            WorkspaceRole::Owner,
+        ] {
             let d = authorize(&member(role), Action::InvitesManage, None);
             assert_eq!(d.is_allowed(), role != WorkspaceRole::Member, "{role:?}");
         }
@@ -456,9 +583,16 @@ mod tests {
     fn scope_and_role_names_round_trip() {
         for s in TokenScope::ALL {
             assert_eq!(TokenScope::parse(s.as_str()), Some(s));
-            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::String(s.as_str().into()));
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::Value::String(s.as_str().into())
+            );
         }
-        for r in [ProjectRole::Viewer, ProjectRole::Contributor, ProjectRole::Admin] {
+        for r in [
+            ProjectRole::Viewer,
+            ProjectRole::Contributor,
+            ProjectRole::Admin,
+        ] {
             assert_eq!(ProjectRole::parse(r.as_str()), Some(r));
         }
         assert_eq!(WorkspaceRole::parse("owner"), Some(WorkspaceRole::Owner));

@@ -14,7 +14,9 @@ pub fn apply_schema_defaults(schema: &Value, payload: &mut Value) {
     if payload.is_null() {
         *payload = Value::Object(Map::new());
     }
-    let Value::Object(object) = payload else { return };
+    let Value::Object(object) = payload else {
+        return;
+    };
     for (key, property) in properties {
         match object.get_mut(key) {
             Some(present) => {
@@ -53,11 +55,23 @@ mod tests {
             "empty": {"type": "object", "properties": {"none": {}}}
         }});
         let cases = [
-            (json!(null), json!({"a": 1, "b": "x", "nested": {"depth": 3}})),
+            (
+                json!(null),
+                json!({"a": 1, "b": "x", "nested": {"depth": 3}}),
+            ),
             (json!({}), json!({"a": 1, "b": "x", "nested": {"depth": 3}})),
-            (json!({"a": 5, "b": null}), json!({"a": 5, "b": null, "nested": {"depth": 3}})),
-            (json!({"nested": {"keep": 1}}), json!({"a": 1, "b": "x", "nested": {"keep": 1, "depth": 3}})),
-            (json!({"nested": {"depth": 0}, "extra": true}), json!({"a": 1, "b": "x", "nested": {"depth": 0}, "extra": true})),
+            (
+                json!({"a": 5, "b": null}),
+                json!({"a": 5, "b": null, "nested": {"depth": 3}}),
+            ),
+            (
+                json!({"nested": {"keep": 1}}),
+                json!({"a": 1, "b": "x", "nested": {"keep": 1, "depth": 3}}),
+            ),
+            (
+                json!({"nested": {"depth": 0}, "extra": true}),
+                json!({"a": 1, "b": "x", "nested": {"depth": 0}, "extra": true}),
+            ),
             (json!([1, 2]), json!([1, 2])),
         ];
         for (given, want) in cases {

@@ -23,6 +23,7 @@ pub mod runs;
 pub mod settings;
 pub mod state;
 pub mod stream;
+pub mod vault;
 pub mod views;
 
 use std::future::Future;
@@ -32,6 +33,7 @@ use std::time::Duration;
 
 use ar_engine::{Engine, EngineConfig, Executors};
 use ar_store::automation::{AutomationStore, PgAutomationStore, SqliteAutomationStore};
+use ar_store::integrations::{IntegrationStore, PgIntegrationStore, SqliteIntegrationStore};
 use ar_store::tenant::{PgTenantStore, SqliteTenantStore, TenantStore};
 use ar_store::{PgConfig, PgStore, SqliteConfig, SqliteStore, Store};
 use axum::Router;
@@ -89,6 +91,8 @@ pub struct Stores {
     pub runs: Arc<dyn Store>,
     /// Webhook subscriptions and cron triggers (the tenancy pool's connections).
     pub automation: Arc<dyn AutomationStore>,
+    /// The vault's data keys and secrets, connections, the MCP registry, LLM keys.
+    pub integrations: Arc<dyn IntegrationStore>,
     /// The vault's master key(s), which wrap every workspace's data key. Loaded with the
     /// database because secrets sealed in it only open with this key; never stored in it.
     pub vault_keys: ar_connect::vault::MasterKeyRing,
@@ -110,9 +114,11 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
         let pg = PgStore::open(config).await?;
         let tenants = Arc::new(PgTenantStore::from_pool(pg.pool().clone()));
         let automation = Arc::new(PgAutomationStore::from_pool(pg.pool().clone()));
+        let integrations = Arc::new(PgIntegrationStore::from_pool(pg.pool().clone()));
         return Ok(Stores {
             tenants,
             automation,
+            integrations,
             runs: Arc::new(pg),
             vault_keys,
         });
@@ -132,9 +138,11 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
     let runs = Arc::new(SqliteStore::open(SqliteConfig::file(path)).await?);
     let tenants = SqliteTenantStore::open(path).await?;
     let automation = Arc::new(SqliteAutomationStore::from_pool(tenants.pool().clone()));
+    let integrations = Arc::new(SqliteIntegrationStore::from_pool(tenants.pool().clone()));
     Ok(Stores {
         tenants: Arc::new(tenants),
         automation,
+        integrations,
         runs,
         vault_keys,
     })
@@ -143,8 +151,8 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
 /// The step executors a server node offers: the built-in ones (Lua, human tasks,
 /// composites) and `mcp_call`/`llm_call`, configured from the environment
 /// (`AR_MCP_ALLOWED_HOSTS`, `AR_<PROVIDER>_API_KEY`; see docs/integrations.md).
-pub fn default_executors(settings: &Settings) -> Executors {
-    let _ = settings;
+pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
+    let _ = (settings, stores);
     let mut executors = Executors::with_builtin(ar_lua::LuaLimits::default());
     if let Err(error) = ar_executors::register_from_env(&mut executors) {
         // Fail closed: MCP and LLM steps fail with "no executor configured".
@@ -204,6 +212,7 @@ pub async fn start(
         settings,
         stores.tenants.clone(),
         stores.automation.clone(),
+        stores.integrations.clone(),
         engine,
         stores.vault_keys.clone(),
         origin,
@@ -289,7 +298,7 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 /// Runs the server until `shutdown` resolves (e.g. Ctrl-C), then drains in-flight requests.
 pub async fn serve(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let stores = open_stores(&settings).await?;
-    let executors = default_executors(&settings);
+    let executors = default_executors(&settings, &stores);
     let (server, created) = start(settings, stores, executors).await?;
     tracing::info!(url = %server.url(), "agentruntime server listening");
     // On stdout, for the operator (and for tools that start the server on port 0).

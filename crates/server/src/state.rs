@@ -5,12 +5,14 @@ use std::sync::Arc;
 use ar_connect::vault::MasterKeyRing;
 use ar_engine::Engine;
 use ar_store::automation::AutomationStore;
+use ar_store::integrations::IntegrationStore;
 use ar_store::tenant::TenantStore;
 
 use crate::auth::password::Passwords;
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
 use crate::stream::{StreamConfig, Streams};
+use crate::vault::WorkspaceVault;
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -23,6 +25,10 @@ struct Inner {
     tenants: Arc<dyn TenantStore>,
     /// Webhook subscriptions and cron triggers.
     automation: Arc<dyn AutomationStore>,
+    /// The vault's data keys and secrets, connections, the MCP registry, LLM keys.
+    integrations: Arc<dyn IntegrationStore>,
+    /// Seals and opens secret values with each workspace's data key.
+    vault: WorkspaceVault,
     /// The workflow engine of this node; runs, commands, tasks and streams go through it.
     engine: Engine,
     /// Live event streams (hubs shared by this node's WebSocket subscribers).
@@ -41,6 +47,7 @@ impl AppState {
         settings: Settings,
         tenants: Arc<dyn TenantStore>,
         automation: Arc<dyn AutomationStore>,
+        integrations: Arc<dyn IntegrationStore>,
         engine: Engine,
         vault_keys: MasterKeyRing,
         public_origin: String,
@@ -52,6 +59,8 @@ impl AppState {
                 settings,
                 tenants,
                 automation,
+                vault: WorkspaceVault::new(vault_keys.clone(), integrations.clone()),
+                integrations,
                 streams: Streams::new(engine.clone(), StreamConfig::default()),
                 engine,
                 vault_keys,
@@ -69,6 +78,12 @@ impl AppState {
     }
     pub fn automation(&self) -> &dyn AutomationStore {
         self.inner.automation.as_ref()
+    }
+    pub fn integrations(&self) -> &dyn IntegrationStore {
+        self.inner.integrations.as_ref()
+    }
+    pub fn vault(&self) -> &WorkspaceVault {
+        &self.inner.vault
     }
     pub fn engine(&self) -> &Engine {
         &self.inner.engine

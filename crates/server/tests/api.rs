@@ -1229,7 +1229,7 @@ async fn first_start_in_a_data_dir_generates_a_password_once() {
     };
     let stores = ar_server::open_stores(&settings).await.expect("open");
     assert!(dir.path().join("data").join("agentruntime.db").exists());
-    let executors = ar_server::default_executors(&settings);
+    let executors = ar_server::default_executors(&settings, &stores);
     let (server, created) = ar_server::start(settings.clone(), stores, executors)
         .await
         .expect("start");
@@ -1245,7 +1245,7 @@ async fn first_start_in_a_data_dir_generates_a_password_once() {
     assert_eq!(login.status(), 200);
     server.stop().await.expect("stop");
     let stores = ar_server::open_stores(&settings).await.expect("reopen");
-    let executors = ar_server::default_executors(&settings);
+    let executors = ar_server::default_executors(&settings, &stores);
     let (server, created) = ar_server::start(settings, stores, executors)
         .await
         .expect("restart");

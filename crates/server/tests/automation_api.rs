@@ -832,6 +832,9 @@ async fn pg_stores(schema: &str, vault_keys: ar_connect::vault::MasterKeyRing) -
     Stores {
         tenants: Arc::new(PgTenantStore::from_pool(pg.pool().clone())),
         automation: Arc::new(PgAutomationStore::from_pool(pg.pool().clone())),
+        integrations: Arc::new(ar_store::integrations::PgIntegrationStore::from_pool(
+            pg.pool().clone(),
+        )),
         runs: Arc::new(pg),
         vault_keys,
     }

@@ -40,7 +40,7 @@ async fn get(s: &TestServer, path: &str) -> reqwest::Response {
         .expect("request")
 }
 
-fn header<'a>(r: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
+fn header(r: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     r.headers()
         .get(&name)
         .map(|v| v.to_str().expect("ascii header"))
@@ -51,7 +51,12 @@ fn header<'a>(r: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'
 async fn root_and_client_side_routes_serve_index_html_uncached() {
     let index = std::fs::read_to_string(dist().join("index.html")).expect("index.html");
     let s = common::start(Backend::Sqlite).await;
-    for path in ["/", "/workflow", "/workflow/0190a1b2/runs/42", "/settings/api-keys?x=1"] {
+    for path in [
+        "/",
+        "/workflow",
+        "/workflow/0190a1b2/runs/42",
+        "/settings/api-keys?x=1",
+    ] {
         let r = get(&s, path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         assert_eq!(header(&r, CONTENT_TYPE), "text/html", "{path}");
@@ -116,7 +121,10 @@ async fn unknown_api_routes_keep_the_json_404_and_probes_still_answer() {
     for path in ["/v1", "/v1/", "/v1/no-such-route", "/v1/workflows/x/y/z/w"] {
         let r = get(&s, path).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
-        assert!(header(&r, CONTENT_TYPE).starts_with("application/json"), "{path}");
+        assert!(
+            header(&r, CONTENT_TYPE).starts_with("application/json"),
+            "{path}"
+        );
         let body: serde_json::Value = r.json().await.unwrap();
         assert!(body["error"].is_string(), "{path}: {body}");
     }

@@ -629,7 +629,11 @@ async fn a_run_that_starts_and_ends_between_polls_on_another_node_is_streamed() 
     }
     for run in &runs {
         let got = per_run.get(run).expect("every short run is streamed");
-        assert_eq!(seqs(got), stored_seqs(&a, run, 0).await, "all of run {run}'s events, once");
+        assert_eq!(
+            seqs(got),
+            stored_seqs(&a, run, 0).await,
+            "all of run {run}'s events, once"
+        );
     }
     b.close().await;
     a.close().await;

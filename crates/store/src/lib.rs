@@ -13,6 +13,8 @@
 /// Webhook subscriptions, deliveries and cron triggers for the API server.
 pub mod automation;
 mod error;
+/// The vault, connections, the MCP registry and LLM keys for the API server.
+pub mod integrations;
 mod ops;
 mod postgres;
 mod sqlite;

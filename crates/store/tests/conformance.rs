@@ -724,8 +724,16 @@ async fn expired_lease_is_reclaimed_as_next_attempt(k: Kind) {
 /// ready step, and that run never advanced.
 async fn a_stale_fence_never_touches_another_runs_work(k: Kind) {
     let db = Db::open(k).await;
-    db.store.create_run(new_run("r1", None)).await.expect("create r1");
-    let old = db.store.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    db.store
+        .create_run(new_run("r1", None))
+        .await
+        .expect("create r1");
+    let old = db
+        .store
+        .claim("n1", 1, LEASE)
+        .await
+        .expect("claim")
+        .remove(0);
     // The run is stopped while its step is in flight: its work rows are deleted.
     db.store
         .commit(Commit {
@@ -741,10 +749,21 @@ async fn a_stale_fence_never_touches_another_runs_work(k: Kind) {
         })
         .await
         .expect("stop r1");
-    db.store.create_run(new_run("r2", None)).await.expect("create r2");
-    let new = db.store.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    db.store
+        .create_run(new_run("r2", None))
+        .await
+        .expect("create r2");
+    let new = db
+        .store
+        .claim("n1", 1, LEASE)
+        .await
+        .expect("claim")
+        .remove(0);
     assert_eq!(new.run_id, "r2");
-    assert_ne!(new.id, old.id, "a deleted work row's id is never given to a new row");
+    assert_ne!(
+        new.id, old.id,
+        "a deleted work row's id is never given to a new row"
+    );
     // The stopped run's worker finishes its (gone) work: refused, and r2's work is intact.
     let err = db
         .store
@@ -757,8 +776,16 @@ async fn a_stale_fence_never_touches_another_runs_work(k: Kind) {
         .expect_err("the stopped run's fence is stale");
     assert!(err.is_stale_lease(), "{err}");
     // A fence of another run's live row is refused too, whatever its id and token.
-    db.store.create_run(new_run("r3", None)).await.expect("create r3");
-    let other = db.store.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    db.store
+        .create_run(new_run("r3", None))
+        .await
+        .expect("create r3");
+    let other = db
+        .store
+        .claim("n1", 1, LEASE)
+        .await
+        .expect("claim")
+        .remove(0);
     assert_eq!(other.run_id, "r3");
     let err = db
         .store

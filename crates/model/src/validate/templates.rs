@@ -75,7 +75,9 @@ pub(crate) fn check_templates(run: &mut Run<'_>) {
                 .collect(),
         };
         for path in parsed.paths() {
-            if let Some((message, suggestion)) = scope_problem(path, place, &body_ids, &entry.step.id) {
+            if let Some((message, suggestion)) =
+                scope_problem(path, place, &body_ids, &entry.step.id)
+            {
                 issues.push(
                     Issue::error(
                         codes::TEMPLATE_UNRESOLVED,
@@ -104,7 +106,12 @@ pub(crate) fn check_templates(run: &mut Run<'_>) {
 /// `self_id` is the step holding the field: `body.<self>` is refused (a step cannot read its
 /// own output of the current iteration) while `while.prev.<self>` is allowed (its output of
 /// the previous iteration is exactly what a refining loop reads).
-fn scope_problem(path: &TemplatePath, place: Place, body_ids: &[&str], self_id: &str) -> Option<(String, String)> {
+fn scope_problem(
+    path: &TemplatePath,
+    place: Place,
+    body_ids: &[&str],
+    self_id: &str,
+) -> Option<(String, String)> {
     let in_loop = matches!(
         place,
         Place::ForEachBody | Place::WhileBody | Place::WhileCondition
@@ -141,8 +148,11 @@ fn scope_problem(path: &TemplatePath, place: Place, body_ids: &[&str], self_id: 
             "read a finished step as {{steps.<id>.result…}} instead".to_string(),
         )),
         "body" if first_key == Some(self_id) && place != Place::WhileCondition => Some((
-            format!("`{path}` reads this step's own output, which does not exist yet in this iteration"),
-            "read the previous iteration with `while.prev.<id>`, or an earlier body step".to_string(),
+            format!(
+                "`{path}` reads this step's own output, which does not exist yet in this iteration"
+            ),
+            "read the previous iteration with `while.prev.<id>`, or an earlier body step"
+                .to_string(),
         )),
         "body" => unknown_sibling(first_key, "body"),
         "while" if !matches!(place, Place::WhileBody | Place::WhileCondition) => Some((

@@ -262,7 +262,11 @@ impl Directory {
             .watched
             .iter()
             .map(|(id, w)| {
-                let margin = if w.page_was_full { 0 } else { CREATED_MARGIN_MS };
+                let margin = if w.page_was_full {
+                    0
+                } else {
+                    CREATED_MARGIN_MS
+                };
                 (id.clone(), w.read_up_to - margin)
             })
             .collect();

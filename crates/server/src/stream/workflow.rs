@@ -68,7 +68,13 @@ pub async fn pump(
 /// starting up).
 async fn start_point(streams: &Streams, run_id: &str, opened_at: i64) -> Option<i64> {
     match streams.store().get_run(run_id).await {
-        Ok(run) => run.map(|r| if r.created_at >= opened_at { 0 } else { r.last_seq }),
+        Ok(run) => run.map(|r| {
+            if r.created_at >= opened_at {
+                0
+            } else {
+                r.last_seq
+            }
+        }),
         Err(e) => {
             tracing::warn!(run_id, error = %e, "workflow stream: reading a run failed");
             None

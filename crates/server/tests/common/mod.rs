@@ -67,6 +67,11 @@ pub async fn stores(backend: Backend) -> (Stores, Option<tempfile::TempDir>) {
                     automation: Arc::new(ar_store::automation::SqliteAutomationStore::from_pool(
                         tenants.pool().clone(),
                     )),
+                    integrations: Arc::new(
+                        ar_store::integrations::SqliteIntegrationStore::from_pool(
+                            tenants.pool().clone(),
+                        ),
+                    ),
                     tenants: Arc::new(tenants),
                     runs: Arc::new(runs),
                     vault_keys: test_vault_keys(),
@@ -83,6 +88,9 @@ pub async fn stores(backend: Backend) -> (Stores, Option<tempfile::TempDir>) {
             (
                 Stores {
                     automation: Arc::new(ar_store::automation::PgAutomationStore::from_pool(
+                        pg.pool().clone(),
+                    )),
+                    integrations: Arc::new(ar_store::integrations::PgIntegrationStore::from_pool(
                         pg.pool().clone(),
                     )),
                     tenants,
@@ -116,7 +124,7 @@ fn init_test_log() {
 pub async fn start_with(backend: Backend, settings: Settings) -> TestServer {
     init_test_log();
     let (stores, dir) = stores(backend).await;
-    let executors = ar_server::default_executors(&settings);
+    let executors = ar_server::default_executors(&settings, &stores);
     let (server, _) = ar_server::start(settings, stores, executors)
         .await
         .expect("start server");
@@ -133,7 +141,7 @@ pub async fn start_with(backend: Backend, settings: Settings) -> TestServer {
 /// schema as another).
 pub async fn start_on(stores: Stores, settings: Settings) -> TestServer {
     init_test_log();
-    let executors = ar_server::default_executors(&settings);
+    let executors = ar_server::default_executors(&settings, &stores);
     let (server, _) = ar_server::start(settings, stores, executors)
         .await
         .expect("start server");

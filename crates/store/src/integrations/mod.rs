@@ -1,0 +1,50 @@
+//! Persistence of what workflows use to act in the world: the vault (workspace data keys
+//! and secrets), and — each in its own module with its own trait — connections, the MCP
+//! server registry and LLM provider keys.
+//!
+//! Every area is a trait of its own ([`VaultStore`], …) implemented by the same two structs
+//! ([`SqliteIntegrationStore`], [`PgIntegrationStore`]) on the tenancy pool; the server
+//! holds one `Arc<dyn IntegrationStore>`, the union of them. Like [`crate::tenant`], each
+//! area's SQL is written once (a macro per area) and stamped out for both backends.
+//!
+//! The store never sees a secret in clear: sealed values are opaque JSON it keeps and
+//! returns. Lookups the API reaches by id take the workspace the object must belong to,
+//! so another tenant's object is simply not found.
+
+mod vault;
+
+pub use vault::*;
+
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
+
+/// Everything the integrations need from the database.
+pub trait IntegrationStore: VaultStore + Send + Sync + 'static {}
+
+impl<T> IntegrationStore for T where T: VaultStore + Send + Sync + 'static {}
+
+/// The SQLite implementation, sharing the tenancy store's pool
+/// ([`crate::tenant::SqliteTenantStore::pool`]), whose migrations include these tables.
+pub struct SqliteIntegrationStore {
+    pool: SqlitePool,
+}
+
+impl SqliteIntegrationStore {
+    pub fn from_pool(pool: SqlitePool) -> SqliteIntegrationStore {
+        SqliteIntegrationStore { pool }
+    }
+}
+
+/// The PostgreSQL implementation, sharing the engine store's pool ([`crate::PgStore::pool`]).
+pub struct PgIntegrationStore {
+    pool: PgPool,
+}
+
+impl PgIntegrationStore {
+    pub fn from_pool(pool: PgPool) -> PgIntegrationStore {
+        PgIntegrationStore { pool }
+    }
+}
+
+vault::impl_vault_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
+vault::impl_vault_store!(PgIntegrationStore, sqlx::postgres::PgRow);

@@ -1,0 +1,207 @@
+//! Conformance tests of `VaultStore` (workspace data keys, vault secrets), one suite run on
+//! SQLite (a database file) and on Postgres (a fresh schema per test).
+
+use std::sync::Arc;
+
+use ar_store::integrations::*;
+use ar_store::tenant::*;
+use ar_store::{PgConfig, PgStore};
+use serde_json::json;
+
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+struct Fixture {
+    store: Arc<dyn IntegrationStore>,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgStore>,
+}
+
+async fn sqlite() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tenants = SqliteTenantStore::open(dir.path().join("ar.db"))
+        .await
+        .expect("open sqlite");
+    seed(&tenants).await;
+    Fixture {
+        store: Arc::new(SqliteIntegrationStore::from_pool(tenants.pool().clone())),
+        _dir: Some(dir),
+        _pg: None,
+    }
+}
+
+async fn postgres() -> Fixture {
+    let schema = format!("vault_{}", uuid::Uuid::now_v7().simple());
+    let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
+        .await
+        .expect("open postgres (is it running?)");
+    seed(&PgTenantStore::from_pool(pg.pool().clone())).await;
+    Fixture {
+        store: Arc::new(PgIntegrationStore::from_pool(pg.pool().clone())),
+        _dir: None,
+        _pg: Some(pg),
+    }
+}
+
+/// Workspaces w1 and w2 (the tables reference workspaces).
+async fn seed(t: &dyn TenantStore) {
+    t.create_user(&UserRecord {
+        id: "u1".into(),
+        email: "a@example.com".into(),
+        name: None,
+        password_hash: None,
+        created_at: 1,
+    })
+    .await
+    .expect("user");
+    for n in ["1", "2"] {
+        let ws = WorkspaceRecord {
+            id: format!("w{n}"),
+            slug: format!("ws{n}"),
+            name: "ws".into(),
+            product_code: "ar".into(),
+            admins_full_access_to_private: false,
+            created_at: 1,
+        };
+        let project = ProjectRecord {
+            id: format!("p{n}"),
+            workspace_id: ws.id.clone(),
+            name: "Default".into(),
+            visibility: "public".into(),
+            created_at: 1,
+        };
+        t.create_workspace(&ws, "u1", &project)
+            .await
+            .expect("workspace");
+    }
+}
+
+fn key(ws: &str, master: &str, marker: &str) -> DataKeyRecord {
+    DataKeyRecord {
+        workspace_id: ws.into(),
+        wrapped: json!({ "marker": marker }),
+        master_key_id: master.into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn secret(id: &str, ws: &str, name: &str, sealed: &str) -> SecretRecord {
+    SecretRecord {
+        id: id.into(),
+        workspace_id: ws.into(),
+        name: name.into(),
+        description: None,
+        value_sealed: json!({ "sealed": sealed }),
+        created_by: "u1".into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+/// The first data key stored for a workspace wins; a second insert (another node racing)
+/// gets the stored one back instead of replacing it.
+async fn the_first_data_key_wins(f: &Fixture) {
+    assert_eq!(f.store.data_key("w1").await.unwrap(), None);
+    let first = f
+        .store
+        .insert_data_key(&key("w1", "m1", "a"))
+        .await
+        .unwrap();
+    assert_eq!(first.wrapped, json!({"marker": "a"}));
+    let second = f
+        .store
+        .insert_data_key(&key("w1", "m1", "b"))
+        .await
+        .unwrap();
+    assert_eq!(
+        second.wrapped,
+        json!({"marker": "a"}),
+        "the stored key is kept"
+    );
+    assert_eq!(f.store.data_key("w2").await.unwrap(), None);
+}
+
+/// Re-wrapping is a compare-and-set on the master key id, and the rotation's to-do list
+/// shrinks as keys are re-wrapped.
+async fn rewrapping_is_compare_and_set(f: &Fixture) {
+    f.store
+        .insert_data_key(&key("w1", "old", "a"))
+        .await
+        .unwrap();
+    f.store
+        .insert_data_key(&key("w2", "old", "b"))
+        .await
+        .unwrap();
+    let left = f.store.data_keys_not_wrapped_by("new", 10).await.unwrap();
+    assert_eq!(left.len(), 2);
+    assert!(
+        f.store
+            .rewrap_data_key("w1", "old", &json!({"marker": "a2"}), "new", 2)
+            .await
+            .unwrap()
+    );
+    // A second rotation that read the key before the first re-wrapped it changes nothing.
+    assert!(
+        !f.store
+            .rewrap_data_key("w1", "old", &json!({"marker": "stale"}), "new", 3)
+            .await
+            .unwrap()
+    );
+    let w1 = f.store.data_key("w1").await.unwrap().unwrap();
+    assert_eq!(
+        (w1.wrapped, w1.master_key_id.as_str()),
+        (json!({"marker": "a2"}), "new")
+    );
+    let left = f.store.data_keys_not_wrapped_by("new", 10).await.unwrap();
+    assert_eq!(
+        left.iter()
+            .map(|k| k.workspace_id.as_str())
+            .collect::<Vec<_>>(),
+        ["w2"]
+    );
+}
+
+/// Secrets are per workspace; putting a name again replaces the value but keeps the id
+/// the sealed value is bound to.
+async fn secrets_are_per_workspace_and_keep_their_id(f: &Fixture) {
+    f.store
+        .put_secret(&secret("s1", "w1", "API_TOKEN", "v1"))
+        .await
+        .unwrap();
+    f.store
+        .put_secret(&secret("s2", "w2", "API_TOKEN", "other"))
+        .await
+        .unwrap();
+    let mut again = secret("s-new", "w1", "API_TOKEN", "v2");
+    again.description = Some("rotated".into());
+    again.updated_at = 5;
+    f.store.put_secret(&again).await.unwrap();
+    let got = f.store.secret("w1", "API_TOKEN").await.unwrap().unwrap();
+    assert_eq!(got.id, "s1");
+    assert_eq!(got.value_sealed, json!({"sealed": "v2"}));
+    assert_eq!(got.description.as_deref(), Some("rotated"));
+    assert_eq!(got.updated_at, 5);
+    assert_eq!(f.store.list_secrets("w1").await.unwrap().len(), 1);
+    assert!(f.store.delete_secret("w1", "API_TOKEN").await.unwrap());
+    assert!(!f.store.delete_secret("w1", "API_TOKEN").await.unwrap());
+    assert_eq!(f.store.secret("w1", "API_TOKEN").await.unwrap(), None);
+    let theirs = f.store.secret("w2", "API_TOKEN").await.unwrap().unwrap();
+    assert_eq!(theirs.value_sealed, json!({"sealed": "other"}));
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name(&super::sqlite().await).await; } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name(&super::postgres().await).await; } )*
+        }
+    };
+}
+
+on_both_backends!(
+    the_first_data_key_wins,
+    rewrapping_is_compare_and_set,
+    secrets_are_per_workspace_and_keep_their_id,
+);
