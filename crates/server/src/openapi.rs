@@ -18,7 +18,8 @@ use utoipa::openapi::{
 
 use crate::routes::stream;
 use crate::routes::{
-    self, RouteSpec, identity, invites, members, pats, triggers, webhooks, workflows, workspaces,
+    self, RouteSpec, connections, identity, invites, members, pats, triggers, webhooks, workflows,
+    workspaces,
 };
 use crate::routes::{commands, runs, tasks};
 
@@ -61,6 +62,9 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", webhooks::INGRESS_PATH) => {
             return Some((ObjectBuilder::new().schema_type(Type::Object).into(), false));
         }
+        ("POST", "/v1/connections") => connections::NewConnection::schema(),
+        ("PATCH", "/v1/connections/{id}") => connections::ConnectionChange::schema(),
+        ("POST", "/v1/connections/oauth/start") => connections::OAuthStart::schema(),
         ("POST", "/v1/workflows/{id}/triggers") => triggers::NewTrigger::schema(),
         ("PATCH", "/v1/workflows/{id}/triggers/{trigger_id}") => triggers::TriggerChange::schema(),
         ("POST", "/v1/workflows/{id}/command") => commands::CommandBody::schema(),
@@ -250,6 +254,7 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/pats/{id}"
                     | "/v1/inbound-webhooks/{id}"
                     | "/v1/workflows/{id}/triggers/{trigger_id}"
+                    | "/v1/connections/{id}"
             )
     )
 }
@@ -258,7 +263,7 @@ fn no_content(spec: &RouteSpec) -> bool {
 fn is_public(spec: &RouteSpec) -> bool {
     matches!(
         spec.path,
-        "/v1/auth/signup" | "/v1/auth/login" | "/v1/auth/logout"
+        "/v1/auth/signup" | "/v1/auth/login" | "/v1/auth/logout" | connections::CALLBACK_PATH
     )
 }
 
@@ -318,7 +323,12 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         if action.is_project_scoped() {
             // List and create routes need it; routes on one object use the object's project.
             let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
-            let required = if spec.path == "/v1/workflows" || lists_webhooks {
+            let connections_list_or_create =
+                matches!(spec.path, "/v1/connections" | "/v1/connections/oauth/start");
+            let required = if spec.path == "/v1/workflows"
+                || lists_webhooks
+                || connections_list_or_create
+            {
                 Required::True
             } else {
                 Required::False
@@ -351,6 +361,11 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 .description(Some("Only the webhooks that start this workflow."))
                 .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
         );
+    }
+    if spec.path == connections::CALLBACK_PATH {
+        for parameter in connections::callback_query_parameters() {
+            op = op.parameter(parameter);
+        }
     }
     for parameter in runs::query_parameters(spec) {
         op = op.parameter(parameter);
