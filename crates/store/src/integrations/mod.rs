@@ -11,17 +11,19 @@
 //! returns. Lookups the API reaches by id take the workspace the object must belong to,
 //! so another tenant's object is simply not found.
 
+mod mcp;
 mod vault;
 
+pub use mcp::*;
 pub use vault::*;
 
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
 /// Everything the integrations need from the database.
-pub trait IntegrationStore: VaultStore + Send + Sync + 'static {}
+pub trait IntegrationStore: VaultStore + McpRegistryStore + Send + Sync + 'static {}
 
-impl<T> IntegrationStore for T where T: VaultStore + Send + Sync + 'static {}
+impl<T> IntegrationStore for T where T: VaultStore + McpRegistryStore + Send + Sync + 'static {}
 
 /// The SQLite implementation, sharing the tenancy store's pool
 /// ([`crate::tenant::SqliteTenantStore::pool`]), whose migrations include these tables.
@@ -48,3 +50,9 @@ impl PgIntegrationStore {
 
 vault::impl_vault_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 vault::impl_vault_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+mcp::impl_mcp_registry_store!(
+    SqliteIntegrationStore,
+    sqlx::sqlite::SqliteRow,
+    "BEGIN IMMEDIATE"
+);
+mcp::impl_mcp_registry_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");
