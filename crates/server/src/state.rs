@@ -29,6 +29,8 @@ struct Inner {
     integrations: Arc<dyn IntegrationStore>,
     /// Seals and opens secret values with each workspace's data key.
     vault: WorkspaceVault,
+    /// Connects to MCP servers for registration, discovery and validation.
+    mcp_discovery: crate::mcp::Discovery,
     /// The workflow engine of this node; runs, commands, tasks and streams go through it.
     engine: Engine,
     /// Live event streams (hubs shared by this node's WebSocket subscribers).
@@ -54,6 +56,9 @@ impl AppState {
     ) -> Result<AppState, String> {
         let passwords = Passwords::new(settings.password_hashing)?;
         let limiter = RateLimiter::new(&settings.rate_limits);
+        let mcp_discovery = crate::mcp::Discovery::new(
+            settings.mcp_allowlist().map_err(|e| e.to_string())?,
+        );
         Ok(AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -61,6 +66,7 @@ impl AppState {
                 automation,
                 vault: WorkspaceVault::new(vault_keys.clone(), integrations.clone()),
                 integrations,
+                mcp_discovery,
                 streams: Streams::new(engine.clone(), StreamConfig::default()),
                 engine,
                 vault_keys,
@@ -84,6 +90,9 @@ impl AppState {
     }
     pub fn vault(&self) -> &WorkspaceVault {
         &self.inner.vault
+    }
+    pub fn mcp_discovery(&self) -> &crate::mcp::Discovery {
+        &self.inner.mcp_discovery
     }
     pub fn engine(&self) -> &Engine {
         &self.inner.engine

@@ -105,6 +105,8 @@ pub enum ProfileDeletion {
 
 #[async_trait]
 pub trait McpRegistryStore: Send + Sync + 'static {
+    /// The workspace of a project (the `mcp_call` resolver knows only the run's project).
+    async fn mcp_project_workspace(&self, project_id: &str) -> StoreResult<Option<String>>;
     /// Inserts a server and its version 1 (its `tools`). `Conflict` if the scope already
     /// has a server with this canonical URL.
     async fn create_server(&self, server: &McpServerRecord) -> StoreResult<()>;
@@ -277,6 +279,14 @@ macro_rules! impl_mcp_registry_store {
 
             #[async_trait]
             impl McpRegistryStore for $store {
+                async fn mcp_project_workspace(&self, project_id: &str) -> StoreResult<Option<String>> {
+                    let row = sqlx::query("SELECT workspace_id FROM projects WHERE id = $1")
+                        .bind(project_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    row.map(|r| r.try_get("workspace_id")).transpose().map_err(Into::into)
+                }
+
                 async fn create_server(&self, s: &McpServerRecord) -> StoreResult<()> {
                     let scope = s.project_id.as_deref().unwrap_or(CATALOG_SCOPE);
                     let mut tx = self.pool.begin_with($begin).await?;
