@@ -20,6 +20,7 @@ use crate::routes::stream;
 use crate::routes::{
     self, RouteSpec, identity, invites, members, pats, triggers, webhooks, workflows, workspaces,
 };
+use crate::routes::{mcp, mcp_instances};
 use crate::routes::{commands, runs, tasks};
 
 /// Path of the document.
@@ -60,6 +61,18 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         // The ingress body is the sender's own JSON object (empty means `{}`).
         ("POST", webhooks::INGRESS_PATH) => {
             return Some((ObjectBuilder::new().schema_type(Type::Object).into(), false));
+        }
+        ("POST", "/v1/mcp/servers") => mcp::NewServer::schema(),
+        ("POST", "/v1/mcp/servers/discover") => mcp::DiscoverBody::schema(),
+        ("POST", "/v1/mcp/servers/{id}/validate") => {
+            return Some((mcp::ValidateBody::schema(), false));
+        }
+        ("POST", "/v1/mcp/instances") => mcp_instances::NewInstance::schema(),
+        ("PATCH", "/v1/mcp/instances/{id}") => mcp_instances::InstanceChange::schema(),
+        ("POST", "/v1/mcp/instances/resolve") => mcp_instances::ResolveBody::schema(),
+        ("POST", "/v1/mcp/instances/{id}/config-profiles") => mcp_instances::NewProfile::schema(),
+        ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}") => {
+            mcp_instances::ProfileChange::schema()
         }
         ("POST", "/v1/workflows/{id}/triggers") => triggers::NewTrigger::schema(),
         ("PATCH", "/v1/workflows/{id}/triggers/{trigger_id}") => triggers::TriggerChange::schema(),
@@ -250,6 +263,9 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/pats/{id}"
                     | "/v1/inbound-webhooks/{id}"
                     | "/v1/workflows/{id}/triggers/{trigger_id}"
+                    | "/v1/mcp/servers/{id}"
+                    | "/v1/mcp/instances/{id}"
+                    | "/v1/mcp/instances/{id}/config-profiles/{profile_id}"
             )
     )
 }

@@ -137,49 +137,48 @@ impl McpTargetResolver for RegistryResolver {
                 let target = server_target(&self.catalog, &r.server).map_err(unresolved)?;
                 match &r.profile {
                     None => Ok(target),
-                    Some(profile) => self.apply_profile(&workspace_id, target, profile).await,
+                    Some(profile) => {
+                        apply_profile(self.store.as_ref(), &self.vault, &workspace_id, target, profile)
+                            .await
+                            .map_err(unresolved)
+                    }
                 }
             }
         }
     }
 }
 
-impl RegistryResolver {
-    /// Opens the profile's values and adds them to the target: `headers` to an HTTP
-    /// target, `env` to a stdio one.
-    async fn apply_profile(
-        &self,
-        workspace_id: &str,
-        target: McpTarget,
-        profile: &McpProfileRecord,
-    ) -> Result<McpTarget, StepFailure> {
-        let (kind, stored) = match target {
-            McpTarget::Http { .. } => (ValueKind::Headers, &profile.headers),
-            McpTarget::Stdio { .. } => (ValueKind::Env, &profile.env),
-        };
-        let values = parse_values(kind, stored).map_err(|e| {
-            unresolved(format!(
-                "the active profile {:?} is invalid: {}",
-                profile.name, e.message
-            ))
-        })?;
-        let opened: BTreeMap<String, SecretString> =
-            open_values(self.store.as_ref(), &self.vault, workspace_id, &values)
-                .await
-                .map_err(|e| {
-                    unresolved(format!(
-                        "the active profile {:?} could not be applied: {}",
-                        profile.name, e.0
-                    ))
-                })?;
-        if let Some(connection) = &profile.connection_id {
-            return Err(unresolved(format!(
-                "the active profile {:?} uses connection {connection:?}, but this server has no connections registry yet",
-                profile.name
-            )));
-        }
-        Ok(opened.into_iter().fold(target, |t, (name, value)| {
-            t.with_credential(name, value.expose_secret())
-        }))
+/// Opens a profile's values and adds them to the target: `headers` to an HTTP target,
+/// `env` to a stdio one. The error says what is missing, never a value.
+pub async fn apply_profile(
+    store: &dyn IntegrationStore,
+    vault: &WorkspaceVault,
+    workspace_id: &str,
+    target: McpTarget,
+    profile: &McpProfileRecord,
+) -> Result<McpTarget, String> {
+    let (kind, stored) = match target {
+        McpTarget::Http { .. } => (ValueKind::Headers, &profile.headers),
+        McpTarget::Stdio { .. } => (ValueKind::Env, &profile.env),
+    };
+    let values = parse_values(kind, stored).map_err(|e| {
+        format!("the active profile {:?} is invalid: {}", profile.name, e.message)
+    })?;
+    if let Some(connection) = &profile.connection_id {
+        return Err(format!(
+            "the active profile {:?} uses connection {connection:?}, but this server has no connections registry yet",
+            profile.name
+        ));
     }
+    let opened: BTreeMap<String, SecretString> = open_values(store, vault, workspace_id, &values)
+        .await
+        .map_err(|e| {
+            format!(
+                "the active profile {:?} could not be applied: {}",
+                profile.name, e.0
+            )
+        })?;
+    Ok(opened.into_iter().fold(target, |t, (name, value)| {
+        t.with_credential(name, value.expose_secret())
+    }))
 }
