@@ -41,6 +41,17 @@ pub fn register(executors: &mut Executors, mcp: McpCallExecutor, llm: LlmCallExe
 /// On error nothing is registered, so those steps fail as "no executor configured".
 pub fn register_from_env(executors: &mut Executors) -> Result<(), String> {
     let allowlist = HostAllowlist::from_env().map_err(|error| error.to_string())?;
+    register_with(executors, allowlist, Arc::new(UrlResolver::new()))
+}
+
+/// Registers both executors with the given SSRF allowlist (the pool checks every URL
+/// against it) and MCP target resolver (the server passes its instance registry's); LLM
+/// system keys come from `AR_<PROVIDER>_API_KEY`. Call it inside a Tokio runtime.
+pub fn register_with(
+    executors: &mut Executors,
+    allowlist: HostAllowlist,
+    resolver: Arc<dyn McpTargetResolver>,
+) -> Result<(), String> {
     let http = http_client(HttpOptions::default()).map_err(|error| error.to_string())?;
     let pool = McpClientPool::new(PoolConfig {
         connect: ConnectOptions {
@@ -51,7 +62,7 @@ pub fn register_from_env(executors: &mut Executors) -> Result<(), String> {
     });
     register(
         executors,
-        McpCallExecutor::new(pool, Arc::new(UrlResolver::new())),
+        McpCallExecutor::new(pool, resolver),
         LlmCallExecutor::new(
             LlmProviders::built_in(),
             Arc::new(SystemKeys::from_env()),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod json;
 pub mod master_key;
+pub mod mcp;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
@@ -150,12 +151,27 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
 }
 
 /// The step executors a server node offers: the built-in ones (Lua, human tasks,
-/// composites) and `mcp_call`/`llm_call`, configured from the environment
-/// (`AR_MCP_ALLOWED_HOSTS`, `AR_<PROVIDER>_API_KEY`; see docs/integrations.md).
+/// composites) and `mcp_call`/`llm_call`. `mcp_call` resolves servers through the
+/// project's MCP registry ([`mcp::RegistryResolver`]: instances, active profiles, vault
+/// secrets, the operator catalog) and connects under the settings' SSRF allowlist
+/// (`mcp_allowed_hosts` < `AR_MCP_ALLOWED_HOSTS`); LLM system keys come from
+/// `AR_<PROVIDER>_API_KEY` (see docs/integrations.md).
 pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
-    let _ = (settings, stores);
     let mut executors = Executors::with_builtin(ar_lua::LuaLimits::default());
-    if let Err(error) = ar_executors::register_from_env(&mut executors) {
+    let registered = settings
+        .mcp_allowlist()
+        .map_err(|e| e.to_string())
+        .and_then(|allowlist| {
+            let vault =
+                vault::WorkspaceVault::new(stores.vault_keys.clone(), stores.integrations.clone());
+            let resolver = mcp::RegistryResolver::new(
+                stores.integrations.clone(),
+                vault,
+                settings.mcp_catalog.clone(),
+            );
+            ar_executors::register_with(&mut executors, allowlist, Arc::new(resolver))
+        });
+    if let Err(error) = registered {
         // Fail closed: MCP and LLM steps fail with "no executor configured".
         tracing::error!(%error, "mcp_call and llm_call are unavailable");
     }

@@ -22,6 +22,7 @@ use crate::routes::{
     workspaces,
 };
 use crate::routes::{commands, runs, tasks};
+use crate::routes::{mcp, mcp_instances};
 
 /// Path of the document.
 pub const OPENAPI_PATH: &str = "/v1/openapi.json";
@@ -65,6 +66,18 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", "/v1/connections") => connections::NewConnection::schema(),
         ("PATCH", "/v1/connections/{id}") => connections::ConnectionChange::schema(),
         ("POST", "/v1/connections/oauth/start") => connections::OAuthStart::schema(),
+        ("POST", "/v1/mcp/servers") => mcp::NewServer::schema(),
+        ("POST", "/v1/mcp/servers/discover") => mcp::DiscoverBody::schema(),
+        ("POST", "/v1/mcp/servers/{id}/validate") => {
+            return Some((mcp::ValidateBody::schema(), false));
+        }
+        ("POST", "/v1/mcp/instances") => mcp_instances::NewInstance::schema(),
+        ("PATCH", "/v1/mcp/instances/{id}") => mcp_instances::InstanceChange::schema(),
+        ("POST", "/v1/mcp/instances/resolve") => mcp_instances::ResolveBody::schema(),
+        ("POST", "/v1/mcp/instances/{id}/config-profiles") => mcp_instances::NewProfile::schema(),
+        ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}") => {
+            mcp_instances::ProfileChange::schema()
+        }
         ("POST", "/v1/workflows/{id}/triggers") => triggers::NewTrigger::schema(),
         ("PATCH", "/v1/workflows/{id}/triggers/{trigger_id}") => triggers::TriggerChange::schema(),
         ("POST", "/v1/workflows/{id}/command") => commands::CommandBody::schema(),
@@ -255,6 +268,9 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/inbound-webhooks/{id}"
                     | "/v1/workflows/{id}/triggers/{trigger_id}"
                     | "/v1/connections/{id}"
+                    | "/v1/mcp/servers/{id}"
+                    | "/v1/mcp/instances/{id}"
+                    | "/v1/mcp/instances/{id}/config-profiles/{profile_id}"
             )
     )
 }
@@ -325,14 +341,12 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
             let connections_list_or_create =
                 matches!(spec.path, "/v1/connections" | "/v1/connections/oauth/start");
-            let required = if spec.path == "/v1/workflows"
-                || lists_webhooks
-                || connections_list_or_create
-            {
-                Required::True
-            } else {
-                Required::False
-            };
+            let required =
+                if spec.path == "/v1/workflows" || lists_webhooks || connections_list_or_create {
+                    Required::True
+                } else {
+                    Required::False
+                };
             op = op.parameter(
                 ParameterBuilder::new()
                     .name("X-Project-Id")

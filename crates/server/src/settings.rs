@@ -94,6 +94,57 @@ pub struct Settings {
     /// First-start owner account (`AR_ADMIN_EMAIL`, `AR_ADMIN_PASSWORD`).
     pub admin_email: String,
     pub admin_password: Option<String>,
+    // --- MCP (docs/mcp.md "Operator settings"): the catalog and the SSRF allowlist.
+    /// Operator exceptions to the SSRF guard (comma-separated hosts, addresses, CIDRs);
+    /// `AR_MCP_ALLOWED_HOSTS` replaces it.
+    pub mcp_allowed_hosts: Option<String>,
+    /// The operator's MCP servers (`[[mcp_catalog]]`), offered to every project.
+    pub mcp_catalog: Vec<McpCatalogEntry>,
+}
+
+/// A server of the operator's MCP catalog: a remote URL, or a local command over stdio.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpCatalogEntry {
+    /// Unique in the catalog; a command's steps name it `stdio:<name>`.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A Streamable HTTP endpoint (exclusive with `command`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A program speaking MCP on stdin/stdout, and its arguments.
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// `none` (default) | `token` | `oauth`.
+    #[serde(default = "default_auth_mode")]
+    pub auth_mode: String,
+    /// The environment variables (stdio) or headers (HTTP) a profile must provide.
+    #[serde(default)]
+    pub credentials: Vec<String>,
+    /// Projects get an instance automatically the first time a step names the server.
+    #[serde(default)]
+    pub auto_instance: bool,
+}
+
+fn default_auth_mode() -> String {
+    "none".into()
+}
+
+impl McpCatalogEntry {
+    /// The URL steps name the server by: `url`, or `stdio:<name>` for a command.
+    pub fn canonical_url(&self) -> String {
+        match &self.url {
+            Some(url) => url.clone(),
+            None => format!("stdio:{}", self.name),
+        }
+    }
+    /// `http` or `stdio`.
+    pub fn transport(&self) -> &'static str {
+        if self.url.is_some() { "http" } else { "stdio" }
+    }
 }
 
 impl Default for Settings {
@@ -114,6 +165,8 @@ impl Default for Settings {
             password_hashing: PasswordHashing::default(),
             admin_email: "admin@localhost".into(),
             admin_password: None,
+            mcp_allowed_hosts: None,
+            mcp_catalog: Vec::new(),
         }
     }
 }
@@ -137,6 +190,9 @@ pub enum SettingsError {
         value: String,
         reason: String,
     },
+    /// The MCP allowlist or catalog is invalid.
+    #[error("MCP settings: {0}")]
+    Mcp(String),
 }
 
 impl Settings {
@@ -237,7 +293,60 @@ impl Settings {
         if let Some(v) = get("AR_ADMIN_PASSWORD") {
             self.admin_password = Some(v);
         }
+        if let Some(v) = get("AR_MCP_ALLOWED_HOSTS") {
+            self.mcp_allowed_hosts = Some(v);
+        }
+        self.check_mcp()?;
         Ok(self)
+    }
+
+    /// The SSRF allowlist of MCP connections (the file's, or `AR_MCP_ALLOWED_HOSTS`).
+    pub fn mcp_allowlist(&self) -> Result<ar_mcp::HostAllowlist, ar_mcp::SsrfError> {
+        match &self.mcp_allowed_hosts {
+            Some(spec) => ar_mcp::HostAllowlist::parse(spec),
+            None => Ok(ar_mcp::HostAllowlist::empty()),
+        }
+    }
+
+    /// The catalog entry steps name by `canonical_url`.
+    pub fn mcp_catalog_entry(&self, canonical_url: &str) -> Option<&McpCatalogEntry> {
+        self.mcp_catalog
+            .iter()
+            .find(|e| e.canonical_url() == canonical_url)
+    }
+
+    /// A bad allowlist or catalog is a start-up error, not a surprise at the first call.
+    fn check_mcp(&self) -> Result<(), SettingsError> {
+        if let Err(e) = self.mcp_allowlist() {
+            return Err(SettingsError::Mcp(format!(
+                "mcp_allowed_hosts / AR_MCP_ALLOWED_HOSTS: {e}"
+            )));
+        }
+        let mut names = std::collections::HashSet::new();
+        for entry in &self.mcp_catalog {
+            let problem = if entry.name.trim().is_empty() {
+                Some("an entry has an empty name".to_string())
+            } else if !names.insert(entry.name.as_str()) {
+                Some("the name is used twice".to_string())
+            } else if entry.url.is_some() == entry.command.is_some() {
+                Some("give exactly one of `url` or `command`".to_string())
+            } else if !["none", "token", "oauth"].contains(&entry.auth_mode.as_str()) {
+                Some("auth_mode must be none, token or oauth".to_string())
+            } else {
+                entry
+                    .url
+                    .as_deref()
+                    .filter(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+                    .map(|_| "url must be an http(s) URL".to_string())
+            };
+            if let Some(reason) = problem {
+                return Err(SettingsError::Mcp(format!(
+                    "[[mcp_catalog]] entry {:?}: {reason}",
+                    entry.name
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The database URL to open: the configured one, or the SQLite file in `data_dir`.

@@ -32,6 +32,8 @@ struct Inner {
     vault: WorkspaceVault,
     /// One OAuth token refresh per connection at a time on this node.
     connection_refresh: RefreshLocks,
+    /// Connects to MCP servers for registration, discovery and validation.
+    mcp_discovery: crate::mcp::Discovery,
     /// The workflow engine of this node; runs, commands, tasks and streams go through it.
     engine: Engine,
     /// Live event streams (hubs shared by this node's WebSocket subscribers).
@@ -57,6 +59,8 @@ impl AppState {
     ) -> Result<AppState, String> {
         let passwords = Passwords::new(settings.password_hashing)?;
         let limiter = RateLimiter::new(&settings.rate_limits);
+        let mcp_discovery =
+            crate::mcp::Discovery::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
         Ok(AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -65,6 +69,7 @@ impl AppState {
                 vault: WorkspaceVault::new(vault_keys.clone(), integrations.clone()),
                 connection_refresh: RefreshLocks::default(),
                 integrations,
+                mcp_discovery,
                 streams: Streams::new(engine.clone(), StreamConfig::default()),
                 engine,
                 vault_keys,
@@ -91,6 +96,9 @@ impl AppState {
     }
     pub fn connection_refresh(&self) -> &RefreshLocks {
         &self.inner.connection_refresh
+    }
+    pub fn mcp_discovery(&self) -> &crate::mcp::Discovery {
+        &self.inner.mcp_discovery
     }
     pub fn engine(&self) -> &Engine {
         &self.inner.engine

@@ -11,6 +11,8 @@ pub mod connections;
 pub mod health;
 pub mod identity;
 pub mod invites;
+pub mod mcp;
+pub mod mcp_instances;
 pub mod members;
 pub mod pats;
 pub mod runs;
@@ -164,6 +166,27 @@ pub fn table() -> Vec<Route> {
         gated(M::POST, "/v1/connections/oauth/start", Action::ConnectionsManage, connections::oauth_start),
         // The provider's redirect back: the single-use `state` authenticates it.
         identity(M::GET, "/v1/connections/oauth/callback", connections::oauth_callback),
+        gated(M::GET, "/v1/mcp/platform-catalog", Action::McpRead, mcp::platform_catalog),
+        gated(M::GET, "/v1/mcp/tools", Action::McpRead, mcp::tools),
+        gated(M::GET, "/v1/mcp/servers", Action::McpRead, mcp::list_servers),
+        gated(M::POST, "/v1/mcp/servers", Action::McpManage, mcp::create_server),
+        gated(M::POST, "/v1/mcp/servers/discover", Action::McpManage, mcp::discover),
+        gated(M::GET, "/v1/mcp/servers/{id}", Action::McpRead, mcp::get_server),
+        gated(M::DELETE, "/v1/mcp/servers/{id}", Action::McpManage, mcp::delete_server),
+        gated(M::GET, "/v1/mcp/servers/{id}/versions", Action::McpRead, mcp::list_versions),
+        gated(M::POST, "/v1/mcp/servers/{id}/versions", Action::McpManage, mcp::rediscover),
+        gated(M::POST, "/v1/mcp/servers/{id}/validate", Action::McpExecute, mcp::validate),
+        gated(M::GET, "/v1/mcp/instances", Action::McpRead, mcp_instances::list),
+        gated(M::POST, "/v1/mcp/instances", Action::McpManage, mcp_instances::create),
+        gated(M::POST, "/v1/mcp/instances/resolve", Action::McpManage, mcp_instances::resolve),
+        gated(M::GET, "/v1/mcp/instances/{id}", Action::McpRead, mcp_instances::get),
+        gated(M::PATCH, "/v1/mcp/instances/{id}", Action::McpManage, mcp_instances::patch),
+        gated(M::DELETE, "/v1/mcp/instances/{id}", Action::McpManage, mcp_instances::delete),
+        gated(M::GET, "/v1/mcp/instances/{id}/config-profiles", Action::McpRead, mcp_instances::list_profiles),
+        gated(M::POST, "/v1/mcp/instances/{id}/config-profiles", Action::McpManage, mcp_instances::create_profile),
+        gated(M::PATCH, "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Action::McpManage, mcp_instances::patch_profile),
+        gated(M::DELETE, "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Action::McpManage, mcp_instances::delete_profile),
+        gated(M::POST, "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active", Action::McpManage, mcp_instances::set_active),
     ]
 }
 

@@ -12,18 +12,26 @@
 //! so another tenant's object is simply not found.
 
 mod connections;
+mod mcp;
 mod vault;
 
 pub use connections::*;
+pub use mcp::*;
 pub use vault::*;
 
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
 /// Everything the integrations need from the database.
-pub trait IntegrationStore: VaultStore + ConnectionStore + Send + Sync + 'static {}
+pub trait IntegrationStore:
+    VaultStore + ConnectionStore + McpRegistryStore + Send + Sync + 'static
+{
+}
 
-impl<T> IntegrationStore for T where T: VaultStore + ConnectionStore + Send + Sync + 'static {}
+impl<T> IntegrationStore for T where
+    T: VaultStore + ConnectionStore + McpRegistryStore + Send + Sync + 'static
+{
+}
 
 /// The SQLite implementation, sharing the tenancy store's pool
 /// ([`crate::tenant::SqliteTenantStore::pool`]), whose migrations include these tables.
@@ -52,3 +60,9 @@ vault::impl_vault_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 vault::impl_vault_store!(PgIntegrationStore, sqlx::postgres::PgRow);
 connections::impl_connection_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 connections::impl_connection_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+mcp::impl_mcp_registry_store!(
+    SqliteIntegrationStore,
+    sqlx::sqlite::SqliteRow,
+    "BEGIN IMMEDIATE"
+);
+mcp::impl_mcp_registry_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");

@@ -1,0 +1,22 @@
+//! The MCP server registry (CONTRACT §11) on the server side.
+//!
+//! - [`values`]: the JSON of a config profile's `env`/`headers` values (literal text or a
+//!   binding to a vault secret or a connection credential), their checks, the API's view
+//!   of them (references, never values) and opening them in memory at call time;
+//! - [`discovery`]: tool discovery and validation of a server through ar-mcp, behind the
+//!   SSRF guard with the operator allowlist;
+//! - [`resolve`]: which instance a step's `instance_id`/`server_url` means in a project
+//!   (one function for the executor and for dry-run);
+//! - [`resolver`]: [`resolver::RegistryResolver`], the `mcp_call` executor's target
+//!   resolver: resolve, open the active profile, build the target.
+//!
+//! Routes: `crates/server/src/routes/mcp.rs`. User guide: `docs/mcp.md` ("Registry").
+
+pub mod discovery;
+pub mod resolve;
+pub mod resolver;
+pub mod values;
+
+pub use discovery::Discovery;
+pub use resolve::{ResolveError, Resolved, ResolvedInstance, resolve_binding};
+pub use resolver::RegistryResolver;

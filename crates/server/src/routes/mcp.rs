@@ -1,0 +1,403 @@
+//! MCP servers (CONTRACT §9 "MCP", §11): the operator's catalog, a project's custom
+//! servers (registered by URL: SSRF-checked, tools discovered), their tool-list versions,
+//! validation, and the tools of the project's instances. Instances and config profiles:
+//! [`crate::routes::mcp_instances`].
+//!
+//! Project-scoped like the rest: lists and registration take `X-Project-Id`; a custom
+//! server belongs to its project (another project's or workspace's id answers 404); the
+//! operator's catalog servers are shared by the workspace's projects and are addressed
+//! with `X-Project-Id`.
+
+use ar_store::integrations::McpServerRecord;
+use ar_store::now_ms;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::gate::Gate;
+use crate::auth::tokens::new_id;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
+use crate::json::Json;
+use crate::mcp::discovery::tools_json;
+use crate::mcp::resolver::server_target;
+use crate::routes::mcp_instances;
+use crate::routes::workspaces::check_name;
+use crate::state::AppState;
+use crate::views;
+
+/// A server as the API shows it.
+pub fn server_view(s: &McpServerRecord) -> Value {
+    json!({
+        "id": s.id, "project_id": s.project_id, "name": s.name,
+        "canonical_url": s.canonical_url, "transport": s.transport, "auth_mode": s.auth_mode,
+        "source": s.source, "tools": s.tools, "current_version": s.current_version,
+        "validation": s.validation,
+        "created_at": views::time(s.created_at), "updated_at": views::time(s.updated_at),
+    })
+}
+
+fn map_not_found(e: ApiError, what: &str) -> ApiError {
+    if e.status == StatusCode::NOT_FOUND {
+        ApiError::not_found(what)
+    } else {
+        e
+    }
+}
+
+/// The server the path names, authorized for the route's action: a custom server on its
+/// project; a catalog server within the request's `X-Project-Id`.
+pub async fn load_server(state: &AppState, gate: &Gate, id: &str) -> ApiResult<McpServerRecord> {
+    let ws = gate.require_workspace()?;
+    let server = state
+        .integrations()
+        .mcp_server(&ws.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("MCP server"))?;
+    match &server.project_id {
+        Some(project_id) => {
+            gate.object_project(state, project_id)
+                .await
+                .map_err(|e| map_not_found(e, "MCP server"))?;
+        }
+        None => {
+            gate.project().map_err(|_| {
+                ApiError::bad_request(
+                    "the X-Project-Id header is required to address a server of the operator's catalog",
+                )
+            })?;
+        }
+    }
+    Ok(server)
+}
+
+/// `GET /v1/mcp/platform-catalog` (McpRead) → `{ "servers": [...] }`: the operator's
+/// servers, with the workspace's `server_id` once one was used here.
+pub async fn platform_catalog(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let ws = gate.require_workspace()?;
+    let mut servers = Vec::new();
+    for entry in &state.settings().mcp_catalog {
+        let url = entry.canonical_url();
+        let known = state
+            .integrations()
+            .mcp_server_by_url(&ws.id, None, &url)
+            .await?;
+        servers.push(json!({
+            "name": entry.name, "description": entry.description, "canonical_url": url,
+            "transport": entry.transport(), "auth_mode": entry.auth_mode,
+            "credentials": entry.credentials, "auto_instance": entry.auto_instance,
+            "server_id": known.as_ref().map(|s| s.id.clone()),
+            "tools": known.map(|s| s.tools).unwrap_or_else(|| json!([])),
+        }));
+    }
+    Ok(Json(json!({ "servers": servers })))
+}
+
+/// `GET /v1/mcp/tools` (McpRead, `X-Project-Id`) → `{ "tools": [...] }`: every tool of
+/// every instance of the project, with the instance it is called through.
+pub async fn tools(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let project = gate.project()?;
+    let store = state.integrations();
+    let mut out = Vec::new();
+    for instance in store.list_mcp_instances(&project.id).await? {
+        let Some(server) = store
+            .mcp_server(&instance.workspace_id, &instance.server_id)
+            .await?
+        else {
+            continue;
+        };
+        for tool in server.tools.as_array().into_iter().flatten() {
+            let mut t = tool.clone();
+            t["instance_id"] = json!(instance.id);
+            t["instance_name"] = json!(instance.name);
+            t["server_id"] = json!(server.id);
+            t["server_url"] = json!(server.canonical_url);
+            out.push(t);
+        }
+    }
+    Ok(Json(json!({ "tools": out })))
+}
+
+/// `GET /v1/mcp/servers` (McpRead, `X-Project-Id`) → `{ "servers": [...] }`: the
+/// project's custom servers and the catalog servers used in the workspace.
+pub async fn list_servers(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let project = gate.project()?;
+    let servers: Vec<Value> = state
+        .integrations()
+        .list_mcp_servers(&project.workspace_id, &project.id)
+        .await?
+        .iter()
+        .map(server_view)
+        .collect();
+    Ok(Json(json!({ "servers": servers })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewServer {
+    /// The server's Streamable HTTP endpoint (http or https); steps name it by this URL.
+    #[schema(min_length = 1)]
+    url: String,
+    /// Default: the server's host.
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::field::opt_name)]
+    name: Option<String>,
+    /// `none` (default), `token` or `oauth`: what a profile must provide.
+    #[serde(default)]
+    #[schema(schema_with = auth_mode_schema)]
+    auth_mode: Option<String>,
+}
+
+fn auth_mode_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::Type::String,
+            utoipa::openapi::Type::Null,
+        ]))
+        .enum_values(Some(["none", "token", "oauth"]))
+        .build()
+}
+
+fn check_auth_mode(mode: Option<&str>) -> ApiResult<String> {
+    match mode.unwrap_or("none") {
+        m @ ("none" | "token" | "oauth") => Ok(m.to_owned()),
+        other => Err(ApiError::bad_request(format!(
+            "`auth_mode` must be none, token or oauth (got {other:?})"
+        ))),
+    }
+}
+
+/// `POST /v1/mcp/servers` (McpManage, `X-Project-Id`) → 201: registers a custom server.
+/// The URL passes the SSRF guard, then `tools/list` must answer with at least one tool
+/// (422 otherwise, naming the URL and the error); a URL already registered here is 409.
+pub async fn create_server(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<NewServer>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let project = gate.project()?.clone();
+    let auth_mode = check_auth_mode(body.auth_mode.as_deref())?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| check_name("name", n))
+        .transpose()?;
+    let discovery = state.mcp_discovery();
+    let url = discovery.check_custom_url(&body.url).await?;
+    if state
+        .integrations()
+        .mcp_server_by_url(&project.workspace_id, Some(&project.id), &url)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(format!(
+            "the project already has a server registered for {url}"
+        )));
+    }
+    let tools = discovery
+        .discover(&ar_mcp::McpTarget::http(&url), &url)
+        .await?;
+    let name = name.unwrap_or_else(|| {
+        url::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| url.clone())
+    });
+    let now = now_ms();
+    let server = McpServerRecord {
+        id: new_id(),
+        workspace_id: project.workspace_id.clone(),
+        project_id: Some(project.id.clone()),
+        name,
+        canonical_url: url,
+        transport: "http".into(),
+        auth_mode,
+        source: "custom".into(),
+        tools: tools_json(&tools),
+        current_version: 1,
+        validation: None,
+        created_by: gate.principal.user.id.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    state.integrations().create_server(&server).await?;
+    Ok((StatusCode::CREATED, Json(server_view(&server))))
+}
+
+/// `GET /v1/mcp/servers/{id}` (McpRead)
+pub async fn get_server(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let server = load_server(&state, &gate, &id).await?;
+    Ok(Json(server_view(&server)))
+}
+
+/// `DELETE /v1/mcp/servers/{id}` (McpManage) → 204. A custom server without instances
+/// only: 409 while instances use it, 409 for the operator's catalog servers.
+pub async fn delete_server(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let server = load_server(&state, &gate, &id).await?;
+    if server.project_id.is_none() {
+        return Err(ApiError::conflict(
+            "servers of the operator's catalog are configured by the operator and cannot be deleted",
+        ));
+    }
+    if !state
+        .integrations()
+        .delete_mcp_server(&server.workspace_id, &server.id)
+        .await?
+    {
+        return Err(ApiError::not_found("MCP server"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverBody {
+    /// The server's Streamable HTTP endpoint.
+    #[schema(min_length = 1)]
+    url: String,
+}
+
+/// `POST /v1/mcp/servers/discover` (McpManage) → `{url, tools}`: what registering the URL
+/// would find, without saving anything (same checks and answers as registration).
+pub async fn discover(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<DiscoverBody>,
+) -> ApiResult<Json<Value>> {
+    gate.project()?;
+    let discovery = state.mcp_discovery();
+    let url = discovery.check_custom_url(&body.url).await?;
+    let tools = discovery
+        .discover(&ar_mcp::McpTarget::http(&url), &url)
+        .await?;
+    Ok(Json(json!({ "url": url, "tools": tools_json(&tools) })))
+}
+
+/// `GET /v1/mcp/servers/{id}/versions` (McpRead) → `{ "versions": [...] }`, newest first.
+pub async fn list_versions(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let server = load_server(&state, &gate, &id).await?;
+    let versions: Vec<Value> = state
+        .integrations()
+        .list_mcp_server_versions(&server.id)
+        .await?
+        .iter()
+        .map(|v| json!({"version": v.version, "tools": v.tools, "created_at": views::time(v.created_at)}))
+        .collect();
+    Ok(Json(json!({ "versions": versions })))
+}
+
+/// The server's target without credentials, for discovery and validation (a custom
+/// server's URL passes the SSRF guard again: the allowlist may have changed).
+async fn bare_target(state: &AppState, server: &McpServerRecord) -> ApiResult<ar_mcp::McpTarget> {
+    if server.source == "custom" {
+        state
+            .mcp_discovery()
+            .check_custom_url(&server.canonical_url)
+            .await?;
+    }
+    server_target(&state.settings().mcp_catalog, server).map_err(ApiError::unprocessable)
+}
+
+/// `POST /v1/mcp/servers/{id}/versions` (McpManage): discovers the tools again; a changed
+/// list becomes a new version (201 `{changed: true, version, server}`), an unchanged one
+/// answers 200 `{changed: false, …}`.
+pub async fn rediscover(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let server = load_server(&state, &gate, &id).await?;
+    let target = bare_target(&state, &server).await?;
+    let tools = state
+        .mcp_discovery()
+        .discover(&target, &server.canonical_url)
+        .await?;
+    let tools = tools_json(&tools);
+    if tools == server.tools {
+        return Ok((
+            StatusCode::OK,
+            Json(
+                json!({"changed": false, "version": server.current_version, "server": server_view(&server)}),
+            ),
+        ));
+    }
+    let version = state
+        .integrations()
+        .add_mcp_server_version(&server.id, server.current_version, &tools, now_ms())
+        .await?;
+    let updated = load_server(&state, &gate, &id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"changed": true, "version": version, "server": server_view(&updated)})),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateBody {
+    /// A side-effect-free tool to call once (the smoke test), with `args`.
+    #[serde(default)]
+    tool: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    args: Option<Value>,
+    /// Validate with this instance's active profile (for servers that need credentials).
+    #[serde(default)]
+    instance_id: Option<String>,
+}
+
+/// `POST /v1/mcp/servers/{id}/validate` (McpExecute): reachability, tool schemas valid
+/// JSON Schema, and an optional smoke call; the result is stored on the server and
+/// returned (`{ok, reachable, tools, schema_issues, smoke?, checked_at}`).
+pub async fn validate(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+    Json(body): Json<ValidateBody>,
+) -> ApiResult<Json<Value>> {
+    let server = load_server(&state, &gate, &id).await?;
+    let args = match body.args {
+        None | Some(Value::Null) => json!({}),
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(ApiError::bad_request("`args` must be a JSON object")),
+    };
+    if body.tool.is_none() && args.as_object().is_some_and(|a| !a.is_empty()) {
+        return Err(ApiError::bad_request(
+            "`args` needs `tool`: the tool to call with them",
+        ));
+    }
+    let mut target = bare_target(&state, &server).await?;
+    if let Some(instance_id) = &body.instance_id {
+        let instance = mcp_instances::load_instance(&state, &gate, instance_id).await?;
+        if instance.server_id != server.id {
+            return Err(ApiError::bad_request(format!(
+                "instance {instance_id} is not an instance of this server"
+            )));
+        }
+        target = mcp_instances::instance_target(&state, &instance, &server).await?;
+    }
+    let now = now_ms();
+    let smoke = body.tool.as_deref().map(|t| (t, &args));
+    let result = state
+        .mcp_discovery()
+        .validate(&target, smoke, views::time(now))
+        .await;
+    state
+        .integrations()
+        .set_mcp_server_validation(&server.id, &result, now)
+        .await?;
+    Ok(Json(result))
+}
