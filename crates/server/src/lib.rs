@@ -161,10 +161,8 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
         .mcp_allowlist()
         .map_err(|e| e.to_string())
         .and_then(|allowlist| {
-            let vault = vault::WorkspaceVault::new(
-                stores.vault_keys.clone(),
-                stores.integrations.clone(),
-            );
+            let vault =
+                vault::WorkspaceVault::new(stores.vault_keys.clone(), stores.integrations.clone());
             let resolver = mcp::RegistryResolver::new(
                 stores.integrations.clone(),
                 vault,

@@ -20,8 +20,8 @@ use crate::routes::stream;
 use crate::routes::{
     self, RouteSpec, identity, invites, members, pats, triggers, webhooks, workflows, workspaces,
 };
-use crate::routes::{mcp, mcp_instances};
 use crate::routes::{commands, runs, tasks};
+use crate::routes::{mcp, mcp_instances};
 
 /// Path of the document.
 pub const OPENAPI_PATH: &str = "/v1/openapi.json";

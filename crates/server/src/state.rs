@@ -56,9 +56,8 @@ impl AppState {
     ) -> Result<AppState, String> {
         let passwords = Passwords::new(settings.password_hashing)?;
         let limiter = RateLimiter::new(&settings.rate_limits);
-        let mcp_discovery = crate::mcp::Discovery::new(
-            settings.mcp_allowlist().map_err(|e| e.to_string())?,
-        );
+        let mcp_discovery =
+            crate::mcp::Discovery::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
         Ok(AppState {
             inner: Arc::new(Inner {
                 settings,

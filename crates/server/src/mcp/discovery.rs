@@ -50,7 +50,9 @@ impl Discovery {
             )));
         }
         if url::Url::parse(url).is_err() {
-            return Err(ApiError::bad_request(format!("`url` {url:?} is not a valid URL")));
+            return Err(ApiError::bad_request(format!(
+                "`url` {url:?} is not a valid URL"
+            )));
         }
         check_url(url, &self.allowlist).await.map_err(|e| {
             ApiError::unprocessable(format!("the server URL {url} is not allowed: {e}"))
@@ -134,7 +136,10 @@ impl Discovery {
 fn schema_issues(tools: &[ToolInfo]) -> Vec<Value> {
     let mut issues = Vec::new();
     for tool in tools {
-        let schemas = [("input_schema", Some(&tool.input_schema)), ("output_schema", tool.output_schema.as_ref())];
+        let schemas = [
+            ("input_schema", Some(&tool.input_schema)),
+            ("output_schema", tool.output_schema.as_ref()),
+        ];
         for (which, schema) in schemas {
             if let Some(schema) = schema
                 && let Err(e) = jsonschema::validator_for(schema)

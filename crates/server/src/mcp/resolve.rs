@@ -103,7 +103,9 @@ pub async fn resolve_binding(
         _ => None,
     };
     if let Some(server) = custom.as_ref().or(catalog_server.as_ref()) {
-        let instances = store.mcp_instances_of_server(project_id, &server.id).await?;
+        let instances = store
+            .mcp_instances_of_server(project_id, &server.id)
+            .await?;
         if let Some(instance) = instances.into_iter().next() {
             return Ok(Resolved::Instance(complete(store, instance).await?));
         }
@@ -112,7 +114,10 @@ pub async fn resolve_binding(
         if entry.auto_instance && auto_create {
             let server = match catalog_server {
                 Some(s) => s,
-                None => materialize_catalog_server(store, workspace_id, entry, None, AUTO_CREATOR).await?,
+                None => {
+                    materialize_catalog_server(store, workspace_id, entry, None, AUTO_CREATOR)
+                        .await?
+                }
             };
             let instance = auto_instance(store, workspace_id, project_id, &server).await?;
             return Ok(Resolved::Instance(complete(store, instance).await?));
@@ -177,7 +182,9 @@ pub async fn materialize_catalog_server(
         transport: entry.transport().to_owned(),
         auth_mode: entry.auth_mode.clone(),
         source: "catalog".into(),
-        tools: tools.map(tools_json).unwrap_or_else(|| serde_json::json!([])),
+        tools: tools
+            .map(tools_json)
+            .unwrap_or_else(|| serde_json::json!([])),
         current_version: i64::from(tools.is_some()),
         validation: None,
         created_by: created_by.to_owned(),

@@ -115,7 +115,9 @@ impl McpTargetResolver for RegistryResolver {
             .mcp_project_workspace(project_id)
             .await
             .map_err(store_failure)?
-            .ok_or_else(|| unresolved(format!("the run's project {project_id} no longer exists")))?;
+            .ok_or_else(|| {
+                unresolved(format!("the run's project {project_id} no longer exists"))
+            })?;
         let resolved = resolve_binding(
             self.store.as_ref(),
             &self.catalog,
@@ -137,11 +139,15 @@ impl McpTargetResolver for RegistryResolver {
                 let target = server_target(&self.catalog, &r.server).map_err(unresolved)?;
                 match &r.profile {
                     None => Ok(target),
-                    Some(profile) => {
-                        apply_profile(self.store.as_ref(), &self.vault, &workspace_id, target, profile)
-                            .await
-                            .map_err(unresolved)
-                    }
+                    Some(profile) => apply_profile(
+                        self.store.as_ref(),
+                        &self.vault,
+                        &workspace_id,
+                        target,
+                        profile,
+                    )
+                    .await
+                    .map_err(unresolved),
                 }
             }
         }
@@ -162,7 +168,10 @@ pub async fn apply_profile(
         McpTarget::Stdio { .. } => (ValueKind::Env, &profile.env),
     };
     let values = parse_values(kind, stored).map_err(|e| {
-        format!("the active profile {:?} is invalid: {}", profile.name, e.message)
+        format!(
+            "the active profile {:?} is invalid: {}",
+            profile.name, e.message
+        )
     })?;
     if let Some(connection) = &profile.connection_id {
         return Err(format!(

@@ -139,8 +139,7 @@ fn parse_value(field: &str, name: &str, v: &Value) -> ApiResult<ProfileValue> {
             }
             match (text(o, "connection")?, text(o, "key")?) {
                 (Some(id), Some(key))
-                    if o
-                        .keys()
+                    if o.keys()
                         .all(|k| matches!(k.as_str(), "connection" | "key" | "prefix")) =>
                 {
                     Ok(ProfileValue::Connection { id, key, prefix })
@@ -206,7 +205,10 @@ pub async fn open_values(
     for (name, value) in values {
         let opened = match value {
             ProfileValue::Text(t) => SecretString::from(t.clone()),
-            ProfileValue::Secret { name: secret, prefix } => {
+            ProfileValue::Secret {
+                name: secret,
+                prefix,
+            } => {
                 let record = store
                     .secret(workspace_id, secret)
                     .await
@@ -270,10 +272,18 @@ mod tests {
     #[test]
     fn bad_values_are_refused_with_the_entry_named() {
         let cases = [
-            (ValueKind::Headers, json!({"Authorization": "Bearer x"}), "credential"),
+            (
+                ValueKind::Headers,
+                json!({"Authorization": "Bearer x"}),
+                "credential",
+            ),
             (ValueKind::Headers, json!({"Bad Name": "x"}), "Bad Name"),
             (ValueKind::Env, json!({"1X": "x"}), "1X"),
-            (ValueKind::Env, json!({"X": {"secret": "a", "extra": 1}}), "X"),
+            (
+                ValueKind::Env,
+                json!({"X": {"secret": "a", "extra": 1}}),
+                "X",
+            ),
             (ValueKind::Env, json!({"X": {"connection": "c"}}), "X"),
             (ValueKind::Env, json!({"X": 3}), "X"),
             (ValueKind::Env, json!([1]), "object"),

@@ -74,10 +74,7 @@ pub async fn load_server(state: &AppState, gate: &Gate, id: &str) -> ApiResult<M
 
 /// `GET /v1/mcp/platform-catalog` (McpRead) → `{ "servers": [...] }`: the operator's
 /// servers, with the workspace's `server_id` once one was used here.
-pub async fn platform_catalog(
-    State(state): State<AppState>,
-    gate: Gate,
-) -> ApiResult<Json<Value>> {
+pub async fn platform_catalog(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
     let ws = gate.require_workspace()?;
     let mut servers = Vec::new();
     for entry in &state.settings().mcp_catalog {
@@ -181,7 +178,11 @@ pub async fn create_server(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let project = gate.project()?.clone();
     let auth_mode = check_auth_mode(body.auth_mode.as_deref())?;
-    let name = body.name.as_deref().map(|n| check_name("name", n)).transpose()?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| check_name("name", n))
+        .transpose()?;
     let discovery = state.mcp_discovery();
     let url = discovery.check_custom_url(&body.url).await?;
     if state
@@ -328,7 +329,9 @@ pub async fn rediscover(
     if tools == server.tools {
         return Ok((
             StatusCode::OK,
-            Json(json!({"changed": false, "version": server.current_version, "server": server_view(&server)})),
+            Json(
+                json!({"changed": false, "version": server.current_version, "server": server_view(&server)}),
+            ),
         ));
     }
     let version = state
@@ -372,17 +375,25 @@ pub async fn validate(
         Some(_) => return Err(ApiError::bad_request("`args` must be a JSON object")),
     };
     if body.tool.is_none() && args.as_object().is_some_and(|a| !a.is_empty()) {
-        return Err(ApiError::bad_request("`args` needs `tool`: the tool to call with them"));
+        return Err(ApiError::bad_request(
+            "`args` needs `tool`: the tool to call with them",
+        ));
     }
-    let mut target = bare_target(&state, &server).await?;
-    if let Some(instance_id) = &body.instance_id {
-        let instance = mcp_instances::load_instance(&state, &gate, instance_id).await?;
-        if instance.server_id != server.id {
-            return Err(ApiError::bad_request(format!(
-                "instance {instance_id} is not an instance of this server"
-            )));
+    let instance = match &body.instance_id {
+        Some(instance_id) => {
+            let instance = mcp_instances::load_instance(&state, &gate, instance_id).await?;
+            if instance.server_id != server.id {
+                return Err(ApiError::bad_request(format!(
+                    "instance {instance_id} is not an instance of this server"
+                )));
+            }
+            Some(instance)
         }
-        target = mcp_instances::instance_target(&state, &instance, &server).await?;
+        None => None,
+    };
+    let mut target = bare_target(&state, &server).await?;
+    if let Some(instance) = &instance {
+        target = mcp_instances::instance_target(&state, instance, &server).await?;
     }
     let now = now_ms();
     let smoke = body.tool.as_deref().map(|t| (t, &args));

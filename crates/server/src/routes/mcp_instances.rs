@@ -28,7 +28,11 @@ use crate::routes::workspaces::check_name;
 use crate::state::AppState;
 use crate::views;
 
-fn instance_view(i: &McpInstanceRecord, server: Option<&McpServerRecord>, active: Option<&str>) -> Value {
+fn instance_view(
+    i: &McpInstanceRecord,
+    server: Option<&McpServerRecord>,
+    active: Option<&str>,
+) -> Value {
     json!({
         "id": i.id, "project_id": i.project_id, "server_id": i.server_id, "name": i.name,
         "server_url": server.map(|s| s.canonical_url.clone()),
@@ -49,7 +53,11 @@ fn profile_view(p: &McpProfileRecord) -> Value {
 }
 
 /// The instance the path names, authorized for the route's action on its project.
-pub async fn load_instance(state: &AppState, gate: &Gate, id: &str) -> ApiResult<McpInstanceRecord> {
+pub async fn load_instance(
+    state: &AppState,
+    gate: &Gate,
+    id: &str,
+) -> ApiResult<McpInstanceRecord> {
     let ws = gate.require_workspace()?;
     let instance = state
         .integrations()
@@ -76,7 +84,11 @@ pub async fn instance_target(
 ) -> ApiResult<ar_mcp::McpTarget> {
     let target =
         server_target(&state.settings().mcp_catalog, server).map_err(ApiError::unprocessable)?;
-    match state.integrations().active_mcp_profile(&instance.id).await? {
+    match state
+        .integrations()
+        .active_mcp_profile(&instance.id)
+        .await?
+    {
         None => Ok(target),
         Some(profile) => apply_profile(
             state.integrations(),
@@ -194,7 +206,11 @@ pub async fn create(
     gate: Gate,
     Json(body): Json<NewInstance>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let name = body.name.as_deref().map(|n| check_name("name", n)).transpose()?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| check_name("name", n))
+        .transpose()?;
     let server = server_for_instance(
         &state,
         &gate,
@@ -273,7 +289,11 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let instance = load_instance(&state, &gate, &id).await?;
-    if !state.integrations().delete_mcp_instance(&instance.id).await? {
+    if !state
+        .integrations()
+        .delete_mcp_instance(&instance.id)
+        .await?
+    {
         return Err(ApiError::not_found("MCP instance"));
     }
     Ok(StatusCode::NO_CONTENT)
@@ -301,7 +321,11 @@ pub async fn resolve(
     if body.server_url.is_none() && body.instance_id.is_none() {
         return Err(ApiError::bad_request("give `server_url` or `instance_id`"));
     }
-    let before = state.integrations().list_mcp_instances(&project.id).await?.len();
+    let before = state
+        .integrations()
+        .list_mcp_instances(&project.id)
+        .await?
+        .len();
     let resolved = resolve_binding(
         state.integrations(),
         &state.settings().mcp_catalog,
@@ -320,7 +344,11 @@ pub async fn resolve(
     })?;
     Ok(Json(match resolved {
         Resolved::Instance(r) => {
-            let after = state.integrations().list_mcp_instances(&project.id).await?.len();
+            let after = state
+                .integrations()
+                .list_mcp_instances(&project.id)
+                .await?
+                .len();
             json!({
                 "resolution": "instance",
                 "created": after > before,
@@ -422,7 +450,10 @@ pub async fn create_profile(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let instance = load_instance(&state, &gate, &id).await?;
     let name = check_name("name", &body.name)?;
-    check_connection(body.connection_id.as_deref(), body.connection_env.as_deref())?;
+    check_connection(
+        body.connection_id.as_deref(),
+        body.connection_env.as_deref(),
+    )?;
     let (env, headers) = checked_maps(
         &state,
         &instance.workspace_id,
@@ -493,8 +524,15 @@ pub async fn patch_profile(
     Json(body): Json<ProfileChange>,
 ) -> ApiResult<Json<Value>> {
     let (instance, profile) = load_profile(&state, &gate, &id, &profile_id).await?;
-    let name = body.name.as_deref().map(|n| check_name("name", n)).transpose()?;
-    check_connection(body.connection_id.as_deref(), body.connection_env.as_deref())?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| check_name("name", n))
+        .transpose()?;
+    check_connection(
+        body.connection_id.as_deref(),
+        body.connection_env.as_deref(),
+    )?;
     let (env, headers) = checked_maps(
         &state,
         &instance.workspace_id,

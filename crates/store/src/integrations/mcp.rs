@@ -182,8 +182,7 @@ pub trait McpRegistryStore: Send + Sync + 'static {
     ) -> StoreResult<Option<McpProfileRecord>>;
     /// The instance's profiles by name.
     async fn list_mcp_profiles(&self, instance_id: &str) -> StoreResult<Vec<McpProfileRecord>>;
-    async fn active_mcp_profile(&self, instance_id: &str)
-    -> StoreResult<Option<McpProfileRecord>>;
+    async fn active_mcp_profile(&self, instance_id: &str) -> StoreResult<Option<McpProfileRecord>>;
     /// False if absent; `Conflict` on a taken name.
     async fn update_mcp_profile(
         &self,
@@ -195,8 +194,12 @@ pub trait McpRegistryStore: Send + Sync + 'static {
     async fn delete_mcp_profile(&self, instance_id: &str, id: &str)
     -> StoreResult<ProfileDeletion>;
     /// Makes `id` the instance's only active profile (one transaction). False if absent.
-    async fn set_active_mcp_profile(&self, instance_id: &str, id: &str, at: i64)
-    -> StoreResult<bool>;
+    async fn set_active_mcp_profile(
+        &self,
+        instance_id: &str,
+        id: &str,
+        at: i64,
+    ) -> StoreResult<bool>;
 }
 
 /// Implements [`McpRegistryStore`] for `$store` (a struct with a `pool` field); `$begin`
