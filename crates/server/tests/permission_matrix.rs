@@ -110,6 +110,8 @@ struct World {
     automation: Automation,
     /// Runs of W: one to read, and spares to complete and retry.
     runs: RunFixtures,
+    /// An MCP server, instance and profile in P, with spares to delete.
+    mcp: McpFixtures,
 }
 
 impl World {
@@ -290,9 +292,11 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
 
     let automation = automation_fixtures(&s, &owner, &workflow).await;
     let runs = run_fixtures(&s, &owner, &workflow).await;
+    let mcp = mcp_fixtures(&s, &ws, &project).await;
     World {
         automation,
         runs,
+        mcp,
         server: s,
         project,
         workflow,
@@ -511,6 +515,91 @@ fn sample(
             None,
             200,
         ),
+        // MCP: registration and re-discovery reach the SSRF guard (the fixture URLs are
+        // not allowed), which shows the gate let the caller through.
+        ("GET", "/v1/mcp/platform-catalog" | "/v1/mcp/tools" | "/v1/mcp/servers" | "/v1/mcp/instances") => {
+            (spec.path.into(), None, Some(p.clone()), 200)
+        }
+        ("POST", "/v1/mcp/servers" | "/v1/mcp/servers/discover") => (
+            spec.path.into(),
+            Some(json!({"url": "http://169.254.169.254/mcp"})),
+            Some(p.clone()),
+            422,
+        ),
+        ("GET", "/v1/mcp/servers/{id}" | "/v1/mcp/servers/{id}/versions") => {
+            (spec.path.replace("{id}", &w.mcp.server), None, None, 200)
+        }
+        ("POST", "/v1/mcp/servers/{id}/versions" | "/v1/mcp/servers/{id}/validate") => (
+            spec.path.replace("{id}", &w.mcp.server),
+            Some(json!({})),
+            None,
+            422,
+        ),
+        ("DELETE", "/v1/mcp/servers/{id}") => (
+            format!("/v1/mcp/servers/{}", spare(&w.mcp.spare_servers, kind)),
+            None,
+            None,
+            204,
+        ),
+        ("POST", "/v1/mcp/instances") => (
+            spec.path.into(),
+            Some(json!({"server_id": w.mcp.server, "name": unique})),
+            Some(p.clone()),
+            201,
+        ),
+        ("POST", "/v1/mcp/instances/resolve") => (
+            spec.path.into(),
+            Some(json!({"instance_id": w.mcp.instance})),
+            Some(p.clone()),
+            200,
+        ),
+        ("GET", "/v1/mcp/instances/{id}" | "/v1/mcp/instances/{id}/config-profiles") => {
+            (spec.path.replace("{id}", &w.mcp.instance), None, None, 200)
+        }
+        ("PATCH", "/v1/mcp/instances/{id}") => (
+            format!("/v1/mcp/instances/{}", w.mcp.instance),
+            Some(json!({"name": unique})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/mcp/instances/{id}") => (
+            format!("/v1/mcp/instances/{}", spare(&w.mcp.spare_instances, kind)),
+            None,
+            None,
+            204,
+        ),
+        ("POST", "/v1/mcp/instances/{id}/config-profiles") => (
+            format!("/v1/mcp/instances/{}/config-profiles", w.mcp.instance),
+            Some(json!({"name": unique, "headers": {"X-Region": "eu"}})),
+            None,
+            201,
+        ),
+        ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}") => (
+            format!("/v1/mcp/instances/{}/config-profiles/{}", w.mcp.instance, w.mcp.profile),
+            Some(json!({"name": unique})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/mcp/instances/{id}/config-profiles/{profile_id}") => (
+            format!(
+                "/v1/mcp/instances/{}/config-profiles/{}",
+                w.mcp.instance,
+                spare(&w.mcp.spare_profiles, kind)
+            ),
+            None,
+            None,
+            204,
+        ),
+        ("POST", "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active") => (
+            format!(
+                "/v1/mcp/instances/{}/config-profiles/{}/set-active",
+                w.mcp.instance,
+                spare(&w.mcp.spare_profiles, kind)
+            ),
+            None,
+            None,
+            200,
+        ),
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -558,6 +647,9 @@ fn contract_action(method: &str, path: &str) -> Action {
         }
         ("POST", "/v1/workflows/{id}/versions") => Action::WorkflowPublish,
         ("POST", "/v1/workflows/{id}/validate") => Action::WorkflowValidate,
+        ("POST", "/v1/mcp/servers/{id}/validate") => Action::McpExecute,
+        ("GET", p) if p.starts_with("/v1/mcp/") => Action::McpRead,
+        (_, p) if p.starts_with("/v1/mcp/") => Action::McpManage,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }
 }
@@ -794,4 +886,92 @@ async fn run_fixtures(s: &TestServer, owner: &Auth, workflow: &str) -> RunFixtur
         }
     }
     fixtures
+}
+
+/// MCP registry fixtures of the matrix, written through the store (no live MCP server is
+/// needed to decide permissions): a custom server of P with an instance and its active
+/// profile, and per caller kind a spare server, instance and (inactive) profile.
+struct McpFixtures {
+    server: String,
+    instance: String,
+    profile: String,
+    spare_servers: Vec<(Kind, String)>,
+    spare_instances: Vec<(Kind, String)>,
+    spare_profiles: Vec<(Kind, String)>,
+}
+
+async fn mcp_fixtures(s: &TestServer, ws: &str, project: &str) -> McpFixtures {
+    use ar_store::integrations::{McpInstanceRecord, McpProfileRecord, McpServerRecord};
+    let store = s.server.state.integrations();
+    let id = || uuid::Uuid::now_v7().to_string();
+    let server = |url: String| McpServerRecord {
+        id: id(),
+        workspace_id: ws.into(),
+        project_id: Some(project.into()),
+        name: url.clone(),
+        canonical_url: url,
+        transport: "http".into(),
+        auth_mode: "none".into(),
+        source: "custom".into(),
+        tools: json!([{"name": "t", "input_schema": {"type": "object"}}]),
+        current_version: 1,
+        validation: None,
+        created_by: "matrix".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    let main = server("http://127.0.0.1:9/mcp".into());
+    store.create_server(&main).await.expect("server");
+    let instance = |name: String| McpInstanceRecord {
+        id: id(),
+        workspace_id: ws.into(),
+        project_id: project.into(),
+        server_id: main.id.clone(),
+        name,
+        created_by: "matrix".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    let inst = instance("main".into());
+    store.create_mcp_instance(&inst).await.expect("instance");
+    let profile = |name: String| McpProfileRecord {
+        id: id(),
+        workspace_id: ws.into(),
+        instance_id: inst.id.clone(),
+        name,
+        env: json!({}),
+        headers: json!({}),
+        connection_id: None,
+        connection_env: None,
+        active: false,
+        created_by: "matrix".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    let active = store
+        .create_mcp_profile(&profile("main".into()))
+        .await
+        .expect("profile");
+    let mut out = McpFixtures {
+        server: main.id.clone(),
+        instance: inst.id.clone(),
+        profile: active.id,
+        spare_servers: Vec::new(),
+        spare_instances: Vec::new(),
+        spare_profiles: Vec::new(),
+    };
+    for (n, kind) in KINDS.into_iter().enumerate() {
+        let spare = server(format!("http://127.0.0.1:9/spare-{n}"));
+        store.create_server(&spare).await.expect("spare server");
+        out.spare_servers.push((kind, spare.id));
+        let i = instance(format!("spare-{n}"));
+        store.create_mcp_instance(&i).await.expect("spare instance");
+        out.spare_instances.push((kind, i.id));
+        let p = store
+            .create_mcp_profile(&profile(format!("spare-{n}")))
+            .await
+            .expect("spare profile");
+        out.spare_profiles.push((kind, p.id));
+    }
+    out
 }

@@ -379,15 +379,21 @@ pub async fn validate(
             "`args` needs `tool`: the tool to call with them",
         ));
     }
-    let mut target = bare_target(&state, &server).await?;
-    if let Some(instance_id) = &body.instance_id {
-        let instance = mcp_instances::load_instance(&state, &gate, instance_id).await?;
-        if instance.server_id != server.id {
-            return Err(ApiError::bad_request(format!(
-                "instance {instance_id} is not an instance of this server"
-            )));
+    let instance = match &body.instance_id {
+        Some(instance_id) => {
+            let instance = mcp_instances::load_instance(&state, &gate, instance_id).await?;
+            if instance.server_id != server.id {
+                return Err(ApiError::bad_request(format!(
+                    "instance {instance_id} is not an instance of this server"
+                )));
+            }
+            Some(instance)
         }
-        target = mcp_instances::instance_target(&state, &instance, &server).await?;
+        None => None,
+    };
+    let mut target = bare_target(&state, &server).await?;
+    if let Some(instance) = &instance {
+        target = mcp_instances::instance_target(&state, instance, &server).await?;
     }
     let now = now_ms();
     let smoke = body.tool.as_deref().map(|t| (t, &args));

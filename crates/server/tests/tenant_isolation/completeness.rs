@@ -56,6 +56,15 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("POST", "/v1/inbound-webhooks/{id}", Place::Header, "X-Agentruntime-Signature", "a signature"),
     ("POST", "/v1/inbound-webhooks/{id}", Place::Header, "Idempotency-Key", "the sender's delivery key, scoped to the subscription"),
     ("POST", "/v1/inbound-webhooks/{id}", Place::Body, "*", "the sender's own JSON (the trigger payload)"),
+    ("POST", "*", Place::Body, "url", "an MCP server URL the caller registers or discovers (SSRF-checked)"),
+    ("POST", "*", Place::Body, "auth_mode", "none, token or oauth"),
+    ("POST", "/v1/mcp/servers/{id}/validate", Place::Body, "tool", "a tool name of the server the path names"),
+    ("POST", "/v1/mcp/servers/{id}/validate", Place::Body, "args", "the smoke call's arguments"),
+    ("POST", "*", Place::Body, "server_url", "a canonical URL, resolved only among the caller's project's servers and the operator catalog"),
+    ("*", "*", Place::Body, "env", "variable names with text or bindings to the caller's own workspace's vault"),
+    ("*", "*", Place::Body, "headers", "header names with text or bindings to the caller's own workspace's vault"),
+    ("*", "*", Place::Body, "connection_env", "a variable name"),
+    ("*", "*", Place::Body, "connection_id", "refused on this server (no connections registry yet), whoever owns the id"),
 ];
 
 fn not_an_id(method: &str, route: &str, place: Place, name: &str) -> Option<&'static str> {

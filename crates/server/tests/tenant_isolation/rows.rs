@@ -110,6 +110,7 @@ fn rows() -> Vec<Row> {
         row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
             .body(json!({"cron": "* * * * *"}))),
     ];
+    rows.extend(mcp_rows());
     for (method, body) in [("GET", None), ("PATCH", Some(json!({"enabled": true, "cron": "* * * * *"}))), ("DELETE", None)] {
         let route = "/v1/workflows/{id}/triggers/{trigger_id}";
         let (all_a, mixed) = (body.clone(), body);
@@ -154,6 +155,76 @@ fn rows() -> Vec<Row> {
         rows.push(r);
     }
     rows.extend(list_header_rows());
+    rows
+}
+
+/// The MCP registry: servers, instances and config profiles by id.
+#[rustfmt::skip]
+fn mcp_rows() -> Vec<Row> {
+    use Obj::*;
+    use Place::*;
+    let mut rows = Vec::new();
+    for (method, route) in [("GET", "/v1/mcp/servers/{id}"), ("DELETE", "/v1/mcp/servers/{id}"), ("GET", "/v1/mcp/servers/{id}/versions"), ("POST", "/v1/mcp/servers/{id}/versions"), ("POST", "/v1/mcp/servers/{id}/validate")] {
+        rows.push(row(method, route, Path, "id", McpServer, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &x.mcp_server)]));
+            if method == "POST" { req.body(json!({})) } else { req }
+        }));
+    }
+    rows.push(row("POST", "/v1/mcp/servers/{id}/validate", Body, "instance_id", McpInstance, |b, x| Req::of(b, format!("/v1/mcp/servers/{}/validate", b.ids.mcp_server))
+        .body(json!({"instance_id": x.mcp_instance}))));
+    for (method, route, body) in [
+        ("GET", "/v1/mcp/instances/{id}", None),
+        ("PATCH", "/v1/mcp/instances/{id}", Some(json!({"name": TAKEN}))),
+        ("DELETE", "/v1/mcp/instances/{id}", None),
+        ("GET", "/v1/mcp/instances/{id}/config-profiles", None),
+        ("POST", "/v1/mcp/instances/{id}/config-profiles", Some(json!({"name": TAKEN, "headers": {"X-Taken": TAKEN}}))),
+    ] {
+        rows.push(row(method, route, Path, "id", McpInstance, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &x.mcp_instance)]));
+            match &body { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    for (method, route, body) in [
+        ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Some(json!({"name": TAKEN}))),
+        ("DELETE", "/v1/mcp/instances/{id}/config-profiles/{profile_id}", None),
+        ("POST", "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active", None),
+    ] {
+        let (all_a, mixed) = (body.clone(), body);
+        rows.push(row(method, route, Path, "id", McpProfile, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &x.mcp_instance), ("profile_id", &x.mcp_profile)]));
+            match &all_a { Some(v) => req.body(v.clone()), None => req }
+        }));
+        rows.push(row(method, route, Path, "profile_id", McpProfile, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &b.ids.mcp_instance), ("profile_id", &x.mcp_profile)]));
+            match &mixed { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    rows.push(row("POST", "/v1/mcp/instances", Body, "server_id", McpServer, |b, x| Req::of(b, "/v1/mcp/instances").project(&b.ids.project)
+        .body(json!({"server_id": x.mcp_server, "name": TAKEN}))));
+    rows.push(row("POST", "/v1/mcp/instances/resolve", Body, "instance_id", McpInstance, |b, x| Req::of(b, "/v1/mcp/instances/resolve").project(&b.ids.project)
+        .body(json!({"instance_id": x.mcp_instance}))));
+    // The routes without an id in their path: A's workspace or project in the headers.
+    let refused = json!({"url": "http://169.254.169.254/mcp"});
+    for (method, route, body) in [
+        ("GET", "/v1/mcp/platform-catalog", None),
+        ("GET", "/v1/mcp/tools", None),
+        ("GET", "/v1/mcp/servers", None),
+        ("POST", "/v1/mcp/servers", Some(refused.clone())),
+        ("POST", "/v1/mcp/servers/discover", Some(refused)),
+        ("GET", "/v1/mcp/instances", None),
+        ("POST", "/v1/mcp/instances", Some(json!({"server_url": "stdio:none", "name": TAKEN}))),
+        ("POST", "/v1/mcp/instances/resolve", Some(json!({"server_url": "https://tools.example/mcp"}))),
+    ] {
+        let (with_tenant, with_project) = (body.clone(), body);
+        rows.push(row(method, route, Header, "X-Tenant-Id", Workspace, move |b, x| {
+            let req = Req::of(b, route).tenant(Some(&x.slug)).project(&x.project);
+            match &with_tenant { Some(v) => req.body(v.clone()), None => req }
+        }));
+        rows.push(row(method, route, Header, "X-Project-Id", Project, move |b, x| {
+            let req = Req::of(b, route).project(&x.project);
+            match &with_project { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
     rows
 }
 

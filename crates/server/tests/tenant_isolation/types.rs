@@ -29,9 +29,12 @@ pub(crate) enum Obj {
     Task,
     Webhook,
     Trigger,
+    McpServer,
+    McpInstance,
+    McpProfile,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 10] = [
+pub(crate) const OBJECT_KINDS: [Obj; 13] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -42,6 +45,9 @@ pub(crate) const OBJECT_KINDS: [Obj; 10] = [
     Obj::Task,
     Obj::Webhook,
     Obj::Trigger,
+    Obj::McpServer,
+    Obj::McpInstance,
+    Obj::McpProfile,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -75,6 +81,10 @@ pub(crate) struct Ids {
     pub(crate) webhook: String,
     /// A disabled cron trigger of the workflow (it must not fire during the test).
     pub(crate) trigger: String,
+    /// A custom MCP server of P, an instance of it, and the instance's profile.
+    pub(crate) mcp_server: String,
+    pub(crate) mcp_instance: String,
+    pub(crate) mcp_profile: String,
 }
 
 impl Ids {
@@ -92,6 +102,9 @@ impl Ids {
             ("cursor", &self.cursor),
             ("webhook", &self.webhook),
             ("trigger", &self.trigger),
+            ("mcp_server", &self.mcp_server),
+            ("mcp_instance", &self.mcp_instance),
+            ("mcp_profile", &self.mcp_profile),
         ]
     }
 
@@ -112,6 +125,9 @@ impl Ids {
             cursor: cursor_beside(&a.cursor),
             webhook: id(),
             trigger: id(),
+            mcp_server: id(),
+            mcp_instance: id(),
+            mcp_profile: id(),
         }
     }
 }

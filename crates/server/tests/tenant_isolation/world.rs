@@ -138,7 +138,11 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         json!({"cron": "0 3 * * *", "enabled": false}),
     )
     .await;
+    let (mcp_server, mcp_instance, mcp_profile) = mcp_objects(s, slug, &project).await;
     let ids = Ids {
+        mcp_server,
+        mcp_instance,
+        mcp_profile,
         slug: slug.to_string(),
         project,
         member,
@@ -160,6 +164,9 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} secret workflow"),
         format!("{slug} secret webhook"),
         format!("{slug} token"),
+        format!("{slug} secret mcp server"),
+        format!("{slug} secret mcp instance"),
+        format!("{slug} secret profile"),
         format!("{slug} secret input"),
     ];
     Tenant {
@@ -245,4 +252,65 @@ pub(crate) async fn tenants(s: &TestServer) -> (Tenant, Tenant) {
         t.markers.extend(ids);
     }
     (a, b)
+}
+
+/// A custom MCP server of the project (written through the store: no live MCP server is
+/// needed), an instance of it and its profile; returns their ids.
+async fn mcp_objects(s: &TestServer, slug: &str, project: &str) -> (String, String, String) {
+    use ar_store::integrations::{McpInstanceRecord, McpProfileRecord, McpServerRecord};
+    let ws = s
+        .tenants()
+        .workspace_by_slug(slug)
+        .await
+        .expect("read")
+        .expect("workspace")
+        .id;
+    let store = s.server.state.integrations();
+    let id = || uuid::Uuid::now_v7().to_string();
+    let server = McpServerRecord {
+        id: id(),
+        workspace_id: ws.clone(),
+        project_id: Some(project.into()),
+        name: format!("{slug} secret mcp server"),
+        canonical_url: format!("https://{slug}.tools.example/mcp"),
+        transport: "http".into(),
+        auth_mode: "none".into(),
+        source: "custom".into(),
+        tools: json!([{"name": "t", "input_schema": {"type": "object"}}]),
+        current_version: 1,
+        validation: None,
+        created_by: "isolation".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    store.create_server(&server).await.expect("server");
+    let instance = McpInstanceRecord {
+        id: id(),
+        workspace_id: ws.clone(),
+        project_id: project.into(),
+        server_id: server.id.clone(),
+        name: format!("{slug} secret mcp instance"),
+        created_by: "isolation".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    store.create_mcp_instance(&instance).await.expect("instance");
+    let profile = store
+        .create_mcp_profile(&McpProfileRecord {
+            id: id(),
+            workspace_id: ws,
+            instance_id: instance.id.clone(),
+            name: format!("{slug} secret profile"),
+            env: json!({}),
+            headers: json!({"X-Region": "eu"}),
+            connection_id: None,
+            connection_env: None,
+            active: false,
+            created_by: "isolation".into(),
+            created_at: 0,
+            updated_at: 0,
+        })
+        .await
+        .expect("profile");
+    (server.id, instance.id, profile.id)
 }
