@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use ar_connect::vault::MasterKeyRing;
 use ar_engine::Engine;
 use ar_store::automation::AutomationStore;
 use ar_store::integrations::IntegrationStore;
 use ar_store::tenant::TenantStore;
 
 use crate::auth::password::Passwords;
+use crate::master_key::VaultKeys;
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
 use crate::stream::{StreamConfig, Streams};
@@ -34,7 +34,7 @@ struct Inner {
     /// Live event streams (hubs shared by this node's WebSocket subscribers).
     streams: Streams,
     /// The vault's master key(s); integrations seal and open secrets with them.
-    vault_keys: MasterKeyRing,
+    vault_keys: VaultKeys,
     passwords: Passwords,
     limiter: RateLimiter,
     origin: String,
@@ -49,7 +49,7 @@ impl AppState {
         automation: Arc<dyn AutomationStore>,
         integrations: Arc<dyn IntegrationStore>,
         engine: Engine,
-        vault_keys: MasterKeyRing,
+        vault_keys: VaultKeys,
         public_origin: String,
     ) -> Result<AppState, String> {
         let passwords = Passwords::new(settings.password_hashing)?;
@@ -91,7 +91,7 @@ impl AppState {
     pub fn streams(&self) -> &Streams {
         &self.inner.streams
     }
-    pub fn vault_keys(&self) -> &MasterKeyRing {
+    pub fn vault_keys(&self) -> &VaultKeys {
         &self.inner.vault_keys
     }
     pub fn passwords(&self) -> &Passwords {

@@ -290,6 +290,15 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
 
     let automation = automation_fixtures(&s, &owner, &workflow).await;
     let runs = run_fixtures(&s, &owner, &workflow).await;
+    // A workspace secret for the delete route (only a tenant admin gets to delete it).
+    let r = s
+        .call(Method::PUT, "/v1/vault/secrets/SPARE")
+        .auth(&owner)
+        .tenant("acme")
+        .json(json!({"value": "spare-secret"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     World {
         automation,
         runs,
@@ -511,6 +520,16 @@ fn sample(
             None,
             200,
         ),
+        ("GET", "/v1/vault/secrets") => ("/v1/vault/secrets".into(), None, None, 200),
+        ("PUT", "/v1/vault/secrets/{name}") => (
+            format!("/v1/vault/secrets/S_{}", unique.replace('-', "_")),
+            Some(json!({"value": "v"})),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/vault/secrets/{name}") => {
+            ("/v1/vault/secrets/SPARE".into(), None, None, 204)
+        }
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -558,6 +577,8 @@ fn contract_action(method: &str, path: &str) -> Action {
         }
         ("POST", "/v1/workflows/{id}/versions") => Action::WorkflowPublish,
         ("POST", "/v1/workflows/{id}/validate") => Action::WorkflowValidate,
+        ("GET", "/v1/vault/secrets") => Action::VaultRead,
+        ("PUT" | "DELETE", "/v1/vault/secrets/{name}") => Action::VaultWrite,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }
 }

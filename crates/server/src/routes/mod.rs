@@ -16,6 +16,7 @@ pub mod runs;
 pub mod stream;
 pub mod tasks;
 pub mod triggers;
+pub mod vault;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
@@ -153,6 +154,9 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersRead, triggers::get),
         gated(M::PATCH, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersManage, triggers::patch),
         gated(M::DELETE, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersManage, triggers::delete),
+        gated(M::GET, "/v1/vault/secrets", Action::VaultRead, vault::list),
+        gated(M::PUT, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::put),
+        gated(M::DELETE, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::delete),
     ]
 }
 

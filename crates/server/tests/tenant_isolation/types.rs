@@ -29,9 +29,11 @@ pub(crate) enum Obj {
     Task,
     Webhook,
     Trigger,
+    /// A workspace secret (addressed by name).
+    VaultSecret,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 10] = [
+pub(crate) const OBJECT_KINDS: [Obj; 11] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -42,6 +44,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 10] = [
     Obj::Task,
     Obj::Webhook,
     Obj::Trigger,
+    Obj::VaultSecret,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -75,6 +78,8 @@ pub(crate) struct Ids {
     pub(crate) webhook: String,
     /// A disabled cron trigger of the workflow (it must not fire during the test).
     pub(crate) trigger: String,
+    /// The name of a workspace secret.
+    pub(crate) secret: String,
 }
 
 impl Ids {
@@ -92,6 +97,7 @@ impl Ids {
             ("cursor", &self.cursor),
             ("webhook", &self.webhook),
             ("trigger", &self.trigger),
+            ("secret", &self.secret),
         ]
     }
 
@@ -112,6 +118,7 @@ impl Ids {
             cursor: cursor_beside(&a.cursor),
             webhook: id(),
             trigger: id(),
+            secret: format!("no_such_{}", tail()),
         }
     }
 }

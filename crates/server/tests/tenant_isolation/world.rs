@@ -138,8 +138,18 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         json!({"cron": "0 3 * * *", "enabled": false}),
     )
     .await;
+    let secret = format!("{}_SECRET", slug.replace('-', "_"));
+    let r = s
+        .call(Method::PUT, format!("/v1/vault/secrets/{secret}"))
+        .auth(&owner)
+        .tenant(slug)
+        .json(json!({"value": format!("{slug} secret value"), "description": format!("{slug} secret description")}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let ids = Ids {
         slug: slug.to_string(),
+        secret,
         project,
         member,
         member_email,
@@ -161,6 +171,8 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} secret webhook"),
         format!("{slug} token"),
         format!("{slug} secret input"),
+        format!("{slug} secret value"),
+        format!("{slug} secret description"),
     ];
     Tenant {
         ids,
