@@ -10,6 +10,8 @@
 //! Failures to open are internal errors: they are logged without the value and the caller
 //! sees a plain 500; they mean a wrong master key or an altered row, never bad input.
 
+pub mod rotation;
+
 use std::sync::Arc;
 
 use ar_connect::SecretString;
