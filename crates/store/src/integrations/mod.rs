@@ -11,17 +11,24 @@
 //! returns. Lookups the API reaches by id take the workspace the object must belong to,
 //! so another tenant's object is simply not found.
 
+mod llm_keys;
+mod usage;
 mod vault;
 
+pub use llm_keys::*;
+pub use usage::*;
 pub use vault::*;
 
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
 /// Everything the integrations need from the database.
-pub trait IntegrationStore: VaultStore + Send + Sync + 'static {}
+pub trait IntegrationStore: VaultStore + LlmKeyStore + UsageStore + Send + Sync + 'static {}
 
-impl<T> IntegrationStore for T where T: VaultStore + Send + Sync + 'static {}
+impl<T> IntegrationStore for T where
+    T: VaultStore + LlmKeyStore + UsageStore + Send + Sync + 'static
+{
+}
 
 /// The SQLite implementation, sharing the tenancy store's pool
 /// ([`crate::tenant::SqliteTenantStore::pool`]), whose migrations include these tables.
@@ -48,3 +55,7 @@ impl PgIntegrationStore {
 
 vault::impl_vault_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 vault::impl_vault_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+llm_keys::impl_llm_key_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
+llm_keys::impl_llm_key_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+usage::impl_usage_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
+usage::impl_usage_store!(PgIntegrationStore, sqlx::postgres::PgRow);
