@@ -97,16 +97,16 @@ pub struct Stores {
     pub integrations: Arc<dyn IntegrationStore>,
     /// The vault's master key(s), which wrap every workspace's data key. Loaded with the
     /// database because secrets sealed in it only open with this key; never stored in it.
-    pub vault_keys: ar_connect::vault::MasterKeyRing,
+    /// Reloaded from its source when a data key names a key it does not hold (rotation).
+    pub vault_keys: master_key::VaultKeys,
 }
 
 /// Opens the configured database (creating `data_dir` for SQLite) and loads the master
 /// key ([`master_key::load`]: `AR_MASTER_KEY`, else `<data_dir>/master.key`).
 pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
-    let key = master_key::load(settings, |name| std::env::var(name).ok())?;
+    let (vault_keys, key) = master_key::VaultKeys::load(settings)?;
     // The key id is a public fingerprint; the key itself is never logged.
     tracing::info!(key_id = %key.key_id, source = ?key.source, "vault master key loaded");
-    let vault_keys = key.ring;
     let url = settings.effective_database_url();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut config = PgConfig::new(&url);

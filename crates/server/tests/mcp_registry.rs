@@ -655,14 +655,53 @@ async fn scenario(backend: Backend) {
     );
     assert!(!events.to_string().is_empty());
 
-    // Another project's instance: the step fails, naming it.
+    // Another project's instance: dry-run and publish refuse it; forced through, the step
+    // fails at run time, naming it.
     let steps = json!([{"id": "foreign", "type": "mcp_call", "instance_id": foreign_instance, "tool_name": "add", "tool_args": {"a": 1, "b": 2}}]);
-    let workflow = published_workflow(
+    let r = call(
         &s,
         &ws,
-        json!({"name": "foreign", "graph": {"steps": steps}}),
+        &mut seen,
+        Method::POST,
+        "/v1/workflows",
+        Some(json!({"name": "foreign", "graph": {"steps": steps}})),
     )
     .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let workflow = r.body["id"].as_str().expect("id").to_string();
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &format!("/v1/workflows/{workflow}/validate"),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["valid"], false, "{:?}", r.body);
+    assert_eq!(
+        r.body["check_results"]["mcp_bindings"], "failed",
+        "{:?}",
+        r.body
+    );
+    assert_eq!(
+        r.body["issues"][0]["code"], "mcp_instance_unresolved",
+        "{:?}",
+        r.body
+    );
+    let versions = format!("/v1/workflows/{workflow}/versions");
+    let r = call(&s, &ws, &mut seen, Method::POST, &versions, None).await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &versions,
+        Some(json!({"force": true})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
     let (summary, context, events) = run_to_end(&s, &ws, &mut seen, &workflow).await;
     assert_eq!(summary["status"], "failed", "{summary}");
     assert_eq!(

@@ -293,6 +293,15 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
     let automation = automation_fixtures(&s, &owner, &workflow).await;
     let runs = run_fixtures(&s, &owner, &workflow).await;
     let mcp = mcp_fixtures(&s, &ws, &project).await;
+    // A workspace secret for the delete route (only a tenant admin gets to delete it).
+    let r = s
+        .call(Method::PUT, "/v1/vault/secrets/SPARE")
+        .auth(&owner)
+        .tenant("acme")
+        .json(json!({"value": "spare-secret"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     World {
         automation,
         runs,
@@ -517,9 +526,10 @@ fn sample(
         ),
         // MCP: registration and re-discovery reach the SSRF guard (the fixture URLs are
         // not allowed), which shows the gate let the caller through.
-        ("GET", "/v1/mcp/platform-catalog" | "/v1/mcp/tools" | "/v1/mcp/servers" | "/v1/mcp/instances") => {
-            (spec.path.into(), None, Some(p.clone()), 200)
-        }
+        (
+            "GET",
+            "/v1/mcp/platform-catalog" | "/v1/mcp/tools" | "/v1/mcp/servers" | "/v1/mcp/instances",
+        ) => (spec.path.into(), None, Some(p.clone()), 200),
         ("POST", "/v1/mcp/servers" | "/v1/mcp/servers/discover") => (
             spec.path.into(),
             Some(json!({"url": "http://169.254.169.254/mcp"})),
@@ -575,7 +585,10 @@ fn sample(
             201,
         ),
         ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}") => (
-            format!("/v1/mcp/instances/{}/config-profiles/{}", w.mcp.instance, w.mcp.profile),
+            format!(
+                "/v1/mcp/instances/{}/config-profiles/{}",
+                w.mcp.instance, w.mcp.profile
+            ),
             Some(json!({"name": unique})),
             None,
             200,
@@ -600,6 +613,16 @@ fn sample(
             None,
             200,
         ),
+        ("GET", "/v1/vault/secrets") => ("/v1/vault/secrets".into(), None, None, 200),
+        ("PUT", "/v1/vault/secrets/{name}") => (
+            format!("/v1/vault/secrets/S_{}", unique.replace('-', "_")),
+            Some(json!({"value": "v"})),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/vault/secrets/{name}") => {
+            ("/v1/vault/secrets/SPARE".into(), None, None, 204)
+        }
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -650,6 +673,8 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("POST", "/v1/mcp/servers/{id}/validate") => Action::McpExecute,
         ("GET", p) if p.starts_with("/v1/mcp/") => Action::McpRead,
         (_, p) if p.starts_with("/v1/mcp/") => Action::McpManage,
+        ("GET", "/v1/vault/secrets") => Action::VaultRead,
+        ("PUT" | "DELETE", "/v1/vault/secrets/{name}") => Action::VaultWrite,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }
 }

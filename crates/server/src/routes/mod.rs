@@ -19,6 +19,7 @@ pub mod runs;
 pub mod stream;
 pub mod tasks;
 pub mod triggers;
+pub mod vault;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
@@ -187,6 +188,9 @@ pub fn table() -> Vec<Route> {
         gated(M::PATCH, "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Action::McpManage, mcp_instances::patch_profile),
         gated(M::DELETE, "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Action::McpManage, mcp_instances::delete_profile),
         gated(M::POST, "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active", Action::McpManage, mcp_instances::set_active),
+        gated(M::GET, "/v1/vault/secrets", Action::VaultRead, vault::list),
+        gated(M::PUT, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::put),
+        gated(M::DELETE, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::delete),
     ]
 }
 

@@ -74,7 +74,7 @@ pub async fn stores(backend: Backend) -> (Stores, Option<tempfile::TempDir>) {
                     ),
                     tenants: Arc::new(tenants),
                     runs: Arc::new(runs),
-                    vault_keys: test_vault_keys(),
+                    vault_keys: test_vault_keys().into(),
                 },
                 Some(dir),
             )
@@ -95,7 +95,7 @@ pub async fn stores(backend: Backend) -> (Stores, Option<tempfile::TempDir>) {
                     )),
                     tenants,
                     runs: Arc::new(pg),
-                    vault_keys: test_vault_keys(),
+                    vault_keys: test_vault_keys().into(),
                 },
                 None,
             )

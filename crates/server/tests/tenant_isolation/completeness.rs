@@ -43,6 +43,8 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Body, "password", "a credential"),
     ("*", "*", Place::Body, "current_password", "a credential"),
     ("*", "*", Place::Body, "new_password", "a credential"),
+    ("*", "*", Place::Body, "value", "a secret value"),
+    ("PUT", "/v1/vault/secrets/{name}", Place::Path, "name", "a name within the caller's own workspace: B writing A's secret's name writes a secret of B's (A's snapshot shows A's unchanged); the delete row covers names"),
     ("POST", "/v1/auth/signup", Place::Body, "email", "the new account's address"),
     ("POST", "/v1/auth/login", Place::Body, "email", "the caller's own address"),
     ("POST", "/v1/invites", Place::Body, "email", "the address B invites into B's workspace"),

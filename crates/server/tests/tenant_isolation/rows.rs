@@ -105,6 +105,8 @@ fn rows() -> Vec<Row> {
         // Not in the OpenAPI document (so not found by the walk below): the list's filter.
         row("GET", "/v1/inbound-webhooks", Query, "workflow_id", Workflow, |b, x| Req::of(b, format!("/v1/inbound-webhooks?workflow_id={}", x.workflow))
             .project(&b.ids.project)),
+        // Workspace secrets (by name).
+        row("DELETE", "/v1/vault/secrets/{name}", Path, "name", VaultSecret, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", x.secret))),
         // Cron triggers.
         row("GET", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))),
         row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
@@ -260,6 +262,9 @@ fn list_header_rows() -> Vec<Row> {
         row("GET", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug)).project(&x.project)),
         row("POST", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug))
             .body(json!({"workflow_id": x.workflow}))),
+        row("GET", "/v1/vault/secrets", Header, T, Workspace, |b, x| Req::of(b, "/v1/vault/secrets").tenant(Some(&x.slug))),
+        row("PUT", "/v1/vault/secrets/{name}", Header, T, Workspace, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", b.ids.secret)).tenant(Some(&x.slug))
+            .body(json!({"value": TAKEN}))),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),

@@ -32,9 +32,11 @@ pub(crate) enum Obj {
     McpServer,
     McpInstance,
     McpProfile,
+    /// A workspace secret (addressed by name).
+    VaultSecret,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 13] = [
+pub(crate) const OBJECT_KINDS: [Obj; 14] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -48,6 +50,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 13] = [
     Obj::McpServer,
     Obj::McpInstance,
     Obj::McpProfile,
+    Obj::VaultSecret,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -85,6 +88,8 @@ pub(crate) struct Ids {
     pub(crate) mcp_server: String,
     pub(crate) mcp_instance: String,
     pub(crate) mcp_profile: String,
+    /// The name of a workspace secret.
+    pub(crate) secret: String,
 }
 
 impl Ids {
@@ -105,6 +110,7 @@ impl Ids {
             ("mcp_server", &self.mcp_server),
             ("mcp_instance", &self.mcp_instance),
             ("mcp_profile", &self.mcp_profile),
+            ("secret", &self.secret),
         ]
     }
 
@@ -128,6 +134,7 @@ impl Ids {
             mcp_server: id(),
             mcp_instance: id(),
             mcp_profile: id(),
+            secret: format!("no_such_{}", tail()),
         }
     }
 }

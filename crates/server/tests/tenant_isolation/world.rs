@@ -139,11 +139,21 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
     )
     .await;
     let (mcp_server, mcp_instance, mcp_profile) = mcp_objects(s, slug, &project).await;
+    let secret = format!("{}_SECRET", slug.replace('-', "_"));
+    let r = s
+        .call(Method::PUT, format!("/v1/vault/secrets/{secret}"))
+        .auth(&owner)
+        .tenant(slug)
+        .json(json!({"value": format!("{slug} secret value"), "description": format!("{slug} secret description")}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let ids = Ids {
         mcp_server,
         mcp_instance,
         mcp_profile,
         slug: slug.to_string(),
+        secret,
         project,
         member,
         member_email,
@@ -168,6 +178,8 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} secret mcp instance"),
         format!("{slug} secret profile"),
         format!("{slug} secret input"),
+        format!("{slug} secret value"),
+        format!("{slug} secret description"),
     ];
     Tenant {
         ids,
@@ -294,7 +306,10 @@ async fn mcp_objects(s: &TestServer, slug: &str, project: &str) -> (String, Stri
         created_at: 0,
         updated_at: 0,
     };
-    store.create_mcp_instance(&instance).await.expect("instance");
+    store
+        .create_mcp_instance(&instance)
+        .await
+        .expect("instance");
     let profile = store
         .create_mcp_profile(&McpProfileRecord {
             id: id(),
