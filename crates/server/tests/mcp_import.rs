@@ -41,7 +41,7 @@ fn id_of(r: &Reply) -> String {
 }
 
 /// Registers the server at `url` in the workspace's project and returns its instance.
-async fn instance_of(s: &TestServer, ws: &Workspace, url: &str) -> String {
+async fn instance_of(s: &TestServer, ws: &Workspace, url: &str, name: &str) -> String {
     let r = call(
         s,
         ws,
@@ -57,7 +57,7 @@ async fn instance_of(s: &TestServer, ws: &Workspace, url: &str) -> String {
         ws,
         Method::POST,
         "/v1/mcp/instances",
-        Some(json!({"server_id": server, "name": "main"})),
+        Some(json!({"server_id": server, "name": name})),
     )
     .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
@@ -111,8 +111,8 @@ async fn scenario(backend: Backend) {
 
     // The source workspace: both servers registered, the Python one with a secret.
     let src = workspace(&s, "import-src").await;
-    let src_python = instance_of(&s, &src, &python.url).await;
-    let src_everything = instance_of(&s, &src, &everything.url).await;
+    let src_python = instance_of(&s, &src, &python.url, "python").await;
+    let src_everything = instance_of(&s, &src, &everything.url, "everything").await;
     bearer_profile(&s, &src, &src_python, TOKEN_SRC).await;
     let graph = json!({"steps": [
         {"id": "digest", "type": "mcp_call", "instance_id": src_python, "server_url": python.url,
@@ -195,7 +195,7 @@ async fn scenario(backend: Backend) {
     // ...into a workspace that has its own instance of the Python server (with its own
     // secret) and none of server-everything.
     let dst = workspace(&s, "import-dst").await;
-    let dst_python = instance_of(&s, &dst, &python.url).await;
+    let dst_python = instance_of(&s, &dst, &python.url, "python").await;
     bearer_profile(&s, &dst, &dst_python, TOKEN_DST).await;
     let r = call(
         &s,
