@@ -325,14 +325,12 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
             let connections_list_or_create =
                 matches!(spec.path, "/v1/connections" | "/v1/connections/oauth/start");
-            let required = if spec.path == "/v1/workflows"
-                || lists_webhooks
-                || connections_list_or_create
-            {
-                Required::True
-            } else {
-                Required::False
-            };
+            let required =
+                if spec.path == "/v1/workflows" || lists_webhooks || connections_list_or_create {
+                    Required::True
+                } else {
+                    Required::False
+                };
             op = op.parameter(
                 ParameterBuilder::new()
                     .name("X-Project-Id")

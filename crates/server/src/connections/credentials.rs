@@ -227,8 +227,7 @@ pub async fn seal(
         .iter()
         .map(|(k, v)| (k.as_str(), v.expose_secret()))
         .collect();
-    let document =
-        SecretString::new(serde_json::to_string(&exposed).map_err(ApiError::internal)?);
+    let document = SecretString::new(serde_json::to_string(&exposed).map_err(ApiError::internal)?);
     let sealed = state
         .vault()
         .seal(workspace_id, field(id), document.expose_secret())
@@ -267,17 +266,33 @@ mod tests {
         let ok = check_credentials(AuthType::ApiKey, Some(json!({"api_key": "sk-1"})));
         assert_eq!(ok.expect("valid").len(), 1);
         let cases = [
-            (AuthType::ApiKey, json!({"token": "sk-secret-1"}), "`api_key`"),
+            (
+                AuthType::ApiKey,
+                json!({"token": "sk-secret-1"}),
+                "`api_key`",
+            ),
             (AuthType::Basic, json!({"username": "u"}), "`password`"),
             (AuthType::Custom, json!({}), "empty"),
             (AuthType::Token, json!({"token": 5}), "must be a string"),
-            (AuthType::Token, json!("sk-secret-1"), "object of string values"),
+            (
+                AuthType::Token,
+                json!("sk-secret-1"),
+                "object of string values",
+            ),
             (AuthType::Token, json!({"token": " "}), "is empty"),
-            (AuthType::Token, json!({"sk-secret-1 x": "v"}), "name is invalid"),
+            (
+                AuthType::Token,
+                json!({"sk-secret-1 x": "v"}),
+                "name is invalid",
+            ),
         ];
         for (auth, body, expected) in cases {
             let error = check_credentials(auth, Some(body.clone())).expect_err("refused");
-            assert!(error.message.contains(expected), "{body}: {}", error.message);
+            assert!(
+                error.message.contains(expected),
+                "{body}: {}",
+                error.message
+            );
             assert!(!error.message.contains("sk-secret-1"), "{}", error.message);
         }
         let big = "x".repeat(MAX_VALUE_BYTES + 1);

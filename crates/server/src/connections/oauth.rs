@@ -32,9 +32,9 @@ use ar_store::now_ms;
 use axum::http::StatusCode;
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenResponse};
 use oauth2::{
-    AsyncHttpClient, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -337,7 +337,10 @@ pub fn needs_refresh(connection: &ConnectionRecord, now: i64) -> bool {
 
 /// Refreshes the access token of `connection` if it still needs it; returns the connection
 /// as stored afterwards.
-pub async fn refresh(state: &AppState, connection: ConnectionRecord) -> ApiResult<ConnectionRecord> {
+pub async fn refresh(
+    state: &AppState,
+    connection: ConnectionRecord,
+) -> ApiResult<ConnectionRecord> {
     let _held = state.connection_refresh().lock(&connection.id).await;
     // Whoever held the lock before may have refreshed already (or another node may have).
     let current = reload(state, &connection).await?;

@@ -37,7 +37,10 @@ pub fn callback_query_parameters() -> Vec<utoipa::openapi::path::Parameter> {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::{ObjectBuilder, Required, Type};
     [
-        ("state", "The `state` of POST /v1/connections/oauth/start (single use)."),
+        (
+            "state",
+            "The `state` of POST /v1/connections/oauth/start (single use).",
+        ),
         ("code", "The provider's authorization code."),
         ("error", "Set by the provider when the user declined."),
     ]
@@ -46,7 +49,11 @@ pub fn callback_query_parameters() -> Vec<utoipa::openapi::path::Parameter> {
         ParameterBuilder::new()
             .name(name)
             .parameter_in(ParameterIn::Query)
-            .required(if name == "state" { Required::True } else { Required::False })
+            .required(if name == "state" {
+                Required::True
+            } else {
+                Required::False
+            })
             .description(Some(description))
             .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
             .build()
@@ -493,8 +500,7 @@ pub async fn oauth_callback(
             "the callback has no `state`: open the authorize_url from POST /v1/connections/oauth/start",
         )
     })?;
-    let connection =
-        oauth::complete(&state, oauth_state, param("code"), param("error")).await?;
+    let connection = oauth::complete(&state, oauth_state, param("code"), param("error")).await?;
     ensure_active(&connection)?;
     if wants_json(&headers) {
         return Ok((StatusCode::CREATED, Json(view(&connection))).into_response());

@@ -105,6 +105,12 @@ fn rows() -> Vec<Row> {
         // Not in the OpenAPI document (so not found by the walk below): the list's filter.
         row("GET", "/v1/inbound-webhooks", Query, "workflow_id", Workflow, |b, x| Req::of(b, format!("/v1/inbound-webhooks?workflow_id={}", x.workflow))
             .project(&b.ids.project)),
+        // Connections.
+        row("GET", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
+        row("GET", "/v1/connections/{id}/credentials", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}/credentials", x.connection))),
+        row("PATCH", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))
+            .body(json!({"display_name": TAKEN, "credentials": {"token": TAKEN}}))),
+        row("DELETE", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
         // Cron triggers.
         row("GET", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))),
         row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
@@ -189,6 +195,16 @@ fn list_header_rows() -> Vec<Row> {
         row("GET", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug)).project(&x.project)),
         row("POST", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug))
             .body(json!({"workflow_id": x.workflow}))),
+        row("GET", "/v1/connections", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections").tenant(Some(&x.slug)).project(&x.project)),
+        row("POST", "/v1/connections", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
+        row("POST", "/v1/connections/oauth/start", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/oauth/start").tenant(Some(&x.slug)).project(&x.project)
+            .body(oauth_start())),
+        row("GET", "/v1/connections", Header, P, Project, |b, x| Req::of(b, "/v1/connections").project(&x.project)),
+        row("POST", "/v1/connections", Header, P, Project, |b, x| Req::of(b, "/v1/connections").project(&x.project)
+            .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
+        row("POST", "/v1/connections/oauth/start", Header, P, Project, |b, x| Req::of(b, "/v1/connections/oauth/start").project(&x.project)
+            .body(oauth_start())),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),
@@ -196,6 +212,13 @@ fn list_header_rows() -> Vec<Row> {
         row("POST", "/v1/inbound-webhooks", Header, P, Project, |b, x| Req::of(b, "/v1/inbound-webhooks").project(&x.project)
             .body(json!({"workflow_id": b.ids.workflow}))),
     ]
+}
+
+/// A valid OAuth start (documentation-range endpoints: public to the SSRF guard, never
+/// contacted).
+fn oauth_start() -> Value {
+    json!({"display_name": TAKEN, "provider": "p", "client_id": "c",
+           "authorization_url": "https://203.0.113.10/authorize", "token_url": "https://203.0.113.10/token"})
 }
 
 /// For every gated route with a path row: `X-Tenant-Id` naming A's workspace (with A's ids

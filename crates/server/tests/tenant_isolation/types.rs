@@ -29,9 +29,10 @@ pub(crate) enum Obj {
     Task,
     Webhook,
     Trigger,
+    Connection,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 10] = [
+pub(crate) const OBJECT_KINDS: [Obj; 11] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -42,6 +43,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 10] = [
     Obj::Task,
     Obj::Webhook,
     Obj::Trigger,
+    Obj::Connection,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -75,6 +77,8 @@ pub(crate) struct Ids {
     pub(crate) webhook: String,
     /// A disabled cron trigger of the workflow (it must not fire during the test).
     pub(crate) trigger: String,
+    /// A connection in P.
+    pub(crate) connection: String,
 }
 
 impl Ids {
@@ -92,6 +96,7 @@ impl Ids {
             ("cursor", &self.cursor),
             ("webhook", &self.webhook),
             ("trigger", &self.trigger),
+            ("connection", &self.connection),
         ]
     }
 
@@ -112,6 +117,7 @@ impl Ids {
             cursor: cursor_beside(&a.cursor),
             webhook: id(),
             trigger: id(),
+            connection: id(),
         }
     }
 }

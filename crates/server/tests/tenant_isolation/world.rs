@@ -138,6 +138,17 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         json!({"cron": "0 3 * * *", "enabled": false}),
     )
     .await;
+    let r = s
+        .call(Method::POST, "/v1/connections")
+        .auth(&owner)
+        .tenant(slug)
+        .project(&project)
+        .json(json!({"display_name": format!("{slug} secret connection"), "provider": "p",
+                     "auth_type": "token", "credentials": {"token": format!("{slug}-connection-token")}}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let connection = text(&r.body, "id");
     let ids = Ids {
         slug: slug.to_string(),
         project,
@@ -147,6 +158,7 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         workflow,
         webhook: text(&webhook, "id"),
         trigger: text(&trigger, "id"),
+        connection,
         ..Ids::default()
     };
     let markers = vec![
@@ -159,6 +171,8 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} private project"),
         format!("{slug} secret workflow"),
         format!("{slug} secret webhook"),
+        format!("{slug} secret connection"),
+        format!("{slug}-connection-token"),
         format!("{slug} token"),
         format!("{slug} secret input"),
     ];
