@@ -107,6 +107,12 @@ fn rows() -> Vec<Row> {
             .project(&b.ids.project)),
         // Workspace secrets (by name).
         row("DELETE", "/v1/vault/secrets/{name}", Path, "name", VaultSecret, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", x.secret))),
+        // Connections.
+        row("GET", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
+        row("GET", "/v1/connections/{id}/credentials", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}/credentials", x.connection))),
+        row("PATCH", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))
+            .body(json!({"display_name": TAKEN, "credentials": {"token": TAKEN}}))),
+        row("DELETE", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
         // Cron triggers.
         row("GET", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))),
         row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
@@ -265,6 +271,16 @@ fn list_header_rows() -> Vec<Row> {
         row("GET", "/v1/vault/secrets", Header, T, Workspace, |b, x| Req::of(b, "/v1/vault/secrets").tenant(Some(&x.slug))),
         row("PUT", "/v1/vault/secrets/{name}", Header, T, Workspace, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", b.ids.secret)).tenant(Some(&x.slug))
             .body(json!({"value": TAKEN}))),
+        row("GET", "/v1/connections", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections").tenant(Some(&x.slug)).project(&x.project)),
+        row("POST", "/v1/connections", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
+        row("POST", "/v1/connections/oauth/start", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/oauth/start").tenant(Some(&x.slug)).project(&x.project)
+            .body(oauth_start())),
+        row("GET", "/v1/connections", Header, P, Project, |b, x| Req::of(b, "/v1/connections").project(&x.project)),
+        row("POST", "/v1/connections", Header, P, Project, |b, x| Req::of(b, "/v1/connections").project(&x.project)
+            .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
+        row("POST", "/v1/connections/oauth/start", Header, P, Project, |b, x| Req::of(b, "/v1/connections/oauth/start").project(&x.project)
+            .body(oauth_start())),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),
@@ -272,6 +288,13 @@ fn list_header_rows() -> Vec<Row> {
         row("POST", "/v1/inbound-webhooks", Header, P, Project, |b, x| Req::of(b, "/v1/inbound-webhooks").project(&x.project)
             .body(json!({"workflow_id": b.ids.workflow}))),
     ]
+}
+
+/// A valid OAuth start (documentation-range endpoints: public to the SSRF guard, never
+/// contacted).
+fn oauth_start() -> Value {
+    json!({"display_name": TAKEN, "provider": "p", "client_id": "c",
+           "authorization_url": "https://203.0.113.10/authorize", "token_url": "https://203.0.113.10/token"})
 }
 
 /// For every gated route with a path row: `X-Tenant-Id` naming A's workspace (with A's ids

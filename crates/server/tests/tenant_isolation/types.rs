@@ -34,9 +34,10 @@ pub(crate) enum Obj {
     McpProfile,
     /// A workspace secret (addressed by name).
     VaultSecret,
+    Connection,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 14] = [
+pub(crate) const OBJECT_KINDS: [Obj; 15] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -51,6 +52,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 14] = [
     Obj::McpInstance,
     Obj::McpProfile,
     Obj::VaultSecret,
+    Obj::Connection,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -90,6 +92,8 @@ pub(crate) struct Ids {
     pub(crate) mcp_profile: String,
     /// The name of a workspace secret.
     pub(crate) secret: String,
+    /// A connection in P.
+    pub(crate) connection: String,
 }
 
 impl Ids {
@@ -111,6 +115,7 @@ impl Ids {
             ("mcp_instance", &self.mcp_instance),
             ("mcp_profile", &self.mcp_profile),
             ("secret", &self.secret),
+            ("connection", &self.connection),
         ]
     }
 
@@ -135,6 +140,7 @@ impl Ids {
             mcp_instance: id(),
             mcp_profile: id(),
             secret: format!("no_such_{}", tail()),
+            connection: id(),
         }
     }
 }

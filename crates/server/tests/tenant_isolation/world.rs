@@ -148,6 +148,17 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         .send()
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    let r = s
+        .call(Method::POST, "/v1/connections")
+        .auth(&owner)
+        .tenant(slug)
+        .project(&project)
+        .json(json!({"display_name": format!("{slug} secret connection"), "provider": "p",
+                     "auth_type": "token", "credentials": {"token": format!("{slug}-connection-token")}}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let connection = text(&r.body, "id");
     let ids = Ids {
         mcp_server,
         mcp_instance,
@@ -161,6 +172,7 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         workflow,
         webhook: text(&webhook, "id"),
         trigger: text(&trigger, "id"),
+        connection,
         ..Ids::default()
     };
     let markers = vec![
@@ -173,6 +185,8 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} private project"),
         format!("{slug} secret workflow"),
         format!("{slug} secret webhook"),
+        format!("{slug} secret connection"),
+        format!("{slug}-connection-token"),
         format!("{slug} token"),
         format!("{slug} secret mcp server"),
         format!("{slug} secret mcp instance"),
