@@ -211,6 +211,9 @@ fn mcp_rows() -> Vec<Row> {
         .body(json!({"server_id": x.mcp_server, "name": TAKEN}))));
     rows.push(row("POST", "/v1/mcp/instances/resolve", Body, "instance_id", McpInstance, |b, x| Req::of(b, "/v1/mcp/instances/resolve").project(&b.ids.project)
         .body(json!({"instance_id": x.mcp_instance}))));
+    // An import that maps a step to A's instance is refused like one naming no instance.
+    rows.push(row("POST", "/v1/workflows", Body, "instance_map", McpInstance, |b, x| Req::of(b, "/v1/workflows").project(&b.ids.project)
+        .body(json!({"name": TAKEN, "graph": {"steps": []}, "instance_map": {"srv": x.mcp_instance}}))));
     // The routes without an id in their path: A's workspace or project in the headers.
     let refused = json!({"url": "http://169.254.169.254/mcp"});
     for (method, route, body) in [
