@@ -10,6 +10,7 @@ pub mod commands;
 pub mod health;
 pub mod identity;
 pub mod invites;
+pub mod llm_keys;
 pub mod members;
 pub mod pats;
 pub mod runs;
@@ -157,6 +158,11 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/vault/secrets", Action::VaultRead, vault::list),
         gated(M::PUT, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::put),
         gated(M::DELETE, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::delete),
+        gated(M::GET, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::list),
+        gated(M::POST, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::create),
+        gated(M::GET, "/v1/llm-provider-keys/catalog", Action::LlmKeysManage, llm_keys::catalog),
+        gated(M::DELETE, "/v1/llm-provider-keys/{id}", Action::LlmKeysManage, llm_keys::delete),
+        gated(M::POST, "/v1/llm/resolve", Action::LlmKeysManage, llm_keys::resolve),
     ]
 }
 

@@ -107,6 +107,8 @@ fn rows() -> Vec<Row> {
             .project(&b.ids.project)),
         // Workspace secrets (by name).
         row("DELETE", "/v1/vault/secrets/{name}", Path, "name", VaultSecret, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", x.secret))),
+        // Workspace LLM keys.
+        row("DELETE", "/v1/llm-provider-keys/{id}", Path, "id", LlmKey, |b, x| Req::of(b, format!("/v1/llm-provider-keys/{}", x.llm_key))),
         // Cron triggers.
         row("GET", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))),
         row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
@@ -194,6 +196,12 @@ fn list_header_rows() -> Vec<Row> {
         row("GET", "/v1/vault/secrets", Header, T, Workspace, |b, x| Req::of(b, "/v1/vault/secrets").tenant(Some(&x.slug))),
         row("PUT", "/v1/vault/secrets/{name}", Header, T, Workspace, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", b.ids.secret)).tenant(Some(&x.slug))
             .body(json!({"value": TAKEN}))),
+        row("GET", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))),
+        row("GET", "/v1/llm-provider-keys/catalog", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys/catalog").tenant(Some(&x.slug))),
+        row("POST", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))
+            .body(json!({"provider": "openai", "api_key": TAKEN}))),
+        row("POST", "/v1/llm/resolve", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm/resolve").tenant(Some(&x.slug))
+            .body(json!({"model_ref": "direct.openai.gpt-4o-mini"}))),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),

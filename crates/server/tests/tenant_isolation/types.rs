@@ -31,9 +31,11 @@ pub(crate) enum Obj {
     Trigger,
     /// A workspace secret (addressed by name).
     VaultSecret,
+    /// A workspace LLM provider key.
+    LlmKey,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 11] = [
+pub(crate) const OBJECT_KINDS: [Obj; 12] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -45,6 +47,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 11] = [
     Obj::Webhook,
     Obj::Trigger,
     Obj::VaultSecret,
+    Obj::LlmKey,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -80,6 +83,7 @@ pub(crate) struct Ids {
     pub(crate) trigger: String,
     /// The name of a workspace secret.
     pub(crate) secret: String,
+    pub(crate) llm_key: String,
 }
 
 impl Ids {
@@ -98,6 +102,7 @@ impl Ids {
             ("webhook", &self.webhook),
             ("trigger", &self.trigger),
             ("secret", &self.secret),
+            ("llm_key", &self.llm_key),
         ]
     }
 
@@ -119,6 +124,7 @@ impl Ids {
             webhook: id(),
             trigger: id(),
             secret: format!("no_such_{}", tail()),
+            llm_key: id(),
         }
     }
 }

@@ -25,10 +25,8 @@ use sqlx::sqlite::SqlitePool;
 /// Everything the integrations need from the database.
 pub trait IntegrationStore: VaultStore + LlmKeyStore + UsageStore + Send + Sync + 'static {}
 
-impl<T> IntegrationStore for T where
-    T: VaultStore + LlmKeyStore + UsageStore + Send + Sync + 'static
-{
-}
+impl<T> IntegrationStore for T where T: VaultStore + LlmKeyStore + UsageStore + Send + Sync + 'static
+{}
 
 /// The SQLite implementation, sharing the tenancy store's pool
 /// ([`crate::tenant::SqliteTenantStore::pool`]), whose migrations include these tables.
