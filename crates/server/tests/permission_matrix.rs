@@ -114,6 +114,8 @@ struct World {
     mcp: McpFixtures,
     /// A connection in P, with spares to delete.
     connections: ConnectionFixtures,
+    /// A workspace LLM key of acme (only a tenant admin gets to delete it).
+    llm_key: String,
 }
 
 impl World {
@@ -305,7 +307,18 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
         .send()
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // A workspace LLM key for the delete route.
+    let r = s
+        .call(Method::POST, "/v1/llm-provider-keys")
+        .auth(&owner)
+        .tenant("acme")
+        .json(json!({"provider": "openai", "api_key": "sk-spare"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let llm_key = r.body["id"].as_str().expect("llm key").to_string();
     World {
+        llm_key,
         automation,
         runs,
         mcp,
@@ -671,6 +684,28 @@ fn sample(
         ("DELETE", "/v1/vault/secrets/{name}") => {
             ("/v1/vault/secrets/SPARE".into(), None, None, 204)
         }
+        ("GET", "/v1/llm-provider-keys") => ("/v1/llm-provider-keys".into(), None, None, 200),
+        ("GET", "/v1/llm-provider-keys/catalog") => {
+            ("/v1/llm-provider-keys/catalog".into(), None, None, 200)
+        }
+        ("POST", "/v1/llm-provider-keys") => (
+            "/v1/llm-provider-keys".into(),
+            Some(json!({"provider": "openai", "api_key": "sk-x", "label": unique})),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/llm-provider-keys/{id}") => (
+            format!("/v1/llm-provider-keys/{}", w.llm_key),
+            None,
+            None,
+            204,
+        ),
+        ("POST", "/v1/llm/resolve") => (
+            "/v1/llm/resolve".into(),
+            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
+            None,
+            200,
+        ),
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -725,6 +760,8 @@ fn contract_action(method: &str, path: &str) -> Action {
         (_, p) if p.starts_with("/v1/mcp/") => Action::McpManage,
         ("GET", "/v1/vault/secrets") => Action::VaultRead,
         ("PUT" | "DELETE", "/v1/vault/secrets/{name}") => Action::VaultWrite,
+        (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
+        ("POST", "/v1/llm/resolve") => Action::LlmKeysManage,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }
 }

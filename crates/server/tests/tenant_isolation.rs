@@ -72,6 +72,7 @@ async fn snapshot(s: &TestServer, a: &Tenant) -> Vec<(String, Value)> {
             format!("/v1/connections/{}/credentials", x.connection),
             false,
         ),
+        ("/v1/llm-provider-keys".into(), false),
     ];
     let mut out = Vec::new();
     for (path, in_project) in reads {
@@ -100,6 +101,8 @@ async fn lists_of_b(s: &TestServer, a: &Tenant, b: &Tenant, failures: &mut Vec<S
         ("/v1/inbound-webhooks", true),
         ("/v1/vault/secrets", false),
         ("/v1/connections", true),
+        ("/v1/llm-provider-keys", false),
+        ("/v1/llm-provider-keys/catalog", false),
     ];
     for (path, in_project) in lists {
         let mut req = Req::of(b, path);

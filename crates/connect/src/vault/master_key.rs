@@ -311,4 +311,37 @@ mod tests {
         let error = MasterKey::from_env(name).expect_err("unset").to_string();
         assert!(error.contains(name), "{error}");
     }
+
+    #[test]
+    fn a_ring_file_holds_the_current_key_first_then_the_retired_ones() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("master.key");
+        let (old, new) = (
+            MasterKey::generate().expect("old"),
+            MasterKey::generate().expect("new"),
+        );
+        let ring = MasterKeyRing::new(new.clone()).with_retired(old.clone());
+        write_ring_file(&path, &ring).expect("written");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let read = load_ring_file(&path).expect("read");
+        assert_eq!(read.current().key_id(), new.key_id());
+        let retired: Vec<&str> = read.retired().iter().map(MasterKey::key_id).collect();
+        assert_eq!(retired, [old.key_id()]);
+        // A one-key file (what a first start writes) is a ring without retired keys, and
+        // still what the single-key reader expects.
+        write_ring_file(&path, &read.without_retired()).expect("rewritten");
+        let single = load_ring_file(&path).expect("read");
+        assert!(single.retired().is_empty());
+        assert_eq!(
+            MasterKey::load_file(&path).expect("one key").key_id(),
+            new.key_id()
+        );
+        let bad = ring_from_text("# comment\n\nnot-base64\n", "test").expect_err("bad line");
+        assert!(bad.to_string().contains("key 1"), "{bad}");
+    }
 }

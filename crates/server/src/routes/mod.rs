@@ -11,6 +11,7 @@ pub mod connections;
 pub mod health;
 pub mod identity;
 pub mod invites;
+pub mod llm_keys;
 pub mod mcp;
 pub mod mcp_instances;
 pub mod members;
@@ -191,6 +192,11 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/vault/secrets", Action::VaultRead, vault::list),
         gated(M::PUT, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::put),
         gated(M::DELETE, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::delete),
+        gated(M::GET, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::list),
+        gated(M::POST, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::create),
+        gated(M::GET, "/v1/llm-provider-keys/catalog", Action::LlmKeysManage, llm_keys::catalog),
+        gated(M::DELETE, "/v1/llm-provider-keys/{id}", Action::LlmKeysManage, llm_keys::delete),
+        gated(M::POST, "/v1/llm/resolve", Action::LlmKeysManage, llm_keys::resolve),
     ]
 }
 

@@ -113,6 +113,8 @@ fn rows() -> Vec<Row> {
         row("PATCH", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))
             .body(json!({"display_name": TAKEN, "credentials": {"token": TAKEN}}))),
         row("DELETE", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
+        // Workspace LLM keys.
+        row("DELETE", "/v1/llm-provider-keys/{id}", Path, "id", LlmKey, |b, x| Req::of(b, format!("/v1/llm-provider-keys/{}", x.llm_key))),
         // Cron triggers.
         row("GET", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))),
         row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
@@ -284,6 +286,12 @@ fn list_header_rows() -> Vec<Row> {
             .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
         row("POST", "/v1/connections/oauth/start", Header, P, Project, |b, x| Req::of(b, "/v1/connections/oauth/start").project(&x.project)
             .body(oauth_start())),
+        row("GET", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))),
+        row("GET", "/v1/llm-provider-keys/catalog", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys/catalog").tenant(Some(&x.slug))),
+        row("POST", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))
+            .body(json!({"provider": "openai", "api_key": TAKEN}))),
+        row("POST", "/v1/llm/resolve", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm/resolve").tenant(Some(&x.slug))
+            .body(json!({"model_ref": "direct.openai.gpt-4o-mini"}))),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),

@@ -35,9 +35,11 @@ pub(crate) enum Obj {
     /// A workspace secret (addressed by name).
     VaultSecret,
     Connection,
+    /// A workspace LLM provider key.
+    LlmKey,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 15] = [
+pub(crate) const OBJECT_KINDS: [Obj; 16] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -53,6 +55,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 15] = [
     Obj::McpProfile,
     Obj::VaultSecret,
     Obj::Connection,
+    Obj::LlmKey,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -94,6 +97,7 @@ pub(crate) struct Ids {
     pub(crate) secret: String,
     /// A connection in P.
     pub(crate) connection: String,
+    pub(crate) llm_key: String,
 }
 
 impl Ids {
@@ -116,6 +120,7 @@ impl Ids {
             ("mcp_profile", &self.mcp_profile),
             ("secret", &self.secret),
             ("connection", &self.connection),
+            ("llm_key", &self.llm_key),
         ]
     }
 
@@ -141,6 +146,7 @@ impl Ids {
             mcp_profile: id(),
             secret: format!("no_such_{}", tail()),
             connection: id(),
+            llm_key: id(),
         }
     }
 }

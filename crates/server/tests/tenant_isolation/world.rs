@@ -159,12 +159,21 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let connection = text(&r.body, "id");
+    let llm_key = created(
+        s,
+        &owner,
+        slug,
+        "/v1/llm-provider-keys",
+        json!({"provider": "openai", "api_key": format!("sk-{slug}-llm-key"), "label": format!("{slug} llm key")}),
+    )
+    .await;
     let ids = Ids {
         mcp_server,
         mcp_instance,
         mcp_profile,
         slug: slug.to_string(),
         secret,
+        llm_key: text(&llm_key, "id"),
         project,
         member,
         member_email,
@@ -194,6 +203,8 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} secret input"),
         format!("{slug} secret value"),
         format!("{slug} secret description"),
+        format!("sk-{slug}-llm-key"),
+        format!("{slug} llm key"),
     ];
     Tenant {
         ids,
