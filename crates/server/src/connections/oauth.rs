@@ -87,8 +87,9 @@ struct PendingRequest {
     settings: OAuthSettings,
 }
 
-/// What a pending authorization keeps sealed.
-#[derive(Serialize, Deserialize)]
+/// What a pending authorization keeps sealed (read back only: `SecretString` serializes
+/// as `[REDACTED]`).
+#[derive(Deserialize)]
 struct PendingSecrets {
     code_verifier: SecretString,
     #[serde(default)]
@@ -186,14 +187,11 @@ pub async fn start(
     // Abandoned authorizations go away with the next start.
     state.integrations().purge_oauth_pending(now).await?;
     let state_hash = hash_secret(csrf.secret());
-    let secrets = PendingSecrets {
-        code_verifier: SecretString::new(verifier.secret().clone()),
-        client_secret: new.client_secret,
-    };
+    // Written out by hand: `PendingSecrets` serializes its values as `[REDACTED]`.
     let plaintext = SecretString::new(
         json!({
-            "code_verifier": secrets.code_verifier.expose_secret(),
-            "client_secret": secrets.client_secret.as_ref().map(SecretString::expose_secret),
+            "code_verifier": verifier.secret(),
+            "client_secret": new.client_secret.as_ref().map(SecretString::expose_secret),
         })
         .to_string(),
     );

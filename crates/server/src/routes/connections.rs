@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
+use crate::connections::ACTIVE;
 use crate::connections::credentials::{self, AuthType, parse_auth_type};
 use crate::connections::oauth::{self, NewAuthorization, OAuthSettings};
-use crate::connections::{ACTIVE, ensure_active};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::json::Json;
@@ -501,7 +501,6 @@ pub async fn oauth_callback(
         )
     })?;
     let connection = oauth::complete(&state, oauth_state, param("code"), param("error")).await?;
-    ensure_active(&connection)?;
     if wants_json(&headers) {
         return Ok((StatusCode::CREATED, Json(view(&connection))).into_response());
     }
