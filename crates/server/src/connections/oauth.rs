@@ -232,6 +232,7 @@ pub async fn complete(
     state_param: &str,
     code: Option<&str>,
     provider_error: Option<&str>,
+    caller_user_id: &str,
 ) -> ApiResult<ConnectionRecord> {
     let pending = state
         .integrations()
@@ -242,6 +243,12 @@ pub async fn complete(
                 "unknown or already used OAuth `state`: start the authorization again (POST /v1/connections/oauth/start)",
             )
         })?;
+    // The state is spent either way: a link opened by someone else is dead.
+    if pending.created_by != caller_user_id {
+        return Err(ApiError::forbidden(
+            "this authorization was started by another user, and only they can complete it; start the connection again while signed in as yourself",
+        ));
+    }
     if pending.expires_at < now_ms() {
         return Err(ApiError::bad_request(format!(
             "this authorization expired ({} minutes after it started): start it again",
