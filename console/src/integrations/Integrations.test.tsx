@@ -257,7 +257,7 @@ describe("MCP", () => {
       "POST /v1/mcp/instances/i1/config-profiles/b/set-active": { status: 404, body: { error: "config profile not found" } },
     });
     renderAt(<Mcp />, "/mcp");
-    fireEvent.click(await screen.findByRole("button", { name: "Make two active" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Set active: two" }));
     const row = screen.getByRole("cell", { name: "two" }).closest("tr") as HTMLElement;
     await waitFor(() => expect(row.querySelector("[role=alert]")?.textContent).toBe("config profile not found"));
     expect(calls.some((c) => c.path === "/v1/vault/secrets")).toBe(false);

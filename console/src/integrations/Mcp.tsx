@@ -86,7 +86,7 @@ function CreateInstanceButton({ label, create, onDone }: { label: string; create
   const action = useAction();
   return (
     <>
-      <button type="button" aria-label={`Create an instance of ${label}`} onClick={() => void action.run(async () => {
+      <button type="button" aria-label={`Create instance of ${label}`} onClick={() => void action.run(async () => {
         await create();
         await onDone();
       })}>
@@ -240,7 +240,7 @@ function ServerCard({ server, canEdit, onChanged }: { server: McpServer; canEdit
         </button>
         {canEdit && (
           <>
-            <button type="button" aria-label={`Discover the tools of ${server.name} again`} onClick={() => void action.run(async () => {
+            <button type="button" aria-label={`Rediscover ${server.name}`} onClick={() => void action.run(async () => {
               const r = await api.rediscoverMcpServer(server.id);
               setNote(r.changed ? `The tool list changed: version ${r.version}.` : "The tool list is unchanged.");
               await onChanged();

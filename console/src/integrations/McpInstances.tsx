@@ -125,7 +125,7 @@ function Profiles({
                   <td>
                     <div className="actions">
                       {!p.active && (
-                        <button type="button" aria-label={`Make ${p.name} active`} onClick={() => void act(p.id, () => api.setActiveConfigProfile(instance.id, p.id))}>
+                        <button type="button" aria-label={`Set active: ${p.name}`} onClick={() => void act(p.id, () => api.setActiveConfigProfile(instance.id, p.id))}>
                           Set active
                         </button>
                       )}
