@@ -29,7 +29,7 @@ function binaryPath() {
   return join(target, "debug", "agentruntime");
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.once("error", fail);
@@ -55,8 +55,11 @@ async function waitReady(url, child, log) {
   throw new Error(`agentruntime serve did not become ready:\n${log.join("")}`);
 }
 
-/** Starts `agentruntime serve` with a first-start owner account; `stop()` ends it. */
-export async function startServer() {
+/**
+ * Starts `agentruntime serve` with a first-start owner account; `stop()` ends it. `env`
+ * adds variables (e.g. `AR_MCP_ALLOWED_HOSTS` for a local MCP server).
+ */
+export async function startServer({ env: extraEnv = {} } = {}) {
   const bin = binaryPath();
   if (!existsSync(bin)) {
     throw new Error(`${bin} is missing: build it with \`cargo build -p ar-cli\` (or set AGENTRUNTIME_BIN)`);
@@ -66,7 +69,7 @@ export async function startServer() {
   const url = `http://127.0.0.1:${port}`;
   const log = [];
   const child = spawn(bin, ["serve", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`], {
-    env: { ...process.env, AR_ADMIN_EMAIL: ADMIN_EMAIL, AR_ADMIN_PASSWORD: ADMIN_PASSWORD, AR_SIGNUP: "open" },
+    env: { ...process.env, AR_ADMIN_EMAIL: ADMIN_EMAIL, AR_ADMIN_PASSWORD: ADMIN_PASSWORD, AR_SIGNUP: "open", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.on("data", (d) => log.push(String(d)));
@@ -90,10 +93,10 @@ export async function startServer() {
  * For a test file: a fresh server and browser before its tests, both stopped after them.
  * The returned object's `server` and `browser` are set once `before` has run.
  */
-export function serverAndBrowser() {
+export function serverAndBrowser(options = {}) {
   const env = { server: null, browser: null };
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(options);
     env.browser = await launchBrowser();
   });
   after(async () => {

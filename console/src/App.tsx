@@ -1,10 +1,11 @@
 /**
- * Routes. The Studio and the run view (canvas, editors) are loaded on demand so the first
- * page stays small.
+ * Routes. The Studio, the run view (canvas, editors), Connections and MCP are loaded on
+ * demand so the first page stays small.
  */
 import { lazy, Suspense } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { Shell } from "./components/Shell";
+import { AcceptInvite } from "./pages/AcceptInvite";
 import { CommandCenter } from "./pages/CommandCenter";
 import { RunsList } from "./pages/RunsList";
 import { SignIn } from "./pages/SignIn";
@@ -14,11 +15,14 @@ import { useSession } from "./session/SessionContext";
 
 const Studio = lazy(() => import("./studio/Studio"));
 const RunView = lazy(() => import("./runs/RunView"));
+const Connections = lazy(() => import("./integrations/Connections"));
+const Mcp = lazy(() => import("./integrations/Mcp"));
 
 export function App() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignIn />} />
+      <Route path="/invites/:token" element={<AcceptInvite />} />
       <Route element={<RequireSession />}>
         <Route path="/" element={<Navigate to="/workflow" replace />} />
         <Route path="/workflow" element={<WorkflowList />} />
@@ -26,6 +30,9 @@ export function App() {
         <Route path="/workflow/:id/runs/:runId" element={<Lazy><RunView /></Lazy>} />
         <Route path="/runs" element={<RunsList />} />
         <Route path="/command-center" element={<CommandCenter />} />
+        <Route path="/connections" element={<Lazy><Connections /></Lazy>} />
+        <Route path="/mcp" element={<Lazy><Mcp /></Lazy>} />
+        <Route path="/providers" element={<Navigate to="/settings/providers" replace />} />
         <Route path="/settings/*" element={<SettingsPage />} />
         <Route path="*" element={<p className="page">This page does not exist.</p>} />
       </Route>

@@ -5,7 +5,23 @@
  */
 import { HttpClient, seg, type HttpClientOptions } from "./client";
 import type {
+  CatalogServer,
   CompleteTaskRequest,
+  ConfigProfile,
+  Connection,
+  ConnectionPatch,
+  LlmCatalogProvider,
+  LlmProviderKey,
+  McpInstance,
+  McpServer,
+  McpServerVersion,
+  McpTool,
+  McpValidation,
+  NewConnection,
+  OAuthStartRequest,
+  OAuthStartResponse,
+  ProfileRequest,
+  VaultSecret,
   CompleteTaskResponse,
   CreatedInvite,
   CreatedWebhook,
@@ -233,5 +249,119 @@ export class Api {
   }
   removeProjectMember(projectId: string, userId: string): Promise<unknown> {
     return this.http.request("DELETE", `/projects/${seg(projectId)}/members/${seg(userId)}`);
+  }
+
+  /** `POST /invites/{token}/accept`: the signed-in user joins the invite's workspace. */
+  acceptInvite(token: string): Promise<{ workspace: { slug: string; name: string } }> {
+    return this.http.request("POST", `/invites/${seg(token)}/accept`, { body: {} });
+  }
+
+  // --- connections (project-scoped) -------------------------------------------------------
+
+  async listConnections(): Promise<Connection[]> {
+    const page = await this.http.request<{ connections: Connection[] }>("GET", "/connections");
+    return page.connections ?? [];
+  }
+  createConnection(req: NewConnection): Promise<Connection> {
+    return this.http.request("POST", "/connections", { body: req });
+  }
+  patchConnection(id: string, patch: ConnectionPatch): Promise<Connection> {
+    return this.http.request("PATCH", `/connections/${seg(id)}`, { body: patch });
+  }
+  deleteConnection(id: string): Promise<unknown> {
+    return this.http.request("DELETE", `/connections/${seg(id)}`);
+  }
+  startOAuth(req: OAuthStartRequest): Promise<OAuthStartResponse> {
+    return this.http.request("POST", "/connections/oauth/start", { body: req });
+  }
+
+  // --- MCP servers, instances, config profiles (project-scoped) ---------------------------
+
+  async mcpCatalog(): Promise<CatalogServer[]> {
+    const page = await this.http.request<{ servers: CatalogServer[] }>("GET", "/mcp/platform-catalog");
+    return page.servers ?? [];
+  }
+  async listMcpServers(): Promise<McpServer[]> {
+    const page = await this.http.request<{ servers: McpServer[] }>("GET", "/mcp/servers");
+    return page.servers ?? [];
+  }
+  /** What registering `url` would find, without saving anything. */
+  discoverMcpServer(url: string): Promise<{ url: string; tools: McpTool[] }> {
+    return this.http.request("POST", "/mcp/servers/discover", { body: { url } });
+  }
+  registerMcpServer(req: { url: string; name?: string; auth_mode?: string }): Promise<McpServer> {
+    return this.http.request("POST", "/mcp/servers", { body: req });
+  }
+  deleteMcpServer(id: string): Promise<unknown> {
+    return this.http.request("DELETE", `/mcp/servers/${seg(id)}`);
+  }
+  async listMcpServerVersions(id: string): Promise<McpServerVersion[]> {
+    const page = await this.http.request<{ versions: McpServerVersion[] }>("GET", `/mcp/servers/${seg(id)}/versions`);
+    return page.versions ?? [];
+  }
+  /** Discovers the tools again; a changed list becomes a new version. */
+  rediscoverMcpServer(id: string): Promise<{ changed: boolean; version: number; server: McpServer }> {
+    return this.http.request("POST", `/mcp/servers/${seg(id)}/versions`, { body: {} });
+  }
+  validateMcpServer(id: string, req: { tool?: string; args?: Record<string, unknown>; instance_id?: string } = {}): Promise<McpValidation> {
+    return this.http.request("POST", `/mcp/servers/${seg(id)}/validate`, { body: req });
+  }
+  async listMcpInstances(): Promise<McpInstance[]> {
+    const page = await this.http.request<{ instances: McpInstance[] }>("GET", "/mcp/instances");
+    return page.instances ?? [];
+  }
+  createMcpInstance(req: { server_id?: string; server_url?: string; name?: string }): Promise<McpInstance> {
+    return this.http.request("POST", "/mcp/instances", { body: req });
+  }
+  deleteMcpInstance(id: string): Promise<unknown> {
+    return this.http.request("DELETE", `/mcp/instances/${seg(id)}`);
+  }
+  async listConfigProfiles(instanceId: string): Promise<ConfigProfile[]> {
+    const page = await this.http.request<{ config_profiles: ConfigProfile[] }>("GET", `/mcp/instances/${seg(instanceId)}/config-profiles`);
+    return page.config_profiles ?? [];
+  }
+  createConfigProfile(instanceId: string, req: ProfileRequest): Promise<ConfigProfile> {
+    return this.http.request("POST", `/mcp/instances/${seg(instanceId)}/config-profiles`, { body: req });
+  }
+  /** `headers` / `env` replace the whole map. */
+  patchConfigProfile(instanceId: string, profileId: string, req: Partial<ProfileRequest>): Promise<ConfigProfile> {
+    return this.http.request("PATCH", `/mcp/instances/${seg(instanceId)}/config-profiles/${seg(profileId)}`, { body: req });
+  }
+  deleteConfigProfile(instanceId: string, profileId: string): Promise<unknown> {
+    return this.http.request("DELETE", `/mcp/instances/${seg(instanceId)}/config-profiles/${seg(profileId)}`);
+  }
+  setActiveConfigProfile(instanceId: string, profileId: string): Promise<ConfigProfile> {
+    return this.http.request("POST", `/mcp/instances/${seg(instanceId)}/config-profiles/${seg(profileId)}/set-active`, { body: {} });
+  }
+
+  // --- workspace vault secrets (tenant admins) --------------------------------------------
+
+  async listSecrets(): Promise<VaultSecret[]> {
+    const page = await this.http.request<{ secrets: VaultSecret[] }>("GET", "/vault/secrets");
+    return page.secrets ?? [];
+  }
+  /** Creates or replaces the secret `name`. */
+  putSecret(name: string, value: string, description?: string): Promise<VaultSecret> {
+    return this.http.request("PUT", `/vault/secrets/${seg(name)}`, { body: description ? { value, description } : { value } });
+  }
+  deleteSecret(name: string): Promise<unknown> {
+    return this.http.request("DELETE", `/vault/secrets/${seg(name)}`);
+  }
+
+  // --- workspace LLM provider keys (tenant admins) ----------------------------------------
+
+  async listLlmKeys(): Promise<LlmProviderKey[]> {
+    const page = await this.http.request<{ llm_provider_keys: LlmProviderKey[] }>("GET", "/llm-provider-keys");
+    return page.llm_provider_keys ?? [];
+  }
+  createLlmKey(req: { provider: string; api_key: string; label?: string }): Promise<LlmProviderKey> {
+    return this.http.request("POST", "/llm-provider-keys", { body: req });
+  }
+  deleteLlmKey(id: string): Promise<unknown> {
+    return this.http.request("DELETE", `/llm-provider-keys/${seg(id)}`);
+  }
+  async llmCatalog(): Promise<LlmCatalogProvider[]> {
+    const page = await this.http.request<{ providers: LlmCatalogProvider[] }>("GET", "/llm-provider-keys/catalog");
+    return page.providers ?? [];
   }
 }

@@ -366,3 +366,169 @@ export interface CreateWebhookRequest {
 export interface CreatedWebhook extends InboundWebhook {
   signing_secret: string;
 }
+
+// --- integrations: connections, MCP, vault secrets, LLM provider keys (CONTRACT §11) -------
+
+/** How a connection authenticates; sets the credential keys it must hold. */
+export type AuthType = "api_key" | "token" | "basic" | "dsn" | "custom" | "oauth2";
+
+/** A connection as the API shows it: key names, never values. */
+export interface Connection {
+  id: string;
+  project_id: string;
+  display_name: string;
+  provider: string;
+  service?: string | null;
+  auth_type: AuthType | string;
+  credential_keys: string[];
+  status: "active" | "needs_reauth" | string;
+  status_reason?: string | null;
+  expires_at?: string | null;
+  oauth?: { authorization_url: string; token_url: string; client_id: string; scopes: string[] } | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface NewConnection {
+  display_name: string;
+  provider: string;
+  service?: string;
+  auth_type: AuthType;
+  credentials: Record<string, string>;
+}
+
+/** `PATCH /connections/{id}`: `credentials` replaces the whole set. */
+export interface ConnectionPatch {
+  display_name?: string;
+  provider?: string;
+  service?: string;
+  auth_type?: AuthType;
+  credentials?: Record<string, string>;
+}
+
+export interface OAuthStartRequest {
+  display_name: string;
+  provider: string;
+  service?: string;
+  authorization_url: string;
+  token_url: string;
+  client_id: string;
+  client_secret?: string;
+  scopes: string[];
+}
+
+export interface OAuthStartResponse {
+  authorize_url: string;
+  state: string;
+  redirect_uri: string;
+  expires_at: string;
+}
+
+/** One tool of an MCP server as discovered. */
+export interface McpTool {
+  name: string;
+  description?: string | null;
+  input_schema?: JsonValue;
+  output_schema?: JsonValue;
+}
+
+/** The result of `POST /mcp/servers/{id}/validate`, also kept on the server. */
+export interface McpValidation {
+  ok: boolean;
+  reachable?: boolean;
+  tools?: number | JsonValue;
+  schema_issues?: JsonValue[];
+  smoke?: JsonValue;
+  error?: string;
+  checked_at?: string;
+  [key: string]: JsonValue | undefined;
+}
+
+export interface McpServer {
+  id: string;
+  project_id: string | null;
+  name: string;
+  canonical_url: string;
+  transport: string;
+  auth_mode: "none" | "token" | "oauth" | string;
+  source: "custom" | "catalog" | string;
+  tools: McpTool[];
+  current_version: number;
+  validation?: McpValidation | null;
+}
+
+/** An entry of the operator's catalog (`GET /mcp/platform-catalog`). */
+export interface CatalogServer {
+  name: string;
+  description?: string | null;
+  canonical_url: string;
+  transport: string;
+  auth_mode?: string | null;
+  server_id?: string | null;
+  tools: McpTool[];
+}
+
+export interface McpServerVersion {
+  version: number;
+  tools: McpTool[];
+  created_at: string;
+}
+
+export interface McpInstance {
+  id: string;
+  project_id: string;
+  server_id: string;
+  name: string;
+  server_url?: string | null;
+  server_name?: string | null;
+  transport?: string | null;
+  active_profile_id?: string | null;
+}
+
+/**
+ * A header or environment value of a config profile: literal text, a vault secret, or a
+ * connection's credential (`prefix` is put before the opened value, e.g. `"Bearer "`).
+ */
+export type ProfileValue = string | { secret: string; prefix?: string } | { connection: string; key: string; prefix?: string };
+
+export interface ConfigProfile {
+  id: string;
+  instance_id: string;
+  name: string;
+  env: Record<string, ProfileValue>;
+  headers: Record<string, ProfileValue>;
+  connection_id?: string | null;
+  connection_env?: string | null;
+  active: boolean;
+}
+
+export interface ProfileRequest {
+  name: string;
+  env?: Record<string, ProfileValue>;
+  headers?: Record<string, ProfileValue>;
+}
+
+/** A workspace vault secret: metadata only, the value never comes back. */
+export interface VaultSecret {
+  name: string;
+  description?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+/** A workspace LLM provider key: metadata only. */
+export interface LlmProviderKey {
+  id: string;
+  provider: string;
+  label?: string | null;
+  created_at?: string;
+}
+
+/** A provider the server knows, with which keys it has. */
+export interface LlmCatalogProvider {
+  name: string;
+  flavor: string;
+  requires_api_key: boolean;
+  workspace_key: boolean;
+  system_key: boolean;
+}

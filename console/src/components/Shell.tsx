@@ -21,6 +21,9 @@ export function Shell() {
           <NavLink to="/workflow">Workflows</NavLink>
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/command-center">Command Center</NavLink>
+          <NavLink to="/connections">Connections</NavLink>
+          <NavLink to="/mcp">MCP</NavLink>
+          <NavLink to="/settings/providers">Providers</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         {me.workspaces.length > 0 && (

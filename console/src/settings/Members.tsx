@@ -122,9 +122,10 @@ function InviteForm() {
       {invite && (
         <div className="callout" role="status">
           <p>
-            Invitation for <strong>{invite.email}</strong> ({invite.role}). Give them this token; it is shown only once.
-            Signed in, they accept it with <code>POST {invite.accept_url}</code>.
+            Invitation for <strong>{invite.email}</strong> ({invite.role}). Send them this link; it is shown only once.
+            They open it, sign in or create an account with that address, and accept.
           </p>
+          <CopyField label="Invite link" value={`${window.location.origin}/invites/${encodeURIComponent(invite.token)}`} />
           <CopyField label="Invite token" value={invite.token} />
         </div>
       )}

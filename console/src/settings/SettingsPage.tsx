@@ -1,6 +1,6 @@
 /**
- * `/settings/*`: API keys, workspace members and invites, the current project's access and
- * its inbound webhooks.
+ * `/settings/*`: API keys, workspace members and invites, the current project's access, its
+ * inbound webhooks, the workspace's LLM provider keys and vault secrets.
  * Admin-only controls are hidden from others (the server refuses them anyway).
  */
 import { Navigate, NavLink, Route, Routes } from "react-router";
@@ -9,6 +9,8 @@ import { useSession } from "../session/SessionContext";
 import { ApiKeys } from "./ApiKeys";
 import { Members } from "./Members";
 import { ProjectAccess } from "./ProjectAccess";
+import { Providers } from "./Providers";
+import { Secrets } from "./Secrets";
 import { Webhooks } from "./Webhooks";
 
 export function SettingsPage() {
@@ -24,6 +26,8 @@ export function SettingsPage() {
         <NavLink to="/settings/members">Members</NavLink>
         {scope.project && <NavLink to="/settings/project">Project</NavLink>}
         {scope.project && <NavLink to="/settings/webhooks">Webhooks</NavLink>}
+        <NavLink to="/settings/providers">Providers</NavLink>
+        <NavLink to="/settings/secrets">Secrets</NavLink>
       </nav>
       <Routes>
         <Route index element={<Navigate to="api-keys" replace />} />
@@ -33,6 +37,8 @@ export function SettingsPage() {
           <Route path="project" element={<ProjectAccess projectId={scope.project} isAdmin={isProjectAdmin} />} />
         )}
         {scope.project && <Route path="webhooks" element={<Webhooks />} />}
+        <Route path="providers" element={<Providers isAdmin={isWorkspaceAdmin} />} />
+        <Route path="secrets" element={<Secrets isAdmin={isWorkspaceAdmin} />} />
         <Route path="*" element={<p>This settings page does not exist.</p>} />
       </Routes>
     </section>
