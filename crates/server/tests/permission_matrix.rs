@@ -517,9 +517,10 @@ fn sample(
         ),
         // MCP: registration and re-discovery reach the SSRF guard (the fixture URLs are
         // not allowed), which shows the gate let the caller through.
-        ("GET", "/v1/mcp/platform-catalog" | "/v1/mcp/tools" | "/v1/mcp/servers" | "/v1/mcp/instances") => {
-            (spec.path.into(), None, Some(p.clone()), 200)
-        }
+        (
+            "GET",
+            "/v1/mcp/platform-catalog" | "/v1/mcp/tools" | "/v1/mcp/servers" | "/v1/mcp/instances",
+        ) => (spec.path.into(), None, Some(p.clone()), 200),
         ("POST", "/v1/mcp/servers" | "/v1/mcp/servers/discover") => (
             spec.path.into(),
             Some(json!({"url": "http://169.254.169.254/mcp"})),
@@ -575,7 +576,10 @@ fn sample(
             201,
         ),
         ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}") => (
-            format!("/v1/mcp/instances/{}/config-profiles/{}", w.mcp.instance, w.mcp.profile),
+            format!(
+                "/v1/mcp/instances/{}/config-profiles/{}",
+                w.mcp.instance, w.mcp.profile
+            ),
             Some(json!({"name": unique})),
             None,
             200,

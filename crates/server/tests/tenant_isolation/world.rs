@@ -294,7 +294,10 @@ async fn mcp_objects(s: &TestServer, slug: &str, project: &str) -> (String, Stri
         created_at: 0,
         updated_at: 0,
     };
-    store.create_mcp_instance(&instance).await.expect("instance");
+    store
+        .create_mcp_instance(&instance)
+        .await
+        .expect("instance");
     let profile = store
         .create_mcp_profile(&McpProfileRecord {
             id: id(),
