@@ -359,7 +359,7 @@ pub async fn resolve(
         Resolved::Catalog { entry, server, .. } => json!({
             "resolution": "catalog", "created": false,
             "server_url": entry.canonical_url(),
-            "server": server.as_ref().map(server_view),
+            "server": server.as_deref().map(server_view),
         }),
         Resolved::Url(url) => json!({"resolution": "url", "created": false, "server_url": url}),
     }))
