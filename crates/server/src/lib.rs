@@ -11,6 +11,7 @@ pub mod auth;
 pub mod automation;
 pub mod body_limit;
 pub mod bootstrap;
+pub mod connections;
 pub mod console;
 pub mod error;
 pub mod extract;

@@ -18,7 +18,8 @@ use utoipa::openapi::{
 
 use crate::routes::stream;
 use crate::routes::{
-    self, RouteSpec, identity, invites, members, pats, triggers, webhooks, workflows, workspaces,
+    self, RouteSpec, connections, identity, invites, members, pats, triggers, webhooks, workflows,
+    workspaces,
 };
 use crate::routes::{commands, runs, tasks};
 use crate::routes::{mcp, mcp_instances};
@@ -62,6 +63,9 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", webhooks::INGRESS_PATH) => {
             return Some((ObjectBuilder::new().schema_type(Type::Object).into(), false));
         }
+        ("POST", "/v1/connections") => connections::NewConnection::schema(),
+        ("PATCH", "/v1/connections/{id}") => connections::ConnectionChange::schema(),
+        ("POST", "/v1/connections/oauth/start") => connections::OAuthStart::schema(),
         ("POST", "/v1/mcp/servers") => mcp::NewServer::schema(),
         ("POST", "/v1/mcp/servers/discover") => mcp::DiscoverBody::schema(),
         ("POST", "/v1/mcp/servers/{id}/validate") => {
@@ -263,6 +267,7 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/pats/{id}"
                     | "/v1/inbound-webhooks/{id}"
                     | "/v1/workflows/{id}/triggers/{trigger_id}"
+                    | "/v1/connections/{id}"
                     | "/v1/mcp/servers/{id}"
                     | "/v1/mcp/instances/{id}"
                     | "/v1/mcp/instances/{id}/config-profiles/{profile_id}"
@@ -274,7 +279,7 @@ fn no_content(spec: &RouteSpec) -> bool {
 fn is_public(spec: &RouteSpec) -> bool {
     matches!(
         spec.path,
-        "/v1/auth/signup" | "/v1/auth/login" | "/v1/auth/logout"
+        "/v1/auth/signup" | "/v1/auth/login" | "/v1/auth/logout" | connections::CALLBACK_PATH
     )
 }
 
@@ -334,11 +339,14 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         if action.is_project_scoped() {
             // List and create routes need it; routes on one object use the object's project.
             let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
-            let required = if spec.path == "/v1/workflows" || lists_webhooks {
-                Required::True
-            } else {
-                Required::False
-            };
+            let connections_list_or_create =
+                matches!(spec.path, "/v1/connections" | "/v1/connections/oauth/start");
+            let required =
+                if spec.path == "/v1/workflows" || lists_webhooks || connections_list_or_create {
+                    Required::True
+                } else {
+                    Required::False
+                };
             op = op.parameter(
                 ParameterBuilder::new()
                     .name("X-Project-Id")
@@ -367,6 +375,11 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 .description(Some("Only the webhooks that start this workflow."))
                 .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
         );
+    }
+    if spec.path == connections::CALLBACK_PATH {
+        for parameter in connections::callback_query_parameters() {
+            op = op.parameter(parameter);
+        }
     }
     for parameter in runs::query_parameters(spec) {
         op = op.parameter(parameter);

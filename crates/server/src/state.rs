@@ -9,6 +9,7 @@ use ar_store::integrations::IntegrationStore;
 use ar_store::tenant::TenantStore;
 
 use crate::auth::password::Passwords;
+use crate::connections::RefreshLocks;
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
 use crate::stream::{StreamConfig, Streams};
@@ -29,6 +30,8 @@ struct Inner {
     integrations: Arc<dyn IntegrationStore>,
     /// Seals and opens secret values with each workspace's data key.
     vault: WorkspaceVault,
+    /// One OAuth token refresh per connection at a time on this node.
+    connection_refresh: RefreshLocks,
     /// Connects to MCP servers for registration, discovery and validation.
     mcp_discovery: crate::mcp::Discovery,
     /// The workflow engine of this node; runs, commands, tasks and streams go through it.
@@ -64,6 +67,7 @@ impl AppState {
                 tenants,
                 automation,
                 vault: WorkspaceVault::new(vault_keys.clone(), integrations.clone()),
+                connection_refresh: RefreshLocks::default(),
                 integrations,
                 mcp_discovery,
                 streams: Streams::new(engine.clone(), StreamConfig::default()),
@@ -89,6 +93,9 @@ impl AppState {
     }
     pub fn vault(&self) -> &WorkspaceVault {
         &self.inner.vault
+    }
+    pub fn connection_refresh(&self) -> &RefreshLocks {
+        &self.inner.connection_refresh
     }
     pub fn mcp_discovery(&self) -> &crate::mcp::Discovery {
         &self.inner.mcp_discovery

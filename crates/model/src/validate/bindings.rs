@@ -57,17 +57,16 @@ pub(crate) fn check_mcp_bindings(run: &mut Run<'_>) {
             );
             continue;
         };
-        let Some(tool_name) = call.tool_name.as_deref() else {
+        let (Some(tool_name), Some(tools)) = (call.tool_name.as_deref(), &server.tools) else {
             continue;
         };
-        let Some(tool) = server.tools.iter().find(|t| t.name == tool_name) else {
-            let names = server.tools.iter().map(|t| t.name.as_str());
+        let Some(tool) = tools.iter().find(|t| t.name == tool_name) else {
+            let names = tools.iter().map(|t| t.name.as_str());
             let suggestion = match super::closest(tool_name, names) {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!(
                     "the server offers: {}",
-                    server
-                        .tools
+                    tools
                         .iter()
                         .map(|t| t.name.as_str())
                         .collect::<Vec<_>>()

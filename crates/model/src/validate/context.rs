@@ -59,7 +59,10 @@ pub struct ToolSpec {
 /// A server a binding resolved to in this project.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResolvedServer {
-    pub tools: Vec<ToolSpec>,
+    /// The server's tools; `None` when they cannot be known without calling the server
+    /// (an unregistered URL used as written, a catalog server not discovered yet). The
+    /// binding then counts as resolved and the tool checks are skipped.
+    pub tools: Option<Vec<ToolSpec>>,
 }
 
 /// Resolves `mcp_call` bindings in the caller's project (instances, catalogued servers).

@@ -78,14 +78,14 @@ pub struct FakeProject;
 impl BindingResolver for FakeProject {
     fn resolve(&self, binding: McpBinding<'_>) -> Option<ResolvedServer> {
         (binding.instance_id == Some("search-1")).then(|| ResolvedServer {
-            tools: vec![ToolSpec {
+            tools: Some(vec![ToolSpec {
                 name: "web_search".into(),
                 input_schema: Some(json!({
                     "type": "object",
                     "properties": { "query": { "type": "string" }, "limit": { "type": "integer" } },
                     "required": ["query"]
                 })),
-            }],
+            }]),
         })
     }
 }

@@ -7,12 +7,17 @@
 //!   SSRF guard with the operator allowlist;
 //! - [`resolve`]: which instance a step's `instance_id`/`server_url` means in a project
 //!   (one function for the executor and for dry-run);
+//! - [`dry_run`]: the graph's bindings resolved up front for the `mcp_bindings` check;
+//! - [`import`]: an imported graph's foreign `instance_id`s and `server_url`s pointed at
+//!   this project's instances;
 //! - [`resolver`]: [`resolver::RegistryResolver`], the `mcp_call` executor's target
 //!   resolver: resolve, open the active profile, build the target.
 //!
 //! Routes: `crates/server/src/routes/mcp.rs`. User guide: `docs/mcp.md` ("Registry").
 
 pub mod discovery;
+pub mod dry_run;
+pub mod import;
 pub mod resolve;
 pub mod resolver;
 pub mod values;

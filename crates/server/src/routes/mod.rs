@@ -7,6 +7,7 @@
 //! (with their actions from `ar_model::authz`) once the engine API is final.
 
 pub mod commands;
+pub mod connections;
 pub mod health;
 pub mod identity;
 pub mod invites;
@@ -39,7 +40,8 @@ pub struct RouteSpec {
     pub path: &'static str,
     /// The action the gate decides; `None` only for identity routes (sign-up, sign-in,
     /// sign-out, `me`, password change, invite acceptance), which establish who the caller is,
-    /// and the inbound webhook ingress, which authenticates against its subscription.
+    /// the inbound webhook ingress, which authenticates against its subscription, and the
+    /// OAuth callback, which its single-use `state` authenticates.
     pub action: Option<Action>,
 }
 
@@ -155,6 +157,15 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersRead, triggers::get),
         gated(M::PATCH, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersManage, triggers::patch),
         gated(M::DELETE, "/v1/workflows/{id}/triggers/{trigger_id}", Action::TriggersManage, triggers::delete),
+        gated(M::GET, "/v1/connections", Action::ConnectionsRead, connections::list),
+        gated(M::POST, "/v1/connections", Action::ConnectionsManage, connections::create),
+        gated(M::GET, "/v1/connections/{id}", Action::ConnectionsRead, connections::get),
+        gated(M::PATCH, "/v1/connections/{id}", Action::ConnectionsManage, connections::patch),
+        gated(M::DELETE, "/v1/connections/{id}", Action::ConnectionsManage, connections::delete),
+        gated(M::GET, "/v1/connections/{id}/credentials", Action::ConnectionsRead, connections::credentials_metadata),
+        gated(M::POST, "/v1/connections/oauth/start", Action::ConnectionsManage, connections::oauth_start),
+        // The provider's redirect back: the single-use `state` authenticates it.
+        identity(M::GET, "/v1/connections/oauth/callback", connections::oauth_callback),
         gated(M::GET, "/v1/mcp/platform-catalog", Action::McpRead, mcp::platform_catalog),
         gated(M::GET, "/v1/mcp/tools", Action::McpRead, mcp::tools),
         gated(M::GET, "/v1/mcp/servers", Action::McpRead, mcp::list_servers),

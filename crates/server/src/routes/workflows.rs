@@ -4,6 +4,8 @@
 //! one workflow authorize against the workflow's own project (and a workflow of another
 //! workspace is simply not found).
 
+use std::collections::BTreeMap;
+
 use crate::extract::{Path, Query};
 use ar_lua::SandboxLuaChecker;
 use ar_model::graph::StepType;
@@ -22,6 +24,8 @@ use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, OptionalJson};
+use crate::mcp::dry_run::BindingSnapshot;
+use crate::mcp::import::remap_instances;
 use crate::routes::workspaces::check_name;
 use crate::state::AppState;
 use crate::views;
@@ -48,13 +52,20 @@ thread_local! {
     static LUA: Option<SandboxLuaChecker> = SandboxLuaChecker::new().ok();
 }
 
-/// Dry-run validation with the real Lua sandbox (`lua_syntax`, `lua_fixture`). It runs on a
-/// blocking thread because fixture scripts may take up to their timeout. No MCP resolver is
-/// wired in yet: `mcp_bindings` only checks that a binding is present.
-async fn dry_run(parsed: ParsedGraph, request: ValidateRequest) -> ApiResult<ValidateResponse> {
+/// Dry-run validation with the real Lua sandbox (`lua_syntax`, `lua_fixture`) and the
+/// project's MCP registry (`mcp_bindings`: resolved up front, see
+/// [`crate::mcp::dry_run`]). It runs on a blocking thread because fixture scripts may take
+/// up to their timeout.
+async fn dry_run(
+    parsed: ParsedGraph,
+    request: ValidateRequest,
+    bindings: BindingSnapshot,
+) -> ApiResult<ValidateResponse> {
     tokio::task::spawn_blocking(move || {
         LUA.with(|lua| {
-            let mut ctx = ValidationContext::default().with_executors(EXECUTORS);
+            let mut ctx = ValidationContext::default()
+                .with_executors(EXECUTORS)
+                .with_bindings(&bindings);
             if let Some(lua) = lua {
                 ctx = ctx.with_lua(lua);
             }
@@ -119,9 +130,17 @@ pub struct NewWorkflow {
     #[serde(default)]
     #[schema(schema_with = crate::openapi::field::run_setup)]
     run_setup: Option<Value>,
+    /// Import: points `mcp_call` steps at this project's MCP instances. Keys are instance
+    /// ids of the graph's origin or server URLs; values are instance ids of this project.
+    /// Steps not named here are mapped by their `server_url` (see `instance_mappings` in
+    /// the answer).
+    #[serde(default)]
+    instance_map: BTreeMap<String, String>,
 }
 
-/// `POST /v1/workflows` (WorkflowWrite) → 201 with `status: "draft"`.
+/// `POST /v1/workflows` (WorkflowWrite) → 201 with `status: "draft"`. This is also the
+/// import: `mcp_call` bindings are pointed at this project's MCP instances
+/// ([`crate::mcp::import`]), and the answer's `instance_mappings` says how each was mapped.
 pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
@@ -129,15 +148,31 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let project = gate.project()?;
     let name = check_name("name", &body.name)?;
-    read_graph(&body.graph)?;
+    let mut parsed = read_graph(&body.graph)?;
     let run_setup = body.run_setup.map(check_run_setup).transpose()?;
+    let ws = gate.require_workspace()?;
+    let mappings = remap_instances(
+        &state,
+        &ws.id,
+        &project.id,
+        &mut parsed.graph,
+        &body.instance_map,
+    )
+    .await?;
+    let remapped = mappings.iter().any(|m| m.instance_id != m.from_instance_id);
+    // The graph is stored as given unless an import rewrote a binding.
+    let draft_graph = if remapped {
+        parsed.graph.to_value()
+    } else {
+        body.graph
+    };
     let now = now_ms();
     let wf = WorkflowRecord {
         id: new_id(),
         project_id: project.id.clone(),
         name,
         description: body.description.unwrap_or_default(),
-        draft_graph: body.graph,
+        draft_graph,
         run_setup,
         archived: false,
         created_by: Some(gate.principal.user.id.clone()),
@@ -146,7 +181,11 @@ pub async fn create(
         updated_at: now,
     };
     state.tenants().create_workflow(&wf).await?;
-    Ok((StatusCode::CREATED, Json(views::workflow(&wf))))
+    let mut out = views::workflow(&wf);
+    if !mappings.is_empty() {
+        out["instance_mappings"] = serde_json::to_value(&mappings).map_err(ApiError::internal)?;
+    }
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Run setup (CONTRACT §7) is an object of `trigger_payload`, `trigger_steps`, `trigger_step_ids`.
@@ -271,7 +310,9 @@ pub async fn publish(
         return Err(ApiError::conflict("the workflow is archived"));
     }
     let parsed = read_graph(&wf.draft_graph)?;
-    let report = dry_run(parsed.clone(), ValidateRequest::default()).await?;
+    let ws = gate.require_workspace()?;
+    let bindings = BindingSnapshot::load(&state, &ws.id, &wf.project_id, &parsed.graph).await?;
+    let report = dry_run(parsed.clone(), ValidateRequest::default(), bindings).await?;
     if !report.valid && !body.force {
         let issues = serde_json::to_value(&report.issues).map_err(ApiError::internal)?;
         return Err(ApiError::unprocessable(
@@ -335,7 +376,12 @@ pub async fn validate_route(
     let wf = load(&state, &gate, &id).await?;
     let graph = request.graph.clone().unwrap_or(wf.draft_graph);
     let report = match parse_graph_value(&graph, &GraphLimits::default()) {
-        Ok(parsed) => dry_run(parsed, request).await?,
+        Ok(parsed) => {
+            let ws = gate.require_workspace()?;
+            let bindings =
+                BindingSnapshot::load(&state, &ws.id, &wf.project_id, &parsed.graph).await?;
+            dry_run(parsed, request, bindings).await?
+        }
         Err(e) => validate_unreadable(&e),
     };
     Ok(Json(report))

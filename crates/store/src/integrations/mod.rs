@@ -11,9 +11,11 @@
 //! returns. Lookups the API reaches by id take the workspace the object must belong to,
 //! so another tenant's object is simply not found.
 
+mod connections;
 mod mcp;
 mod vault;
 
+pub use connections::*;
 pub use mcp::*;
 pub use vault::*;
 
@@ -21,9 +23,15 @@ use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
 /// Everything the integrations need from the database.
-pub trait IntegrationStore: VaultStore + McpRegistryStore + Send + Sync + 'static {}
+pub trait IntegrationStore:
+    VaultStore + ConnectionStore + McpRegistryStore + Send + Sync + 'static
+{
+}
 
-impl<T> IntegrationStore for T where T: VaultStore + McpRegistryStore + Send + Sync + 'static {}
+impl<T> IntegrationStore for T where
+    T: VaultStore + ConnectionStore + McpRegistryStore + Send + Sync + 'static
+{
+}
 
 /// The SQLite implementation, sharing the tenancy store's pool
 /// ([`crate::tenant::SqliteTenantStore::pool`]), whose migrations include these tables.
@@ -50,6 +58,8 @@ impl PgIntegrationStore {
 
 vault::impl_vault_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 vault::impl_vault_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+connections::impl_connection_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
+connections::impl_connection_store!(PgIntegrationStore, sqlx::postgres::PgRow);
 mcp::impl_mcp_registry_store!(
     SqliteIntegrationStore,
     sqlx::sqlite::SqliteRow,
