@@ -5,9 +5,9 @@
 //! before expiry (once for concurrent callers), revoked refresh tokens, wrong or reused
 //! states, and the SSRF guard on tenant-supplied endpoints.
 
-mod common;
 #[path = "connections/auth_server.rs"]
 mod auth_server;
+mod common;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,7 +43,9 @@ fn setup() {
     SETUP.call_once(|| {
         // Before any test thread reads the environment: they all wait on this `Once`.
         unsafe { std::env::set_var("AR_MCP_ALLOWED_HOSTS", "127.0.0.1") };
-        let buffer = LOGS.get_or_init(|| Arc::new(Mutex::new(Vec::new()))).clone();
+        let buffer = LOGS
+            .get_or_init(|| Arc::new(Mutex::new(Vec::new())))
+            .clone();
         let _ = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::DEBUG)
             .with_ansi(false)
@@ -98,6 +100,7 @@ async fn harness(backend: Backend) -> Harness {
                 tenants: Arc::new(ar_store::tenant::PgTenantStore::from_pool(pool.clone())),
                 runs: Arc::new(pg),
                 vault_keys: test_vault_keys(),
+                mcp_state: Default::default(),
             };
             Harness {
                 s: start_on(stores, test_settings()).await,
@@ -234,7 +237,15 @@ async fn crud_and_secrecy(backend: Backend) {
     let list = call(s, &owner, &ws, Method::GET, "/v1/connections", None).await;
     assert_eq!(list.status, 200, "{}", list.body);
     assert_eq!(list.body["connections"][0]["id"], id.as_str());
-    let one = call(s, &owner, &ws, Method::GET, &format!("/v1/connections/{id}"), None).await;
+    let one = call(
+        s,
+        &owner,
+        &ws,
+        Method::GET,
+        &format!("/v1/connections/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(one.body["display_name"], "Stripe");
     let meta = call(
         s,
@@ -259,7 +270,10 @@ async fn crud_and_secrecy(backend: Backend) {
         .await
         .expect("credentials");
     assert_eq!(opened.auth_type, "api_key");
-    assert_eq!(opened.bearer().map(|b| b.expose_secret()), Some(secret.as_str()));
+    assert_eq!(
+        opened.bearer().map(|b| b.expose_secret()),
+        Some(secret.as_str())
+    );
     assert!(!format!("{opened:?}").contains(&secret));
 
     // PATCH replaces the credentials as a whole, here with another auth type.
@@ -280,8 +294,14 @@ async fn crud_and_secrecy(backend: Backend) {
     let opened = credentials_for_call(&s.server.state, &ws_id, &id)
         .await
         .expect("credentials");
-    assert_eq!(opened.bearer().map(|b| b.expose_secret()), Some(token.as_str()));
-    assert!(!opened.values.contains_key("api_key"), "replaced, not merged");
+    assert_eq!(
+        opened.bearer().map(|b| b.expose_secret()),
+        Some(token.as_str())
+    );
+    assert!(
+        !opened.values.contains_key("api_key"),
+        "replaced, not merged"
+    );
     let renamed = call(
         s,
         &owner,
@@ -310,11 +330,28 @@ async fn crud_and_secrecy(backend: Backend) {
         .expect("credentials");
     assert!(opened.bearer().is_none());
 
-    h.assert_nowhere(basic_id, &[&secret, &token, "pw-secret-42"]).await;
+    h.assert_nowhere(basic_id, &[&secret, &token, "pw-secret-42"])
+        .await;
 
-    let gone = call(s, &owner, &ws, Method::DELETE, &format!("/v1/connections/{id}"), None).await;
+    let gone = call(
+        s,
+        &owner,
+        &ws,
+        Method::DELETE,
+        &format!("/v1/connections/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(gone.status, 204);
-    let again = call(s, &owner, &ws, Method::GET, &format!("/v1/connections/{id}"), None).await;
+    let again = call(
+        s,
+        &owner,
+        &ws,
+        Method::GET,
+        &format!("/v1/connections/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(again.status, 404);
     let error = credentials_for_call(&s.server.state, &ws_id, &id)
         .await
@@ -329,23 +366,54 @@ async fn bad_input(backend: Backend) {
     let s = &h.s;
     let ws = workspace(s, "conn-bad").await;
     let leaked = "sk-never-echo-9f3a";
-    let base = |auth: &str, credentials: Value| {
-        json!({"display_name": "X", "provider": "p", "auth_type": auth, "credentials": credentials})
-    };
+    let base = |auth: &str, credentials: Value| json!({"display_name": "X", "provider": "p", "auth_type": auth, "credentials": credentials});
     let cases = [
-        (base("api_key", json!({"api_key": 5})), "credentials.`api_key` must be a string"),
+        (
+            base("api_key", json!({"api_key": 5})),
+            "credentials.`api_key` must be a string",
+        ),
         (base("api_key", json!({})), "`credentials` is empty"),
-        (base("api_key", json!(leaked)), "must be an object of string values"),
-        (base("api_key", json!({"token": leaked})), "needs credentials `api_key`"),
-        (base("token", json!({"api_key": leaked})), "needs credentials `token`"),
+        (
+            base("api_key", json!(leaked)),
+            "must be an object of string values",
+        ),
+        (
+            base("api_key", json!({"token": leaked})),
+            "needs credentials `api_key`",
+        ),
+        (
+            base("token", json!({"api_key": leaked})),
+            "needs credentials `token`",
+        ),
         (base("basic", json!({"username": "u"})), "`password`"),
-        (base("password", json!({"x": leaked})), "unknown `auth_type`"),
-        (base("oauth2", json!({"access_token": leaked})), "/v1/connections/oauth/start"),
-        (base("custom", json!({"bad key!": leaked})), "credential name is invalid"),
-        (base("dsn", json!({"dsn": "x".repeat(17 * 1024)})), "longer than"),
-        (json!({"display_name": "X", "provider": "p", "auth_type": "token"}), "`credentials` is required"),
-        (json!({"display_name": " ", "provider": "p", "auth_type": "token", "credentials": {"token": leaked}}), "`display_name`"),
-        (json!({"display_name": "X", "provider": "p", "auth_type": "token", "credentials": {"token": leaked}, "secret": 1}), "unknown field"),
+        (
+            base("password", json!({"x": leaked})),
+            "unknown `auth_type`",
+        ),
+        (
+            base("oauth2", json!({"access_token": leaked})),
+            "/v1/connections/oauth/start",
+        ),
+        (
+            base("custom", json!({"bad key!": leaked})),
+            "credential name is invalid",
+        ),
+        (
+            base("dsn", json!({"dsn": "x".repeat(17 * 1024)})),
+            "longer than",
+        ),
+        (
+            json!({"display_name": "X", "provider": "p", "auth_type": "token"}),
+            "`credentials` is required",
+        ),
+        (
+            json!({"display_name": " ", "provider": "p", "auth_type": "token", "credentials": {"token": leaked}}),
+            "`display_name`",
+        ),
+        (
+            json!({"display_name": "X", "provider": "p", "auth_type": "token", "credentials": {"token": leaked}, "secret": 1}),
+            "unknown field",
+        ),
     ];
     for (body, expected) in cases {
         let (r, text) = create(s, &ws, body.clone()).await;
@@ -367,7 +435,11 @@ async fn bad_input(backend: Backend) {
     for (method, path, body) in [
         (Method::GET, "/v1/connections/nope", None),
         (Method::GET, "/v1/connections/nope/credentials", None),
-        (Method::PATCH, "/v1/connections/nope", Some(json!({"display_name": "Y"}))),
+        (
+            Method::PATCH,
+            "/v1/connections/nope",
+            Some(json!({"display_name": "Y"})),
+        ),
         (Method::DELETE, "/v1/connections/nope", None),
     ] {
         let r = call(s, &owner, &ws, method.clone(), path, body).await;
@@ -415,8 +487,16 @@ async fn isolation_and_roles(backend: Backend) {
     // B's owner with A's connection id, in B's workspace and project: not found.
     for (method, path, body) in [
         (Method::GET, format!("/v1/connections/{id}"), None),
-        (Method::GET, format!("/v1/connections/{id}/credentials"), None),
-        (Method::PATCH, format!("/v1/connections/{id}"), Some(json!({"display_name": "taken"}))),
+        (
+            Method::GET,
+            format!("/v1/connections/{id}/credentials"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/connections/{id}"),
+            Some(json!({"display_name": "taken"})),
+        ),
         (Method::DELETE, format!("/v1/connections/{id}"), None),
     ] {
         let r = call(s, &b.owner, &b, method.clone(), &path, body).await;
@@ -436,7 +516,15 @@ async fn isolation_and_roles(backend: Backend) {
         .await
         .expect_err("A's connection from B");
     assert_eq!(error.status, 404);
-    let still = call(s, &a.owner, &a, Method::GET, &format!("/v1/connections/{id}"), None).await;
+    let still = call(
+        s,
+        &a.owner,
+        &a,
+        Method::GET,
+        &format!("/v1/connections/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(still.body["display_name"], "A's");
 
     // A project viewer reads, and may not write.
@@ -469,9 +557,15 @@ async fn isolation_and_roles(backend: Backend) {
         (
             Method::POST,
             "/v1/connections".to_string(),
-            Some(json!({"display_name": "v", "provider": "p", "auth_type": "token", "credentials": {"token": "t"}})),
+            Some(
+                json!({"display_name": "v", "provider": "p", "auth_type": "token", "credentials": {"token": "t"}}),
+            ),
         ),
-        (Method::PATCH, format!("/v1/connections/{id}"), Some(json!({"display_name": "v"}))),
+        (
+            Method::PATCH,
+            format!("/v1/connections/{id}"),
+            Some(json!({"display_name": "v"})),
+        ),
         (Method::DELETE, format!("/v1/connections/{id}"), None),
     ] {
         let r = call(s, &viewer, &a, method.clone(), &path, body).await;
@@ -507,14 +601,22 @@ async fn authorize(h: &Harness, ws: &Workspace, auth: &AuthServer, name: &str) -
     .await;
     assert_eq!(started.status, 200, "{}", started.body);
     let authorize_url = started.body["authorize_url"].as_str().expect("url");
-    assert!(authorize_url.contains("code_challenge_method=S256"), "{authorize_url}");
+    assert!(
+        authorize_url.contains("code_challenge_method=S256"),
+        "{authorize_url}"
+    );
     assert!(!authorize_url.contains(CLIENT_SECRET));
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     let r = browser.get(authorize_url).send().await.expect("authorize");
-    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
     let location = r.headers()[reqwest::header::LOCATION]
         .to_str()
         .expect("location")
@@ -558,7 +660,10 @@ async fn oauth_flow(backend: Backend) {
     assert_eq!(status, 201, "{text}");
     let connection: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(connection["auth_type"], "oauth2");
-    assert_eq!(connection["credential_keys"], json!(["access_token", "refresh_token"]));
+    assert_eq!(
+        connection["credential_keys"],
+        json!(["access_token", "refresh_token"])
+    );
     assert_eq!(connection["oauth"]["client_id"], CLIENT_ID);
     assert_eq!(connection["oauth"]["has_client_secret"], true);
     assert_eq!(auth.grants(), vec!["authorization_code"]);
@@ -569,7 +674,10 @@ async fn oauth_flow(backend: Backend) {
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("already used"), "{text}");
     // A state nobody issued.
-    let forged = format!("{}/v1/connections/oauth/callback?code=x&state=forged", s.base);
+    let forged = format!(
+        "{}/v1/connections/oauth/callback?code=x&state=forged",
+        s.base
+    );
     let (status, text, _) = open_callback(&forged, true).await;
     assert_eq!(status, 400, "{text}");
     let (status, _, _) =
@@ -584,15 +692,29 @@ async fn oauth_flow(backend: Backend) {
         .expect("refreshed");
     let second_access = auth.access_tokens()[1].clone();
     assert_eq!(auth.grants(), vec!["authorization_code", "refresh_token"]);
-    assert_eq!(opened.bearer().map(|t| t.expose_secret()), Some(second_access.as_str()));
+    assert_eq!(
+        opened.bearer().map(|t| t.expose_secret()),
+        Some(second_access.as_str())
+    );
     assert_ne!(first_access, second_access);
     // Fresh now: no second refresh.
     let again = credentials_for_call(&s.server.state, &ws_id, &id)
         .await
         .expect("credentials");
-    assert_eq!(again.bearer().map(|t| t.expose_secret()), Some(second_access.as_str()));
+    assert_eq!(
+        again.bearer().map(|t| t.expose_secret()),
+        Some(second_access.as_str())
+    );
     assert_eq!(auth.grants().len(), 2);
-    let meta = call(s, &ws.owner, &ws, Method::GET, &format!("/v1/connections/{id}/credentials"), None).await;
+    let meta = call(
+        s,
+        &ws.owner,
+        &ws,
+        Method::GET,
+        &format!("/v1/connections/{id}/credentials"),
+        None,
+    )
+    .await;
     assert_eq!(meta.body["has_refresh_token"], true);
     assert!(meta.body["last_refreshed_at"].is_string(), "{}", meta.body);
     assert_eq!(meta.body["scopes"], json!(["files.read", "offline_access"]));
@@ -603,8 +725,13 @@ async fn oauth_flow(backend: Backend) {
     let (status, _, location) = open_callback(&callback, false).await;
     assert_eq!(status, 303);
     let location = location.expect("redirect");
-    assert!(location.starts_with("/connections?connected="), "{location}");
-    let second_id = location.trim_start_matches("/connections?connected=").to_string();
+    assert!(
+        location.starts_with("/connections?connected="),
+        "{location}"
+    );
+    let second_id = location
+        .trim_start_matches("/connections?connected=")
+        .to_string();
 
     // Concurrent calls refresh once.
     let grants_before = auth.grants().len();
@@ -619,7 +746,12 @@ async fn oauth_flow(backend: Backend) {
         let opened = c.await.expect("task").expect("credentials");
         tokens.push(opened.bearer().expect("bearer").expose_secret().to_string());
     }
-    assert_eq!(auth.grants().len(), grants_before + 1, "{:?}", auth.grants());
+    assert_eq!(
+        auth.grants().len(),
+        grants_before + 1,
+        "{:?}",
+        auth.grants()
+    );
     assert!(tokens.windows(2).all(|w| w[0] == w[1]), "{tokens:?}");
 
     // Revoked refresh token: needs_reauth, and a clear error.
@@ -633,10 +765,23 @@ async fn oauth_flow(backend: Backend) {
         .await
         .expect_err("revoked");
     assert_eq!(error.status, 409, "{}", error.message);
-    for part in ["Revoked files", "needs re-authorization", "revoked", "reconnect it under Connections"] {
+    for part in [
+        "Revoked files",
+        "needs re-authorization",
+        "revoked",
+        "reconnect it under Connections",
+    ] {
         assert!(error.message.contains(part), "{}", error.message);
     }
-    let shown = call(s, &ws.owner, &ws, Method::GET, &format!("/v1/connections/{revoked_id}"), None).await;
+    let shown = call(
+        s,
+        &ws.owner,
+        &ws,
+        Method::GET,
+        &format!("/v1/connections/{revoked_id}"),
+        None,
+    )
+    .await;
     assert_eq!(shown.body["status"], "needs_reauth", "{}", shown.body);
     // And it stays so without asking the provider again.
     let grants = auth.grants().len();
@@ -652,7 +797,11 @@ async fn oauth_flow(backend: Backend) {
     let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     h.assert_nowhere(&revoked_id, &refs).await;
     assert!(logs().contains("OAuth access token refreshed"));
-    let answers = [started.to_string(), shown.body.to_string(), meta.body.to_string()];
+    let answers = [
+        started.to_string(),
+        shown.body.to_string(),
+        meta.body.to_string(),
+    ];
     for answer in answers {
         for secret in &refs {
             assert!(!answer.contains(secret), "{answer}");
@@ -675,16 +824,33 @@ async fn oauth_bad_input(backend: Backend) {
     };
     let cases = [
         // Cloud metadata: link-local, not in the allowlist (127.0.0.1 only).
-        (with(json!({"token_url": "http://169.254.169.254/token"})), "AR_MCP_ALLOWED_HOSTS"),
-        (with(json!({"authorization_url": "http://10.1.2.3/authorize"})), "private"),
-        (with(json!({"token_url": "ftp://127.0.0.1/token"})), "http or https"),
+        (
+            with(json!({"token_url": "http://169.254.169.254/token"})),
+            "AR_MCP_ALLOWED_HOSTS",
+        ),
+        (
+            with(json!({"authorization_url": "http://10.1.2.3/authorize"})),
+            "private",
+        ),
+        (
+            with(json!({"token_url": "ftp://127.0.0.1/token"})),
+            "http or https",
+        ),
         (with(json!({"token_url": "not a url"})), "not a valid URL"),
         (with(json!({"client_secret": 7})), "`client_secret`"),
         (with(json!({"scopes": ["a b"]})), "white space"),
         (with(json!({"client_id": ""})), "`client_id`"),
     ];
     for (body, expected) in cases {
-        let r = call(s, &ws.owner, &ws, Method::POST, "/v1/connections/oauth/start", Some(body.clone())).await;
+        let r = call(
+            s,
+            &ws.owner,
+            &ws,
+            Method::POST,
+            "/v1/connections/oauth/start",
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(r.status, 400, "{body}: {}", r.body);
         assert!(r.error().contains(expected), "{body}: {}", r.body);
     }

@@ -110,7 +110,11 @@ async fn authorize(
         || param("code_challenge").is_empty()
         || param("state").is_empty()
     {
-        return (StatusCode::BAD_REQUEST, format!("bad authorize request: {q:?}")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("bad authorize request: {q:?}"),
+        )
+            .into_response();
     }
     let mut i = inner.lock().expect("state");
     i.issued += 1;
