@@ -1,5 +1,5 @@
 //! `agentruntime`: the command-line interface. One module per subcommand under
-//! [`commands`]: `validate`, `run` and `serve` (`admin` joins in a later issue).
+//! [`commands`]: `validate`, `run`, `serve` and `admin`.
 
 mod commands;
 mod exit;
@@ -27,6 +27,8 @@ enum Command {
     Run(commands::run::Args),
     /// Run the API server (embedded SQLite by default, or PostgreSQL for several nodes).
     Serve(commands::serve::Args),
+    /// Operator tasks beside the servers (master-key rotation).
+    Admin(commands::admin::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Admin(args) => commands::admin::run(&args),
     };
     exit::finish(outcome)
 }

@@ -182,6 +182,15 @@ fn compile_step(s: &Step, top_ids: &HashSet<&str>) -> EngineResult<CompiledStep>
             put("model", &c.model.clone().map(Value::String))?;
             put("model_ref", &c.model_ref.clone().map(Value::String))?;
             put("llm_params", &c.llm_params.clone().map(Value::Object))?;
+            // Which workspace LLM key the step pays with (an id; see `LlmKeySource`).
+            put(
+                "llm_credential_id",
+                &c.llm_credential_id.clone().map(Value::String),
+            )?;
+            put(
+                "llm_credential_scope",
+                &c.llm_credential_scope.clone().map(Value::String),
+            )?;
         }
         StepConfig::AgentCall(c) => {
             put("agent_id", &c.agent_id.clone().map(Value::String))?;

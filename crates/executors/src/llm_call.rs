@@ -48,6 +48,16 @@ impl LlmProviders {
         self
     }
 
+    /// The providers' names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.by_name.keys().cloned().collect()
+    }
+
+    /// The provider called `name`.
+    pub fn get(&self, name: &str) -> Option<&ProviderConfig> {
+        self.by_name.get(name)
+    }
+
     /// The provider of steps that give a bare `model` instead of a `model_ref`.
     pub fn with_default_provider(mut self, name: impl Into<String>) -> Self {
         self.default_provider = name.into();

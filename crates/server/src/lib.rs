@@ -16,6 +16,7 @@ pub mod console;
 pub mod error;
 pub mod extract;
 pub mod json;
+pub mod llm;
 pub mod master_key;
 pub mod mcp;
 pub mod openapi;
@@ -97,7 +98,8 @@ pub struct Stores {
     pub integrations: Arc<dyn IntegrationStore>,
     /// The vault's master key(s), which wrap every workspace's data key. Loaded with the
     /// database because secrets sealed in it only open with this key; never stored in it.
-    pub vault_keys: ar_connect::vault::MasterKeyRing,
+    /// Reloaded from its source when a data key names a key it does not hold (rotation).
+    pub vault_keys: master_key::VaultKeys,
     /// Where [`start`] puts the server state for the `mcp_call` resolver, which is built
     /// (by [`default_executors`]) before the state exists and needs it for connections.
     pub mcp_state: mcp::StateSlot,
@@ -106,10 +108,9 @@ pub struct Stores {
 /// Opens the configured database (creating `data_dir` for SQLite) and loads the master
 /// key ([`master_key::load`]: `AR_MASTER_KEY`, else `<data_dir>/master.key`).
 pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
-    let key = master_key::load(settings, |name| std::env::var(name).ok())?;
+    let (vault_keys, key) = master_key::VaultKeys::load(settings)?;
     // The key id is a public fingerprint; the key itself is never logged.
     tracing::info!(key_id = %key.key_id, source = ?key.source, "vault master key loaded");
-    let vault_keys = key.ring;
     let url = settings.effective_database_url();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut config = PgConfig::new(&url);
@@ -159,8 +160,9 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
 /// composites) and `mcp_call`/`llm_call`. `mcp_call` resolves servers through the
 /// project's MCP registry ([`mcp::RegistryResolver`]: instances, active profiles, vault
 /// secrets, the operator catalog) and connects under the settings' SSRF allowlist
-/// (`mcp_allowed_hosts` < `AR_MCP_ALLOWED_HOSTS`); LLM system keys come from
-/// `AR_<PROVIDER>_API_KEY` (see docs/integrations.md).
+/// (`mcp_allowed_hosts` < `AR_MCP_ALLOWED_HOSTS`; docs/integrations.md); LLM providers
+/// and system keys come from the settings' `[llm]` (docs/llm-providers.md), with
+/// workspace keys from the vault. Both are metered ([`llm::metering`]).
 pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
     let mut executors = Executors::with_builtin(ar_lua::LuaLimits::default());
     let registered = settings
@@ -177,8 +179,63 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
     if let Err(error) = registered {
         // Fail closed: MCP and LLM steps fail with "no executor configured".
         tracing::error!(%error, "mcp_call and llm_call are unavailable");
+        return executors;
+    }
+    match llm_executor(settings, stores) {
+        Ok(llm) => {
+            executors.register("llm_call", llm);
+        }
+        Err(error) => {
+            tracing::error!(%error, "llm_call is unavailable");
+            executors.register("llm_call", Arc::new(Unavailable(error)));
+        }
+    }
+    if let Some(mcp) = executors.get("mcp_call").cloned() {
+        let metered = llm::metering::Metered::new(
+            mcp,
+            llm::metering::Meter::Mcp,
+            stores.integrations.clone(),
+        );
+        executors.register("mcp_call", Arc::new(metered));
     }
     executors
+}
+
+/// `llm_call` with this server's providers and keys, metered.
+fn llm_executor(
+    settings: &Settings,
+    stores: &Stores,
+) -> Result<Arc<dyn ar_engine::StepExecutor>, String> {
+    let providers = llm::providers(settings)?;
+    let http = ar_connect::llm::http_client(ar_connect::llm::HttpOptions::default())
+        .map_err(|e| e.to_string())?;
+    let keys = llm::keys::WorkspaceLlmKeys::new(
+        stores.integrations.clone(),
+        vault::WorkspaceVault::new(stores.vault_keys.clone(), stores.integrations.clone()),
+        llm::system_keys(settings),
+    );
+    let executor = ar_executors::LlmCallExecutor::new(providers, Arc::new(keys), http);
+    Ok(Arc::new(llm::metering::Metered::new(
+        Arc::new(executor),
+        llm::metering::Meter::Llm,
+        stores.integrations.clone(),
+    )))
+}
+
+/// A step type whose executor could not be configured: every step fails saying why.
+struct Unavailable(String);
+
+#[async_trait::async_trait]
+impl ar_engine::StepExecutor for Unavailable {
+    async fn execute(
+        &self,
+        _call: ar_engine::StepCall,
+    ) -> Result<serde_json::Value, ar_engine::StepFailure> {
+        Err(ar_engine::StepFailure::permanent(
+            ar_executors::llm_call::LLM_REQUEST_FAILED,
+            format!("llm_call is not configured on this server: {}", self.0),
+        ))
+    }
 }
 
 /// A server running in the background (for tests and embedding).

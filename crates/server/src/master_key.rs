@@ -13,10 +13,23 @@
 //! An existing key file that group or others can access, or that cannot be read, stops
 //! the start with a message naming the file. The key itself is never logged; its public
 //! fingerprint (key id) is.
+//!
+//! Rotation (`agentruntime admin rotate-master-key`, docs/vault.md): the key file holds
+//! one base64 key per line, the current key first, then retired keys still accepted for
+//! unwrapping; with the environment, `AR_MASTER_KEY` is the current key and
+//! `AR_MASTER_KEY_RETIRED` the retired ones (separated by commas or white space). A running
+//! server that meets a data key wrapped by a key it does not hold re-reads its key source
+//! once ([`VaultKeys`]), so nodes pick up a rotation done by another process on their own.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
-use ar_connect::vault::{MASTER_KEY_ENV, MasterKey, MasterKeyRing, VaultError};
+use ar_connect::vault::{
+    DataKey, MASTER_KEY_ENV, MasterKey, MasterKeyRing, VaultError, WrappedDataKey, load_ring_file,
+};
+
+/// The variable holding retired master keys during a rotation (environment deployments).
+pub const RETIRED_KEYS_ENV: &str = "AR_MASTER_KEY_RETIRED";
 
 use crate::settings::Settings;
 
@@ -61,23 +74,154 @@ pub fn load(
     settings: &Settings,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<LoadedKey, MasterKeyError> {
-    let path = settings.data_dir.join(KEY_FILE);
-    let (key, source) = match env(MASTER_KEY_ENV) {
-        Some(text) => (
-            MasterKey::from_base64(&text, &format!("environment variable {MASTER_KEY_ENV}"))?,
-            KeySource::Environment,
-        ),
-        None if path.exists() => (MasterKey::load_file(&path)?, KeySource::File(path)),
+    let path = key_file(settings);
+    let (ring, source) = match env(MASTER_KEY_ENV) {
+        Some(text) => {
+            let current =
+                MasterKey::from_base64(&text, &format!("environment variable {MASTER_KEY_ENV}"))?;
+            let mut ring = MasterKeyRing::new(current);
+            for (n, retired) in env(RETIRED_KEYS_ENV)
+                .unwrap_or_default()
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|part| !part.is_empty())
+                .enumerate()
+            {
+                let origin = format!("environment variable {RETIRED_KEYS_ENV}, key {}", n + 1);
+                ring = ring.with_retired(MasterKey::from_base64(retired, &origin)?);
+            }
+            (ring, KeySource::Environment)
+        }
+        None if path.exists() => (load_ring_file(&path)?, KeySource::File(path)),
         None if settings.database_url.is_some() => {
             return Err(MasterKeyError::SharedDatabaseNeedsKey { path });
         }
-        None => create(&path)?,
+        None => {
+            let (key, source) = create(&path)?;
+            (MasterKeyRing::new(key), source)
+        }
     };
     Ok(LoadedKey {
-        key_id: key.key_id().to_owned(),
-        ring: MasterKeyRing::new(key),
+        key_id: ring.current().key_id().to_owned(),
+        ring,
         source,
     })
+}
+
+/// Where the key file of `settings` is (whether or not it is used).
+pub fn key_file(settings: &Settings) -> PathBuf {
+    settings.data_dir.join(KEY_FILE)
+}
+
+/// Re-reads the key source (the same rule as at start).
+type Reload = dyn Fn() -> Result<MasterKeyRing, MasterKeyError> + Send + Sync;
+
+/// The master keys a running server holds, shared by everything that unwraps data keys.
+///
+/// When a data key names a master key the ring does not hold, the key source is read again
+/// once and the data key retried: after `agentruntime admin rotate-master-key` rewrote the
+/// key file and re-wrapped the data keys, running nodes pick up the new key by themselves.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct VaultKeys {
+    ring: Arc<RwLock<MasterKeyRing>>,
+    reload: Option<Arc<Reload>>,
+}
+
+impl std::fmt::Debug for VaultKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultKeys")
+            .field("ring", &self.ring())
+            .field("reloads", &self.reload.is_some())
+            .finish()
+    }
+}
+
+impl From<MasterKeyRing> for VaultKeys {
+    /// A fixed ring (tests, embedding): never reloaded.
+    fn from(ring: MasterKeyRing) -> VaultKeys {
+        VaultKeys {
+            ring: Arc::new(RwLock::new(ring)),
+            reload: None,
+        }
+    }
+}
+
+impl VaultKeys {
+    /// `ring`, re-read with `reload` when a data key names a key it does not hold.
+    pub fn reloadable(
+        ring: MasterKeyRing,
+        reload: impl Fn() -> Result<MasterKeyRing, MasterKeyError> + Send + Sync + 'static,
+    ) -> VaultKeys {
+        VaultKeys {
+            ring: Arc::new(RwLock::new(ring)),
+            reload: Some(Arc::new(reload)),
+        }
+    }
+
+    /// The keys of `settings` ([`load`]), reloaded from the same source on demand.
+    pub fn load(settings: &Settings) -> Result<(VaultKeys, LoadedKey), MasterKeyError> {
+        let loaded = load(settings, |name| std::env::var(name).ok())?;
+        let settings = settings.clone();
+        let keys = VaultKeys::reloadable(loaded.ring.clone(), move || {
+            load(&settings, |name| std::env::var(name).ok()).map(|k| k.ring)
+        });
+        Ok((keys, loaded))
+    }
+
+    /// A snapshot of the keys held now.
+    pub fn ring(&self) -> MasterKeyRing {
+        self.ring.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Unwraps `wrapped`; if it names a key this ring does not hold, re-reads the key
+    /// source once and tries again.
+    pub fn unwrap_data_key(
+        &self,
+        workspace_id: &str,
+        wrapped: &WrappedDataKey,
+    ) -> Result<DataKey, VaultError> {
+        let ring = self.ring();
+        match ring.unwrap_data_key(workspace_id, wrapped) {
+            Err(VaultError::UnknownMasterKey { .. }) if self.reload() => {
+                self.ring().unwrap_data_key(workspace_id, wrapped)
+            }
+            other => other,
+        }
+    }
+
+    /// A new data key wrapped by the current key.
+    pub fn new_data_key(
+        &self,
+        workspace_id: &str,
+    ) -> Result<(DataKey, WrappedDataKey), VaultError> {
+        self.ring().new_data_key(workspace_id)
+    }
+
+    /// Re-reads the key source; true if the ring changed. A failed read keeps the ring
+    /// (logged without key material).
+    pub fn reload(&self) -> bool {
+        let Some(reload) = &self.reload else {
+            return false;
+        };
+        match reload() {
+            Ok(fresh) => {
+                let ids = |r: &MasterKeyRing| -> Vec<String> {
+                    r.keys().map(|k| k.key_id().to_owned()).collect()
+                };
+                let mut held = self.ring.write().unwrap_or_else(|e| e.into_inner());
+                let changed = ids(&held) != ids(&fresh);
+                if changed {
+                    tracing::info!(key_ids = ?ids(&fresh), "vault master keys reloaded");
+                    *held = fresh;
+                }
+                changed
+            }
+            Err(error) => {
+                tracing::warn!(%error, "vault master keys could not be reloaded");
+                false
+            }
+        }
+    }
 }
 
 /// First start of an embedded deployment: generate the key file (mode 0600). If another

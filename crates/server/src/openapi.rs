@@ -18,8 +18,8 @@ use utoipa::openapi::{
 
 use crate::routes::stream;
 use crate::routes::{
-    self, RouteSpec, connections, identity, invites, members, pats, triggers, webhooks, workflows,
-    workspaces,
+    self, RouteSpec, connections, identity, invites, llm_keys, members, pats, triggers, vault,
+    webhooks, workflows, workspaces,
 };
 use crate::routes::{commands, runs, tasks};
 use crate::routes::{mcp, mcp_instances};
@@ -81,6 +81,9 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", "/v1/workflows/{id}/triggers") => triggers::NewTrigger::schema(),
         ("PATCH", "/v1/workflows/{id}/triggers/{trigger_id}") => triggers::TriggerChange::schema(),
         ("POST", "/v1/workflows/{id}/command") => commands::CommandBody::schema(),
+        ("PUT", "/v1/vault/secrets/{name}") => vault::SecretBody::schema(),
+        ("POST", "/v1/llm-provider-keys") => llm_keys::NewLlmKey::schema(),
+        ("POST", "/v1/llm/resolve") => llm_keys::ResolveBody::schema(),
         ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete") => {
             tasks::CompleteBody::schema()
         }
@@ -271,6 +274,8 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/mcp/servers/{id}"
                     | "/v1/mcp/instances/{id}"
                     | "/v1/mcp/instances/{id}/config-profiles/{profile_id}"
+                    | "/v1/vault/secrets/{name}"
+                    | "/v1/llm-provider-keys/{id}"
             )
     )
 }

@@ -3,6 +3,7 @@
 //! Every setting and its variable is listed in `docs/server.md`. `product_code` is only
 //! ever read from here (CONTRACT §1: never from a request).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -100,6 +101,74 @@ pub struct Settings {
     pub mcp_allowed_hosts: Option<String>,
     /// The operator's MCP servers (`[[mcp_catalog]]`), offered to every project.
     pub mcp_catalog: Vec<McpCatalogEntry>,
+    /// LLM providers: system keys and base URL overrides (`[llm]`, see below).
+    pub llm: LlmSettings,
+}
+
+// --- LLM providers (docs/llm-providers.md)
+
+/// `[llm]`: what `llm_call` steps may use beyond the built-in defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmSettings {
+    /// The provider of steps that give a bare `model` (default `openai`).
+    /// Env: `AR_LLM_DEFAULT_PROVIDER`.
+    pub default_provider: Option<String>,
+    /// `[llm.providers.<name>]`: a built-in provider's system key and base URL, or a new
+    /// OpenAI-compatible provider (a name that is not built in, with a `base_url`).
+    pub providers: BTreeMap<String, LlmProviderSettings>,
+}
+
+/// One provider's operator settings. Env (wins over the file, for built-in providers and
+/// those named in the file): `AR_<PROVIDER>_API_KEY`, `AR_<PROVIDER>_BASE_URL`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmProviderSettings {
+    /// The system key: used when neither the step nor the workspace has one.
+    pub api_key: Option<String>,
+    /// The API root, e.g. `https://llm-proxy.internal/v1` (operator-trusted).
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for LlmProviderSettings {
+    /// Never prints the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmProviderSettings")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+impl LlmSettings {
+    /// `AR_LLM_DEFAULT_PROVIDER`, then `AR_<PROVIDER>_API_KEY` / `AR_<PROVIDER>_BASE_URL`
+    /// for the built-in providers and those the file names.
+    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("AR_LLM_DEFAULT_PROVIDER") {
+            self.default_provider = Some(v);
+        }
+        let mut names: Vec<String> = ar_connect::llm::built_in_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        names.extend(self.providers.keys().cloned());
+        for name in names {
+            let key_var = ar_connect::llm::system_key_env_var(&name);
+            let url_var = format!("{}_BASE_URL", key_var.trim_end_matches("_API_KEY"));
+            let key = get(&key_var).filter(|v| !v.trim().is_empty());
+            let url = get(&url_var).filter(|v| !v.trim().is_empty());
+            if key.is_none() && url.is_none() {
+                continue;
+            }
+            let entry = self.providers.entry(name).or_default();
+            if key.is_some() {
+                entry.api_key = key;
+            }
+            if url.is_some() {
+                entry.base_url = url;
+            }
+        }
+    }
 }
 
 /// A server of the operator's MCP catalog: a remote URL, or a local command over stdio.
@@ -167,6 +236,7 @@ impl Default for Settings {
             admin_password: None,
             mcp_allowed_hosts: None,
             mcp_catalog: Vec::new(),
+            llm: LlmSettings::default(),
         }
     }
 }
@@ -297,6 +367,7 @@ impl Settings {
             self.mcp_allowed_hosts = Some(v);
         }
         self.check_mcp()?;
+        self.llm.apply_env(&get);
         Ok(self)
     }
 
@@ -429,6 +500,39 @@ mod tests {
         std::fs::write(&path, "lisen = \"typo\"\n").expect("write");
         let err = Settings::from_toml_file(&path).expect_err("unknown key");
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn llm_provider_settings_come_from_the_file_and_the_environment_wins() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        std::fs::write(
+            &path,
+            "[llm]\ndefault_provider = \"anthropic\"\n[llm.providers.openai]\napi_key = \"sk-file\"\nbase_url = \"https://proxy.example/v1\"\n[llm.providers.corp]\nbase_url = \"https://llm.corp.example/v1\"\n",
+        )
+        .expect("write");
+        let s = Settings::from_toml_file(&path).expect("parse");
+        assert_eq!(s.llm.default_provider.as_deref(), Some("anthropic"));
+        let s = s
+            .with_env(env(&[
+                ("AR_OPENAI_API_KEY", "sk-env"),
+                ("AR_CORP_API_KEY", "sk-corp"),
+                ("AR_ANTHROPIC_BASE_URL", "https://claude.example"),
+            ]))
+            .expect("env");
+        let openai = &s.llm.providers["openai"];
+        assert_eq!(openai.api_key.as_deref(), Some("sk-env"), "env wins");
+        assert_eq!(openai.base_url.as_deref(), Some("https://proxy.example/v1"));
+        assert_eq!(s.llm.providers["corp"].api_key.as_deref(), Some("sk-corp"));
+        assert_eq!(
+            s.llm.providers["anthropic"].base_url.as_deref(),
+            Some("https://claude.example")
+        );
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("sk-env") && !shown.contains("sk-corp"),
+            "{shown}"
+        );
     }
 
     #[test]

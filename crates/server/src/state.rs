@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use ar_connect::vault::MasterKeyRing;
 use ar_engine::Engine;
 use ar_store::automation::AutomationStore;
 use ar_store::integrations::IntegrationStore;
@@ -10,6 +9,7 @@ use ar_store::tenant::TenantStore;
 
 use crate::auth::password::Passwords;
 use crate::connections::RefreshLocks;
+use crate::master_key::VaultKeys;
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
 use crate::stream::{StreamConfig, Streams};
@@ -50,7 +50,7 @@ struct Inner {
     /// Live event streams (hubs shared by this node's WebSocket subscribers).
     streams: Streams,
     /// The vault's master key(s); integrations seal and open secrets with them.
-    vault_keys: MasterKeyRing,
+    vault_keys: VaultKeys,
     passwords: Passwords,
     limiter: RateLimiter,
     origin: String,
@@ -65,7 +65,7 @@ impl AppState {
         automation: Arc<dyn AutomationStore>,
         integrations: Arc<dyn IntegrationStore>,
         engine: Engine,
-        vault_keys: MasterKeyRing,
+        vault_keys: VaultKeys,
         public_origin: String,
     ) -> Result<AppState, String> {
         let passwords = Passwords::new(settings.password_hashing)?;
@@ -120,7 +120,7 @@ impl AppState {
     pub fn streams(&self) -> &Streams {
         &self.inner.streams
     }
-    pub fn vault_keys(&self) -> &MasterKeyRing {
+    pub fn vault_keys(&self) -> &VaultKeys {
         &self.inner.vault_keys
     }
     pub fn passwords(&self) -> &Passwords {

@@ -10,15 +10,18 @@
 //! Failures to open are internal errors: they are logged without the value and the caller
 //! sees a plain 500; they mean a wrong master key or an altered row, never bad input.
 
+pub mod rotation;
+
 use std::sync::Arc;
 
 use ar_connect::SecretString;
-use ar_connect::vault::{Binding, DataKey, MasterKeyRing, SealedValue, WrappedDataKey, open, seal};
+use ar_connect::vault::{Binding, DataKey, SealedValue, WrappedDataKey, open, seal};
 use ar_store::integrations::{DataKeyRecord, IntegrationStore};
 use ar_store::now_ms;
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
+use crate::master_key::VaultKeys;
 
 /// Which record and field a sealed value belongs to (the associated data of the seal).
 #[derive(Debug, Clone, Copy)]
@@ -32,17 +35,17 @@ pub struct SealedField<'a> {
 /// Seals and opens values of any workspace. Cheap to clone.
 #[derive(Clone)]
 pub struct WorkspaceVault {
-    keys: MasterKeyRing,
+    keys: VaultKeys,
     store: Arc<dyn IntegrationStore>,
 }
 
 impl WorkspaceVault {
-    pub fn new(keys: MasterKeyRing, store: Arc<dyn IntegrationStore>) -> WorkspaceVault {
+    pub fn new(keys: VaultKeys, store: Arc<dyn IntegrationStore>) -> WorkspaceVault {
         WorkspaceVault { keys, store }
     }
 
     /// The master keys this process holds.
-    pub fn keys(&self) -> &MasterKeyRing {
+    pub fn keys(&self) -> &VaultKeys {
         &self.keys
     }
 
@@ -117,4 +120,31 @@ fn binding<'a>(workspace_id: &'a str, field: SealedField<'a>) -> Binding<'a> {
         record_id: field.record_id,
         field: field.field,
     }
+}
+
+/// The field a workspace secret's value is sealed for.
+pub fn secret_field(secret_id: &str) -> SealedField<'_> {
+    SealedField {
+        record_kind: "vault_secret",
+        record_id: secret_id,
+        field: "value",
+    }
+}
+
+/// The value of the workspace secret `name`, or `None` if the workspace has no such
+/// secret. A value that does not open (wrong master key, altered or moved row) is an
+/// internal error, logged without the value.
+pub async fn open_workspace_secret(
+    state: &crate::state::AppState,
+    workspace_id: &str,
+    name: &str,
+) -> ApiResult<Option<SecretString>> {
+    let Some(secret) = state.integrations().secret(workspace_id, name).await? else {
+        return Ok(None);
+    };
+    state
+        .vault()
+        .open(workspace_id, secret_field(&secret.id), &secret.value_sealed)
+        .await
+        .map(Some)
 }

@@ -836,7 +836,7 @@ async fn pg_stores(schema: &str, vault_keys: ar_connect::vault::MasterKeyRing) -
             pg.pool().clone(),
         )),
         runs: Arc::new(pg),
-        vault_keys,
+        vault_keys: vault_keys.into(),
         mcp_state: Default::default(),
     }
 }

@@ -99,7 +99,7 @@ async fn harness(backend: Backend) -> Harness {
                 )),
                 tenants: Arc::new(ar_store::tenant::PgTenantStore::from_pool(pool.clone())),
                 runs: Arc::new(pg),
-                vault_keys: test_vault_keys(),
+                vault_keys: test_vault_keys().into(),
                 mcp_state: Default::default(),
             };
             Harness {
@@ -628,13 +628,18 @@ async fn authorize(h: &Harness, ws: &Workspace, auth: &AuthServer, name: &str) -
     (location, started.body)
 }
 
-/// Opens the callback as an API client (JSON) or a browser (redirect).
-async fn open_callback(url: &str, json: bool) -> (u16, String, Option<String>) {
+/// Opens the callback as `who`: an API client (JSON) or a browser (redirect).
+async fn open_callback(who: &Auth, url: &str, json: bool) -> (u16, String, Option<String>) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     let mut req = client.get(url);
+    match who {
+        Auth::None => {}
+        Auth::Session(cookie) => req = req.header("Cookie", format!("ar_session={cookie}")),
+        Auth::Pat(token) => req = req.bearer_auth(token),
+    }
     if json {
         req = req.header("Accept", "application/json");
     }
@@ -656,7 +661,7 @@ async fn oauth_flow(backend: Backend) {
     // The first access token expires within the refresh margin.
     auth.set_access_ttl(30);
     let (callback, started) = authorize(&h, &ws, &auth, "Files").await;
-    let (status, text, _) = open_callback(&callback, true).await;
+    let (status, text, _) = open_callback(&ws.owner, &callback, true).await;
     assert_eq!(status, 201, "{text}");
     let connection: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(connection["auth_type"], "oauth2");
@@ -670,7 +675,7 @@ async fn oauth_flow(backend: Backend) {
     let id = connection["id"].as_str().expect("id").to_string();
 
     // The state is single use.
-    let (status, text, _) = open_callback(&callback, true).await;
+    let (status, text, _) = open_callback(&ws.owner, &callback, true).await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("already used"), "{text}");
     // A state nobody issued.
@@ -678,11 +683,35 @@ async fn oauth_flow(backend: Backend) {
         "{}/v1/connections/oauth/callback?code=x&state=forged",
         s.base
     );
-    let (status, text, _) = open_callback(&forged, true).await;
+    let (status, text, _) = open_callback(&ws.owner, &forged, true).await;
     assert_eq!(status, 400, "{text}");
-    let (status, _, _) =
-        open_callback(&format!("{}/v1/connections/oauth/callback", s.base), true).await;
+    let (status, _, _) = open_callback(
+        &ws.owner,
+        &format!("{}/v1/connections/oauth/callback", s.base),
+        true,
+    )
+    .await;
     assert_eq!(status, 400);
+
+    // Only the user who started an authorization completes it: a signed-out browser is
+    // asked to sign in (the state stays usable), another user's browser is refused and
+    // the state is spent, so a link planted on a victim creates nothing.
+    let (callback, _) = authorize(&h, &ws, &auth, "Planted").await;
+    let (status, text, _) = open_callback(&Auth::None, &callback, true).await;
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("sign in"), "{text}");
+    let victim = workspace(s, "conn-victim").await;
+    let (status, text, _) = open_callback(&victim.owner, &callback, true).await;
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("another user"), "{text}");
+    let (status, text, _) = open_callback(&ws.owner, &callback, true).await;
+    assert_eq!(status, 400, "the state is spent: {text}");
+    let listed = call(s, &ws.owner, &ws, Method::GET, "/v1/connections", None).await;
+    assert!(
+        !listed.body.to_string().contains("Planted"),
+        "{}",
+        listed.body
+    );
 
     // Near expiry: refreshed before use, and the new tokens stored.
     let first_access = auth.access_tokens()[0].clone();
@@ -722,7 +751,7 @@ async fn oauth_flow(backend: Backend) {
     // A browser gets the console page.
     auth.set_access_ttl(30);
     let (callback, _) = authorize(&h, &ws, &auth, "Files 2").await;
-    let (status, _, location) = open_callback(&callback, false).await;
+    let (status, _, location) = open_callback(&ws.owner, &callback, false).await;
     assert_eq!(status, 303);
     let location = location.expect("redirect");
     assert!(
@@ -757,7 +786,7 @@ async fn oauth_flow(backend: Backend) {
     // Revoked refresh token: needs_reauth, and a clear error.
     auth.set_access_ttl(30);
     let (callback, _) = authorize(&h, &ws, &auth, "Revoked files").await;
-    let (_, text, _) = open_callback(&callback, true).await;
+    let (_, text, _) = open_callback(&ws.owner, &callback, true).await;
     let revoked: Value = serde_json::from_str(&text).expect("json");
     let revoked_id = revoked["id"].as_str().expect("id").to_string();
     auth.revoke_all();
@@ -866,10 +895,10 @@ async fn oauth_bad_input(backend: Backend) {
         "{}/v1/connections/oauth/callback?error=access_denied&state={state}",
         s.base
     );
-    let (status, text, _) = open_callback(&declined, true).await;
+    let (status, text, _) = open_callback(&ws.owner, &declined, true).await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("access_denied"), "{text}");
-    let (status, _, _) = open_callback(&callback, true).await;
+    let (status, _, _) = open_callback(&ws.owner, &callback, true).await;
     assert_eq!(status, 400);
     // A code whose PKCE verifier does not match (another authorization's code).
     let (first, _) = authorize(&h, &ws, &auth, "One").await;
@@ -883,7 +912,7 @@ async fn oauth_bad_input(backend: Backend) {
             .expect("code")
     };
     let swapped = second.replace(&code_of(&second), &code_of(&first));
-    let (status, text, _) = open_callback(&swapped, true).await;
+    let (status, text, _) = open_callback(&ws.owner, &swapped, true).await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("invalid_grant"), "{text}");
     let list = call(s, &ws.owner, &ws, Method::GET, "/v1/connections", None).await;

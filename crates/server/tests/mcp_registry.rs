@@ -688,9 +688,9 @@ async fn scenario(backend: Backend) {
     );
     assert!(!events.to_string().is_empty());
 
-    // Another project's instance: the step fails, naming it.
+    // Another project's instance: dry-run and publish refuse it; forced through, the step
+    // fails at run time, naming it.
     let steps = json!([{"id": "foreign", "type": "mcp_call", "instance_id": foreign_instance, "tool_name": "add", "tool_args": {"a": 1, "b": 2}}]);
-    // (Publishing checks the binding too; forced, the run must still refuse it.)
     let r = call(
         &s,
         &ws,
@@ -700,14 +700,38 @@ async fn scenario(backend: Backend) {
         Some(json!({"name": "foreign", "graph": {"steps": steps}})),
     )
     .await;
-    let workflow = r.body["id"].as_str().expect("workflow").to_string();
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let workflow = r.body["id"].as_str().expect("id").to_string();
     let r = call(
         &s,
         &ws,
         &mut seen,
         Method::POST,
-        &format!("/v1/workflows/{workflow}/versions"),
-        Some(json!({"changelog": "forced", "force": true})),
+        &format!("/v1/workflows/{workflow}/validate"),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["valid"], false, "{:?}", r.body);
+    assert_eq!(
+        r.body["check_results"]["mcp_bindings"], "failed",
+        "{:?}",
+        r.body
+    );
+    assert_eq!(
+        r.body["issues"][0]["code"], "mcp_instance_unresolved",
+        "{:?}",
+        r.body
+    );
+    let versions = format!("/v1/workflows/{workflow}/versions");
+    let r = call(&s, &ws, &mut seen, Method::POST, &versions, None).await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &versions,
+        Some(json!({"force": true})),
     )
     .await;
     assert_eq!(r.status, 201, "{:?}", r.body);

@@ -112,6 +112,10 @@ struct World {
     runs: RunFixtures,
     /// An MCP server, instance and profile in P, with spares to delete.
     mcp: McpFixtures,
+    /// A connection in P, with spares to delete.
+    connections: ConnectionFixtures,
+    /// A workspace LLM key of acme (only a tenant admin gets to delete it).
+    llm_key: String,
 }
 
 impl World {
@@ -292,11 +296,33 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
 
     let automation = automation_fixtures(&s, &owner, &workflow).await;
     let runs = run_fixtures(&s, &owner, &workflow).await;
+    let connections = connection_fixtures(&s, &owner, &project).await;
     let mcp = mcp_fixtures(&s, &ws, &project).await;
+    // A workspace secret for the delete route (only a tenant admin gets to delete it).
+    let r = s
+        .call(Method::PUT, "/v1/vault/secrets/SPARE")
+        .auth(&owner)
+        .tenant("acme")
+        .json(json!({"value": "spare-secret"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // A workspace LLM key for the delete route.
+    let r = s
+        .call(Method::POST, "/v1/llm-provider-keys")
+        .auth(&owner)
+        .tenant("acme")
+        .json(json!({"provider": "openai", "api_key": "sk-spare"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let llm_key = r.body["id"].as_str().expect("llm key").to_string();
     World {
+        llm_key,
         automation,
         runs,
         mcp,
+        connections,
         server: s,
         project,
         workflow,
@@ -478,6 +504,50 @@ fn sample(
             None,
             204,
         ),
+        ("GET", "/v1/connections") => ("/v1/connections".into(), None, Some(p.clone()), 200),
+        ("POST", "/v1/connections") => (
+            "/v1/connections".into(),
+            Some(
+                json!({"display_name": unique, "provider": "p", "auth_type": "token", "credentials": {"token": "t"}}),
+            ),
+            Some(p.clone()),
+            201,
+        ),
+        ("GET", "/v1/connections/{id}") => (
+            format!("/v1/connections/{}", w.connections.connection),
+            None,
+            None,
+            200,
+        ),
+        ("GET", "/v1/connections/{id}/credentials") => (
+            format!("/v1/connections/{}/credentials", w.connections.connection),
+            None,
+            None,
+            200,
+        ),
+        ("PATCH", "/v1/connections/{id}") => (
+            format!("/v1/connections/{}", w.connections.connection),
+            Some(json!({"display_name": unique})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/connections/{id}") => (
+            format!("/v1/connections/{}", spare(&w.connections.spares, kind)),
+            None,
+            None,
+            204,
+        ),
+        // Documentation-range addresses: public to the SSRF guard, never contacted.
+        ("POST", "/v1/connections/oauth/start") => (
+            "/v1/connections/oauth/start".into(),
+            Some(json!({
+                "display_name": unique, "provider": "p", "client_id": "c",
+                "authorization_url": "https://203.0.113.10/authorize",
+                "token_url": "https://203.0.113.10/token",
+            })),
+            Some(p.clone()),
+            200,
+        ),
         // A plain GET: once authorized, the stream asks for a WebSocket handshake (426).
         ("GET", "/v1/workflows/{id}/stream") => {
             (format!("/v1/workflows/{wf}/stream"), None, None, 426)
@@ -604,6 +674,38 @@ fn sample(
             None,
             200,
         ),
+        ("GET", "/v1/vault/secrets") => ("/v1/vault/secrets".into(), None, None, 200),
+        ("PUT", "/v1/vault/secrets/{name}") => (
+            format!("/v1/vault/secrets/S_{}", unique.replace('-', "_")),
+            Some(json!({"value": "v"})),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/vault/secrets/{name}") => {
+            ("/v1/vault/secrets/SPARE".into(), None, None, 204)
+        }
+        ("GET", "/v1/llm-provider-keys") => ("/v1/llm-provider-keys".into(), None, None, 200),
+        ("GET", "/v1/llm-provider-keys/catalog") => {
+            ("/v1/llm-provider-keys/catalog".into(), None, None, 200)
+        }
+        ("POST", "/v1/llm-provider-keys") => (
+            "/v1/llm-provider-keys".into(),
+            Some(json!({"provider": "openai", "api_key": "sk-x", "label": unique})),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/llm-provider-keys/{id}") => (
+            format!("/v1/llm-provider-keys/{}", w.llm_key),
+            None,
+            None,
+            204,
+        ),
+        ("POST", "/v1/llm/resolve") => (
+            "/v1/llm/resolve".into(),
+            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
+            None,
+            200,
+        ),
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -633,6 +735,8 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("POST" | "PATCH" | "DELETE", "/v1/inbound-webhooks" | "/v1/inbound-webhooks/{id}") => {
             Action::WebhooksManage
         }
+        ("GET", p) if p.starts_with("/v1/connections") => Action::ConnectionsRead,
+        (_, p) if p.starts_with("/v1/connections") => Action::ConnectionsManage,
         ("GET", p) if p.starts_with("/v1/workflows/{id}/triggers") => Action::TriggersRead,
         (_, p) if p.starts_with("/v1/workflows/{id}/triggers") => Action::TriggersManage,
         ("GET", "/v1/workflows/{id}/stream") => Action::RunRead,
@@ -654,6 +758,10 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("POST", "/v1/mcp/servers/{id}/validate") => Action::McpExecute,
         ("GET", p) if p.starts_with("/v1/mcp/") => Action::McpRead,
         (_, p) if p.starts_with("/v1/mcp/") => Action::McpManage,
+        ("GET", "/v1/vault/secrets") => Action::VaultRead,
+        ("PUT" | "DELETE", "/v1/vault/secrets/{name}") => Action::VaultWrite,
+        (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
+        ("POST", "/v1/llm/resolve") => Action::LlmKeysManage,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }
 }
@@ -735,7 +843,8 @@ fn every_action_with_a_route_is_in_the_table_once_per_method_and_path() {
             "/v1/auth/me",
             "/v1/auth/password",
             "/v1/invites/{token}/accept",
-            "/v1/inbound-webhooks/{id}"
+            "/v1/inbound-webhooks/{id}",
+            "/v1/connections/oauth/callback"
         ]
     );
     // Every action the table uses is a real row of the permission table.
@@ -978,4 +1087,33 @@ async fn mcp_fixtures(s: &TestServer, ws: &str, project: &str) -> McpFixtures {
         out.spare_profiles.push((kind, p.id));
     }
     out
+}
+
+/// A connection in P for the connection rows, and one per caller kind to delete.
+struct ConnectionFixtures {
+    connection: String,
+    spares: Vec<(Kind, String)>,
+}
+
+async fn connection_fixtures(s: &TestServer, owner: &Auth, project: &str) -> ConnectionFixtures {
+    let create = || async move {
+        let r = s
+            .call(Method::POST, "/v1/connections")
+            .auth(owner)
+            .tenant("acme")
+            .project(project)
+            .json(json!({"display_name": "C", "provider": "p", "auth_type": "api_key", "credentials": {"api_key": "k"}}))
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    };
+    let mut fixtures = ConnectionFixtures {
+        connection: create().await,
+        spares: Vec::new(),
+    };
+    for kind in KINDS {
+        fixtures.spares.push((kind, create().await));
+    }
+    fixtures
 }

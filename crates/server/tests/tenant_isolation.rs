@@ -65,6 +65,14 @@ async fn snapshot(s: &TestServer, a: &Tenant) -> Vec<(String, Value)> {
         ("/v1/inbound-webhooks".into(), true),
         (format!("/v1/inbound-webhooks/{}", x.webhook), false),
         (format!("{wf}/triggers"), false),
+        ("/v1/vault/secrets".into(), false),
+        ("/v1/connections".into(), true),
+        (format!("/v1/connections/{}", x.connection), false),
+        (
+            format!("/v1/connections/{}/credentials", x.connection),
+            false,
+        ),
+        ("/v1/llm-provider-keys".into(), false),
     ];
     let mut out = Vec::new();
     for (path, in_project) in reads {
@@ -91,6 +99,10 @@ async fn lists_of_b(s: &TestServer, a: &Tenant, b: &Tenant, failures: &mut Vec<S
         ("/v1/runs?limit=200", false),
         ("/v1/tasks/pending", false),
         ("/v1/inbound-webhooks", true),
+        ("/v1/vault/secrets", false),
+        ("/v1/connections", true),
+        ("/v1/llm-provider-keys", false),
+        ("/v1/llm-provider-keys/catalog", false),
     ];
     for (path, in_project) in lists {
         let mut req = Req::of(b, path);

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each exposes `Args` (clap) and
 //! `run(&Args) -> Result<Verdict, Unreadable>`.
 
+pub mod admin;
 pub mod dry_run;
 pub mod run;
 pub mod serve;

@@ -213,6 +213,26 @@ impl MasterKeyRing {
         wrap_data_key(&self.current, workspace_id, &data_key).map(Some)
     }
 
+    /// Every key: the current one first, then the retired ones.
+    pub fn keys(&self) -> impl Iterator<Item = &MasterKey> {
+        std::iter::once(&self.current).chain(&self.retired)
+    }
+
+    /// The retired keys.
+    pub fn retired(&self) -> &[MasterKey] {
+        &self.retired
+    }
+
+    /// The same ring without the retired keys (after a rotation has re-wrapped everything).
+    pub fn without_retired(&self) -> Self {
+        Self::new(self.current.clone())
+    }
+
+    /// True when `key_id` is one of the loaded keys.
+    pub fn holds(&self, key_id: &str) -> bool {
+        self.keys().any(|key| key.key_id() == key_id)
+    }
+
     fn key_for(&self, wrapped: &WrappedDataKey) -> Option<&MasterKey> {
         std::iter::once(&self.current)
             .chain(&self.retired)

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use super::VaultError;
 use super::cipher::{KEY_LEN, KeyBytes, random_key};
+use super::data_key::MasterKeyRing;
 use crate::secret::{REDACTED, SecretString};
 
 /// The environment variable the master key is read from when no file is used.
@@ -142,6 +143,64 @@ impl MasterKey {
     }
 }
 
+/// A key ring as text: one base64 key per line, the current key first, then retired keys
+/// still accepted for unwrapping (what `agentruntime admin rotate-master-key` writes).
+/// Blank lines and lines starting with `#` are ignored.
+pub fn ring_from_text(text: &str, origin: &str) -> Result<MasterKeyRing, VaultError> {
+    let mut keys = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .enumerate()
+        .map(|(n, line)| MasterKey::from_base64(line, &format!("{origin}, key {}", n + 1)));
+    let current = match keys.next() {
+        Some(key) => key?,
+        None => MasterKey::from_base64("", origin)?,
+    };
+    let mut ring = MasterKeyRing::new(current);
+    for key in keys {
+        ring = ring.with_retired(key?);
+    }
+    Ok(ring)
+}
+
+/// Reads a key ring file ([`ring_from_text`]), refusing a file that group or others may
+/// access. A file holding one key (the usual case) gives a ring without retired keys.
+pub fn load_ring_file(path: &Path) -> Result<MasterKeyRing, VaultError> {
+    let io_error = |source| VaultError::KeyFileIo {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = fs::File::open(path).map_err(io_error)?;
+    check_private(path, &file)?;
+    let mut text = Zeroizing::new(String::new());
+    file.read_to_string(&mut text).map_err(io_error)?;
+    ring_from_text(&text, &format!("file {}", path.display()))
+}
+
+/// Replaces the key file at `path` with `ring` (current key first), atomically: the keys
+/// are written to a private (0600) file beside it, synced, then renamed over it, so a
+/// process reading the file sees the old ring or the new one, never a partial file.
+pub fn write_ring_file(path: &Path, ring: &MasterKeyRing) -> Result<(), VaultError> {
+    let io_error = |source| VaultError::KeyFileIo {
+        path: path.to_owned(),
+        source,
+    };
+    let mut text = Zeroizing::new(String::new());
+    for key in ring.keys() {
+        text.push_str(key.to_base64().expose_secret());
+        text.push('\n');
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "master.key".to_owned());
+    let temp = path.with_file_name(format!(".{name}.new"));
+    let _ = fs::remove_file(&temp);
+    write_new_private_file(&temp, text.trim_end()).map_err(io_error)?;
+    fs::rename(&temp, path).map_err(io_error)
+}
+
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MasterKey")
@@ -251,5 +310,38 @@ mod tests {
         let name = "AR_TEST_MASTER_KEY_THAT_IS_NEVER_SET_5b0c";
         let error = MasterKey::from_env(name).expect_err("unset").to_string();
         assert!(error.contains(name), "{error}");
+    }
+
+    #[test]
+    fn a_ring_file_holds_the_current_key_first_then_the_retired_ones() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("master.key");
+        let (old, new) = (
+            MasterKey::generate().expect("old"),
+            MasterKey::generate().expect("new"),
+        );
+        let ring = MasterKeyRing::new(new.clone()).with_retired(old.clone());
+        write_ring_file(&path, &ring).expect("written");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let read = load_ring_file(&path).expect("read");
+        assert_eq!(read.current().key_id(), new.key_id());
+        let retired: Vec<&str> = read.retired().iter().map(MasterKey::key_id).collect();
+        assert_eq!(retired, [old.key_id()]);
+        // A one-key file (what a first start writes) is a ring without retired keys, and
+        // still what the single-key reader expects.
+        write_ring_file(&path, &read.without_retired()).expect("rewritten");
+        let single = load_ring_file(&path).expect("read");
+        assert!(single.retired().is_empty());
+        assert_eq!(
+            MasterKey::load_file(&path).expect("one key").key_id(),
+            new.key_id()
+        );
+        let bad = ring_from_text("# comment\n\nnot-base64\n", "test").expect_err("bad line");
+        assert!(bad.to_string().contains("key 1"), "{bad}");
     }
 }

@@ -22,7 +22,7 @@ pub use cipher::{KEY_LEN, NONCE_LEN};
 pub use data_key::{
     DataKey, MasterKeyRing, WrappedDataKey, new_data_key, rewrap, unwrap_data_key, wrap_data_key,
 };
-pub use master_key::{MASTER_KEY_ENV, MasterKey};
+pub use master_key::{MASTER_KEY_ENV, MasterKey, load_ring_file, ring_from_text, write_ring_file};
 pub use sealed::{Binding, SealedValue, open, seal};
 
 /// Everything that can go wrong in the vault. Messages name the file, variable,

@@ -5,11 +5,12 @@
 //! and the database alone never reveals a secret.
 
 use ar_connect::SecretString;
-use ar_connect::vault::{Binding, MasterKeyRing, SealedValue, WrappedDataKey, open, seal};
+use ar_connect::vault::{Binding, SealedValue, WrappedDataKey, open, seal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
+use crate::master_key::VaultKeys;
 
 /// The stored form (the `signing_secret_sealed` column).
 #[derive(Serialize, Deserialize)]
@@ -29,7 +30,7 @@ fn binding<'a>(workspace_id: &'a str, webhook_id: &'a str) -> Binding<'a> {
 
 /// Seals a new subscription's signing secret.
 pub fn seal_secret(
-    keys: &MasterKeyRing,
+    keys: &VaultKeys,
     workspace_id: &str,
     webhook_id: &str,
     secret: &str,
@@ -49,7 +50,7 @@ pub fn seal_secret(
 /// Opens a subscription's signing secret. A failure (wrong master key, altered row) is an
 /// internal error: it is logged without the secret, and the caller sees a plain 500.
 pub fn open_secret(
-    keys: &MasterKeyRing,
+    keys: &VaultKeys,
     workspace_id: &str,
     webhook_id: &str,
     stored: &Value,
@@ -68,10 +69,10 @@ pub fn open_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ar_connect::vault::MasterKey;
+    use ar_connect::vault::{MasterKey, MasterKeyRing};
 
-    fn ring() -> MasterKeyRing {
-        MasterKeyRing::new(MasterKey::generate().expect("key"))
+    fn ring() -> VaultKeys {
+        MasterKeyRing::new(MasterKey::generate().expect("key")).into()
     }
 
     #[test]

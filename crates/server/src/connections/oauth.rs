@@ -87,8 +87,9 @@ struct PendingRequest {
     settings: OAuthSettings,
 }
 
-/// What a pending authorization keeps sealed.
-#[derive(Serialize, Deserialize)]
+/// What a pending authorization keeps sealed (read back only: `SecretString` serializes
+/// as `[REDACTED]`).
+#[derive(Deserialize)]
 struct PendingSecrets {
     code_verifier: SecretString,
     #[serde(default)]
@@ -186,14 +187,11 @@ pub async fn start(
     // Abandoned authorizations go away with the next start.
     state.integrations().purge_oauth_pending(now).await?;
     let state_hash = hash_secret(csrf.secret());
-    let secrets = PendingSecrets {
-        code_verifier: SecretString::new(verifier.secret().clone()),
-        client_secret: new.client_secret,
-    };
+    // Written out by hand: `PendingSecrets` serializes its values as `[REDACTED]`.
     let plaintext = SecretString::new(
         json!({
-            "code_verifier": secrets.code_verifier.expose_secret(),
-            "client_secret": secrets.client_secret.as_ref().map(SecretString::expose_secret),
+            "code_verifier": verifier.secret(),
+            "client_secret": new.client_secret.as_ref().map(SecretString::expose_secret),
         })
         .to_string(),
     );
@@ -234,6 +232,7 @@ pub async fn complete(
     state_param: &str,
     code: Option<&str>,
     provider_error: Option<&str>,
+    caller_user_id: &str,
 ) -> ApiResult<ConnectionRecord> {
     let pending = state
         .integrations()
@@ -244,6 +243,12 @@ pub async fn complete(
                 "unknown or already used OAuth `state`: start the authorization again (POST /v1/connections/oauth/start)",
             )
         })?;
+    // The state is spent either way: a link opened by someone else is dead.
+    if pending.created_by != caller_user_id {
+        return Err(ApiError::forbidden(
+            "this authorization was started by another user, and only they can complete it; start the connection again while signed in as yourself",
+        ));
+    }
     if pending.expires_at < now_ms() {
         return Err(ApiError::bad_request(format!(
             "this authorization expired ({} minutes after it started): start it again",

@@ -19,10 +19,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::gate::Gate;
+use crate::auth::principal::Principal;
 use crate::auth::tokens::new_id;
+use crate::connections::ACTIVE;
 use crate::connections::credentials::{self, AuthType, parse_auth_type};
 use crate::connections::oauth::{self, NewAuthorization, OAuthSettings};
-use crate::connections::{ACTIVE, ensure_active};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::json::Json;
@@ -484,13 +485,19 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /v1/connections/oauth/callback?code=…&state=…` — where the provider sends the
-/// browser back. No session needed: the single-use `state` authenticates it. Creates
-/// the connection, then redirects (303) to the console's `/connections?connected=<id>`,
-/// or, with `Accept: application/json`, answers 201 with the connection. Failures are
-/// JSON errors (400 for an unknown, reused or expired state).
+/// browser back. The single-use `state` names the authorization, and the caller must be
+/// the user who started it (the console's session cookie, which the browser sends on this
+/// top-level redirect, or the same user's PAT for API clients): otherwise someone could
+/// start an authorization in their own project and have a victim open the link, planting
+/// the victim's provider account in the attacker's project. Creates the connection, then
+/// redirects (303) to the console's `/connections?connected=<id>`, or, with
+/// `Accept: application/json`, answers 201 with the connection. Failures are JSON errors
+/// (401 without a session, 403 for another user, 400 for an unknown, reused or expired
+/// state).
 pub async fn oauth_callback(
     State(state): State<AppState>,
     headers: HeaderMap,
+    caller: Result<Principal, ApiError>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Response> {
     // Providers add parameters of their own (`scope`, `iss`, …): only these three matter.
@@ -500,8 +507,19 @@ pub async fn oauth_callback(
             "the callback has no `state`: open the authorize_url from POST /v1/connections/oauth/start",
         )
     })?;
-    let connection = oauth::complete(&state, oauth_state, param("code"), param("error")).await?;
-    ensure_active(&connection)?;
+    let caller = caller.map_err(|_| {
+        ApiError::unauthorized(
+            "sign in to agentruntime in this browser as the user who started the connection, then start it again",
+        )
+    })?;
+    let connection = oauth::complete(
+        &state,
+        oauth_state,
+        param("code"),
+        param("error"),
+        &caller.user.id,
+    )
+    .await?;
     if wants_json(&headers) {
         return Ok((StatusCode::CREATED, Json(view(&connection))).into_response());
     }

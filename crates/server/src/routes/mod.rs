@@ -11,6 +11,7 @@ pub mod connections;
 pub mod health;
 pub mod identity;
 pub mod invites;
+pub mod llm_keys;
 pub mod mcp;
 pub mod mcp_instances;
 pub mod members;
@@ -19,6 +20,7 @@ pub mod runs;
 pub mod stream;
 pub mod tasks;
 pub mod triggers;
+pub mod vault;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
@@ -187,6 +189,14 @@ pub fn table() -> Vec<Route> {
         gated(M::PATCH, "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Action::McpManage, mcp_instances::patch_profile),
         gated(M::DELETE, "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Action::McpManage, mcp_instances::delete_profile),
         gated(M::POST, "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active", Action::McpManage, mcp_instances::set_active),
+        gated(M::GET, "/v1/vault/secrets", Action::VaultRead, vault::list),
+        gated(M::PUT, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::put),
+        gated(M::DELETE, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::delete),
+        gated(M::GET, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::list),
+        gated(M::POST, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::create),
+        gated(M::GET, "/v1/llm-provider-keys/catalog", Action::LlmKeysManage, llm_keys::catalog),
+        gated(M::DELETE, "/v1/llm-provider-keys/{id}", Action::LlmKeysManage, llm_keys::delete),
+        gated(M::POST, "/v1/llm/resolve", Action::LlmKeysManage, llm_keys::resolve),
     ]
 }
 

@@ -105,6 +105,16 @@ fn rows() -> Vec<Row> {
         // Not in the OpenAPI document (so not found by the walk below): the list's filter.
         row("GET", "/v1/inbound-webhooks", Query, "workflow_id", Workflow, |b, x| Req::of(b, format!("/v1/inbound-webhooks?workflow_id={}", x.workflow))
             .project(&b.ids.project)),
+        // Workspace secrets (by name).
+        row("DELETE", "/v1/vault/secrets/{name}", Path, "name", VaultSecret, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", x.secret))),
+        // Connections.
+        row("GET", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
+        row("GET", "/v1/connections/{id}/credentials", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}/credentials", x.connection))),
+        row("PATCH", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))
+            .body(json!({"display_name": TAKEN, "credentials": {"token": TAKEN}}))),
+        row("DELETE", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
+        // Workspace LLM keys.
+        row("DELETE", "/v1/llm-provider-keys/{id}", Path, "id", LlmKey, |b, x| Req::of(b, format!("/v1/llm-provider-keys/{}", x.llm_key))),
         // Cron triggers.
         row("GET", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))),
         row("POST", "/v1/workflows/{id}/triggers", Path, "id", Trigger, |b, x| Req::of(b, format!("/v1/workflows/{}/triggers", x.workflow))
@@ -203,6 +213,9 @@ fn mcp_rows() -> Vec<Row> {
         .body(json!({"server_id": x.mcp_server, "name": TAKEN}))));
     rows.push(row("POST", "/v1/mcp/instances/resolve", Body, "instance_id", McpInstance, |b, x| Req::of(b, "/v1/mcp/instances/resolve").project(&b.ids.project)
         .body(json!({"instance_id": x.mcp_instance}))));
+    // An import that maps a step to A's instance is refused like one naming no instance.
+    rows.push(row("POST", "/v1/workflows", Body, "instance_map", McpInstance, |b, x| Req::of(b, "/v1/workflows").project(&b.ids.project)
+        .body(json!({"name": TAKEN, "graph": {"steps": []}, "instance_map": {"srv": x.mcp_instance}}))));
     // The routes without an id in their path: A's workspace or project in the headers.
     let refused = json!({"url": "http://169.254.169.254/mcp"});
     for (method, route, body) in [
@@ -260,6 +273,25 @@ fn list_header_rows() -> Vec<Row> {
         row("GET", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug)).project(&x.project)),
         row("POST", "/v1/inbound-webhooks", Header, T, Workspace, |b, x| Req::of(b, "/v1/inbound-webhooks").tenant(Some(&x.slug))
             .body(json!({"workflow_id": x.workflow}))),
+        row("GET", "/v1/vault/secrets", Header, T, Workspace, |b, x| Req::of(b, "/v1/vault/secrets").tenant(Some(&x.slug))),
+        row("PUT", "/v1/vault/secrets/{name}", Header, T, Workspace, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", b.ids.secret)).tenant(Some(&x.slug))
+            .body(json!({"value": TAKEN}))),
+        row("GET", "/v1/connections", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections").tenant(Some(&x.slug)).project(&x.project)),
+        row("POST", "/v1/connections", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
+        row("POST", "/v1/connections/oauth/start", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/oauth/start").tenant(Some(&x.slug)).project(&x.project)
+            .body(oauth_start())),
+        row("GET", "/v1/connections", Header, P, Project, |b, x| Req::of(b, "/v1/connections").project(&x.project)),
+        row("POST", "/v1/connections", Header, P, Project, |b, x| Req::of(b, "/v1/connections").project(&x.project)
+            .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
+        row("POST", "/v1/connections/oauth/start", Header, P, Project, |b, x| Req::of(b, "/v1/connections/oauth/start").project(&x.project)
+            .body(oauth_start())),
+        row("GET", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))),
+        row("GET", "/v1/llm-provider-keys/catalog", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys/catalog").tenant(Some(&x.slug))),
+        row("POST", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))
+            .body(json!({"provider": "openai", "api_key": TAKEN}))),
+        row("POST", "/v1/llm/resolve", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm/resolve").tenant(Some(&x.slug))
+            .body(json!({"model_ref": "direct.openai.gpt-4o-mini"}))),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),
@@ -267,6 +299,13 @@ fn list_header_rows() -> Vec<Row> {
         row("POST", "/v1/inbound-webhooks", Header, P, Project, |b, x| Req::of(b, "/v1/inbound-webhooks").project(&x.project)
             .body(json!({"workflow_id": b.ids.workflow}))),
     ]
+}
+
+/// A valid OAuth start (documentation-range endpoints: public to the SSRF guard, never
+/// contacted).
+fn oauth_start() -> Value {
+    json!({"display_name": TAKEN, "provider": "p", "client_id": "c",
+           "authorization_url": "https://203.0.113.10/authorize", "token_url": "https://203.0.113.10/token"})
 }
 
 /// For every gated route with a path row: `X-Tenant-Id` naming A's workspace (with A's ids

@@ -32,9 +32,14 @@ pub(crate) enum Obj {
     McpServer,
     McpInstance,
     McpProfile,
+    /// A workspace secret (addressed by name).
+    VaultSecret,
+    Connection,
+    /// A workspace LLM provider key.
+    LlmKey,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 13] = [
+pub(crate) const OBJECT_KINDS: [Obj; 16] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -48,6 +53,9 @@ pub(crate) const OBJECT_KINDS: [Obj; 13] = [
     Obj::McpServer,
     Obj::McpInstance,
     Obj::McpProfile,
+    Obj::VaultSecret,
+    Obj::Connection,
+    Obj::LlmKey,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -85,6 +93,11 @@ pub(crate) struct Ids {
     pub(crate) mcp_server: String,
     pub(crate) mcp_instance: String,
     pub(crate) mcp_profile: String,
+    /// The name of a workspace secret.
+    pub(crate) secret: String,
+    /// A connection in P.
+    pub(crate) connection: String,
+    pub(crate) llm_key: String,
 }
 
 impl Ids {
@@ -105,6 +118,9 @@ impl Ids {
             ("mcp_server", &self.mcp_server),
             ("mcp_instance", &self.mcp_instance),
             ("mcp_profile", &self.mcp_profile),
+            ("secret", &self.secret),
+            ("connection", &self.connection),
+            ("llm_key", &self.llm_key),
         ]
     }
 
@@ -128,6 +144,9 @@ impl Ids {
             mcp_server: id(),
             mcp_instance: id(),
             mcp_profile: id(),
+            secret: format!("no_such_{}", tail()),
+            connection: id(),
+            llm_key: id(),
         }
     }
 }

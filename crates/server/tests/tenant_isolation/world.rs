@@ -139,11 +139,41 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
     )
     .await;
     let (mcp_server, mcp_instance, mcp_profile) = mcp_objects(s, slug, &project).await;
+    let secret = format!("{}_SECRET", slug.replace('-', "_"));
+    let r = s
+        .call(Method::PUT, format!("/v1/vault/secrets/{secret}"))
+        .auth(&owner)
+        .tenant(slug)
+        .json(json!({"value": format!("{slug} secret value"), "description": format!("{slug} secret description")}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s
+        .call(Method::POST, "/v1/connections")
+        .auth(&owner)
+        .tenant(slug)
+        .project(&project)
+        .json(json!({"display_name": format!("{slug} secret connection"), "provider": "p",
+                     "auth_type": "token", "credentials": {"token": format!("{slug}-connection-token")}}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let connection = text(&r.body, "id");
+    let llm_key = created(
+        s,
+        &owner,
+        slug,
+        "/v1/llm-provider-keys",
+        json!({"provider": "openai", "api_key": format!("sk-{slug}-llm-key"), "label": format!("{slug} llm key")}),
+    )
+    .await;
     let ids = Ids {
         mcp_server,
         mcp_instance,
         mcp_profile,
         slug: slug.to_string(),
+        secret,
+        llm_key: text(&llm_key, "id"),
         project,
         member,
         member_email,
@@ -151,6 +181,7 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         workflow,
         webhook: text(&webhook, "id"),
         trigger: text(&trigger, "id"),
+        connection,
         ..Ids::default()
     };
     let markers = vec![
@@ -163,11 +194,17 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} private project"),
         format!("{slug} secret workflow"),
         format!("{slug} secret webhook"),
+        format!("{slug} secret connection"),
+        format!("{slug}-connection-token"),
         format!("{slug} token"),
         format!("{slug} secret mcp server"),
         format!("{slug} secret mcp instance"),
         format!("{slug} secret profile"),
         format!("{slug} secret input"),
+        format!("{slug} secret value"),
+        format!("{slug} secret description"),
+        format!("sk-{slug}-llm-key"),
+        format!("{slug} llm key"),
     ];
     Tenant {
         ids,

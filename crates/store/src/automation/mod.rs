@@ -12,6 +12,7 @@
 
 mod postgres;
 mod queries;
+pub mod sealed_keys;
 mod sqlite;
 mod types;
 
@@ -20,6 +21,7 @@ use async_trait::async_trait;
 use crate::error::StoreResult;
 
 pub use postgres::PgAutomationStore;
+pub use sealed_keys::{SealedWebhookSecret, WebhookSecretKeys};
 pub use sqlite::SqliteAutomationStore;
 pub use types::*;
 
@@ -30,7 +32,7 @@ pub use types::*;
 /// [`AutomationStore::webhook_for_ingress`], serves the public ingress route, which has no
 /// tenant and authenticates the request against the subscription itself.
 #[async_trait]
-pub trait AutomationStore: Send + Sync + 'static {
+pub trait AutomationStore: WebhookSecretKeys + Send + Sync + 'static {
     // --- webhooks
     async fn create_webhook(&self, webhook: &WebhookRecord) -> StoreResult<()>;
     /// The webhook if it belongs to `workspace_id`.

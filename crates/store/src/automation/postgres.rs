@@ -4,7 +4,7 @@ use sqlx::postgres::PgPool;
 
 /// The PostgreSQL implementation of [`AutomationStore`](super::AutomationStore).
 pub struct PgAutomationStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PgAutomationStore {

@@ -6,7 +6,7 @@ use sqlx::sqlite::SqlitePool;
 
 /// The SQLite implementation of [`AutomationStore`](super::AutomationStore).
 pub struct SqliteAutomationStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteAutomationStore {

@@ -12,11 +12,15 @@
 //! so another tenant's object is simply not found.
 
 mod connections;
+mod llm_keys;
 mod mcp;
+mod usage;
 mod vault;
 
 pub use connections::*;
+pub use llm_keys::*;
 pub use mcp::*;
+pub use usage::*;
 pub use vault::*;
 
 use sqlx::postgres::PgPool;
@@ -24,12 +28,19 @@ use sqlx::sqlite::SqlitePool;
 
 /// Everything the integrations need from the database.
 pub trait IntegrationStore:
-    VaultStore + ConnectionStore + McpRegistryStore + Send + Sync + 'static
+    VaultStore + ConnectionStore + McpRegistryStore + LlmKeyStore + UsageStore + Send + Sync + 'static
 {
 }
 
 impl<T> IntegrationStore for T where
-    T: VaultStore + ConnectionStore + McpRegistryStore + Send + Sync + 'static
+    T: VaultStore
+        + ConnectionStore
+        + McpRegistryStore
+        + LlmKeyStore
+        + UsageStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 
@@ -66,3 +77,7 @@ mcp::impl_mcp_registry_store!(
     "BEGIN IMMEDIATE"
 );
 mcp::impl_mcp_registry_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");
+llm_keys::impl_llm_key_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
+llm_keys::impl_llm_key_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+usage::impl_usage_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
+usage::impl_usage_store!(PgIntegrationStore, sqlx::postgres::PgRow);

@@ -1,0 +1,113 @@
+//! Usage metering: a thin wrapper around the `llm_call` and `mcp_call` executors that
+//! records, after a successful call, what it consumed (`llm.tokens_in`, `llm.tokens_out`,
+//! `mcp.call`, and `workflow.step.execute` for both). Each record's idempotency key is
+//! `<run_id>:<step key>:<kind>`, without the attempt number, and the store ignores a
+//! second record with the same key: a step retried after a failure, or re-run after a
+//! crash, counts once. A failed record is logged and does not fail the step (it already
+//! happened, and running it again would consume again).
+
+use std::sync::Arc;
+
+use ar_engine::{StepCall, StepExecutor, StepFailure};
+use ar_store::integrations::{IntegrationStore, UsageRecord};
+use ar_store::now_ms;
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// What a wrapped executor's successful result is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meter {
+    /// `llm.tokens_in` / `llm.tokens_out` from the result's `tokens_in` / `tokens_out`.
+    Llm,
+    /// One `mcp.call`.
+    Mcp,
+}
+
+/// `inner`, with its successful calls recorded.
+pub struct Metered {
+    inner: Arc<dyn StepExecutor>,
+    meter: Meter,
+    store: Arc<dyn IntegrationStore>,
+}
+
+impl Metered {
+    pub fn new(
+        inner: Arc<dyn StepExecutor>,
+        meter: Meter,
+        store: Arc<dyn IntegrationStore>,
+    ) -> Self {
+        Metered {
+            inner,
+            meter,
+            store,
+        }
+    }
+
+    /// The quantities of one successful result.
+    fn quantities(&self, result: &Value) -> Vec<(&'static str, i64)> {
+        let count = |field: &str| result.get(field).and_then(Value::as_i64).unwrap_or(0);
+        let mut out = match self.meter {
+            Meter::Llm => vec![
+                ("llm.tokens_in", count("tokens_in")),
+                ("llm.tokens_out", count("tokens_out")),
+            ],
+            Meter::Mcp => vec![("mcp.call", 1)],
+        };
+        out.push(("workflow.step.execute", 1));
+        out
+    }
+
+    async fn record(&self, call: &StepCall, result: &Value) {
+        let Some(project) = &call.project_id else {
+            return; // an ad-hoc local run: no workspace to meter
+        };
+        let workspace = match self.store.workspace_of_project(project).await {
+            Ok(Some(ws)) => ws,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(run_id = %call.run_id, %error, "usage not recorded");
+                return;
+            }
+        };
+        let step_key = step_key(call);
+        let at = now_ms();
+        for (kind, quantity) in self.quantities(result) {
+            let usage = UsageRecord {
+                idempotency_key: format!("{}:{step_key}:{kind}", call.run_id),
+                workspace_id: workspace.clone(),
+                project_id: Some(project.clone()),
+                run_id: call.run_id.clone(),
+                step_key: step_key.clone(),
+                kind: kind.to_owned(),
+                quantity,
+                at,
+            };
+            if let Err(error) = self.store.record_usage(&usage).await {
+                tracing::warn!(run_id = %call.run_id, kind, %error, "usage not recorded");
+            }
+        }
+    }
+}
+
+/// The step's key within its run: the engine's idempotency key
+/// (`run_id:<step key>:attempt`) without the run and the attempt, so loop items (whose key
+/// is `loop#index/inner`) are told apart and attempts are not.
+pub fn step_key(call: &StepCall) -> String {
+    let key = call
+        .idempotency_key
+        .strip_prefix(&format!("{}:", call.run_id))
+        .unwrap_or(&call.idempotency_key);
+    match key.rsplit_once(':') {
+        Some((step, attempt)) if attempt.parse::<u32>().is_ok() => step.to_owned(),
+        _ => key.to_owned(),
+    }
+}
+
+#[async_trait]
+impl StepExecutor for Metered {
+    async fn execute(&self, call: StepCall) -> Result<Value, StepFailure> {
+        let result = self.inner.execute(call.clone()).await?;
+        self.record(&call, &result).await;
+        Ok(result)
+    }
+}

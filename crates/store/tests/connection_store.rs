@@ -1,0 +1,214 @@
+//! Conformance tests of `ConnectionStore` (connections, pending OAuth authorizations), one
+//! suite run on SQLite (a database file) and on Postgres (a fresh schema per test).
+
+use std::sync::Arc;
+
+use ar_store::integrations::*;
+use ar_store::tenant::*;
+use ar_store::{PgConfig, PgStore};
+use serde_json::json;
+
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+struct Fixture {
+    store: Arc<dyn IntegrationStore>,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgStore>,
+}
+
+async fn sqlite() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tenants = SqliteTenantStore::open(dir.path().join("ar.db"))
+        .await
+        .expect("open sqlite");
+    seed(&tenants).await;
+    Fixture {
+        store: Arc::new(SqliteIntegrationStore::from_pool(tenants.pool().clone())),
+        _dir: Some(dir),
+        _pg: None,
+    }
+}
+
+async fn postgres() -> Fixture {
+    let schema = format!("connections_{}", uuid::Uuid::now_v7().simple());
+    let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
+        .await
+        .expect("open postgres (is it running?)");
+    seed(&PgTenantStore::from_pool(pg.pool().clone())).await;
+    Fixture {
+        store: Arc::new(PgIntegrationStore::from_pool(pg.pool().clone())),
+        _dir: None,
+        _pg: Some(pg),
+    }
+}
+
+/// Workspaces w1 and w2 (the tables reference workspaces).
+async fn seed(t: &dyn TenantStore) {
+    t.create_user(&UserRecord {
+        id: "u1".into(),
+        email: "a@example.com".into(),
+        name: None,
+        password_hash: None,
+        created_at: 1,
+    })
+    .await
+    .expect("user");
+    for n in ["1", "2"] {
+        let ws = WorkspaceRecord {
+            id: format!("w{n}"),
+            slug: format!("ws{n}"),
+            name: "ws".into(),
+            product_code: "ar".into(),
+            admins_full_access_to_private: false,
+            created_at: 1,
+        };
+        let project = ProjectRecord {
+            id: format!("p{n}"),
+            workspace_id: ws.id.clone(),
+            name: "Default".into(),
+            visibility: "public".into(),
+            created_at: 1,
+        };
+        t.create_workspace(&ws, "u1", &project)
+            .await
+            .expect("workspace");
+    }
+}
+
+fn connection(id: &str, ws: &str, project: &str) -> ConnectionRecord {
+    ConnectionRecord {
+        id: id.into(),
+        workspace_id: ws.into(),
+        project_id: project.into(),
+        display_name: "GitHub".into(),
+        provider: "github".into(),
+        service: None,
+        auth_type: "oauth2".into(),
+        credential_keys: vec!["access_token".into(), "refresh_token".into()],
+        credentials_sealed: json!({"sealed": "v1"}),
+        oauth: Some(json!({"client_id": "c"})),
+        oauth_client_secret_sealed: Some(json!({"sealed": "client"})),
+        status: "active".into(),
+        status_reason: None,
+        expires_at: Some(1_000),
+        refreshed_at: None,
+        credentials_version: 1,
+        created_by: "u1".into(),
+        created_at: 10,
+        updated_at: 10,
+    }
+}
+
+fn pending(hash: &str, expires_at: i64) -> OAuthPendingRecord {
+    OAuthPendingRecord {
+        state_hash: hash.into(),
+        workspace_id: "w1".into(),
+        project_id: "p1".into(),
+        created_by: "u1".into(),
+        request: json!({"display_name": "x"}),
+        secrets_sealed: json!({"sealed": "verifier"}),
+        expires_at,
+        created_at: 1,
+    }
+}
+
+async fn connections_round_trip_per_workspace(f: &Fixture) {
+    let c = connection("c1", "w1", "p1");
+    f.store.create_connection(&c).await.unwrap();
+    assert_eq!(
+        f.store.connection("w1", "c1").await.unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(f.store.connection("w2", "c1").await.unwrap(), None);
+    assert_eq!(f.store.list_connections("w1", "p1").await.unwrap(), vec![c]);
+    assert_eq!(f.store.list_connections("w1", "p2").await.unwrap(), vec![]);
+    assert_eq!(f.store.list_connections("w2", "p1").await.unwrap(), vec![]);
+    assert!(!f.store.delete_connection("w2", "c1").await.unwrap());
+    assert!(f.store.delete_connection("w1", "c1").await.unwrap());
+    assert!(!f.store.delete_connection("w1", "c1").await.unwrap());
+}
+
+async fn saves_are_compare_and_set(f: &Fixture) {
+    let first = connection("c1", "w1", "p1");
+    f.store.create_connection(&first).await.unwrap();
+    let newer = ConnectionRecord {
+        credentials_sealed: json!({"sealed": "v2"}),
+        credentials_version: 2,
+        expires_at: Some(2_000),
+        refreshed_at: Some(5),
+        updated_at: 20,
+        ..first.clone()
+    };
+    assert!(f.store.save_connection(&newer, 1).await.unwrap());
+    // A writer that read version 1 (a slower refresh) does not overwrite version 2.
+    let older = ConnectionRecord {
+        credentials_sealed: json!({"sealed": "stale"}),
+        credentials_version: 2,
+        ..first.clone()
+    };
+    assert!(!f.store.save_connection(&older, 1).await.unwrap());
+    assert_eq!(
+        f.store.connection("w1", "c1").await.unwrap(),
+        Some(newer.clone())
+    );
+    // Another workspace's id is not saved either.
+    let foreign = ConnectionRecord {
+        workspace_id: "w2".into(),
+        credentials_version: 3,
+        ..newer.clone()
+    };
+    assert!(!f.store.save_connection(&foreign, 2).await.unwrap());
+    let cleared = ConnectionRecord {
+        status: "needs_reauth".into(),
+        status_reason: Some("revoked".into()),
+        oauth: None,
+        oauth_client_secret_sealed: None,
+        service: Some("api".into()),
+        credentials_version: 3,
+        ..newer
+    };
+    assert!(f.store.save_connection(&cleared, 2).await.unwrap());
+    assert_eq!(f.store.connection("w1", "c1").await.unwrap(), Some(cleared));
+}
+
+async fn pending_states_are_taken_once(f: &Fixture) {
+    f.store
+        .put_oauth_pending(&pending("h1", 100))
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        f.store.take_oauth_pending("h1"),
+        f.store.take_oauth_pending("h1")
+    );
+    let taken: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(taken, vec![pending("h1", 100)]);
+    assert_eq!(f.store.take_oauth_pending("h1").await.unwrap(), None);
+    f.store
+        .put_oauth_pending(&pending("old", 50))
+        .await
+        .unwrap();
+    f.store
+        .put_oauth_pending(&pending("live", 150))
+        .await
+        .unwrap();
+    assert_eq!(f.store.purge_oauth_pending(100).await.unwrap(), 1);
+    assert_eq!(f.store.take_oauth_pending("old").await.unwrap(), None);
+    assert!(f.store.take_oauth_pending("live").await.unwrap().is_some());
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name(&super::sqlite().await).await; } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name(&super::postgres().await).await; } )*
+        }
+    };
+}
+
+on_both_backends!(
+    connections_round_trip_per_workspace,
+    saves_are_compare_and_set,
+    pending_states_are_taken_once,
+);
