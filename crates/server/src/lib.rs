@@ -100,6 +100,9 @@ pub struct Stores {
     /// database because secrets sealed in it only open with this key; never stored in it.
     /// Reloaded from its source when a data key names a key it does not hold (rotation).
     pub vault_keys: master_key::VaultKeys,
+    /// Where [`start`] puts the server state for the `mcp_call` resolver, which is built
+    /// (by [`default_executors`]) before the state exists and needs it for connections.
+    pub mcp_state: mcp::StateSlot,
 }
 
 /// Opens the configured database (creating `data_dir` for SQLite) and loads the master
@@ -124,6 +127,7 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
             integrations,
             runs: Arc::new(pg),
             vault_keys,
+            mcp_state: Default::default(),
         });
     }
     if settings.database_schema.is_some() {
@@ -148,6 +152,7 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
         integrations,
         runs,
         vault_keys,
+        mcp_state: Default::default(),
     })
 }
 
@@ -164,12 +169,10 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
         .mcp_allowlist()
         .map_err(|e| e.to_string())
         .and_then(|allowlist| {
-            let vault =
-                vault::WorkspaceVault::new(stores.vault_keys.clone(), stores.integrations.clone());
             let resolver = mcp::RegistryResolver::new(
                 stores.integrations.clone(),
-                vault,
                 settings.mcp_catalog.clone(),
+                stores.mcp_state.clone(),
             );
             ar_executors::register_with(&mut executors, allowlist, Arc::new(resolver))
         });
@@ -292,6 +295,7 @@ pub async fn start(
         origin,
     )
     .map_err(anyhow::Error::msg)?;
+    stores.mcp_state.bind(&state);
     let created = bootstrap::bootstrap(&state)
         .await
         .map_err(|e| anyhow::anyhow!("first-start bootstrap failed: {}", e.message))?;

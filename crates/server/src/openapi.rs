@@ -527,6 +527,11 @@ mod tests {
             let bodyless = matches!(
                 (spec.method.as_str(), spec.path),
                 ("POST", "/v1/auth/logout" | "/v1/invites/{token}/accept")
+                    | (
+                        "POST",
+                        "/v1/mcp/servers/{id}/versions"
+                            | "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active"
+                    )
             );
             if matches!(spec.method, Method::POST | Method::PATCH | Method::PUT) && !bodyless {
                 assert!(

@@ -534,4 +534,54 @@ mod tests {
             "{shown}"
         );
     }
+
+    #[test]
+    fn the_mcp_catalog_and_allowlist_come_from_the_file_and_the_environment_wins() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        std::fs::write(
+            &path,
+            "mcp_allowed_hosts = \"10.0.0.0/8\"\n\
+             [[mcp_catalog]]\nname = \"files\"\ncommand = \"node\"\nargs = [\"fs.js\"]\n\
+             credentials = [\"FS_TOKEN\"]\nauto_instance = true\n\
+             [[mcp_catalog]]\nname = \"search\"\nurl = \"https://search.example/mcp\"\nauth_mode = \"token\"\n",
+        )
+        .expect("write");
+        let s = Settings::from_toml_file(&path).expect("parse");
+        let files = s.mcp_catalog_entry("stdio:files").expect("files");
+        assert_eq!((files.transport(), files.auto_instance), ("stdio", true));
+        let search = s
+            .mcp_catalog_entry("https://search.example/mcp")
+            .expect("search");
+        assert_eq!(
+            (search.transport(), search.auth_mode.as_str()),
+            ("http", "token")
+        );
+        let allow = s.mcp_allowlist().expect("allowlist");
+        assert!(allow.allows_addr("10.1.2.3".parse().expect("ip")));
+        let s = s
+            .with_env(env(&[("AR_MCP_ALLOWED_HOSTS", "127.0.0.1")]))
+            .expect("env");
+        let allow = s.mcp_allowlist().expect("allowlist");
+        assert!(!allow.allows_addr("10.1.2.3".parse().expect("ip")));
+        assert!(allow.allows_addr("127.0.0.1".parse().expect("ip")));
+
+        let bad = |entry: &str| {
+            std::fs::write(&path, format!("[[mcp_catalog]]\n{entry}\n")).expect("write");
+            Settings::from_toml_file(&path)
+                .expect("parse")
+                .with_env(env(&[]))
+                .expect_err(entry)
+                .to_string()
+        };
+        assert!(bad("name = \"x\"").contains("exactly one of `url` or `command`"));
+        assert!(bad("name = \"x\"\nurl = \"ftp://x\"").contains("http(s)"));
+        assert!(
+            bad("name = \"x\"\nurl = \"https://x\"\nauth_mode = \"magic\"").contains("auth_mode")
+        );
+        let err = Settings::default()
+            .with_env(env(&[("AR_MCP_ALLOWED_HOSTS", "not a host!")]))
+            .expect_err("bad allowlist");
+        assert!(err.to_string().contains("AR_MCP_ALLOWED_HOSTS"), "{err}");
+    }
 }

@@ -15,6 +15,17 @@ use crate::settings::Settings;
 use crate::stream::{StreamConfig, Streams};
 use crate::vault::WorkspaceVault;
 
+/// A non-owning handle on an [`AppState`], for parts the state itself owns (the engine's
+/// executors) that need it at run time without keeping it alive.
+#[derive(Clone)]
+pub struct WeakAppState(std::sync::Weak<Inner>);
+
+impl WeakAppState {
+    pub fn upgrade(&self) -> Option<AppState> {
+        self.0.upgrade().map(|inner| AppState { inner })
+    }
+}
+
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone)]
 pub struct AppState {
@@ -78,6 +89,9 @@ impl AppState {
                 origin: public_origin,
             }),
         })
+    }
+    pub fn downgrade(&self) -> WeakAppState {
+        WeakAppState(Arc::downgrade(&self.inner))
     }
     pub fn settings(&self) -> &Settings {
         &self.inner.settings

@@ -837,6 +837,7 @@ async fn pg_stores(schema: &str, vault_keys: ar_connect::vault::MasterKeyRing) -
         )),
         runs: Arc::new(pg),
         vault_keys: vault_keys.into(),
+        mcp_state: Default::default(),
     }
 }
 

@@ -100,6 +100,7 @@ async fn harness(backend: Backend) -> Harness {
                 tenants: Arc::new(ar_store::tenant::PgTenantStore::from_pool(pool.clone())),
                 runs: Arc::new(pg),
                 vault_keys: test_vault_keys().into(),
+                mcp_state: Default::default(),
             };
             Harness {
                 s: start_on(stores, test_settings()).await,

@@ -8,7 +8,7 @@
 mod common;
 
 #[path = "../../mcp/tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod mcp_fixtures;
 
 use std::io::Write;
@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 const HTTP_TOKEN: &str = "reg-http-token-7c1f02a9e4";
 const STDIO_TOKEN: &str = "reg-stdio-token-3b8d55e0f1";
+const CONNECTION_TOKEN: &str = "reg-conn-token-91d0c4e7aa";
 
 /// Every log line of this test binary (debug and above).
 #[derive(Clone, Default)]
@@ -634,10 +635,42 @@ async fn scenario(backend: Backend) {
     .await;
     assert_eq!(r.status, 422, "{:?}", r.body);
 
-    // A published workflow calls both servers by instance_id.
+    // A connection of the project: its token as the bearer, and one credential bound by key.
+    let r = call(&s, &ws, &mut seen, Method::POST, "/v1/connections", Some(json!({"display_name": "Fixture", "provider": "fixture", "auth_type": "api_key", "credentials": {"api_key": CONNECTION_TOKEN}}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let connection = r.body["id"].as_str().expect("id").to_string();
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        "/v1/mcp/instances",
+        Some(json!({"server_id": python_id, "name": "python-conn"})),
+    )
+    .await;
+    let conn_instance = r.body["id"].as_str().expect("id").to_string();
+    let conn_profiles = format!("/v1/mcp/instances/{conn_instance}/config-profiles");
+    let r = call(&s, &ws, &mut seen, Method::POST, &conn_profiles, Some(json!({"name": "bad", "headers": {"X-Conn": {"connection": connection, "key": "password"}}}))).await;
+    assert_eq!(r.status, 422, "no such credential key: {:?}", r.body);
+    let r = call(&s, &ws, &mut seen, Method::POST, &conn_profiles, Some(json!({"name": "conn", "connection_id": connection, "headers": {"X-Conn": {"connection": connection, "key": "api_key"}}}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    let r = call(
+        &s,
+        &other,
+        &mut seen,
+        Method::POST,
+        &format!("/v1/mcp/instances/{foreign_instance}/config-profiles"),
+        Some(json!({"name": "x", "connection_id": connection})),
+    )
+    .await;
+    assert_eq!(r.status, 422, "another project's connection: {:?}", r.body);
+    // A published workflow calls the servers by instance_id.
     let steps = json!([
         {"id": "http", "type": "mcp_call", "instance_id": http_instance, "tool_name": "credential_digest", "tool_args": {"header_name": "authorization"}},
         {"id": "stdio", "type": "mcp_call", "instance_id": stdio_instance, "tool_name": "credential_digest", "tool_args": {"env_name": "FIXTURE_TOKEN"}},
+        {"id": "conn_bearer", "type": "mcp_call", "instance_id": conn_instance, "tool_name": "credential_digest", "tool_args": {"header_name": "authorization"}},
+        {"id": "conn_key", "type": "mcp_call", "instance_id": conn_instance, "tool_name": "credential_digest", "tool_args": {"header_name": "x-conn"}},
     ]);
     let workflow =
         published_workflow(&s, &ws, json!({"name": "creds", "graph": {"steps": steps}})).await;
@@ -729,7 +762,7 @@ async fn scenario(backend: Backend) {
     let everything_seen = seen.0.join("\n");
     let log_text = logs.text();
     assert!(log_text.contains("mcp"), "the capture works");
-    for secret in [HTTP_TOKEN, STDIO_TOKEN] {
+    for secret in [HTTP_TOKEN, STDIO_TOKEN, CONNECTION_TOKEN] {
         assert!(
             !everything_seen.contains(secret),
             "{secret} in an API response"

@@ -80,7 +80,7 @@ impl BindingResolver for BindingSnapshot {
 fn known_tools(resolved: &Resolved) -> Option<Vec<ToolSpec>> {
     let server = match resolved {
         Resolved::Instance(i) => Some(&i.server),
-        Resolved::Catalog { server, .. } => server.as_ref(),
+        Resolved::Catalog { server, .. } => server.as_deref(),
         Resolved::Url(_) => None,
     }?;
     tool_specs(server)

@@ -24,4 +24,4 @@ pub mod values;
 
 pub use discovery::Discovery;
 pub use resolve::{ResolveError, Resolved, ResolvedInstance, resolve_binding};
-pub use resolver::RegistryResolver;
+pub use resolver::{RegistryResolver, StateSlot};

@@ -36,13 +36,13 @@ pub struct ResolvedInstance {
 /// What a step's server reference resolves to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved {
-    Instance(ResolvedInstance),
+    Instance(Box<ResolvedInstance>),
     /// A catalog server used without an instance. `auto_instance` says one would be
     /// created at run time (dry-run resolves without creating); `server` is the
     /// workspace's record of it, if discovered already.
     Catalog {
-        entry: McpCatalogEntry,
-        server: Option<McpServerRecord>,
+        entry: Box<McpCatalogEntry>,
+        server: Option<Box<McpServerRecord>>,
         auto_instance: bool,
     },
     /// An http(s) URL that is no registered server: used as written.
@@ -87,7 +87,9 @@ pub async fn resolve_binding(
                     "MCP instance {id:?} does not exist in this run's project; use an instance of the project (GET /v1/mcp/instances)"
                 ))
             })?;
-        return Ok(Resolved::Instance(complete(store, instance).await?));
+        return Ok(Resolved::Instance(Box::new(
+            complete(store, instance).await?,
+        )));
     }
     let Some(url) = server_url else {
         return Err(ResolveError::Unresolved(
@@ -107,7 +109,9 @@ pub async fn resolve_binding(
             .mcp_instances_of_server(project_id, &server.id)
             .await?;
         if let Some(instance) = instances.into_iter().next() {
-            return Ok(Resolved::Instance(complete(store, instance).await?));
+            return Ok(Resolved::Instance(Box::new(
+                complete(store, instance).await?,
+            )));
         }
     }
     if let Some(entry) = entry.filter(|_| custom.is_none()) {
@@ -120,11 +124,13 @@ pub async fn resolve_binding(
                 }
             };
             let instance = auto_instance(store, workspace_id, project_id, &server).await?;
-            return Ok(Resolved::Instance(complete(store, instance).await?));
+            return Ok(Resolved::Instance(Box::new(
+                complete(store, instance).await?,
+            )));
         }
         return Ok(Resolved::Catalog {
-            entry: entry.clone(),
-            server: catalog_server,
+            entry: Box::new(entry.clone()),
+            server: catalog_server.map(Box::new),
             auto_instance: entry.auto_instance,
         });
     }

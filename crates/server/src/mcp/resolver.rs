@@ -15,27 +15,45 @@ use ar_store::integrations::{IntegrationStore, McpProfileRecord, McpServerRecord
 use async_trait::async_trait;
 
 use crate::mcp::resolve::{ResolveError, Resolved, resolve_binding};
-use crate::mcp::values::{ValueKind, open_values, parse_values};
+use crate::mcp::values::{OpenError, ValueKind, connection_values, open_values, parse_values};
 use crate::settings::McpCatalogEntry;
-use crate::vault::WorkspaceVault;
+use crate::state::{AppState, WeakAppState};
+
+/// The server state, bound by `ar_server::start` once it exists: the resolver is built
+/// (with the executors) before it, and needs it to open connection credentials. Holds a
+/// weak handle, since the state owns the engine that owns the resolver.
+#[derive(Clone, Default)]
+pub struct StateSlot(Arc<std::sync::RwLock<Option<WeakAppState>>>);
+
+impl StateSlot {
+    /// Binds (or re-binds: a later node on the same stores) the state.
+    pub fn bind(&self, state: &AppState) {
+        if let Ok(mut slot) = self.0.write() {
+            *slot = Some(state.downgrade());
+        }
+    }
+    fn get(&self) -> Option<AppState> {
+        self.0.read().ok()?.as_ref()?.upgrade()
+    }
+}
 
 /// Resolves `mcp_call` targets through the registry of the run's project.
 pub struct RegistryResolver {
     store: Arc<dyn IntegrationStore>,
-    vault: WorkspaceVault,
     catalog: Arc<[McpCatalogEntry]>,
+    state: StateSlot,
 }
 
 impl RegistryResolver {
     pub fn new(
         store: Arc<dyn IntegrationStore>,
-        vault: WorkspaceVault,
         catalog: Vec<McpCatalogEntry>,
+        state: StateSlot,
     ) -> RegistryResolver {
         RegistryResolver {
             store,
-            vault,
             catalog: catalog.into(),
+            state,
         }
     }
 }
@@ -139,27 +157,35 @@ impl McpTargetResolver for RegistryResolver {
                 let target = server_target(&self.catalog, &r.server).map_err(unresolved)?;
                 match &r.profile {
                     None => Ok(target),
-                    Some(profile) => apply_profile(
-                        self.store.as_ref(),
-                        &self.vault,
-                        &workspace_id,
-                        target,
-                        profile,
-                    )
-                    .await
-                    .map_err(unresolved),
+                    Some(profile) => {
+                        let state = self.state.get().ok_or_else(|| {
+                            StepFailure::new(
+                                MCP_SERVER_UNRESOLVED,
+                                "the server is starting or stopping: profiles cannot be opened now",
+                                true,
+                            )
+                        })?;
+                        apply_profile(&state, &workspace_id, project_id, target, profile)
+                            .await
+                            .map_err(unresolved)
+                    }
                 }
             }
         }
     }
 }
 
+/// Default variable a stdio server gets a profile's connection token in.
+pub const DEFAULT_CONNECTION_ENV: &str = "MCP_ACCESS_TOKEN";
+
 /// Opens a profile's values and adds them to the target: `headers` to an HTTP target,
-/// `env` to a stdio one. The error says what is missing, never a value.
+/// `env` to a stdio one; the profile's connection's bearer token as `Authorization:
+/// Bearer …` (HTTP) or in `connection_env` (stdio). `project_id` is the instance's
+/// project. The error says what is missing, never a value.
 pub async fn apply_profile(
-    store: &dyn IntegrationStore,
-    vault: &WorkspaceVault,
+    state: &AppState,
     workspace_id: &str,
+    project_id: &str,
     target: McpTarget,
     profile: &McpProfileRecord,
 ) -> Result<McpTarget, String> {
@@ -173,20 +199,41 @@ pub async fn apply_profile(
             profile.name, e.message
         )
     })?;
+    let failed = |e: OpenError| {
+        format!(
+            "the active profile {:?} could not be applied: {}",
+            profile.name, e.0
+        )
+    };
+    let mut opened: BTreeMap<String, SecretString> =
+        open_values(state, workspace_id, project_id, &values)
+            .await
+            .map_err(failed)?;
     if let Some(connection) = &profile.connection_id {
-        return Err(format!(
-            "the active profile {:?} uses connection {connection:?}, but this server has no connections registry yet",
-            profile.name
-        ));
-    }
-    let opened: BTreeMap<String, SecretString> = open_values(store, vault, workspace_id, &values)
-        .await
-        .map_err(|e| {
+        let credentials = connection_values(state, workspace_id, project_id, connection)
+            .await
+            .map_err(failed)?;
+        let token = credentials.bearer().ok_or_else(|| {
             format!(
-                "the active profile {:?} could not be applied: {}",
-                profile.name, e.0
+                "connection {connection:?} ({} credentials) has no bearer token to send; bind its values in env/headers instead",
+                credentials.auth_type
             )
         })?;
+        let (name, value) = match target {
+            McpTarget::Http { .. } => (
+                "Authorization".to_owned(),
+                format!("Bearer {}", token.expose_secret()),
+            ),
+            McpTarget::Stdio { .. } => (
+                profile
+                    .connection_env
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_CONNECTION_ENV.to_owned()),
+                token.expose_secret().to_owned(),
+            ),
+        };
+        opened.insert(name, SecretString::from(value));
+    }
     Ok(opened.into_iter().fold(target, |t, (name, value)| {
         t.with_credential(name, value.expose_secret())
     }))

@@ -21,8 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::vault::{SealedField, WorkspaceVault};
-use ar_store::integrations::IntegrationStore;
+use crate::vault::SealedField;
 
 /// Headers whose literal values would be credentials in clear.
 const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
@@ -151,12 +150,13 @@ fn parse_value(field: &str, name: &str, v: &Value) -> ApiResult<ProfileValue> {
     }
 }
 
-/// Checks that every binding of `values` points at something of the workspace: the vault
-/// secret exists; connections are refused until the connections registry is wired
-/// (422 naming what is missing).
+/// Checks that every binding of `values` points at something the instance's project may
+/// use: the workspace vault has the secret; the connection is the project's and has the
+/// credential key (422 naming what is missing).
 pub async fn check_bindings(
     state: &AppState,
     workspace_id: &str,
+    project_id: &str,
     values: &BTreeMap<String, ProfileValue>,
 ) -> ApiResult<()> {
     for value in values.values() {
@@ -174,33 +174,57 @@ pub async fn check_bindings(
                     )));
                 }
             }
-            ProfileValue::Connection { id, .. } => {
-                return Err(connections_unavailable(id));
+            ProfileValue::Connection { id, key, .. } => {
+                let connection = project_connection(state, workspace_id, project_id, id).await?;
+                if !connection.credential_keys.iter().any(|k| k == key) {
+                    return Err(ApiError::unprocessable(format!(
+                        "connection {id:?} has no credential {key:?}; it has: {}",
+                        connection.credential_keys.join(", ")
+                    )));
+                }
             }
         }
     }
     Ok(())
 }
 
-/// Connections (their credentials) are not part of this server yet.
-pub fn connections_unavailable(id: &str) -> ApiError {
-    ApiError::unprocessable(format!(
-        "connection {id:?} cannot be bound: this server has no connections registry yet; bind a vault secret instead"
-    ))
+/// The connection `id` of the project (422 when it is not one: connections belong to a
+/// project, and an instance uses only its own project's).
+pub async fn project_connection(
+    state: &AppState,
+    workspace_id: &str,
+    project_id: &str,
+    id: &str,
+) -> ApiResult<ar_store::integrations::ConnectionRecord> {
+    state
+        .integrations()
+        .connection(workspace_id, id)
+        .await?
+        .filter(|c| c.project_id == project_id)
+        .ok_or_else(|| {
+            ApiError::unprocessable(format!(
+                "connection {id:?} does not exist in this project; bind one of the project's connections (GET /v1/connections)"
+            ))
+        })
 }
 
 /// Why a value could not be opened (no value in it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenError(pub String);
 
-/// Opens every value in memory: literal text as is, vault secrets decrypted, `prefix`
-/// applied. The result must only go into the call's target.
+/// Opens every value in memory: literal text as is, vault secrets decrypted, connection
+/// credentials through `crate::connections::credentials_for_call` (an OAuth token about to
+/// expire is refreshed), `prefix` applied. `project_id` is the instance's project: a
+/// connection of another project is refused. The result must only go into the call's
+/// target.
 pub async fn open_values(
-    store: &dyn IntegrationStore,
-    vault: &WorkspaceVault,
+    state: &AppState,
     workspace_id: &str,
+    project_id: &str,
     values: &BTreeMap<String, ProfileValue>,
 ) -> Result<BTreeMap<String, SecretString>, OpenError> {
+    let store = state.integrations();
+    let vault = state.vault();
     let mut out = BTreeMap::new();
     for (name, value) in values {
         let opened = match value {
@@ -231,15 +255,32 @@ pub async fn open_values(
                     })?;
                 SecretString::from(format!("{prefix}{}", plain.expose_secret()))
             }
-            ProfileValue::Connection { id, .. } => {
-                return Err(OpenError(format!(
-                    "{name} is bound to connection {id:?}, but this server has no connections registry yet"
-                )));
+            ProfileValue::Connection { id, key, prefix } => {
+                let values = connection_values(state, workspace_id, project_id, id).await?;
+                let value = values.values.get(key).ok_or_else(|| {
+                    OpenError(format!("{name} is bound to credential {key:?} of connection {id:?}, which has no such credential"))
+                })?;
+                SecretString::from(format!("{prefix}{}", value.expose_secret()))
             }
         };
         out.insert(name.clone(), opened);
     }
     Ok(out)
+}
+
+/// A connection's credentials for a call, checked to be the project's.
+pub async fn connection_values(
+    state: &AppState,
+    workspace_id: &str,
+    project_id: &str,
+    id: &str,
+) -> Result<crate::connections::ConnectionCredentials, OpenError> {
+    project_connection(state, workspace_id, project_id, id)
+        .await
+        .map_err(|e| OpenError(e.message))?;
+    crate::connections::credentials_for_call(state, workspace_id, id)
+        .await
+        .map_err(|e| OpenError(e.message))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::extract::Path;
 use crate::json::Json;
 use crate::mcp::resolve::{ResolveError, Resolved, materialize_catalog_server, resolve_binding};
 use crate::mcp::resolver::{apply_profile, catalog_target, server_target};
-use crate::mcp::values::{ValueKind, check_bindings, connections_unavailable, parse_values};
+use crate::mcp::values::{ValueKind, check_bindings, parse_values, project_connection};
 use crate::routes::mcp::server_view;
 use crate::routes::workspaces::check_name;
 use crate::state::AppState;
@@ -91,9 +91,9 @@ pub async fn instance_target(
     {
         None => Ok(target),
         Some(profile) => apply_profile(
-            state.integrations(),
-            state.vault(),
+            state,
             &instance.workspace_id,
+            &instance.project_id,
             target,
             &profile,
         )
@@ -359,7 +359,7 @@ pub async fn resolve(
         Resolved::Catalog { entry, server, .. } => json!({
             "resolution": "catalog", "created": false,
             "server_url": entry.canonical_url(),
-            "server": server.as_ref().map(server_view),
+            "server": server.as_deref().map(server_view),
         }),
         Resolved::Url(url) => json!({"resolution": "url", "created": false, "server_url": url}),
     }))
@@ -391,7 +391,7 @@ pub struct NewProfile {
 /// Checks a profile's maps and bindings; returns them normalized (absent = `{}`).
 async fn checked_maps(
     state: &AppState,
-    workspace_id: &str,
+    instance: &McpInstanceRecord,
     env: Option<&Value>,
     headers: Option<&Value>,
 ) -> ApiResult<(Option<Value>, Option<Value>)> {
@@ -402,14 +402,21 @@ async fn checked_maps(
     ] {
         if let Some(v) = value.filter(|v| !v.is_null()) {
             let parsed = parse_values(kind, v)?;
-            check_bindings(state, workspace_id, &parsed).await?;
+            check_bindings(state, &instance.workspace_id, &instance.project_id, &parsed).await?;
             *slot = Some(v.clone());
         }
     }
     Ok(out)
 }
 
-fn check_connection(connection_id: Option<&str>, connection_env: Option<&str>) -> ApiResult<()> {
+/// `connection_env` must be a variable name; `connection_id` a connection of the
+/// instance's project that has a bearer token to send.
+async fn check_connection(
+    state: &AppState,
+    instance: &McpInstanceRecord,
+    connection_id: Option<&str>,
+    connection_env: Option<&str>,
+) -> ApiResult<()> {
     if let Some(env) = connection_env
         && parse_values(ValueKind::Env, &json!({ env: "" })).is_err()
     {
@@ -417,10 +424,20 @@ fn check_connection(connection_id: Option<&str>, connection_env: Option<&str>) -
             "`connection_env` {env:?} is not a valid variable name"
         )));
     }
-    match connection_id {
-        Some(id) => Err(connections_unavailable(id)),
-        None => Ok(()),
+    if let Some(id) = connection_id {
+        let connection =
+            project_connection(state, &instance.workspace_id, &instance.project_id, id).await?;
+        let has_bearer = crate::connections::credentials::AuthType::parse(&connection.auth_type)
+            .and_then(|t| t.bearer_key())
+            .is_some();
+        if !has_bearer {
+            return Err(ApiError::unprocessable(format!(
+                "connection {id:?} ({} credentials) has no bearer token to send; bind its values in `env`/`headers` instead",
+                connection.auth_type
+            )));
+        }
     }
+    Ok(())
 }
 
 /// `GET /v1/mcp/instances/{id}/config-profiles` (McpRead) → `{ "config_profiles": [...] }`.
@@ -451,16 +468,14 @@ pub async fn create_profile(
     let instance = load_instance(&state, &gate, &id).await?;
     let name = check_name("name", &body.name)?;
     check_connection(
+        &state,
+        &instance,
         body.connection_id.as_deref(),
         body.connection_env.as_deref(),
-    )?;
-    let (env, headers) = checked_maps(
-        &state,
-        &instance.workspace_id,
-        body.env.as_ref(),
-        body.headers.as_ref(),
     )
     .await?;
+    let (env, headers) =
+        checked_maps(&state, &instance, body.env.as_ref(), body.headers.as_ref()).await?;
     let now = now_ms();
     let profile = McpProfileRecord {
         id: new_id(),
@@ -530,16 +545,14 @@ pub async fn patch_profile(
         .map(|n| check_name("name", n))
         .transpose()?;
     check_connection(
+        &state,
+        &instance,
         body.connection_id.as_deref(),
         body.connection_env.as_deref(),
-    )?;
-    let (env, headers) = checked_maps(
-        &state,
-        &instance.workspace_id,
-        body.env.as_ref(),
-        body.headers.as_ref(),
     )
     .await?;
+    let (env, headers) =
+        checked_maps(&state, &instance, body.env.as_ref(), body.headers.as_ref()).await?;
     let change = McpProfilePatch {
         name,
         env,

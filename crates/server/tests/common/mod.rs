@@ -75,6 +75,7 @@ pub async fn stores(backend: Backend) -> (Stores, Option<tempfile::TempDir>) {
                     tenants: Arc::new(tenants),
                     runs: Arc::new(runs),
                     vault_keys: test_vault_keys().into(),
+                    mcp_state: Default::default(),
                 },
                 Some(dir),
             )
@@ -96,6 +97,7 @@ pub async fn stores(backend: Backend) -> (Stores, Option<tempfile::TempDir>) {
                     tenants,
                     runs: Arc::new(pg),
                     vault_keys: test_vault_keys().into(),
+                    mcp_state: Default::default(),
                 },
                 None,
             )

@@ -84,7 +84,8 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Body, "env", "variable names with text or bindings to the caller's own workspace's vault"),
     ("*", "*", Place::Body, "headers", "header names with text or bindings to the caller's own workspace's vault"),
     ("*", "*", Place::Body, "connection_env", "a variable name"),
-    ("*", "*", Place::Body, "connection_id", "refused on this server (no connections registry yet), whoever owns the id"),
+    ("*", "/v1/mcp/instances/{id}/config-profiles", Place::Body, "connection_id", "a connection id, looked up only among the instance's own project's connections (422 otherwise); a row waits for a Connection object kind in this table"),
+    ("*", "/v1/mcp/instances/{id}/config-profiles/{profile_id}", Place::Body, "connection_id", "as above"),
 ];
 
 fn not_an_id(method: &str, route: &str, place: Place, name: &str) -> Option<&'static str> {
