@@ -7,7 +7,7 @@
 mod common;
 
 #[path = "../../mcp/tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod mcp_fixtures;
 
 use common::*;
