@@ -164,8 +164,14 @@ async fn a_tool_error_fails_the_step_with_the_tools_message() {
 }
 
 /// Stops a run while its only step is inside a long-running tool; returns how long
-/// the stop took to end the run.
-async fn stop_mid_call(engine: &ar_engine::Engine, steps: serde_json::Value) -> Duration {
+/// the stop took to end the run. With `python`, the Python fixture server at that
+/// address is asked until its `sleep` has really begun (a child process starting on a
+/// loaded machine can take longer than any fixed wait).
+async fn stop_mid_call(
+    engine: &ar_engine::Engine,
+    steps: serde_json::Value,
+    python: Option<&str>,
+) -> Duration {
     let run = start(engine, steps).await;
     engine
         .wait_until(&run.id, common::WAIT, |r| r.status == RunStatus::Running)
@@ -181,8 +187,11 @@ async fn stop_mid_call(engine: &ar_engine::Engine, steps: serde_json::Value) -> 
         assert!(Instant::now() < deadline, "the step never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // Let the request reach the server.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    match python {
+        Some(server) => wait_until_a_sleep_began(engine, server).await,
+        // Let the request reach the server.
+        None => tokio::time::sleep(Duration::from_millis(1500)).await,
+    }
     let stopping = Instant::now();
     engine
         .stop(&run.id, StopMode::Immediate, None)
@@ -194,6 +203,27 @@ async fn stop_mid_call(engine: &ar_engine::Engine, steps: serde_json::Value) -> 
         .expect("ends");
     assert_eq!(stopped.status, RunStatus::Stopped);
     stopping.elapsed()
+}
+
+/// Asks the Python fixture server at `server` (its `started_sleeps` tool) until a `sleep`
+/// call has begun, for up to 10 s.
+async fn wait_until_a_sleep_began(engine: &ar_engine::Engine, server: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, context) = run(
+            engine,
+            json!([mcp_step("began", server, "started_sleeps", json!({}))]),
+        )
+        .await;
+        if step(&context, "began")["result"]["result"].as_i64() >= Some(1) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never began the sleep: {context}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Asks the Python fixture server at `server` (its `cancelled_sleeps` tool) until it has
@@ -227,6 +257,7 @@ async fn stop_immediate_cancels_a_long_running_tool_on_the_server() {
     let took = stop_mid_call(
         &engine,
         json!([mcp_step("long", url, "sleep", json!({"seconds": 60}))]),
+        Some(url),
     )
     .await;
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
@@ -247,6 +278,7 @@ async fn stop_immediate_during_server_everything_long_running_operation_over_htt
             "trigger-long-running-operation",
             json!({"duration": 60, "steps": 60})
         )]),
+        None,
     )
     .await;
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
@@ -286,6 +318,7 @@ async fn stop_immediate_cancels_a_long_running_tool_over_stdio() {
             "sleep",
             json!({"seconds": 60})
         )]),
+        Some("stdio:python"),
     )
     .await;
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
