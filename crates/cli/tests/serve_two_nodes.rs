@@ -145,9 +145,7 @@ async fn runs_started_on_one_node_are_watched_and_completed_through_another() {
         assert_eq!(pending["tasks"][0]["task_id"], "approve", "{pending}");
         let events = b.get(&format!("{run_path}/events")).await;
         assert!(
-            event_types(&events.body)
-                .iter()
-                .any(|t| *t == "step_completed"),
+            event_types(&events.body).contains(&"step_completed"),
             "B sees step `a` completed: {}",
             events.body
         );
@@ -180,7 +178,7 @@ async fn runs_started_on_one_node_are_watched_and_completed_through_another() {
         );
         let events = b.get(&format!("{run_path}/events")).await;
         let types = event_types(&events.body);
-        assert!(types.iter().any(|t| *t == "run_completed"), "{types:?}");
+        assert!(types.contains(&"run_completed"), "{types:?}");
         // Sequence numbers are strictly increasing: no duplicate, no reordering.
         let seqs: Vec<i64> = events.body["events"]
             .as_array()
