@@ -324,7 +324,10 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         if action.is_project_scoped() {
             // List and create routes need it; routes on one object use the object's project.
             let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
-            let required = if spec.path == "/v1/workflows" || lists_webhooks {
+            let required = if spec.path == "/v1/workflows"
+                || lists_webhooks
+                || spec.path == "/v1/billing/usage"
+            {
                 Required::True
             } else {
                 Required::False
@@ -357,6 +360,28 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 .description(Some("Only the webhooks that start this workflow."))
                 .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
         );
+    }
+    if spec.path == "/v1/billing/usage" {
+        for (name, what) in [
+            (
+                "from",
+                "RFC 3339 start (inclusive); default 30 days before `to`.",
+            ),
+            ("to", "RFC 3339 end (exclusive); default now."),
+        ] {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(what))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(
+                        Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                            utoipa::openapi::KnownFormat::DateTime,
+                        )),
+                    ))),
+            );
+        }
     }
     for parameter in runs::query_parameters(spec) {
         op = op.parameter(parameter);

@@ -316,7 +316,10 @@ mod tests {
     fn a_ring_file_holds_the_current_key_first_then_the_retired_ones() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("master.key");
-        let (old, new) = (MasterKey::generate().expect("old"), MasterKey::generate().expect("new"));
+        let (old, new) = (
+            MasterKey::generate().expect("old"),
+            MasterKey::generate().expect("new"),
+        );
         let ring = MasterKeyRing::new(new.clone()).with_retired(old.clone());
         write_ring_file(&path, &ring).expect("written");
         #[cfg(unix)]
@@ -334,7 +337,10 @@ mod tests {
         write_ring_file(&path, &read.without_retired()).expect("rewritten");
         let single = load_ring_file(&path).expect("read");
         assert!(single.retired().is_empty());
-        assert_eq!(MasterKey::load_file(&path).expect("one key").key_id(), new.key_id());
+        assert_eq!(
+            MasterKey::load_file(&path).expect("one key").key_id(),
+            new.key_id()
+        );
         let bad = ring_from_text("# comment\n\nnot-base64\n", "test").expect_err("bad line");
         assert!(bad.to_string().contains("key 1"), "{bad}");
     }
