@@ -189,11 +189,14 @@ impl VaultKeys {
         }
     }
 
-    /// A new data key wrapped by the current key.
+    /// A new data key wrapped by the current key. The key source is re-read first (a new
+    /// data key is rare: a workspace's first secret, a new webhook), so a node that has not
+    /// met a rotated key yet does not wrap new data keys with a key being retired.
     pub fn new_data_key(
         &self,
         workspace_id: &str,
     ) -> Result<(DataKey, WrappedDataKey), VaultError> {
+        self.reload();
         self.ring().new_data_key(workspace_id)
     }
 

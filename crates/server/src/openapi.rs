@@ -346,12 +346,15 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
             let connections_list_or_create =
                 matches!(spec.path, "/v1/connections" | "/v1/connections/oauth/start");
-            let required =
-                if spec.path == "/v1/workflows" || lists_webhooks || connections_list_or_create {
-                    Required::True
-                } else {
-                    Required::False
-                };
+            let required = if spec.path == "/v1/workflows"
+                || lists_webhooks
+                || connections_list_or_create
+                || spec.path == "/v1/billing/usage"
+            {
+                Required::True
+            } else {
+                Required::False
+            };
             op = op.parameter(
                 ParameterBuilder::new()
                     .name("X-Project-Id")
@@ -384,6 +387,28 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
     if spec.path == connections::CALLBACK_PATH {
         for parameter in connections::callback_query_parameters() {
             op = op.parameter(parameter);
+        }
+    }
+    if spec.path == "/v1/billing/usage" {
+        for (name, what) in [
+            (
+                "from",
+                "RFC 3339 start (inclusive); default 30 days before `to`.",
+            ),
+            ("to", "RFC 3339 end (exclusive); default now."),
+        ] {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(what))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(
+                        Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                            utoipa::openapi::KnownFormat::DateTime,
+                        )),
+                    ))),
+            );
         }
     }
     for parameter in runs::query_parameters(spec) {

@@ -77,23 +77,33 @@ impl Fixture {
 
     /// Publishes a workflow with `graph`, starts a run, waits for it to end.
     async fn run(&self, name: &str, graph: Value) -> (String, String, Value) {
-        let wf = published_workflow(&self.s, &self.ws, json!({"name": name, "graph": graph})).await;
-        let r = self
-            .call(
-                Method::POST,
-                &format!("/v1/workflows/{wf}/command"),
-                Some(json!({"command": "start", "params": {}})),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let run = r.body["run_id"].as_str().expect("run id").to_string();
-        let path = format!("/v1/workflows/{wf}/runs/{run}");
-        let done = poll_until(&self.s, &self.ws.owner, &self.ws.slug, &path, |r| {
-            r["status"] == "completed" || r["status"] == "failed"
-        })
-        .await;
-        (wf, run, done)
+        run_in(&self.s, &self.ws, name, graph).await
     }
+}
+
+/// Publishes a workflow with `graph` in `ws`, starts a run, waits for it to end.
+async fn run_in(
+    s: &TestServer,
+    ws: &Workspace,
+    name: &str,
+    graph: Value,
+) -> (String, String, Value) {
+    let wf = published_workflow(s, ws, json!({"name": name, "graph": graph})).await;
+    let r = s
+        .call(Method::POST, format!("/v1/workflows/{wf}/command"))
+        .auth(&ws.owner)
+        .tenant(&ws.slug)
+        .json(json!({"command": "start", "params": {}}))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let run = r.body["run_id"].as_str().expect("run id").to_string();
+    let path = format!("/v1/workflows/{wf}/runs/{run}");
+    let done = poll_until(s, &ws.owner, &ws.slug, &path, |r| {
+        r["status"] == "completed" || r["status"] == "failed"
+    })
+    .await;
+    (wf, run, done)
 }
 
 struct Reply2 {
@@ -312,6 +322,32 @@ async fn workspace_keys_pay_for_llm_steps(backend: Backend) {
             .all(|u| u.step_key == "ask" && u.project_id.as_deref() == Some(f.ws.project.as_str()))
     );
 
+    // The project's usage, summed per kind (both runs).
+    let billing = |query: &str| {
+        f.s.call(Method::GET, format!("/v1/billing/usage{query}"))
+            .auth(&f.ws.owner)
+            .tenant(&f.ws.slug)
+            .project(&f.ws.project)
+            .send()
+    };
+    let r = billing("").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["usage"],
+        json!([
+            {"kind": "llm.tokens_in", "quantity": 18},
+            {"kind": "llm.tokens_out", "quantity": 5},
+            {"kind": "workflow.step.execute", "quantity": 2}
+        ]),
+        "{}",
+        r.body
+    );
+    let r = billing("?to=2000-01-01T00:00:00Z").await;
+    assert_eq!(r.body["usage"], json!([]), "{}", r.body);
+    let r = billing("?from=yesterday").await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.error().contains("RFC 3339"), "{}", r.body);
+
     // An unknown credential id fails the step with a message saying so.
     let (_, _, failed) = f
         .run("unknown credential", llm_graph(Some("no-such-key")))
@@ -322,6 +358,29 @@ async fn workspace_keys_pay_for_llm_steps(backend: Backend) {
             .to_string()
             .contains("not an LLM key of this workspace"),
         "{failed}"
+    );
+
+    // Another workspace naming this workspace's key fails exactly like an unknown id,
+    // and the provider is not called.
+    let other = workspace(&f.s, "llm-other").await;
+    let (_, _, foreign) = run_in(
+        &f.s,
+        &other,
+        "foreign credential",
+        llm_graph(Some(&step_key_id)),
+    )
+    .await;
+    assert_eq!(foreign["status"], "failed", "{foreign}");
+    assert!(
+        foreign
+            .to_string()
+            .contains("not an LLM key of this workspace"),
+        "{foreign}"
+    );
+    assert_eq!(
+        provider.requests().len(),
+        2,
+        "no call was made with another workspace's key"
     );
 
     // Deleting the workspace key: the older key is now the workspace key.

@@ -700,6 +700,7 @@ fn sample(
             None,
             204,
         ),
+        ("GET", "/v1/billing/usage") => ("/v1/billing/usage".into(), None, Some(p.clone()), 200),
         ("POST", "/v1/llm/resolve") => (
             "/v1/llm/resolve".into(),
             Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
@@ -762,6 +763,7 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("PUT" | "DELETE", "/v1/vault/secrets/{name}") => Action::VaultWrite,
         (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
         ("POST", "/v1/llm/resolve") => Action::LlmKeysManage,
+        ("GET", "/v1/billing/usage") => Action::BillingRead,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }
 }

@@ -103,6 +103,7 @@ async fn lists_of_b(s: &TestServer, a: &Tenant, b: &Tenant, failures: &mut Vec<S
         ("/v1/connections", true),
         ("/v1/llm-provider-keys", false),
         ("/v1/llm-provider-keys/catalog", false),
+        ("/v1/billing/usage", true),
     ];
     for (path, in_project) in lists {
         let mut req = Req::of(b, path);

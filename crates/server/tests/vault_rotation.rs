@@ -255,6 +255,39 @@ async fn rotation(backend: Backend) {
     // The node started before the rotation still verifies deliveries after the retirement.
     assert_eq!(deliver(&s, &hook, &hook_secret, &pat).await, 202);
 
+    // A node that never met the rotated key (it holds only the old one) creates a new
+    // workspace's data key: it re-reads the key file first, so the key is wrapped by the
+    // current key, not the retired one.
+    let late = workspace(&s, "rot-late").await;
+    let late_id = workspace_id(&s, &late).await;
+    let stale = {
+        let settings = settings.clone();
+        VaultKeys::reloadable(MasterKeyRing::new(old.clone()), move || {
+            master_key::load(&settings, no_env).map(|k| k.ring)
+        })
+    };
+    let stale_vault = WorkspaceVault::new(stale, db.stores.integrations.clone());
+    let sealed_late = stale_vault
+        .seal(&late_id, secret_field("late-secret"), "late value")
+        .await
+        .expect("sealed");
+    let record = db
+        .stores
+        .integrations
+        .data_key(&late_id)
+        .await
+        .expect("read")
+        .expect("created");
+    assert_eq!(
+        record.master_key_id, current_only,
+        "wrapped by the current key"
+    );
+    let opened = vault
+        .open(&late_id, secret_field("late-secret"), &sealed_late)
+        .await
+        .expect("the new-key-only process opens it");
+    assert_eq!(opened.expose_secret(), "late value");
+
     // Environment deployments: AR_MASTER_KEY=<new>, AR_MASTER_KEY_RETIRED=<old>.
     let newer = MasterKey::generate().expect("key");
     let env_of = |current: &MasterKey, retired: Option<&MasterKey>| {
@@ -301,9 +334,10 @@ async fn rotation(backend: Backend) {
     )
     .await
     .expect("env rotation");
+    // The two secret workspaces and the late one; the webhook's own key.
     assert_eq!(
         (report.data_keys_rewrapped, report.webhook_keys_rewrapped),
-        (2, 1),
+        (3, 1),
         "{report}"
     );
     let env_only = WorkspaceVault::new(

@@ -6,6 +6,7 @@
 //! Extension point: runs, commands, tasks, streams, webhooks and triggers are added here
 //! (with their actions from `ar_model::authz`) once the engine API is final.
 
+pub mod billing;
 pub mod commands;
 pub mod connections;
 pub mod health;
@@ -197,6 +198,7 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/llm-provider-keys/catalog", Action::LlmKeysManage, llm_keys::catalog),
         gated(M::DELETE, "/v1/llm-provider-keys/{id}", Action::LlmKeysManage, llm_keys::delete),
         gated(M::POST, "/v1/llm/resolve", Action::LlmKeysManage, llm_keys::resolve),
+        gated(M::GET, "/v1/billing/usage", Action::BillingRead, billing::usage),
     ]
 }
 

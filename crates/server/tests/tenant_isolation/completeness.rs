@@ -13,6 +13,8 @@ use crate::types::{OBJECT_KINDS, Place};
 const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Query, "status", "a run status"),
     ("*", "*", Place::Query, "since", "a time"),
+    ("*", "*", Place::Query, "from", "a time"),
+    ("*", "*", Place::Query, "to", "a time"),
     ("*", "*", Place::Query, "limit", "a page size"),
     ("*", "*", Place::Query, "include_archived", "a flag"),
     ("*", "*", Place::Query, "after_seq", "a sequence number within the run the request names"),

@@ -292,6 +292,8 @@ fn list_header_rows() -> Vec<Row> {
             .body(json!({"provider": "openai", "api_key": TAKEN}))),
         row("POST", "/v1/llm/resolve", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm/resolve").tenant(Some(&x.slug))
             .body(json!({"model_ref": "direct.openai.gpt-4o-mini"}))),
+        row("GET", "/v1/billing/usage", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/usage").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/usage", Header, P, Project, |b, x| Req::of(b, "/v1/billing/usage").project(&x.project)),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),
