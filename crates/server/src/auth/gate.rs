@@ -197,17 +197,37 @@ impl Gate {
     }
 
     /// Authorizes the action on the project owning the object the route addresses.
-    /// With `X-Project-Id`, the object must be in that project (404 otherwise).
+    /// With `X-Project-Id`, the object must be in that project. Every "not found" on the
+    /// way (another project, a project the caller may not see) is answered as `what` not
+    /// found, so the caller learns nothing about the object beyond that.
     pub async fn object_project(
         &self,
         state: &AppState,
         project_id: &str,
+        what: &str,
     ) -> ApiResult<ProjectRecord> {
+        self.find_object_project(state, project_id)
+            .await
+            .map_err(|e| {
+                if e.status == axum::http::StatusCode::NOT_FOUND {
+                    ApiError::not_found(what)
+                } else {
+                    e
+                }
+            })
+    }
+
+    async fn find_object_project(
+        &self,
+        state: &AppState,
+        project_id: &str,
+    ) -> ApiResult<ProjectRecord> {
+        let not_found = || ApiError::not_found("object");
         if let Some(p) = &self.header_project {
             return if p.id == project_id {
                 Ok(p.clone())
             } else {
-                Err(ApiError::not_found("object"))
+                Err(not_found())
             };
         }
         let ws = self.require_workspace()?;
@@ -215,7 +235,7 @@ impl Gate {
             .tenants()
             .project(&ws.id, project_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("object"))?;
+            .ok_or_else(not_found)?;
         self.authorize_project(state, &project).await?;
         Ok(project)
     }

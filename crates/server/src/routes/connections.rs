@@ -101,15 +101,8 @@ async fn load(state: &AppState, gate: &Gate, id: &str) -> ApiResult<ConnectionRe
         .connection(&ws.id, id)
         .await?
         .ok_or_else(not_found)?;
-    gate.object_project(state, &connection.project_id)
-        .await
-        .map_err(|e| {
-            if e.status == StatusCode::NOT_FOUND {
-                not_found()
-            } else {
-                e
-            }
-        })?;
+    gate.object_project(state, &connection.project_id, "connection")
+        .await?;
     Ok(connection)
 }
 

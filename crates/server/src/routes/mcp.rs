@@ -38,14 +38,6 @@ pub fn server_view(s: &McpServerRecord) -> Value {
     })
 }
 
-fn map_not_found(e: ApiError, what: &str) -> ApiError {
-    if e.status == StatusCode::NOT_FOUND {
-        ApiError::not_found(what)
-    } else {
-        e
-    }
-}
-
 /// The server the path names, authorized for the route's action: a custom server on its
 /// project; a catalog server within the request's `X-Project-Id`.
 pub async fn load_server(state: &AppState, gate: &Gate, id: &str) -> ApiResult<McpServerRecord> {
@@ -57,9 +49,7 @@ pub async fn load_server(state: &AppState, gate: &Gate, id: &str) -> ApiResult<M
         .ok_or_else(|| ApiError::not_found("MCP server"))?;
     match &server.project_id {
         Some(project_id) => {
-            gate.object_project(state, project_id)
-                .await
-                .map_err(|e| map_not_found(e, "MCP server"))?;
+            gate.object_project(state, project_id, "MCP server").await?;
         }
         None => {
             gate.project().map_err(|_| {

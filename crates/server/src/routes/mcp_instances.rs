@@ -64,15 +64,8 @@ pub async fn load_instance(
         .mcp_instance(&ws.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("MCP instance"))?;
-    gate.object_project(state, &instance.project_id)
-        .await
-        .map_err(|e| {
-            if e.status == StatusCode::NOT_FOUND {
-                ApiError::not_found("MCP instance")
-            } else {
-                e
-            }
-        })?;
+    gate.object_project(state, &instance.project_id, "MCP instance")
+        .await?;
     Ok(instance)
 }
 

@@ -113,7 +113,7 @@ pub async fn list_project(
     gate: Gate,
     Path(project_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let project = gate.object_project(&state, &project_id).await?;
+    let project = gate.object_project(&state, &project_id, "project").await?;
     let members: Vec<Value> = state
         .tenants()
         .project_members(&project.id)
@@ -151,7 +151,7 @@ pub async fn add_project(
     Path(project_id): Path<String>,
     Json(body): Json<NewProjectMember>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let project = gate.object_project(&state, &project_id).await?;
+    let project = gate.object_project(&state, &project_id, "project").await?;
     let user = match (&body.user_id, &body.email) {
         (Some(id), _) => state.tenants().user_by_id(id).await?,
         (None, Some(email)) => {
@@ -189,7 +189,7 @@ pub async fn update_project(
     Path((project_id, user_id)): Path<(String, String)>,
     Json(body): Json<ProjectMemberPatch>,
 ) -> ApiResult<Json<Value>> {
-    let project = gate.object_project(&state, &project_id).await?;
+    let project = gate.object_project(&state, &project_id, "project").await?;
     if state
         .tenants()
         .project_role(&project.id, &user_id)
@@ -213,7 +213,7 @@ pub async fn remove_project(
     gate: Gate,
     Path((project_id, user_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let project = gate.object_project(&state, &project_id).await?;
+    let project = gate.object_project(&state, &project_id, "project").await?;
     if state
         .tenants()
         .remove_project_member(&project.id, &user_id)

@@ -101,15 +101,8 @@ async fn load(state: &AppState, gate: &Gate, id: &str) -> ApiResult<WebhookRecor
         .webhook(&ws.id, id)
         .await?
         .ok_or_else(not_found)?;
-    gate.object_project(state, &webhook.project_id)
-        .await
-        .map_err(|e| {
-            if e.status == StatusCode::NOT_FOUND {
-                not_found()
-            } else {
-                e
-            }
-        })?;
+    gate.object_project(state, &webhook.project_id, "webhook subscription")
+        .await?;
     Ok(webhook)
 }
 

@@ -84,15 +84,8 @@ pub async fn load(state: &AppState, gate: &Gate, workflow_id: &str) -> ApiResult
         .workflow(&ws.id, workflow_id)
         .await?
         .ok_or_else(|| ApiError::not_found("workflow"))?;
-    gate.object_project(state, &wf.project_id)
-        .await
-        .map_err(|e| {
-            if e.status == StatusCode::NOT_FOUND {
-                ApiError::not_found("workflow")
-            } else {
-                e
-            }
-        })?;
+    gate.object_project(state, &wf.project_id, "workflow")
+        .await?;
     Ok(wf)
 }
 

@@ -257,7 +257,7 @@ pub async fn update_project(
     Path(project_id): Path<String>,
     Json(body): Json<ProjectPatch>,
 ) -> ApiResult<Json<Value>> {
-    let project = gate.object_project(&state, &project_id).await?;
+    let project = gate.object_project(&state, &project_id, "project").await?;
     let name = body
         .name
         .as_deref()

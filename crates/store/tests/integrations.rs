@@ -1,4 +1,5 @@
-//! Conformance tests of `ConnectionStore` (connections, pending OAuth authorizations), one
+//! Conformance tests of the `IntegrationStore` parts — `VaultStore` (workspace data keys,
+//! vault secrets) and `ConnectionStore` (connections, pending OAuth authorizations) — one
 //! suite run on SQLite (a database file) and on Postgres (a fresh schema per test).
 
 use std::sync::Arc;
@@ -30,7 +31,7 @@ async fn sqlite() -> Fixture {
 }
 
 async fn postgres() -> Fixture {
-    let schema = format!("connections_{}", uuid::Uuid::now_v7().simple());
+    let schema = format!("integrations_{}", uuid::Uuid::now_v7().simple());
     let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
         .await
         .expect("open postgres (is it running?)");
@@ -73,6 +74,120 @@ async fn seed(t: &dyn TenantStore) {
             .await
             .expect("workspace");
     }
+}
+
+fn key(ws: &str, master: &str, marker: &str) -> DataKeyRecord {
+    DataKeyRecord {
+        workspace_id: ws.into(),
+        wrapped: json!({ "marker": marker }),
+        master_key_id: master.into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn secret(id: &str, ws: &str, name: &str, sealed: &str) -> SecretRecord {
+    SecretRecord {
+        id: id.into(),
+        workspace_id: ws.into(),
+        name: name.into(),
+        description: None,
+        value_sealed: json!({ "sealed": sealed }),
+        created_by: "u1".into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+/// The first data key stored for a workspace wins; a second insert (another node racing)
+/// gets the stored one back instead of replacing it.
+async fn the_first_data_key_wins(f: &Fixture) {
+    assert_eq!(f.store.data_key("w1").await.unwrap(), None);
+    let first = f
+        .store
+        .insert_data_key(&key("w1", "m1", "a"))
+        .await
+        .unwrap();
+    assert_eq!(first.wrapped, json!({"marker": "a"}));
+    let second = f
+        .store
+        .insert_data_key(&key("w1", "m1", "b"))
+        .await
+        .unwrap();
+    assert_eq!(
+        second.wrapped,
+        json!({"marker": "a"}),
+        "the stored key is kept"
+    );
+    assert_eq!(f.store.data_key("w2").await.unwrap(), None);
+}
+
+/// Re-wrapping is a compare-and-set on the master key id, and the rotation's to-do list
+/// shrinks as keys are re-wrapped.
+async fn rewrapping_is_compare_and_set(f: &Fixture) {
+    f.store
+        .insert_data_key(&key("w1", "old", "a"))
+        .await
+        .unwrap();
+    f.store
+        .insert_data_key(&key("w2", "old", "b"))
+        .await
+        .unwrap();
+    let left = f.store.data_keys_not_wrapped_by("new", 10).await.unwrap();
+    assert_eq!(left.len(), 2);
+    assert!(
+        f.store
+            .rewrap_data_key("w1", "old", &json!({"marker": "a2"}), "new", 2)
+            .await
+            .unwrap()
+    );
+    // A second rotation that read the key before the first re-wrapped it changes nothing.
+    assert!(
+        !f.store
+            .rewrap_data_key("w1", "old", &json!({"marker": "stale"}), "new", 3)
+            .await
+            .unwrap()
+    );
+    let w1 = f.store.data_key("w1").await.unwrap().unwrap();
+    assert_eq!(
+        (w1.wrapped, w1.master_key_id.as_str()),
+        (json!({"marker": "a2"}), "new")
+    );
+    let left = f.store.data_keys_not_wrapped_by("new", 10).await.unwrap();
+    assert_eq!(
+        left.iter()
+            .map(|k| k.workspace_id.as_str())
+            .collect::<Vec<_>>(),
+        ["w2"]
+    );
+}
+
+/// Secrets are per workspace; putting a name again replaces the value but keeps the id
+/// the sealed value is bound to.
+async fn secrets_are_per_workspace_and_keep_their_id(f: &Fixture) {
+    f.store
+        .put_secret(&secret("s1", "w1", "API_TOKEN", "v1"))
+        .await
+        .unwrap();
+    f.store
+        .put_secret(&secret("s2", "w2", "API_TOKEN", "other"))
+        .await
+        .unwrap();
+    let mut again = secret("s-new", "w1", "API_TOKEN", "v2");
+    again.description = Some("rotated".into());
+    again.updated_at = 5;
+    f.store.put_secret(&again).await.unwrap();
+    let got = f.store.secret("w1", "API_TOKEN").await.unwrap().unwrap();
+    assert_eq!(got.id, "s1");
+    assert_eq!(got.value_sealed, json!({"sealed": "v2"}));
+    assert_eq!(got.description.as_deref(), Some("rotated"));
+    assert_eq!(got.updated_at, 5);
+    assert_eq!(f.store.list_secrets("w1").await.unwrap().len(), 1);
+    assert!(f.store.delete_secret("w1", "API_TOKEN").await.unwrap());
+    assert!(!f.store.delete_secret("w1", "API_TOKEN").await.unwrap());
+    assert_eq!(f.store.secret("w1", "API_TOKEN").await.unwrap(), None);
+    let theirs = f.store.secret("w2", "API_TOKEN").await.unwrap().unwrap();
+    assert_eq!(theirs.value_sealed, json!({"sealed": "other"}));
 }
 
 fn connection(id: &str, ws: &str, project: &str) -> ConnectionRecord {
@@ -208,6 +323,9 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    the_first_data_key_wins,
+    rewrapping_is_compare_and_set,
+    secrets_are_per_workspace_and_keep_their_id,
     connections_round_trip_per_workspace,
     saves_are_compare_and_set,
     pending_states_are_taken_once,
