@@ -5,6 +5,7 @@
 import { STEP_TYPE_INFO } from "../graph/stepFields";
 import { STEP_TYPES, type StepType } from "../graph/types";
 import { STEP_DRAG_TYPE } from "./Canvas";
+import { StepIcon } from "./icons";
 
 export function Palette({ onAdd }: { onAdd: (type: StepType) => void }) {
   return (
@@ -27,6 +28,7 @@ export function Palette({ onAdd }: { onAdd: (type: StepType) => void }) {
               title={STEP_TYPE_INFO[type].description}
               data-step-type={type}
             >
+              <StepIcon type={type} />
               {STEP_TYPE_INFO[type].label}
             </button>
           </li>

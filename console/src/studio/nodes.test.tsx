@@ -64,4 +64,16 @@ describe("step and loop nodes", () => {
     cleanup();
     expect(connectable(drawn({ connectable: false }).container)).toBe(0);
   });
+
+  it("draw each type's icon as a picture, never as a font glyph", () => {
+    const { container } = drawn();
+    const icons = [...container.querySelectorAll(".step-node .step-icon, .loop-node .step-icon")];
+    expect(icons.map((i) => [i.tagName.toLowerCase(), i.getAttribute("aria-hidden"), i.querySelector("path") !== null])).toEqual([
+      ["svg", "true", true],
+      ["svg", "true", true],
+    ]);
+    // The heads hold only words: no symbol whose look depends on the installed fonts.
+    const heads = [...container.querySelectorAll(".step-node-head, .loop-node-head")].map((h) => h.textContent ?? "");
+    for (const head of heads) expect(head).toMatch(/^[\p{L}\p{N}\s-]*$/u);
+  });
 });

@@ -12,16 +12,8 @@ import { Handle, Position, type NodeProps, type NodeTypes } from "@xyflow/react"
 import { memo } from "react";
 import type { StepNode } from "../graph/flow";
 import { STEP_TYPE_INFO } from "../graph/stepFields";
+import { StepIcon } from "./icons";
 
-const TYPE_ICON: Record<string, string> = {
-  mcp_call: "⚙",
-  llm_call: "✦",
-  human_task: "✋",
-  lua_script: "λ",
-  for_each: "↻",
-  while: "⟳",
-  agent_call: "☺",
-};
 
 function Badges({ data }: { data: StepNode["data"] }) {
   return (
@@ -48,9 +40,7 @@ function StepNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
     >
       <Handle isConnectable={isConnectable} type="target" position={Position.Left} title={`${step.id}: connect a step this one runs after`} />
       <div className="step-node-head">
-        <span className="step-icon" aria-hidden="true">
-          {TYPE_ICON[step.type] ?? "?"}
-        </span>
+        <StepIcon type={step.type} />
         <span className="step-type">{STEP_TYPE_INFO[step.type]?.label ?? `unknown type “${String(step.type)}”`}</span>
         <Badges data={data} />
       </div>
@@ -72,9 +62,7 @@ function LoopNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
     >
       <Handle isConnectable={isConnectable} type="target" position={Position.Left} title={`${step.id}: connect a step this loop runs after`} />
       <div className="loop-node-head">
-        <span className="step-icon" aria-hidden="true">
-          {TYPE_ICON[step.type]}
-        </span>
+        <StepIcon type={step.type} />
         <span className="step-name">{step.name || step.id}</span>
         <span className="step-type">{STEP_TYPE_INFO[step.type]?.label}</span>
         <Badges data={data} />
