@@ -11,8 +11,11 @@
  *    watched from inside (a MutationObserver on node statuses and the run status), and the
  *    lag is how long after the server's `run_completed` the page says "completed".
  */
-import { ADMIN_EMAIL, ADMIN_PASSWORD, api, launchBrowser, sessionCookie, signIn, startServer } from "./harness.mjs";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, api, launchBrowser, screenshot, sessionCookie, signIn, startServer } from "./harness.mjs";
 import { node } from "./canvas.mjs";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const CHAIN_LENGTH = 500;
 const WIDE_STEPS = 500;
@@ -20,6 +23,10 @@ const DRAG_MOVES = 60;
 // One frame at 60 Hz: headless Chromium paces requestAnimationFrame at this interval, so
 // an interval is never below it and a dropped frame shows up as about twice it.
 const FRAME_MS = 1000 / 60;
+// `--profile`: also break the drag's main-thread time down by trace event and JS function.
+const PROFILE = process.argv.includes("--profile");
+// `--studio`: the Studio figures only (skips the run view's burst).
+const STUDIO_ONLY = process.argv.includes("--studio");
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -109,6 +116,64 @@ function rendererTasks(traceBuffer) {
 }
 
 /**
+ * Where the drag's main-thread time goes (`--profile`): self time per trace event name on
+ * the busiest renderer main thread (script, style, layout, paint, …), so a slow frame can be
+ * pinned on one stage. Self time: an event's duration minus that of events nested in it.
+ */
+function timeByEvent(traceBuffer) {
+  const trace = JSON.parse(traceBuffer.toString("utf8"));
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const mainThreads = new Set(
+    events.filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`),
+  );
+  const byThread = new Map();
+  for (const e of events) {
+    const key = `${e.pid}:${e.tid}`;
+    if (e.ph !== "X" || !mainThreads.has(key)) continue;
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key).push(e);
+  }
+  let best = new Map();
+  let bestTotal = -1;
+  for (const list of byThread.values()) {
+    list.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    const self = new Map();
+    const stack = [];
+    const close = (until) => {
+      while (stack.length && stack.at(-1).end <= until) stack.pop();
+    };
+    let total = 0;
+    for (const e of list) {
+      close(e.ts);
+      const dur = (e.dur ?? 0) / 1000;
+      const parent = stack.at(-1);
+      if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - dur);
+      else if (TASK_EVENTS.has(e.name)) total += dur;
+      self.set(e.name, (self.get(e.name) ?? 0) + dur);
+      stack.push({ name: e.name, end: e.ts + (e.dur ?? 0) });
+    }
+    if (total > bestTotal) {
+      bestTotal = total;
+      best = self;
+    }
+  }
+  return [...best.entries()].filter(([, t]) => t > 0.5).sort((a, b) => b[1] - a[1]);
+}
+
+/** Self time per JS function from a V8 CPU profile (`--profile`), heaviest first. */
+function timeByFunction(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const f = n.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").at(-1)}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+/**
  * Main-thread busy time in each 60 Hz frame slot from the first task to the last: what
  * "frame time" means for smoothness (a slot busier than 16.7 ms cannot draw on time). A
  * task is put whole in the slot it starts in.
@@ -141,19 +206,31 @@ async function studioFigures(browser, url, workflowId) {
     return last;
   });
   const settled = Date.now() - started;
+  await screenshot(page, "perf-studio-500");
 
-  // The node to drag: the first one whose centre is really under the pointer (not hidden
-  // by a panel or outside the pane).
+  // The node to drag: the one nearest the middle of the pane whose centre is really under
+  // the pointer (not hidden by a panel). Not one at the pane's edge: dragging there makes
+  // the canvas auto-pan, which is measured separately (see panFigures).
   const target = await page.evaluate(() => {
+    const pane = document.querySelector(".react-flow__pane").getBoundingClientRect();
+    const mid = { x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 };
+    let best = null;
     for (const el of document.querySelectorAll(".react-flow__node")) {
       const r = el.getBoundingClientRect();
       const x = r.x + r.width / 2;
       const y = r.y + r.height / 2;
-      if (r.width > 0 && el.contains(document.elementFromPoint(x, y))) return { id: el.dataset.id, x, y };
+      if (r.width === 0 || !el.contains(document.elementFromPoint(x, y))) continue;
+      const d = Math.hypot(x - mid.x, y - mid.y);
+      if (!best || d < best.d) best = { id: el.dataset.id, x, y, d };
     }
-    return null;
+    return best;
   });
   if (!target) throw new Error("no step node is under the pointer: cannot drag");
+  const view = await page.evaluate(() => {
+    const pane = document.querySelector(".react-flow__pane").getBoundingClientRect();
+    const zoom = Number(/scale\(([\d.]+)\)/.exec(document.querySelector(".react-flow__viewport").style.transform)?.[1]);
+    return { zoom, width: Math.round(pane.width), height: Math.round(pane.height) };
+  });
   const before = await node(page, target.id).boundingBox();
 
   await page.evaluate(() => {
@@ -166,12 +243,26 @@ async function studioFigures(browser, url, workflowId) {
     };
     requestAnimationFrame(tick);
   });
-  await browser.startTracing(page, { categories: ["devtools.timeline", "toplevel", "__metadata"] });
+  const cdp = PROFILE ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+    await cdp.send("Profiler.start");
+  }
+  const categories = ["devtools.timeline", "toplevel", "__metadata"];
+  if (PROFILE) categories.push("disabled-by-default-devtools.timeline", "blink", "v8");
+  await browser.startTracing(page, { categories });
   await page.mouse.move(target.x, target.y);
   await page.mouse.down();
   await page.mouse.move(target.x + 240, target.y + 120, { steps: DRAG_MOVES });
   await page.mouse.up();
   const trace = await browser.stopTracing();
+  const cpu = cdp ? (await cdp.send("Profiler.stop")).profile : null;
+  if (PROFILE) {
+    // For a closer look in Chrome's performance panel (Load profile…).
+    writeFileSync(join(tmpdir(), "agentruntime-drag-trace.json"), trace);
+    writeFileSync(join(tmpdir(), "agentruntime-drag.cpuprofile"), JSON.stringify(cpu));
+  }
   const stamps = await page.evaluate(() => {
     const frames = window.__perfFrames;
     window.__perfFrames = null;
@@ -190,12 +281,15 @@ async function studioFigures(browser, url, workflowId) {
     settled,
     rendered,
     dragged: target.id,
+    view,
     moved,
     intervals: stats(intervals),
     late: intervals.filter((d) => d > FRAME_MS * 1.5).length,
     tasks: stats(tasks.map((t) => t.dur)),
     longTasks: tasks.filter((t) => t.dur > FRAME_MS).length,
     busy: stats(busyPerFrame(tasks)),
+    byEvent: PROFILE ? timeByEvent(trace) : [],
+    byFunction: cpu ? timeByFunction(cpu) : [],
   };
 }
 
@@ -282,10 +376,18 @@ async function main() {
     const s = await studioFigures(browser, url, chain);
     console.log(`Studio, ${CHAIN_LENGTH}-step chain (headless Chromium):`);
     console.log(`  first node on the canvas ${s.firstNode} ms after navigation; ${s.rendered} nodes in view, settled after ${s.settled} ms`);
-    console.log(`  drag of ${s.dragged} in ${DRAG_MOVES} moves (moved ${s.moved.toFixed(0)} px):`);
+    console.log(`  canvas ${s.view.width}×${s.view.height} px at zoom ${s.view.zoom}`);
+    console.log(`  drag of ${s.dragged} (nearest the middle) in ${DRAG_MOVES} moves (moved ${s.moved.toFixed(0)} px):`);
     console.log(`  rAF frame intervals       ${line(s.intervals)}; ${s.late} over 1.5 frames (floor ${ms(FRAME_MS)})`);
     console.log(`  main-thread busy / frame  ${line(s.busy)}; p95 < 16 ms: ${s.busy.p95 < 16 ? "yes" : "no"}`);
     console.log(`  main-thread tasks         ${line(s.tasks)}; ${s.longTasks} over ${ms(FRAME_MS)}`);
+    if (PROFILE) {
+      console.log("  drag main-thread self time by trace event (top 15):");
+      for (const [name, t] of s.byEvent.slice(0, 15)) console.log(`    ${ms(t).padStart(10)}  ${name}`);
+      console.log("  drag JS self time by function (top 25; build with --minify false for names):");
+      for (const [name, t] of s.byFunction.slice(0, 25)) console.log(`    ${ms(t).padStart(10)}  ${name}`);
+    }
+    if (STUDIO_ONLY) return;
 
     const wide = await publishedWorkflow(url, scope, `${WIDE_STEPS} independent steps`, gatedWideGraph(WIDE_STEPS));
     const r = await runViewFigures(browser, url, scope, wide);

@@ -1,18 +1,23 @@
 /**
  * The Studio canvas: draws the graph with @xyflow/react and turns canvas gestures into graph
- * edits (graph/ops.ts). The graph stays the source of truth; node positions live in local
- * state while dragging and are written back when a drag ends, so a drag does not rebuild
- * the whole graph on every frame.
+ * edits (graph/ops.ts). The graph stays the source of truth; positions are written back when
+ * a drag ends, so a drag does not rebuild the whole graph on every frame.
+ *
+ * Nodes are uncontrolled (React Flow's store owns the node list; the graph is pushed into
+ * it with `setNodes` when it changes). A drag frame then updates only the store and the
+ * views that read the moved node: with controlled nodes each frame also re-rendered this
+ * component and React Flow's root and copied the list back into the store, which on a
+ * 500-step graph cost more than a frame (see docs/console.md, Performance).
  */
 import {
   applyEdgeChanges,
-  applyNodeChanges,
   Background,
   Controls,
   MiniMap,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useStore,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -47,7 +52,7 @@ export function Canvas(props: CanvasProps) {
 }
 
 function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError, readOnly }: CanvasProps) {
-  const { screenToFlowPosition, setCenter, getZoom, getInternalNode } = useReactFlow();
+  const { screenToFlowPosition, setCenter, getZoom, getInternalNode, getNode, setNodes } = useReactFlow<StepNode, StepEdge>();
   // The selection last brought into view. A selection made elsewhere (palette, issue list,
   // body list) is panned to once its node exists; one picked on the canvas is marked as
   // already in view, so nothing moves under the pointer.
@@ -59,11 +64,15 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
     (ns: StepNode[]) => ns.map((n) => (n.id === selectedKey ? { ...n, selected: true } : n)),
     [selectedKey],
   );
-  // Initialised from the graph (so fitView sees the nodes at once), re-derived when it changes.
-  const [nodes, setNodes] = useState<StepNode[]>(() => withSelection(drawn.nodes));
+  // The store starts from the graph (so fitView sees the nodes at once) and is re-derived
+  // when it changes; nodes that did not change keep their objects (and React Flow's
+  // measurements), so only changed nodes re-render.
+  const [initialNodes] = useState<StepNode[]>(() => withSelection(drawn.nodes));
   useEffect(() => {
     setNodes((prev) => reconcileNodes(prev, withSelection(drawn.nodes)));
-  }, [drawn, withSelection]);
+  }, [drawn, withSelection, setNodes]);
+  // Whether the selected step's node is in the store yet (a step just added is not).
+  const selectedDrawn = useStore(useCallback((s) => selectedKey !== null && s.nodeLookup.has(selectedKey), [selectedKey]));
   // Edges are derived the same way; their selection (to delete one with the keyboard) is local.
   const [edges, setEdges] = useState<StepEdge[]>(drawn.edges);
   useEffect(() => {
@@ -73,7 +82,7 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
     });
   }, [drawn]);
   const onEdgesChange = useCallback((changes: EdgeChange<StepEdge>[]) => {
-    // Removal goes through onDelete → graph edit, like nodes.
+    // Removal goes through onBeforeDelete → graph edit, like nodes.
     setEdges((es) => applyEdgeChanges(changes.filter((c) => c.type !== "remove"), es));
   }, []);
 
@@ -85,7 +94,7 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
     const { x, y } = node.internals.positionAbsolute;
     // Pan only, without animation: keeping the zoom keeps the user's sense of scale.
     void setCenter(x + (node.width ?? 0) / 2, y + (node.height ?? 0) / 2, { zoom: getZoom() });
-  }, [selectedKey, nodes, getInternalNode, setCenter, getZoom]);
+  }, [selectedKey, selectedDrawn, getInternalNode, setCenter, getZoom]);
 
   const edit = useCallback(
     (f: () => WorkflowGraph) => {
@@ -101,8 +110,8 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
 
   const onNodesChange = useCallback(
     (changes: NodeChange<StepNode>[]) => {
-      // Removal goes through onDelete → graph edit; drag, select and measure are local.
-      setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
+      // React Flow has applied drag, select and measure changes to its store already;
+      // removal is refused there and done as a graph edit (onBeforeDelete).
       // Selection follows the user's clicks and keys only (select changes come from the
       // user, never from the `selected` flags we pass in), so it cannot ping-pong.
       const selects = changes.filter((c) => c.type === "select");
@@ -150,9 +159,12 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
     [refOf, graph],
   );
 
-  const onDelete = useCallback(
-    ({ nodes: gone, edges: cut }: { nodes: StepNode[]; edges: StepEdge[] }) => {
-      if (readOnly) return;
+  // Deleting with the keyboard edits the graph (which drops the nodes and edges from the
+  // canvas when it re-derives) and tells React Flow not to remove anything itself, so a
+  // refused edit leaves the canvas as it was.
+  const onBeforeDelete = useCallback(
+    async ({ nodes: gone, edges: cut }: { nodes: StepNode[]; edges: StepEdge[] }) => {
+      if (readOnly) return false;
       edit(() => {
         let g = graph;
         for (const e of cut) if (e.data) g = disconnect(g, e.data.source, e.data.target);
@@ -160,6 +172,7 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
         return g;
       });
       if (gone.some((n) => n.id === selectedKey)) onSelect(null);
+      return false;
     },
     [graph, edit, readOnly, selectedKey, onSelect],
   );
@@ -173,14 +186,14 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
       // A drop without coordinates (synthetic events, some assistive tools) lands top left.
       const at = Number.isFinite(raw.x) && Number.isFinite(raw.y) ? raw : { x: 0, y: 0 };
       // Dropped inside a loop box: the step joins that loop's body chain.
-      const loop = loopAt(graph, (id) => nodes.find((n) => n.id === id)?.position, at);
+      const loop = loopAt(graph, (id) => getNode(id)?.position, at);
       edit(() => {
         const added = loop ? addStep(graph, type, { parent: loop }) : addStep(graph, type, { position: at });
         onSelect(loop ? { id: added.id, parent: loop } : { id: added.id });
         return added.graph;
       });
     },
-    [graph, nodes, screenToFlowPosition, edit, onSelect],
+    [graph, getNode, screenToFlowPosition, edit, onSelect],
   );
 
   return (
@@ -190,20 +203,24 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
       e.dataTransfer.dropEffect = "copy";
     }} onDrop={readOnly ? undefined : onDrop}>
       <ReactFlow<StepNode, StepEdge>
-        nodes={nodes}
+        defaultNodes={initialNodes}
         edges={edges}
         onEdgesChange={onEdgesChange}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onConnect={readOnly ? undefined : onConnect}
         isValidConnection={isValidConnection}
-        onDelete={onDelete}
+        onBeforeDelete={onBeforeDelete}
         nodesDraggable={!readOnly}
+        // Dragging moves a step without selecting it: a click selects (and opens its config).
+        // Selecting on drag would open the config panel mid-gesture, narrowing the canvas
+        // under the pointer and mounting editors while frames are due.
+        selectNodesOnDrag={false}
         nodesConnectable={!readOnly}
         edgesFocusable
         deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
         // Big graphs: draw only what is on screen.
-        onlyRenderVisibleElements={nodes.length > 150}
+        onlyRenderVisibleElements={drawn.nodes.length > 150}
         fitView
         minZoom={0.1}
       >
