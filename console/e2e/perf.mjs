@@ -4,8 +4,9 @@
  * `node e2e/perf.mjs` from `console/` after `npm run build` and `cargo build -p ar-cli`.
  *
  * 1. Studio with a 500-step chain: time until the canvas shows its first node and all
- *    nodes, then one node dragged with the real mouse in 60 moves while the page records
- *    requestAnimationFrame intervals and a Chromium trace records main-thread tasks.
+ *    nodes, then three gestures of 60 real mouse moves (a hover as the floor, a node drag,
+ *    a canvas pan) while the page records requestAnimationFrame intervals and a Chromium
+ *    trace records main-thread tasks.
  * 2. Run view under a burst of events: 500 independent steps started from the UI; the
  *    WebSocket frames the page receives are counted from outside (Playwright), the DOM is
  *    watched from inside (a MutationObserver on node statuses and the run status), and the
@@ -210,7 +211,7 @@ async function studioFigures(browser, url, workflowId) {
 
   // The node to drag: the one nearest the middle of the pane whose centre is really under
   // the pointer (not hidden by a panel). Not one at the pane's edge: dragging there makes
-  // the canvas auto-pan, which is measured separately (see panFigures).
+  // the canvas auto-pan.
   const target = await page.evaluate(() => {
     const pane = document.querySelector(".react-flow__pane").getBoundingClientRect();
     const mid = { x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 };
@@ -231,8 +232,50 @@ async function studioFigures(browser, url, workflowId) {
     const zoom = Number(/scale\(([\d.]+)\)/.exec(document.querySelector(".react-flow__viewport").style.transform)?.[1]);
     return { zoom, width: Math.round(pane.width), height: Math.round(pane.height) };
   });
-  const before = await node(page, target.id).boundingBox();
 
+  // Three gestures of DRAG_MOVES pointer moves each, measured alike:
+  // - hover: the pointer crosses the empty canvas with no button down; what the page, the
+  //   trace and CDP input cost when the app has nothing to do (the floor of the figures);
+  // - drag: the node is dragged down and to the right;
+  // - pan: the canvas background is dragged, so nodes leave and enter the view (above 150
+  //   steps only the nodes in view are drawn: each pan frame mounts and unmounts some).
+  const pane = await page.locator(".react-flow__pane").boundingBox();
+  const empty = { x: pane.x + pane.width * 0.5, y: pane.y + pane.height * 0.2 };
+  const hover = await measureGesture(page, browser, "hover", async () => {
+    await page.mouse.move(empty.x - 200, empty.y);
+    await page.mouse.move(empty.x + 200, empty.y + 100, { steps: DRAG_MOVES });
+  });
+  const before = await node(page, target.id).boundingBox();
+  const drag = await measureGesture(page, browser, "drag", async () => {
+    await page.mouse.move(target.x, target.y);
+    await page.mouse.down();
+    await page.mouse.move(target.x + 240, target.y + 120, { steps: DRAG_MOVES });
+    await page.mouse.up();
+  });
+  const after = await node(page, target.id).boundingBox();
+  const moved = Math.hypot(after.x - before.x, after.y - before.y);
+  // Frame figures of a drag that did not happen would describe an idle page.
+  if (moved < 50) throw new Error(`the node ${target.id} moved only ${moved.toFixed(0)} px: the drag did not take`);
+  const viewportBefore = await page.locator(".react-flow__viewport").getAttribute("style");
+  const pan = await measureGesture(page, browser, "pan", async () => {
+    await page.mouse.move(empty.x + 200, empty.y);
+    await page.mouse.down();
+    await page.mouse.move(empty.x - 200, empty.y + 60, { steps: DRAG_MOVES });
+    await page.mouse.up();
+  });
+  if ((await page.locator(".react-flow__viewport").getAttribute("style")) === viewportBefore) {
+    throw new Error("the canvas did not pan");
+  }
+  await page.close();
+  return { firstNode, settled, rendered, dragged: target.id, view, moved, hover, drag, pan };
+}
+
+/**
+ * Runs one pointer gesture while the page records requestAnimationFrame intervals and a
+ * Chromium trace records the renderer main thread (with `--profile`, a V8 CPU profile too,
+ * and both are saved to the temp folder for Chrome's performance panel).
+ */
+async function measureGesture(page, browser, name, gesture) {
   await page.evaluate(() => {
     window.__perfFrames = [];
     // Stops once the script takes the list (sets it to null).
@@ -252,37 +295,22 @@ async function studioFigures(browser, url, workflowId) {
   const categories = ["devtools.timeline", "toplevel", "__metadata"];
   if (PROFILE) categories.push("disabled-by-default-devtools.timeline", "blink", "v8");
   await browser.startTracing(page, { categories });
-  await page.mouse.move(target.x, target.y);
-  await page.mouse.down();
-  await page.mouse.move(target.x + 240, target.y + 120, { steps: DRAG_MOVES });
-  await page.mouse.up();
+  await gesture();
   const trace = await browser.stopTracing();
   const cpu = cdp ? (await cdp.send("Profiler.stop")).profile : null;
+  await cdp?.detach();
   if (PROFILE) {
-    // For a closer look in Chrome's performance panel (Load profile…).
-    writeFileSync(join(tmpdir(), "agentruntime-drag-trace.json"), trace);
-    writeFileSync(join(tmpdir(), "agentruntime-drag.cpuprofile"), JSON.stringify(cpu));
+    writeFileSync(join(tmpdir(), `agentruntime-${name}-trace.json`), trace);
+    writeFileSync(join(tmpdir(), `agentruntime-${name}.cpuprofile`), JSON.stringify(cpu));
   }
   const stamps = await page.evaluate(() => {
     const frames = window.__perfFrames;
     window.__perfFrames = null;
     return frames;
   });
-  const after = await node(page, target.id).boundingBox();
-  await page.close();
-
   const intervals = stamps.slice(1).map((t, i) => t - stamps[i]);
   const tasks = rendererTasks(trace);
-  const moved = Math.hypot(after.x - before.x, after.y - before.y);
-  // Frame figures of a drag that did not happen would describe an idle page.
-  if (moved < 50) throw new Error(`the node ${target.id} moved only ${moved.toFixed(0)} px: the drag did not take`);
   return {
-    firstNode,
-    settled,
-    rendered,
-    dragged: target.id,
-    view,
-    moved,
     intervals: stats(intervals),
     late: intervals.filter((d) => d > FRAME_MS * 1.5).length,
     tasks: stats(tasks.map((t) => t.dur)),
@@ -377,15 +405,17 @@ async function main() {
     console.log(`Studio, ${CHAIN_LENGTH}-step chain (headless Chromium):`);
     console.log(`  first node on the canvas ${s.firstNode} ms after navigation; ${s.rendered} nodes in view, settled after ${s.settled} ms`);
     console.log(`  canvas ${s.view.width}×${s.view.height} px at zoom ${s.view.zoom}`);
-    console.log(`  drag of ${s.dragged} (nearest the middle) in ${DRAG_MOVES} moves (moved ${s.moved.toFixed(0)} px):`);
-    console.log(`  rAF frame intervals       ${line(s.intervals)}; ${s.late} over 1.5 frames (floor ${ms(FRAME_MS)})`);
-    console.log(`  main-thread busy / frame  ${line(s.busy)}; p95 < 16 ms: ${s.busy.p95 < 16 ? "yes" : "no"}`);
-    console.log(`  main-thread tasks         ${line(s.tasks)}; ${s.longTasks} over ${ms(FRAME_MS)}`);
-    if (PROFILE) {
-      console.log("  drag main-thread self time by trace event (top 15):");
-      for (const [name, t] of s.byEvent.slice(0, 15)) console.log(`    ${ms(t).padStart(10)}  ${name}`);
-      console.log("  drag JS self time by function (top 25; build with --minify false for names):");
-      for (const [name, t] of s.byFunction.slice(0, 25)) console.log(`    ${ms(t).padStart(10)}  ${name}`);
+    console.log(`  ${DRAG_MOVES} pointer moves per gesture (node ${s.dragged}, nearest the middle, moved ${s.moved.toFixed(0)} px):`);
+    for (const [label, g] of [["hover (no button: the floor)", s.hover], ["drag a node", s.drag], ["pan the canvas", s.pan]]) {
+      console.log(`  ${label}`);
+      console.log(`    rAF frame intervals       ${line(g.intervals)}; ${g.late} over 1.5 frames (floor ${ms(FRAME_MS)})`);
+      console.log(`    main-thread busy / frame  ${line(g.busy)}; p95 < 16 ms: ${g.busy.p95 < 16 ? "yes" : "no"}`);
+      console.log(`    main-thread tasks         ${line(g.tasks)}; ${g.longTasks} over ${ms(FRAME_MS)}`);
+      if (!PROFILE) continue;
+      console.log("    main-thread self time by trace event (top 15):");
+      for (const [name, t] of g.byEvent.slice(0, 15)) console.log(`      ${ms(t).padStart(10)}  ${name}`);
+      console.log("    JS self time by function (top 25; build with --minify false for names):");
+      for (const [name, t] of g.byFunction.slice(0, 25)) console.log(`      ${ms(t).padStart(10)}  ${name}`);
     }
     if (STUDIO_ONLY) return;
 

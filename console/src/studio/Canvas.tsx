@@ -13,7 +13,6 @@ import {
   applyEdgeChanges,
   Background,
   Controls,
-  MiniMap,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
@@ -27,7 +26,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { loopAt, nodeIdOf, reconcileNodes, toFlow, type FlowDecorations, type StepEdge, type StepNode } from "../graph/flow";
 import { addStep, connect, disconnect, GraphEditError, moveStep, removeStep, type StepRef } from "../graph/ops";
 import { isStepType, type WorkflowGraph } from "../graph/types";
-import { nodeTypes } from "./nodes";
+import { MiniMap } from "./MiniMap";
+import { nodeTypes, useZoomedOut } from "./nodes";
 
 /** The drag-and-drop payload type of palette items. */
 export const STEP_DRAG_TYPE = "application/x-agentruntime-step";
@@ -224,10 +224,19 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
         fitView
         minZoom={0.1}
       >
-        <Background />
+        <DotGrid />
         <Controls aria-label="Zoom controls" />
-        <MiniMap pannable zoomable ariaLabel="Mini map" />
+        <MiniMap />
       </ReactFlow>
     </div>
   );
+}
+
+/**
+ * The background dot grid, left out when zoomed out below the detail zoom: its dots scale
+ * with the zoom, so far out they merge into a fine grey texture that says nothing and has
+ * to be redrawn over the whole pane on every pan frame.
+ */
+function DotGrid() {
+  return useZoomedOut() ? null : <Background />;
 }

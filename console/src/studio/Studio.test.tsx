@@ -177,6 +177,10 @@ describe("Studio", () => {
     fireEvent.click(screen.getByRole("button", { name: "Validate" }));
     const list = await screen.findByRole("list", { name: "Validation issues" });
     expect(within(list).getByText("unexpected symbol near 'x'")).toBeTruthy();
+    // The summary reads as a problem, not as the green of a success.
+    const summary = screen.getByText("1 error(s) to fix before publishing.");
+    expect(summary.getAttribute("role")).toBe("status");
+    expect(summary.classList.contains("problem")).toBe(true);
     await waitFor(() => expect(document.querySelector('[data-step-id="fetch"] .issue-badge')?.textContent).toMatch(/1/));
     expect(document.querySelector('[data-step-id="approve"] .issue-badge')).toBeNull();
     expect((calls.find((c) => c.path === "/v1/workflows/w1/validate")?.body as { graph: { steps: unknown[] } }).graph.steps).toHaveLength(2);

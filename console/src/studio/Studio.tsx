@@ -34,7 +34,8 @@ export default function Studio() {
   const [selected, setSelected] = useState<StepRef | null>(null);
   const [mode, setMode] = useState<"canvas" | "json">("canvas");
   const [issues, setIssues] = useState<ValidationIssue[] | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  // A status line after Validate or Publish; `problem` draws it in the warning colour.
+  const [notice, setNotice] = useState<{ text: string; problem?: boolean } | null>(null);
   const [problems, setProblems] = useState<ImportProblem[]>([]);
   const [actionError, setActionError] = useState<string | null>(null);
   const [canvasError, setCanvasError] = useState<string | null>(null);
@@ -94,7 +95,8 @@ export default function Studio() {
     try {
       const r = await api.validate(id, { graph: exportGraph(graph, "backend") });
       setIssues(r.issues);
-      setNotice(r.valid ? "Valid: ready to publish." : `${r.issues.filter((i) => i.severity === "error").length} error(s) to fix before publishing.`);
+      const errors = r.issues.filter((i) => i.severity === "error").length;
+      setNotice(r.valid ? { text: "Valid: ready to publish." } : { text: `${errors} error(s) to fix before publishing.`, problem: true });
     } catch (e) {
       setActionError(`Validation failed: ${messageOf(e)}`);
     } finally {
@@ -156,7 +158,7 @@ export default function Studio() {
         )}
         {!readOnly && <PublishButton workflowId={id} disabled={busy !== null} beforePublish={async () => (dirty ? save() : true)} onPublished={(v) => {
           setWorkflow((w) => (w ? { ...w, latest_version: v, status: "published" } : w));
-          setNotice(`Published version ${v}.`);
+          setNotice({ text: `Published version ${v}.` });
         }} onIssues={setIssues} />}
         {!readOnly && (
           <RunButton workflowId={id} graph={graph} disabled={!workflow.latest_version} onStarted={(runId) => navigate(`/workflow/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`)} />
@@ -171,7 +173,11 @@ export default function Studio() {
       <div className="studio-messages">
         <ErrorMessage error={actionError} />
         <ErrorMessage error={canvasError} />
-        {notice && <p role="status" className="notice">{notice}</p>}
+        {notice && (
+          <p role="status" className={notice.problem ? "notice problem" : "notice"}>
+            {notice.text}
+          </p>
+        )}
         {problems.length > 0 && (
           <details className="problems">
             <summary>{problems.length} problem(s) found while reading the graph</summary>

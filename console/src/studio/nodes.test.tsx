@@ -5,7 +5,7 @@ import axe from "axe-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { toFlow } from "../graph/flow";
 import type { WorkflowGraph } from "../graph/types";
-import { nodeTypes } from "./nodes";
+import { DETAIL_ZOOM, nodeTypes } from "./nodes";
 
 beforeAll(() => {
   // jsdom lacks the layout API @xyflow/react measures with; an inert stand-in is enough here.
@@ -27,12 +27,12 @@ const graph: WorkflowGraph = {
   extra: {},
 };
 
-function drawn({ connectable = true } = {}) {
+function drawn({ connectable = true, zoom = 1 } = {}) {
   const { nodes, edges } = toFlow(graph);
   return render(
     <ReactFlowProvider>
       <div style={{ width: 800, height: 600 }}>
-        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} nodesConnectable={connectable} />
+        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} nodesConnectable={connectable} minZoom={0.05} defaultViewport={{ x: 0, y: 0, zoom }} />
       </div>
     </ReactFlowProvider>,
   );
@@ -75,5 +75,17 @@ describe("step and loop nodes", () => {
     // The heads hold only words: no symbol whose look depends on the installed fonts.
     const heads = [...container.querySelectorAll(".step-node-head, .loop-node-head")].map((h) => h.textContent ?? "");
     for (const head of heads) expect(head).toMatch(/^[\p{L}\p{N}\s-]*$/u);
+  });
+
+  it("draw steps as bare cards below the detail zoom, keeping status, handles and name", () => {
+    const far = drawn({ zoom: DETAIL_ZOOM / 2 }).container;
+    const step = far.querySelector('[data-step-id="fetch"]') as HTMLElement;
+    expect(step.classList.contains("compact")).toBe(true);
+    expect(step.textContent).toBe("");
+    expect(step.querySelectorAll(".react-flow__handle")).toHaveLength(2);
+    expect(far.querySelector('[aria-label="lua_script step Fetch"]')).not.toBeNull();
+    cleanup();
+    const near = drawn({ zoom: DETAIL_ZOOM }).container;
+    expect(near.querySelector('[data-step-id="fetch"]')?.textContent).toContain("Fetch");
   });
 });

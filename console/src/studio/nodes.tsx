@@ -8,7 +8,7 @@
  * steps with the config panel's "Runs after" checkboxes instead. Handles are connectable only
  * when the canvas is (a Handle defaults to connectable), so read-only canvases offer no drag.
  */
-import { Handle, Position, type NodeProps, type NodeTypes } from "@xyflow/react";
+import { Handle, Position, useStore, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
 import { memo } from "react";
 import type { StepNode } from "../graph/flow";
 import { STEP_TYPE_INFO } from "../graph/stepFields";
@@ -29,16 +29,42 @@ function Badges({ data }: { data: StepNode["data"] }) {
   );
 }
 
+/**
+ * Below this zoom a step's words are too small to read (under ~5 px), so a step is drawn as
+ * its card alone: border, status and issue colours, handles. Large graphs open this far out,
+ * and text is what costs most to lay out and paint when nodes enter the view while panning.
+ * The node keeps its accessible name (set on React Flow's wrapper), so nothing is lost to
+ * assistive technology.
+ */
+export const DETAIL_ZOOM = 0.4;
+const zoomedOut = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
+
+/** Whether the canvas is zoomed out below {@link DETAIL_ZOOM}; changes only when crossing it. */
+export const useZoomedOut = (): boolean => useStore(zoomedOut);
+
 function StepNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
   const { step } = data;
   const disabled = step.enabled === false;
+  // A boolean selector: the node re-renders when the zoom crosses DETAIL_ZOOM, not on every zoom step.
+  const compact = useZoomedOut();
   return (
     <div
-      className={`step-node type-${step.type}${data.status ? ` status-${data.status}` : ""}${data.issueSeverity ? ` has-${data.issueSeverity}` : ""}${selected ? " selected" : ""}${disabled ? " disabled" : ""}`}
+      className={`step-node type-${step.type}${data.status ? ` status-${data.status}` : ""}${data.issueSeverity ? ` has-${data.issueSeverity}` : ""}${selected ? " selected" : ""}${disabled ? " disabled" : ""}${compact ? " compact" : ""}`}
       data-step-id={step.id}
       data-status={data.status}
     >
       <Handle isConnectable={isConnectable} type="target" position={Position.Left} title={`${step.id}: connect a step this one runs after`} />
+      {!compact && <StepDetails data={data} />}
+      <Handle isConnectable={isConnectable} type="source" position={Position.Right} title={`${step.id}: connect a step that runs after this one`} />
+    </div>
+  );
+}
+
+/** The words of a step card: type, badges, name and id. */
+function StepDetails({ data }: { data: StepNode["data"] }) {
+  const { step } = data;
+  return (
+    <>
       <div className="step-node-head">
         <StepIcon type={step.type} />
         <span className="step-type">{STEP_TYPE_INFO[step.type]?.label ?? `unknown type “${String(step.type)}”`}</span>
@@ -46,8 +72,7 @@ function StepNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
       </div>
       <div className="step-name">{step.name || step.id}</div>
       <div className="step-id">{step.id}</div>
-      <Handle isConnectable={isConnectable} type="source" position={Position.Right} title={`${step.id}: connect a step that runs after this one`} />
-    </div>
+    </>
   );
 }
 
