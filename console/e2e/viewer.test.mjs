@@ -108,6 +108,14 @@ test("a viewer sees workflows, Studio, runs and tasks without edit controls", as
   await auditAccessibility(page, "Command Center (viewer)");
   await screenshot(page, "viewer-command-center");
 
+  // My access explains the same limits in words.
+  await page.goto(`${url}/settings/access`);
+  const rights = page.getByRole("list", { name: /^What you can do in the project / });
+  await rights.getByText("Create, edit and publish workflows: not allowed").waitFor();
+  await rights.getByText("Read workflows, versions, runs and their events: allowed").waitFor();
+  await auditAccessibility(page, "My access (viewer)");
+  await screenshot(page, "viewer-my-access");
+
   watch.assertClean();
   await page.close();
 });

@@ -244,3 +244,29 @@ describe("Settings → Webhooks", () => {
     expect(screen.queryByRole("button", { name: /Disable|Delete/ })).toBeNull();
   });
 });
+
+describe("Settings → My access", () => {
+  it("says who is signed in and what the current roles allow and refuse", async () => {
+    fakeServer({ "GET /v1/auth/me": { body: meAs("member", "project_viewer") } });
+    render("/settings/access");
+    const project = await screen.findByRole("list", { name: /^What you can do in the project / });
+    const items = [...project.querySelectorAll("li")].map((li) => li.textContent);
+    expect(items).toContain("✔ Read workflows, versions, runs and their events: allowed");
+    expect(items).toContain("✖ Create, edit and publish workflows: not allowed");
+    expect(items).toContain("✖ Approve or reject human tasks: not allowed");
+    const workspace = screen.getByRole("list", { name: /^What you can do in the workspace / });
+    expect(workspace.textContent).toContain("Manage vault secrets and LLM provider keys: not allowed");
+    expect(screen.getByRole("table", { name: "Your role in each workspace and project" }).textContent).toContain("Viewer");
+  });
+
+  it("shows a workspace admin the admin rights and a contributor the edit rights", async () => {
+    fakeServer({ "GET /v1/auth/me": { body: meAs("owner", "project_contributor") } });
+    render("/settings/access");
+    const project = await screen.findByRole("list", { name: /^What you can do in the project / });
+    expect(project.textContent).toContain("Approve or reject human tasks: allowed");
+    expect(project.textContent).toContain("Manage project members and visibility: not allowed");
+    expect(screen.getByRole("list", { name: /^What you can do in the workspace / }).textContent).toContain(
+      "Invite members and change their roles: allowed",
+    );
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * `/settings/*`: API keys, workspace members and invites, the current project's access, its
- * inbound webhooks, the workspace's LLM provider keys and vault secrets.
+ * inbound webhooks, the workspace's LLM provider keys and vault secrets, and what the signed-in
+ * user's roles allow (My access).
  * Admin-only controls are hidden from others (the server refuses them anyway).
  */
 import { Navigate, NavLink, Route, Routes } from "react-router";
@@ -8,6 +9,7 @@ import { currentProject } from "../session/scope";
 import { useSession } from "../session/SessionContext";
 import { ApiKeys } from "./ApiKeys";
 import { Members } from "./Members";
+import { MyAccess } from "./MyAccess";
 import { ProjectAccess } from "./ProjectAccess";
 import { Providers } from "./Providers";
 import { Secrets } from "./Secrets";
@@ -28,6 +30,7 @@ export function SettingsPage() {
         {scope.project && <NavLink to="/settings/webhooks">Webhooks</NavLink>}
         <NavLink to="/settings/providers">Providers</NavLink>
         <NavLink to="/settings/secrets">Secrets</NavLink>
+        <NavLink to="/settings/access">My access</NavLink>
       </nav>
       <Routes>
         <Route index element={<Navigate to="api-keys" replace />} />
@@ -39,6 +42,7 @@ export function SettingsPage() {
         {scope.project && <Route path="webhooks" element={<Webhooks />} />}
         <Route path="providers" element={<Providers isAdmin={isWorkspaceAdmin} />} />
         <Route path="secrets" element={<Secrets isAdmin={isWorkspaceAdmin} />} />
+        <Route path="access" element={<MyAccess />} />
         <Route path="*" element={<p>This settings page does not exist.</p>} />
       </Routes>
     </section>
