@@ -125,3 +125,60 @@ describe("RunView controls", () => {
     for (const name of ["Pause", "Stop now", "Stop gracefully"]) expect(screen.queryByRole("button", { name })).toBeNull();
   });
 });
+
+describe("RunView timeline", () => {
+  const at = (s: number) => new Date(Date.parse("2026-11-28T10:00:00Z") + s * 1000).toISOString();
+  const timed = (seq: number, s: number, type: string, step: string | null, data: Record<string, unknown> = {}): RunEvent => ({ ...ev(seq, type, step, data), at: at(s) });
+
+  it("shows a row per step in graph order, their bars and the pause marker", async () => {
+    fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/workflows/w1/runs/r1": { body: { run_id: "r1", workflow_id: "w1", version: 1, status: "paused" } },
+      "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "published", graph } },
+      "GET /v1/workflows/w1/versions": { body: { versions: [] } },
+      "GET /v1/workflows/w1/runs/r1/events": (req) =>
+        req.path.includes("after_seq=0")
+          ? {
+              body: {
+                events: [
+                  timed(1, 0, "run_started", null),
+                  timed(2, 0, "step_started", "fetch", { attempt: 1 }),
+                  timed(3, 1.2, "step_failed", "fetch", { attempt: 1, will_retry: true, failure_code: "LUA_ERROR" }),
+                  timed(4, 2, "step_started", "fetch", { attempt: 2 }),
+                  timed(5, 3, "step_completed", "fetch", { result: {} }),
+                  timed(6, 3, "step_started", "approve", { attempt: 1 }),
+                  timed(7, 3, "step_paused", "approve", { task_id: "approve" }),
+                  timed(8, 5, "state_changed", null, { from: "running", to: "paused" }),
+                ],
+                next_after_seq: null,
+              },
+            }
+          : { body: { events: [] } },
+    });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
+    await waitFor(() => expect(screen.getByTestId("run-status").textContent).toBe("paused"));
+
+    act(() => screen.getByRole("button", { name: "Timeline" }).click());
+    expect(screen.getByRole("button", { name: "Timeline" }).getAttribute("aria-pressed")).toBe("true");
+    const steps = screen.getByRole("list", { name: "Steps" });
+    const rows = [...steps.children].map((li) => li.getAttribute("data-step-id"));
+    expect(rows).toEqual(["fetch", "approve"]);
+
+    const fetchBars = screen.getByRole("list", { name: "fetch over time" });
+    expect([...fetchBars.querySelectorAll("li")].map((li) => li.textContent)).toEqual([
+      "fetch: attempt 1, 1.2 s, failed (LUA_ERROR)",
+      "fetch: attempt 2, 1 s, completed",
+    ]);
+    const approveBars = screen.getByRole("list", { name: "approve over time" });
+    expect(approveBars.textContent).toContain("approve: waiting for a person since 3 s");
+    expect(approveBars.querySelector(".tl-open.tl-attempt")).not.toBeNull();
+
+    const marks = screen.getByRole("list", { name: "Run events" });
+    expect(marks.textContent).toBe("paused at 5 s");
+
+    // Back to the graph: the canvas is drawn again.
+    act(() => screen.getByRole("button", { name: "Graph" }).click());
+    await waitFor(() => expect(document.querySelector('[data-step-id="approve"]')?.getAttribute("data-status")).toBe("waiting"));
+  });
+});

@@ -18,6 +18,8 @@ import { useSession } from "../session/SessionContext";
 import { Canvas } from "../studio/Canvas";
 import { applyEvents, initialRunState, isTerminal, statusCounts, type RunState } from "./reducer";
 import { statusesByNode } from "./stepKeys";
+import { Timeline } from "./Timeline";
+import { applyTimelineEvents, emptyTimeline, type Timeline as TimelineData } from "./timeline";
 
 /** Events kept for the on-screen log (the full log stays on the server). */
 const LOG_LIMIT = 500;
@@ -31,6 +33,9 @@ export default function RunView() {
   const [title, setTitle] = useState("");
   const [state, setState] = useState<RunState>(initialRunState);
   const [log, setLog] = useState<RunEvent[]>([]);
+  // Folded from every event as it arrives, shown or not: the log above keeps only the last ones.
+  const [timeline, setTimeline] = useState<TimelineData>(emptyTimeline);
+  const [view, setView] = useState<"graph" | "timeline">("graph");
   const [error, setError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [live, setLive] = useState<"connecting" | "open" | "closed">("connecting");
@@ -65,7 +70,13 @@ export default function RunView() {
       const batch = queue;
       queue = [];
       setState((s) => applyEvents(s, batch));
-      setLog((l) => [...l, ...batch].slice(-LOG_LIMIT));
+      setTimeline((t) => applyTimelineEvents(t, batch));
+      // A replayed event (history read twice, a reconnect) is listed once, like the reducers apply it once.
+      setLog((l) => {
+        const last = l[l.length - 1]?.seq ?? 0;
+        const fresh = batch.filter((e) => e.seq > last);
+        return fresh.length ? [...l, ...fresh].slice(-LOG_LIMIT) : l;
+      });
     };
     const enqueue = (events: RunEvent[]) => {
       queue.push(...events);
@@ -139,6 +150,14 @@ export default function RunView() {
           {state.failureCode ? ` (${state.failureCode})` : ""}
         </span>
         <span className="muted">{live === "open" ? "live" : terminal ? "finished" : live}</span>
+        <div className="mode-switch" role="group" aria-label="Run view">
+          <button type="button" aria-pressed={view === "graph"} onClick={() => setView("graph")}>
+            Graph
+          </button>
+          <button type="button" aria-pressed={view === "timeline"} onClick={() => setView("timeline")}>
+            Timeline
+          </button>
+        </div>
         {canEdit && !terminal && (
           <>
             {state.status === "paused" ? (
@@ -169,7 +188,15 @@ export default function RunView() {
       </div>
       <div className="studio-body">
         <div className="studio-main">
-          {graph ? (
+          {view === "timeline" ? (
+            <section className="timeline" aria-labelledby="timeline-heading">
+              <h2 id="timeline-heading">Timeline</h2>
+              <p className="muted tl-legend">
+                Time from the run's start. A bar per attempt, hatched while waiting for a person; a diamond marks a skipped step; dashed lines mark pauses and stops.
+              </p>
+              <Timeline graph={graph} timeline={timeline} live={!terminal} />
+            </section>
+          ) : graph ? (
             <Canvas graph={graph} onChange={() => {}} decorations={decorations} selected={null} onSelect={() => {}} onError={() => {}} readOnly />
           ) : (
             <p role="status">Loading graph…</p>
