@@ -88,6 +88,9 @@ export default function RunView() {
       let seen = initialRunState;
       for (let page = 0; page < MAX_HISTORY_PAGES && !stopped; page++) {
         const r = await api.runEvents(id, runId, after, 1000);
+        // Cleaned up while the page was loading (scope or run changed): the next effect reads
+        // the history again, so these events must not be queued too.
+        if (stopped) return;
         if (r.events.length === 0) break;
         enqueue(r.events);
         seen = applyEvents(seen, r.events);
