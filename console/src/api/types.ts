@@ -194,6 +194,8 @@ export interface RunsQuery {
   workflow?: string;
   since?: string;
   cursor?: string;
+  /** Page size, 1–200 (the server's default is 50). */
+  limit?: number;
 }
 
 export type RunEventType =

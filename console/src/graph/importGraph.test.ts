@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exportGraph, type ExportShape } from "./exportGraph";
 import { sampleGraph } from "./fixtures";
-import { GraphImportError, importGraph, importGraphText, mapServerUrls, serverUrlsOf } from "./importGraph";
+import { GraphImportError, importGraph, importGraphText } from "./importGraph";
 
 describe("importGraph shapes", () => {
   it("reads a steps-only graph as is", () => {
@@ -129,20 +129,5 @@ describe("export and re-import", () => {
   it("exports steps-only without nodes or edges", () => {
     const doc = exportGraph(sampleGraph(), "steps");
     expect(Object.keys(doc).sort()).toEqual(["input_schema", "name", "steps"]);
-  });
-});
-
-describe("server_url mapping", () => {
-  it("lists each server_url once, loop bodies included", () => {
-    const g = sampleGraph();
-    g.steps.push({ id: "again", type: "mcp_call", server_url: "https://tools.example.com/mcp" });
-    expect(serverUrlsOf(g)).toEqual(["https://tools.example.com/mcp"]);
-  });
-
-  it("binds mapped steps to the chosen instance and leaves the rest alone", () => {
-    const g = mapServerUrls(sampleGraph(), { "https://tools.example.com/mcp": "inst-1" });
-    const each = g.steps[1];
-    expect(each?.type === "for_each" && each.for_each_body_steps?.[0]).toMatchObject({ instance_id: "inst-1" });
-    expect(g.steps[0]).toMatchObject({ instance_id: "crm" });
   });
 });

@@ -189,34 +189,3 @@ function checkStepIds(steps: Step[], problems: ImportProblem[]): void {
     }
   });
 }
-
-/** The distinct `server_url`s of the graph's MCP steps (loop bodies included), for the import mapping step. */
-export function serverUrlsOf(graph: WorkflowGraph): string[] {
-  const urls = new Set<string>();
-  const visit = (steps: Step[]) => {
-    for (const s of steps) {
-      if (s.type === "mcp_call" && typeof s.server_url === "string" && s.server_url !== "") urls.add(s.server_url);
-      if (s.type === "for_each" && Array.isArray(s.for_each_body_steps)) visit(s.for_each_body_steps);
-      if (s.type === "while" && Array.isArray(s.while_body_steps)) visit(s.while_body_steps);
-    }
-  };
-  visit(graph.steps);
-  return [...urls];
-}
-
-/**
- * Binds MCP steps to this project's instances: every step whose `server_url` is a key of
- * `instanceByUrl` gets that `instance_id` (a foreign one is replaced). Returns a new graph.
- */
-export function mapServerUrls(graph: WorkflowGraph, instanceByUrl: Record<string, string>): WorkflowGraph {
-  const mapSteps = (steps: Step[]): Step[] =>
-    steps.map((s) => {
-      if (s.type === "mcp_call" && typeof s.server_url === "string" && instanceByUrl[s.server_url]) {
-        return { ...s, instance_id: instanceByUrl[s.server_url] };
-      }
-      if (s.type === "for_each" && Array.isArray(s.for_each_body_steps)) return { ...s, for_each_body_steps: mapSteps(s.for_each_body_steps) };
-      if (s.type === "while" && Array.isArray(s.while_body_steps)) return { ...s, while_body_steps: mapSteps(s.while_body_steps) };
-      return s;
-    });
-  return { ...graph, steps: mapSteps(graph.steps) };
-}

@@ -8,7 +8,7 @@ import { ApiError, messageOf } from "../api/errors";
 import type { ValidationIssue, Workflow } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { exportGraph, type ExportShape } from "../graph/exportGraph";
-import { importGraph, importGraphText, serverUrlsOf, type ImportProblem } from "../graph/importGraph";
+import { importGraph, importGraphText, type ImportProblem, type ImportResult } from "../graph/importGraph";
 import { defaultPayload } from "../graph/inputSchema";
 import { issuesByNode } from "../graph/issues";
 import { withAutoLayout } from "../graph/layout";
@@ -17,6 +17,7 @@ import type { JsonObject, StepType, WorkflowGraph } from "../graph/types";
 import { useSession } from "../session/SessionContext";
 import { Canvas } from "./Canvas";
 import { ConfigPanel } from "./ConfigPanel";
+import { ImportMapping, namesMcpServers } from "./ImportMapping";
 import { IssuesList } from "./IssuesList";
 import { JsonMode } from "./JsonMode";
 import { Palette } from "./Palette";
@@ -353,7 +354,8 @@ function RunButton({ workflowId, graph, disabled, onStarted }: { workflowId: str
 function ImportExport({ graph, name, readOnly, onImport }: { graph: WorkflowGraph; name: string; readOnly: boolean; onImport: (g: WorkflowGraph, problems: ImportProblem[]) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [shape, setShape] = useState<ExportShape>("backend");
-  const [urls, setUrls] = useState<string[]>([]);
+  // A parsed file waiting for the MCP server mapping step (graph/instanceMapping.ts).
+  const [mapping, setMapping] = useState<ImportResult | null>(null);
   return (
     <div className="import-export">
       {!readOnly && (
@@ -369,8 +371,8 @@ function ImportExport({ graph, name, readOnly, onImport }: { graph: WorkflowGrap
               try {
                 const r = importGraphText(await file.text());
                 setError(null);
-                setUrls(serverUrlsOf(r.graph));
-                onImport(r.graph, r.problems);
+                if (namesMcpServers(r.graph)) setMapping(r);
+                else onImport(r.graph, r.problems);
               } catch (err) {
                 setError(`Import failed: ${messageOf(err)}`);
               }
@@ -400,10 +402,15 @@ function ImportExport({ graph, name, readOnly, onImport }: { graph: WorkflowGrap
         Export
       </button>
       <ErrorMessage error={error} />
-      {urls.length > 0 && (
-        <p className="hint" role="status">
-          The imported graph uses MCP servers by URL ({urls.join(", ")}). Steps without an instance id resolve to this project's instance of each server when validated.
-        </p>
+      {mapping && (
+        <ImportMapping
+          graph={mapping.graph}
+          onApply={(g) => {
+            setMapping(null);
+            onImport(g, mapping.problems);
+          }}
+          onCancel={() => setMapping(null)}
+        />
       )}
     </div>
   );
