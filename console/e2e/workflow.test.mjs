@@ -132,6 +132,17 @@ test("a workflow built with the mouse is validated, fixed, published, run, appro
   await auditAccessibility(page, "run view, completed");
   await screenshot(page, "run-completed");
 
+  // The Timeline has a row per step; the human task's row shows the wait for the approval.
+  await page.getByRole("button", { name: "Timeline", exact: true }).click();
+  const steps = page.getByRole("list", { name: "Steps" });
+  await steps.waitFor();
+  for (const id of ["numbers", "review", "each"]) {
+    await page.getByRole("list", { name: `${id} over time` }).waitFor();
+  }
+  assert.match(await page.getByRole("list", { name: "review over time" }).innerText(), /wait/i);
+  await auditAccessibility(page, "run view, timeline");
+  await screenshot(page, "run-timeline");
+
   watch.assertClean();
   inboxWatch.assertClean();
   await context.close();
