@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkPayload, coerce, draftsOf, fieldsOf, parseObject, payloadOf, readForm, schemaDefaults, type FormField } from "./inputForm";
+import { checkPayload, coerce, draftsOf, fieldsOf, issuesByField, parseObject, payloadOf, readForm, schemaDefaults, type FormField } from "./inputForm";
 
 const schema = {
   type: "object",
@@ -47,7 +47,7 @@ describe("fieldsOf", () => {
   });
 
   it("makes a select only of an all-string enum", () => {
-    expect(fieldsOf({ properties: { n: { type: "integer", enum: [1, 2] } } })[0].kind).toBe("integer");
+    expect(fieldsOf({ properties: { n: { type: "integer", enum: [1, 2] } } })[0]?.kind).toBe("integer");
   });
 
   it.each([[undefined], [null], [{ properties: [] }], [{ type: "object" }]])("has no fields for schema %j", (s) => {
@@ -126,5 +126,16 @@ describe("parseObject", () => {
     expect(parseObject('{"a":1}')).toEqual({ value: { a: 1 } });
     expect(parseObject("[1]").error).toBe("Must be a JSON object ({ … }).");
     expect(parseObject("{").error).toMatch(/^Not valid JSON/);
+  });
+});
+
+describe("issuesByField", () => {
+  it("puts the server's issues on the fields their paths name", () => {
+    const issues = [
+      { json_path: "$.params.trigger_payload.count", message: "3.5 is not of type integer" },
+      { json_path: "$.params.trigger_payload.tags[0]", message: "1 is not a string" },
+      { json_path: "$.params.trigger_payload", message: '"topic" is a required property' },
+    ];
+    expect(issuesByField(fieldsOf(schema), issues)).toEqual({ count: "3.5 is not of type integer", tags: "1 is not a string" });
   });
 });

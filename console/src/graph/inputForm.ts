@@ -213,3 +213,21 @@ export function parseObject(text: string): { value?: JsonObject; error?: string 
   }
   return isObj(v) ? { value: v } : { error: "Must be a JSON object ({ … })." };
 }
+
+/**
+ * The server's 422 issues (`json_path` `$.params.trigger_payload.<name>…`) as messages on
+ * the fields they name; issues about the payload as a whole (a missing property is
+ * reported at `$.params.trigger_payload`) are left to the dialog's summary.
+ */
+export function issuesByField(fields: FormField[], issues: { json_path?: string; message: string }[]): FieldErrors {
+  const prefix = "$.params.trigger_payload";
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const path = issue.json_path ?? "";
+    if (!path.startsWith(prefix)) continue;
+    const rest = path.slice(prefix.length);
+    const f = fields.find((x) => rest === `.${x.name}` || rest.startsWith(`.${x.name}.`) || rest.startsWith(`.${x.name}[`) || rest.startsWith(`[${JSON.stringify(x.name)}]`));
+    if (f && !errors[f.name]) errors[f.name] = issue.message;
+  }
+  return errors;
+}

@@ -62,11 +62,11 @@ describe("saved run setup", () => {
   it("pre-fills overrides and grants from a saved setup and drops steps no longer in the graph", () => {
     const setups = stepSetupsOf(rows, { trigger_steps: { write: { tone: "calm" }, gone: { x: 1 } }, trigger_step_ids: ["manual"] });
     expect(Object.keys(setups).sort()).toEqual(["manual", "write"]);
-    expect(JSON.parse(setups.write.overrides)).toEqual({ tone: "calm" });
+    expect(JSON.parse(setups.write?.overrides ?? "")).toEqual({ tone: "calm" });
     expect(setups.manual).toEqual({ overrides: "", exclude: false, trigger: true });
   });
 
   it("reads an empty trigger_steps entry of a no_auto_start root as its grant", () => {
-    expect(stepSetupsOf(rows, { trigger_steps: { manual: {} } }).manual.trigger).toBe(true);
+    expect(stepSetupsOf(rows, { trigger_steps: { manual: {} } }).manual?.trigger).toBe(true);
   });
 });
