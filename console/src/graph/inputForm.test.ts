@@ -98,6 +98,11 @@ describe("readForm", () => {
     expect(readForm(fieldsOf(schema), { ...drafts, topic: "t", count: "0" }).errors).toEqual({ count: "Must be at least 1." });
   });
 
+  it("partial: leaves out the required check, not the type checks (saved defaults)", () => {
+    const { drafts } = draftsOf(fieldsOf(schema), {});
+    expect(readForm(fieldsOf(schema), { ...drafts, ratio: "x", count: "0" }, {}, true).errors).toEqual({ ratio: "Enter a number.", count: "Must be at least 1." });
+  });
+
   it("payloadOf reports only unreadable text, not missing fields", () => {
     const { drafts } = draftsOf(fieldsOf(schema), {});
     expect(payloadOf(fieldsOf(schema), { ...drafts, ratio: "x" }).errors).toEqual({ ratio: "Enter a number." });

@@ -167,10 +167,14 @@ export function checkValue(field: FormField, v: JsonValue | undefined): string |
   }
 }
 
-/** The required/type problems of a whole payload (the JSON view's check). */
-export function checkPayload(fields: FormField[], payload: JsonObject): FieldErrors {
+/**
+ * The required/type problems of a whole payload (the JSON view's check). `partial` skips
+ * the required check: saved defaults may leave fields for each run to fill in.
+ */
+export function checkPayload(fields: FormField[], payload: JsonObject, partial = false): FieldErrors {
   const errors: FieldErrors = {};
   for (const f of fields) {
+    if (partial && payload[f.name] === undefined) continue;
     const problem = checkValue(f, payload[f.name]);
     if (problem) errors[f.name] = problem;
   }
@@ -192,15 +196,10 @@ export function payloadOf(fields: FormField[], drafts: Drafts, rest: JsonObject 
   return { payload, errors };
 }
 
-/** The payload of a filled-in form and every problem with it, by field. */
-export function readForm(fields: FormField[], drafts: Drafts, rest: JsonObject = {}): { payload: JsonObject; errors: FieldErrors } {
+/** The payload of a filled-in form and every problem with it, by field (`partial`: see `checkPayload`). */
+export function readForm(fields: FormField[], drafts: Drafts, rest: JsonObject = {}, partial = false): { payload: JsonObject; errors: FieldErrors } {
   const { payload, errors } = payloadOf(fields, drafts, rest);
-  for (const f of fields) {
-    if (errors[f.name]) continue;
-    const problem = checkValue(f, payload[f.name]);
-    if (problem) errors[f.name] = problem;
-  }
-  return { payload, errors };
+  return { payload, errors: { ...checkPayload(fields, payload, partial), ...errors } };
 }
 
 /** Parses text that must be a JSON object; the error says what it is instead. */

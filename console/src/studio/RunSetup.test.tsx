@@ -229,6 +229,19 @@ describe("Run setup", () => {
     expect(within(dialog).getByText("Using saved defaults.")).toBeTruthy();
   });
 
+  it("saves defaults that leave required fields empty, but not unreadable ones", async () => {
+    const { calls } = server({ routes: { "PATCH /v1/workflows/w1": (req) => ({ body: { id: "w1", run_setup: (req.body as { run_setup: unknown }).run_setup } }) } });
+    const dialog = await openRunSetup();
+    type(within(dialog).getByLabelText(/^tags/), "[1,");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save as defaults" }));
+    expect(within(dialog).getByText("Fix the marked fields first.")).toBeTruthy();
+    expect(calls.some((c) => c.method === "PATCH")).toBe(false);
+    type(within(dialog).getByLabelText(/^tags/), "");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save as defaults" }));
+    await within(dialog).findByText("Saved as this workflow's defaults.");
+    expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ run_setup: { trigger_payload: { tone: "calm", draft: true } } });
+  });
+
   it("pre-fills saved defaults and can reset to the schema's", async () => {
     const { calls } = server({
       runSetup: { trigger_payload: { topic: "saved topic", count: 7, draft: false }, trigger_steps: { write: { tone: "bold" } }, trigger_step_ids: ["manual"] },

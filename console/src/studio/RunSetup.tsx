@@ -113,8 +113,11 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  /** The payload and step settings, or null after showing what is wrong. */
-  const collect = (): { payload: JsonObject; steps: ReadSteps } | null => {
+  /**
+   * The payload and step settings, or null after showing what is wrong. `partial` (saving
+   * defaults) lets required fields stay empty.
+   */
+  const collect = (partial = false): { payload: JsonObject; steps: ReadSteps } | null => {
     let payload: JsonObject = {};
     let errors: FieldErrors = {};
     let unreadable: string | null = null;
@@ -122,10 +125,10 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
       const r = parseObject(jsonText);
       if (r.value) {
         payload = r.value;
-        errors = checkPayload(fields, payload);
+        errors = checkPayload(fields, payload, partial);
       } else unreadable = `The input: ${r.error}`;
     } else {
-      ({ payload, errors } = readForm(fields, drafts, rest));
+      ({ payload, errors } = readForm(fields, drafts, rest, partial));
     }
     const stepsRead = readSteps(rows, steps);
     setFieldErrors(errors);
@@ -157,7 +160,7 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
 
   const saveDefaults = async () => {
     setNotice(null);
-    const read = collect();
+    const read = collect(true);
     if (!read) return;
     setBusy(true);
     try {
@@ -275,7 +278,8 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
         </p>
       )}
       <p className="muted">
-        Save as defaults stores this input and the step overrides on the workflow (exclusions are not saved). The
+        Save as defaults stores this input (required fields may stay empty) and the step overrides on the workflow
+        (exclusions are not saved). The
         form starts from them next time; versions published afterwards keep a copy for starts that ask for saved
         defaults.
       </p>
