@@ -279,9 +279,8 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
       )}
       <p className="muted">
         Save as defaults stores this input (required fields may stay empty) and the step overrides on the workflow
-        (exclusions are not saved). The
-        form starts from them next time; versions published afterwards keep a copy for starts that ask for saved
-        defaults.
+        (exclusions are not saved). The form starts from them next time; versions published afterwards keep a copy
+        for starts that ask for saved defaults.
       </p>
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
