@@ -227,7 +227,7 @@ describe("Studio", () => {
     expect(document.querySelector('[data-step-id="fetch"]')).toBeNull();
   });
 
-  it("starts a run of the published version with input pre-filled from the schema", async () => {
+  it("starts a run of the published version with input pre-filled from its schema", async () => {
     const { calls } = fakeServer({
       "GET /v1/auth/me": { body: meWithRole("project_contributor") },
       "GET /v1/workflows/w1": {
@@ -236,15 +236,20 @@ describe("Studio", () => {
           name: "Publish post",
           status: "published",
           latest_version: 3,
-          graph: { ...savedGraph, input_schema: { type: "object", properties: { topic: { type: "string", default: "cats" } } } },
+          // The draft's schema is not what runs: the published version's is.
+          graph: { ...savedGraph, input_schema: { type: "object", properties: { draft_only: { type: "string", default: "no" } } } },
         },
+      },
+      "GET /v1/workflows/w1/versions/3": {
+        body: { version: 3, workflow_id: "w1", published_at: "now", graph_snapshot: { steps: savedGraph.steps, input_schema: { type: "object", properties: { topic: { type: "string", default: "cats" } } } } },
       },
       "POST /v1/workflows/w1/command": { body: { run_id: "r9", status: "queued", workflow_id: "w1", version: 3, started_at: "now" } },
     });
     await openStudio();
     fireEvent.click(screen.getByRole("button", { name: "Run…" }));
-    const input = screen.getByLabelText("Input (trigger_payload, JSON)") as HTMLTextAreaElement;
-    expect(JSON.parse(input.value)).toEqual({ topic: "cats" });
+    const input = (await screen.findByLabelText("topic")) as HTMLInputElement;
+    expect(input.value).toBe("cats");
+    expect(screen.queryByLabelText("draft_only")).toBeNull();
     fireEvent.click(screen.getByRole("button", { name: "Start run" }));
     await screen.findByText("elsewhere");
     expect(calls.find((c) => c.method === "POST")?.body).toEqual({ command: "start", params: { trigger_payload: { topic: "cats" } } });

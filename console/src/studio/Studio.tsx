@@ -2,18 +2,17 @@
  * `/workflow/:id`: Workflow Studio. Holds the edited graph and wires the canvas, palette,
  * config panel, JSON mode, validation, save, publish and run.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, messageOf } from "../api/errors";
 import type { ValidationIssue, Workflow } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { exportGraph, type ExportShape } from "../graph/exportGraph";
 import { importGraph, importGraphText, type ImportProblem, type ImportResult } from "../graph/importGraph";
-import { defaultPayload } from "../graph/inputSchema";
 import { issuesByNode } from "../graph/issues";
 import { withAutoLayout } from "../graph/layout";
 import { addStep, findStep, GraphEditError, type StepRef } from "../graph/ops";
-import type { JsonObject, StepType, WorkflowGraph } from "../graph/types";
+import type { StepType, WorkflowGraph } from "../graph/types";
 import { useSession } from "../session/SessionContext";
 import { Canvas } from "./Canvas";
 import { ConfigPanel } from "./ConfigPanel";
@@ -21,6 +20,9 @@ import { ImportMapping, namesMcpServers } from "./ImportMapping";
 import { IssuesList } from "./IssuesList";
 import { JsonMode } from "./JsonMode";
 import { Palette } from "./Palette";
+
+// The run setup form loads when Run… is first pressed.
+const RunSetup = lazy(() => import("./RunSetup"));
 
 const EMPTY_GRAPH: WorkflowGraph = { steps: [], layout: {}, extra: {} };
 
@@ -162,7 +164,7 @@ export default function Studio() {
           setNotice({ text: `Published version ${v}.` });
         }} onIssues={setIssues} />}
         {!readOnly && (
-          <RunButton workflowId={id} graph={graph} disabled={!workflow.latest_version} onStarted={(runId) => navigate(`/workflow/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`)} />
+          <RunButton workflow={workflow} disabled={!workflow.latest_version} onSaved={(wf) => setWorkflow((old) => (old ? { ...old, run_setup: wf.run_setup ?? null } : old))} onStarted={(runId) => navigate(`/workflow/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`)} />
         )}
         <ImportExport graph={graph} name={workflow.name} readOnly={readOnly} onImport={(g, p) => {
           setGraph(withAutoLayout(g));
@@ -289,12 +291,14 @@ function PublishButton({ workflowId, disabled, beforePublish, onPublished, onIss
   );
 }
 
-/** Starts a run of the latest version with a JSON input pre-filled from the input schema. */
-function RunButton({ workflowId, graph, disabled, onStarted }: { workflowId: string; graph: WorkflowGraph; disabled: boolean; onStarted: (runId: string) => void }) {
-  const { api } = useSession();
+/**
+ * Opens the Run setup dialog (its content is a lazy chunk, loaded on first open and
+ * mounted afresh on each open so the form starts from the saved or schema defaults).
+ */
+function RunButton({ workflow, disabled, onStarted, onSaved }: { workflow: Workflow; disabled: boolean; onStarted: (runId: string) => void; onSaved: (wf: Workflow) => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const [payload, setPayload] = useState("{}");
-  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const close = () => dialog.current?.close();
   return (
     <>
       <button
@@ -302,49 +306,27 @@ function RunButton({ workflowId, graph, disabled, onStarted }: { workflowId: str
         disabled={disabled}
         title={disabled ? "Publish a version first: runs execute published versions." : undefined}
         onClick={() => {
-          setPayload(JSON.stringify(defaultPayload(graph.input_schema), null, 2));
+          setOpen(true);
           dialog.current?.showModal();
         }}
       >
         Run…
       </button>
-      <dialog ref={dialog} aria-labelledby="run-title">
-        <form
-          onSubmit={async (e) => {
-            e.preventDefault();
-            let trigger_payload: JsonObject;
-            try {
-              const v: unknown = JSON.parse(payload);
-              if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error();
-              trigger_payload = v as JsonObject;
-            } catch {
-              setError("The input must be a JSON object.");
-              return;
-            }
-            try {
-              const r = await api.startRun(workflowId, { trigger_payload });
-              dialog.current?.close();
-              onStarted(r.run_id);
-            } catch (err) {
-              setError(messageOf(err));
-            }
-          }}
-        >
-          <h2 id="run-title">Run the latest version</h2>
-          <label>
-            Input (trigger_payload, JSON)
-            <textarea rows={8} value={payload} onChange={(e) => setPayload(e.target.value)} />
-          </label>
-          <ErrorMessage error={error} />
-          <div className="actions">
-            <button type="submit" className="primary">
-              Start run
-            </button>
-            <button type="button" onClick={() => dialog.current?.close()}>
-              Cancel
-            </button>
-          </div>
-        </form>
+      <dialog ref={dialog} aria-labelledby="run-title" className="run-dialog" onClose={() => setOpen(false)}>
+        <h2 id="run-title">Run the latest version</h2>
+        {open && (
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            <RunSetup
+              workflow={workflow}
+              onCancel={close}
+              onSaved={onSaved}
+              onStarted={(runId) => {
+                close();
+                onStarted(runId);
+              }}
+            />
+          </Suspense>
+        )}
       </dialog>
     </>
   );
