@@ -117,6 +117,10 @@ export class Api {
     const page = await this.http.request<{ versions: WorkflowVersion[] }>("GET", `/workflows/${seg(id)}/versions`);
     return page.versions ?? [];
   }
+  /** One version with its `graph_snapshot` (the list leaves snapshots out). */
+  getVersion(id: string, version: number): Promise<WorkflowVersion> {
+    return this.http.request("GET", `/workflows/${seg(id)}/versions/${version}`);
+  }
   validate(id: string, req: ValidateRequest = {}): Promise<ValidationResponse> {
     return this.http.request("POST", `/workflows/${seg(id)}/validate`, { body: req });
   }

@@ -79,7 +79,7 @@ describe("diffGraphs", () => {
     const right = edited((g) => {
       (g.steps[2] as Step & { prompt: string }).prompt = "Sum up briefly";
     });
-    const rows = diffGraphs(sampleGraph(), right).steps[0].rows;
+    const rows = diffGraphs(sampleGraph(), right).steps[0]?.rows ?? [];
     expect(rows.filter((r) => r.kind !== "same")).toEqual([
       { kind: "changed", left: '  "prompt": "Sum up"', right: '  "prompt": "Sum up briefly"' },
     ]);
@@ -97,7 +97,7 @@ describe("diffGraphs", () => {
       ["each/tag", "added"],
     ]);
     // The added inner step is all on the right.
-    expect(diff.steps[1].rows.every((r) => r.kind === "added")).toBe(true);
+    expect(diff.steps[1]?.rows.every((r) => r.kind === "added")).toBe(true);
   });
 
   it("notices a changed input schema and other top-level keys", () => {

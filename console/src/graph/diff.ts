@@ -27,36 +27,44 @@ export type DiffRow =
  * sits next to its old version instead of on separate rows.
  */
 export function diffLines(left: string[], right: string[]): DiffRow[] {
-  // lcs[i][j]: length of the LCS of left[i..] and right[j..].
-  const lcs: number[][] = Array.from({ length: left.length + 1 }, () => new Array<number>(right.length + 1).fill(0));
+  // lcs(i, j): length of the LCS of left[i..] and right[j..], in a flat table.
+  const width = right.length + 1;
+  const table = new Int32Array((left.length + 1) * width);
+  const lcs = (i: number, j: number) => table[i * width + j] ?? 0;
   for (let i = left.length - 1; i >= 0; i--) {
     for (let j = right.length - 1; j >= 0; j--) {
-      lcs[i][j] = left[i] === right[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      table[i * width + j] = left[i] === right[j] ? lcs(i + 1, j + 1) + 1 : Math.max(lcs(i + 1, j), lcs(i, j + 1));
     }
   }
   const rows: DiffRow[] = [];
   let removed: string[] = [];
   let added: string[] = [];
   const flush = () => {
-    const paired = Math.min(removed.length, added.length);
-    for (let k = 0; k < paired; k++) rows.push({ kind: "changed", left: removed[k], right: added[k] });
-    for (const line of removed.slice(paired)) rows.push({ kind: "removed", left: line });
-    for (const line of added.slice(paired)) rows.push({ kind: "added", right: line });
+    removed.forEach((line, k) => {
+      const replacement = added[k];
+      rows.push(replacement === undefined ? { kind: "removed", left: line } : { kind: "changed", left: line, right: replacement });
+    });
+    for (const line of added.slice(removed.length)) rows.push({ kind: "added", right: line });
     removed = [];
     added = [];
   };
   let i = 0;
   let j = 0;
-  while (i < left.length || j < right.length) {
-    if (i < left.length && j < right.length && left[i] === right[j]) {
+  for (;;) {
+    const l = left[i];
+    const r = right[j];
+    if (l === undefined && r === undefined) break;
+    if (l !== undefined && l === r) {
       flush();
-      rows.push({ kind: "same", left: left[i], right: right[j] });
+      rows.push({ kind: "same", left: l, right: l });
       i++;
       j++;
-    } else if (j >= right.length || (i < left.length && lcs[i + 1][j] >= lcs[i][j + 1])) {
-      removed.push(left[i++]);
-    } else {
-      added.push(right[j++]);
+    } else if (l !== undefined && (r === undefined || lcs(i + 1, j) >= lcs(i, j + 1))) {
+      removed.push(l);
+      i++;
+    } else if (r !== undefined) {
+      added.push(r);
+      j++;
     }
   }
   flush();

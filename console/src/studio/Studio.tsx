@@ -2,7 +2,7 @@
  * `/workflow/:id`: Workflow Studio. Holds the edited graph and wires the canvas, palette,
  * config panel, JSON mode, validation, save, publish and run.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, messageOf } from "../api/errors";
 import type { ValidationIssue, Workflow } from "../api/types";
@@ -20,6 +20,9 @@ import { ConfigPanel } from "./ConfigPanel";
 import { IssuesList } from "./IssuesList";
 import { JsonMode } from "./JsonMode";
 import { Palette } from "./Palette";
+
+// The versions list and its diff load only when opened.
+const VersionsDialog = lazy(() => import("./Versions"));
 
 const EMPTY_GRAPH: WorkflowGraph = { steps: [], layout: {}, extra: {} };
 
@@ -40,6 +43,7 @@ export default function Studio() {
   const [actionError, setActionError] = useState<string | null>(null);
   const [canvasError, setCanvasError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [versionsOpen, setVersionsOpen] = useState(false);
   const readOnly = !canEdit;
 
   useEffect(() => {
@@ -163,6 +167,9 @@ export default function Studio() {
         {!readOnly && (
           <RunButton workflowId={id} graph={graph} disabled={!workflow.latest_version} onStarted={(runId) => navigate(`/workflow/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`)} />
         )}
+        <button type="button" onClick={() => setVersionsOpen(true)}>
+          Versions
+        </button>
         <ImportExport graph={graph} name={workflow.name} readOnly={readOnly} onImport={(g, p) => {
           setGraph(withAutoLayout(g));
           setProblems(p);
@@ -170,6 +177,17 @@ export default function Studio() {
           setSelected(null);
         }} />
       </header>
+      {versionsOpen && (
+        <Suspense fallback={<p role="status">Loading versions…</p>}>
+          <VersionsDialog workflowId={id} draft={graph} canRestore={!readOnly} onClose={() => setVersionsOpen(false)} onRestore={(v, g, p) => {
+            setGraph(g.steps.some((s) => !g.layout[s.id]?.position) ? withAutoLayout(g) : g);
+            setProblems(p);
+            setIssues(null);
+            setSelected(null);
+            setNotice({ text: `Version ${v} restored to the draft: Save draft keeps it.` });
+          }} />
+        </Suspense>
+      )}
       <div className="studio-messages">
         <ErrorMessage error={actionError} />
         <ErrorMessage error={canvasError} />
