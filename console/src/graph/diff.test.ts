@@ -100,16 +100,35 @@ describe("diffGraphs", () => {
     expect(diff.steps[1]?.rows.every((r) => r.kind === "added")).toBe(true);
   });
 
-  it("notices a changed input schema and other top-level keys", () => {
+  it("notices a changed input schema", () => {
     const right = edited((g) => {
       g.input_schema = { type: "object", properties: {} };
-      g.extra = { ...g.extra, name_hint: "x" };
     });
     const diff = diffGraphs(sampleGraph(), right);
     expect(diff.steps).toEqual([]);
     expect(diff.inputSchemaChanged).toBe(true);
     expect(diff.inputSchemaRows.some((r) => r.kind === "removed" && r.left.includes('"topic"'))).toBe(true);
-    expect(diff.otherKeysChanged).toEqual(["name_hint"]);
-    expect(summarize(diff)).toBe("steps unchanged; input schema changed; other settings changed (name_hint).");
+    expect(summarize(diff)).toBe("steps unchanged; input schema changed.");
+  });
+
+  it("compares in the published form: defaults, nulls, editor keys and other top-level keys are no change", () => {
+    // What the draft may hold, spelled out...
+    const draft = edited((g) => {
+      Object.assign(g.steps[0] as Step, { enabled: true, retry_count: 0, no_auto_start: false, depends_on: [], condition: null, ui: { color: "red" } });
+      Object.assign(g.steps[1] as Step, { for_each_error_policy: "fail_fast" });
+      g.steps.push({ id: "poll", type: "while", while_body_steps: [] });
+      g.extra = { ...g.extra, editor_note: "draft only" };
+    });
+    // ...and what the server keeps when it is published (no layout, no other keys, defaults omitted).
+    const published = edited((g) => {
+      g.layout = {};
+      g.extra = {};
+      g.steps.push({ id: "poll", type: "while", while_mode: "until", while_body_steps: [] });
+    });
+    expect(diffGraphs(draft, published).steps).toEqual([]);
+    // A value that is not the default is a change.
+    const disabled = structuredClone(published);
+    Object.assign(disabled.steps[0] as Step, { enabled: false });
+    expect(diffGraphs(published, disabled).steps.map((s) => s.key)).toEqual(["fetch"]);
   });
 });

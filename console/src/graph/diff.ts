@@ -4,8 +4,11 @@
  * only unique within their loop), whether the input schema changed, and a line diff of each
  * step's pretty-printed JSON for a side-by-side view.
  *
- * Editor-only data is not a change: the layout (node positions) is not compared, and the
- * editor keys a step may carry itself (`position`, `ui`) are left out of its JSON.
+ * Only what a published version keeps is compared. Publishing stores the engine's canonical
+ * form of the graph (`Graph::to_engine_value` in crates/model): steps and input schema, no
+ * node positions, no other top-level keys, editor keys (`position`, `ui`) stripped from
+ * steps, default values and nulls omitted. Both sides are read in that form here, so a draft
+ * that was just published shows no difference from its version.
  */
 import { bodyOf, isLoopStep, type Step, type WorkflowGraph } from "./types";
 
@@ -107,6 +110,17 @@ export function jsonLines(value: unknown): string[] {
 /** Keys a step carries for the editor only (CONTRACT §2); not compared, not shown. */
 const EDITOR_KEYS = ["position", "ui"];
 const BODY_KEYS = ["for_each_body_steps", "while_body_steps"];
+/** Step fields at their engine default, which the published form omits. */
+const DEFAULTS: Record<string, unknown> = {
+  enabled: true,
+  retry_count: 0,
+  no_auto_start: false,
+  for_each_error_policy: "fail_fast",
+  while_mode: "until",
+};
+
+const isDefault = (key: string, value: unknown) =>
+  value === null || DEFAULTS[key] === value || (key === "depends_on" && Array.isArray(value) && value.length === 0);
 
 /**
  * Every step of a graph by key (`id`, or `loop/inner` for a loop body step) with the JSON that
@@ -116,9 +130,12 @@ const BODY_KEYS = ["for_each_body_steps", "while_body_steps"];
 export function stepsByKey(graph: WorkflowGraph): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   const comparable = (step: Step, dropBody: boolean) => {
-    const json = { ...(step as unknown as Record<string, unknown>) };
-    for (const k of EDITOR_KEYS) delete json[k];
-    if (dropBody) for (const k of BODY_KEYS) delete json[k];
+    const json: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(step)) {
+      if (EDITOR_KEYS.includes(k) || isDefault(k, v)) continue;
+      if (BODY_KEYS.includes(k) && (dropBody || (Array.isArray(v) && v.length === 0))) continue;
+      json[k] = v;
+    }
     return json;
   };
   for (const step of graph.steps) {
@@ -151,13 +168,11 @@ export interface GraphDiff {
   inputSchemaChanged: boolean;
   /** Line diff of the input schema (empty when it did not change). */
   inputSchemaRows: DiffRow[];
-  /** Other top-level keys of the graph document whose values differ. */
-  otherKeysChanged: string[];
 }
 
 const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every((line, i) => line === b[i]);
 
-/** What changed from `left` to `right`, ignoring layout. */
+/** What changed from `left` to `right`, in the published form (layout ignored). */
 export function diffGraphs(left: WorkflowGraph, right: WorkflowGraph): GraphDiff {
   const l = stepsByKey(left);
   const r = stepsByKey(right);
@@ -172,9 +187,6 @@ export function diffGraphs(left: WorkflowGraph, right: WorkflowGraph): GraphDiff
   const schemaBefore = jsonLines(left.input_schema);
   const schemaAfter = jsonLines(right.input_schema);
   const inputSchemaChanged = !sameLines(schemaBefore, schemaAfter);
-  const otherKeysChanged = [...new Set([...Object.keys(left.extra), ...Object.keys(right.extra)])]
-    .filter((k) => !sameLines(jsonLines(left.extra[k]), jsonLines(right.extra[k])))
-    .sort();
   return {
     steps,
     added: steps.filter((s) => s.change === "added").length,
@@ -182,7 +194,6 @@ export function diffGraphs(left: WorkflowGraph, right: WorkflowGraph): GraphDiff
     changed: steps.filter((s) => s.change === "changed").length,
     inputSchemaChanged,
     inputSchemaRows: inputSchemaChanged ? diffLines(schemaBefore, schemaAfter) : [],
-    otherKeysChanged,
   };
 }
 
@@ -193,10 +204,6 @@ export function summarize(diff: GraphDiff): string {
   if (diff.removed) parts.push(`${diff.removed} step${diff.removed === 1 ? "" : "s"} removed`);
   if (diff.changed) parts.push(`${diff.changed} step${diff.changed === 1 ? "" : "s"} changed`);
   const steps = parts.length ? parts.join(", ") : "steps unchanged";
-  const other = [
-    diff.inputSchemaChanged ? "input schema changed" : "",
-    diff.otherKeysChanged.length ? `other settings changed (${diff.otherKeysChanged.join(", ")})` : "",
-  ].filter(Boolean);
-  if (!parts.length && !other.length) return "No differences (node positions are not compared).";
-  return [steps, ...other].join("; ") + ".";
+  if (!parts.length && !diff.inputSchemaChanged) return "No differences (node positions are not compared).";
+  return diff.inputSchemaChanged ? `${steps}; input schema changed.` : `${steps}.`;
 }

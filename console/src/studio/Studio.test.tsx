@@ -272,15 +272,10 @@ describe("Studio", () => {
 });
 
 describe("Studio versions", () => {
-  // v2 asked "Ready?" where the draft asks "ok?"; v1 had no approval step at all.
-  const v2Graph = {
-    steps: [savedGraph.steps[0], { ...savedGraph.steps[1], task_payload: { title: "Ready?" } }],
-    nodes: [
-      { id: "fetch", position: { x: 50, y: 50 } },
-      { id: "approve", position: { x: 400, y: 50 } },
-    ],
-  };
-  const v1Graph = { steps: [{ id: "fetch", type: "lua_script", name: "Fetch v1", script: "return {}" }], nodes: [{ id: "fetch", position: { x: 0, y: 0 } }] };
+  // v2 asked "Ready?" where the draft asks "ok?"; v1 had no approval step at all. Like the
+  // server's snapshots, they carry no node positions (the draft does: not a change).
+  const v2Graph = { steps: [savedGraph.steps[0], { ...savedGraph.steps[1], task_payload: { title: "Ready?" } }] };
+  const v1Graph = { steps: [{ id: "fetch", type: "lua_script", name: "Fetch v1", script: "return {}" }] };
   const versionRoutes = {
     // Like the server: the list carries no snapshots, each version is fetched on its own.
     "GET /v1/workflows/w1/versions": () => ({
@@ -310,9 +305,9 @@ describe("Studio versions", () => {
     expect(within(rows[1] as HTMLElement).getByText("ask before posting")).toBeTruthy();
     expect(within(rows[1] as HTMLElement).getByText(new Date("2026-11-20T10:00:00.000Z").toLocaleString())).toBeTruthy();
 
-    expect((within(dialog).getByLabelText("Left") as HTMLSelectElement).value).toBe("2");
+    expect(((await within(dialog).findByLabelText("Left")) as HTMLSelectElement).value).toBe("2");
     expect((within(dialog).getByLabelText("Right") as HTMLSelectElement).value).toBe("draft");
-    // Positions differ between v2 and the draft; only the approval's title is a change.
+    // Only the approval's title is a change, not the draft's node positions.
     expect(await within(dialog).findByText("Version 2 → Draft (unsaved canvas): 1 step changed.")).toBeTruthy();
     const block = within(dialog).getByRole("region", { name: "Step approve (changed)" });
     expect([...block.querySelectorAll("del")].map((e) => e.textContent?.trim())).toEqual(['"title": "Ready?"']);

@@ -3,7 +3,7 @@
  * first; a side-by-side diff between any two of them or a version and the Studio's draft;
  * and, for editors, "Restore to draft", which puts a version's graph on the canvas.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { messageOf } from "../api/errors";
 import type { WorkflowVersion } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -233,16 +233,17 @@ function SidePicker({ label, value, versions, onChange }: { label: string; value
 function Comparison({ left, right, draft, graphs }: { left: Side; right: Side; draft: WorkflowGraph; graphs: VersionGraphs }) {
   const graphOf = (side: Side) => (side === "draft" ? draft : graphs.loaded[side]);
   const errorOf = (side: Side) => (side === "draft" ? undefined : graphs.errors[side]);
+  const l = graphOf(left);
+  const r = graphOf(right);
+  // A 500-step graph is worth not diffing again on every render of the dialog.
+  const diff = useMemo(() => (l && r ? diffGraphs(l, r) : null), [l, r]);
   const problems = [left, right].flatMap((side) => {
     const e = errorOf(side);
     return e ? [`${sideLabel(side)} could not be loaded: ${e}`] : [];
   });
   if (problems.length) return <ErrorMessage error={problems.join(" ")} />;
-  const l = graphOf(left);
-  const r = graphOf(right);
-  if (!l || !r) return <p role="status">Loading…</p>;
+  if (!diff) return <p role="status">Loading…</p>;
 
-  const diff = diffGraphs(l, r);
   const names = { left: sideLabel(left), right: sideLabel(right) };
   return (
     <div className="versions-diff">
