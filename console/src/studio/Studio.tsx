@@ -180,7 +180,9 @@ export default function Studio() {
       {versionsOpen && (
         <Suspense fallback={<p role="status">Loading versions…</p>}>
           <VersionsDialog workflowId={id} draft={graph} canRestore={!readOnly} onClose={() => setVersionsOpen(false)} onRestore={(v, g, p) => {
-            setGraph(g.steps.some((s) => !g.layout[s.id]?.position) ? withAutoLayout(g) : g);
+            // A version holds steps and input schema only; the draft's other top-level keys stay.
+            const restored = { ...g, extra: { ...graph.extra, ...g.extra } };
+            setGraph(restored.steps.some((s) => !restored.layout[s.id]?.position) ? withAutoLayout(restored) : restored);
             setProblems(p);
             setIssues(null);
             setSelected(null);
