@@ -325,11 +325,17 @@ describe("Studio versions", () => {
   });
 
   it("restores a version into the draft, unsaved until Save draft", async () => {
-    const { calls } = server("project_contributor", { ...versionRoutes, "PATCH /v1/workflows/w1": () => ({ body: {} }) });
+    // A top-level key of the draft that versions do not hold survives the restore.
+    const { calls } = fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "published", graph: { ...savedGraph, editor_note: "keep me" } } },
+      ...versionRoutes,
+      "PATCH /v1/workflows/w1": () => ({ body: {} }),
+    });
     await openStudio();
     await waitFor(() => expect(document.querySelector('[data-step-id="approve"]')).not.toBeNull());
     const dialog = await openVersions();
-    fireEvent.click(await within(dialog).findByRole("button", { name: "Restore version 1 to draft" }));
+    fireEvent.click(await within(dialog).findByRole("button", { name: "Restore to draft: version 1" }));
     fireEvent.click(within(dialog).getByRole("button", { name: "Replace draft" }));
     expect(await screen.findByText("Version 1 restored to the draft: Save draft keeps it.")).toBeTruthy();
     expect(screen.queryByRole("dialog", { name: "Versions" })).toBeNull();
@@ -338,8 +344,9 @@ describe("Studio versions", () => {
     expect(calls.some((c) => c.method === "PATCH")).toBe(false);
     fireEvent.click(screen.getByRole("button", { name: "Save draft" }));
     await waitFor(() => expect(calls.some((c) => c.method === "PATCH")).toBe(true));
-    const saved = calls.find((c) => c.method === "PATCH")?.body as { graph: { steps: unknown[] } };
+    const saved = calls.find((c) => c.method === "PATCH")?.body as { graph: { steps: unknown[]; editor_note?: string } };
     expect(saved.graph.steps).toEqual(v1Graph.steps);
+    expect(saved.graph.editor_note).toBe("keep me");
   });
 
   it("shows a viewer the versions without Restore", async () => {

@@ -179,7 +179,7 @@ function RestoreButton({ version, restore }: { version: number; restore: (n: num
   const [error, setError] = useState<string | null>(null);
   if (!asking) {
     return (
-      <button type="button" onClick={() => setAsking(true)} aria-label={`Restore version ${version} to draft`}>
+      <button type="button" onClick={() => setAsking(true)} aria-label={`Restore to draft: version ${version}`}>
         Restore to draft
       </button>
     );
