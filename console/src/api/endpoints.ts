@@ -120,7 +120,8 @@ export class Api {
   validate(id: string, req: ValidateRequest = {}): Promise<ValidationResponse> {
     return this.http.request("POST", `/workflows/${seg(id)}/validate`, { body: req });
   }
-  /** One published version with its `graph_snapshot` (and the `run_setup` copied at publish). */
+  /** One published version with its `graph_snapshot` (the list leaves snapshots out) and the
+   * `run_setup` copied at publish. */
   getVersion(id: string, version: number): Promise<WorkflowVersion> {
     return this.http.request("GET", `/workflows/${seg(id)}/versions/${seg(String(version))}`);
   }

@@ -86,6 +86,8 @@ export interface WorkflowVersion {
   published_at: string;
   changelog?: string | null;
   graph_snapshot?: GraphDocument;
+  /** Who published it, when the server says (it does not yet). */
+  published_by?: string | null;
 }
 
 export type IssueSeverity = "error" | "warning";

@@ -275,3 +275,104 @@ describe("Studio", () => {
     expect((await screen.findByRole("alert")).textContent).toBe("workflow w1 not found");
   });
 });
+
+describe("Studio versions", () => {
+  // v2 asked "Ready?" where the draft asks "ok?"; v1 had no approval step at all. Like the
+  // server's snapshots, they carry no node positions (the draft does: not a change).
+  const v2Graph = { steps: [savedGraph.steps[0], { ...savedGraph.steps[1], task_payload: { title: "Ready?" } }] };
+  const v1Graph = { steps: [{ id: "fetch", type: "lua_script", name: "Fetch v1", script: "return {}" }] };
+  const versionRoutes = {
+    // Like the server: the list carries no snapshots, each version is fetched on its own.
+    "GET /v1/workflows/w1/versions": () => ({
+      body: {
+        versions: [
+          { version: 1, workflow_id: "w1", published_at: "2026-11-01T10:00:00.000Z", changelog: "first cut" },
+          { version: 2, workflow_id: "w1", published_at: "2026-11-20T10:00:00.000Z", changelog: "ask before posting" },
+        ],
+      },
+    }),
+    "GET /v1/workflows/w1/versions/2": () => ({ body: { version: 2, workflow_id: "w1", published_at: "2026-11-20T10:00:00.000Z", graph_snapshot: v2Graph } }),
+    "GET /v1/workflows/w1/versions/1": () => ({ body: { version: 1, workflow_id: "w1", published_at: "2026-11-01T10:00:00.000Z", graph_snapshot: v1Graph } }),
+  };
+
+  const openVersions = async () => {
+    fireEvent.click(screen.getByRole("button", { name: "Versions" }));
+    return screen.findByRole("dialog", { name: "Versions" });
+  };
+
+  it("lists versions newest first and diffs the latest one against the draft, side by side", async () => {
+    server("project_contributor", versionRoutes);
+    await openStudio();
+    const dialog = await openVersions();
+    const rows = await within(dialog).findAllByRole("row");
+    // Header row, then v2, then v1.
+    expect(rows.slice(1).map((r) => within(r).getByRole("rowheader").textContent)).toEqual(["v2", "v1"]);
+    expect(within(rows[1] as HTMLElement).getByText("ask before posting")).toBeTruthy();
+    expect(within(rows[1] as HTMLElement).getByText(new Date("2026-11-20T10:00:00.000Z").toLocaleString())).toBeTruthy();
+
+    expect(((await within(dialog).findByLabelText("Left")) as HTMLSelectElement).value).toBe("2");
+    expect((within(dialog).getByLabelText("Right") as HTMLSelectElement).value).toBe("draft");
+    // Only the approval's title is a change, not the draft's node positions.
+    expect(await within(dialog).findByText("Version 2 → Draft (unsaved canvas): 1 step changed.")).toBeTruthy();
+    const block = within(dialog).getByRole("region", { name: "Step approve (changed)" });
+    expect([...block.querySelectorAll("del")].map((e) => e.textContent?.trim())).toEqual(['"title": "Ready?"']);
+    expect([...block.querySelectorAll("ins")].map((e) => e.textContent?.trim())).toEqual(['"title": "ok?"']);
+    expect(within(block).getAllByText('"id": "approve",')).toHaveLength(2); // unchanged lines on both sides
+    expect(within(dialog).queryByRole("region", { name: /Step fetch/ })).toBeNull();
+
+    // Comparing v1 with v2 instead: fetch changed, approve added.
+    fireEvent.change(within(dialog).getByLabelText("Left"), { target: { value: "1" } });
+    fireEvent.change(within(dialog).getByLabelText("Right"), { target: { value: "2" } });
+    expect(await within(dialog).findByText("Version 1 → Version 2: 1 step added, 1 step changed.")).toBeTruthy();
+    const added = within(dialog).getByRole("region", { name: "Step approve (added)" });
+    expect(added.querySelectorAll("del")).toHaveLength(0);
+    expect(added.querySelector("ins")?.textContent).toBe("{");
+  });
+
+  it("restores a version into the draft, unsaved until Save draft", async () => {
+    // A top-level key of the draft that versions do not hold survives the restore.
+    const { calls } = fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "published", graph: { ...savedGraph, editor_note: "keep me" } } },
+      ...versionRoutes,
+      "PATCH /v1/workflows/w1": () => ({ body: {} }),
+    });
+    await openStudio();
+    await waitFor(() => expect(document.querySelector('[data-step-id="approve"]')).not.toBeNull());
+    const dialog = await openVersions();
+    fireEvent.click(await within(dialog).findByRole("button", { name: "Restore to draft: version 1" }));
+    fireEvent.click(within(dialog).getByRole("button", { name: "Replace draft" }));
+    expect(await screen.findByText("Version 1 restored to the draft: Save draft keeps it.")).toBeTruthy();
+    expect(screen.queryByRole("dialog", { name: "Versions" })).toBeNull();
+    await waitFor(() => expect(document.querySelector('[data-step-id="approve"]')).toBeNull());
+    expect(screen.getByText(/unsaved changes/)).toBeTruthy();
+    expect(calls.some((c) => c.method === "PATCH")).toBe(false);
+    fireEvent.click(screen.getByRole("button", { name: "Save draft" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "PATCH")).toBe(true));
+    const saved = calls.find((c) => c.method === "PATCH")?.body as { graph: { steps: unknown[]; editor_note?: string } };
+    expect(saved.graph.steps).toEqual(v1Graph.steps);
+    expect(saved.graph.editor_note).toBe("keep me");
+  });
+
+  it("shows a viewer the versions without Restore", async () => {
+    server("project_viewer", versionRoutes);
+    await openStudio();
+    const dialog = await openVersions();
+    expect(await within(dialog).findByText("ask before posting")).toBeTruthy();
+    expect(within(dialog).queryByRole("button", { name: /Restore/ })).toBeNull();
+  });
+
+  it("says in the dialog when the versions cannot be loaded", async () => {
+    server("project_contributor", { "GET /v1/workflows/w1/versions": () => ({ status: 500, body: { error: "database unavailable" } }) });
+    await openStudio();
+    const dialog = await openVersions();
+    expect((await within(dialog).findByRole("alert")).textContent).toBe("The versions could not be loaded: database unavailable");
+  });
+
+  it("says which side could not be loaded", async () => {
+    server("project_contributor", { ...versionRoutes, "GET /v1/workflows/w1/versions/2": () => ({ status: 404, body: { error: "version not found" } }) });
+    await openStudio();
+    const dialog = await openVersions();
+    expect((await within(dialog).findByRole("alert")).textContent).toBe("Version 2 could not be loaded: version not found");
+  });
+});

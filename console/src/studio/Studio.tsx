@@ -23,6 +23,8 @@ import { Palette } from "./Palette";
 
 // The run setup form loads when Run… is first pressed.
 const RunSetup = lazy(() => import("./RunSetup"));
+// The versions list and its diff load only when opened.
+const VersionsDialog = lazy(() => import("./Versions"));
 
 const EMPTY_GRAPH: WorkflowGraph = { steps: [], layout: {}, extra: {} };
 
@@ -43,6 +45,7 @@ export default function Studio() {
   const [actionError, setActionError] = useState<string | null>(null);
   const [canvasError, setCanvasError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [versionsOpen, setVersionsOpen] = useState(false);
   const readOnly = !canEdit;
 
   useEffect(() => {
@@ -166,6 +169,9 @@ export default function Studio() {
         {!readOnly && (
           <RunButton workflow={workflow} disabled={!workflow.latest_version} onSaved={(wf) => setWorkflow((old) => (old ? { ...old, run_setup: wf.run_setup ?? null } : old))} onStarted={(runId) => navigate(`/workflow/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`)} />
         )}
+        <button type="button" onClick={() => setVersionsOpen(true)}>
+          Versions
+        </button>
         <ImportExport graph={graph} name={workflow.name} readOnly={readOnly} onImport={(g, p) => {
           setGraph(withAutoLayout(g));
           setProblems(p);
@@ -173,6 +179,19 @@ export default function Studio() {
           setSelected(null);
         }} />
       </header>
+      {versionsOpen && (
+        <Suspense fallback={<p role="status">Loading versions…</p>}>
+          <VersionsDialog workflowId={id} draft={graph} canRestore={!readOnly} onClose={() => setVersionsOpen(false)} onRestore={(v, g, p) => {
+            // A version holds steps and input schema only; the draft's other top-level keys stay.
+            const restored = { ...g, extra: { ...graph.extra, ...g.extra } };
+            setGraph(restored.steps.some((s) => !restored.layout[s.id]?.position) ? withAutoLayout(restored) : restored);
+            setProblems(p);
+            setIssues(null);
+            setSelected(null);
+            setNotice({ text: `Version ${v} restored to the draft: Save draft keeps it.` });
+          }} />
+        </Suspense>
+      )}
       <div className="studio-messages">
         <ErrorMessage error={actionError} />
         <ErrorMessage error={canvasError} />
