@@ -56,7 +56,9 @@ describe("RunView", () => {
       "GET /v1/auth/me": { body: meWithRole("project_contributor") },
       "GET /v1/workflows/w1/runs/r1": { body: { run_id: "r1", workflow_id: "w1", version: 1, status: "running" } },
       "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "published", graph: { steps: [] } } },
-      "GET /v1/workflows/w1/versions": { body: { versions: [{ version: 1, workflow_id: "w1", published_at: "x", graph_snapshot: graph }] } },
+      // As the server answers: the list carries no snapshots, the version itself does.
+      "GET /v1/workflows/w1/versions": { body: { versions: [{ version: 1, workflow_id: "w1", published_at: "x" }] } },
+      "GET /v1/workflows/w1/versions/1": { body: { version: 1, workflow_id: "w1", published_at: "x", graph_snapshot: graph } },
       "GET /v1/workflows/w1/runs/r1/events": (req) =>
         req.path.includes("after_seq=0") || !req.path.includes("after_seq")
           ? { body: { events: [ev(1, "run_started", null), ev(2, "step_started", "fetch", { attempt: 1 })], next_after_seq: null } }
@@ -79,7 +81,7 @@ describe("RunView", () => {
     expect(document.querySelector('[data-step-id="fetch"]')?.getAttribute("data-status")).toBe("completed");
     expect(screen.getByRole("link", { name: "open Command Center" })).toBeTruthy();
     // The graph drawn is the run's version, not the (empty) draft.
-    expect(calls.some((c) => c.path === "/v1/workflows/w1/versions")).toBe(true);
+    expect(calls.some((c) => c.path === "/v1/workflows/w1/versions/1")).toBe(true);
   });
 });
 

@@ -47,8 +47,10 @@ export default function RunView() {
   useEffect(() => {
     let active = true;
     (async () => {
-      const [run, wf, versions] = await Promise.all([api.getRun(id, runId), api.getWorkflow(id), api.listVersions(id).catch(() => [])]);
-      const snapshot = versions.find((v) => v.version === run.version)?.graph_snapshot ?? wf.graph ?? { steps: [] };
+      const [run, wf] = await Promise.all([api.getRun(id, runId), api.getWorkflow(id)]);
+      // The version's snapshot (the versions list carries none); the draft only if it cannot be read.
+      const version = await api.getVersion(id, run.version).catch(() => null);
+      const snapshot = version?.graph_snapshot ?? wf.graph ?? { steps: [] };
       const g = importGraph(snapshot).graph;
       if (!active) return;
       setTitle(`${wf.name} · v${run.version}`);
