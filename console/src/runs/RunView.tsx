@@ -194,7 +194,8 @@ export default function RunView() {
       <div className="studio-body">
         <div className="studio-main">
           {view === "timeline" ? (
-            <section className="timeline" aria-labelledby="timeline-heading">
+            // Focusable: the chart scrolls (long runs, narrow windows) and keyboard users scroll it with the arrow keys.
+            <section className="timeline" aria-labelledby="timeline-heading" tabIndex={0}>
               <h2 id="timeline-heading">Timeline</h2>
               <p className="muted tl-legend">
                 Time from the run's start. A bar per attempt, hatched while waiting for a person; a diamond marks a skipped step; dashed lines mark pauses and stops.

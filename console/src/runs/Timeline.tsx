@@ -73,7 +73,12 @@ export function Timeline({ graph, timeline, live }: { graph: WorkflowGraph | nul
       </div>
       <ol className="tl-run-marks" aria-label="Run events">
         {timeline.marks.map((m) => (
-          <li key={m.seq} className={`tl-run-mark status-${RUN_MARK_STATUS[m.kind]}`} style={vars({ "--s": m.at - t0 })}>
+          // A mark in the last fifth of the chart writes its label to the left of its line, so it is not cut off.
+          <li
+            key={m.seq}
+            className={`tl-run-mark status-${RUN_MARK_STATUS[m.kind]}${(m.at - t0) / span > 0.8 ? " tl-label-left" : ""}`}
+            style={vars({ "--s": m.at - t0 })}
+          >
             <span className="tl-run-mark-text">{runMarkText(m)}</span>
             <span className="sr-only"> at {formatDuration(m.at - t0)}</span>
           </li>
