@@ -21,13 +21,13 @@ const schema = {
 const field = (name: string) => fieldsOf(schema).find((f) => f.name === name) as FormField;
 
 describe("fieldsOf", () => {
-  it("gives each property the field its type calls for, in schema order", () => {
+  it("gives each property the field its type calls for, required ones first, otherwise in schema order", () => {
     expect(fieldsOf(schema).map((f) => [f.name, f.kind])).toEqual([
       ["topic", "text"],
+      ["count", "integer"],
       ["tone", "select"],
       ["body", "text"],
       ["email", "text"],
-      ["count", "integer"],
       ["ratio", "number"],
       ["draft", "boolean"],
       ["tags", "json"],

@@ -42,8 +42,17 @@ export type FieldErrors = Record<string, string>;
 
 const INPUT_TYPES: Record<string, string> = { email: "email", uri: "url", url: "url", date: "date", "date-time": "datetime-local", time: "time" };
 
-/** The form fields of a schema's top-level properties, in the schema's order. */
+/**
+ * The form fields of a schema's top-level properties: required ones first, then the rest,
+ * each group in the schema's key order. (The server keeps JSON objects with sorted keys, so
+ * the order the author wrote is not known; required-first is what matters when filling in.)
+ */
 export function fieldsOf(schema: JsonValue | undefined): FormField[] {
+  const fields = fieldsInKeyOrder(schema);
+  return [...fields.filter((f) => f.required), ...fields.filter((f) => !f.required)];
+}
+
+function fieldsInKeyOrder(schema: JsonValue | undefined): FormField[] {
   if (!isObj(schema) || !isObj(schema.properties)) return [];
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === "string") : []);
   return Object.entries(schema.properties).map(([name, raw]) => fieldOf(name, isObj(raw) ? raw : {}, required.has(name)));

@@ -407,7 +407,7 @@ function StepOverrides({ rows, setups, errors, open, onToggle, onChange }: {
   if (rows.length === 0) return null;
   return (
     <details className="step-overrides" open={open} onToggle={(e) => onToggle(e.currentTarget.open)}>
-      <summary>Per-step overrides ({rows.length} steps)</summary>
+      <summary>Per-step overrides ({rows.length === 1 ? "1 step" : `${rows.length} steps`})</summary>
       {open && (
         <>
           <p className="muted">
