@@ -75,14 +75,14 @@ describe("foreignServers", () => {
 });
 
 describe("applyInstanceMapping", () => {
-  it("points chosen rows at the instance, drops their server_url, and keeps the rest", () => {
+  it("points chosen rows at the instance and its server URL, and keeps the rest", () => {
     const before = imported();
-    const after = applyInstanceMapping(before, { "instance:crm": "inst-crm", [`url:${TOOLS}`]: "inst-tools" });
+    const after = applyInstanceMapping(before, { "instance:crm": "inst-crm", [`url:${TOOLS}`]: "inst-tools" }, instances);
 
-    expect(find(after.steps, "fetch")).toMatchObject({ instance_id: "inst-crm", tool_name: "search" });
-    expect(find(after.steps, "poll/check")).toEqual({ id: "check", type: "mcp_call", instance_id: "inst-crm", tool_name: "status" });
-    expect(find(after.steps, "each/lookup")).toEqual({ id: "lookup", type: "mcp_call", instance_id: "inst-tools", tool_name: "lookup" });
-    expect(find(after.steps, "again")).toEqual({ id: "again", type: "mcp_call", instance_id: "inst-tools", tool_name: "lookup" });
+    expect(find(after.steps, "fetch")).toMatchObject({ instance_id: "inst-crm", server_url: CRM, tool_name: "search" });
+    expect(find(after.steps, "poll/check")).toEqual({ id: "check", type: "mcp_call", instance_id: "inst-crm", server_url: CRM, tool_name: "status" });
+    expect(find(after.steps, "each/lookup")).toEqual({ id: "lookup", type: "mcp_call", instance_id: "inst-tools", server_url: TOOLS, tool_name: "lookup" });
+    expect(find(after.steps, "again")).toEqual({ id: "again", type: "mcp_call", instance_id: "inst-tools", server_url: TOOLS, tool_name: "lookup" });
     // Our own instance and the unbound step are untouched.
     expect(find(after.steps, "ours")).toEqual(find(before.steps, "ours"));
     expect(find(after.steps, "unbound")).toEqual({ id: "unbound", type: "mcp_call", tool_name: "x" });
@@ -95,9 +95,15 @@ describe("applyInstanceMapping", () => {
   it("leaves a row out of the choice as it is (keep as is), and does not change the given graph", () => {
     const before = imported();
     const copy = structuredClone(before);
-    const after = applyInstanceMapping(before, { [`url:${TOOLS}`]: "inst-tools" });
+    const after = applyInstanceMapping(before, { [`url:${TOOLS}`]: "inst-tools" }, instances);
     expect(find(after.steps, "fetch")).toEqual(find(copy.steps, "fetch"));
     expect(find(after.steps, "poll/check")).toEqual(find(copy.steps, "poll/check"));
     expect(before).toEqual(copy);
+  });
+
+  it("drops a foreign server URL when the chosen instance has none", () => {
+    const after = applyInstanceMapping(imported(), { "instance:crm": "inst-bare" }, [{ id: "inst-bare" }]);
+    expect(find(after.steps, "fetch")).not.toHaveProperty("server_url");
+    expect(find(after.steps, "fetch")).toMatchObject({ instance_id: "inst-bare" });
   });
 });

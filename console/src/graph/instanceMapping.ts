@@ -9,10 +9,11 @@
  * - a foreign `instance_id` is the key a step is mapped by (two foreign instances of one
  *   server may carry different credentials, so each gets its own row); a step without
  *   one is mapped by its `server_url`;
- * - a mapped step gets `instance_id` = the chosen instance. Unlike the server, which keeps
- *   the `server_url` next to it, the URL is dropped here: the instance is what a run uses
- *   (an `instance_id` wins over a `server_url`), and a stale URL beside an instance of
- *   another server would mislead whoever reads the step.
+ * - a mapped step gets `instance_id` = the chosen instance, and `server_url` = that
+ *   instance's server URL (dropped if it has none). A run uses the instance either way (an
+ *   `instance_id` wins over a `server_url`); the pair is what the Studio writes for its own
+ *   steps, and a foreign URL left beside an instance of another server would mislead
+ *   whoever reads the step.
  */
 import type { Step, WorkflowGraph } from "./types";
 
@@ -81,17 +82,19 @@ export function foreignServers(graph: WorkflowGraph, instances: InstanceRef[]): 
 
 /**
  * Points the steps of each chosen row (`ForeignServer.key` → instance id of this project)
- * at that instance and drops their `server_url`. Rows not in `chosen` are kept as they
- * are. Returns a new graph; the given one is not changed.
+ * at that instance, with the instance's server URL (from `instances`). Rows not in `chosen`
+ * are kept as they are. Returns a new graph; the given one is not changed.
  */
-export function applyInstanceMapping(graph: WorkflowGraph, chosen: Record<string, string>): WorkflowGraph {
+export function applyInstanceMapping(graph: WorkflowGraph, chosen: Record<string, string>, instances: InstanceRef[]): WorkflowGraph {
+  const urlOf = new Map(instances.map((i) => [i.id, i.server_url]));
   const mapSteps = (steps: Step[]): Step[] =>
     steps.map((s) => {
       const key = keyOf(s);
       const target = key ? chosen[key] : undefined;
       if (s.type === "mcp_call" && target) {
-        const { server_url: _dropped, ...rest } = s;
-        return { ...rest, instance_id: target };
+        const { server_url: _foreign, ...rest } = s;
+        const url = urlOf.get(target);
+        return nonEmpty(url) ? { ...rest, instance_id: target, server_url: url } : { ...rest, instance_id: target };
       }
       if (s.type === "for_each" && Array.isArray(s.for_each_body_steps)) return { ...s, for_each_body_steps: mapSteps(s.for_each_body_steps) };
       if (s.type === "while" && Array.isArray(s.while_body_steps)) return { ...s, while_body_steps: mapSteps(s.while_body_steps) };

@@ -116,11 +116,10 @@ describe("Import's MCP server mapping step", { timeout: 20_000 }, () => {
     const steps = await savedSteps(calls);
     expect(steps.map((s) => s.id)).toEqual(["fetch", "each", "legacy", "local"]);
     const [fetch, each, legacyStep, local] = steps;
-    expect(fetch).toMatchObject({ instance_id: "inst-crm" });
-    expect(fetch).not.toHaveProperty("server_url");
+    expect(fetch).toMatchObject({ instance_id: "inst-crm", server_url: CRM });
     expect(each?.for_each_body_steps?.[0]).toMatchObject({ server_url: TOOLS });
     expect(each?.for_each_body_steps?.[0]).not.toHaveProperty("instance_id");
-    expect(legacyStep).toMatchObject({ instance_id: "inst-crm" });
+    expect(legacyStep).toMatchObject({ instance_id: "inst-crm", server_url: CRM });
     expect(local).toMatchObject({ instance_id: "inst-tools" });
   });
 

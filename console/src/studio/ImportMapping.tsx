@@ -56,7 +56,7 @@ export function ImportMapping({ graph, onApply, onCancel }: { graph: WorkflowGra
   const apply = () => {
     const chosen: Record<string, string> = {};
     for (const row of rows) if (choiceOf(row) !== KEEP) chosen[row.key] = choiceOf(row);
-    onApply(applyInstanceMapping(graph, chosen));
+    onApply(applyInstanceMapping(graph, chosen, ours));
   };
 
   return (
