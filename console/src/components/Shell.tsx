@@ -64,16 +64,20 @@ export function Shell() {
             {project && <span className="role-badge" title="Your role in this project">{project.role.replace("project_", "")}</span>}
           </div>
         )}
-        <span className="user">{me.user.email}</span>
-        <button
-          type="button"
-          onClick={async () => {
-            await signOut();
-            navigate("/sign-in");
-          }}
-        >
-          Sign out
-        </button>
+        {/* Stacked, so the whole bar fits one line on a 1400 px window. */}
+        <div className="account">
+          <span className="user">{me.user.email}</span>
+          <button
+            type="button"
+            className="sign-out"
+            onClick={async () => {
+              await signOut();
+              navigate("/sign-in");
+            }}
+          >
+            Sign out
+          </button>
+        </div>
       </header>
       <main id="main" tabIndex={-1}>
         {me.workspaces.length === 0 ? <CreateWorkspace /> : <Outlet />}
