@@ -280,6 +280,38 @@ macro_rules! impl_mcp_registry_store {
                 })
             }
 
+            /// `SELECT <columns> FROM <table> WHERE <condition>` with text binds, mapped to records:
+            /// the one shape every registry read has.
+            async fn select_where<T>(
+                pool: &sqlx::Pool<<$row as Row>::Database>,
+                columns: &str,
+                table: &str,
+                condition: &str,
+                binds: &[&str],
+                from_row: fn(&$row) -> StoreResult<T>,
+            ) -> StoreResult<Vec<T>> {
+                let sql = format!("SELECT {columns} FROM {table} WHERE {condition}");
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for b in binds {
+                    query = query.bind(*b);
+                }
+                query.fetch_all(pool).await?.iter().map(from_row).collect()
+            }
+
+            impl $store {
+                async fn servers_where(&self, condition: &str, binds: &[&str]) -> StoreResult<Vec<McpServerRecord>> {
+                    select_where(&self.pool, SERVER_COLUMNS, "mcp_servers", condition, binds, server_from_row).await
+                }
+
+                async fn instances_where(&self, condition: &str, binds: &[&str]) -> StoreResult<Vec<McpInstanceRecord>> {
+                    select_where(&self.pool, INSTANCE_COLUMNS, "mcp_instances", condition, binds, instance_from_row).await
+                }
+
+                async fn profiles_where(&self, condition: &str, binds: &[&str]) -> StoreResult<Vec<McpProfileRecord>> {
+                    select_where(&self.pool, PROFILE_COLUMNS, "mcp_config_profiles", condition, binds, profile_from_row).await
+                }
+            }
+
             #[async_trait]
             impl McpRegistryStore for $store {
                 async fn mcp_project_workspace(&self, project_id: &str) -> StoreResult<Option<String>> {
@@ -324,13 +356,7 @@ macro_rules! impl_mcp_registry_store {
                 }
 
                 async fn mcp_server(&self, workspace_id: &str, id: &str) -> StoreResult<Option<McpServerRecord>> {
-                    let sql = format!("SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE workspace_id = $1 AND id = $2");
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(workspace_id)
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    row.as_ref().map(server_from_row).transpose()
+                    Ok(self.servers_where("workspace_id = $1 AND id = $2", &[workspace_id, id]).await?.into_iter().next())
                 }
 
                 async fn mcp_server_by_url(
@@ -339,24 +365,16 @@ macro_rules! impl_mcp_registry_store {
                     project_id: Option<&str>,
                     canonical_url: &str,
                 ) -> StoreResult<Option<McpServerRecord>> {
-                    let sql = format!("SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE workspace_id = $1 AND scope = $2 AND canonical_url = $3");
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(workspace_id)
-                        .bind(project_id.unwrap_or(CATALOG_SCOPE))
-                        .bind(canonical_url)
-                        .fetch_optional(&self.pool)
+                    let scope = project_id.unwrap_or(CATALOG_SCOPE);
+                    let found = self
+                        .servers_where("workspace_id = $1 AND scope = $2 AND canonical_url = $3", &[workspace_id, scope, canonical_url])
                         .await?;
-                    row.as_ref().map(server_from_row).transpose()
+                    Ok(found.into_iter().next())
                 }
 
                 async fn list_mcp_servers(&self, workspace_id: &str, project_id: &str) -> StoreResult<Vec<McpServerRecord>> {
-                    let sql = format!("SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE workspace_id = $1 AND (project_id = $2 OR project_id IS NULL) ORDER BY name, id");
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(workspace_id)
-                        .bind(project_id)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter().map(server_from_row).collect()
+                    self.servers_where("workspace_id = $1 AND (project_id = $2 OR project_id IS NULL) ORDER BY name, id", &[workspace_id, project_id])
+                        .await
                 }
 
                 async fn delete_mcp_server(&self, workspace_id: &str, id: &str) -> StoreResult<bool> {
@@ -461,32 +479,16 @@ macro_rules! impl_mcp_registry_store {
                 }
 
                 async fn mcp_instance(&self, workspace_id: &str, id: &str) -> StoreResult<Option<McpInstanceRecord>> {
-                    let sql = format!("SELECT {INSTANCE_COLUMNS} FROM mcp_instances WHERE workspace_id = $1 AND id = $2");
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(workspace_id)
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    row.as_ref().map(instance_from_row).transpose()
+                    Ok(self.instances_where("workspace_id = $1 AND id = $2", &[workspace_id, id]).await?.into_iter().next())
                 }
 
                 async fn list_mcp_instances(&self, project_id: &str) -> StoreResult<Vec<McpInstanceRecord>> {
-                    let sql = format!("SELECT {INSTANCE_COLUMNS} FROM mcp_instances WHERE project_id = $1 ORDER BY created_at, id");
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(project_id)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter().map(instance_from_row).collect()
+                    self.instances_where("project_id = $1 ORDER BY created_at, id", &[project_id]).await
                 }
 
                 async fn mcp_instances_of_server(&self, project_id: &str, server_id: &str) -> StoreResult<Vec<McpInstanceRecord>> {
-                    let sql = format!("SELECT {INSTANCE_COLUMNS} FROM mcp_instances WHERE project_id = $1 AND server_id = $2 ORDER BY created_at, id");
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(project_id)
-                        .bind(server_id)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter().map(instance_from_row).collect()
+                    self.instances_where("project_id = $1 AND server_id = $2 ORDER BY created_at, id", &[project_id, server_id])
+                        .await
                 }
 
                 async fn rename_mcp_instance(&self, id: &str, name: &str, at: i64) -> StoreResult<bool> {
@@ -544,31 +546,15 @@ macro_rules! impl_mcp_registry_store {
                 }
 
                 async fn mcp_profile(&self, instance_id: &str, id: &str) -> StoreResult<Option<McpProfileRecord>> {
-                    let sql = format!("SELECT {PROFILE_COLUMNS} FROM mcp_config_profiles WHERE instance_id = $1 AND id = $2");
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(instance_id)
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    row.as_ref().map(profile_from_row).transpose()
+                    Ok(self.profiles_where("instance_id = $1 AND id = $2", &[instance_id, id]).await?.into_iter().next())
                 }
 
                 async fn list_mcp_profiles(&self, instance_id: &str) -> StoreResult<Vec<McpProfileRecord>> {
-                    let sql = format!("SELECT {PROFILE_COLUMNS} FROM mcp_config_profiles WHERE instance_id = $1 ORDER BY name, id");
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(instance_id)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter().map(profile_from_row).collect()
+                    self.profiles_where("instance_id = $1 ORDER BY name, id", &[instance_id]).await
                 }
 
                 async fn active_mcp_profile(&self, instance_id: &str) -> StoreResult<Option<McpProfileRecord>> {
-                    let sql = format!("SELECT {PROFILE_COLUMNS} FROM mcp_config_profiles WHERE instance_id = $1 AND active");
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(instance_id)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    row.as_ref().map(profile_from_row).transpose()
+                    Ok(self.profiles_where("instance_id = $1 AND active", &[instance_id]).await?.into_iter().next())
                 }
 
                 async fn update_mcp_profile(
