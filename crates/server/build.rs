@@ -17,7 +17,14 @@ use std::time::SystemTime;
 
 const CONSOLE: &str = "../../console";
 /// What the console's build reads, besides `node_modules`.
-const SOURCES: &[&str] = &["src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"];
+const SOURCES: &[&str] = &[
+    "src",
+    "index.html",
+    "package.json",
+    "package-lock.json",
+    "vite.config.ts",
+    "tsconfig.json",
+];
 
 fn main() {
     let console = Path::new(CONSOLE);
@@ -32,9 +39,14 @@ fn main() {
     }
     println!("cargo::rerun-if-changed={CONSOLE}/dist");
 
-    if console.join("package.json").exists() && std::env::var_os("AR_SKIP_CONSOLE_BUILD").is_none() && is_stale(console, &dist) {
+    if console.join("package.json").exists()
+        && std::env::var_os("AR_SKIP_CONSOLE_BUILD").is_none()
+        && is_stale(console, &dist)
+    {
         if let Err(why) = build_console(console) {
-            println!("cargo::warning=the web console was not built ({why}); `agentruntime serve` will say so at /. Build it with `npm install && npm run build` in console/");
+            println!(
+                "cargo::warning=the web console was not built ({why}); `agentruntime serve` will say so at /. Build it with `npm install && npm run build` in console/"
+            );
         }
     }
     let _ = std::fs::create_dir_all(&dist);
@@ -45,7 +57,10 @@ fn is_stale(console: &Path, dist: &Path) -> bool {
     let Some(built) = modified(&dist.join("index.html")) else {
         return true;
     };
-    SOURCES.iter().filter_map(|s| newest(&console.join(s))).any(|t| t > built)
+    SOURCES
+        .iter()
+        .filter_map(|s| newest(&console.join(s)))
+        .any(|t| t > built)
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -69,20 +84,38 @@ fn build_console(console: &Path) -> Result<(), String> {
     let npm = which_npm().ok_or("npm was not found on PATH")?;
     if !console.join("node_modules").exists() {
         // The exact versions package-lock.json pins (not `npm ci`: see docs/console.md).
-        run(Command::new(&npm).args(["install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error"]).current_dir(console))?;
+        run(Command::new(&npm)
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--loglevel=error",
+            ])
+            .current_dir(console))?;
     }
-    run(Command::new(&npm).args(["run", "--silent", "build"]).current_dir(console))
+    run(Command::new(&npm)
+        .args(["run", "--silent", "build"])
+        .current_dir(console))
 }
 
 fn which_npm() -> Option<PathBuf> {
     let name = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
     // npm's output goes to stderr: cargo reads the build script's stdout for directives.
     command.stdout(std::io::stderr());
     let shown = format!("{command:?}");
-    let status = command.status().map_err(|e| format!("{shown} could not start: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{shown} failed with {status}")) }
+    let status = command
+        .status()
+        .map_err(|e| format!("{shown} could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
 }
