@@ -1,6 +1,8 @@
 //! Conformance tests of `AutomationStore` (webhooks, deliveries, cron triggers), one suite
 //! run on SQLite (a database file) and on Postgres (a fresh schema per test).
 
+mod common;
+
 use std::sync::Arc;
 
 use ar_store::automation::*;
@@ -55,37 +57,11 @@ async fn postgres() -> Fixture {
 
 /// Workspaces w1 (project p1, workflow wf1) and w2 (project p2, workflow wf2), user u1.
 async fn seed(t: &dyn TenantStore) {
-    t.create_user(&UserRecord {
-        id: "u1".into(),
-        email: "a@example.com".into(),
-        name: None,
-        password_hash: None,
-        created_at: 1,
-    })
-    .await
-    .expect("user");
+    common::seed_workspaces(t).await;
     for n in ["1", "2"] {
-        let ws = WorkspaceRecord {
-            id: format!("w{n}"),
-            slug: format!("ws{n}"),
-            name: "ws".into(),
-            product_code: "ar".into(),
-            admins_full_access_to_private: false,
-            created_at: 1,
-        };
-        let project = ProjectRecord {
-            id: format!("p{n}"),
-            workspace_id: ws.id.clone(),
-            name: "Default".into(),
-            visibility: "public".into(),
-            created_at: 1,
-        };
-        t.create_workspace(&ws, "u1", &project)
-            .await
-            .expect("workspace");
         t.create_workflow(&WorkflowRecord {
             id: format!("wf{n}"),
-            project_id: project.id.clone(),
+            project_id: format!("p{n}"),
             name: "wf".into(),
             description: String::new(),
             draft_graph: json!({"steps": []}),

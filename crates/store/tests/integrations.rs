@@ -2,6 +2,8 @@
 //! vault secrets) and `ConnectionStore` (connections, pending OAuth authorizations) — one
 //! suite run on SQLite (a database file) and on Postgres (a fresh schema per test).
 
+mod common;
+
 use std::sync::Arc;
 
 use ar_store::integrations::*;
@@ -22,7 +24,7 @@ async fn sqlite() -> Fixture {
     let tenants = SqliteTenantStore::open(dir.path().join("ar.db"))
         .await
         .expect("open sqlite");
-    seed(&tenants).await;
+    common::seed_workspaces(&tenants).await;
     Fixture {
         store: Arc::new(SqliteIntegrationStore::from_pool(tenants.pool().clone())),
         _dir: Some(dir),
@@ -35,44 +37,11 @@ async fn postgres() -> Fixture {
     let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
         .await
         .expect("open postgres (is it running?)");
-    seed(&PgTenantStore::from_pool(pg.pool().clone())).await;
+    common::seed_workspaces(&PgTenantStore::from_pool(pg.pool().clone())).await;
     Fixture {
         store: Arc::new(PgIntegrationStore::from_pool(pg.pool().clone())),
         _dir: None,
         _pg: Some(pg),
-    }
-}
-
-/// Workspaces w1 and w2 (the tables reference workspaces).
-async fn seed(t: &dyn TenantStore) {
-    t.create_user(&UserRecord {
-        id: "u1".into(),
-        email: "a@example.com".into(),
-        name: None,
-        password_hash: None,
-        created_at: 1,
-    })
-    .await
-    .expect("user");
-    for n in ["1", "2"] {
-        let ws = WorkspaceRecord {
-            id: format!("w{n}"),
-            slug: format!("ws{n}"),
-            name: "ws".into(),
-            product_code: "ar".into(),
-            admins_full_access_to_private: false,
-            created_at: 1,
-        };
-        let project = ProjectRecord {
-            id: format!("p{n}"),
-            workspace_id: ws.id.clone(),
-            name: "Default".into(),
-            visibility: "public".into(),
-            created_at: 1,
-        };
-        t.create_workspace(&ws, "u1", &project)
-            .await
-            .expect("workspace");
     }
 }
 
