@@ -62,3 +62,15 @@ export function renderAt(element: ReactElement, path: string, pattern = path) {
     </MemoryRouter>,
   );
 }
+
+/** jsdom's Blob has no text(); screens read chosen files with it. Installs a FileReader-based one. */
+export function polyfillBlobText() {
+  Blob.prototype.text ??= function (this: Blob) {
+    return new Promise<string>((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result));
+      reader.onerror = () => reject(reader.error);
+      reader.readAsText(this);
+    });
+  };
+}
