@@ -1,11 +1,15 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { fakeServer, meWithRole, polyfillBlobText, renderAt } from "../test/harness";
+import { fakeServer, meWithRole, polyfillBlobText, polyfillDialog, renderAt } from "../test/harness";
 import { sourceOfFile } from "./WaysToStart";
 import { WorkflowList } from "./WorkflowList";
 
-beforeAll(polyfillBlobText);
+beforeAll(() => {
+  polyfillBlobText();
+  // The MCP mapping step is a modal dialog.
+  polyfillDialog();
+});
 
 afterEach(() => {
   cleanup();
@@ -108,6 +112,29 @@ describe("WorkflowList on an empty project", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Use this: Expense report review" }));
     await screen.findByText("elsewhere");
     expect(calls.find((c) => c.method === "POST")?.body).toEqual({ name: "Expense report review", description: "Total it, approve it, pay it.", graph: expenseGraph });
+  });
+
+  it("a starter calling MCP servers goes through the mapping step first: the chosen instance is written into the new workflow", async () => {
+    const url = "https://mcp.helpdesk.example.com/mcp";
+    const triage = { steps: [{ id: "fetch", type: "mcp_call", server_url: url, tool_name: "list_tickets", tool_args: {} }] };
+    const { calls } = fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/workflows": { body: { workflows: [] } },
+      "GET /v1/starters": { body: { starters: starterCards } },
+      "GET /v1/starters/triage-support-tickets": { body: { ...starterCards[1], graph: triage } },
+      "GET /v1/mcp/instances": { body: { instances: [{ id: "inst-help", project_id: "p1", server_id: "s1", name: "helpdesk", server_url: "https://helpdesk.internal/mcp" }] } },
+      "POST /v1/workflows": { status: 201, body: { id: "w9", name: "Support ticket triage", status: "draft" } },
+    });
+    renderAt(<WorkflowList />, "/workflow");
+    fireEvent.click(await screen.findByRole("button", { name: "Use this: Support ticket triage" }));
+    const dialog = within(await screen.findByRole("dialog", { name: "MCP servers of the imported graph" }));
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+    fireEvent.change(await dialog.findByRole("combobox", { name: `Instance for ${url}` }), { target: { value: "inst-help" } });
+    fireEvent.click(dialog.getByRole("button", { name: "Import" }));
+    await screen.findByText("elsewhere");
+    const body = calls.find((c) => c.method === "POST")?.body as { name: string; graph: { steps: Record<string, unknown>[] } };
+    expect(body.name).toBe("Support ticket triage");
+    expect(body.graph.steps[0]).toMatchObject({ id: "fetch", instance_id: "inst-help", server_url: "https://helpdesk.internal/mcp", tool_name: "list_tickets" });
   });
 
   it("imports a file: its name and description name the workflow, bad files are refused at the field", async () => {

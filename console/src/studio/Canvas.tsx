@@ -239,8 +239,11 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
         onInit={(flow) => {
           const el = paneRef.current;
           if (!el) return;
-          const boxes = initialNodes.filter((n) => !n.parentId).map((n) => ({ ...n.position, width: n.width ?? 0, height: n.height ?? 0 }));
-          void flow.setViewport(initialViewport(boxes, { width: el.clientWidth, height: el.clientHeight }));
+          const top = initialNodes.filter((n) => !n.parentId);
+          const box = (n: StepNode) => ({ ...n.position, width: n.width ?? 0, height: n.height ?? 0 });
+          const ids = new Set(top.map((n) => n.id));
+          const roots = top.filter((n) => !(n.data.step.depends_on ?? []).some((d) => ids.has(d)));
+          void flow.setViewport(initialViewport(top.map(box), { width: el.clientWidth, height: el.clientHeight }, roots.map(box)));
         }}
         minZoom={0.1}
         edgeTypes={edgeTypes}

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { fakeServer, meWithRole, polyfillBlobText, renderAt } from "../test/harness";
+import { fakeServer, meWithRole, polyfillBlobText, polyfillDialog, renderAt } from "../test/harness";
 
 // As in Studio.test.tsx: a text area stands in for CodeMirror, which needs layout jsdom lacks.
 vi.mock("../editors/CodeEditor", () => ({
@@ -18,13 +18,7 @@ beforeAll(() => {
     disconnect() {}
   } as unknown as typeof ResizeObserver;
   polyfillBlobText();
-  // jsdom has <dialog> but not its modal methods.
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.open = true;
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.open = false;
-  };
+  polyfillDialog();
 });
 
 afterEach(() => {

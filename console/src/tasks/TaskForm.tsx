@@ -110,6 +110,7 @@ export function TaskForm({ task, canAct, onDone, meta }: TaskFormProps) {
                   onChange={(v) => {
                     setDrafts((d) => ({ ...d, [f.name]: v }));
                     setFieldErrors(({ [f.name]: _, ...others }) => others);
+                    setError(null);
                   }}
                 />
               ))}

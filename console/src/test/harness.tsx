@@ -74,3 +74,14 @@ export function polyfillBlobText() {
     });
   };
 }
+
+/** jsdom has <dialog> but not its modal methods: opening sets `open`, closing clears it and fires `close`, as browsers do. */
+export function polyfillDialog() {
+  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+    this.open = true;
+  };
+  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+    this.open = false;
+    this.dispatchEvent(new Event("close"));
+  };
+}
