@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sampleGraph } from "./fixtures";
-import { flowNodes, fromFlow, graphDirection, LOOP_BOX, loopAt, nodeIdOf, reconcileNodes, routeEdges, sizeOf, STEP_SIZE, toFlow } from "./flow";
+import { flowNodes, fromFlow, graphDirection, LOOP_BOX, loopAt, nodeIdOf, reconcileEdges, reconcileNodes, routeEdges, sizeOf, STEP_SIZE, toFlow } from "./flow";
 import { moveStep, removeStep } from "./ops";
 import { withAutoLayout, autoLayout } from "./layout";
 import type { Step, WorkflowGraph } from "./types";
@@ -253,5 +253,35 @@ describe("reconcileNodes", () => {
     }
     // 60 frames' worth of work must fit in well under a second of a 2-core machine.
     expect(performance.now() - start).toBeLessThan(500);
+  });
+});
+
+describe("reconcileEdges", () => {
+  const chain: WorkflowGraph = {
+    steps: [
+      { id: "a", type: "lua_script" },
+      { id: "b", type: "lua_script", depends_on: ["a"] },
+      { id: "c", type: "lua_script", depends_on: ["b", "a"] },
+      { id: "d", type: "lua_script", depends_on: ["c"] },
+    ],
+    layout: {},
+    extra: {},
+  };
+
+  it("keeps every edge object, and the array, when the graph draws the same edges again", () => {
+    const g = withAutoLayout(chain);
+    const prev = toFlow(g).edges;
+    expect(reconcileEdges(prev, toFlow(g).edges)).toBe(prev);
+  });
+
+  it("replaces only the edges whose route changed when a step moves, keeping a selected edge selected", () => {
+    const g = withAutoLayout(chain);
+    const prev = toFlow(g).edges.map((e) => (e.id === "c->d" ? { ...e, selected: true } : e));
+    // b moves far aside: a → c no longer needs to go around it.
+    const next = reconcileEdges(prev, toFlow(moveStep(g, "b", { x: 2000, y: g.layout.b?.position?.y ?? 0 })).edges);
+    expect(next.find((e) => e.id === "a->c")).not.toBe(prev.find((e) => e.id === "a->c"));
+    expect(next.find((e) => e.id === "a->c")?.data?.route).toBeUndefined();
+    expect(next.find((e) => e.id === "c->d")).toBe(prev.find((e) => e.id === "c->d"));
+    expect(next.find((e) => e.id === "c->d")?.selected).toBe(true);
   });
 });

@@ -327,3 +327,34 @@ export function reconcileNodes(prev: StepNode[], next: StepNode[]): StepNode[] {
   // Same objects in the same order: hand back the previous array so nothing re-renders.
   return changed ? out : prev;
 }
+
+const sameRoute = (a: Route | undefined, b: Route | undefined): boolean =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.from.x === b.from.x &&
+    a.from.y === b.from.y &&
+    a.to.x === b.to.x &&
+    a.to.y === b.to.y &&
+    a.bends.length === b.bends.length &&
+    a.bends.every((p, i) => p.x === b.bends[i]?.x && p.y === b.bends[i]?.y));
+
+/**
+ * Keeps the previous edge object wherever the edge is the same (ends, route, selection), so
+ * a graph edit (the end of a drag) re-renders only the edges it moved, not all of them.
+ * `selected` edges of `prev` stay selected.
+ */
+export function reconcileEdges(prev: StepEdge[], next: StepEdge[]): StepEdge[] {
+  const byId = new Map(prev.map((e) => [e.id, e]));
+  let changed = prev.length !== next.length;
+  const out = next.map((e, i) => {
+    const old = byId.get(e.id);
+    if (old && old.source === e.source && old.target === e.target && sameRoute(old.data?.route, e.data?.route)) {
+      if (prev[i] !== old) changed = true;
+      return old;
+    }
+    changed = true;
+    return old?.selected ? { ...e, selected: true } : e;
+  });
+  return changed ? out : prev;
+}

@@ -25,7 +25,7 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
-import { flowEdges, flowNodes, graphDirection, loopAt, nodeIdOf, reconcileNodes, routeEdges, type FlowDecorations, type StepEdge, type StepNode } from "../graph/flow";
+import { flowEdges, flowNodes, graphDirection, loopAt, nodeIdOf, reconcileEdges, reconcileNodes, routeEdges, type FlowDecorations, type StepEdge, type StepNode } from "../graph/flow";
 import { addStep, connect, disconnect, GraphEditError, moveStep, removeStep, type StepRef } from "../graph/ops";
 import { isStepType, type WorkflowGraph } from "../graph/types";
 import { useTheme } from "../theme/theme";
@@ -90,10 +90,7 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
   // Edges are derived the same way; their selection (to delete one with the keyboard) is local.
   const [edges, setEdges] = useState<StepEdge[]>(drawnEdges);
   useEffect(() => {
-    setEdges((prev) => {
-      const selectedIds = new Set(prev.filter((e) => e.selected).map((e) => e.id));
-      return drawnEdges.map((e) => (selectedIds.has(e.id) ? { ...e, selected: true } : e));
-    });
+    setEdges((prev) => reconcileEdges(prev, drawnEdges));
   }, [drawnEdges]);
   const onEdgesChange = useCallback((changes: EdgeChange<StepEdge>[]) => {
     // Removal goes through onBeforeDelete → graph edit, like nodes.
