@@ -6,7 +6,21 @@
  */
 import { useId } from "react";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { coerce, type Draft, type FormField } from "../graph/inputForm";
+import { coerce, type Draft, type Drafts, type FieldErrors, type FormField } from "../graph/inputForm";
+
+/**
+ * Every field of a form, each with its draft and problem. `onChange` gets the field's new
+ * draft; the caller stores it (and usually clears that field's problem).
+ */
+export function SchemaFields({ fields, drafts, errors, onChange }: { fields: FormField[]; drafts: Drafts; errors: FieldErrors; onChange: (name: string, v: Draft) => void }) {
+  return (
+    <>
+      {fields.map((f) => (
+        <FieldInput key={f.name} field={f} draft={drafts[f.name]} error={errors[f.name]} onChange={(v) => onChange(f.name, v)} />
+      ))}
+    </>
+  );
+}
 
 /** One schema property as a labelled control with its help text and its problem. */
 export function FieldInput({ field, draft, error, onChange }: { field: FormField; draft: Draft | undefined; error?: string; onChange: (v: Draft) => void }) {

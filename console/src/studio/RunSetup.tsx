@@ -9,7 +9,7 @@ import { ApiError, messageOf } from "../api/errors";
 import type { RunSetup as SavedRunSetup, ValidationIssue, Workflow } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { importGraph } from "../graph/importGraph";
-import { FieldInput } from "../forms/FieldInput";
+import { SchemaFields } from "../forms/FieldInput";
 import {
   checkPayload,
   draftsOf,
@@ -245,18 +245,15 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
         {asJson ? (
           <JsonInput text={jsonText} onChange={setJsonText} error={jsonError} fieldErrors={fieldErrors} fields={fields} />
         ) : (
-          fields.map((f) => (
-            <FieldInput
-              key={f.name}
-              field={f}
-              draft={drafts[f.name]}
-              error={fieldErrors[f.name]}
-              onChange={(v) => {
-                setDrafts((d) => ({ ...d, [f.name]: v }));
-                setFieldErrors(({ [f.name]: _, ...others }) => others);
-              }}
-            />
-          ))
+          <SchemaFields
+            fields={fields}
+            drafts={drafts}
+            errors={fieldErrors}
+            onChange={(name, v) => {
+              setDrafts((d) => ({ ...d, [name]: v }));
+              setFieldErrors(({ [name]: _, ...others }) => others);
+            }}
+          />
         )}
       </section>
       <StepOverrides

@@ -13,7 +13,7 @@ import { messageOf } from "../api/errors";
 import type { PendingTask } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { JsonTree } from "../components/JsonTree";
-import { FieldInput } from "../forms/FieldInput";
+import { SchemaFields } from "../forms/FieldInput";
 import type { Drafts, FieldErrors } from "../graph/inputForm";
 import type { JsonValue } from "../graph/types";
 import { useSession } from "../session/SessionContext";
@@ -101,19 +101,16 @@ export function TaskForm({ task, canAct, onDone, meta }: TaskFormProps) {
           {view.form.length > 0 && (
             <fieldset className="task-form-fields">
               <legend>Your answer</legend>
-              {view.form.map((f) => (
-                <FieldInput
-                  key={f.name}
-                  field={f}
-                  draft={drafts[f.name]}
-                  error={fieldErrors[f.name]}
-                  onChange={(v) => {
-                    setDrafts((d) => ({ ...d, [f.name]: v }));
-                    setFieldErrors(({ [f.name]: _, ...others }) => others);
-                    setError(null);
-                  }}
-                />
-              ))}
+              <SchemaFields
+                fields={view.form}
+                drafts={drafts}
+                errors={fieldErrors}
+                onChange={(name, v) => {
+                  setDrafts((d) => ({ ...d, [name]: v }));
+                  setFieldErrors(({ [name]: _, ...others }) => others);
+                  setError(null);
+                }}
+              />
             </fieldset>
           )}
           {!view.formHasComment && (
