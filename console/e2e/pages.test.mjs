@@ -42,6 +42,10 @@ function pages({ workflowId, runId }) {
   return [
     ["Workflows", "/workflow", (p) => p.getByRole("table").waitFor()],
     ["Studio", `/workflow/${workflowId}`, (p) => p.locator('.react-flow__node[data-id="prepare"]').waitFor()],
+    ["Studio, a step's config and code editor", `/workflow/${workflowId}`, async (p) => {
+      await p.locator('.react-flow__node[data-id="prepare"]').click({ position: { x: 30, y: 12 } });
+      await p.locator('.cm-content[aria-label="Lua script (must return a table)"]').waitFor();
+    }],
     ["run view", run, (p) => p.getByRole("article", { name: "Sign off the total" }).first().waitFor()],
     ["run view, a step picked", `${run}?step=each`, (p) => p.getByRole("group", { name: "Result of each" }).waitFor()],
     ["run view, timeline", run, async (p) => {
