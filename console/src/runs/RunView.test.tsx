@@ -170,7 +170,7 @@ describe("RunView inspector", () => {
     vi.stubGlobal("WebSocket", FakeSocket);
     renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
     // The card says the step is on its second attempt and was retried.
-    await waitFor(() => expect(document.querySelector('[data-step-id="fetch"] .step-run')?.textContent).toBe("attempt 2retried"));
+    await waitFor(() => expect(document.querySelector('[data-step-id="fetch"] .step-run')?.textContent).toBe("running… · attempt 2retried"));
 
     // Pick it on the canvas.
     act(() => (document.querySelector('.react-flow__node[data-id="fetch"]') as HTMLElement).click());

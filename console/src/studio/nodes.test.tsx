@@ -114,4 +114,17 @@ describe("step and loop nodes", () => {
     const each = container.querySelector('[data-step-id="each"] .step-run') as HTMLElement;
     expect(each.textContent).toBe("4 itemsskipped: condition_false");
   });
+
+  it("say a step without a finished attempt is running or waiting for a person", () => {
+    const { container } = drawn({
+      deco: {
+        runs: new Map([
+          ["fetch", { status: "waiting", attempt: 1, retried: false }],
+          ["each", { status: "running", attempt: 1, retried: false, itemCount: 2 }],
+        ]),
+      },
+    });
+    expect(container.querySelector('[data-step-id="fetch"] .step-run')?.textContent).toBe("waiting for a person");
+    expect(container.querySelector('[data-step-id="each"] .step-run')?.textContent).toBe("running…2 items");
+  });
 });

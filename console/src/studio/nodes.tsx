@@ -89,6 +89,8 @@ export function RunLine({ run }: { run: StepRunBadge }) {
   const parts: string[] = [];
   // Fast steps finish within the clock's millisecond: "0 ms" would read as "did not run".
   if (run.durationMs !== undefined) parts.push(run.durationMs < 1 ? "< 1 ms" : formatDuration(run.durationMs));
+  else if (run.status === "running") parts.push("running…");
+  else if (run.status === "waiting") parts.push("waiting for a person");
   if (run.attempt > 1) parts.push(`attempt ${run.attempt}`);
   return (
     <div className="step-run">
