@@ -3,6 +3,7 @@
 //! and bad requests (no session, no project, another workspace's project, unknown or
 //! hostile ids) get a clear 4xx. Who may call it is the permission matrix's business.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -129,17 +130,6 @@ async fn gallery_refuses_bad_requests_with_clear_errors(backend: Backend) {
         slash.body
     );
     s.close().await;
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Postgres).await } )*
-        }
-    };
 }
 
 on_both_backends!(
