@@ -7,7 +7,7 @@
  * AGENTRUNTIME_BIN to use another one, CHROMIUM to use another browser.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -182,6 +182,21 @@ export async function auditAccessibility(page, screen) {
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Saves a review artefact: what is in the window (not the whole page, to keep the file
+ * small), as e2e/screenshots/<name>.png and, when E2E_ARTIFACTS_DIR is set, there too
+ * (docs/screenshots/ holds the committed ones).
+ */
+export async function artifact(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const png = await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: "disabled", caret: "hide" });
+  const dir = process.env.E2E_ARTIFACTS_DIR;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.png`), png);
+  }
 }
 
 /** Signs in through the sign-in form. */

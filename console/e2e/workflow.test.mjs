@@ -3,7 +3,7 @@
  * canvas with the mouse (steps dragged from the palette, edges dragged between handles,
  * fields typed in the config panel), validate and see the issue on its node, fix it,
  * publish, run, watch the nodes change colour live, approve the human task in Command
- * Center from another tab, and read the loop's results in the run's Context.
+ * Center from another tab, and read the loop's results in the run view's step inspector.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -22,6 +22,7 @@ async function renameSelected(page, id) {
 
 test("a workflow built with the mouse is validated, fixed, published, run, approved and completes", async () => {
   const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: env.server.url });
   const page = await context.newPage();
   const watch = watchPage(page);
   watch.expect("GET", /^\/v1\/auth\/me$/, 401);
@@ -119,11 +120,13 @@ test("a workflow built with the mouse is validated, fixed, published, run, appro
   assert.equal(await borderColour(page, "review"), completedColour, "the review changed colour to completed");
   assert.notEqual(await borderColour(page, "each"), pendingColour, "the loop changed colour");
 
-  // The Context shows the loop's result, one doubled number per item in item order. It is
-  // long enough to start collapsed: open it as a user would.
-  const loopResult = page.locator("details.json-details").filter({ hasText: "Result of each" });
-  await loopResult.locator("summary").click();
-  const result = JSON.parse(await loopResult.locator("pre").innerText());
+  // Picking the loop on the canvas shows its result, one doubled number per item in item
+  // order; Copy gives the whole value as JSON.
+  await node(page, "each").click({ position: { x: 30, y: 12 } });
+  await page.getByRole("group", { name: "Result of each" }).waitFor();
+  await page.getByRole("button", { name: "Copy Result of each" }).click();
+  await page.getByText("Copied.").waitFor();
+  const result = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
   assert.equal(result.succeeded_count, 3);
   assert.deepEqual(
     result.results.map((r) => [r.index, r.result.doubled]),

@@ -47,6 +47,8 @@ import type {
   RunsQuery,
   RunSummary,
   SignupRequest,
+  Starter,
+  StarterSummary,
   StartParams,
   StartResponse,
   StopMode,
@@ -147,6 +149,16 @@ export class Api {
     return this.http.request("POST", `/workflows/${seg(id)}/runs/${seg(runId)}/retry`, {
       body: fromStepId ? { from_step_id: fromStepId } : {},
     });
+  }
+
+  // --- starter gallery --------------------------------------------------------------------
+
+  async listStarters(): Promise<StarterSummary[]> {
+    const page = await this.http.request<{ starters: StarterSummary[] }>("GET", "/starters");
+    return page.starters ?? [];
+  }
+  getStarter(id: string): Promise<Starter> {
+    return this.http.request("GET", `/starters/${seg(id)}`);
   }
 
   // --- runs -------------------------------------------------------------------------------

@@ -232,11 +232,15 @@ export interface EventsPage {
 
 export interface StepContext {
   status: StepStatus;
+  /** The step's configuration as its last attempt received it, templates resolved. */
+  input?: JsonValue;
   result?: JsonValue;
   error?: JsonValue;
   failure_code?: string | null;
   skipped?: boolean;
   reason?: string | null;
+  /** The step whose failure or rejection made this one skip. */
+  caused_by_step_id?: string | null;
   attempt: number;
   started_at?: string | null;
   finished_at?: string | null;
@@ -249,8 +253,12 @@ export interface RunContext {
   version: number;
   status: RunStatus;
   failure_code?: string | null;
+  /** The run's failure message, with `failure_code`. */
+  error?: string | null;
   input: JsonValue;
   steps: Record<string, StepContext>;
+  started_at?: string | null;
+  finished_at?: string | null;
 }
 
 /** A pending human task (Command Center inbox). */
@@ -535,4 +543,21 @@ export interface LlmCatalogProvider {
   requires_api_key: boolean;
   workspace_key: boolean;
   system_key: boolean;
+}
+
+/** A card of the starter gallery (`GET /v1/starters`). */
+export interface StarterSummary {
+  id: string;
+  name: string;
+  /** One line: what the workflow does. */
+  description: string;
+  /** Steps in total, inner loop steps included. */
+  step_count: number;
+  /** The step types it uses, sorted. */
+  step_types: string[];
+}
+
+/** `GET /v1/starters/{id}`: the card and the graph a workflow made from it starts with. */
+export interface Starter extends StarterSummary {
+  graph: JsonObject;
 }

@@ -1,6 +1,7 @@
 /** The frame around every signed-in page: navigation, workspace/project switcher, sign out. */
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { useSession } from "../session/SessionContext";
+import { setThemePreference, useThemePreference, type ThemePreference } from "../theme/theme";
 import { CreateWorkspace } from "./CreateWorkspace";
 
 export function Shell() {
@@ -29,7 +30,7 @@ export function Shell() {
         {me.workspaces.length > 0 && (
           <div className="scope-switcher">
             <label>
-              Workspace
+              <span className="scope-label">Workspace</span>
               <select
                 value={scope.tenant ?? ""}
                 onChange={(e) => {
@@ -46,7 +47,7 @@ export function Shell() {
               </select>
             </label>
             <label>
-              Project
+              <span className="scope-label">Project</span>
               <select
                 value={scope.project ?? ""}
                 onChange={(e) => {
@@ -64,24 +65,42 @@ export function Shell() {
             {project && <span className="role-badge" title="Your role in this project">{project.role.replace("project_", "")}</span>}
           </div>
         )}
-        {/* Stacked, so the whole bar fits one line on a 1400 px window. */}
         <div className="account">
-          <span className="user">{me.user.email}</span>
-          <button
-            type="button"
-            className="sign-out"
-            onClick={async () => {
-              await signOut();
-              navigate("/sign-in");
-            }}
-          >
-            Sign out
-          </button>
+          <ThemePicker />
+          {/* Stacked, so the whole bar fits one line on a 1400 px window. */}
+          <div className="account-who">
+            <span className="user">{me.user.email}</span>
+            <button
+              type="button"
+              className="sign-out"
+              onClick={async () => {
+                await signOut();
+                navigate("/sign-in");
+              }}
+            >
+              Sign out
+            </button>
+          </div>
         </div>
       </header>
       <main id="main" tabIndex={-1}>
         {me.workspaces.length === 0 ? <CreateWorkspace /> : <Outlet />}
       </main>
     </div>
+  );
+}
+
+/** Light, dark, or whatever the system says (theme/theme.ts remembers the choice). */
+function ThemePicker() {
+  const preference = useThemePreference();
+  return (
+    <label>
+      <span className="sr-only">Theme</span>
+      <select value={preference} onChange={(e) => setThemePreference(e.target.value as ThemePreference)}>
+        <option value="system">Auto theme</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </label>
   );
 }

@@ -4,13 +4,41 @@
  */
 import { autocompletion } from "@codemirror/autocomplete";
 import { json } from "@codemirror/lang-json";
-import { StreamLanguage } from "@codemirror/language";
+import { HighlightStyle, StreamLanguage, syntaxHighlighting } from "@codemirror/language";
 import { lua } from "@codemirror/legacy-modes/mode/lua";
 import { EditorState, type Extension } from "@codemirror/state";
+import { tags } from "@lezer/highlight";
 import { basicSetup, EditorView, minimalSetup } from "codemirror";
 import { useEffect, useRef } from "react";
 import type { TemplateSuggestion } from "../graph/templates";
 import { templateCompletionSource } from "./templateCompletion";
+
+/**
+ * The editor in the console's colours: chrome and syntax colours are the stylesheet's
+ * custom properties (`--code-*`), so one editor theme serves the light and the dark theme
+ * (CodeMirror's default highlight colours are too dark on a dark panel).
+ */
+const consoleTheme = EditorView.theme({
+  "&": { color: "var(--ink)", backgroundColor: "var(--panel)" },
+  ".cm-content": { caretColor: "var(--ink)" },
+  ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--ink)" },
+  "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": { backgroundColor: "var(--code-selection)" },
+  ".cm-gutters": { backgroundColor: "var(--panel-2)", color: "var(--muted)", borderRight: "1px solid var(--line)" },
+  ".cm-activeLine": { backgroundColor: "var(--code-active-line)" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--code-active-line)" },
+  ".cm-tooltip": { backgroundColor: "var(--panel)", color: "var(--ink)", border: "1px solid var(--line)" },
+  ".cm-tooltip-autocomplete ul li[aria-selected]": { backgroundColor: "var(--accent-bg)", color: "var(--on-accent)" },
+});
+const consoleHighlight = syntaxHighlighting(
+  HighlightStyle.define([
+    { tag: [tags.keyword, tags.operatorKeyword, tags.controlKeyword], color: "var(--code-keyword)" },
+    { tag: [tags.string, tags.special(tags.string)], color: "var(--code-string)" },
+    { tag: [tags.number, tags.bool, tags.null, tags.atom], color: "var(--code-number)" },
+    { tag: [tags.propertyName, tags.definition(tags.variableName)], color: "var(--code-property)" },
+    { tag: [tags.comment, tags.lineComment, tags.blockComment], color: "var(--muted)", fontStyle: "italic" },
+    { tag: tags.invalid, color: "var(--danger)" },
+  ]),
+);
 
 export interface CodeEditorProps {
   value: string;
@@ -40,6 +68,8 @@ export default function CodeEditor({ value, onChange, language, ariaLabel, varia
     if (!host.current) return;
     const extensions: Extension[] = [
       variant === "code" ? basicSetup : minimalSetup,
+      consoleTheme,
+      consoleHighlight,
       EditorView.lineWrapping,
       EditorView.contentAttributes.of({
         "aria-label": ariaLabel,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sampleGraph } from "./fixtures";
-import { fromFlow, LOOP_BOX, loopAt, nodeIdOf, reconcileNodes, sizeOf, STEP_SIZE, toFlow } from "./flow";
+import { flowNodes, fromFlow, graphDirection, LOOP_BOX, loopAt, nodeIdOf, reconcileEdges, reconcileNodes, routeEdges, sizeOf, STEP_SIZE, toFlow } from "./flow";
 import { moveStep, removeStep } from "./ops";
 import { withAutoLayout, autoLayout } from "./layout";
 import type { Step, WorkflowGraph } from "./types";
@@ -37,22 +37,57 @@ describe("toFlow", () => {
     expect(new Set(unsaved).size).toBe(2);
   });
 
-  it("sizes a loop box to hold its whole body chain", () => {
+  it("sizes a loop box to hold its whole body chain, stacked downwards", () => {
     const each = sampleGraph().steps[1] as Step;
     const size = sizeOf(each);
-    expect(size.width).toBe(2 * STEP_SIZE.width + LOOP_BOX.gap + 2 * LOOP_BOX.padding);
+    expect(size.width).toBe(STEP_SIZE.width + 2 * LOOP_BOX.padding);
+    expect(size.height).toBe(LOOP_BOX.header + 2 * STEP_SIZE.height + LOOP_BOX.gap + LOOP_BOX.padding);
     const { nodes } = toFlow(sampleGraph());
+    const lookup = nodes.find((n) => n.id === "each/lookup");
     const merge = nodes.find((n) => n.id === "each/merge");
-    expect((merge?.position.x ?? 0) + STEP_SIZE.width).toBeLessThanOrEqual(size.width);
+    expect(merge?.position.y).toBeGreaterThan((lookup?.position.y ?? 0) + STEP_SIZE.height);
+    expect((merge?.position.y ?? 0) + STEP_SIZE.height).toBeLessThanOrEqual(size.height);
   });
 
-  it("marks nodes with their issues and run status", () => {
+  it("draws every edge with the routed edge and carries a route only where a card is in the way", () => {
+    const g: WorkflowGraph = {
+      steps: [
+        { id: "a", type: "lua_script" },
+        { id: "b", type: "lua_script", depends_on: ["a"] },
+        { id: "c", type: "lua_script", depends_on: ["b", "a"] },
+      ],
+      layout: {},
+      extra: {},
+    };
+    const laid = withAutoLayout(g);
+    const edges = toFlow(laid).edges;
+    expect(edges.every((e) => e.type === "routed")).toBe(true);
+    // a → c skips b, which sits right between them in the chain.
+    expect(edges.find((e) => e.id === "a->c")?.data?.route?.bends.length).toBe(4);
+    expect(edges.find((e) => e.id === "a->b")?.data?.route).toBeUndefined();
+    expect(routeEdges(laid).size).toBe(1);
+  });
+
+  it("marks nodes with their issues, run status and run line", () => {
+    const run = { status: "completed", attempt: 2, durationMs: 1200, retried: true };
     const { nodes } = toFlow(sampleGraph(), {
       issues: new Map([["each/merge", { count: 2, severity: "error" as const }]]),
       statuses: new Map([["fetch", "running"]]),
+      runs: new Map([["summarize", run]]),
     });
     expect(nodes.find((n) => n.id === "each/merge")?.data).toMatchObject({ issueCount: 2, issueSeverity: "error" });
     expect(nodes.find((n) => n.id === "fetch")?.data.status).toBe("running");
+    expect(nodes.find((n) => n.id === "summarize")?.data.run).toEqual(run);
+  });
+
+  it("reads the flow direction from saved positions: across for side-by-side layouts, else down", () => {
+    const g = sampleGraph(); // fetch at (0, 0), each at (300, 0): laid out across
+    expect(graphDirection(g)).toBe("LR");
+    expect(toFlow(g).nodes.find((n) => n.id === "fetch")?.data.direction).toBe("LR");
+    // Inner steps are always stacked downwards in their box.
+    expect(toFlow(g).nodes.find((n) => n.id === "each/lookup")?.data.direction).toBe("TB");
+    expect(graphDirection(withAutoLayout(g))).toBe("TB");
+    expect(graphDirection({ ...g, layout: {} })).toBe("TB");
   });
 
   it("gives every node an accessible label naming its type and step", () => {
@@ -108,13 +143,13 @@ describe("auto-layout", () => {
     extra: {},
   });
 
-  it("places every step after (to the right of) what it depends on", () => {
+  it("places every step below what it depends on", () => {
     const g = sampleGraph();
     const pos = autoLayout(g);
     for (const s of g.steps) {
       for (const dep of s.depends_on ?? []) {
-        const depEnd = (pos[dep]?.x ?? 0) + sizeOf(g.steps.find((x) => x.id === dep) as Step).width;
-        expect(pos[s.id]?.x ?? 0).toBeGreaterThanOrEqual(depEnd);
+        const depEnd = (pos[dep]?.y ?? 0) + sizeOf(g.steps.find((x) => x.id === dep) as Step).height;
+        expect(pos[s.id]?.y ?? 0).toBeGreaterThanOrEqual(depEnd);
       }
     }
   });
@@ -212,10 +247,41 @@ describe("reconcileNodes", () => {
     const g: WorkflowGraph = { steps, layout: {}, extra: {} };
     const prev = toFlow(g).nodes;
     const start = performance.now();
+    // Per frame the run view rebuilds the nodes only (edges and routes depend on the graph alone).
     for (let frame = 0; frame < 60; frame++) {
-      reconcileNodes(prev, toFlow(g, { statuses: new Map([[`s${frame}`, "running"]]) }).nodes);
+      reconcileNodes(prev, flowNodes(g, { statuses: new Map([[`s${frame}`, "running"]]) }));
     }
     // 60 frames' worth of work must fit in well under a second of a 2-core machine.
     expect(performance.now() - start).toBeLessThan(500);
+  });
+});
+
+describe("reconcileEdges", () => {
+  const chain: WorkflowGraph = {
+    steps: [
+      { id: "a", type: "lua_script" },
+      { id: "b", type: "lua_script", depends_on: ["a"] },
+      { id: "c", type: "lua_script", depends_on: ["b", "a"] },
+      { id: "d", type: "lua_script", depends_on: ["c"] },
+    ],
+    layout: {},
+    extra: {},
+  };
+
+  it("keeps every edge object, and the array, when the graph draws the same edges again", () => {
+    const g = withAutoLayout(chain);
+    const prev = toFlow(g).edges;
+    expect(reconcileEdges(prev, toFlow(g).edges)).toBe(prev);
+  });
+
+  it("replaces only the edges whose route changed when a step moves, keeping a selected edge selected", () => {
+    const g = withAutoLayout(chain);
+    const prev = toFlow(g).edges.map((e) => (e.id === "c->d" ? { ...e, selected: true } : e));
+    // b moves far aside: a → c no longer needs to go around it.
+    const next = reconcileEdges(prev, toFlow(moveStep(g, "b", { x: 2000, y: g.layout.b?.position?.y ?? 0 })).edges);
+    expect(next.find((e) => e.id === "a->c")).not.toBe(prev.find((e) => e.id === "a->c"));
+    expect(next.find((e) => e.id === "a->c")?.data?.route).toBeUndefined();
+    expect(next.find((e) => e.id === "c->d")).toBe(prev.find((e) => e.id === "c->d"));
+    expect(next.find((e) => e.id === "c->d")?.selected).toBe(true);
   });
 });

@@ -1,13 +1,15 @@
 /**
- * Auto-layout: a layered left-to-right drawing of the top-level DAG (dagre), using each
- * node's real size so loop boxes get the room their body chain needs.
+ * Auto-layout: a layered top-to-bottom drawing of the top-level DAG (dagre), using each
+ * node's real size so loop boxes get the room their body chain needs. Top to bottom because
+ * cards are wider than tall: a chain of them fits the canvas at a legible zoom far sooner
+ * stacked than side by side.
  */
 import dagre from "@dagrejs/dagre";
 import { sizeOf } from "./flow";
 import type { WorkflowGraph, XY } from "./types";
 
 export interface LayoutOptions {
-  /** Gap between layers (columns). */
+  /** Gap between layers (rows). */
   rankSep?: number;
   /** Gap between nodes in one layer. */
   nodeSep?: number;
@@ -16,7 +18,7 @@ export interface LayoutOptions {
 /** Top-left positions for every top-level step. Dependencies on unknown ids are ignored. */
 export function autoLayout(graph: WorkflowGraph, opts: LayoutOptions = {}): Record<string, XY> {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", ranksep: opts.rankSep ?? 80, nodesep: opts.nodeSep ?? 40, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: "TB", ranksep: opts.rankSep ?? 40, nodesep: opts.nodeSep ?? 48, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(graph.steps.map((s) => s.id));
   for (const s of graph.steps) g.setNode(s.id, sizeOf(s));

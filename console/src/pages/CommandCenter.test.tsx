@@ -71,11 +71,14 @@ function server(role: string) {
 }
 
 describe("CommandCenter", () => {
-  it("lists the pending task with its payload and the counts", async () => {
+  it("lists the pending task as a readable summary of its payload, with the counts", async () => {
     server("project_contributor");
     renderAt(<CommandCenter />, "/command-center");
-    expect(await screen.findByRole("heading", { name: "Approve the draft" })).toBeTruthy();
-    expect(screen.getByText(/"draft": "Hello"/)).toBeTruthy();
+    const card = await screen.findByRole("article", { name: "Approve the draft" });
+    // The payload's fields as words, not a JSON dump.
+    expect(within(card).getByText("Draft").tagName).toBe("DT");
+    expect(within(card).getByText("Hello").tagName).toBe("SPAN");
+    expect(card.textContent).not.toMatch(/"draft"/);
     await waitFor(() => expect(screen.getByText("1 awaiting approval")).toBeTruthy());
     expect(screen.getByText("1 running now")).toBeTruthy();
   });
@@ -83,29 +86,139 @@ describe("CommandCenter", () => {
   it.each([
     ["Approve", true],
     ["Reject", false],
-  ])("%s sends approved=%s with the optional result, then refreshes", async (button, approved) => {
+  ])("%s sends approved=%s with the comment, then refreshes", async (button, approved) => {
     const { calls } = server("project_contributor");
     // A long interval: what changes on screen is the refresh that follows the answer.
     renderAt(<CommandCenter refreshMs={60_000} />, "/command-center");
     await screen.findByRole("heading", { name: "Approve the draft" });
     await screen.findByText("1 running now");
-    fireEvent.change(screen.getByLabelText("Result (optional JSON object)"), { target: { value: '{"note":"ok"}' } });
+    fireEvent.change(screen.getByLabelText("Comment (optional)"), { target: { value: "  ok by me " } });
     fireEvent.click(screen.getByRole("button", { name: `${button} Approve the draft` }));
     await screen.findByText("Nothing is waiting for a human.");
     await screen.findByText("0 running now");
     const post = calls.find((c) => c.method === "POST");
-    expect(post?.body).toEqual({ approved, result: { note: "ok" } });
+    expect(post?.body).toEqual({ approved, result: { comment: "ok by me" } });
     expect(post?.headers["X-Tenant-Id"]).toBe("acme");
   });
 
-  it("refuses a result that is not a JSON object and sends nothing", async () => {
+  it("sends no result at all when nothing was typed", async () => {
     const { calls } = server("project_contributor");
-    renderAt(<CommandCenter />, "/command-center");
+    renderAt(<CommandCenter refreshMs={60_000} />, "/command-center");
     await screen.findByRole("heading", { name: "Approve the draft" });
-    fireEvent.change(screen.getByLabelText("Result (optional JSON object)"), { target: { value: "[1,2]" } });
     fireEvent.click(screen.getByRole("button", { name: "Approve Approve the draft" }));
-    expect((await screen.findByRole("alert")).textContent).toMatch(/must be a JSON object/);
+    await screen.findByText("Nothing is waiting for a human.");
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ approved: true });
+  });
+
+  it("draws a payload's JSON Schema as a form whose values become the result; required fields are checked first", async () => {
+    const schemaTask = {
+      ...task,
+      task_type: "edit",
+      task_payload: {
+        title: "Fix the invoice",
+        description: "The total looks wrong.",
+        invoice: "INV-7",
+        amount: 120,
+        schema: {
+          type: "object",
+          required: ["amount", "reason"],
+          properties: {
+            amount: { type: "number", title: "Corrected amount", minimum: 0 },
+            reason: { type: "string", enum: ["typo", "discount", "other"] },
+            notify: { type: "boolean", title: "Tell the customer" },
+          },
+        },
+      },
+    };
+    const { calls } = fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/tasks/pending": { body: { tasks: [schemaTask] } },
+      "GET /v1/runs": { body: { runs: [] } },
+      "POST /v1/workflows/w1/runs/r1/tasks/approve/complete": { body: { status: "completed", task_id: "approve", approved: true } },
+    });
+    renderAt(<CommandCenter refreshMs={60_000} />, "/command-center");
+    const card = await screen.findByRole("article", { name: "Fix the invoice" });
+    expect(within(card).getByText("The total looks wrong.")).toBeTruthy();
+    // The field the form edits starts from the payload's value and is not repeated in the summary.
+    const amount = within(card).getByLabelText(/Corrected amount/) as HTMLInputElement;
+    expect(amount.value).toBe("120");
+    expect(within(card).queryByText("Amount")).toBeNull();
+    expect(within(card).getByText("INV-7")).toBeTruthy();
+
+    // Not an approval: the button says Submit. A required field left empty is refused on the field.
+    fireEvent.click(within(card).getByRole("button", { name: "Submit Fix the invoice" }));
+    expect((await within(card).findAllByRole("alert")).map((a) => a.textContent)).toContain("Required.");
     expect(calls.some((c) => c.method === "POST")).toBe(false);
+
+    fireEvent.change(amount, { target: { value: "99.5" } });
+    fireEvent.change(within(card).getByLabelText(/reason/), { target: { value: "discount" } });
+    fireEvent.click(within(card).getByLabelText("Tell the customer"));
+    fireEvent.change(within(card).getByLabelText("Comment (optional)"), { target: { value: "agreed on the phone" } });
+    fireEvent.click(within(card).getByRole("button", { name: "Submit Fix the invoice" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "POST")).toBe(true));
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({
+      approved: true,
+      result: { amount: 99.5, reason: "discount", notify: true, comment: "agreed on the phone" },
+    });
+  });
+
+  it("rejecting a schema form sends only the comment, without checking the form", async () => {
+    const schemaTask = { ...task, task_payload: { title: "Pick one", schema: { type: "object", required: ["x"], properties: { x: { type: "string" } } } } };
+    const { calls } = fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/tasks/pending": { body: { tasks: [schemaTask] } },
+      "GET /v1/runs": { body: { runs: [] } },
+      "POST /v1/workflows/w1/runs/r1/tasks/approve/complete": { body: { status: "completed", task_id: "approve", approved: false } },
+    });
+    renderAt(<CommandCenter refreshMs={60_000} />, "/command-center");
+    await screen.findByRole("article", { name: "Pick one" });
+    fireEvent.change(screen.getByLabelText("Comment (optional)"), { target: { value: "not now" } });
+    fireEvent.click(screen.getByRole("button", { name: "Reject Pick one" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "POST")).toBe(true));
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ approved: false, result: { comment: "not now" } });
+  });
+
+  it("takes keyboard shortcuts: A approves from the card, R rejects, letters typed in a field are text, Ctrl+Enter approves from a field", async () => {
+    const { calls } = server("project_contributor");
+    renderAt(<CommandCenter refreshMs={60_000} />, "/command-center");
+    const card = await screen.findByRole("article", { name: "Approve the draft" });
+    const comment = within(card).getByLabelText("Comment (optional)");
+    fireEvent.keyDown(comment, { key: "a" });
+    fireEvent.keyDown(comment, { key: "r" });
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+    fireEvent.keyDown(comment, { key: "Enter", ctrlKey: true });
+    await waitFor(() => expect(calls.filter((c) => c.method === "POST")).toHaveLength(1));
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ approved: true });
+  });
+
+  it.each([
+    ["a", true],
+    ["r", false],
+  ])("the %s key on a focused card completes it (approved=%s)", async (key, approved) => {
+    const { calls } = server("project_contributor");
+    renderAt(<CommandCenter refreshMs={60_000} />, "/command-center");
+    const card = await screen.findByRole("article", { name: "Approve the draft" });
+    card.focus();
+    fireEvent.keyDown(card, { key });
+    await waitFor(() => expect(calls.some((c) => c.method === "POST")).toBe(true));
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ approved });
+  });
+
+  it("J and K move the focus between task cards", async () => {
+    const second = { ...task, task_id: "second", step_id: "second", task_payload: { title: "Second task" } };
+    fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/tasks/pending": { body: { tasks: [task, second] } },
+      "GET /v1/runs": { body: { runs: [] } },
+    });
+    renderAt(<CommandCenter refreshMs={60_000} />, "/command-center");
+    const first = await screen.findByRole("article", { name: "Approve the draft" });
+    const next = screen.getByRole("article", { name: "Second task" });
+    first.focus();
+    fireEvent.keyDown(first, { key: "j" });
+    expect(document.activeElement).toBe(next);
+    fireEvent.keyDown(next, { key: "k" });
+    expect(document.activeElement).toBe(first);
   });
 
   it("shows a conflict from the server on the task the user acted on", async () => {

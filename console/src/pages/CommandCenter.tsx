@@ -1,19 +1,18 @@
 /**
  * `/command-center`: what needs a human or is worth watching across the workspace's runs —
- * human tasks waiting (approve or reject, with an optional result object), runs in
- * progress, runs stopping gracefully (draining) and runs that failed in the last 24 hours.
- * Live: refreshed every 2 s while the tab is visible, and right after an approve or reject.
+ * human tasks waiting (each a form: tasks/TaskForm.tsx), runs in progress, runs stopping
+ * gracefully (draining) and runs that failed in the last 24 hours. Live: refreshed every
+ * 2 s while the tab is visible, and right after an approve or reject. J / K move between
+ * the task cards.
  */
-import { useCallback, useState, type ReactNode } from "react";
+import { useCallback, type KeyboardEvent, type ReactNode } from "react";
 import { Link } from "react-router";
-import { messageOf } from "../api/errors";
-import type { JsonObject } from "../graph/types";
-import type { PendingTask, Run, RunsPage } from "../api/types";
+import type { Run, RunsPage } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { JsonView } from "../components/JsonView";
 import { useAsync } from "../components/useAsync";
 import { useLiveRefresh } from "../components/useLiveRefresh";
 import { useSession } from "../session/SessionContext";
+import { TaskForm } from "../tasks/TaskForm";
 
 const REFRESH_MS = 2000;
 /** How far back "failed recently" looks. */
@@ -58,10 +57,25 @@ export function CommandCenter({ refreshMs = REFRESH_MS }: { refreshMs?: number }
       <ErrorMessage error={tasks.error} />
       {tasks.loading && !tasks.data && <p role="status">Loading tasks…</p>}
       {tasks.data && pending.length === 0 && <p>Nothing is waiting for a human.</p>}
-      <ul className="cards">
+      {pending.length > 0 && (
+        <p className="muted">
+          <kbd>J</kbd> / <kbd>K</kbd> move to the next / previous task.
+        </p>
+      )}
+      <ul className="cards" aria-label="Tasks awaiting approval" onKeyDown={moveBetweenCards}>
         {pending.map((t) => (
           <li key={`${t.run_id}/${t.task_id}`}>
-            <TaskCard task={t} canAct={canEdit} onDone={() => void refreshAll()} />
+            <TaskForm
+              task={t}
+              canAct={canEdit}
+              onDone={() => void refreshAll()}
+              meta={
+                <p className="muted task-meta">
+                  <Link to={runPath(t)}>{t.workflow_name ?? t.workflow_id}</Link> · step {t.step_id} · since{" "}
+                  {new Date(t.created_at).toLocaleString()}
+                </p>
+              }
+            />
           </li>
         ))}
       </ul>
@@ -134,69 +148,17 @@ function RunSection({
   );
 }
 
-/** One pending task: its payload, an optional result object, approve / reject. */
-function TaskCard({ task, canAct, onDone }: { task: PendingTask; canAct: boolean; onDone: () => void }) {
-  const { api } = useSession();
-  const [resultText, setResultText] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const payload = task.task_payload as JsonObject | null;
-  const title = payload && typeof payload.title === "string" ? payload.title : `${task.task_type} · ${task.step_id}`;
-  const idBase = `task-${task.run_id}-${task.task_id}`.replace(/[^A-Za-z0-9_-]/g, "_");
-
-  const complete = async (approved: boolean) => {
-    let result: JsonObject | undefined;
-    if (resultText.trim() !== "") {
-      try {
-        const parsed: unknown = JSON.parse(resultText);
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
-        result = parsed as JsonObject;
-      } catch {
-        setError('The result must be a JSON object, e.g. {"note": "looks good"}.');
-        return;
-      }
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      await api.completeTask(task.workflow_id, task.run_id, task.task_id, { approved, result });
-      onDone();
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <article className="card" aria-labelledby={`${idBase}-title`}>
-      <h3 id={`${idBase}-title`}>{title}</h3>
-      <p className="muted">
-        <Link to={runPath(task)}>
-          {task.workflow_name ?? task.workflow_id}
-        </Link>{" "}
-        · step {task.step_id} · since {new Date(task.created_at).toLocaleString()}
-      </p>
-      <JsonView value={task.task_payload} label="Task payload" />
-      {canAct ? (
-        <>
-          <label>
-            Result (optional JSON object)
-            <textarea rows={3} value={resultText} onChange={(e) => setResultText(e.target.value)} />
-          </label>
-          <ErrorMessage error={error} />
-          <div className="actions">
-            <button type="button" className="primary" disabled={busy} onClick={() => void complete(true)} aria-label={`Approve ${title}`}>
-              Approve
-            </button>
-            <button type="button" className="danger" disabled={busy} onClick={() => void complete(false)} aria-label={`Reject ${title}`}>
-              Reject
-            </button>
-          </div>
-        </>
-      ) : (
-        <p className="muted">Viewers cannot complete tasks.</p>
-      )}
-    </article>
-  );
+/** J / K: focus the next / previous task card (not while typing in a field). */
+function moveBetweenCards(e: KeyboardEvent<HTMLUListElement>) {
+  const key = e.key.toLowerCase();
+  if ((key !== "j" && key !== "k") || e.ctrlKey || e.metaKey || e.altKey) return;
+  const target = e.target as HTMLElement;
+  if (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) return;
+  const cards = [...e.currentTarget.querySelectorAll<HTMLElement>(".task-card")];
+  const at = cards.findIndex((c) => c.contains(target));
+  const next = cards[key === "j" ? at + 1 : at < 0 ? 0 : at - 1];
+  if (next) {
+    e.preventDefault();
+    next.focus();
+  }
 }

@@ -121,10 +121,118 @@ describe("RunView controls", () => {
       },
     });
     vi.stubGlobal("WebSocket", FakeSocket);
-    renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
-    expect(await screen.findByLabelText("Result of fetch")).toBeTruthy();
+    // A step picked in the URL opens straight on its details.
+    renderAt(<RunView />, "/workflow/w1/runs/r1?step=fetch", "/workflow/:id/runs/:runId");
+    expect(await screen.findByRole("group", { name: "Result of fetch" })).toBeTruthy();
     expect(FakeSocket.last).toBeNull(); // nothing to stream for a finished run
     for (const name of ["Pause", "Stop now", "Stop gracefully"]) expect(screen.queryByRole("button", { name })).toBeNull();
+    // Back to the run: its input.
+    act(() => screen.getByRole("button", { name: "Back to the run" }).click());
+    expect(await screen.findByRole("group", { name: "Run input" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: /Refresh/ })).toBeNull();
+  });
+});
+
+describe("RunView inspector", () => {
+  const base = {
+    "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+    "GET /v1/workflows/w1/runs/r1": { body: { run_id: "r1", workflow_id: "w1", version: 1, status: "running" } },
+    "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "published", graph } },
+    "GET /v1/workflows/w1/versions": { body: { versions: [] } },
+  };
+  const history = [
+    ev(1, "run_started", null),
+    { ...ev(2, "step_started", "fetch", { attempt: 1 }), at: "2026-11-28T10:00:00Z" },
+    { ...ev(3, "step_failed", "fetch", { attempt: 1, will_retry: true, failure_code: "LUA_ERROR", error: "boom" }), at: "2026-11-28T10:00:01Z" },
+    { ...ev(4, "step_started", "fetch", { attempt: 2 }), at: "2026-11-28T10:00:02Z" },
+  ];
+
+  it("shows a picked step's input, attempts and, live, its result once it completes — no refresh button", async () => {
+    let fetchDone = false;
+    const { calls } = fakeServer({
+      ...base,
+      "GET /v1/workflows/w1/runs/r1/events": (req) => ({ body: { events: req.path.includes("after_seq=0") ? history : [], next_after_seq: null } }),
+      "GET /v1/workflows/w1/runs/r1/context": () => ({
+        body: {
+          run_id: "r1",
+          workflow_id: "w1",
+          version: 1,
+          status: "running",
+          input: { topic: "cats" },
+          steps: {
+            fetch: fetchDone
+              ? { status: "completed", attempt: 2, input: { script: "return {}" }, result: { rows: 3 } }
+              : { status: "running", attempt: 2, input: { script: "return {}" } },
+          },
+        },
+      }),
+    });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
+    // The card says the step is on its second attempt and was retried.
+    await waitFor(() => expect(document.querySelector('[data-step-id="fetch"] .step-run')?.textContent).toBe("running… · attempt 2retried"));
+
+    // Pick it on the canvas.
+    act(() => (document.querySelector('.react-flow__node[data-id="fetch"]') as HTMLElement).click());
+    expect(await screen.findByRole("heading", { name: "fetch" })).toBeTruthy();
+    expect(await screen.findByRole("group", { name: "Input of fetch" })).toBeTruthy();
+    const attempts = screen.getByRole("table");
+    expect([...attempts.querySelectorAll("tbody tr")].map((r) => r.textContent)).toEqual(["1+0 ms1 sfailed (LUA_ERROR)", "2+2 srunningrunning"]);
+    expect(screen.queryByRole("group", { name: "Result of fetch" })).toBeNull();
+
+    // The attempt completes on the live stream: the panel reads the context again by itself.
+    fetchDone = true;
+    await waitFor(() => expect(FakeSocket.last).not.toBeNull());
+    act(() => FakeSocket.last?.send({ ...ev(5, "step_completed", "fetch", {}), at: "2026-11-28T10:00:03.500Z" }));
+    const result = await screen.findByRole("group", { name: "Result of fetch" });
+    expect(result.textContent).toContain("rows: 3");
+    expect(document.querySelector('[data-step-id="fetch"] .step-run')?.textContent).toBe("1.5 s · attempt 2retried");
+    expect(calls.filter((c) => c.path.endsWith("/context")).length).toBeGreaterThanOrEqual(2);
+    expect(screen.queryByRole("button", { name: /Refresh/ })).toBeNull();
+  });
+
+  it("shows a failed step's failure code and error", async () => {
+    fakeServer({
+      ...base,
+      "GET /v1/workflows/w1/runs/r1/events": {
+        body: { events: [...history, ev(5, "step_failed", "fetch", { attempt: 2, failure_code: "LUA_ERROR", error: "boom again" }), ev(6, "run_failed", null, { failure_code: "LUA_ERROR" })], next_after_seq: null },
+      },
+      "GET /v1/workflows/w1/runs/r1/context": {
+        body: { run_id: "r1", workflow_id: "w1", version: 1, status: "failed", input: {}, steps: { fetch: { status: "failed", attempt: 2, error: "boom again", failure_code: "LUA_ERROR" } } },
+      },
+    });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    renderAt(<RunView />, "/workflow/w1/runs/r1?step=fetch", "/workflow/:id/runs/:runId");
+    const failure = await screen.findByRole("note", { name: "Why fetch failed" });
+    expect(failure.textContent).toBe("LUA_ERROR boom again");
+  });
+
+  it("answers a waiting approval with the same form as Command Center, from the run's panel", async () => {
+    let pending = [
+      { task_id: "approve", run_id: "r1", workflow_id: "w1", step_id: "approve", task_type: "approval", task_payload: { title: "Ship it?", total: 12 }, created_at: "2026-11-28T10:00:00Z" },
+    ];
+    const { calls } = fakeServer({
+      ...base,
+      "GET /v1/workflows/w1/runs/r1/events": (req) => ({
+        body: {
+          events: req.path.includes("after_seq=0") ? [ev(1, "run_started", null), ev(2, "step_started", "approve", { attempt: 1 }), ev(3, "step_paused", "approve", { task_id: "approve" })] : [],
+          next_after_seq: null,
+        },
+      }),
+      "GET /v1/workflows/w1/runs/r1/context": { body: { run_id: "r1", workflow_id: "w1", version: 1, status: "running", input: {}, steps: {} } },
+      "GET /v1/workflows/w1/runs/r1/tasks/pending": () => ({ body: { tasks: pending } }),
+      "POST /v1/workflows/w1/runs/r1/tasks/approve/complete": () => {
+        pending = [];
+        return { body: { status: "completed", task_id: "approve", approved: true } };
+      },
+    });
+    vi.stubGlobal("WebSocket", FakeSocket);
+    renderAt(<RunView />, "/workflow/w1/runs/r1", "/workflow/:id/runs/:runId");
+    const card = await screen.findByRole("article", { name: "Ship it?" });
+    expect(card.querySelector("dd")?.textContent).toBe("12");
+    act(() => screen.getByRole("button", { name: "Approve Ship it?" }).click());
+    await waitFor(() => expect(calls.find((c) => c.method === "POST")?.body).toEqual({ approved: true }));
+    await waitFor(() => expect(screen.queryByRole("article", { name: "Ship it?" })).toBeNull());
   });
 });
 

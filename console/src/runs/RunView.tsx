@@ -1,23 +1,29 @@
 /**
- * `/workflow/:id/runs/:runId`: the run's graph coloured live by step status, its controls,
- * the event log and the run context. Events come from the REST log first, then the
- * WebSocket stream from the last sequence seen; incoming events are applied once per
- * animation frame so a fast run does not re-render per event.
+ * `/workflow/:id/runs/:runId`: the run's graph coloured live by step status (each card with
+ * its duration, attempt and badges), its controls, and a side panel: the run (its waiting
+ * tasks as forms, its input) or, for the step picked on the canvas (`?step=` in the URL),
+ * the step's input, result or error, attempts and timings (runs/Inspector.tsx). Events come
+ * from the REST log first, then the WebSocket stream from the last sequence seen; incoming
+ * events are applied once per animation frame so a fast run does not re-render per event.
+ * The run context (inputs and results) is re-read when the picked step's state changes, so
+ * the panel follows the run without a refresh button.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import { messageOf } from "../api/errors";
 import { openRunStream } from "../api/stream";
-import type { RunContext, RunEvent } from "../api/types";
+import type { PendingTask, RunContext, RunEvent } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { JsonView } from "../components/JsonView";
+import { nodeIdOf } from "../graph/flow";
 import { importGraph } from "../graph/importGraph";
 import { withAutoLayout } from "../graph/layout";
+import { findStep, type StepRef } from "../graph/ops";
 import type { WorkflowGraph } from "../graph/types";
 import { useSession } from "../session/SessionContext";
 import { Canvas } from "../studio/Canvas";
+import { Inspector, RunOverview } from "./Inspector";
 import { applyEvents, initialRunState, isTerminal, statusCounts, type RunState } from "./reducer";
-import { statusesByNode } from "./stepKeys";
+import { runDecorations } from "./stepKeys";
 import { Timeline } from "./Timeline";
 import { applyTimelineEvents, emptyTimeline, type Timeline as TimelineData } from "./timeline";
 
@@ -39,7 +45,6 @@ export default function RunView() {
   const [error, setError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [live, setLive] = useState<"connecting" | "open" | "closed">("connecting");
-  const [context, setContext] = useState<RunContext | null>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
 
@@ -117,19 +122,51 @@ export default function RunView() {
     };
   }, [api, id, runId, scope.tenant]);
 
-  const loadContext = useCallback(async () => {
-    try {
-      setContext(await api.runContext(id, runId));
-    } catch (e) {
-      setActionError(`Loading the context failed: ${messageOf(e)}`);
-    }
-  }, [api, id, runId]);
-  const terminal = isTerminal(state.status);
-  useEffect(() => {
-    if (terminal) void loadContext();
-  }, [terminal, loadContext]);
+  // The picked step, as its node key (`loop/inner` inside a loop) in `?step=`, so a step's
+  // details can be linked to and survive a reload.
+  const [search, setSearch] = useSearchParams();
+  const pickedKey = search.get("step");
+  const picked: StepRef | null = useMemo(() => refOfKey(graph, pickedKey), [graph, pickedKey]);
+  const pick = useCallback(
+    (ref: StepRef | null) =>
+      setSearch(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          if (ref) next.set("step", nodeIdOf(ref));
+          else next.delete("step");
+          return next;
+        },
+        { replace: true },
+      ),
+    [setSearch],
+  );
 
-  const decorations = useMemo(() => (graph ? { statuses: statusesByNode(graph, state.steps) } : {}), [graph, state.steps]);
+  const terminal = isTerminal(state.status);
+  // The step's live state: the event stream names inner steps by their own id or `loop/inner`.
+  const pickedState = picked ? (state.steps[nodeIdOf(picked)] ?? state.steps[picked.id]) : undefined;
+  const context = useRunContext(id, runId, [pickedKey, pickedState, terminal]);
+
+  // The run's tasks waiting for a person, re-read whenever the set of waiting steps changes.
+  const waitingKey = Object.entries(state.steps)
+    .filter(([, s]) => s.status === "waiting")
+    .map(([sid]) => sid)
+    .sort()
+    .join(",");
+  const [tasks, setTasks] = useState<PendingTask[]>([]);
+  const [taskError, setTaskError] = useState<string | null>(null);
+  const loadTasks = useCallback(async () => {
+    try {
+      setTasks(waitingKey ? await api.pendingRunTasks(id, runId) : []);
+      setTaskError(null);
+    } catch (e) {
+      setTaskError(`Loading the waiting tasks failed: ${messageOf(e)}`);
+    }
+  }, [api, id, runId, waitingKey]);
+  useEffect(() => {
+    void loadTasks();
+  }, [loadTasks]);
+
+  const decorations = useMemo(() => (graph ? runDecorations(graph, state.steps) : {}), [graph, state.steps]);
   const counts = statusCounts(state);
   const waiting = Object.entries(state.steps).filter(([, s]) => s.status === "waiting");
 
@@ -148,13 +185,14 @@ export default function RunView() {
     <section className="run-view" aria-label={`Run ${runId}`}>
       <header className="studio-toolbar" aria-label="Run controls">
         <h1>
-          <Link to={`/workflow/${encodeURIComponent(id)}`}>{title || "Workflow"}</Link> · run {runId}
+          {/* The run id's first characters tell runs apart; the whole id is in the tooltip and the address. */}
+          <Link to={`/workflow/${encodeURIComponent(id)}`}>{title || "Workflow"}</Link> · <span title={runId}>run {runId.slice(0, 8)}</span>
         </h1>
         <span className={`status-pill status-${state.status}`} aria-live="polite" data-testid="run-status">
           {state.status}
           {state.failureCode ? ` (${state.failureCode})` : ""}
         </span>
-        <span className="muted">{live === "open" ? "live" : terminal ? "finished" : live}</span>
+        <span className="muted">{terminal ? "finished" : live === "open" ? "live" : live}</span>
         <div className="mode-switch" role="group" aria-label="Run view">
           <button type="button" aria-pressed={view === "graph"} onClick={() => setView("graph")}>
             Graph
@@ -187,9 +225,11 @@ export default function RunView() {
         </p>
         {waiting.length > 0 && (
           <p className="notice" role="status">
-            Waiting for a human: {waiting.map(([sid]) => sid).join(", ")} — <Link to="/command-center">open Command Center</Link>
+            Waiting for a person: {waiting.map(([sid]) => sid).join(", ")} — answer in the panel, or{" "}
+            <Link to="/command-center">open Command Center</Link>
           </p>
         )}
+        <ErrorMessage error={taskError ?? context.error} />
       </div>
       <div className="studio-body">
         <div className="studio-main">
@@ -203,31 +243,33 @@ export default function RunView() {
               <Timeline graph={graph} timeline={timeline} live={!terminal} />
             </section>
           ) : graph ? (
-            <Canvas graph={graph} onChange={() => {}} decorations={decorations} selected={null} onSelect={() => {}} onError={() => {}} readOnly />
+            <Canvas graph={graph} onChange={() => {}} decorations={decorations} selected={picked} onSelect={pick} onError={() => {}} readOnly />
           ) : (
             <p role="status">Loading graph…</p>
           )}
         </div>
-        <section className="studio-side" aria-label="Run details">
-          <section aria-label="Context">
-            <h2>Context</h2>
-            <button type="button" onClick={() => void loadContext()}>Refresh context</button>
-            {context && (
-              <>
-                <JsonView value={context.input} label="Run input" />
-                {Object.entries(context.steps).map(([sid, s]) => (
-                  <div key={sid} className="context-step">
-                    <h3>{sid} <span className={`status-pill status-${s.skipped ? "skipped" : s.status}`}>{s.skipped ? `skipped: ${s.reason ?? ""}` : s.status}</span></h3>
-                    {s.error !== undefined && <JsonView value={s.error} label={`Error of ${sid}`} />}
-                    {s.result !== undefined && <JsonView value={s.result} label={`Result of ${sid}`} />}
-                  </div>
-                ))}
-              </>
-            )}
-          </section>
-          <section aria-label="Event log">
-            <h2>Events</h2>
-            <ol className="event-log">
+        <section className="studio-side run-side" aria-label="Run details">
+          {graph && picked && findStep(graph, picked) ? (
+            <Inspector
+              key={pickedKey}
+              step={findStep(graph, picked) as NonNullable<ReturnType<typeof findStep>>}
+              parent={picked.parent !== undefined ? findStep(graph, { id: picked.parent }) : undefined}
+              state={pickedState}
+              timeline={timeline.steps[nodeIdOf(picked)] ?? timeline.steps[picked.id]}
+              detail={picked.parent === undefined ? context.data?.steps[picked.id] : undefined}
+              runStart={timeline.start}
+              task={tasks.find((t) => t.step_id === picked.id && picked.parent === undefined)}
+              canAct={canEdit}
+              onTaskDone={() => void loadTasks()}
+              onClose={() => pick(null)}
+              onShowStep={(sid) => pick({ id: sid })}
+            />
+          ) : (
+            <RunOverview run={state} context={context.data} tasks={tasks} canAct={canEdit} onTaskDone={() => void loadTasks()} />
+          )}
+          <details className="events">
+            <summary>Events ({log.length === LOG_LIMIT ? `last ${LOG_LIMIT}` : log.length})</summary>
+            <ol className="event-log" aria-label="Event log">
               {log.slice(-200).map((e) => (
                 <li key={e.seq}>
                   <span className="muted">#{e.seq}</span> {e.event_type}
@@ -236,9 +278,64 @@ export default function RunView() {
                 </li>
               ))}
             </ol>
-          </section>
+          </details>
         </section>
       </div>
     </section>
   );
+}
+
+/** The step a node key names (`id`, or `loop/inner` for a step in a loop body), if the graph has it. */
+function refOfKey(graph: WorkflowGraph | null, key: string | null): StepRef | null {
+  if (!graph || !key) return null;
+  const slash = key.indexOf("/");
+  const ref: StepRef = slash < 0 ? { id: key } : { id: key.slice(slash + 1), parent: key.slice(0, slash) };
+  return findStep(graph, ref) ? ref : null;
+}
+
+/** Re-reads at most this often while a picked step keeps changing (a loop's items, a burst). */
+const CONTEXT_MIN_INTERVAL_MS = 500;
+
+/**
+ * The run context, read now and again whenever one of `triggers` changes (by identity),
+ * with reads coalesced: one in flight at a time, the next one after it at the earliest
+ * {@link CONTEXT_MIN_INTERVAL_MS} later, so a fast run costs a read per half second, not
+ * one per event.
+ */
+function useRunContext(id: string, runId: string, triggers: unknown[]): { data: RunContext | null; error: string | null } {
+  const { api } = useSession();
+  const [data, setData] = useState<RunContext | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const pending = useRef<{ busy: boolean; again: boolean; timer: number }>({ busy: false, again: false, timer: 0 });
+
+  const read = useCallback(async () => {
+    const p = pending.current;
+    if (p.busy || p.timer) {
+      p.again = true;
+      return;
+    }
+    p.busy = true;
+    try {
+      setData(await api.runContext(id, runId));
+      setError(null);
+    } catch (e) {
+      setError(`Loading the run's inputs and results failed: ${messageOf(e)}`);
+    } finally {
+      p.busy = false;
+      if (p.again) {
+        p.again = false;
+        p.timer = window.setTimeout(() => {
+          p.timer = 0;
+          void read();
+        }, CONTEXT_MIN_INTERVAL_MS);
+      }
+    }
+  }, [api, id, runId]);
+
+  useEffect(() => {
+    void read();
+    // `triggers` are the caller's reasons to read again.
+  }, [read, ...triggers]);
+  useEffect(() => () => window.clearTimeout(pending.current.timer), []);
+  return { data, error };
 }

@@ -22,6 +22,8 @@ export interface StepRunState {
   taskId?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Items of a `for_each` (its `step_started` says how many). */
+  itemCount?: number;
 }
 
 export interface RunState {
@@ -86,7 +88,8 @@ function applyInto(draft: RunState, event: RunEvent): void {
       break;
     case "step_started": {
       const attempt = typeof data.attempt === "number" ? data.attempt : prev.attempt + 1;
-      setStep({ status: "running", attempt, startedAt: event.at });
+      const itemCount = typeof data.item_count === "number" ? data.item_count : undefined;
+      setStep({ status: "running", attempt, startedAt: event.at, ...(itemCount !== undefined ? { itemCount } : {}) });
       break;
     }
     case "step_completed":

@@ -2,7 +2,7 @@
  * Which canvas node an event's `step_id` belongs to: a top-level step id is its own node; an
  * inner loop step id (or `loop/inner`) maps to the namespaced node inside its loop box.
  */
-import { nodeIdOf } from "../graph/flow";
+import { nodeIdOf, type FlowDecorations, type StepRunBadge } from "../graph/flow";
 import { bodyOf, type WorkflowGraph } from "../graph/types";
 import type { StepRunState } from "./reducer";
 
@@ -29,4 +29,30 @@ export function statusesByNode(graph: WorkflowGraph, steps: Record<string, StepR
     if (key) out.set(key, s.status);
   }
   return out;
+}
+
+/** What a card's run line shows of a step's state. */
+export function runBadge(s: StepRunState): StepRunBadge {
+  const badge: StepRunBadge = { status: s.status, attempt: s.attempt, retried: s.attempt > 1 || s.retrying === true };
+  if (s.startedAt && s.finishedAt) {
+    const ms = Date.parse(s.finishedAt) - Date.parse(s.startedAt);
+    if (Number.isFinite(ms) && ms >= 0) badge.durationMs = ms;
+  }
+  if (s.status === "skipped") badge.skipReason = s.reason ?? "";
+  if (s.itemCount !== undefined) badge.itemCount = s.itemCount;
+  return badge;
+}
+
+/** The run view's canvas decorations: status colours and run lines, by node key. */
+export function runDecorations(graph: WorkflowGraph, steps: Record<string, StepRunState>): FlowDecorations {
+  const resolve = nodeKeyResolver(graph);
+  const statuses = new Map<string, string>();
+  const runs = new Map<string, StepRunBadge>();
+  for (const [id, s] of Object.entries(steps)) {
+    const key = resolve(id);
+    if (!key) continue;
+    statuses.set(key, s.status);
+    runs.set(key, runBadge(s));
+  }
+  return { statuses, runs };
 }

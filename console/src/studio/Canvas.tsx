@@ -13,24 +13,32 @@ import {
   applyEdgeChanges,
   Background,
   Controls,
+  MarkerType,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
   useStore,
   type Connection,
+  type DefaultEdgeOptions,
   type EdgeChange,
   type NodeChange,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
-import { loopAt, nodeIdOf, reconcileNodes, toFlow, type FlowDecorations, type StepEdge, type StepNode } from "../graph/flow";
+import { flowEdges, flowNodes, graphDirection, loopAt, nodeIdOf, reconcileEdges, reconcileNodes, routeEdges, type FlowDecorations, type StepEdge, type StepNode } from "../graph/flow";
 import { addStep, connect, disconnect, GraphEditError, moveStep, removeStep, type StepRef } from "../graph/ops";
 import { isStepType, type WorkflowGraph } from "../graph/types";
+import { useTheme } from "../theme/theme";
+import { edgeTypes } from "./edges";
 import { MiniMap } from "./MiniMap";
 import { nodeTypes, useZoomedOut } from "./nodes";
+import { initialViewport } from "./viewport";
 
 /** The drag-and-drop payload type of palette items. */
 export const STEP_DRAG_TYPE = "application/x-agentruntime-step";
+
+/** Every edge ends in an arrow pointing at the step that runs after. */
+const EDGE_OPTIONS: DefaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 } };
 
 export interface CanvasProps {
   graph: WorkflowGraph;
@@ -57,8 +65,12 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
   // body list) is panned to once its node exists; one picked on the canvas is marked as
   // already in view, so nothing moves under the pointer.
   const inView = useRef<string | null>(null);
-  const drawn = useMemo(() => toFlow(graph, decorations), [graph, decorations]);
-  const refOf = useMemo(() => new Map(drawn.nodes.map((n) => [n.id, n.data.ref])), [drawn]);
+  // Nodes follow the decorations (a live run recolours them per frame); edges and their
+  // routes depend on the graph alone, so a run's status changes never re-route or redraw them.
+  const direction = useMemo(() => graphDirection(graph), [graph]);
+  const drawnEdges = useMemo(() => flowEdges(graph, routeEdges(graph, direction)), [graph, direction]);
+  const drawnNodes = useMemo(() => flowNodes(graph, decorations, direction), [graph, decorations, direction]);
+  const refOf = useMemo(() => new Map(drawnNodes.map((n) => [n.id, n.data.ref])), [drawnNodes]);
   const selectedKey = selected ? nodeIdOf(selected) : null;
   const withSelection = useCallback(
     (ns: StepNode[]) => ns.map((n) => (n.id === selectedKey ? { ...n, selected: true } : n)),
@@ -67,20 +79,19 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
   // The store starts from the graph (so fitView sees the nodes at once) and is re-derived
   // when it changes; nodes that did not change keep their objects (and React Flow's
   // measurements), so only changed nodes re-render.
-  const [initialNodes] = useState<StepNode[]>(() => withSelection(drawn.nodes));
+  const [initialNodes] = useState<StepNode[]>(() => withSelection(drawnNodes));
+  const paneRef = useRef<HTMLDivElement>(null);
+  const theme = useTheme();
   useEffect(() => {
-    setNodes((prev) => reconcileNodes(prev, withSelection(drawn.nodes)));
-  }, [drawn, withSelection, setNodes]);
+    setNodes((prev) => reconcileNodes(prev, withSelection(drawnNodes)));
+  }, [drawnNodes, withSelection, setNodes]);
   // Whether the selected step's node is in the store yet (a step just added is not).
   const selectedDrawn = useStore(useCallback((s) => selectedKey !== null && s.nodeLookup.has(selectedKey), [selectedKey]));
   // Edges are derived the same way; their selection (to delete one with the keyboard) is local.
-  const [edges, setEdges] = useState<StepEdge[]>(drawn.edges);
+  const [edges, setEdges] = useState<StepEdge[]>(drawnEdges);
   useEffect(() => {
-    setEdges((prev) => {
-      const selectedIds = new Set(prev.filter((e) => e.selected).map((e) => e.id));
-      return drawn.edges.map((e) => (selectedIds.has(e.id) ? { ...e, selected: true } : e));
-    });
-  }, [drawn]);
+    setEdges((prev) => reconcileEdges(prev, drawnEdges));
+  }, [drawnEdges]);
   const onEdgesChange = useCallback((changes: EdgeChange<StepEdge>[]) => {
     // Removal goes through onBeforeDelete → graph edit, like nodes.
     setEdges((es) => applyEdgeChanges(changes.filter((c) => c.type !== "remove"), es));
@@ -197,7 +208,7 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
   );
 
   return (
-    <div className="canvas" onDragOver={(e) => {
+    <div className="canvas" ref={paneRef} onDragOver={(e) => {
       if (readOnly) return;
       e.preventDefault();
       e.dataTransfer.dropEffect = "copy";
@@ -220,9 +231,21 @@ function CanvasInner({ graph, onChange, decorations, selected, onSelect, onError
         edgesFocusable
         deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
         // Big graphs: draw only what is on screen.
-        onlyRenderVisibleElements={drawn.nodes.length > 150}
-        fitView
+        onlyRenderVisibleElements={drawnNodes.length > 150}
+        // The first view: the whole graph when it fits at a legible zoom, else its start at that zoom.
+        onInit={(flow) => {
+          const el = paneRef.current;
+          if (!el) return;
+          const top = initialNodes.filter((n) => !n.parentId);
+          const box = (n: StepNode) => ({ ...n.position, width: n.width ?? 0, height: n.height ?? 0 });
+          const ids = new Set(top.map((n) => n.id));
+          const roots = top.filter((n) => !(n.data.step.depends_on ?? []).some((d) => ids.has(d)));
+          void flow.setViewport(initialViewport(top.map(box), { width: el.clientWidth, height: el.clientHeight }, roots.map(box)));
+        }}
         minZoom={0.1}
+        edgeTypes={edgeTypes}
+        defaultEdgeOptions={EDGE_OPTIONS}
+        colorMode={theme}
       >
         <DotGrid />
         <Controls aria-label="Zoom controls" />

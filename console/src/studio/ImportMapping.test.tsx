@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { fakeServer, meWithRole, renderAt } from "../test/harness";
+import { fakeServer, meWithRole, polyfillBlobText, polyfillDialog, renderAt } from "../test/harness";
 
 // As in Studio.test.tsx: a text area stands in for CodeMirror, which needs layout jsdom lacks.
 vi.mock("../editors/CodeEditor", () => ({
@@ -17,22 +17,8 @@ beforeAll(() => {
     unobserve() {}
     disconnect() {}
   } as unknown as typeof ResizeObserver;
-  // jsdom's Blob has no text(); the Import button reads the chosen file with it.
-  Blob.prototype.text ??= function (this: Blob) {
-    return new Promise<string>((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(String(reader.result));
-      reader.onerror = () => reject(reader.error);
-      reader.readAsText(this);
-    });
-  };
-  // jsdom has <dialog> but not its modal methods.
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.open = true;
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.open = false;
-  };
+  polyfillBlobText();
+  polyfillDialog();
 });
 
 afterEach(() => {

@@ -11,29 +11,30 @@
 import { Panel, useReactFlow, useStoreApi, type InternalNode } from "@xyflow/react";
 import { useEffect, useRef, type PointerEvent } from "react";
 import type { StepEdge, StepNode } from "../graph/flow";
+import { useTheme } from "../theme/theme";
 import { areaInView, fitArea, fromMap, mapArea, toMap, type Box, type MapTransform } from "../graph/minimap";
 
 const WIDTH = 200;
 const HEIGHT = 150;
 
 /**
- * Colours from the stylesheet's custom properties, read once per map: reading a computed
- * style on every frame would force a style recalculation in the middle of a drag.
+ * Colours from the stylesheet's custom properties, read once per map and theme: reading a
+ * computed style on every frame would force a style recalculation in the middle of a drag.
  */
 function palette() {
   const css = getComputedStyle(document.documentElement);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
   const statuses = new Map<string, string>();
   return {
-    background: "#ffffff",
-    node: "#c4c8d0",
-    loop: "#dfe2f4",
+    background: v("--mm-bg", "#ffffff"),
+    node: v("--mm-node", "#c4c8d0"),
+    loop: v("--mm-loop", "#dfe2f4"),
     accent: v("--accent", "#2557d6"),
     status: (s: string) => {
       if (!statuses.has(s)) statuses.set(s, v(`--st-${s}`, "#5f6570"));
       return statuses.get(s) as string;
     },
-    outside: "rgba(29, 29, 34, 0.08)",
+    outside: v("--mm-outside", "rgba(29, 29, 34, 0.08)"),
   };
 }
 
@@ -46,6 +47,7 @@ export function MiniMap() {
   const store = useStoreApi<StepNode, StepEdge>();
   const { setCenter, getZoom } = useReactFlow<StepNode, StepEdge>();
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const theme = useTheme();
   // The mapping of the last drawing, so a press lands where the user saw it.
   const drawnWith = useRef<MapTransform | null>(null);
   // The mapping at the start of a map drag: kept while dragging, because moving the view
@@ -103,7 +105,8 @@ export function MiniMap() {
       unsubscribe();
       if (frame !== 0) cancelAnimationFrame(frame);
     };
-  }, [store]);
+    // Redrawn from scratch with the new colours when the theme changes.
+  }, [store, theme]);
 
   const centreAt = (e: PointerEvent<HTMLCanvasElement>, t: MapTransform | null) => {
     if (!t) return;

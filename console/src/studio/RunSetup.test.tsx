@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { fakeServer, meWithRole, renderAt, type Recorded } from "../test/harness";
+import { fakeServer, meWithRole, polyfillDialog, renderAt, type Recorded } from "../test/harness";
 
 vi.mock("../editors/CodeEditor", () => ({
   default: (props: { value: string; onChange: (v: string) => void; ariaLabel: string }) => (
@@ -16,14 +16,7 @@ beforeAll(() => {
     unobserve() {}
     disconnect() {}
   } as unknown as typeof ResizeObserver;
-  // jsdom has <dialog> but not its modal methods.
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.open = true;
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.open = false;
-    this.dispatchEvent(new Event("close"));
-  };
+  polyfillDialog();
 });
 
 afterEach(() => {

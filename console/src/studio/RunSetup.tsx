@@ -9,9 +9,9 @@ import { ApiError, messageOf } from "../api/errors";
 import type { RunSetup as SavedRunSetup, ValidationIssue, Workflow } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { importGraph } from "../graph/importGraph";
+import { SchemaFields } from "../forms/FieldInput";
 import {
   checkPayload,
-  coerce,
   draftsOf,
   fieldsOf,
   issuesByField,
@@ -19,7 +19,6 @@ import {
   payloadOf,
   readForm,
   schemaDefaults,
-  type Draft,
   type Drafts,
   type FieldErrors,
   type FormField,
@@ -246,18 +245,15 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
         {asJson ? (
           <JsonInput text={jsonText} onChange={setJsonText} error={jsonError} fieldErrors={fieldErrors} fields={fields} />
         ) : (
-          fields.map((f) => (
-            <FieldInput
-              key={f.name}
-              field={f}
-              draft={drafts[f.name]}
-              error={fieldErrors[f.name]}
-              onChange={(v) => {
-                setDrafts((d) => ({ ...d, [f.name]: v }));
-                setFieldErrors(({ [f.name]: _, ...others }) => others);
-              }}
-            />
-          ))
+          <SchemaFields
+            fields={fields}
+            drafts={drafts}
+            errors={fieldErrors}
+            onChange={(name, v) => {
+              setDrafts((d) => ({ ...d, [name]: v }));
+              setFieldErrors(({ [name]: _, ...others }) => others);
+            }}
+          />
         )}
       </section>
       <StepOverrides
@@ -294,77 +290,6 @@ function RunSetupForm({ workflow, graph, onStarted, onSaved, onCancel }: RunSetu
         </button>
       </div>
     </form>
-  );
-}
-
-/** One schema property as a labelled control with its help text and its problem. */
-function FieldInput({ field, draft, error, onChange }: { field: FormField; draft: Draft | undefined; error?: string; onChange: (v: Draft) => void }) {
-  const id = useId();
-  const text = typeof draft === "string" ? draft : "";
-  // JSON fields are checked as they are typed; the rest on Start.
-  const live = field.kind === "json" && text.trim() !== "" ? (coerce(field, text).error ?? null) : null;
-  const shown = error ?? live;
-  const helpId = field.description ? `${id}-help` : undefined;
-  const errorId = shown ? `${id}-error` : undefined;
-  const common = {
-    id,
-    "aria-required": field.required || undefined,
-    "aria-invalid": shown ? true : undefined,
-    "aria-describedby": [helpId, errorId].filter(Boolean).join(" ") || undefined,
-  };
-  const label = (
-    <>
-      {field.label}
-      {field.required && <span className="required" aria-hidden="true"> *</span>}
-      {field.kind === "json" && <span className="muted"> (JSON{field.jsonType ? ` ${field.jsonType}` : ""})</span>}
-    </>
-  );
-
-  if (field.kind === "boolean") {
-    return (
-      <div className="field">
-        <label className="check" htmlFor={id}>
-          <input type="checkbox" {...common} checked={draft === true} onChange={(e) => onChange(e.target.checked)} />
-          {label}
-        </label>
-        <FieldNotes helpId={helpId} help={field.description} errorId={errorId} error={shown} />
-      </div>
-    );
-  }
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {field.kind === "select" ? (
-        <select {...common} value={text} onChange={(e) => onChange(e.target.value)}>
-          <option value="">{field.required ? "Choose…" : "(not set)"}</option>
-          {field.options?.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-        </select>
-      ) : field.kind === "json" || field.multiline ? (
-        <textarea {...common} rows={field.kind === "json" ? 3 : 4} value={text} onChange={(e) => onChange(e.target.value)} spellCheck={field.kind !== "json"} />
-      ) : field.kind === "number" || field.kind === "integer" ? (
-        <input {...common} type="number" inputMode={field.kind === "integer" ? "numeric" : "decimal"} step={field.kind === "integer" ? 1 : "any"} min={field.minimum} max={field.maximum} value={text} onChange={(e) => onChange(e.target.value)} />
-      ) : (
-        <input {...common} type={field.inputType ?? "text"} value={text} onChange={(e) => onChange(e.target.value)} />
-      )}
-      <FieldNotes helpId={helpId} help={field.description} errorId={errorId} error={shown} />
-    </div>
-  );
-}
-
-function FieldNotes({ helpId, help, errorId, error }: { helpId?: string; help?: string; errorId?: string; error: string | null | undefined }) {
-  return (
-    <>
-      {help && (
-        <small id={helpId} className="muted">
-          {help}
-        </small>
-      )}
-      <ErrorMessage id={errorId} error={error} />
-    </>
   );
 }
 

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { fakeServer, meWithRole, renderAt, type Recorded } from "../test/harness";
+import { fakeServer, meWithRole, polyfillDialog, renderAt, type Recorded } from "../test/harness";
 import { STEP_DRAG_TYPE } from "./Canvas";
 
 // CodeMirror measures layout jsdom does not have, and loads lazily (so a test would race
@@ -23,13 +23,7 @@ beforeAll(() => {
   } as unknown as typeof ResizeObserver;
   // jsdom has no DragEvent; a MouseEvent carries the drop coordinates the canvas reads.
   globalThis.DragEvent ??= class extends MouseEvent {} as unknown as typeof DragEvent;
-  // jsdom has <dialog> but not its modal methods.
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.open = true;
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.open = false;
-  };
+  polyfillDialog();
 });
 
 afterEach(() => {

@@ -357,13 +357,20 @@ function ImportExport({ graph, name, readOnly, onImport }: { graph: WorkflowGrap
   const [shape, setShape] = useState<ExportShape>("backend");
   // A parsed file waiting for the MCP server mapping step (graph/instanceMapping.ts).
   const [mapping, setMapping] = useState<ImportResult | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   return (
-    <div className="import-export">
+    // A menu, so the toolbar keeps to one line from 1280 px.
+    <details className="menu import-export">
+      <summary>{readOnly ? "Export" : "Import / export"}</summary>
+      <div className="menu-body">
       {!readOnly && (
-        <label className="file-button">
-          Import JSON
+        <>
+          {/* The button opens the file picker: a visible file input is too wide for the toolbar. */}
           <input
+            ref={fileInput}
             type="file"
+            hidden
+            aria-label="Import JSON"
             accept="application/json,.json"
             onChange={async (e) => {
               const file = e.target.files?.[0];
@@ -379,10 +386,13 @@ function ImportExport({ graph, name, readOnly, onImport }: { graph: WorkflowGrap
               }
             }}
           />
-        </label>
+          <button type="button" onClick={() => fileInput.current?.click()}>
+            Import JSON…
+          </button>
+        </>
       )}
       <label>
-        Export shape
+        <span className="sr-only">Export shape</span>
         <select value={shape} onChange={(e) => setShape(e.target.value as ExportShape)}>
           <option value="backend">steps + positions</option>
           <option value="steps">steps only</option>
@@ -413,6 +423,7 @@ function ImportExport({ graph, name, readOnly, onImport }: { graph: WorkflowGrap
           onCancel={() => setMapping(null)}
         />
       )}
-    </div>
+      </div>
+    </details>
   );
 }

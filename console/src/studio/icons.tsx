@@ -35,3 +35,12 @@ export function StepIcon({ type }: { type: string }) {
     </svg>
   );
 }
+
+/** The step type's icon on its type colour (cards, the gallery, the inspector). */
+export function TypeChip({ type }: { type: string }) {
+  return (
+    <span className={`type-chip type-${type}`}>
+      <StepIcon type={type} />
+    </span>
+  );
+}

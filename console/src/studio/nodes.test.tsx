@@ -3,7 +3,7 @@ import { cleanup, render } from "@testing-library/react";
 import { ReactFlow, ReactFlowProvider } from "@xyflow/react";
 import axe from "axe-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { toFlow } from "../graph/flow";
+import { toFlow, type FlowDecorations } from "../graph/flow";
 import type { WorkflowGraph } from "../graph/types";
 import { DETAIL_ZOOM, nodeTypes } from "./nodes";
 
@@ -27,8 +27,8 @@ const graph: WorkflowGraph = {
   extra: {},
 };
 
-function drawn({ connectable = true, zoom = 1 } = {}) {
-  const { nodes, edges } = toFlow(graph);
+function drawn({ connectable = true, zoom = 1, deco = {} as FlowDecorations } = {}) {
+  const { nodes, edges } = toFlow(graph, deco);
   return render(
     <ReactFlowProvider>
       <div style={{ width: 800, height: 600 }}>
@@ -87,5 +87,44 @@ describe("step and loop nodes", () => {
     cleanup();
     const near = drawn({ zoom: DETAIL_ZOOM }).container;
     expect(near.querySelector('[data-step-id="fetch"]')?.textContent).toContain("Fetch");
+  });
+
+  it("show the step's key field under its name, and its id until a run fills that line", () => {
+    const { container } = drawn();
+    const fetch = container.querySelector('[data-step-id="fetch"]') as HTMLElement;
+    expect(fetch.querySelector(".step-name")?.textContent).toBe("Fetch");
+    expect(fetch.querySelector(".step-key")?.textContent).toBe("Lua, 1 line");
+    expect(fetch.querySelector(".step-id")?.textContent).toBe("fetch");
+    expect(container.querySelector('[data-step-id="each"] .step-key')?.textContent).toBe("each of steps.fetch.result");
+  });
+
+  it("show a run's duration, attempt and badges for retries, skips and items", () => {
+    const { container } = drawn({
+      deco: {
+        statuses: new Map([["fetch", "completed"], ["each", "skipped"]]),
+        runs: new Map([
+          ["fetch", { status: "completed", attempt: 3, durationMs: 1250, retried: true }],
+          ["each", { status: "skipped", attempt: 0, retried: false, skipReason: "condition_false", itemCount: 4 }],
+        ]),
+      },
+    });
+    const fetch = container.querySelector('[data-step-id="fetch"] .step-run') as HTMLElement;
+    expect(fetch.textContent).toBe("1.3 s · attempt 3retried");
+    expect(container.querySelector('[data-step-id="fetch"] .step-id')).toBeNull();
+    const each = container.querySelector('[data-step-id="each"] .step-run') as HTMLElement;
+    expect(each.textContent).toBe("4 itemsskipped: condition_false");
+  });
+
+  it("say a step without a finished attempt is running or waiting for a person", () => {
+    const { container } = drawn({
+      deco: {
+        runs: new Map([
+          ["fetch", { status: "waiting", attempt: 1, retried: false }],
+          ["each", { status: "running", attempt: 1, retried: false, itemCount: 2 }],
+        ]),
+      },
+    });
+    expect(container.querySelector('[data-step-id="fetch"] .step-run')?.textContent).toBe("waiting for a person");
+    expect(container.querySelector('[data-step-id="each"] .step-run')?.textContent).toBe("running…2 items");
   });
 });

@@ -1,7 +1,8 @@
 /**
- * How steps look on the canvas: a card per step (handles left = runs after, right = runs
- * before), and a box for `for_each`/`while` that holds its body chain. Used by the Studio and
- * the run view (which colours nodes by step status).
+ * How steps look on the canvas: a card per step (type icon, name, the key field; handles on
+ * top = runs after, bottom = runs before, or left and right for graphs laid out across), and
+ * a box for `for_each`/`while` that holds its body chain. Used by the Studio and the run
+ * view (which colours nodes by step status and adds a run line: duration, attempt, badges).
  *
  * Handles explain themselves with a `title` (a tooltip for the mouse), not an `aria-label`:
  * they are plain divs without a role, where ARIA forbids a label, and keyboard users connect
@@ -10,10 +11,11 @@
  */
 import { Handle, Position, useStore, type NodeProps, type NodeTypes, type ReactFlowState } from "@xyflow/react";
 import { memo } from "react";
-import type { StepNode } from "../graph/flow";
+import type { StepNode, StepRunBadge } from "../graph/flow";
 import { STEP_TYPE_INFO } from "../graph/stepFields";
-import { StepIcon } from "./icons";
-
+import { keyField } from "../graph/stepSummary";
+import { formatDuration } from "../runs/timeline";
+import { TypeChip } from "./icons";
 
 function Badges({ data }: { data: StepNode["data"] }) {
   return (
@@ -42,58 +44,91 @@ const zoomedOut = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
 /** Whether the canvas is zoomed out below {@link DETAIL_ZOOM}; changes only when crossing it. */
 export const useZoomedOut = (): boolean => useStore(zoomedOut);
 
+/** Handle sides: edges come in at the top and leave at the bottom, or left and right for graphs laid out across. */
+const sides = (data: StepNode["data"]) =>
+  data.direction === "LR" ? { target: Position.Left, source: Position.Right } : { target: Position.Top, source: Position.Bottom };
+
 function StepNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
   const { step } = data;
   const disabled = step.enabled === false;
   // A boolean selector: the node re-renders when the zoom crosses DETAIL_ZOOM, not on every zoom step.
   const compact = useZoomedOut();
+  const side = sides(data);
   return (
     <div
       className={`step-node type-${step.type}${data.status ? ` status-${data.status}` : ""}${data.issueSeverity ? ` has-${data.issueSeverity}` : ""}${selected ? " selected" : ""}${disabled ? " disabled" : ""}${compact ? " compact" : ""}`}
       data-step-id={step.id}
       data-status={data.status}
     >
-      <Handle isConnectable={isConnectable} type="target" position={Position.Left} title={`${step.id}: connect a step this one runs after`} />
+      <Handle isConnectable={isConnectable} type="target" position={side.target} title={`${step.id}: connect a step this one runs after`} />
       {!compact && <StepDetails data={data} />}
-      <Handle isConnectable={isConnectable} type="source" position={Position.Right} title={`${step.id}: connect a step that runs after this one`} />
+      <Handle isConnectable={isConnectable} type="source" position={side.source} title={`${step.id}: connect a step that runs after this one`} />
     </div>
   );
 }
 
-/** The words of a step card: type, badges, name and id. */
+/** The words of a step card: type and badges, name, key field, then the id or (in a run) the run line. */
 function StepDetails({ data }: { data: StepNode["data"] }) {
   const { step } = data;
   return (
     <>
       <div className="step-node-head">
-        <StepIcon type={step.type} />
+        <TypeChip type={step.type} />
         <span className="step-type">{STEP_TYPE_INFO[step.type]?.label ?? `unknown type “${String(step.type)}”`}</span>
         <Badges data={data} />
       </div>
       <div className="step-name">{step.name || step.id}</div>
-      <div className="step-id">{step.id}</div>
+      <div className="step-key">{keyField(step)}</div>
+      {data.run ? <RunLine run={data.run} /> : <div className="step-id">{step.id}</div>}
     </>
+  );
+}
+
+/** A step's run at a glance: how long, which attempt, and badges for retries, skips and items. */
+export function RunLine({ run }: { run: StepRunBadge }) {
+  const parts: string[] = [];
+  // Fast steps finish within the clock's millisecond: "0 ms" would read as "did not run".
+  if (run.durationMs !== undefined) parts.push(run.durationMs < 1 ? "< 1 ms" : formatDuration(run.durationMs));
+  else if (run.status === "running") parts.push("running…");
+  else if (run.status === "waiting") parts.push("waiting for a person");
+  if (run.attempt > 1) parts.push(`attempt ${run.attempt}`);
+  return (
+    <div className="step-run">
+      {parts.length > 0 && <span>{parts.join(" · ")}</span>}
+      {run.itemCount !== undefined && <span className="badge">{run.itemCount === 1 ? "1 item" : `${run.itemCount} items`}</span>}
+      {run.retried && <span className="badge retried">retried</span>}
+      {run.skipReason !== undefined && <span className="badge skipped">skipped: {run.skipReason || "no reason given"}</span>}
+    </div>
   );
 }
 
 function LoopNodeView({ data, selected, isConnectable }: NodeProps<StepNode>) {
   const { step } = data;
   const empty = (step.type === "for_each" ? step.for_each_body_steps : step.type === "while" ? step.while_body_steps : [])?.length === 0;
+  const compact = useZoomedOut();
+  const side = sides(data);
   return (
     <div
       className={`loop-node type-${step.type}${data.status ? ` status-${data.status}` : ""}${data.issueSeverity ? ` has-${data.issueSeverity}` : ""}${selected ? " selected" : ""}`}
       data-step-id={step.id}
       data-status={data.status}
     >
-      <Handle isConnectable={isConnectable} type="target" position={Position.Left} title={`${step.id}: connect a step this loop runs after`} />
-      <div className="loop-node-head">
-        <StepIcon type={step.type} />
-        <span className="step-name">{step.name || step.id}</span>
-        <span className="step-type">{STEP_TYPE_INFO[step.type]?.label}</span>
-        <Badges data={data} />
-      </div>
-      {empty && <div className="loop-empty">Drop a Lua, LLM, MCP or agent step here</div>}
-      <Handle isConnectable={isConnectable} type="source" position={Position.Right} title={`${step.id}: connect a step that runs after this loop`} />
+      <Handle isConnectable={isConnectable} type="target" position={side.target} title={`${step.id}: connect a step this loop runs after`} />
+      {!compact && (
+        <>
+          <div className="loop-node-head">
+            <TypeChip type={step.type} />
+            <span className="step-name">{step.name || step.id}</span>
+            <Badges data={data} />
+          </div>
+          <div className="loop-node-key">
+            <span className="step-key">{keyField(step)}</span>
+            {data.run && <RunLine run={data.run} />}
+          </div>
+        </>
+      )}
+      {empty && !compact && <div className="loop-empty">Drop a Lua, LLM, MCP or agent step here</div>}
+      <Handle isConnectable={isConnectable} type="source" position={side.source} title={`${step.id}: connect a step that runs after this loop`} />
     </div>
   );
 }

@@ -62,3 +62,26 @@ export function renderAt(element: ReactElement, path: string, pattern = path) {
     </MemoryRouter>,
   );
 }
+
+/** jsdom's Blob has no text(); screens read chosen files with it. Installs a FileReader-based one. */
+export function polyfillBlobText() {
+  Blob.prototype.text ??= function (this: Blob) {
+    return new Promise<string>((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result));
+      reader.onerror = () => reject(reader.error);
+      reader.readAsText(this);
+    });
+  };
+}
+
+/** jsdom has <dialog> but not its modal methods: opening sets `open`, closing clears it and fires `close`, as browsers do. */
+export function polyfillDialog() {
+  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+    this.open = true;
+  };
+  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+    this.open = false;
+    this.dispatchEvent(new Event("close"));
+  };
+}

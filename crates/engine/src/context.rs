@@ -10,7 +10,8 @@ fn iso(ms: Option<i64>) -> Value {
     }
 }
 
-/// `{ run_id, workflow_id, version, status, failure_code?, input, steps: {…} }`; loop
+/// `{ run_id, workflow_id, version, status, failure_code?, input, steps: {…} }` (each step:
+/// status, attempt, its resolved input, result or error, timings); loop
 /// items appear inside their loop step's result, not as keys of `steps`.
 pub fn build_context(run: &RunRecord, steps: &[StepRecord]) -> Value {
     let mut out = Map::new();
@@ -18,6 +19,11 @@ pub fn build_context(run: &RunRecord, steps: &[StepRecord]) -> Value {
         let mut m = Map::new();
         m.insert("status".into(), json!(s.status().as_str()));
         m.insert("attempt".into(), json!(s.attempt));
+        // The step's own configuration after template resolution (CONTRACT §5), as the
+        // last attempt received it: what the console's run inspector shows as its input.
+        if let Some(i) = &s.input {
+            m.insert("input".into(), i.clone());
+        }
         if let Some(r) = &s.result {
             m.insert("result".into(), r.clone());
         }

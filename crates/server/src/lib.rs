@@ -24,6 +24,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod runs;
 pub mod settings;
+pub mod starters;
 pub mod state;
 pub mod stream;
 pub mod vault;

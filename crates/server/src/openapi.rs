@@ -350,6 +350,7 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 || lists_webhooks
                 || connections_list_or_create
                 || spec.path == "/v1/billing/usage"
+                || spec.path.starts_with("/v1/starters")
             {
                 Required::True
             } else {

@@ -438,6 +438,13 @@ fn sample(
         ("GET", "/v1/workflows/{id}/versions/{version}") => {
             (format!("/v1/workflows/{wf}/versions/1"), None, None, 200)
         }
+        ("GET", "/v1/starters") => ("/v1/starters".into(), None, Some(p.clone()), 200),
+        ("GET", "/v1/starters/{id}") => (
+            "/v1/starters/expense-report-review".into(),
+            None,
+            Some(p.clone()),
+            200,
+        ),
         ("POST", "/v1/workflows/{id}/validate") => (
             format!("/v1/workflows/{wf}/validate"),
             Some(json!({})),
@@ -751,6 +758,8 @@ fn contract_action(method: &str, path: &str) -> Action {
         }
         ("GET", p) if p.starts_with("/v1/workflows/{id}/runs") => Action::RunRead,
         ("GET", p) if p.starts_with("/v1/workflows") => Action::WorkflowRead,
+        // The starter gallery: project viewers and up, like reading workflows.
+        ("GET", p) if p.starts_with("/v1/starters") => Action::WorkflowRead,
         ("POST" | "PATCH" | "DELETE", "/v1/workflows" | "/v1/workflows/{id}") => {
             Action::WorkflowWrite
         }

@@ -183,6 +183,13 @@ async fn documented_flow_start_pause_resume_complete_read(backend: Backend) {
         ctx["steps"]["approve"]["result"],
         json!({"approved": true, "note": "lgtm"})
     );
+    // Each step's input as resolved for it (the run view's inspector shows it): the
+    // task's payload template read the Lua step's result.
+    assert_eq!(
+        ctx["steps"]["approve"]["input"],
+        json!({"question": "hi Ada"}),
+        "{ctx:#}"
+    );
 
     // The event log in order, then paged with after_seq and limit.
     let events = f.get(&f.run_path(&run, "/events")).await;

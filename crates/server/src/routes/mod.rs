@@ -18,6 +18,7 @@ pub mod mcp_instances;
 pub mod members;
 pub mod pats;
 pub mod runs;
+pub mod starters;
 pub mod stream;
 pub mod tasks;
 pub mod triggers;
@@ -135,6 +136,8 @@ pub fn table() -> Vec<Route> {
         gated(M::POST, "/v1/workflows/{id}/versions", Action::WorkflowPublish, workflows::publish),
         gated(M::GET, "/v1/workflows/{id}/versions", Action::WorkflowRead, workflows::list_versions),
         gated(M::GET, "/v1/workflows/{id}/versions/{version}", Action::WorkflowRead, workflows::get_version),
+        gated(M::GET, "/v1/starters", Action::WorkflowRead, starters::list),
+        gated(M::GET, "/v1/starters/{id}", Action::WorkflowRead, starters::get),
         gated(M::POST, "/v1/workflows/{id}/validate", Action::WorkflowValidate, workflows::validate_route),
         gated(M::POST, "/v1/workflows/{id}/command", Action::RunStart, commands::command),
         gated(M::GET, "/v1/workflows/{id}/runs", Action::RunRead, runs::list_for_workflow),

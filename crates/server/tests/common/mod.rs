@@ -16,6 +16,21 @@ pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub const ADMIN_EMAIL: &str = "owner@example.com";
 pub const ADMIN_PASSWORD: &str = "owner-password-1";
 
+/// One `#[tokio::test]` per backend for each `async fn name(backend: Backend)` listed:
+/// `sqlite::name` and `postgres::name`. Visible to a test file that declares
+/// `#[macro_use] mod common;` (files that keep a copy of their own need not).
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
+}
+
 /// Which database backs the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

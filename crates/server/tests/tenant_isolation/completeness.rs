@@ -51,6 +51,7 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Body, "provider", "a provider name this server knows"),
     ("*", "*", Place::Body, "model_ref", "a model reference (provider and model names)"),
     ("*", "*", Place::Body, "model", "a model's wire name"),
+    ("GET", "/v1/starters/{id}", Place::Path, "id", "a built-in starter's name (examples/, compiled in), the same for every workspace: no tenant's object"),
     ("PUT", "/v1/vault/secrets/{name}", Place::Path, "name", "a name within the caller's own workspace: B writing A's secret's name writes a secret of B's (A's snapshot shows A's unchanged); the delete row covers names"),
     ("*", "*", Place::Body, "display_name", "a display name"),
     ("*", "*", Place::Body, "provider", "a label"),

@@ -295,6 +295,11 @@ fn list_header_rows() -> Vec<Row> {
         row("GET", "/v1/billing/usage", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/usage").tenant(Some(&x.slug)).project(&x.project)),
         row("GET", "/v1/billing/usage", Header, P, Project, |b, x| Req::of(b, "/v1/billing/usage").project(&x.project)),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
+        // The gallery is the same for everyone, but naming another workspace's project is refused like any read.
+        row("GET", "/v1/starters", Header, T, Workspace, |b, x| Req::of(b, "/v1/starters").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/starters", Header, P, Project, |b, x| Req::of(b, "/v1/starters").project(&x.project)),
+        row("GET", "/v1/starters/{id}", Header, T, Workspace, |b, x| Req::of(b, "/v1/starters/expense-report-review").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/starters/{id}", Header, P, Project, |b, x| Req::of(b, "/v1/starters/expense-report-review").project(&x.project)),
         row("POST", "/v1/workflows", Header, P, Project, move |b, x| Req::of(b, "/v1/workflows").project(&x.project)
             .body(json!({"name": TAKEN, "graph": graph2}))),
         row("GET", "/v1/inbound-webhooks", Header, P, Project, |b, x| Req::of(b, "/v1/inbound-webhooks").project(&x.project)),
