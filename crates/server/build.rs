@@ -42,12 +42,11 @@ fn main() {
     if console.join("package.json").exists()
         && std::env::var_os("AR_SKIP_CONSOLE_BUILD").is_none()
         && is_stale(console, &dist)
+        && let Err(why) = build_console(console)
     {
-        if let Err(why) = build_console(console) {
-            println!(
-                "cargo::warning=the web console was not built ({why}); `agentruntime serve` will say so at /. Build it with `npm install && npm run build` in console/"
-            );
-        }
+        println!(
+            "cargo::warning=the web console was not built ({why}); `agentruntime serve` will say so at /. Build it with `npm install && npm run build` in console/"
+        );
     }
     let _ = std::fs::create_dir_all(&dist);
 }
