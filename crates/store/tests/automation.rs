@@ -220,17 +220,27 @@ async fn a_timestamped_signature_is_accepted_once_until_it_expires(f: &Fixture) 
     let s = f.store.as_ref();
     s.create_webhook(&webhook("h1", "1", 10)).await.unwrap();
     s.create_webhook(&webhook("h2", "1", 10)).await.unwrap();
-    assert!(s.first_use_of_signature("h1", "sig", 1_000, 0).await.unwrap());
     assert!(
-        !s.first_use_of_signature("h1", "sig", 1_000, 500).await.unwrap(),
+        s.first_use_of_signature("h1", "sig", 1_000, 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.first_use_of_signature("h1", "sig", 1_000, 500)
+            .await
+            .unwrap(),
         "the same signature again before it expires is a replay"
     );
     assert!(
-        s.first_use_of_signature("h2", "sig", 1_000, 500).await.unwrap(),
+        s.first_use_of_signature("h2", "sig", 1_000, 500)
+            .await
+            .unwrap(),
         "signatures are remembered per webhook"
     );
     assert!(
-        s.first_use_of_signature("h1", "sig", 3_000, 1_001).await.unwrap(),
+        s.first_use_of_signature("h1", "sig", 3_000, 1_001)
+            .await
+            .unwrap(),
         "an expired entry is purged, not held against a new delivery"
     );
     // A subscription can be required to use the timestamped form, and changed back.
@@ -241,7 +251,10 @@ async fn a_timestamped_signature_is_accepted_once_until_it_expires(f: &Fixture) 
     assert!(s.update_webhook("h1", &patch, 20).await.unwrap());
     let h1 = s.webhook_for_ingress("h1").await.unwrap().expect("h1");
     assert!(h1.require_timestamp);
-    assert!(s.delete_webhook("h1").await.unwrap(), "seen signatures go with it");
+    assert!(
+        s.delete_webhook("h1").await.unwrap(),
+        "seen signatures go with it"
+    );
 }
 
 /// Of many concurrent deliveries of one signature, exactly one is the first.

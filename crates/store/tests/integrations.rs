@@ -175,7 +175,11 @@ async fn secret_grants_stay_in_their_workspace(f: &Fixture) {
         .unwrap()
         .expect("granted");
     assert_eq!(
-        (grant.secret_name.as_str(), grant.project_id.as_str(), grant.created_at),
+        (
+            grant.secret_name.as_str(),
+            grant.project_id.as_str(),
+            grant.created_at
+        ),
         ("API_TOKEN", "p1", 10)
     );
     let again = s
@@ -185,7 +189,9 @@ async fn secret_grants_stay_in_their_workspace(f: &Fixture) {
         .expect("still granted");
     assert_eq!((again.granted_by.as_str(), again.created_at), ("u1", 10));
     assert_eq!(
-        s.grant_secret("w1", "API_TOKEN", "p2", "u1", 10).await.unwrap(),
+        s.grant_secret("w1", "API_TOKEN", "p2", "u1", 10)
+            .await
+            .unwrap(),
         None,
         "another workspace's project"
     );
@@ -205,12 +211,27 @@ async fn secret_grants_stay_in_their_workspace(f: &Fixture) {
         .collect();
     assert_eq!(names, ["API_TOKEN"]);
     assert!(
-        s.project_secret_grants("w2", "p1").await.unwrap().is_empty(),
+        s.project_secret_grants("w2", "p1")
+            .await
+            .unwrap()
+            .is_empty(),
         "a project of another workspace has none of its grants listed there"
     );
-    assert!(!s.revoke_secret_grant("w2", "API_TOKEN", "p1").await.unwrap());
-    assert!(s.revoke_secret_grant("w1", "API_TOKEN", "p1").await.unwrap());
-    assert!(!s.revoke_secret_grant("w1", "API_TOKEN", "p1").await.unwrap());
+    assert!(
+        !s.revoke_secret_grant("w2", "API_TOKEN", "p1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.revoke_secret_grant("w1", "API_TOKEN", "p1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.revoke_secret_grant("w1", "API_TOKEN", "p1")
+            .await
+            .unwrap()
+    );
     s.grant_secret("w1", "API_TOKEN", "p1", "u1", 30)
         .await
         .unwrap()

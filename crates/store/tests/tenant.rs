@@ -451,7 +451,10 @@ async fn an_invite_does_not_reactivate_a_deactivated_owner(s: &dyn TenantStore) 
     .await
     .unwrap();
     let refused = s.accept_invite("i1", "u2", 90).await;
-    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
     let m = s.membership("w1", "u2").await.unwrap().expect("membership");
     assert_eq!((m.role.as_str(), m.active), ("owner", false));
     assert_eq!(
