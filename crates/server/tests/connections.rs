@@ -924,7 +924,6 @@ async fn oauth_bad_input(backend: Backend) {
 /// OAuth connection's refresh token left with every call. A binding sends only the token
 /// a call needs: an OAuth connection's `access_token`.
 async fn only_the_access_token_of_an_oauth_connection_is_bound(backend: Backend) {
-    use ar_store::integrations::{McpInstanceRecord, McpServerRecord};
     let h = harness(backend).await;
     let s = &h.s;
     let ws = workspace(s, "conn-bind").await;
@@ -935,39 +934,8 @@ async fn only_the_access_token_of_an_oauth_connection_is_bound(backend: Backend)
     assert_eq!(status, 201, "{text}");
     let connection: Value = serde_json::from_str(&text).expect("json");
     let connection = connection["id"].as_str().expect("id").to_string();
-    let store = s.server.state.integrations();
-    let server = McpServerRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        workspace_id: ws_id.clone(),
-        project_id: Some(ws.project.clone()),
-        name: "files".into(),
-        canonical_url: "http://127.0.0.1:9/mcp".into(),
-        transport: "http".into(),
-        auth_mode: "oauth".into(),
-        source: "custom".into(),
-        tools: json!([]),
-        current_version: 1,
-        validation: None,
-        created_by: "test".into(),
-        created_at: 0,
-        updated_at: 0,
-    };
-    store.create_server(&server).await.expect("server");
-    let instance = McpInstanceRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        workspace_id: ws_id,
-        project_id: ws.project.clone(),
-        server_id: server.id,
-        name: "files".into(),
-        created_by: "test".into(),
-        created_at: 0,
-        updated_at: 0,
-    };
-    store
-        .create_mcp_instance(&instance)
-        .await
-        .expect("instance");
-    let path = format!("/v1/mcp/instances/{}/config-profiles", instance.id);
+    let instance = custom_mcp_instance(s, &ws_id, &ws.project).await;
+    let path = format!("/v1/mcp/instances/{instance}/config-profiles");
     let bind = |key: &str| {
         json!({"name": format!("p-{key}"),
                "headers": {"X-Token": {"connection": connection, "key": key}}})

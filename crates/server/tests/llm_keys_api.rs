@@ -76,6 +76,16 @@ impl Fixture {
     }
 
     /// Publishes a workflow with `graph`, starts a run, waits for it to end.
+    /// `POST /v1/llm/resolve` for the OpenAI model the tests' graphs use.
+    async fn resolve_openai(&self) -> Reply2 {
+        self.call(
+            Method::POST,
+            "/v1/llm/resolve",
+            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
+        )
+        .await
+    }
+
     async fn run(&self, name: &str, graph: Value) -> (String, String, Value) {
         run_in(&self.s, &self.ws, name, graph).await
     }
@@ -130,13 +140,7 @@ async fn workspace_keys_pay_for_llm_steps(backend: Backend) {
     let mut answers: Vec<String> = Vec::new();
 
     // No key anywhere yet.
-    let r = f
-        .call(
-            Method::POST,
-            "/v1/llm/resolve",
-            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
-        )
-        .await;
+    let r = f.resolve_openai().await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         (
@@ -426,13 +430,7 @@ async fn the_system_key_from_the_settings_is_the_fallback() {
     let s = start_with(Backend::Sqlite, settings).await;
     let ws = workspace(&s, "llm-system").await;
     let f = Fixture { s, ws };
-    let r = f
-        .call(
-            Method::POST,
-            "/v1/llm/resolve",
-            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
-        )
-        .await;
+    let r = f.resolve_openai().await;
     assert_eq!(r.body["key_source"], "system", "{}", r.body);
     let r = f
         .call(Method::GET, "/v1/llm-provider-keys/catalog", None)
@@ -461,13 +459,7 @@ async fn the_system_key_is_only_for_the_workspaces_the_operator_allows() {
     let s = start_with(Backend::Sqlite, settings).await;
     let ws = workspace(&s, "llm-stranger").await;
     let f = Fixture { s, ws };
-    let r = f
-        .call(
-            Method::POST,
-            "/v1/llm/resolve",
-            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
-        )
-        .await;
+    let r = f.resolve_openai().await;
     assert_eq!(r.body["key_source"], Value::Null, "{}", r.body);
     let r = f
         .call(Method::GET, "/v1/llm-provider-keys/catalog", None)

@@ -298,45 +298,6 @@ async fn the_database_alone_opens_nothing_postgres() {
     the_database_alone_opens_nothing(Backend::Postgres).await;
 }
 
-/// A custom MCP server of `project` with one instance, written through the store (no live
-/// server is needed to write profiles); returns the instance id.
-async fn mcp_instance_in(s: &TestServer, workspace_id: &str, project: &str) -> String {
-    use ar_store::integrations::{McpInstanceRecord, McpServerRecord};
-    let store = s.server.state.integrations();
-    let server = McpServerRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        workspace_id: workspace_id.into(),
-        project_id: Some(project.into()),
-        name: "mcp".into(),
-        canonical_url: "http://127.0.0.1:9/mcp".into(),
-        transport: "http".into(),
-        auth_mode: "token".into(),
-        source: "custom".into(),
-        tools: json!([]),
-        current_version: 1,
-        validation: None,
-        created_by: "test".into(),
-        created_at: 0,
-        updated_at: 0,
-    };
-    store.create_server(&server).await.expect("server");
-    let instance = McpInstanceRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        workspace_id: workspace_id.into(),
-        project_id: project.into(),
-        server_id: server.id.clone(),
-        name: "instance".into(),
-        created_by: "test".into(),
-        created_at: 0,
-        updated_at: 0,
-    };
-    store
-        .create_mcp_instance(&instance)
-        .await
-        .expect("instance");
-    instance.id
-}
-
 /// Regression (issue 13): a contributor bound any workspace secret into a profile of a
 /// server they registered themselves, so it was sent to them; and the answer (422 or 201)
 /// told which names exist. Binding a secret takes the vault right (a tenant admin, with
@@ -373,7 +334,7 @@ async fn secret_grants_decide_who_binds_a_secret(backend: Backend) {
         .await
         .expect("member");
     let member = Auth::Session(cookie);
-    let instance = mcp_instance_in(&s, &ws_id, &ws.project).await;
+    let instance = custom_mcp_instance(&s, &ws_id, &ws.project).await;
     let bind = |who: &Auth, secret: &str| {
         s.call(
             Method::POST,

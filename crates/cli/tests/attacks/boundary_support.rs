@@ -1,12 +1,10 @@
 //! Helpers of the tenant-boundary attack tests: a server with extra settings, callers that
-//! speak as a session or a PAT in a chosen workspace, sign-ups, invites, and the
-//! third-party MCP servers installed by `scripts/mcp-fixtures.sh`.
+//! speak as a session or a PAT in a chosen workspace, sign-ups, invites, server-everything
+//! (installed by `scripts/mcp-fixtures.sh`) and an attacker's own MCP server.
 
 #![allow(dead_code)] // each attack module uses a different part
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -179,6 +177,21 @@ fn session_cookie(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// The session caller (no workspace chosen yet) and user id of a sign-up or sign-in
+/// answer.
+async fn session_of(base: &str, response: reqwest::Response) -> (Api, String) {
+    let cookie = session_cookie(&response);
+    let body: Value = response.json().await.expect("session json");
+    let user = body["user"]["id"].as_str().expect("user id").to_owned();
+    let api = Api {
+        base: base.to_owned(),
+        credential: Credential::Session(cookie),
+        tenant: None,
+        project: None,
+    };
+    (api, user)
+}
+
 /// Signs in; returns the session caller (no workspace chosen yet) and the user id.
 pub async fn login(base: &str, email: &str, password: &str) -> (Api, String) {
     let response = reqwest::Client::new()
@@ -188,18 +201,7 @@ pub async fn login(base: &str, email: &str, password: &str) -> (Api, String) {
         .await
         .expect("login");
     assert_eq!(response.status(), 200, "sign in as {email}");
-    let cookie = session_cookie(&response);
-    let body: Value = response.json().await.expect("login json");
-    let user = body["user"]["id"].as_str().expect("user id").to_owned();
-    (
-        Api {
-            base: base.to_owned(),
-            credential: Credential::Session(cookie),
-            tenant: None,
-            project: None,
-        },
-        user,
-    )
+    session_of(base, response).await
 }
 
 /// The first-start owner's session in the `default` workspace and its Default project.
@@ -236,18 +238,7 @@ pub async fn signup(base: &str, email: &str, invite_token: Option<&str>) -> (Api
         .await
         .expect("signup");
     assert_eq!(response.status(), 201, "sign up {email}");
-    let cookie = session_cookie(&response);
-    let body: Value = response.json().await.expect("signup json");
-    let user = body["user"]["id"].as_str().expect("user id").to_owned();
-    (
-        Api {
-            base: base.to_owned(),
-            credential: Credential::Session(cookie),
-            tenant: None,
-            project: None,
-        },
-        user,
-    )
+    session_of(base, response).await
 }
 
 /// A stranger: signs up and creates workspace `slug`, of which they are the owner. Returns
@@ -323,54 +314,6 @@ pub fn fixtures_dir() -> PathBuf {
 /// `dist/index.js` of @modelcontextprotocol/server-everything (a Node program).
 pub fn everything_js() -> PathBuf {
     fixtures_dir().join("npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js")
-}
-
-/// The virtualenv's Python with the `mcp` SDK, and the fixture server it runs.
-pub fn fixture_python() -> (PathBuf, PathBuf) {
-    (
-        fixtures_dir().join("venv/bin/python"),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mcp/tests/fixtures/fixture_server.py"),
-    )
-}
-
-/// A process killed when the test ends.
-pub struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// The Python fixture MCP server over Streamable HTTP (its `whoami` tool reports the
-/// request header it is asked about): the attacker's own server. Returns it and its URL.
-pub fn python_http_server() -> (Process, String) {
-    let port = free_port();
-    let (python, script) = fixture_python();
-    let child = Command::new(python)
-        .arg(script)
-        .arg("http")
-        .arg(port.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the fixture MCP server");
-    let process = Process(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the fixture did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (process, format!("http://127.0.0.1:{port}/mcp"))
 }
 
 /// Every request an attacker's MCP server received: its headers as `name: value` lines.

@@ -61,19 +61,23 @@ impl SystemKeyWorkspaces {
             .tenants
             .workspace_by_id(workspace_id)
             .await
-            .map_err(|e| {
-                StepFailure::new(
-                    LLM_REQUEST_FAILED,
-                    format!("could not read the run's workspace: {e}"),
-                    true,
-                )
-            })?;
+            .map_err(workspace_unreadable)?;
         Ok(workspace.is_some_and(|w| self.settings.system_keys_allowed_for(&w.slug)))
     }
 }
 
 fn failure(message: String) -> StepFailure {
     StepFailure::permanent(LLM_REQUEST_FAILED, message)
+}
+
+/// A store failure reading the run's workspace: worth retrying, the step may succeed on
+/// the next attempt.
+fn workspace_unreadable(e: ar_store::StoreError) -> StepFailure {
+    StepFailure::new(
+        LLM_REQUEST_FAILED,
+        format!("could not read the run's workspace: {e}"),
+        true,
+    )
 }
 
 impl WorkspaceLlmKeys {
@@ -108,17 +112,10 @@ impl WorkspaceLlmKeys {
         let Some(project) = &call.project_id else {
             return Ok(None);
         };
-        // A store failure is worth retrying: the step may succeed on the next attempt.
         self.integrations
             .workspace_of_project(project)
             .await
-            .map_err(|e| {
-                StepFailure::new(
-                    LLM_REQUEST_FAILED,
-                    format!("could not read the run's workspace: {e}"),
-                    true,
-                )
-            })
+            .map_err(workspace_unreadable)
     }
 }
 

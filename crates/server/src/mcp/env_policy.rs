@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ar_connect::SecretString;
 
 use crate::error::{ApiError, ApiResult};
+use crate::mcp::values::valid_env_name;
 use crate::settings::McpCatalogEntry;
 
 /// Default variable a stdio server gets a profile's connection token in.
@@ -65,14 +66,6 @@ pub fn declared_names(entry: &McpCatalogEntry) -> BTreeSet<&str> {
         .map(String::as_str)
         .chain([entry.connection_env()])
         .collect()
-}
-
-fn valid_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Start-up check of a stdio catalog entry's declarations: valid variable names, none of

@@ -57,7 +57,8 @@ impl ValueKind {
     }
 }
 
-fn valid_env_name(name: &str) -> bool {
+/// An environment variable name: a letter or `_`, then letters, digits and `_`.
+pub(crate) fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

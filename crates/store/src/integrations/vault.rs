@@ -152,6 +152,23 @@ macro_rules! impl_vault_store {
                 })
             }
 
+            impl $store {
+                /// The grants matching `condition` (its `$n` bound to `binds` in order).
+                async fn secret_grants_where(
+                    &self,
+                    condition: &str,
+                    binds: &[&str],
+                ) -> StoreResult<Vec<SecretGrantRecord>> {
+                    let sql = format!("{GRANT_SELECT} WHERE {condition}");
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for bind in binds {
+                        query = query.bind(*bind);
+                    }
+                    let rows = query.fetch_all(&self.pool).await?;
+                    rows.iter().map(grant_from_row).collect()
+                }
+            }
+
             fn secret_from_row(row: &$row) -> StoreResult<SecretRecord> {
                 Ok(SecretRecord {
                     id: row.try_get("id")?,
@@ -293,14 +310,13 @@ macro_rules! impl_vault_store {
                     .bind(at)
                     .execute(&self.pool)
                     .await?;
-                    let sql = format!("{GRANT_SELECT} WHERE s.workspace_id = $1 AND s.name = $2 AND g.project_id = $3");
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(workspace_id)
-                        .bind(name)
-                        .bind(project_id)
-                        .fetch_optional(&self.pool)
+                    let grants = self
+                        .secret_grants_where(
+                            "s.workspace_id = $1 AND s.name = $2 AND g.project_id = $3",
+                            &[workspace_id, name, project_id],
+                        )
                         .await?;
-                    row.as_ref().map(grant_from_row).transpose()
+                    Ok(grants.into_iter().next())
                 }
 
                 async fn revoke_secret_grant(
@@ -326,13 +342,11 @@ macro_rules! impl_vault_store {
                     workspace_id: &str,
                     name: &str,
                 ) -> StoreResult<Vec<SecretGrantRecord>> {
-                    let sql = format!("{GRANT_SELECT} WHERE s.workspace_id = $1 AND s.name = $2 ORDER BY g.created_at, g.project_id");
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(workspace_id)
-                        .bind(name)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter().map(grant_from_row).collect()
+                    self.secret_grants_where(
+                        "s.workspace_id = $1 AND s.name = $2 ORDER BY g.created_at, g.project_id",
+                        &[workspace_id, name],
+                    )
+                    .await
                 }
 
                 async fn project_secret_grants(
@@ -340,13 +354,11 @@ macro_rules! impl_vault_store {
                     workspace_id: &str,
                     project_id: &str,
                 ) -> StoreResult<Vec<SecretGrantRecord>> {
-                    let sql = format!("{GRANT_SELECT} WHERE s.workspace_id = $1 AND g.project_id = $2 ORDER BY s.name");
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(workspace_id)
-                        .bind(project_id)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter().map(grant_from_row).collect()
+                    self.secret_grants_where(
+                        "s.workspace_id = $1 AND g.project_id = $2 ORDER BY s.name",
+                        &[workspace_id, project_id],
+                    )
+                    .await
                 }
             }
         };
