@@ -18,7 +18,8 @@ ALTER TABLE inbound_webhooks ADD COLUMN require_timestamp BOOLEAN NOT NULL DEFAU
 
 -- Timestamped signatures already accepted, so a captured delivery cannot be replayed
 -- within the timestamp tolerance. Kept in the database so every node refuses the
--- replay; rows expire with the tolerance and are purged as new ones arrive.
+-- replay; rows expire with the tolerance and are purged as the webhook's next
+-- deliveries arrive (and go with the webhook).
 CREATE TABLE webhook_signatures_seen (
     webhook_id TEXT NOT NULL REFERENCES inbound_webhooks(id) ON DELETE CASCADE,
     -- SHA-256 of `<t>.<v1>`, hex.
@@ -26,4 +27,4 @@ CREATE TABLE webhook_signatures_seen (
     expires_at BIGINT NOT NULL,
     PRIMARY KEY (webhook_id, signature_hash)
 );
-CREATE INDEX webhook_signatures_seen_expiry ON webhook_signatures_seen(expires_at);
+CREATE INDEX webhook_signatures_seen_expiry ON webhook_signatures_seen(webhook_id, expires_at);

@@ -63,8 +63,8 @@ pub trait AutomationStore: WebhookSecretKeys + Send + Sync + 'static {
     /// Records that the timestamped signature `signature_hash` was accepted for the
     /// webhook, to be remembered until `expires_at`. True the first time; false when it
     /// was already recorded and has not expired (a replay). Atomic across nodes: of two
-    /// concurrent deliveries of one signature, exactly one gets true. Entries expired at
-    /// `now` are purged on the way.
+    /// concurrent deliveries of one signature, exactly one gets true. The webhook's entries
+    /// expired at `now` are purged on the way.
     async fn first_use_of_signature(
         &self,
         webhook_id: &str,

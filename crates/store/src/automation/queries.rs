@@ -175,9 +175,11 @@ macro_rules! impl_automation_store {
                 expires_at: i64,
                 now: i64,
             ) -> StoreResult<bool> {
-                // Expired entries can never match a fresh delivery again: keep the table
-                // to what the tolerance window needs.
-                sqlx::query("DELETE FROM webhook_signatures_seen WHERE expires_at < $1")
+                // Expired entries can never match a fresh delivery again: each webhook
+                // keeps only what its tolerance window needs (the purge stays on this
+                // webhook's rows, so concurrent deliveries of others never contend).
+                sqlx::query("DELETE FROM webhook_signatures_seen WHERE webhook_id = $1 AND expires_at < $2")
+                    .bind(webhook_id)
                     .bind(now)
                     .execute(&self.pool)
                     .await?;
