@@ -364,6 +364,8 @@ export interface InboundWebhook {
   extras?: JsonObject;
   enabled: boolean;
   automation_pat_id?: string | null;
+  /** Only the timestamped signature form (`t=…,v1=…`, replays refused) is accepted. */
+  require_timestamp?: boolean;
   ingress_url: string;
   created_at?: string;
 }
@@ -372,6 +374,7 @@ export interface CreateWebhookRequest {
   workflow_id: string;
   name?: string;
   automation_pat_id?: string;
+  require_timestamp?: boolean;
 }
 
 /** Creation is the only time the signing secret is returned. */
@@ -476,6 +479,10 @@ export interface CatalogServer {
   canonical_url: string;
   transport: string;
   auth_mode?: string | null;
+  /** The variables (stdio) or headers (HTTP) a profile must provide. */
+  credentials?: string[];
+  /** stdio: the variable a connection token goes in; with `credentials`, all a profile may set. */
+  connection_env?: string | null;
   server_id?: string | null;
   tools: McpTool[];
 }

@@ -189,6 +189,7 @@ describe("Settings → Webhooks", () => {
             { id: "k1", name: "reader", scopes: ["workflow:read"] },
             { id: "k2", name: "runner", scopes: ["workflow:run"] },
             { id: "k3", name: "old runner", scopes: ["workflow:run"], revoked_at: "2026-01-01T00:00:00Z" },
+            { id: "k4", name: "admin runner", scopes: ["workflow:run", "admin"] },
           ],
         },
       },
@@ -203,6 +204,7 @@ describe("Settings → Webhooks", () => {
     await waitFor(() => expect(Array.from(keys.options).map((o) => o.textContent)).toContain("runner"));
     expect(Array.from(keys.options).map((o) => o.textContent)).not.toContain("reader");
     expect(Array.from(keys.options).map((o) => o.textContent)).not.toContain("old runner");
+    expect(Array.from(keys.options).map((o) => o.textContent)).not.toContain("admin runner");
     fireEvent.change(screen.getByLabelText("Workflow to start"), { target: { value: "w1" } });
     fireEvent.change(screen.getByLabelText("Webhook name"), { target: { value: "crm" } });
     fireEvent.change(keys, { target: { value: "k2" } });

@@ -17,8 +17,12 @@ export function Webhooks() {
   const deps = [api, scope.tenant, scope.project];
   const hooks = useAsync(() => api.listWebhooks(), deps);
   const workflows = useAsync(() => api.listWorkflows(), deps);
-  // Only live tokens that may start runs can authenticate deliveries.
-  const pats = useAsync(async () => (await api.listPats()).filter((p) => !p.revoked_at && p.scopes.includes("workflow:run")), deps);
+  // Only live tokens that may start runs can authenticate deliveries, and never one with
+  // `admin`: the token travels with every delivery (the server refuses such a token).
+  const pats = useAsync(
+    async () => (await api.listPats()).filter((p) => !p.revoked_at && p.scopes.includes("workflow:run") && !p.scopes.includes("admin")),
+    deps,
+  );
   const [workflowId, setWorkflowId] = useState("");
   const [name, setName] = useState("");
   const [patId, setPatId] = useState("");
@@ -77,7 +81,7 @@ export function Webhooks() {
             </select>
           </label>
           {pats.data && pats.data.length === 0 && (
-            <p className="hint">Create an API key with the workflow:run scope first (API keys tab).</p>
+            <p className="hint">Create an API key with the workflow:run scope and without admin first (API keys tab).</p>
           )}
           <button type="submit">Create webhook</button>
           <ErrorMessage error={create.error ?? workflows.error ?? pats.error} />

@@ -89,7 +89,18 @@ async fn rotation_keeps_a_running_server_working() {
         )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
+    // The webhook's automation PAT: a token without `admin` (ingress refuses one with it).
     let r = api
+        .send(
+            reqwest::Method::POST,
+            "/v1/pats",
+            None,
+            Some(json!({"name": "hook", "scopes": ["workflow:run", "workflow:write"]})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let pat = r.body["token"].as_str().expect("token").to_owned();
+    let r = Client::with_pat(&server.base, &pat)
         .send(
             reqwest::Method::POST,
             "/v1/inbound-webhooks",

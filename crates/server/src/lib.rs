@@ -214,6 +214,7 @@ fn llm_executor(
         stores.integrations.clone(),
         vault::WorkspaceVault::new(stores.vault_keys.clone(), stores.integrations.clone()),
         llm::system_keys(settings),
+        llm::keys::SystemKeyWorkspaces::new(settings.llm.clone(), stores.tenants.clone()),
     );
     let executor = ar_executors::LlmCallExecutor::new(providers, Arc::new(keys), http);
     Ok(Arc::new(llm::metering::Metered::new(

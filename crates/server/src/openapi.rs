@@ -275,6 +275,7 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/mcp/instances/{id}"
                     | "/v1/mcp/instances/{id}/config-profiles/{profile_id}"
                     | "/v1/vault/secrets/{name}"
+                    | "/v1/vault/secrets/{name}/grants/{project_id}"
                     | "/v1/llm-provider-keys/{id}"
             )
     )
@@ -558,6 +559,7 @@ mod tests {
                         "/v1/mcp/servers/{id}/versions"
                             | "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active"
                     )
+                    | ("PUT", "/v1/vault/secrets/{name}/grants/{project_id}")
             );
             if matches!(spec.method, Method::POST | Method::PATCH | Method::PUT) && !bodyless {
                 assert!(

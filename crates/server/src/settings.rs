@@ -108,7 +108,7 @@ pub struct Settings {
 // --- LLM providers (docs/llm-providers.md)
 
 /// `[llm]`: what `llm_call` steps may use beyond the built-in defaults.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LlmSettings {
     /// The provider of steps that give a bare `model` (default `openai`).
@@ -117,6 +117,21 @@ pub struct LlmSettings {
     /// `[llm.providers.<name>]`: a built-in provider's system key and base URL, or a new
     /// OpenAI-compatible provider (a name that is not built in, with a `base_url`).
     pub providers: BTreeMap<String, LlmProviderSettings>,
+    /// The workspaces (by slug) whose runs may use the operator's system keys; `*` allows
+    /// every workspace. Default: the first-start workspace `default` only, so a stranger
+    /// who signs up does not spend the operator's keys.
+    /// Env: `AR_LLM_SYSTEM_KEY_WORKSPACES` (comma-separated).
+    pub system_key_workspaces: Vec<String>,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings {
+            default_provider: None,
+            providers: BTreeMap::new(),
+            system_key_workspaces: vec![crate::bootstrap::DEFAULT_WORKSPACE.to_owned()],
+        }
+    }
 }
 
 /// One provider's operator settings. Env (wins over the file, for built-in providers and
@@ -141,11 +156,35 @@ impl std::fmt::Debug for LlmProviderSettings {
 }
 
 impl LlmSettings {
+    /// Whether runs of the workspace `slug` may use the operator's system keys.
+    pub fn system_keys_allowed_for(&self, slug: &str) -> bool {
+        self.system_keys_allowed_everywhere()
+            || self
+                .system_key_workspaces
+                .iter()
+                .any(|allowed| allowed == slug)
+    }
+
+    /// Whether `system_key_workspaces` holds `*`.
+    pub fn system_keys_allowed_everywhere(&self) -> bool {
+        self.system_key_workspaces
+            .iter()
+            .any(|allowed| allowed == "*")
+    }
+
     /// `AR_LLM_DEFAULT_PROVIDER`, then `AR_<PROVIDER>_API_KEY` / `AR_<PROVIDER>_BASE_URL`
     /// for the built-in providers and those the file names.
     fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) {
         if let Some(v) = get("AR_LLM_DEFAULT_PROVIDER") {
             self.default_provider = Some(v);
+        }
+        if let Some(v) = get("AR_LLM_SYSTEM_KEY_WORKSPACES") {
+            self.system_key_workspaces = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
         let mut names: Vec<String> = ar_connect::llm::built_in_names()
             .into_iter()
@@ -190,9 +229,14 @@ pub struct McpCatalogEntry {
     /// `none` (default) | `token` | `oauth`.
     #[serde(default = "default_auth_mode")]
     pub auth_mode: String,
-    /// The environment variables (stdio) or headers (HTTP) a profile must provide.
+    /// The environment variables (stdio) or headers (HTTP) a profile must provide. For a
+    /// stdio server these, and `connection_env`, are the only variables a profile may set.
     #[serde(default)]
     pub credentials: Vec<String>,
+    /// stdio: the variable a profile's connection token is put in (default
+    /// `MCP_ACCESS_TOKEN`).
+    #[serde(default)]
+    pub connection_env: Option<String>,
     /// Projects get an instance automatically the first time a step names the server.
     #[serde(default)]
     pub auto_instance: bool,
@@ -213,6 +257,12 @@ impl McpCatalogEntry {
     /// `http` or `stdio`.
     pub fn transport(&self) -> &'static str {
         if self.url.is_some() { "http" } else { "stdio" }
+    }
+    /// The variable a stdio server gets a profile's connection token in.
+    pub fn connection_env(&self) -> &str {
+        self.connection_env
+            .as_deref()
+            .unwrap_or(crate::mcp::env_policy::DEFAULT_CONNECTION_ENV)
     }
 }
 
@@ -403,6 +453,8 @@ impl Settings {
                 Some("give exactly one of `url` or `command`".to_string())
             } else if !["none", "token", "oauth"].contains(&entry.auth_mode.as_str()) {
                 Some("auth_mode must be none, token or oauth".to_string())
+            } else if entry.command.is_some() {
+                crate::mcp::env_policy::check_declared(entry).err()
             } else {
                 entry
                     .url
@@ -533,6 +585,56 @@ mod tests {
             !shown.contains("sk-env") && !shown.contains("sk-corp"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn system_keys_serve_the_first_start_workspace_unless_the_operator_lists_more() {
+        let s = Settings::default();
+        assert!(s.llm.system_keys_allowed_for("default"));
+        assert!(!s.llm.system_keys_allowed_for("stranger"));
+        let s = Settings::default()
+            .with_env(env(&[("AR_LLM_SYSTEM_KEY_WORKSPACES", "acme, partner ,")]))
+            .expect("env");
+        assert_eq!(s.llm.system_key_workspaces, ["acme", "partner"]);
+        assert!(s.llm.system_keys_allowed_for("partner"));
+        assert!(
+            !s.llm.system_keys_allowed_for("default"),
+            "the list replaces the default"
+        );
+        let s = Settings::default()
+            .with_env(env(&[("AR_LLM_SYSTEM_KEY_WORKSPACES", "*")]))
+            .expect("env");
+        assert!(s.llm.system_keys_allowed_for("anyone"));
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        std::fs::write(&path, "[llm]\nsystem_key_workspaces = []\n").expect("write");
+        let s = Settings::from_toml_file(&path).expect("parse");
+        assert!(
+            !s.llm.system_keys_allowed_for("default"),
+            "an empty list: nobody"
+        );
+    }
+
+    #[test]
+    fn a_stdio_catalog_entry_cannot_declare_a_code_loading_variable() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        let load = |entry: &str| {
+            std::fs::write(
+                &path,
+                format!("[[mcp_catalog]]\nname = \"x\"\ncommand = \"node\"\n{entry}\n"),
+            )
+            .expect("write");
+            Settings::from_toml_file(&path)
+                .expect("parse")
+                .with_env(env(&[]))
+        };
+        let err = load("credentials = [\"TOKEN\", \"NODE_OPTIONS\"]").expect_err("refused");
+        assert!(err.to_string().contains("NODE_OPTIONS"), "{err}");
+        let err = load("connection_env = \"LD_PRELOAD\"").expect_err("refused");
+        assert!(err.to_string().contains("LD_PRELOAD"), "{err}");
+        let s = load("credentials = [\"TOKEN\"]\nconnection_env = \"GH_TOKEN\"").expect("valid");
+        assert_eq!(s.mcp_catalog[0].connection_env(), "GH_TOKEN");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ar_server::Stores;
 use ar_server::automation::scheduler::Scheduler;
-use ar_server::automation::signature::sign;
+use ar_server::automation::signature::{sign, sign_timestamped};
 use ar_store::RunStatus;
 use ar_store::automation::PgAutomationStore;
 use ar_store::tenant::PgTenantStore;
@@ -874,6 +874,155 @@ async fn two_nodes_on_one_postgres_fire_each_due_trigger_once() {
     w.s.close().await;
 }
 
+fn now_secs() -> i64 {
+    ar_store::now_ms() / 1000
+}
+
+/// A delivery signed in the timestamped form at `t`.
+fn timestamped<'a>(body: &'a str, secret: &str, pat: &'a str, t: i64) -> Delivery<'a> {
+    Delivery {
+        signature: Some(sign_timestamped(secret, t, body.as_bytes())),
+        ..Delivery::signed(body, secret, pat)
+    }
+}
+
+/// Regression (issue 13): a captured delivery could be sent again. The timestamped form
+/// is accepted once (any node: the store remembers it), within 5 minutes of the clock; a
+/// subscription may require it, and switch the requirement on later.
+async fn timestamped_signatures_are_accepted_once(backend: Backend) {
+    let w = world(backend).await;
+    let (id, secret) = w.webhook(json!({})).await;
+    let body = r#"{"n": 1}"#;
+    // Not required yet: both forms work, and the timestamped one is still single-use.
+    let plain = Delivery::signed(body, &secret, &w.pat)
+        .send(&w.s, &id)
+        .await;
+    assert_eq!(plain.status, 202, "{:?}", plain.body);
+    let t = now_secs();
+    let first = timestamped(body, &secret, &w.pat, t).send(&w.s, &id).await;
+    assert_eq!(first.status, 202, "{:?}", first.body);
+    let replay = timestamped(body, &secret, &w.pat, t).send(&w.s, &id).await;
+    assert_eq!(replay.status, 409, "{:?}", replay.body);
+    assert_eq!(w.run_count().await, 2);
+    // Required from now on: the plain form is refused.
+    let r =
+        w.s.call(Method::PATCH, format!("/v1/inbound-webhooks/{id}"))
+            .auth(&w.owner)
+            .tenant(&w.slug)
+            .json(json!({"require_timestamp": true}))
+            .send()
+            .await;
+    assert_eq!(
+        (r.status, &r.body["require_timestamp"]),
+        (200, &json!(true))
+    );
+    let plain = Delivery::signed(body, &secret, &w.pat)
+        .send(&w.s, &id)
+        .await;
+    assert_eq!(plain.status, 401, "{:?}", plain.body);
+    assert!(plain.error().contains("timestamped"), "{}", plain.error());
+    // Well outside the 5-minute tolerance either way (a second may pass meanwhile).
+    for stale in [now_secs() - 400, now_secs() + 400] {
+        let r = timestamped(body, &secret, &w.pat, stale)
+            .send(&w.s, &id)
+            .await;
+        assert_eq!(r.status, 401, "{:?}", r.body);
+    }
+    // A delivery refused for another reason is not used up: sent again once the
+    // subscription is enabled, it starts its run.
+    let body = r#"{"n": 2}"#;
+    let t = now_secs();
+    let disable = |enabled: bool| {
+        w.s.call(Method::PATCH, format!("/v1/inbound-webhooks/{id}"))
+            .auth(&w.owner)
+            .tenant(&w.slug)
+            .json(json!({"enabled": enabled}))
+            .send()
+    };
+    assert_eq!(disable(false).await.status, 200);
+    let r = timestamped(body, &secret, &w.pat, t).send(&w.s, &id).await;
+    assert_eq!(r.status, 409, "disabled: {:?}", r.body);
+    assert_eq!(disable(true).await.status, 200);
+    let r = timestamped(body, &secret, &w.pat, t).send(&w.s, &id).await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    assert_eq!(w.run_count().await, 3);
+    w.s.close().await;
+}
+
+/// Regression (issue 13): the automation PAT, which every delivery carries, could hold
+/// `admin`. Refused when binding it and when presenting it.
+async fn an_admin_token_is_never_a_webhook_credential(backend: Backend) {
+    let w = world(backend).await;
+    let (admin_id, admin) = create_pat(
+        &w.s,
+        &w.slug,
+        &w.owner,
+        &["workflow:run", "workflow:write", "admin"],
+    )
+    .await;
+    let r = w
+        .create_webhook(json!({"workflow_id": w.workflow, "automation_pat_id": admin_id}))
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    let r =
+        w.s.call(Method::POST, "/v1/inbound-webhooks")
+            .auth(&Auth::Pat(admin.clone()))
+            .json(json!({"workflow_id": w.workflow}))
+            .send()
+            .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    // Session-made: any of the user's run tokens, never one with admin.
+    let r = w.create_webhook(json!({"workflow_id": w.workflow})).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().expect("id").to_string();
+    let secret = r.body["signing_secret"]
+        .as_str()
+        .expect("secret")
+        .to_string();
+    let body = "{}";
+    let r = Delivery::signed(body, &secret, &admin)
+        .send(&w.s, &id)
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+    assert!(r.error().contains("admin"), "{}", r.error());
+    let r = Delivery::signed(body, &secret, &w.pat)
+        .send(&w.s, &id)
+        .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    assert_eq!(w.run_count().await, 1);
+    w.s.close().await;
+}
+
+/// A timestamped delivery accepted by one node is a replay on the other: the memory of
+/// accepted signatures is in the shared database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_is_refused_by_every_node() {
+    let schema = format!("automation_{}", uuid::Uuid::now_v7().simple());
+    let keys = test_vault_keys();
+    let a = start_on(pg_stores(&schema, keys.clone()).await, test_settings()).await;
+    let b = start_on(pg_stores(&schema, keys).await, test_settings()).await;
+    let w = tenant_on(a, "acme").await;
+    let (id, secret) = w.webhook(json!({})).await;
+    let body = r#"{"n": 1}"#;
+    let t = now_secs();
+    let on_a = timestamped(body, &secret, &w.pat, t).send(&w.s, &id).await;
+    assert_eq!(on_a.status, 202, "{:?}", on_a.body);
+    let on_b = timestamped(body, &secret, &w.pat, t).send(&b, &id).await;
+    assert_eq!(on_b.status, 409, "{:?}", on_b.body);
+    // Sent to both at once, a fresh signature starts one run.
+    let t = t + 1;
+    let (x, y) = tokio::join!(
+        timestamped(body, &secret, &w.pat, t).send(&w.s, &id),
+        timestamped(body, &secret, &w.pat, t).send(&b, &id),
+    );
+    let mut statuses = [x.status, y.status];
+    statuses.sort();
+    assert_eq!(statuses, [202, 409], "{:?} {:?}", x.body, y.body);
+    assert_eq!(w.run_count().await, 2);
+    b.close().await;
+    w.s.close().await;
+}
+
 /// Runs each suite function on both backends.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -895,4 +1044,6 @@ on_both_backends!(
     cron_triggers_are_validated_listed_patched_and_deleted,
     a_trigger_missed_during_downtime_fires_once_then_moves_on,
     a_fire_that_cannot_start_a_run_is_recorded_and_the_schedule_moves_on,
+    timestamped_signatures_are_accepted_once,
+    an_admin_token_is_never_a_webhook_credential,
 );

@@ -920,6 +920,50 @@ async fn oauth_bad_input(backend: Backend) {
     h.s.close().await;
 }
 
+/// Regression (issue 13): a profile could bind any credential of a connection, so an
+/// OAuth connection's refresh token left with every call. A binding sends only the token
+/// a call needs: an OAuth connection's `access_token`.
+async fn only_the_access_token_of_an_oauth_connection_is_bound(backend: Backend) {
+    let h = harness(backend).await;
+    let s = &h.s;
+    let ws = workspace(s, "conn-bind").await;
+    let ws_id = workspace_id(s, &ws.slug).await;
+    let auth = AuthServer::start().await;
+    let (callback, _) = authorize(&h, &ws, &auth, "Files").await;
+    let (status, text, _) = open_callback(&ws.owner, &callback, true).await;
+    assert_eq!(status, 201, "{text}");
+    let connection: Value = serde_json::from_str(&text).expect("json");
+    let connection = connection["id"].as_str().expect("id").to_string();
+    let instance = custom_mcp_instance(s, &ws_id, &ws.project).await;
+    let path = format!("/v1/mcp/instances/{instance}/config-profiles");
+    let bind = |key: &str| {
+        json!({"name": format!("p-{key}"),
+               "headers": {"X-Token": {"connection": connection, "key": key}}})
+    };
+    let r = call(
+        s,
+        &ws.owner,
+        &ws,
+        Method::POST,
+        &path,
+        Some(bind("refresh_token")),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.error().contains("refresh_token"), "{}", r.body);
+    let r = call(
+        s,
+        &ws.owner,
+        &ws,
+        Method::POST,
+        &path,
+        Some(bind("access_token")),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    h.s.close().await;
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -941,3 +985,4 @@ on_both!(bad_input);
 on_both!(isolation_and_roles);
 on_both!(oauth_flow);
 on_both!(oauth_bad_input);
+on_both!(only_the_access_token_of_an_oauth_connection_is_bound);

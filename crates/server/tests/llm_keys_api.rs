@@ -76,6 +76,16 @@ impl Fixture {
     }
 
     /// Publishes a workflow with `graph`, starts a run, waits for it to end.
+    /// `POST /v1/llm/resolve` for the OpenAI model the tests' graphs use.
+    async fn resolve_openai(&self) -> Reply2 {
+        self.call(
+            Method::POST,
+            "/v1/llm/resolve",
+            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
+        )
+        .await
+    }
+
     async fn run(&self, name: &str, graph: Value) -> (String, String, Value) {
         run_in(&self.s, &self.ws, name, graph).await
     }
@@ -130,13 +140,7 @@ async fn workspace_keys_pay_for_llm_steps(backend: Backend) {
     let mut answers: Vec<String> = Vec::new();
 
     // No key anywhere yet.
-    let r = f
-        .call(
-            Method::POST,
-            "/v1/llm/resolve",
-            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
-        )
-        .await;
+    let r = f.resolve_openai().await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         (
@@ -421,16 +425,12 @@ async fn workspace_keys_pay_for_llm_steps_on_postgres() {
 async fn the_system_key_from_the_settings_is_the_fallback() {
     let provider =
         FakeProvider::start(vec![Reply::json(200, openai::completion("Paris", 4, 1))]).await;
-    let s = start_with(Backend::Sqlite, settings_for(&provider, Some(SYSTEM_KEY))).await;
+    let mut settings = settings_for(&provider, Some(SYSTEM_KEY));
+    settings.llm.system_key_workspaces = vec!["llm-system".into()];
+    let s = start_with(Backend::Sqlite, settings).await;
     let ws = workspace(&s, "llm-system").await;
     let f = Fixture { s, ws };
-    let r = f
-        .call(
-            Method::POST,
-            "/v1/llm/resolve",
-            Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
-        )
-        .await;
+    let r = f.resolve_openai().await;
     assert_eq!(r.body["key_source"], "system", "{}", r.body);
     let r = f
         .call(Method::GET, "/v1/llm-provider-keys/catalog", None)
@@ -442,6 +442,56 @@ async fn the_system_key_from_the_settings_is_the_fallback() {
     assert_eq!(
         auth.and_then(|v| v.to_str().ok().map(str::to_owned)),
         Some(format!("Bearer {SYSTEM_KEY}"))
+    );
+    f.s.close().await;
+}
+
+/// Regression (issue 13): the operator's system key paid for every workspace, so anyone
+/// who signed up spent it. A workspace the operator does not list gets no system key: the
+/// catalog and resolve say so, and its step fails without reaching the provider.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_system_key_is_only_for_the_workspaces_the_operator_allows() {
+    let provider =
+        FakeProvider::start(vec![Reply::json(200, openai::completion("Paris", 4, 1))]).await;
+    // The default list: the first-start workspace `default` only.
+    let settings = settings_for(&provider, Some(SYSTEM_KEY));
+    assert_eq!(settings.llm.system_key_workspaces, ["default"]);
+    let s = start_with(Backend::Sqlite, settings).await;
+    let ws = workspace(&s, "llm-stranger").await;
+    let f = Fixture { s, ws };
+    let r = f.resolve_openai().await;
+    assert_eq!(r.body["key_source"], Value::Null, "{}", r.body);
+    let r = f
+        .call(Method::GET, "/v1/llm-provider-keys/catalog", None)
+        .await;
+    let openai_entry = r.body["providers"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "openai"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(openai_entry["system_key"], false, "{}", r.body);
+    let (_, _, done) = f.run("no system key", llm_graph(None)).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(
+        provider.requests().is_empty(),
+        "the step reached the provider: {:?}",
+        provider.requests().len()
+    );
+    // The workspace's own key still works.
+    let r = f
+        .call(
+            Method::POST,
+            "/v1/llm-provider-keys",
+            Some(json!({"provider": "openai", "api_key": WORKSPACE_KEY})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (_, _, done) = f.run("own key", llm_graph(None)).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let auth = provider.requests()[0].headers.get("authorization").cloned();
+    assert_eq!(
+        auth.and_then(|v| v.to_str().ok().map(str::to_owned)),
+        Some(format!("Bearer {WORKSPACE_KEY}"))
     );
     f.s.close().await;
 }

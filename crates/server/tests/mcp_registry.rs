@@ -84,6 +84,7 @@ fn fixture_catalog_entry() -> McpCatalogEntry {
         ],
         auth_mode: "token".into(),
         credentials: vec!["FIXTURE_TOKEN".into()],
+        connection_env: None,
         auto_instance: true,
     }
 }

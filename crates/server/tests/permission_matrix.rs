@@ -307,6 +307,28 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
         .send()
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // Secrets for the grant routes: one granted to P (to list and revoke), one not (to
+    // grant).
+    for name in ["GRANTED", "UNGRANTED"] {
+        let r = s
+            .call(Method::PUT, format!("/v1/vault/secrets/{name}"))
+            .auth(&owner)
+            .tenant("acme")
+            .json(json!({"value": "v"}))
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let r = s
+        .call(
+            Method::PUT,
+            format!("/v1/vault/secrets/GRANTED/grants/{project}"),
+        )
+        .auth(&owner)
+        .tenant("acme")
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     // A workspace LLM key for the delete route.
     let r = s
         .call(Method::POST, "/v1/llm-provider-keys")
@@ -691,6 +713,24 @@ fn sample(
         ("DELETE", "/v1/vault/secrets/{name}") => {
             ("/v1/vault/secrets/SPARE".into(), None, None, 204)
         }
+        ("GET", "/v1/vault/secrets/{name}/grants") => {
+            ("/v1/vault/secrets/GRANTED/grants".into(), None, None, 200)
+        }
+        ("PUT", "/v1/vault/secrets/{name}/grants/{project_id}") => (
+            format!("/v1/vault/secrets/UNGRANTED/grants/{p}"),
+            None,
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/vault/secrets/{name}/grants/{project_id}") => (
+            format!("/v1/vault/secrets/GRANTED/grants/{p}"),
+            None,
+            None,
+            204,
+        ),
+        ("GET", "/v1/projects/{id}/vault-grants") => {
+            (format!("/v1/projects/{p}/vault-grants"), None, None, 200)
+        }
         ("GET", "/v1/llm-provider-keys") => ("/v1/llm-provider-keys".into(), None, None, 200),
         ("GET", "/v1/llm-provider-keys/catalog") => {
             ("/v1/llm-provider-keys/catalog".into(), None, None, 200)
@@ -735,6 +775,7 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("POST" | "PATCH" | "DELETE", p) if p.starts_with("/v1/projects/{id}/members") => {
             Action::ProjectMembersManage
         }
+        ("GET", "/v1/projects/{id}/vault-grants") => Action::McpRead,
         ("GET", "/v1/members") => Action::MembersList,
         ("PATCH" | "DELETE", "/v1/members/{user_id}") => Action::MembersManage,
         ("POST", "/v1/invites") => Action::InvitesManage,
@@ -770,6 +811,8 @@ fn contract_action(method: &str, path: &str) -> Action {
         (_, p) if p.starts_with("/v1/mcp/") => Action::McpManage,
         ("GET", "/v1/vault/secrets") => Action::VaultRead,
         ("PUT" | "DELETE", "/v1/vault/secrets/{name}") => Action::VaultWrite,
+        ("GET", "/v1/vault/secrets/{name}/grants") => Action::VaultRead,
+        ("PUT" | "DELETE", "/v1/vault/secrets/{name}/grants/{project_id}") => Action::VaultWrite,
         (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
         ("POST", "/v1/llm/resolve") => Action::LlmKeysManage,
         ("GET", "/v1/billing/usage") => Action::BillingRead,

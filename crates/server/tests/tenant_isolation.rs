@@ -66,6 +66,8 @@ async fn snapshot(s: &TestServer, a: &Tenant) -> Vec<(String, Value)> {
         (format!("/v1/inbound-webhooks/{}", x.webhook), false),
         (format!("{wf}/triggers"), false),
         ("/v1/vault/secrets".into(), false),
+        (format!("/v1/vault/secrets/{}/grants", x.secret), false),
+        (format!("/v1/projects/{}/vault-grants", x.project), false),
         ("/v1/connections".into(), true),
         (format!("/v1/connections/{}", x.connection), false),
         (
@@ -137,7 +139,7 @@ async fn ingress_of_another_workspace(s: &TestServer, a: &Tenant, b: &Tenant) ->
             let resp = s
                 .http
                 .post(format!("{}/v1/inbound-webhooks/{id}", s.base))
-                .bearer_auth(&b.pat_token)
+                .bearer_auth(&b.run_token)
                 .header(
                     ar_server::automation::signature::SIGNATURE_HEADER,
                     signature,

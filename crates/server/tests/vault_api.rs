@@ -297,3 +297,171 @@ async fn the_database_alone_opens_nothing_sqlite() {
 async fn the_database_alone_opens_nothing_postgres() {
     the_database_alone_opens_nothing(Backend::Postgres).await;
 }
+
+/// Regression (issue 13): a contributor bound any workspace secret into a profile of a
+/// server they registered themselves, so it was sent to them; and the answer (422 or 201)
+/// told which names exist. Binding a secret takes the vault right (a tenant admin, with
+/// `admin` on a token) or a grant of that secret to the project; without either the answer
+/// is 403, the same for every name.
+async fn secret_grants_decide_who_binds_a_secret(backend: Backend) {
+    let db = Db::open(backend).await;
+    let s = db.start().await;
+    let ws = workspace(&s, "grants").await;
+    let ws_id = workspace_id(&s, &ws).await;
+    let owner =
+        |method: Method, path: String| s.call(method, path).auth(&ws.owner).tenant(&ws.slug);
+    for name in ["ALPHA", "BETA"] {
+        assert_eq!(
+            put(&s, &ws, name, json!({"value": VALUE})).await.status,
+            201
+        );
+    }
+    let r = owner(Method::POST, "/v1/projects".into())
+        .json(json!({"name": "Other", "visibility": "private"}))
+        .send()
+        .await;
+    let other = r.body["id"].as_str().expect("project").to_string();
+    // A member: contributor in the public Default project, nothing in Other.
+    let (member_id, cookie) = s.signup("member@grants.test", "password-123").await;
+    s.tenants()
+        .upsert_member(&ar_store::tenant::MembershipRecord {
+            workspace_id: ws_id.clone(),
+            user_id: member_id,
+            role: "member".into(),
+            active: true,
+            created_at: 0,
+        })
+        .await
+        .expect("member");
+    let member = Auth::Session(cookie);
+    let instance = custom_mcp_instance(&s, &ws_id, &ws.project).await;
+    let bind = |who: &Auth, secret: &str| {
+        s.call(
+            Method::POST,
+            format!("/v1/mcp/instances/{instance}/config-profiles"),
+        )
+        .auth(who)
+        .tenant(&ws.slug)
+        .json(json!({"name": format!("p-{}", uuid::Uuid::now_v7()),
+                     "headers": {"Authorization": {"secret": secret, "prefix": "Bearer "}}}))
+        .send()
+    };
+
+    // Without a grant: 403 for an existing name and for a missing one, alike.
+    let existing = bind(&member, "ALPHA").await;
+    let missing = bind(&member, "NOPE").await;
+    assert_eq!(
+        (existing.status, missing.status),
+        (403, 403),
+        "{}",
+        existing.body
+    );
+    assert_eq!(
+        existing.error().replace("ALPHA", "<name>"),
+        missing.error().replace("NOPE", "<name>")
+    );
+    // The grant: 201, then 200 when it exists; listed per secret and per project.
+    let grant = |name: &str, project: &str| {
+        owner(
+            Method::PUT,
+            format!("/v1/vault/secrets/{name}/grants/{project}"),
+        )
+        .send()
+    };
+    assert_eq!(grant("ALPHA", &ws.project).await.status, 201);
+    let again = grant("ALPHA", &ws.project).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(
+        (
+            again.body["secret_name"].as_str(),
+            again.body["project_id"].as_str()
+        ),
+        (Some("ALPHA"), Some(ws.project.as_str()))
+    );
+    assert_eq!(grant("ALPHA", &other).await.status, 201);
+    assert_eq!(grant("NOPE", &ws.project).await.status, 404);
+    assert_eq!(grant("ALPHA", "no-such-project").await.status, 404);
+    let r = owner(Method::GET, "/v1/vault/secrets/ALPHA/grants".into())
+        .send()
+        .await;
+    let projects: Vec<&str> = r.body["grants"]
+        .as_array()
+        .expect("grants")
+        .iter()
+        .filter_map(|g| g["project_id"].as_str())
+        .collect();
+    assert_eq!(projects.len(), 2, "{}", r.body);
+    assert!(projects.contains(&ws.project.as_str()) && projects.contains(&other.as_str()));
+    let listed = |project: &str| {
+        s.call(Method::GET, format!("/v1/projects/{project}/vault-grants"))
+            .auth(&member)
+            .tenant(&ws.slug)
+            .send()
+    };
+    let r = listed(&ws.project).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["grants"][0]["secret_name"], "ALPHA");
+    assert_eq!(
+        listed(&other).await.status,
+        404,
+        "a project the member cannot see"
+    );
+
+    // With the grant the member binds that secret, and only that one.
+    assert_eq!(bind(&member, "ALPHA").await.status, 201);
+    assert_eq!(bind(&member, "BETA").await.status, 403);
+    // A tenant admin binds any secret (a missing one is 422: they can list names anyway),
+    // but only with the vault right: a token without `admin` is like a contributor.
+    assert_eq!(bind(&ws.owner, "BETA").await.status, 201);
+    assert_eq!(bind(&ws.owner, "NOPE").await.status, 422);
+    let r = owner(Method::POST, "/v1/pats".into())
+        .json(json!({"name": "mcp only", "scopes": ["workflow:read", "mcp:write"]}))
+        .send()
+        .await;
+    let mcp_only = Auth::Pat(r.body["token"].as_str().expect("token").to_string());
+    assert_eq!(bind(&mcp_only, "BETA").await.status, 403);
+    assert_eq!(bind(&mcp_only, "ALPHA").await.status, 201, "granted");
+
+    // Revoked: binding is refused again.
+    let revoke = || {
+        owner(
+            Method::DELETE,
+            format!("/v1/vault/secrets/ALPHA/grants/{}", ws.project),
+        )
+        .send()
+    };
+    assert_eq!(revoke().await.status, 204);
+    assert_eq!(revoke().await.status, 404);
+    assert_eq!(bind(&member, "ALPHA").await.status, 403);
+    // A deleted secret takes its grants along: a new secret of that name is not granted.
+    assert_eq!(
+        owner(Method::DELETE, "/v1/vault/secrets/ALPHA".into())
+            .send()
+            .await
+            .status,
+        204
+    );
+    let r = owner(Method::GET, "/v1/vault/secrets/ALPHA/grants".into())
+        .send()
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(
+        put(&s, &ws, "ALPHA", json!({"value": VALUE})).await.status,
+        201
+    );
+    let r = owner(Method::GET, "/v1/vault/secrets/ALPHA/grants".into())
+        .send()
+        .await;
+    assert_eq!(r.body["grants"], json!([]), "{}", r.body);
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_grants_decide_who_binds_a_secret_sqlite() {
+    secret_grants_decide_who_binds_a_secret(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_grants_decide_who_binds_a_secret_postgres() {
+    secret_grants_decide_who_binds_a_secret(Backend::Postgres).await;
+}

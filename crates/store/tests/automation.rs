@@ -89,6 +89,7 @@ fn webhook(id: &str, n: &str, created_at: i64) -> WebhookRecord {
         enabled: true,
         automation_user_id: "u1".into(),
         automation_pat_id: Some("pat1".into()),
+        require_timestamp: false,
         created_at,
         updated_at: created_at,
     }
@@ -153,6 +154,7 @@ async fn webhooks_are_scoped_listed_patched_and_deleted(f: &Fixture) {
         name: Some("renamed".into()),
         extras: Some(json!({"a": 1})),
         enabled: Some(false),
+        require_timestamp: None,
     };
     assert!(s.update_webhook("h1", &patch, 99).await.unwrap());
     let h1 = s.webhook("w1", "h1").await.unwrap().expect("h1");
@@ -211,6 +213,72 @@ async fn a_delivery_key_keeps_its_first_run(f: &Fixture) {
         s.delivery_run("h1", "key").await.unwrap().as_deref(),
         Some("run-1")
     );
+}
+
+async fn a_timestamped_signature_is_accepted_once_until_it_expires(f: &Fixture) {
+    seed(f.tenants.as_ref()).await;
+    let s = f.store.as_ref();
+    s.create_webhook(&webhook("h1", "1", 10)).await.unwrap();
+    s.create_webhook(&webhook("h2", "1", 10)).await.unwrap();
+    assert!(
+        s.first_use_of_signature("h1", "sig", 1_000, 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.first_use_of_signature("h1", "sig", 1_000, 500)
+            .await
+            .unwrap(),
+        "the same signature again before it expires is a replay"
+    );
+    assert!(
+        s.first_use_of_signature("h2", "sig", 1_000, 500)
+            .await
+            .unwrap(),
+        "signatures are remembered per webhook"
+    );
+    assert!(
+        s.first_use_of_signature("h1", "sig", 3_000, 1_001)
+            .await
+            .unwrap(),
+        "an expired entry is purged, not held against a new delivery"
+    );
+    // A subscription can be required to use the timestamped form, and changed back.
+    let patch = WebhookPatch {
+        require_timestamp: Some(true),
+        ..WebhookPatch::default()
+    };
+    assert!(s.update_webhook("h1", &patch, 20).await.unwrap());
+    let h1 = s.webhook_for_ingress("h1").await.unwrap().expect("h1");
+    assert!(h1.require_timestamp);
+    assert!(
+        s.delete_webhook("h1").await.unwrap(),
+        "seen signatures go with it"
+    );
+}
+
+/// Of many concurrent deliveries of one signature, exactly one is the first.
+async fn concurrent_uses_of_one_signature_have_one_winner(f: &Fixture) {
+    seed(f.tenants.as_ref()).await;
+    f.store
+        .create_webhook(&webhook("h1", "1", 10))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .first_use_of_signature("h1", "sig", 10_000, 1)
+                .await
+                .expect("record")
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        wins += usize::from(t.await.expect("task"));
+    }
+    assert_eq!(wins, 1);
 }
 
 async fn triggers_are_scoped_and_patched(f: &Fixture) {
@@ -442,6 +510,8 @@ macro_rules! on_both_backends {
 on_both_backends!(
     webhooks_are_scoped_listed_patched_and_deleted,
     a_delivery_key_keeps_its_first_run,
+    a_timestamped_signature_is_accepted_once_until_it_expires,
+    concurrent_uses_of_one_signature_have_one_winner,
     triggers_are_scoped_and_patched,
     a_due_fire_is_claimed_once_and_moves_on,
     an_expired_claim_is_taken_over,

@@ -159,6 +159,93 @@ async fn secrets_are_per_workspace_and_keep_their_id(f: &Fixture) {
     assert_eq!(theirs.value_sealed, json!({"sealed": "other"}));
 }
 
+/// A secret is granted to projects of its own workspace only; granting twice keeps the
+/// first grant; grants are listed per secret and per project and go with the secret.
+async fn secret_grants_stay_in_their_workspace(f: &Fixture) {
+    let s = f.store.as_ref();
+    s.put_secret(&secret("s1", "w1", "API_TOKEN", "v1"))
+        .await
+        .unwrap();
+    s.put_secret(&secret("s2", "w2", "API_TOKEN", "theirs"))
+        .await
+        .unwrap();
+    let grant = s
+        .grant_secret("w1", "API_TOKEN", "p1", "u1", 10)
+        .await
+        .unwrap()
+        .expect("granted");
+    assert_eq!(
+        (
+            grant.secret_name.as_str(),
+            grant.project_id.as_str(),
+            grant.created_at
+        ),
+        ("API_TOKEN", "p1", 10)
+    );
+    let again = s
+        .grant_secret("w1", "API_TOKEN", "p1", "someone-else", 20)
+        .await
+        .unwrap()
+        .expect("still granted");
+    assert_eq!((again.granted_by.as_str(), again.created_at), ("u1", 10));
+    assert_eq!(
+        s.grant_secret("w1", "API_TOKEN", "p2", "u1", 10)
+            .await
+            .unwrap(),
+        None,
+        "another workspace's project"
+    );
+    assert_eq!(
+        s.grant_secret("w1", "NOPE", "p1", "u1", 10).await.unwrap(),
+        None,
+        "no such secret"
+    );
+    assert_eq!(s.secret_grants("w1", "API_TOKEN").await.unwrap().len(), 1);
+    assert!(s.secret_grants("w2", "API_TOKEN").await.unwrap().is_empty());
+    let names: Vec<String> = s
+        .project_secret_grants("w1", "p1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.secret_name)
+        .collect();
+    assert_eq!(names, ["API_TOKEN"]);
+    assert!(
+        s.project_secret_grants("w2", "p1")
+            .await
+            .unwrap()
+            .is_empty(),
+        "a project of another workspace has none of its grants listed there"
+    );
+    assert!(
+        !s.revoke_secret_grant("w2", "API_TOKEN", "p1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.revoke_secret_grant("w1", "API_TOKEN", "p1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.revoke_secret_grant("w1", "API_TOKEN", "p1")
+            .await
+            .unwrap()
+    );
+    s.grant_secret("w1", "API_TOKEN", "p1", "u1", 30)
+        .await
+        .unwrap()
+        .expect("granted again");
+    assert!(s.delete_secret("w1", "API_TOKEN").await.unwrap());
+    s.put_secret(&secret("s3", "w1", "API_TOKEN", "new"))
+        .await
+        .unwrap();
+    assert!(
+        s.secret_grants("w1", "API_TOKEN").await.unwrap().is_empty(),
+        "a deleted secret's grants do not pass to a new secret of the same name"
+    );
+}
+
 fn connection(id: &str, ws: &str, project: &str) -> ConnectionRecord {
     ConnectionRecord {
         id: id.into(),
@@ -295,6 +382,7 @@ on_both_backends!(
     the_first_data_key_wins,
     rewrapping_is_compare_and_set,
     secrets_are_per_workspace_and_keep_their_id,
+    secret_grants_stay_in_their_workspace,
     connections_round_trip_per_workspace,
     saves_are_compare_and_set,
     pending_states_are_taken_once,

@@ -425,6 +425,48 @@ async fn invites_are_accepted_exactly_once(s: &dyn TenantStore) {
     );
 }
 
+/// Regression (issue 13): an invite, which admins may make, reactivated a deactivated
+/// owner as an owner. The acceptance is refused and changes nothing.
+async fn an_invite_does_not_reactivate_a_deactivated_owner(s: &dyn TenantStore) {
+    seed(s).await;
+    s.upsert_member(&MembershipRecord {
+        workspace_id: "w1".into(),
+        user_id: "u2".into(),
+        role: "owner".into(),
+        active: false,
+        created_at: 70,
+    })
+    .await
+    .unwrap();
+    s.create_invite(&InviteRecord {
+        id: "i1".into(),
+        workspace_id: "w1".into(),
+        email: "b@example.com".into(),
+        role: "member".into(),
+        token_hash: "ih".into(),
+        expires_at: 500,
+        accepted_at: None,
+        created_at: 80,
+    })
+    .await
+    .unwrap();
+    let refused = s.accept_invite("i1", "u2", 90).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    let m = s.membership("w1", "u2").await.unwrap().expect("membership");
+    assert_eq!((m.role.as_str(), m.active), ("owner", false));
+    assert_eq!(
+        s.invite_by_token_hash("ih")
+            .await
+            .unwrap()
+            .and_then(|i| i.accepted_at),
+        None,
+        "the refused acceptance does not use up the invite"
+    );
+}
+
 async fn workflows_are_scoped_patched_archived_and_versioned(s: &dyn TenantStore) {
     seed(s).await;
     s.create_workflow(&workflow("wf1", "p1")).await.unwrap();
@@ -614,5 +656,6 @@ on_both_backends!(
     project_members_have_one_role_per_project,
     pats_are_listed_revoked_once_and_touched,
     invites_are_accepted_exactly_once,
+    an_invite_does_not_reactivate_a_deactivated_owner,
     workflows_are_scoped_patched_archived_and_versioned,
 );

@@ -1,8 +1,10 @@
 //! Where a server's `llm_call` finds its API key, in CONTRACT order: the step's
 //! `llm_credential_id` (the id of one of the workspace's LLM keys), the workspace's key
-//! for the provider (its newest), then the operator's system key. The run's workspace is
-//! its project's. Keys are opened in memory for the one call; failures name the key's
-//! id or provider, never a key.
+//! for the provider (its newest), then the operator's system key — only for workspaces
+//! the operator allows (`[llm] system_key_workspaces`: by default the first-start
+//! workspace alone, so strangers who sign up do not spend the operator's keys). The run's
+//! workspace is its project's. Keys are opened in memory for the one call; failures name
+//! the key's id or provider, never a key.
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use ar_engine::{StepCall, StepFailure};
 use ar_executors::llm_call::LLM_REQUEST_FAILED;
 use ar_executors::{LlmKeySource, SystemKeys};
 use ar_store::integrations::{IntegrationStore, LlmKeyRecord};
+use ar_store::tenant::TenantStore;
 use async_trait::async_trait;
 
 use super::{KEY_FIELD, KEY_RECORD_KIND};
@@ -31,10 +34,50 @@ pub struct WorkspaceLlmKeys {
     integrations: Arc<dyn IntegrationStore>,
     vault: WorkspaceVault,
     system: SystemKeys,
+    allowed: SystemKeyWorkspaces,
+}
+
+/// The workspaces whose runs may use the operator's system keys.
+pub struct SystemKeyWorkspaces {
+    settings: crate::settings::LlmSettings,
+    tenants: Arc<dyn TenantStore>,
+}
+
+impl SystemKeyWorkspaces {
+    pub fn new(
+        settings: crate::settings::LlmSettings,
+        tenants: Arc<dyn TenantStore>,
+    ) -> SystemKeyWorkspaces {
+        SystemKeyWorkspaces { settings, tenants }
+    }
+
+    /// Whether the workspace may use them (its slug is read only when the answer
+    /// depends on it).
+    async fn allows(&self, workspace_id: &str) -> Result<bool, StepFailure> {
+        if self.settings.system_keys_allowed_everywhere() {
+            return Ok(true);
+        }
+        let workspace = self
+            .tenants
+            .workspace_by_id(workspace_id)
+            .await
+            .map_err(workspace_unreadable)?;
+        Ok(workspace.is_some_and(|w| self.settings.system_keys_allowed_for(&w.slug)))
+    }
 }
 
 fn failure(message: String) -> StepFailure {
     StepFailure::permanent(LLM_REQUEST_FAILED, message)
+}
+
+/// A store failure reading the run's workspace: worth retrying, the step may succeed on
+/// the next attempt.
+fn workspace_unreadable(e: ar_store::StoreError) -> StepFailure {
+    StepFailure::new(
+        LLM_REQUEST_FAILED,
+        format!("could not read the run's workspace: {e}"),
+        true,
+    )
 }
 
 impl WorkspaceLlmKeys {
@@ -42,11 +85,13 @@ impl WorkspaceLlmKeys {
         integrations: Arc<dyn IntegrationStore>,
         vault: WorkspaceVault,
         system: SystemKeys,
+        allowed: SystemKeyWorkspaces,
     ) -> WorkspaceLlmKeys {
         WorkspaceLlmKeys {
             integrations,
             vault,
             system,
+            allowed,
         }
     }
 
@@ -67,17 +112,10 @@ impl WorkspaceLlmKeys {
         let Some(project) = &call.project_id else {
             return Ok(None);
         };
-        // A store failure is worth retrying: the step may succeed on the next attempt.
         self.integrations
             .workspace_of_project(project)
             .await
-            .map_err(|e| {
-                StepFailure::new(
-                    LLM_REQUEST_FAILED,
-                    format!("could not read the run's workspace: {e}"),
-                    true,
-                )
-            })
+            .map_err(workspace_unreadable)
     }
 }
 
@@ -134,6 +172,11 @@ impl LlmKeySource for WorkspaceLlmKeys {
                 }
                 Some(self.open(&key).await?)
             }
+        };
+        // Checked only when there is a system key to withhold.
+        let system_key = match system_key {
+            Some(key) if self.allowed.allows(&workspace_id).await? => Some(key),
+            _ => None,
         };
         let workspace_key = match self
             .integrations

@@ -56,6 +56,13 @@ pub fn system_keys(settings: &Settings) -> SystemKeys {
         })
 }
 
+/// Whether runs of the workspace `slug` get the operator's system key for `provider`:
+/// the operator configured one (never the key) and allows the workspace
+/// (`[llm] system_key_workspaces`).
+pub fn system_key_for(settings: &Settings, slug: &str, provider: &str) -> bool {
+    settings.llm.system_keys_allowed_for(slug) && has_system_key(settings, provider)
+}
+
 /// Whether the operator configured a system key for `provider` (never the key).
 pub fn has_system_key(settings: &Settings, provider: &str) -> bool {
     settings

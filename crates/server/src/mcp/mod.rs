@@ -3,6 +3,8 @@
 //! - [`values`]: the JSON of a config profile's `env`/`headers` values (literal text or a
 //!   binding to a vault secret or a connection credential), their checks, the API's view
 //!   of them (references, never values) and opening them in memory at call time;
+//! - [`env_policy`]: the only environment variables a profile may give a stdio server
+//!   (those its catalog entry declares), checked at write time and filtered at spawn;
 //! - [`discovery`]: tool discovery and validation of a server through ar-mcp, behind the
 //!   SSRF guard with the operator allowlist;
 //! - [`resolve`]: which instance a step's `instance_id`/`server_url` means in a project
@@ -17,6 +19,7 @@
 
 pub mod discovery;
 pub mod dry_run;
+pub mod env_policy;
 pub mod import;
 pub mod resolve;
 pub mod resolver;

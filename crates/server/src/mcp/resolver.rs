@@ -14,6 +14,7 @@ use ar_mcp::McpTarget;
 use ar_store::integrations::{IntegrationStore, McpProfileRecord, McpServerRecord};
 use async_trait::async_trait;
 
+use crate::mcp::env_policy;
 use crate::mcp::resolve::{ResolveError, Resolved, resolve_binding};
 use crate::mcp::values::{OpenError, ValueKind, connection_values, open_values, parse_values};
 use crate::settings::McpCatalogEntry;
@@ -80,25 +81,39 @@ pub fn catalog_target(entry: &McpCatalogEntry) -> McpTarget {
     }
 }
 
+/// A server's target before a profile is applied, with the catalog entry it comes from.
+/// A stdio target always has one: only the operator's catalog runs commands, and the entry
+/// says which variables a profile may give the command ([`env_policy`]).
+pub struct BareTarget<'a> {
+    pub target: McpTarget,
+    pub catalog_entry: Option<&'a McpCatalogEntry>,
+}
+
 /// The target of a registered server, without credentials: its URL, or for a catalog
-/// stdio server the operator's command (which must still be in the catalog).
-pub fn server_target(
-    catalog: &[McpCatalogEntry],
+/// server the operator's URL or command (which must still be in the catalog).
+pub fn server_target<'a>(
+    catalog: &'a [McpCatalogEntry],
     server: &McpServerRecord,
-) -> Result<McpTarget, String> {
+) -> Result<BareTarget<'a>, String> {
     if server.source == "catalog" {
-        return catalog
+        let entry = catalog
             .iter()
             .find(|e| e.canonical_url() == server.canonical_url)
-            .map(catalog_target)
             .ok_or_else(|| {
                 format!(
                     "the MCP server {} is no longer in the operator's catalog",
                     server.canonical_url
                 )
-            });
+            })?;
+        return Ok(BareTarget {
+            target: catalog_target(entry),
+            catalog_entry: Some(entry),
+        });
     }
-    Ok(McpTarget::http(&server.canonical_url))
+    Ok(BareTarget {
+        target: McpTarget::http(&server.canonical_url),
+        catalog_entry: None,
+    })
 }
 
 #[async_trait]
@@ -154,9 +169,9 @@ impl McpTargetResolver for RegistryResolver {
             Resolved::Url(url) => Ok(McpTarget::http(url)),
             Resolved::Catalog { entry, .. } => Ok(catalog_target(&entry)),
             Resolved::Instance(r) => {
-                let target = server_target(&self.catalog, &r.server).map_err(unresolved)?;
+                let bare = server_target(&self.catalog, &r.server).map_err(unresolved)?;
                 match &r.profile {
-                    None => Ok(target),
+                    None => Ok(bare.target),
                     Some(profile) => {
                         let state = self.state.get().ok_or_else(|| {
                             StepFailure::new(
@@ -165,7 +180,7 @@ impl McpTargetResolver for RegistryResolver {
                                 true,
                             )
                         })?;
-                        apply_profile(&state, &workspace_id, project_id, target, profile)
+                        apply_profile(&state, &workspace_id, project_id, bare, profile)
                             .await
                             .map_err(unresolved)
                     }
@@ -175,20 +190,30 @@ impl McpTargetResolver for RegistryResolver {
     }
 }
 
-/// Default variable a stdio server gets a profile's connection token in.
-pub const DEFAULT_CONNECTION_ENV: &str = "MCP_ACCESS_TOKEN";
-
 /// Opens a profile's values and adds them to the target: `headers` to an HTTP target,
 /// `env` to a stdio one; the profile's connection's bearer token as `Authorization:
-/// Bearer …` (HTTP) or in `connection_env` (stdio). `project_id` is the instance's
-/// project. The error says what is missing, never a value.
+/// Bearer …` (HTTP) or in `connection_env` (stdio). A stdio target gets only the
+/// variables its catalog entry declares, whatever the stored profile holds
+/// ([`env_policy::keep_declared`]). `project_id` is the instance's project. The error says
+/// what is missing, never a value.
 pub async fn apply_profile(
     state: &AppState,
     workspace_id: &str,
     project_id: &str,
-    target: McpTarget,
+    bare: BareTarget<'_>,
     profile: &McpProfileRecord,
 ) -> Result<McpTarget, String> {
+    let BareTarget {
+        target,
+        catalog_entry,
+    } = bare;
+    let stdio_entry = match (&target, catalog_entry) {
+        (McpTarget::Http { .. }, _) => None,
+        (McpTarget::Stdio { .. }, Some(entry)) => Some(entry),
+        (McpTarget::Stdio { .. }, None) => {
+            return Err("a stdio server must come from the operator's catalog".into());
+        }
+    };
     let (kind, stored) = match target {
         McpTarget::Http { .. } => (ValueKind::Headers, &profile.headers),
         McpTarget::Stdio { .. } => (ValueKind::Env, &profile.env),
@@ -228,11 +253,24 @@ pub async fn apply_profile(
                 profile
                     .connection_env
                     .clone()
-                    .unwrap_or_else(|| DEFAULT_CONNECTION_ENV.to_owned()),
+                    .or_else(|| stdio_entry.map(|e| e.connection_env().to_owned()))
+                    .unwrap_or_else(|| env_policy::DEFAULT_CONNECTION_ENV.to_owned()),
                 token.expose_secret().to_owned(),
             ),
         };
         opened.insert(name, SecretString::from(value));
+    }
+    if let Some(entry) = stdio_entry {
+        let (kept, dropped) = env_policy::keep_declared(entry, opened);
+        if !dropped.is_empty() {
+            tracing::warn!(
+                server = %entry.name,
+                profile = %profile.id,
+                dropped = ?dropped,
+                "config profile sets environment variables its catalog entry does not declare; they were not passed to the server"
+            );
+        }
+        opened = kept;
     }
     Ok(opened.into_iter().fold(target, |t, (name, value)| {
         t.with_credential(name, value.expose_secret())

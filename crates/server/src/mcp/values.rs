@@ -57,7 +57,8 @@ impl ValueKind {
     }
 }
 
-fn valid_env_name(name: &str) -> bool {
+/// An environment variable name: a letter or `_`, then letters, digits and `_`.
+pub(crate) fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
@@ -150,11 +151,32 @@ fn parse_value(field: &str, name: &str, v: &Value) -> ApiResult<ProfileValue> {
     }
 }
 
+/// Who is writing a profile, as far as its bindings are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindingRights {
+    /// The writer may read the workspace vault (`VaultRead`: a tenant admin, with the
+    /// `admin` scope on a token). Others bind only the secrets granted to the project.
+    pub reads_vault: bool,
+}
+
+/// The answer to binding a vault secret the writer may not use: the same whether or not
+/// the workspace has a secret of that name, so it tells no names apart.
+fn secret_not_usable(name: &str) -> ApiError {
+    ApiError::forbidden(format!(
+        "binding the vault secret {name:?} needs a workspace admin, or a grant of that secret to this project by one (PUT /v1/vault/secrets/{{name}}/grants/{{project_id}})"
+    ))
+}
+
 /// Checks that every binding of `values` points at something the instance's project may
-/// use: the workspace vault has the secret; the connection is the project's and has the
-/// credential key (422 naming what is missing).
+/// use and the writer may bind:
+/// - a vault secret: the writer reads the vault (then the secret must exist: 422), or
+///   the secret is granted to the project (403 otherwise, the same answer for a name
+///   that does not exist);
+/// - a connection credential: the connection is the project's, has the key, and the key
+///   is one a call sends ([`bindable_connection_key`]) (422 naming what is wrong).
 pub async fn check_bindings(
     state: &AppState,
+    rights: BindingRights,
     workspace_id: &str,
     project_id: &str,
     values: &BTreeMap<String, ProfileValue>,
@@ -162,6 +184,17 @@ pub async fn check_bindings(
     for value in values.values() {
         match value {
             ProfileValue::Text(_) => {}
+            ProfileValue::Secret { name, .. } if !rights.reads_vault => {
+                let granted = state
+                    .integrations()
+                    .project_secret_grants(workspace_id, project_id)
+                    .await?
+                    .iter()
+                    .any(|g| g.secret_name == *name);
+                if !granted {
+                    return Err(secret_not_usable(name));
+                }
+            }
             ProfileValue::Secret { name, .. } => {
                 if state
                     .integrations()
@@ -182,8 +215,33 @@ pub async fn check_bindings(
                         connection.credential_keys.join(", ")
                     )));
                 }
+                bindable_connection_key(&connection.auth_type, key)
+                    .map_err(|why| ApiError::unprocessable(format!("connection {id:?}: {why}")))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Credential keys a binding never exposes: they mint or prove tokens, they are not the
+/// token a call sends.
+const NEVER_BOUND_KEYS: [&str; 2] = ["refresh_token", "client_secret"];
+
+/// Whether a binding may send the connection's credential `key`: an OAuth connection only
+/// its `access_token`; any connection never a refresh token or client secret. `Err` says
+/// why not (names only).
+pub fn bindable_connection_key(auth_type: &str, key: &str) -> Result<(), String> {
+    use crate::connections::credentials::AuthType;
+    let oauth = AuthType::parse(auth_type) == Some(AuthType::OAuth2);
+    if NEVER_BOUND_KEYS.contains(&key) || (oauth && key != "access_token") {
+        let allowed = if oauth {
+            "`access_token` (the token a call sends)"
+        } else {
+            "any credential but a refresh token or client secret"
+        };
+        return Err(format!(
+            "credential {key:?} cannot be bound: a binding sends only the token a call needs; bind {allowed}"
+        ));
     }
     Ok(())
 }
@@ -257,6 +315,10 @@ pub async fn open_values(
             }
             ProfileValue::Connection { id, key, prefix } => {
                 let values = connection_values(state, workspace_id, project_id, id).await?;
+                // Checked again at call time: a profile written before the rule must
+                // not send a refresh token either.
+                bindable_connection_key(&values.auth_type, key)
+                    .map_err(|why| OpenError(format!("{name}: connection {id:?}: {why}")))?;
                 let value = values.values.get(key).ok_or_else(|| {
                     OpenError(format!("{name} is bound to credential {key:?} of connection {id:?}, which has no such credential"))
                 })?;
@@ -308,6 +370,24 @@ mod tests {
             }
         );
         assert!(matches!(parsed["X-Key"], ProfileValue::Connection { .. }));
+    }
+
+    #[test]
+    fn bindings_send_only_the_token_a_call_needs() {
+        assert!(bindable_connection_key("oauth2", "access_token").is_ok());
+        assert!(bindable_connection_key("api_key", "api_key").is_ok());
+        assert!(bindable_connection_key("basic", "password").is_ok());
+        assert!(bindable_connection_key("custom", "region").is_ok());
+        for (auth, key) in [
+            ("oauth2", "refresh_token"),
+            ("oauth2", "id_token"),
+            ("custom", "refresh_token"),
+            ("custom", "client_secret"),
+            ("token", "refresh_token"),
+        ] {
+            let why = bindable_connection_key(auth, key).expect_err(key);
+            assert!(why.contains(key), "{why}");
+        }
     }
 
     #[test]

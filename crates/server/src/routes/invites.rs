@@ -42,6 +42,7 @@ pub async fn create(
             "invites grant `member` or `admin`; make owners from the members list",
         ));
     }
+    refuse_deactivated_owner(&state, &ws.id, &email).await?;
     let token = random_secret("inv_");
     let now = now_ms();
     let invite = InviteRecord {
@@ -63,6 +64,29 @@ pub async fn create(
             "role": invite.role, "expires_at": views::time(invite.expires_at),
         })),
     ))
+}
+
+/// An invite never reactivates a deactivated owner (accepting it is refused too: only an
+/// owner may reactivate an owner, and admins make invites): 409 up front, with the way.
+async fn refuse_deactivated_owner(
+    state: &AppState,
+    workspace_id: &str,
+    email: &str,
+) -> ApiResult<()> {
+    let Some(user) = state.tenants().user_by_email(email).await? else {
+        return Ok(());
+    };
+    let deactivated_owner = state
+        .tenants()
+        .membership(workspace_id, &user.id)
+        .await?
+        .is_some_and(|m| !m.active && WorkspaceRole::parse(&m.role) == Some(WorkspaceRole::Owner));
+    if deactivated_owner {
+        return Err(ApiError::conflict(
+            "this address belongs to a deactivated owner of the workspace; an owner can reactivate them (PATCH /v1/members/{user_id} {\"active\": true})",
+        ));
+    }
+    Ok(())
 }
 
 /// The pending, unexpired invite with this token (404 otherwise, 409 when already used).

@@ -145,7 +145,7 @@ pub async fn catalog(State(state): State<AppState>, gate: Gate) -> ApiResult<Jso
                 "models": Value::Null,
                 "requires_api_key": p.requires_api_key,
                 "workspace_key": keys.iter().any(|k| k.provider == p.name),
-                "system_key": llm::has_system_key(state.settings(), &p.name),
+                "system_key": llm::system_key_for(state.settings(), &ws.slug, &p.name),
             })
         })
         .collect();
@@ -197,7 +197,7 @@ pub async fn resolve(
         .is_some()
     {
         Some("workspace")
-    } else if llm::has_system_key(state.settings(), &config.name) {
+    } else if llm::system_key_for(state.settings(), &ws.slug, &config.name) {
         Some("system")
     } else {
         None

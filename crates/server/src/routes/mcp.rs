@@ -62,21 +62,26 @@ pub async fn load_server(state: &AppState, gate: &Gate, id: &str) -> ApiResult<M
     Ok(server)
 }
 
-/// `GET /v1/mcp/platform-catalog` (McpRead) → `{ "servers": [...] }`: the operator's
-/// servers, with the workspace's `server_id` once one was used here.
+/// `GET /v1/mcp/platform-catalog` (McpRead, `X-Project-Id`) → `{ "servers": [...] }`:
+/// the operator's servers, with the workspace's `server_id` once one was used here. Like
+/// every McpRead route it is decided on the project (role and token scope), so a caller
+/// without access to a project of the workspace reads nothing.
 pub async fn platform_catalog(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
-    let ws = gate.require_workspace()?;
+    let project = gate.project()?;
     let mut servers = Vec::new();
     for entry in &state.settings().mcp_catalog {
         let url = entry.canonical_url();
         let known = state
             .integrations()
-            .mcp_server_by_url(&ws.id, None, &url)
+            .mcp_server_by_url(&project.workspace_id, None, &url)
             .await?;
+        // For a stdio server, the variables a profile may set (docs/mcp.md).
+        let connection_env = (entry.transport() == "stdio").then(|| entry.connection_env());
         servers.push(json!({
             "name": entry.name, "description": entry.description, "canonical_url": url,
             "transport": entry.transport(), "auth_mode": entry.auth_mode,
-            "credentials": entry.credentials, "auto_instance": entry.auto_instance,
+            "credentials": entry.credentials, "connection_env": connection_env,
+            "auto_instance": entry.auto_instance,
             "server_id": known.as_ref().map(|s| s.id.clone()),
             "tools": known.map(|s| s.tools).unwrap_or_else(|| json!([])),
         }));
@@ -298,7 +303,9 @@ async fn bare_target(state: &AppState, server: &McpServerRecord) -> ApiResult<ar
             .check_custom_url(&server.canonical_url)
             .await?;
     }
-    server_target(&state.settings().mcp_catalog, server).map_err(ApiError::unprocessable)
+    server_target(&state.settings().mcp_catalog, server)
+        .map(|bare| bare.target)
+        .map_err(ApiError::unprocessable)
 }
 
 /// `POST /v1/mcp/servers/{id}/versions` (McpManage): discovers the tools again; a changed

@@ -6,6 +6,7 @@
 //! `set-active`). Profile values are literal text or bindings (`crate::mcp::values`):
 //! responses show the bindings as written — references, never secret values.
 
+use ar_model::authz::{Action, authorize};
 use ar_store::integrations::{
     McpInstanceRecord, McpProfilePatch, McpProfileRecord, McpServerRecord, ProfileDeletion,
 };
@@ -20,11 +21,15 @@ use crate::auth::tokens::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::json::Json;
+use crate::mcp::env_policy;
 use crate::mcp::resolve::{ResolveError, Resolved, materialize_catalog_server, resolve_binding};
 use crate::mcp::resolver::{apply_profile, catalog_target, server_target};
-use crate::mcp::values::{ValueKind, check_bindings, parse_values, project_connection};
+use crate::mcp::values::{
+    BindingRights, ValueKind, check_bindings, parse_values, project_connection,
+};
 use crate::routes::mcp::server_view;
 use crate::routes::workspaces::check_name;
+use crate::settings::McpCatalogEntry;
 use crate::state::AppState;
 use crate::views;
 
@@ -75,19 +80,19 @@ pub async fn instance_target(
     instance: &McpInstanceRecord,
     server: &McpServerRecord,
 ) -> ApiResult<ar_mcp::McpTarget> {
-    let target =
+    let bare =
         server_target(&state.settings().mcp_catalog, server).map_err(ApiError::unprocessable)?;
     match state
         .integrations()
         .active_mcp_profile(&instance.id)
         .await?
     {
-        None => Ok(target),
+        None => Ok(bare.target),
         Some(profile) => apply_profile(
             state,
             &instance.workspace_id,
             &instance.project_id,
-            target,
+            bare,
             &profile,
         )
         .await
@@ -381,13 +386,58 @@ pub struct NewProfile {
     connection_env: Option<String>,
 }
 
+/// What a profile of the instance is checked against: the instance, the rights of the
+/// writer, and for a stdio catalog server the entry whose declared variables are all the
+/// profile may set.
+struct ProfileRules<'a> {
+    instance: &'a McpInstanceRecord,
+    rights: BindingRights,
+    stdio_entry: Option<McpCatalogEntry>,
+}
+
+impl<'a> ProfileRules<'a> {
+    async fn of(
+        state: &AppState,
+        gate: &Gate,
+        instance: &'a McpInstanceRecord,
+    ) -> ApiResult<ProfileRules<'a>> {
+        let server = state
+            .integrations()
+            .mcp_server(&instance.workspace_id, &instance.server_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("MCP server"))?;
+        let stdio_entry = match server.source.as_str() {
+            "catalog" => {
+                let entry = state
+                    .settings()
+                    .mcp_catalog_entry(&server.canonical_url)
+                    .ok_or_else(|| {
+                        ApiError::unprocessable(format!(
+                            "the MCP server {} is no longer in the operator's catalog",
+                            server.canonical_url
+                        ))
+                    })?;
+                (entry.transport() == "stdio").then(|| entry.clone())
+            }
+            _ => None,
+        };
+        let reads_vault = authorize(&gate.caller, Action::VaultRead, None).is_allowed();
+        Ok(ProfileRules {
+            instance,
+            rights: BindingRights { reads_vault },
+            stdio_entry,
+        })
+    }
+}
+
 /// Checks a profile's maps and bindings; returns them normalized (absent = `{}`).
 async fn checked_maps(
     state: &AppState,
-    instance: &McpInstanceRecord,
+    rules: &ProfileRules<'_>,
     env: Option<&Value>,
     headers: Option<&Value>,
 ) -> ApiResult<(Option<Value>, Option<Value>)> {
+    let instance = rules.instance;
     let mut out = (None, None);
     for (kind, value, slot) in [
         (ValueKind::Env, env, &mut out.0),
@@ -395,27 +445,42 @@ async fn checked_maps(
     ] {
         if let Some(v) = value.filter(|v| !v.is_null()) {
             let parsed = parse_values(kind, v)?;
-            check_bindings(state, &instance.workspace_id, &instance.project_id, &parsed).await?;
+            if let (ValueKind::Env, Some(entry)) = (kind, &rules.stdio_entry) {
+                env_policy::check_profile_env(entry, parsed.keys().map(String::as_str), None)?;
+            }
+            check_bindings(
+                state,
+                rules.rights,
+                &instance.workspace_id,
+                &instance.project_id,
+                &parsed,
+            )
+            .await?;
             *slot = Some(v.clone());
         }
     }
     Ok(out)
 }
 
-/// `connection_env` must be a variable name; `connection_id` a connection of the
-/// instance's project that has a bearer token to send.
+/// `connection_env` must be a variable name (one the catalog entry declares, for a stdio
+/// catalog server); `connection_id` a connection of the instance's project that has a
+/// bearer token to send.
 async fn check_connection(
     state: &AppState,
-    instance: &McpInstanceRecord,
+    rules: &ProfileRules<'_>,
     connection_id: Option<&str>,
     connection_env: Option<&str>,
 ) -> ApiResult<()> {
+    let instance = rules.instance;
     if let Some(env) = connection_env
         && parse_values(ValueKind::Env, &json!({ env: "" })).is_err()
     {
         return Err(ApiError::bad_request(format!(
             "`connection_env` {env:?} is not a valid variable name"
         )));
+    }
+    if let (Some(env), Some(entry)) = (connection_env, &rules.stdio_entry) {
+        env_policy::check_profile_env(entry, [], Some(env))?;
     }
     if let Some(id) = connection_id {
         let connection =
@@ -460,15 +525,16 @@ pub async fn create_profile(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let instance = load_instance(&state, &gate, &id).await?;
     let name = check_name("name", &body.name)?;
+    let rules = ProfileRules::of(&state, &gate, &instance).await?;
     check_connection(
         &state,
-        &instance,
+        &rules,
         body.connection_id.as_deref(),
         body.connection_env.as_deref(),
     )
     .await?;
     let (env, headers) =
-        checked_maps(&state, &instance, body.env.as_ref(), body.headers.as_ref()).await?;
+        checked_maps(&state, &rules, body.env.as_ref(), body.headers.as_ref()).await?;
     let now = now_ms();
     let profile = McpProfileRecord {
         id: new_id(),
@@ -537,15 +603,16 @@ pub async fn patch_profile(
         .as_deref()
         .map(|n| check_name("name", n))
         .transpose()?;
+    let rules = ProfileRules::of(&state, &gate, &instance).await?;
     check_connection(
         &state,
-        &instance,
+        &rules,
         body.connection_id.as_deref(),
         body.connection_env.as_deref(),
     )
     .await?;
     let (env, headers) =
-        checked_maps(&state, &instance, body.env.as_ref(), body.headers.as_ref()).await?;
+        checked_maps(&state, &rules, body.env.as_ref(), body.headers.as_ref()).await?;
     let change = McpProfilePatch {
         name,
         env,

@@ -107,6 +107,33 @@ async fn change_member(
     Ok(())
 }
 
+/// A workspace owner's place in a project is the owners' business, like their workspace
+/// role: only an owner may give an owner a project role below `project_admin` or remove
+/// their project membership (a project admin cannot demote the workspace owner inside
+/// their project). `role` is the role being set; `None` for a removal.
+async fn guard_owner_demotion(
+    state: &AppState,
+    gate: &Gate,
+    workspace_id: &str,
+    user_id: &str,
+    role: Option<ProjectRole>,
+) -> ApiResult<()> {
+    if role == Some(ProjectRole::Admin) || gate.workspace_role() == Some(WorkspaceRole::Owner) {
+        return Ok(());
+    }
+    let target_is_owner = state
+        .tenants()
+        .membership(workspace_id, user_id)
+        .await?
+        .is_some_and(|m| WorkspaceRole::parse(&m.role) == Some(WorkspaceRole::Owner));
+    if target_is_owner {
+        return Err(ApiError::forbidden(
+            "only a workspace owner can lower a workspace owner's project role or remove them from a project",
+        ));
+    }
+    Ok(())
+}
+
 /// `GET /v1/projects/{id}/members` (ProjectMembersRead)
 pub async fn list_project(
     State(state): State<AppState>,
@@ -170,6 +197,14 @@ pub async fn add_project(
     if !membership.is_some_and(|m| m.active) {
         return Err(ApiError::not_found("workspace member"));
     }
+    guard_owner_demotion(
+        &state,
+        &gate,
+        &project.workspace_id,
+        &user.id,
+        Some(body.role),
+    )
+    .await?;
     state
         .tenants()
         .set_project_member(&project.id, &user.id, body.role.as_str(), now_ms())
@@ -198,6 +233,14 @@ pub async fn update_project(
     {
         return Err(ApiError::not_found("project member"));
     }
+    guard_owner_demotion(
+        &state,
+        &gate,
+        &project.workspace_id,
+        &user_id,
+        Some(body.role),
+    )
+    .await?;
     state
         .tenants()
         .set_project_member(&project.id, &user_id, body.role.as_str(), now_ms())
@@ -214,6 +257,7 @@ pub async fn remove_project(
     Path((project_id, user_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let project = gate.object_project(&state, &project_id, "project").await?;
+    guard_owner_demotion(&state, &gate, &project.workspace_id, &user_id, None).await?;
     if state
         .tenants()
         .remove_project_member(&project.id, &user_id)

@@ -18,6 +18,7 @@ pub mod mcp_instances;
 pub mod members;
 pub mod pats;
 pub mod runs;
+pub mod secret_grants;
 pub mod starters;
 pub mod stream;
 pub mod tasks;
@@ -196,6 +197,10 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/vault/secrets", Action::VaultRead, vault::list),
         gated(M::PUT, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::put),
         gated(M::DELETE, "/v1/vault/secrets/{name}", Action::VaultWrite, vault::delete),
+        gated(M::GET, "/v1/vault/secrets/{name}/grants", Action::VaultRead, secret_grants::list),
+        gated(M::PUT, "/v1/vault/secrets/{name}/grants/{project_id}", Action::VaultWrite, secret_grants::grant),
+        gated(M::DELETE, "/v1/vault/secrets/{name}/grants/{project_id}", Action::VaultWrite, secret_grants::revoke),
+        gated(M::GET, "/v1/projects/{id}/vault-grants", Action::McpRead, secret_grants::list_for_project),
         gated(M::GET, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::list),
         gated(M::POST, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::create),
         gated(M::GET, "/v1/llm-provider-keys/catalog", Action::LlmKeysManage, llm_keys::catalog),

@@ -12,6 +12,7 @@
 //!   `after_seq` needs a `run_id` (sequence numbers are per run).
 //! - A client that falls too far behind is closed with 1013 and resumes with the last
 //!   `seq` it received; the server pings every 20 s and drops a client silent for 60 s.
+//! - A client message over [`MAX_CLIENT_MESSAGE_BYTES`] ends the connection.
 //!
 //! Browsers cannot set headers on a WebSocket: they authenticate with the session cookie
 //! (the handshake's `Origin` must be this server's, like a write) and may name the
@@ -42,6 +43,11 @@ use crate::runs::access::run_of;
 use crate::state::AppState;
 use crate::stream::feed::{FeedEnd, RunFeed};
 use crate::stream::{StreamConfig, Streams, workflow};
+
+/// The largest message (and frame) a client may send. Clients send only pongs, pings and
+/// a close frame; a bigger message ends the connection before it is buffered (the
+/// library's default, 64 MiB per message, let any reader of one run pin that much memory).
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// WebSocket close codes (RFC 6455 §7.4.1).
 const NORMAL: u16 = 1000;
@@ -116,7 +122,10 @@ pub async fn stream(
     }
     let streams = state.streams().clone();
     let workflow_id = workflow.id;
-    Ok(upgrade.on_upgrade(move |socket| connection(socket, streams, workflow_id, target)))
+    Ok(upgrade
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+        .on_upgrade(move |socket| connection(socket, streams, workflow_id, target)))
 }
 
 /// The stream's path in the route table.

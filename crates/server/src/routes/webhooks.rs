@@ -3,17 +3,23 @@
 //!
 //! A subscription has two credentials, both required at ingress:
 //! - the signing secret (`whsec_…`, shown once at creation, sealed at rest): the sender
-//!   signs the raw body, `X-Agentruntime-Signature: sha256=<hex HMAC-SHA256>`;
+//!   signs the raw body, `X-Agentruntime-Signature: sha256=<hex HMAC-SHA256>`, or in the
+//!   timestamped form `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, which a
+//!   subscription can require (`require_timestamp`) and whose replays are refused
+//!   ([`crate::automation::signature`]);
 //! - the automation PAT, as `Authorization: Bearer pat_…`: a token of the user who created
 //!   the subscription (that very token when `automation_pat_id` is set), which must still
-//!   be allowed to start runs in the project (role and `workflow:run` scope). Revoking the
-//!   token or removing the user from the project stops the webhook.
+//!   be allowed to start runs in the project (role and `workflow:run` scope) and must not
+//!   carry `admin` (a leaked ingress credential must not administer the workspace).
+//!   Revoking the token or removing the user from the project stops the webhook.
 //!
-//! Ingress answers: unknown subscription 404; missing or bad signature 401; missing,
-//! invalid, revoked or expired token 401; a valid token that is not the subscription's, or
+//! Ingress answers: unknown subscription 404; missing, bad or stale signature, or the
+//! plain form where the timestamped one is required, 401; missing, invalid, revoked or
+//! expired token 401; a valid token that is not the subscription's, carries `admin`, or
 //! whose user may no longer start runs, 403; disabled subscription 409 (checked after the
-//! credentials, so only the sender learns it); then the run start's own answers. Nothing
-//! starts unless every check passed. The body and the signature are never logged.
+//! credentials, so only the sender learns it); a timestamped signature already accepted
+//! (a replay) 409; then the run start's own answers. Nothing starts unless every check
+//! passed. The body and the signature are never logged.
 
 use ar_engine::RunRecord;
 use ar_model::authz::TokenScope;
@@ -32,7 +38,9 @@ use crate::auth::gate::{Gate, access_from_facts, decision_error};
 use crate::auth::principal::Principal;
 use crate::auth::tokens::{hash_secret, new_id};
 use crate::automation::sealed_secret::{open_secret, seal_secret};
-use crate::automation::signature::{SIGNATURE_HEADER, new_signing_secret, verify};
+use crate::automation::signature::{
+    Policy, SIGNATURE_HEADER, Verified, new_signing_secret, verify_delivery,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::json::Json;
@@ -70,7 +78,7 @@ pub fn ingress_header_parameters() -> Vec<Parameter> {
         header(
             "X-Agentruntime-Signature",
             Required::True,
-            "`sha256=<hex HMAC-SHA256 of the raw body, keyed with the signing secret>`",
+            "`sha256=<hex HMAC-SHA256 of the raw body, keyed with the signing secret>`, or `t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` (required when the subscription sets `require_timestamp`; each accepted once, within 5 minutes of the server's clock)",
         ),
         header(
             "Idempotency-Key",
@@ -87,6 +95,7 @@ fn view(state: &AppState, w: &WebhookRecord) -> Value {
         "id": w.id, "subscription_id": w.id, "workflow_id": w.workflow_id,
         "project_id": w.project_id, "name": w.name, "extras": w.extras, "enabled": w.enabled,
         "automation_pat_id": w.automation_pat_id, "automation_user_id": w.automation_user_id,
+        "require_timestamp": w.require_timestamp,
         "ingress_url": format!("{}{path}", state.origin()), "ingress_path": path,
         "created_at": views::time(w.created_at), "updated_at": views::time(w.updated_at),
     })
@@ -130,11 +139,15 @@ pub struct NewWebhook {
     extras: Option<Value>,
     #[serde(default)]
     enabled: Option<bool>,
-    /// The caller's token (with `workflow:run`) that ingress must present. Default: the
-    /// token this request uses; with a session, any of the caller's tokens with
-    /// `workflow:run` in this workspace.
+    /// The caller's token (with `workflow:run`, without `admin`) that ingress must
+    /// present. Default: the token this request uses; with a session, any of the
+    /// caller's tokens with `workflow:run` and without `admin` in this workspace.
     #[serde(default)]
     automation_pat_id: Option<String>,
+    /// Accept only the timestamped signature form (replays refused). Default false: the
+    /// plain `sha256=` form is accepted too.
+    #[serde(default)]
+    require_timestamp: Option<bool>,
 }
 
 /// The automation PAT a new subscription binds: `requested`, else the caller's own token.
@@ -173,7 +186,23 @@ async fn automation_pat(
             TokenScope::WorkflowRun.as_str()
         )));
     }
+    if pat.scopes.iter().any(|s| s == TokenScope::Admin.as_str()) {
+        return Err(admin_token_refused(StatusCode::UNPROCESSABLE_ENTITY));
+    }
     Ok(Some(pat.id))
+}
+
+/// A token with `admin` never authenticates an ingress: the automation PAT travels with
+/// every delivery, and a leaked one must not administer the workspace.
+fn admin_token_refused(status: StatusCode) -> ApiError {
+    ApiError::new(
+        status,
+        format!(
+            "the automation PAT carries the `{}` scope, which a webhook sender must not hold; use a token with only `{}`",
+            TokenScope::Admin.as_str(),
+            TokenScope::WorkflowRun.as_str()
+        ),
+    )
 }
 
 /// `POST /v1/inbound-webhooks` (WebhooksManage) → 201 with `signing_secret`, shown once.
@@ -210,6 +239,7 @@ pub async fn create(
         enabled: body.enabled.unwrap_or(true),
         automation_user_id: gate.principal.user.id.clone(),
         automation_pat_id,
+        require_timestamp: body.require_timestamp.unwrap_or(false),
         created_at: now,
         updated_at: now,
     };
@@ -265,9 +295,12 @@ pub struct WebhookChange {
     extras: Option<Value>,
     #[serde(default)]
     enabled: Option<bool>,
+    #[serde(default)]
+    require_timestamp: Option<bool>,
 }
 
-/// `PATCH /v1/inbound-webhooks/{id}` (WebhooksManage): name, extras, enabled.
+/// `PATCH /v1/inbound-webhooks/{id}` (WebhooksManage): name, extras, enabled,
+/// require_timestamp.
 pub async fn patch(
     State(state): State<AppState>,
     gate: Gate,
@@ -283,6 +316,7 @@ pub async fn patch(
             .transpose()?,
         extras: check_extras(body.extras)?,
         enabled: body.enabled,
+        require_timestamp: body.require_timestamp,
     };
     if !state
         .automation()
@@ -326,6 +360,9 @@ async fn check_automation_token(
             .is_none_or(|id| *id == pat.id);
     if !bound {
         return Err(not_its_token());
+    }
+    if pat.scopes.iter().any(|s| s == TokenScope::Admin.as_str()) {
+        return Err(admin_token_refused(StatusCode::FORBIDDEN));
     }
     let tenants = state.tenants();
     let no_longer_allowed = || {
@@ -419,7 +456,7 @@ pub async fn ingress(
         .webhook_for_ingress(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("webhook subscription"))?;
-    check_signature(&state, &webhook, &parts.headers, &body)?;
+    let verified = check_signature(&state, &webhook, &parts.headers, &body)?;
     if !parts.headers.contains_key(header::AUTHORIZATION) {
         return Err(ApiError::unauthorized(
             "the subscription's automation PAT is required: `Authorization: Bearer pat_…`",
@@ -434,6 +471,8 @@ pub async fn ingress(
     }
     let trigger_payload = payload(&webhook.extras, &body)?;
     let key = idempotency_key(&parts.headers)?;
+    // Last of the checks, so a delivery refused for another reason can be sent again.
+    refuse_replay(&state, &webhook, &verified).await?;
     let workflow = state
         .tenants()
         .workflow(&webhook.workspace_id, &webhook.workflow_id)
@@ -501,13 +540,13 @@ fn delivered(webhook: &WebhookRecord, run: StartedRun, duplicate: bool) -> Value
     out
 }
 
-/// 401 unless the body carries the subscription's signature.
+/// 401 unless the body carries the subscription's signature in a form it accepts.
 fn check_signature(
     state: &AppState,
     webhook: &WebhookRecord,
     headers: &HeaderMap,
     body: &Bytes,
-) -> ApiResult<()> {
+) -> ApiResult<Verified> {
     let secret = open_secret(
         state.vault_keys(),
         &webhook.workspace_id,
@@ -515,5 +554,32 @@ fn check_signature(
         &webhook.signing_secret_sealed,
     )?;
     let presented = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    verify(secret.expose_secret(), body, presented).map_err(|e| ApiError::unauthorized(e.message()))
+    let policy = Policy {
+        require_timestamp: webhook.require_timestamp,
+        now_secs: now_ms() / 1000,
+    };
+    verify_delivery(secret.expose_secret(), body, presented, policy)
+        .map_err(|e| ApiError::unauthorized(e.message()))
+}
+
+/// 409 when this timestamped signature was already accepted (by any node: the store
+/// remembers it until its timestamp goes stale).
+async fn refuse_replay(
+    state: &AppState,
+    webhook: &WebhookRecord,
+    verified: &Verified,
+) -> ApiResult<()> {
+    let Some((replay_key, remember_until)) = verified.replay_key() else {
+        return Ok(());
+    };
+    let first = state
+        .automation()
+        .first_use_of_signature(&webhook.id, replay_key, remember_until, now_ms())
+        .await?;
+    if first {
+        return Ok(());
+    }
+    Err(ApiError::conflict(
+        "this signed delivery was already received (a replay); sign every delivery with a fresh timestamp, and send an Idempotency-Key to make retries safe",
+    ))
 }

@@ -418,3 +418,45 @@ pub async fn poll_until(
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+// --- MCP registry fixtures written through the store (no live MCP server needed)
+
+/// A custom HTTP MCP server of `project` (an address nothing listens on) with one
+/// instance, written through the store: enough to write config profiles. Returns the
+/// instance id.
+pub async fn custom_mcp_instance(s: &TestServer, workspace_id: &str, project: &str) -> String {
+    use ar_store::integrations::{McpInstanceRecord, McpServerRecord};
+    let store = s.server.state.integrations();
+    let server = McpServerRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        workspace_id: workspace_id.into(),
+        project_id: Some(project.into()),
+        name: "mcp".into(),
+        canonical_url: "http://127.0.0.1:9/mcp".into(),
+        transport: "http".into(),
+        auth_mode: "token".into(),
+        source: "custom".into(),
+        tools: json!([]),
+        current_version: 1,
+        validation: None,
+        created_by: "test".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    store.create_server(&server).await.expect("server");
+    let instance = McpInstanceRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        workspace_id: workspace_id.into(),
+        project_id: project.into(),
+        server_id: server.id,
+        name: "instance".into(),
+        created_by: "test".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    store
+        .create_mcp_instance(&instance)
+        .await
+        .expect("instance");
+    instance.id
+}

@@ -33,6 +33,7 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Body, "force", "a flag"),
     ("*", "*", Place::Body, "extras", "payload defaults"),
     ("*", "*", Place::Body, "enabled", "a flag"),
+    ("*", "*", Place::Body, "require_timestamp", "a flag"),
     ("*", "*", Place::Body, "cron", "a schedule"),
     ("*", "*", Place::Body, "timezone", "a zone name"),
     ("*", "*", Place::Body, "trigger_payload", "the run input"),

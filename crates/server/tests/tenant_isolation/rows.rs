@@ -19,6 +19,7 @@ fn fill(pattern: &str, values: &[(&str, &str)]) -> String {
 }
 
 const STREAM: &str = "/v1/workflows/{id}/stream";
+const GRANT: &str = "/v1/vault/secrets/{name}/grants/{project_id}";
 const RUN: &str = "/v1/workflows/{id}/runs/{run_id}";
 
 /// The routes under a run: (method, route, object, whether it acts on the stopped run, body).
@@ -107,6 +108,14 @@ fn rows() -> Vec<Row> {
             .project(&b.ids.project)),
         // Workspace secrets (by name).
         row("DELETE", "/v1/vault/secrets/{name}", Path, "name", VaultSecret, |b, x| Req::of(b, format!("/v1/vault/secrets/{}", x.secret))),
+        // Grants of a secret to a project: A's secret and project, then B's secret with
+        // A's project (B granting its own secret into A's project).
+        row("GET", "/v1/vault/secrets/{name}/grants", Path, "name", VaultSecret, |b, x| Req::of(b, format!("/v1/vault/secrets/{}/grants", x.secret))),
+        row("PUT", GRANT, Path, "name", VaultSecret, |b, x| Req::of(b, fill(GRANT, &[("name", &x.secret), ("project_id", &x.project)])).body(json!({}))),
+        row("PUT", GRANT, Path, "project_id", Project, |b, x| Req::of(b, fill(GRANT, &[("name", &b.ids.secret), ("project_id", &x.project)])).body(json!({}))),
+        row("DELETE", GRANT, Path, "name", VaultSecret, |b, x| Req::of(b, fill(GRANT, &[("name", &x.secret), ("project_id", &x.project)]))),
+        row("DELETE", GRANT, Path, "project_id", Project, |b, x| Req::of(b, fill(GRANT, &[("name", &b.ids.secret), ("project_id", &x.project)]))),
+        row("GET", "/v1/projects/{id}/vault-grants", Path, "id", Project, |b, x| Req::of(b, format!("/v1/projects/{}/vault-grants", x.project))),
         // Connections.
         row("GET", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
         row("GET", "/v1/connections/{id}/credentials", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}/credentials", x.connection))),

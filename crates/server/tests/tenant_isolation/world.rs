@@ -14,6 +14,9 @@ pub(crate) struct Tenant {
     pub(crate) owner_id: String,
     /// A token of the owner with every scope.
     pub(crate) pat_token: String,
+    /// A token of the owner with `workflow:run` only: what a webhook sender presents (a
+    /// token with `admin` is refused at ingress).
+    pub(crate) run_token: String,
     pub(crate) webhook_secret: String,
     /// Everything only this workspace has (ids, names, addresses): none of it may appear
     /// in an answer to the other workspace, unless the request itself carried it.
@@ -111,6 +114,14 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         json!({"name": format!("{slug} token"), "scopes": scopes}),
     )
     .await;
+    let run_pat = created(
+        s,
+        &owner,
+        slug,
+        "/v1/pats",
+        json!({"name": format!("{slug} run token"), "scopes": ["workflow:run"]}),
+    )
+    .await;
     let in_p = Workspace {
         slug: slug.to_string(),
         owner: owner.clone(),
@@ -145,6 +156,16 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         .auth(&owner)
         .tenant(slug)
         .json(json!({"value": format!("{slug} secret value"), "description": format!("{slug} secret description")}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s
+        .call(
+            Method::PUT,
+            format!("/v1/vault/secrets/{secret}/grants/{project}"),
+        )
+        .auth(&owner)
+        .tenant(slug)
         .send()
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -197,6 +218,7 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} secret connection"),
         format!("{slug}-connection-token"),
         format!("{slug} token"),
+        format!("{slug} run token"),
         format!("{slug} secret mcp server"),
         format!("{slug} secret mcp instance"),
         format!("{slug} secret profile"),
@@ -211,6 +233,7 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         owner,
         owner_id,
         pat_token: text(&pat, "token"),
+        run_token: text(&run_pat, "token"),
         webhook_secret: text(&webhook, "signing_secret"),
         markers,
     }

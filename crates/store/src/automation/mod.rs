@@ -59,6 +59,20 @@ pub trait AutomationStore: WebhookSecretKeys + Send + Sync + 'static {
         at: i64,
     ) -> StoreResult<String>;
 
+    // --- replay protection of timestamped signatures
+    /// Records that the timestamped signature `signature_hash` was accepted for the
+    /// webhook, to be remembered until `expires_at`. True the first time; false when it
+    /// was already recorded and has not expired (a replay). Atomic across nodes: of two
+    /// concurrent deliveries of one signature, exactly one gets true. The webhook's entries
+    /// expired at `now` are purged on the way.
+    async fn first_use_of_signature(
+        &self,
+        webhook_id: &str,
+        signature_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
+
     // --- cron triggers
     async fn create_trigger(&self, trigger: &TriggerRecord) -> StoreResult<()>;
     /// The trigger if it belongs to `workflow_id`.

@@ -15,7 +15,7 @@ macro_rules! impl_automation_store {
 
         type DbRow = $row;
 
-        const WEBHOOK_COLUMNS: &str = "id, workspace_id, project_id, workflow_id, name, signing_secret_sealed, extras, enabled, automation_user_id, automation_pat_id, created_at, updated_at";
+        const WEBHOOK_COLUMNS: &str = "id, workspace_id, project_id, workflow_id, name, signing_secret_sealed, extras, enabled, automation_user_id, automation_pat_id, require_timestamp, created_at, updated_at";
         const TRIGGER_COLUMNS: &str = "id, workspace_id, project_id, workflow_id, cron, timezone, trigger_payload, trigger_steps, excluded_step_ids, enabled, next_fire_at, last_fired_at, last_run_id, last_error, claimed_by, claim_until, created_by, created_at, updated_at";
 
         fn webhook_from_row(row: &DbRow) -> StoreResult<WebhookRecord> {
@@ -30,6 +30,7 @@ macro_rules! impl_automation_store {
                 enabled: row.try_get("enabled")?,
                 automation_user_id: row.try_get("automation_user_id")?,
                 automation_pat_id: row.try_get("automation_pat_id")?,
+                require_timestamp: row.try_get("require_timestamp")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
             })
@@ -80,7 +81,7 @@ macro_rules! impl_automation_store {
         #[async_trait]
         impl AutomationStore for $store {
             async fn create_webhook(&self, w: &WebhookRecord) -> StoreResult<()> {
-                sqlx::query("INSERT INTO inbound_webhooks (id, workspace_id, project_id, workflow_id, name, signing_secret_sealed, extras, enabled, automation_user_id, automation_pat_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+                sqlx::query("INSERT INTO inbound_webhooks (id, workspace_id, project_id, workflow_id, name, signing_secret_sealed, extras, enabled, automation_user_id, automation_pat_id, require_timestamp, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                     .bind(&w.id)
                     .bind(&w.workspace_id)
                     .bind(&w.project_id)
@@ -91,6 +92,7 @@ macro_rules! impl_automation_store {
                     .bind(w.enabled)
                     .bind(&w.automation_user_id)
                     .bind(&w.automation_pat_id)
+                    .bind(w.require_timestamp)
                     .bind(w.created_at)
                     .bind(w.updated_at)
                     .execute(&self.pool)
@@ -115,12 +117,13 @@ macro_rules! impl_automation_store {
             }
 
             async fn update_webhook(&self, id: &str, patch: &WebhookPatch, at: i64) -> StoreResult<bool> {
-                let done = sqlx::query("UPDATE inbound_webhooks SET name = COALESCE($2, name), extras = COALESCE($3, extras), enabled = COALESCE($4, enabled), updated_at = $5 WHERE id = $1")
+                let done = sqlx::query("UPDATE inbound_webhooks SET name = COALESCE($2, name), extras = COALESCE($3, extras), enabled = COALESCE($4, enabled), require_timestamp = COALESCE($6, require_timestamp), updated_at = $5 WHERE id = $1")
                     .bind(id)
                     .bind(&patch.name)
                     .bind(patch.extras.as_ref().map(Json))
                     .bind(patch.enabled)
                     .bind(at)
+                    .bind(patch.require_timestamp)
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() > 0)
@@ -128,10 +131,13 @@ macro_rules! impl_automation_store {
 
             async fn delete_webhook(&self, id: &str) -> StoreResult<bool> {
                 let mut tx = self.pool.begin_with($begin).await?;
-                sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                for table in ["webhook_deliveries", "webhook_signatures_seen"] {
+                    let sql = format!("DELETE FROM {table} WHERE webhook_id = $1");
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let done = sqlx::query("DELETE FROM inbound_webhooks WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -160,6 +166,30 @@ macro_rules! impl_automation_store {
                 self.delivery_run(webhook_id, key_hash).await?.ok_or_else(|| {
                     StoreError::NotFound(format!("webhook {webhook_id}"))
                 })
+            }
+
+            async fn first_use_of_signature(
+                &self,
+                webhook_id: &str,
+                signature_hash: &str,
+                expires_at: i64,
+                now: i64,
+            ) -> StoreResult<bool> {
+                // Expired entries can never match a fresh delivery again: each webhook
+                // keeps only what its tolerance window needs (the purge stays on this
+                // webhook's rows, so concurrent deliveries of others never contend).
+                sqlx::query("DELETE FROM webhook_signatures_seen WHERE webhook_id = $1 AND expires_at < $2")
+                    .bind(webhook_id)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                let done = sqlx::query("INSERT INTO webhook_signatures_seen (webhook_id, signature_hash, expires_at) VALUES ($1, $2, $3) ON CONFLICT (webhook_id, signature_hash) DO NOTHING")
+                    .bind(webhook_id)
+                    .bind(signature_hash)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn create_trigger(&self, t: &TriggerRecord) -> StoreResult<()> {

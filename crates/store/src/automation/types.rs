@@ -19,6 +19,9 @@ pub struct WebhookRecord {
     pub automation_user_id: String,
     /// …and this very PAT, when set.
     pub automation_pat_id: Option<String>,
+    /// Ingress accepts only the timestamped signature form (`t=…,v1=…`), whose replays
+    /// are refused; otherwise the plain `sha256=…` form is accepted too.
+    pub require_timestamp: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -31,6 +34,7 @@ pub struct WebhookPatch {
     pub name: Option<String>,
     pub extras: Option<Value>,
     pub enabled: Option<bool>,
+    pub require_timestamp: Option<bool>,
 }
 
 /// A cron schedule of one workflow.

@@ -33,6 +33,17 @@ pub struct SecretRecord {
     pub updated_at: i64,
 }
 
+/// A workspace secret granted to a project: the project's contributors may bind it in
+/// the project's MCP profiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretGrantRecord {
+    pub secret_name: String,
+    pub project_id: String,
+    pub workspace_id: String,
+    pub granted_by: String,
+    pub created_at: i64,
+}
+
 #[async_trait]
 pub trait VaultStore: Send + Sync + 'static {
     /// The workspace's data key, if it has one yet.
@@ -64,8 +75,39 @@ pub trait VaultStore: Send + Sync + 'static {
     async fn secret(&self, workspace_id: &str, name: &str) -> StoreResult<Option<SecretRecord>>;
     /// The workspace's secrets by name.
     async fn list_secrets(&self, workspace_id: &str) -> StoreResult<Vec<SecretRecord>>;
-    /// False if there is no such secret.
+    /// False if there is no such secret. Its grants go with it.
     async fn delete_secret(&self, workspace_id: &str, name: &str) -> StoreResult<bool>;
+
+    /// Grants the workspace's secret `name` to `project_id` (a project of the same
+    /// workspace). `None` when the workspace has no such secret or no such project;
+    /// otherwise the grant, which is the earlier one if it already existed.
+    async fn grant_secret(
+        &self,
+        workspace_id: &str,
+        name: &str,
+        project_id: &str,
+        granted_by: &str,
+        at: i64,
+    ) -> StoreResult<Option<SecretGrantRecord>>;
+    /// False if there was no such grant.
+    async fn revoke_secret_grant(
+        &self,
+        workspace_id: &str,
+        name: &str,
+        project_id: &str,
+    ) -> StoreResult<bool>;
+    /// The grants of the workspace's secret `name`, oldest first.
+    async fn secret_grants(
+        &self,
+        workspace_id: &str,
+        name: &str,
+    ) -> StoreResult<Vec<SecretGrantRecord>>;
+    /// The grants made to a project, by secret name.
+    async fn project_secret_grants(
+        &self,
+        workspace_id: &str,
+        project_id: &str,
+    ) -> StoreResult<Vec<SecretGrantRecord>>;
 }
 
 /// Implements [`VaultStore`] for `$store` (a struct with a `pool` field).
@@ -78,7 +120,9 @@ macro_rules! impl_vault_store {
             use sqlx::types::Json;
 
             use $crate::error::StoreResult;
-            use $crate::integrations::vault::{DataKeyRecord, SecretRecord, VaultStore};
+            use $crate::integrations::vault::{
+                DataKeyRecord, SecretGrantRecord, SecretRecord, VaultStore,
+            };
 
             const KEY_COLUMNS: &str =
                 "workspace_id, wrapped, master_key_id, created_at, updated_at";
@@ -92,6 +136,37 @@ macro_rules! impl_vault_store {
                     created_at: row.try_get("created_at")?,
                     updated_at: row.try_get("updated_at")?,
                 })
+            }
+
+            /// Grants joined with their secret's name.
+            const GRANT_SELECT: &str = "SELECT s.name AS secret_name, g.project_id, g.workspace_id, g.granted_by, g.created_at \
+                 FROM vault_secret_grants g JOIN vault_secrets s ON s.id = g.secret_id";
+
+            fn grant_from_row(row: &$row) -> StoreResult<SecretGrantRecord> {
+                Ok(SecretGrantRecord {
+                    secret_name: row.try_get("secret_name")?,
+                    project_id: row.try_get("project_id")?,
+                    workspace_id: row.try_get("workspace_id")?,
+                    granted_by: row.try_get("granted_by")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            }
+
+            impl $store {
+                /// The grants matching `condition` (its `$n` bound to `binds` in order).
+                async fn secret_grants_where(
+                    &self,
+                    condition: &str,
+                    binds: &[&str],
+                ) -> StoreResult<Vec<SecretGrantRecord>> {
+                    let sql = format!("{GRANT_SELECT} WHERE {condition}");
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for bind in binds {
+                        query = query.bind(*bind);
+                    }
+                    let rows = query.fetch_all(&self.pool).await?;
+                    rows.iter().map(grant_from_row).collect()
+                }
             }
 
             fn secret_from_row(row: &$row) -> StoreResult<SecretRecord> {
@@ -210,6 +285,80 @@ macro_rules! impl_vault_store {
                         .execute(&self.pool)
                         .await?;
                     Ok(done.rows_affected() == 1)
+                }
+
+                async fn grant_secret(
+                    &self,
+                    workspace_id: &str,
+                    name: &str,
+                    project_id: &str,
+                    granted_by: &str,
+                    at: i64,
+                ) -> StoreResult<Option<SecretGrantRecord>> {
+                    // One statement: the secret and the project must both be the
+                    // workspace's, whatever happens between a check and the insert.
+                    sqlx::query(
+                        "INSERT INTO vault_secret_grants (secret_id, project_id, workspace_id, granted_by, created_at) \
+                         SELECT s.id, p.id, s.workspace_id, $4, $5 FROM vault_secrets s JOIN projects p ON p.workspace_id = s.workspace_id \
+                         WHERE s.workspace_id = $1 AND s.name = $2 AND p.id = $3 \
+                         ON CONFLICT (secret_id, project_id) DO NOTHING",
+                    )
+                    .bind(workspace_id)
+                    .bind(name)
+                    .bind(project_id)
+                    .bind(granted_by)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                    let grants = self
+                        .secret_grants_where(
+                            "s.workspace_id = $1 AND s.name = $2 AND g.project_id = $3",
+                            &[workspace_id, name, project_id],
+                        )
+                        .await?;
+                    Ok(grants.into_iter().next())
+                }
+
+                async fn revoke_secret_grant(
+                    &self,
+                    workspace_id: &str,
+                    name: &str,
+                    project_id: &str,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "DELETE FROM vault_secret_grants WHERE project_id = $3 AND secret_id IN \
+                         (SELECT id FROM vault_secrets WHERE workspace_id = $1 AND name = $2)",
+                    )
+                    .bind(workspace_id)
+                    .bind(name)
+                    .bind(project_id)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn secret_grants(
+                    &self,
+                    workspace_id: &str,
+                    name: &str,
+                ) -> StoreResult<Vec<SecretGrantRecord>> {
+                    self.secret_grants_where(
+                        "s.workspace_id = $1 AND s.name = $2 ORDER BY g.created_at, g.project_id",
+                        &[workspace_id, name],
+                    )
+                    .await
+                }
+
+                async fn project_secret_grants(
+                    &self,
+                    workspace_id: &str,
+                    project_id: &str,
+                ) -> StoreResult<Vec<SecretGrantRecord>> {
+                    self.secret_grants_where(
+                        "s.workspace_id = $1 AND g.project_id = $2 ORDER BY s.name",
+                        &[workspace_id, project_id],
+                    )
+                    .await
                 }
             }
         };

@@ -574,10 +574,14 @@ macro_rules! impl_tenant_store {
                 };
                 // An existing membership keeps the higher of the two roles' meaning to the
                 // owner: an invite never demotes, it only (re)activates and sets the role.
-                sqlx::query(
+                // A deactivated owner is the exception: only an owner may reactivate an
+                // owner, and an invite is made by admins too, so it matches no row here
+                // (and the acceptance is rolled back).
+                let upserted = sqlx::query(
                     "INSERT INTO workspace_members (workspace_id, user_id, role, active, created_at) VALUES ($1, $2, $3, TRUE, $4) \
                      ON CONFLICT (workspace_id, user_id) DO UPDATE SET active = TRUE, \
-                     role = CASE WHEN workspace_members.role = 'owner' THEN workspace_members.role ELSE excluded.role END",
+                     role = CASE WHEN workspace_members.role = 'owner' THEN workspace_members.role ELSE excluded.role END \
+                     WHERE NOT (workspace_members.role = 'owner' AND NOT workspace_members.active)",
                 )
                 .bind(&invite.workspace_id)
                 .bind(user_id)
@@ -585,6 +589,11 @@ macro_rules! impl_tenant_store {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
+                if upserted.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(
+                        "your owner membership of this workspace was deactivated; only an owner of the workspace can reactivate it".into(),
+                    ));
+                }
                 let sql = format!("SELECT {MEMBERSHIP_COLUMNS} FROM workspace_members m WHERE m.workspace_id = $1 AND m.user_id = $2");
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&invite.workspace_id).bind(user_id).fetch_one(&mut *tx).await?;
                 let membership = membership_from_row(&row)?;

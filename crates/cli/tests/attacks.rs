@@ -1,0 +1,23 @@
+//! Attack tests of issue 13 ("Close the tenant boundary", docs/security.md): each test
+//! performs an attack that worked against `agentruntime serve` built from main, against
+//! the real binary (`serve_support` spawns it), and asserts the refusal. One module per
+//! item of the issue.
+
+mod serve_support;
+
+// --- Items 1, 2, 9, 11 and "operator LLM keys" of item 8 (tenant boundary, part A).
+// `boundary_support` holds the helpers these modules share (tenants, sessions, invites,
+// the MCP test servers).
+#[path = "attacks/boundary_support.rs"]
+mod boundary_support;
+#[path = "attacks/operator_llm_keys.rs"]
+mod operator_llm_keys;
+#[path = "attacks/small_gaps.rs"]
+mod small_gaps;
+#[path = "attacks/stdio_env.rs"]
+mod stdio_env;
+#[path = "attacks/vault_binding.rs"]
+mod vault_binding;
+#[path = "attacks/webhook_signatures.rs"]
+mod webhook_signatures;
+// --- end of part A.
