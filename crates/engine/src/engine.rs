@@ -152,6 +152,7 @@ impl Engine {
             .hand_back(&self.inner.config.node_id, &work)
             .await
         {
+            Ok(0) => {}
             Ok(handed_back) => tracing::info!(
                 node_id = %self.inner.config.node_id,
                 handed_back,
