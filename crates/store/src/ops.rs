@@ -288,7 +288,10 @@ macro_rules! define_ops {
         }
 
         /// Like [`claim`], for recovered work only (expired leases, handed-back rows): what
-        /// a committing worker takes before chaining into its own run's next step.
+        /// a committing worker takes before chaining into its own run's next step. It runs
+        /// on every such commit; Postgres answers it from the two partial indexes of
+        /// migration 0010 (a BitmapOr), so its cost follows the few recovered and leased
+        /// rows, not the queue's length.
         async fn claim_recovered(conn: &mut Conn, take: &TakeLease, now: i64) -> StoreResult<Vec<ClaimedWork>> {
             let rows = sqlx::query(concat!(
                 "UPDATE work_queue SET lease_owner = $1, lease_expires_at = $2, fencing_token = fencing_token + 1, \

@@ -129,16 +129,23 @@ pub(super) fn claim(
 }
 
 /// Like [`claim`], for recovered work only: what a committing worker takes before chaining
-/// into its own run's next step (see `take_work`).
+/// into its own run's next step (see `take_work`). It runs on every such commit, so the
+/// candidates come from the two partial indexes of migration 0010, so its cost follows the
+/// few recovered and leased rows, not the queue's length. (Written as a union: with an
+/// `OR`, SQLite's planner walked the queue rows of every running run instead.)
 fn claim_recovered(conn: &Connection, take: &TakeLease, now: i64) -> StoreResult<Vec<ClaimedWork>> {
     let mut stmt = conn
         .prepare_cached(
             "UPDATE work_queue SET lease_owner = ?1, lease_expires_at = ?2, fencing_token = fencing_token + 1, \
                attempt = CASE WHEN lease_owner IS NULL THEN attempt ELSE attempt + 1 END, handed_back = FALSE \
-             WHERE id IN (SELECT w.id FROM work_queue w JOIN runs r ON r.id = w.run_id \
-               WHERE ((w.handed_back AND w.lease_owner IS NULL) OR (w.lease_owner IS NOT NULL AND w.lease_expires_at < ?3)) \
-               AND w.available_at <= ?3 \
-               AND ((r.status = 'running' AND w.kind <> 'drain') OR (r.status = 'draining' AND w.kind = 'drain')) \
+             WHERE id IN (SELECT w.id FROM ( \
+                 SELECT id, run_id, kind, available_at FROM work_queue \
+                   WHERE handed_back AND lease_owner IS NULL AND available_at <= ?3 \
+                 UNION ALL \
+                 SELECT id, run_id, kind, available_at FROM work_queue \
+                   WHERE lease_owner IS NOT NULL AND lease_expires_at < ?3 \
+               ) w JOIN runs r ON r.id = w.run_id \
+               WHERE (r.status = 'running' AND w.kind <> 'drain') OR (r.status = 'draining' AND w.kind = 'drain') \
                ORDER BY w.available_at, w.id LIMIT ?4) \
              RETURNING id, run_id, step_key, kind, attempt, fencing_token, lease_expires_at",
         )
