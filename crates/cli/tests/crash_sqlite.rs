@@ -358,3 +358,57 @@ fn abort_between_a_loop_items_side_effect_and_its_commit_reruns_that_item() {
         );
     }
 }
+
+/// Regression (issue 12, finding 1): a loop body that outlived its lease was handed out
+/// again every lease (`run long-item.json --lease-ms 500` executed the same item 11 times
+/// and never finished). Here a `for_each` item and a `while` iteration each run five
+/// leases long, and each runs exactly once.
+#[test]
+fn loop_bodies_outliving_their_lease_run_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    write(
+        dir,
+        "long-item.json",
+        &json!({"steps": [
+            {"id": "fan", "type": "for_each", "for_each_items": [7],
+             "for_each_body_steps": [{"id": "work", "type": "lua_script", "script": "return {sq = item * item}"}]},
+            {"id": "repeat", "type": "while", "while_max_iterations": 1, "while_condition": "true",
+             "while_body_steps": [{"id": "again", "type": "lua_script", "script": "return {n = 1}"}]},
+        ]}),
+    );
+    let ended = spawn(
+        dir,
+        "run",
+        &[
+            "run",
+            "long-item.json",
+            "--data-dir",
+            "data",
+            "--lease-ms",
+            "300",
+            "--json",
+        ],
+        // Every Lua execution lasts 1.5 s: five leases.
+        &[("AR_TEST_STEP_DELAY_MS", "1500")],
+    )
+    .wait();
+    assert_eq!(ended.code(), Some(0), "stderr:\n{}", ended.stderr);
+    let context: Value = serde_json::from_str(&ended.stdout).expect("--json context");
+    assert_eq!(
+        context["steps"]["fan"]["result"]["results"][0]["result"]["sq"],
+        json!(49)
+    );
+    let log = executions(&dir.join("run.executions"));
+    let ran: Vec<(&str, &str, u64)> = log
+        .iter()
+        .map(|e| (e.unit.as_str(), e.step_id.as_str(), e.attempt))
+        .collect();
+    let mut ran = ran;
+    ran.sort();
+    assert_eq!(
+        ran,
+        [("fan#0", "work", 1), ("repeat#0", "again", 1)],
+        "each body step ran once"
+    );
+}

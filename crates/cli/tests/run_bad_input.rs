@@ -1,5 +1,6 @@
 //! `agentruntime run` on bad input: a Lua result over the size limit, a `for_each` over a
-//! million items, a data dir that cannot be written, graph files that cannot be read.
+//! million items, a data dir that cannot be written, graph files that cannot be read, a
+//! node id that cannot be used.
 //! Each ends with a clear message and the documented exit status, never a panic.
 
 mod crash_support;
@@ -131,4 +132,35 @@ fn graph_files_that_cannot_be_read_are_refused() {
         &["run", "missing.json", "--input-json", "@nope.json"],
     );
     assert_clear_failure(&bad_input, 2, "nope.json", "--input-json @missing file");
+}
+
+#[test]
+fn node_ids_that_would_garble_events_are_refused_before_anything_is_stored() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(
+        tmp.path(),
+        "g.json",
+        &json!({"steps": [{"id": "a", "type": "lua_script", "script": "return {}"}]}),
+    );
+    let long = "n".repeat(200);
+    let cases = [
+        ("two words", "whitespace"),
+        ("", "1 to 128 characters"),
+        (long.as_str(), "1 to 128 characters"),
+    ];
+    for (id, needle) in cases {
+        let flag = run_in(tmp.path(), &["run", "g.json", "--node-id", id]);
+        assert_clear_failure(&flag, 2, needle, id);
+        let env = spawn(tmp.path(), "env", &["run", "g.json"], &[("AR_NODE_ID", id)]).wait();
+        assert_clear_failure(&env, 2, "AR_NODE_ID", id);
+        assert!(
+            !tmp.path().join(".ar-data").exists(),
+            "{id:?}: nothing was stored"
+        );
+    }
+    let named = run_in(
+        tmp.path(),
+        &["run", "g.json", "--node-id", "laptop-1", "--json"],
+    );
+    assert_eq!(named.code(), Some(0), "{}", named.stderr);
 }

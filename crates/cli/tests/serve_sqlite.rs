@@ -1,7 +1,9 @@
 //! `agentruntime serve` on the embedded default: probes, graceful exit on SIGTERM, the
 //! master key file (created 0600, reused, refused when others can read it, overridden by
-//! `AR_MASTER_KEY`), structured logs, and the order settings are layered in.
+//! `AR_MASTER_KEY`), structured logs, the order settings are layered in, and recovery after
+//! a `kill -9` (interrupted steps run first).
 
+mod crash_support;
 mod serve_support;
 
 use serde_json::Value;
@@ -236,6 +238,8 @@ fn bad_settings_are_refused_with_the_name_of_the_culprit() {
         (&[("AR_SIGNUP", "sometimes")], "AR_SIGNUP"),
         (&[("AR_LOG", "ar_server=loud")], "AR_LOG"),
         (&[("AR_DATABASE_SCHEMA", "s1")], "AR_DATABASE_SCHEMA"),
+        (&[("AR_NODE_ID", "two words")], "AR_NODE_ID"),
+        (&[("AR_LEASE_MS", "10")], "AR_LEASE_MS"),
         (
             &[("AR_CONFIG", "/nonexistent/agentruntime.toml")],
             "/nonexistent/agentruntime.toml",
@@ -253,4 +257,125 @@ fn bad_settings_are_refused_with_the_name_of_the_culprit() {
             refused.stderr
         );
     }
+}
+
+/// The runs of a data directory's store, as the (dead or stopped) server left them.
+async fn snapshots(data: &std::path::Path, runs: &[String]) -> Vec<crash_support::Snapshot> {
+    let path = data.join("agentruntime.db");
+    let store = ar_store::open(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("open the store");
+    crash_support::snapshots_then_close(store, runs).await
+}
+
+/// Regression (issue 12, finding 2, SQLite): after a `kill -9` during many runs, the steps
+/// that were in flight became claimable at the restart but re-ran up to 47 s later, behind
+/// runs that had never started. They must re-run first, within a second of the restart
+/// releasing them, and no step may complete twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steps_in_flight_at_a_kill_9_rerun_first_and_at_once_after_the_restart() {
+    const RUNS: usize = 30;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let log = dir.path().join("executions");
+    let env = env_with(&[
+        // Every Lua step lasts 300 ms, so the kill lands with steps in flight.
+        ("AR_TEST_STEP_DELAY_MS", "300"),
+        ("AR_TEST_EXECUTION_LOG", &log.display().to_string()),
+        ("AR_LOG_FORMAT", "json"),
+    ]);
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &data_dir_arg(&data),
+    ];
+    let server = spawn(&args, &env).expect("serve starts");
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    let workflow = published_workflow(&client, &project, lua_chain(6)).await;
+    let mut runs = Vec::new();
+    for _ in 0..RUNS {
+        runs.push(start_run(&client, &workflow).await);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while crash_support::executions(&log).len() < 20 {
+        assert!(std::time::Instant::now() < deadline, "steps never ran");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let killed = server.kill();
+    assert!(killed.status.code().is_none(), "killed by the signal");
+
+    let at_kill = snapshots(&data, &runs).await;
+    let mut interrupted = Vec::new();
+    let mut never_started = Vec::new();
+    for (id, snap) in runs.iter().zip(&at_kill) {
+        for (step, state) in &snap.units {
+            if state.status() == ar_store::StepStatus::Running {
+                interrupted.push((id.clone(), step.clone()));
+            }
+        }
+        if snap.events.iter().all(|e| e.kind != "step_started") {
+            never_started.push(id.clone());
+        }
+    }
+    assert!(!interrupted.is_empty(), "the kill interrupted steps");
+    assert!(!never_started.is_empty(), "some runs had not started");
+
+    let server = spawn(&args, &env).expect("serve restarts");
+    let client = Client::with_pat(&server.base, &pat);
+    for id in &runs {
+        let path = format!("/v1/workflows/{workflow}/runs/{id}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            let run = client.get(&path).await;
+            if run.body["status"] == "completed" {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "run {id}: {}",
+                run.body
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    let exited = server.terminate();
+    assert_eq!(exited.status.code(), Some(0), "{exited:?}");
+    let released_at = json_log_time(
+        &exited.stderr,
+        "released the leases a previous process left; that work runs first",
+    )
+    .unwrap_or_else(|| panic!("no release log line in:\n{}", exited.stderr));
+
+    let after = snapshots(&data, &runs).await;
+    let by_run: std::collections::BTreeMap<&String, &crash_support::Snapshot> =
+        runs.iter().zip(&after).collect();
+    let first_new_start = never_started
+        .iter()
+        .map(|id| by_run[id].starts("s1")[0].2)
+        .min()
+        .expect("never-started runs");
+    let mut delays = Vec::new();
+    for (id, step) in &interrupted {
+        let started = by_run[id].starts(step);
+        let (first_attempt, first_node, _) = started[0].clone();
+        let (attempt, node, at) = started.last().cloned().expect("a re-run");
+        assert_eq!(attempt, first_attempt + 1, "{id} {step}: {started:?}");
+        assert_ne!(
+            node, first_node,
+            "the restarted process has another node id"
+        );
+        assert!(
+            at <= first_new_start,
+            "{step} of {id} re-ran at {at}, after a run that had never started began at {first_new_start}"
+        );
+        delays.push(at - released_at);
+    }
+    crash_support::assert_recovered(
+        &format!("kill -9 during {RUNS} runs, restart"),
+        &mut delays,
+        1000,
+        &after,
+    );
 }

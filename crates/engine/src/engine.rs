@@ -19,6 +19,7 @@ use crate::config::EngineConfig;
 use crate::context::build_context;
 use crate::error::{EngineError, EngineResult};
 use crate::executor::Executors;
+use crate::lease::{Leases, heartbeat};
 use crate::params::StartParams;
 
 /// How to stop a run (CONTRACT §7).
@@ -63,8 +64,8 @@ pub(crate) struct Inner {
     pub executors: Executors,
     pub graphs: Mutex<HashMap<String, Arc<CompiledGraph>>>,
     pub runs: tokio::sync::Mutex<HashMap<String, Arc<RunCache>>>,
-    /// Leases held by this node's in-flight work, for the heartbeat.
-    pub held: Mutex<HashMap<i64, (WorkFence, CancellationToken)>>,
+    /// The leases of this node's work, from lease to the end of processing.
+    pub leases: Leases,
     pub wake: Notify,
     pub events: broadcast::Sender<EventRecord>,
     pub permits: Arc<Semaphore>,
@@ -88,7 +89,13 @@ impl Engine {
         executors: Executors,
     ) -> EngineResult<Engine> {
         if store.backend() == Backend::Sqlite {
-            store.release_all_leases().await?;
+            let released = store.release_all_leases().await?;
+            if released > 0 {
+                tracing::info!(
+                    released,
+                    "released the leases a previous process left; that work runs first"
+                );
+            }
         }
         let (events, _) = broadcast::channel(4096);
         let inner = Arc::new(Inner {
@@ -98,7 +105,7 @@ impl Engine {
             executors,
             graphs: Mutex::new(HashMap::new()),
             runs: tokio::sync::Mutex::new(HashMap::new()),
-            held: Mutex::new(HashMap::new()),
+            leases: Leases::default(),
             wake: Notify::new(),
             events,
             shutdown: CancellationToken::new(),
@@ -129,9 +136,44 @@ impl Engine {
         })
     }
 
-    /// Stops scheduling, cancels in-flight steps and waits for the background tasks. Work
-    /// in flight stays leased in the store and is recovered by the next start.
+    /// Stops this node gracefully: stops scheduling, cancels in-flight steps, waits for
+    /// its workers, then hands the leases of every piece of work it did not finish back to
+    /// the queue, ahead of newer work: another node takes it over at once (Postgres), the
+    /// next start does (SQLite). In-flight work runs again as its next attempt.
     pub async fn shutdown(&self) {
+        self.halt().await;
+        let work = self.inner.leases.hand_backs();
+        if work.is_empty() {
+            return;
+        }
+        match self
+            .inner
+            .store
+            .hand_back(&self.inner.config.node_id, &work)
+            .await
+        {
+            Ok(0) => {}
+            Ok(handed_back) => tracing::info!(
+                node_id = %self.inner.config.node_id,
+                handed_back,
+                "handed back the leases of unfinished work"
+            ),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "could not hand back leases; the work is taken over when they expire"
+            ),
+        }
+    }
+
+    /// Stops this node as a crash would, keeping its leases: its work is taken over only
+    /// once they expire (Postgres) or at the next start (SQLite). For tests of recovery.
+    pub async fn abandon(&self) {
+        self.halt().await;
+    }
+
+    /// Stops scheduling, cancels in-flight steps and waits for the background tasks and
+    /// the workers.
+    async fn halt(&self) {
         self.inner.shutdown.cancel();
         let runs: Vec<Arc<RunCache>> = self.inner.runs.lock().await.values().cloned().collect();
         for run in runs {
@@ -769,11 +811,13 @@ impl Inner {
         }
     }
 
+    /// What a commit may lease to this node: nothing once the node is stopping (it would
+    /// only hand the work back).
     pub fn take_lease(&self, max: usize) -> TakeLease {
         TakeLease {
             owner: self.config.node_id.clone(),
             lease_ms: self.config.lease.as_millis() as i64,
-            max,
+            max: if self.shutdown.is_cancelled() { 0 } else { max },
         }
     }
 
@@ -787,6 +831,7 @@ impl Inner {
     pub async fn commit(&self, commit: Commit) -> EngineResult<CommitOutcome> {
         let run_id = commit.run_id.clone();
         let outcome = self.store.commit(commit).await?;
+        self.leases.hold(&outcome.taken);
         self.after_commit(&run_id, &outcome).await;
         Ok(outcome)
     }
@@ -839,6 +884,7 @@ async fn scheduler(inner: Arc<Inner>) {
                 .await
             {
                 Ok(claimed) => {
+                    inner.leases.hold(&claimed);
                     claimed_any = !claimed.is_empty();
                     if claimed_any {
                         tracing::trace!(count = claimed.len(), "claimed work");
@@ -864,37 +910,6 @@ async fn scheduler(inner: Arc<Inner>) {
             _ = inner.shutdown.cancelled() => break,
             _ = inner.wake.notified() => {}
             _ = tokio::time::sleep(delay) => {}
-        }
-    }
-}
-
-/// Extends the leases of in-flight work every third of the lease; work whose lease was lost
-/// (taken over after a stall) is cancelled here, since its commit would be refused anyway.
-async fn heartbeat(inner: Arc<Inner>) {
-    let period = inner.config.lease / 3;
-    loop {
-        tokio::select! {
-            _ = inner.shutdown.cancelled() => break,
-            _ = tokio::time::sleep(period) => {}
-        }
-        let held: Vec<(WorkFence, CancellationToken)> = inner
-            .held
-            .lock()
-            .map(|h| h.values().cloned().collect())
-            .unwrap_or_default();
-        if held.is_empty() {
-            continue;
-        }
-        let fences: Vec<WorkFence> = held.iter().map(|(f, _)| *f).collect();
-        match inner.store.extend_leases(&fences, inner.config.lease).await {
-            Ok(lost) => {
-                for (fence, token) in held {
-                    if lost.contains(&fence) {
-                        token.cancel();
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "lease extension failed"),
         }
     }
 }

@@ -29,12 +29,13 @@ mod context;
 mod engine;
 mod error;
 mod executor;
+mod lease;
 mod params;
 mod worker;
 
 pub use ar_store::{RunRecord, RunStatus, StepStatus, Store};
 pub use compiled::CompiledGraph;
-pub use config::EngineConfig;
+pub use config::{EngineConfig, check_node_id, default_node_id};
 pub use context::build_context;
 pub use engine::{Engine, StartRun, StopMode};
 pub use error::{EngineError, EngineResult};

@@ -88,14 +88,26 @@ fn step_type_name(step: &CompiledStep) -> &'static str {
 }
 
 impl Inner {
-    /// Processes work, then any work its commit handed straight back (chains).
+    /// Processes work, then any work its commit handed straight back (chains). The work's
+    /// lease is held (extended by the heartbeat) for the whole of its processing; work
+    /// still held when the node stops is handed back by `Engine::shutdown`.
     pub(crate) async fn run_work_chain(self: &Arc<Self>, work: ClaimedWork) {
         let mut next = Some(work);
         while let Some(w) = next.take() {
             if self.shutdown.is_cancelled() {
                 break;
             }
-            match self.process(&w).await {
+            if !self.leases.start(&w) {
+                tracing::debug!(run_id = %w.run_id, step = %w.step_key, "work skipped: its lease was lost before it started");
+                self.leases.release(&w);
+                continue;
+            }
+            let processed = self.process(&w).await;
+            // Work cut short by a shutdown stays held, to be handed back.
+            if !self.shutdown.is_cancelled() {
+                self.leases.release(&w);
+            }
+            match processed {
                 Ok(mut taken) => {
                     next = taken.pop();
                     for extra in taken {
@@ -390,6 +402,16 @@ impl Inner {
         }
     }
 
+    /// `step_started` for an attempt of `step` run by this node: `{attempt, node_id}`, so
+    /// a takeover shows which node ran which attempt.
+    fn step_started(&self, step: &CompiledStep, w: &ClaimedWork) -> NewEvent {
+        NewEvent::new(
+            "step_started",
+            Some(&step.step.id),
+            json!({"attempt": w.attempt, "node_id": self.config.node_id}),
+        )
+    }
+
     /// Commits and, on success, records the written top-level states in the cache.
     async fn commit_step(
         &self,
@@ -435,7 +457,7 @@ impl Inner {
         globals: Map<String, Value>,
         attempt: i64,
         key: String,
-        fence: Option<WorkFence>,
+        fence: WorkFence,
     ) -> CallOutcome {
         let type_name = step_type_name(step);
         let Some(executor) = self.executors.get(type_name).cloned() else {
@@ -449,9 +471,11 @@ impl Inner {
             .timeout_s
             .and_then(|s| Duration::try_from_secs_f64(s).ok())
             .filter(|d| !d.is_zero());
+        // Cancelled when the run ends; also cancelled below if the work's lease is lost.
         let token: CancellationToken = cache.cancel.child_token();
-        if let (Some(f), Ok(mut held)) = (fence, self.held.lock()) {
-            held.insert(f.work_id, (f, token.clone()));
+        let lease_lost = self.leases.lost_token(fence);
+        if lease_lost.is_cancelled() {
+            return CallOutcome::Cancelled;
         }
         let call = StepCall {
             run_id: cache.run.id.clone(),
@@ -489,16 +513,19 @@ impl Inner {
                     CallOutcome::Failed(StepFailure::new("STEP_TIMEOUT", format!("attempt exceeded timeout_s = {secs}"), true))
                 }
             },
-            _ = token.cancelled() => {
+            _ = async {
+                tokio::select! {
+                    _ = token.cancelled() => {}
+                    // Another worker owns the work now: this attempt's outcome would be refused.
+                    _ = lease_lost.cancelled() => token.cancel(),
+                }
+            } => {
                 // Give the executor a moment to see its token and clean up (close a
                 // connection, kill a process) before the call is abandoned.
                 let _ = tokio::time::timeout(CANCEL_GRACE, &mut attempt_fut).await;
                 CallOutcome::Cancelled
             }
         };
-        if let (Some(f), Ok(mut held)) = (fence, self.held.lock()) {
-            held.remove(&f.work_id);
-        }
         outcome
     }
 
@@ -529,11 +556,7 @@ impl Inner {
             }
         };
         let key = format!("{}:{}:{}", w.run_id, step.step.id, w.attempt);
-        let started_event = NewEvent::new(
-            "step_started",
-            Some(&step.step.id),
-            json!({"attempt": w.attempt}),
-        );
+        let started_event = self.step_started(step, w);
         let call = self.call(
             cache,
             step,
@@ -541,7 +564,7 @@ impl Inner {
             roots.0,
             w.attempt,
             key,
-            Some(w.fence()),
+            w.fence(),
         );
         tokio::pin!(call);
         // A fast step writes `step_started` in the same transaction as its outcome; one
@@ -778,11 +801,7 @@ impl Inner {
                 .into_iter()
                 .collect(),
             events: vec![
-                NewEvent::new(
-                    "step_started",
-                    Some(&step.step.id),
-                    json!({"attempt": w.attempt}),
-                ),
+                self.step_started(step, w),
                 NewEvent::new(
                     "step_paused",
                     Some(&step.step.id),
@@ -977,11 +996,11 @@ impl Inner {
                     available_at: now,
                 })
                 .collect(),
-            events: vec![NewEvent::new(
-                "step_started",
-                Some(&step.step.id),
-                json!({"attempt": w.attempt, "item_count": total}),
-            )],
+            events: vec![{
+                let mut started = self.step_started(step, w);
+                started.data["item_count"] = json!(total);
+                started
+            }],
             take: Some(self.take_lease(1)),
             ..Default::default()
         };
@@ -1015,11 +1034,7 @@ impl Inner {
                 attempt: 1,
                 available_at: now,
             }],
-            events: vec![NewEvent::new(
-                "step_started",
-                Some(&step.step.id),
-                json!({"attempt": w.attempt}),
-            )],
+            events: vec![self.step_started(step, w)],
             take: Some(self.take_lease(1)),
             ..Default::default()
         };
@@ -1120,13 +1135,14 @@ impl Inner {
         }
     }
 
-    /// Runs a loop body once. `Err(None)` = cancelled.
+    /// Runs a loop body once, for the item or iteration `w`, under its lease. `Err(None)` =
+    /// cancelled (the run ended, or the lease was lost).
     async fn run_body(
         &self,
         cache: &RunCache,
         parent: &CompiledStep,
         base: &Roots,
-        key_prefix: &str,
+        w: &ClaimedWork,
     ) -> Result<(Map<String, Value>, Value), Option<StepFailure>> {
         let mut body = Map::new();
         let mut last = Value::Null;
@@ -1153,7 +1169,7 @@ impl Inner {
             let value = loop {
                 let key = format!(
                     "{}:{}/{}:{attempt}",
-                    cache.run.id, key_prefix, inner.step.id
+                    cache.run.id, w.step_key, inner.step.id
                 );
                 match self
                     .call(
@@ -1163,7 +1179,7 @@ impl Inner {
                         globals.clone(),
                         attempt,
                         key,
-                        None,
+                        w.fence(),
                     )
                     .await
                 {
@@ -1248,7 +1264,7 @@ impl Inner {
             );
         }
         let started = now_ms();
-        let outcome = self.run_body(cache, parent, &roots, &w.step_key).await;
+        let outcome = self.run_body(cache, parent, &roots, w).await;
         let item_rec = |status: StepStatus, result: Value, f: Option<&StepFailure>| StepRecord {
             step_key: w.step_key.clone(),
             parent_key: Some(parent.step.id.clone()),
@@ -1464,7 +1480,7 @@ impl Inner {
             finished_at: Some(now_ms()),
             ..Default::default()
         };
-        let (body, _last) = match self.run_body(cache, parent, &roots, &w.step_key).await {
+        let (body, _last) = match self.run_body(cache, parent, &roots, w).await {
             Err(None) => return Ok(Vec::new()),
             Err(Some(f)) => {
                 let rec = iter_rec(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use ar_engine::*;
 use ar_store::{
-    ClaimedWork, Commit, CommitOutcome, CreatedRun, EventRecord, HumanTaskRecord, NewRun,
+    ClaimedWork, Commit, CommitOutcome, CreatedRun, EventRecord, HandBack, HumanTaskRecord, NewRun,
     StepRecord, StoreError, StoreResult, Wakeup, WorkFence,
 };
 use async_trait::async_trait;
@@ -63,6 +63,9 @@ impl Store for HiccupStore {
         lease: Duration,
     ) -> StoreResult<Vec<WorkFence>> {
         self.inner.extend_leases(fences, lease).await
+    }
+    async fn hand_back(&self, owner: &str, work: &[HandBack]) -> StoreResult<u64> {
+        self.inner.hand_back(owner, work).await
     }
     async fn release_all_leases(&self) -> StoreResult<u64> {
         self.inner.release_all_leases().await

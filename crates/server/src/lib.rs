@@ -35,7 +35,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ar_engine::{Engine, EngineConfig, Executors};
+use ar_engine::{Engine, Executors};
 use ar_store::automation::{AutomationStore, PgAutomationStore, SqliteAutomationStore};
 use ar_store::integrations::{IntegrationStore, PgIntegrationStore, SqliteIntegrationStore};
 use ar_store::tenant::{PgTenantStore, SqliteTenantStore, TenantStore};
@@ -259,8 +259,9 @@ impl RunningServer {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
-    /// Stops accepting, lets in-flight requests finish, stops the engine (work in flight
-    /// stays leased and is recovered by the next start) and closes the stores.
+    /// Stops accepting, lets in-flight requests finish, stops the engine (the work it had
+    /// in flight is handed back to the queue: another node takes it over at once, or the
+    /// next start does) and closes the stores.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
         let served = self.task.await.map_err(std::io::Error::other)?;
@@ -286,7 +287,7 @@ pub async fn start(
         Some(u) => url::Url::parse(u)?.origin().ascii_serialization(),
         None => format!("http://{addr}"),
     };
-    let engine = Engine::start(stores.runs.clone(), EngineConfig::default(), executors).await?;
+    let engine = Engine::start(stores.runs.clone(), settings.engine_config(), executors).await?;
     let state = AppState::new(
         settings,
         stores.tenants.clone(),
@@ -377,8 +378,19 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 
 /// Runs the server until `shutdown` resolves (e.g. Ctrl-C), then drains in-flight requests.
 pub async fn serve(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    serve_with(settings, shutdown, |_| {}).await
+}
+
+/// [`serve`], with `customize` applied to the step executors first (the CLI wraps them
+/// with its test hooks, inert unless their environment variables are set).
+pub async fn serve_with(
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+    customize: impl FnOnce(&mut Executors),
+) -> anyhow::Result<()> {
     let stores = open_stores(&settings).await?;
-    let executors = default_executors(&settings, &stores);
+    let mut executors = default_executors(&settings, &stores);
+    customize(&mut executors);
     let (server, created) = start(settings, stores, executors).await?;
     tracing::info!(url = %server.url(), "agentruntime server listening");
     // On stdout, for the operator (and for tools that start the server on port 0).

@@ -103,7 +103,18 @@ pub struct Settings {
     pub mcp_catalog: Vec<McpCatalogEntry>,
     /// LLM providers: system keys and base URL overrides (`[llm]`, see below).
     pub llm: LlmSettings,
+    // --- The engine on this node (docs/engine.md "Leases and claim order").
+    /// This node's name in `step_started` events and on its leases (`AR_NODE_ID`); unset:
+    /// `<hostname>-<pid>`.
+    pub node_id: Option<String>,
+    /// How long a claim on work lasts before another node may take it over, in
+    /// milliseconds; extended every third of it while the work runs (`AR_LEASE_MS`).
+    pub lease_ms: u64,
 }
+
+/// The accepted range of `lease_ms`: shorter leases mean faster takeover of a dead node's
+/// work but more heartbeat writes (one per third of the lease per piece of work in flight).
+pub const LEASE_MS_RANGE: std::ops::RangeInclusive<u64> = 200..=3_600_000;
 
 // --- LLM providers (docs/llm-providers.md)
 
@@ -287,6 +298,8 @@ impl Default for Settings {
             mcp_allowed_hosts: None,
             mcp_catalog: Vec::new(),
             llm: LlmSettings::default(),
+            node_id: None,
+            lease_ms: 30_000,
         }
     }
 }
@@ -310,6 +323,9 @@ pub enum SettingsError {
         value: String,
         reason: String,
     },
+    /// An engine setting (node id, lease) is invalid.
+    #[error("{0}")]
+    Engine(String),
     /// The MCP allowlist or catalog is invalid.
     #[error("MCP settings: {0}")]
     Mcp(String),
@@ -416,9 +432,45 @@ impl Settings {
         if let Some(v) = get("AR_MCP_ALLOWED_HOSTS") {
             self.mcp_allowed_hosts = Some(v);
         }
+        if let Some(v) = get("AR_NODE_ID") {
+            self.node_id = Some(v);
+        }
+        if let Some(v) = get("AR_LEASE_MS") {
+            self.lease_ms = parse("AR_LEASE_MS", v)?;
+        }
         self.check_mcp()?;
+        self.check_engine()?;
         self.llm.apply_env(&get);
         Ok(self)
+    }
+
+    /// A bad node id or lease is a start-up error.
+    fn check_engine(&self) -> Result<(), SettingsError> {
+        if let Some(id) = &self.node_id {
+            ar_engine::check_node_id(id)
+                .map_err(|e| SettingsError::Engine(format!("node_id / AR_NODE_ID {id:?}: {e}")))?;
+        }
+        if !LEASE_MS_RANGE.contains(&self.lease_ms) {
+            return Err(SettingsError::Engine(format!(
+                "lease_ms / AR_LEASE_MS = {}: must be between {} and {} milliseconds",
+                self.lease_ms,
+                LEASE_MS_RANGE.start(),
+                LEASE_MS_RANGE.end()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The engine configuration these settings give this node.
+    pub fn engine_config(&self) -> ar_engine::EngineConfig {
+        let mut config = ar_engine::EngineConfig {
+            lease: std::time::Duration::from_millis(self.lease_ms),
+            ..ar_engine::EngineConfig::default()
+        };
+        if let Some(id) = &self.node_id {
+            config.node_id = id.clone();
+        }
+        config
     }
 
     /// The SSRF allowlist of MCP connections (the file's, or `AR_MCP_ALLOWED_HOSTS`).
@@ -552,6 +604,55 @@ mod tests {
         std::fs::write(&path, "lisen = \"typo\"\n").expect("write");
         let err = Settings::from_toml_file(&path).expect_err("unknown key");
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn the_node_id_and_lease_reach_the_engine_and_the_environment_wins() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        std::fs::write(&path, "node_id = \"from-file\"\nlease_ms = 5000\n").expect("write");
+        let s = Settings::from_toml_file(&path).expect("parse");
+        let config = s.engine_config();
+        assert_eq!(config.node_id, "from-file");
+        assert_eq!(config.lease, std::time::Duration::from_millis(5000));
+        let s = s
+            .with_env(env(&[
+                ("AR_NODE_ID", "eu-1a-worker-2"),
+                ("AR_LEASE_MS", "800"),
+            ]))
+            .expect("env");
+        let config = s.engine_config();
+        assert_eq!(config.node_id, "eu-1a-worker-2");
+        assert_eq!(config.lease, std::time::Duration::from_millis(800));
+        // Unset: a per-process default, and the 30 s lease.
+        let config = Settings::default().engine_config();
+        assert!(
+            config.node_id.contains(&std::process::id().to_string()),
+            "{}",
+            config.node_id
+        );
+        assert_eq!(config.lease, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn bad_node_ids_and_leases_are_refused_at_start() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("AR_NODE_ID", "", "1 to 128"),
+            ("AR_NODE_ID", "two words", "whitespace"),
+            ("AR_LEASE_MS", "50", "between 200 and 3600000"),
+            ("AR_LEASE_MS", "99999999", "between 200 and 3600000"),
+            ("AR_LEASE_MS", "soon", "AR_LEASE_MS"),
+        ];
+        for (name, value, says) in cases {
+            let err = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err(value);
+            let text = err.to_string();
+            assert!(
+                text.contains(name) && text.contains(says),
+                "{name}={value:?}: {text}"
+            );
+        }
     }
 
     #[test]

@@ -254,6 +254,9 @@ macro_rules! define_ops {
 
         // ---------------------------------------------------------------- queue
 
+        /// Leases up to `limit` claimable rows to `owner`. Recovered work goes first: rows
+        /// whose lease expired (their holder died or stalled) or that were handed back
+        /// (graceful stop, start-up release), then the rest, oldest first.
         pub(crate) async fn claim(
             conn: &mut Conn,
             owner: &str,
@@ -264,11 +267,12 @@ macro_rules! define_ops {
             // An expired lease means its holder died mid-step: the retake is the next attempt.
             let rows = sqlx::query(concat!(
                 "UPDATE work_queue SET lease_owner = $1, lease_expires_at = $2, fencing_token = fencing_token + 1, \
-                   attempt = CASE WHEN lease_owner IS NULL THEN attempt ELSE attempt + 1 END \
+                   attempt = CASE WHEN lease_owner IS NULL THEN attempt ELSE attempt + 1 END, handed_back = FALSE \
                  WHERE id IN (SELECT w.id FROM work_queue w JOIN runs r ON r.id = w.run_id \
                    WHERE w.available_at <= $3 AND (w.lease_owner IS NULL OR w.lease_expires_at < $3) \
                    AND ((r.status = 'running' AND w.kind <> 'drain') OR (r.status = 'draining' AND w.kind = 'drain')) \
-                   ORDER BY w.available_at, w.id LIMIT $4 ",
+                   ORDER BY CASE WHEN w.handed_back OR w.lease_owner IS NOT NULL THEN 0 ELSE 1 END, w.available_at, w.id \
+                   LIMIT $4 ",
                 $skip_locked,
                 ") RETURNING id, run_id, step_key, kind, attempt, fencing_token, lease_expires_at"
             ))
@@ -281,6 +285,52 @@ macro_rules! define_ops {
             let mut claimed = rows.iter().map(work_from_row).collect::<StoreResult<Vec<_>>>()?;
             claimed.sort_by_key(|w| w.id);
             Ok(claimed)
+        }
+
+        /// Like [`claim`], for recovered work only (expired leases, handed-back rows): what
+        /// a committing worker takes before chaining into its own run's next step. It runs
+        /// on every such commit; Postgres answers it from the two partial indexes of
+        /// migration 0011 (a BitmapOr), so its cost follows the few recovered and leased
+        /// rows, not the queue's length.
+        async fn claim_recovered(conn: &mut Conn, take: &TakeLease, now: i64) -> StoreResult<Vec<ClaimedWork>> {
+            let rows = sqlx::query(concat!(
+                "UPDATE work_queue SET lease_owner = $1, lease_expires_at = $2, fencing_token = fencing_token + 1, \
+                   attempt = CASE WHEN lease_owner IS NULL THEN attempt ELSE attempt + 1 END, handed_back = FALSE \
+                 WHERE id IN (SELECT w.id FROM work_queue w JOIN runs r ON r.id = w.run_id \
+                   WHERE ((w.handed_back AND w.lease_owner IS NULL) OR (w.lease_owner IS NOT NULL AND w.lease_expires_at < $3)) \
+                   AND w.available_at <= $3 \
+                   AND ((r.status = 'running' AND w.kind <> 'drain') OR (r.status = 'draining' AND w.kind = 'drain')) \
+                   ORDER BY w.available_at, w.id LIMIT $4 ",
+                $skip_locked,
+                ") RETURNING id, run_id, step_key, kind, attempt, fencing_token, lease_expires_at"
+            ))
+            .bind(&take.owner)
+            .bind(now + take.lease_ms)
+            .bind(now)
+            .bind(take.max as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+            rows.iter().map(work_from_row).collect()
+        }
+
+        /// Gives leased rows back to the queue at once (see `Store::hand_back`).
+        pub(crate) async fn hand_back(conn: &mut Conn, owner: &str, work: &[HandBack]) -> StoreResult<u64> {
+            let mut handed = 0;
+            for h in work {
+                let done = sqlx::query(
+                    "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1, \
+                       attempt = $4, handed_back = TRUE \
+                     WHERE id = $1 AND fencing_token = $2 AND lease_owner = $3",
+                )
+                .bind(h.fence.work_id)
+                .bind(h.fence.token)
+                .bind(owner)
+                .bind(h.attempt)
+                .execute(&mut *conn)
+                .await?;
+                handed += done.rows_affected();
+            }
+            Ok(handed)
         }
 
         pub(crate) async fn extend_leases(
@@ -308,7 +358,7 @@ macro_rules! define_ops {
             // Used by a single-node store at start: whatever was leased belonged to a dead
             // process, so it becomes claimable at once, as its next attempt.
             let done = sqlx::query(
-                "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, attempt = attempt + 1 \
+                "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, attempt = attempt + 1, handed_back = TRUE \
                  WHERE lease_owner IS NOT NULL",
             )
             .execute(&mut *conn)
@@ -461,12 +511,23 @@ macro_rules! define_ops {
             Ok(written)
         }
 
+        /// Leases work a commit made ready to the committer, unless recovered work is waiting:
+        /// then the committer takes that instead, and its own new work goes to the queue
+        /// (where the scheduler, or another node, claims it). A worker that always chained
+        /// into its own run's next step would leave recovered work waiting until a run ended.
         async fn take_work(
             conn: &mut Conn,
             ids: &[i64],
             take: &TakeLease,
             now: i64,
         ) -> StoreResult<Vec<ClaimedWork>> {
+            if take.max == 0 {
+                return Ok(Vec::new());
+            }
+            let recovered = claim_recovered(conn, take, now).await?;
+            if !recovered.is_empty() {
+                return Ok(recovered);
+            }
             let mut taken = Vec::new();
             for id in ids.iter().take(take.max) {
                 let row = sqlx::query(
@@ -898,7 +959,8 @@ macro_rules! define_ops {
                 _ => Vec::new(),
             };
             // Others need waking when claimable work appeared that this committer did not take.
-            let created_work = created_work || new_ids.len() > taken.len();
+            let taken_new = taken.iter().filter(|w| new_ids.contains(&w.id)).count();
+            let created_work = created_work || new_ids.len() > taken_new;
             let status = run.status;
             Ok((CommitOutcome { events, created_work, taken, run_status: Some(status) }, run))
         }

@@ -229,6 +229,17 @@ impl Store for PgStore {
         Ok(lost)
     }
 
+    async fn hand_back(&self, owner: &str, work: &[HandBack]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let handed = sql::hand_back(&mut tx, owner, work).await?;
+        if handed > 0 {
+            // Other nodes take the work over now rather than at their next poll.
+            Self::notify(&mut tx, WORK_CHANNEL, "").await?;
+        }
+        tx.commit().await?;
+        Ok(handed)
+    }
+
     async fn release_all_leases(&self) -> StoreResult<u64> {
         Err(StoreError::Invalid(
             "a shared Postgres store cannot release other nodes' leases; expired leases are reclaimed by claim".into(),

@@ -247,6 +247,13 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn hand_back(&self, owner: &str, work: &[HandBack]) -> StoreResult<u64> {
+        let owner = owner.to_string();
+        let work = work.to_vec();
+        self.send(|reply| WriteCmd::HandBack { owner, work, reply })
+            .await
+    }
+
     async fn release_all_leases(&self) -> StoreResult<u64> {
         self.send(WriteCmd::ReleaseAll).await
     }

@@ -37,7 +37,8 @@ pub trait Store: Send + Sync + 'static {
     async fn commit(&self, commit: Commit) -> StoreResult<CommitOutcome>;
 
     /// Leases up to `limit` claimable rows to `owner` for `lease`. Rows of runs that are not
-    /// `running` are not claimable (a draining run's `Drain` timer excepted).
+    /// `running` are not claimable (a draining run's `Drain` timer excepted). Recovered work
+    /// (expired leases, handed-back rows) is claimed first, then the rest, oldest first.
     async fn claim(
         &self,
         owner: &str,
@@ -52,7 +53,12 @@ pub trait Store: Send + Sync + 'static {
         lease: Duration,
     ) -> StoreResult<Vec<WorkFence>>;
 
-    /// Makes every leased row claimable again as its next attempt. Only for a store one
+    /// Gives these leases of `owner` back to the queue at once (see [`HandBack`]); a fence
+    /// no longer held is skipped. Returns how many rows were handed back. Other nodes are
+    /// woken (Postgres).
+    async fn hand_back(&self, owner: &str, work: &[HandBack]) -> StoreResult<u64>;
+
+    /// Makes every leased row claimable again as its next attempt, ahead of newer work. Only for a store one
     /// process owns (SQLite), at start-up: the previous process is gone.
     async fn release_all_leases(&self) -> StoreResult<u64>;
 

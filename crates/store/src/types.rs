@@ -297,6 +297,17 @@ pub struct Requeue {
     pub available_at: i64,
 }
 
+/// Give leased work back to the queue at once (a node stopping gracefully): the row becomes
+/// claimable now, ahead of newer work, as `attempt`, and its fencing token moves on so a
+/// late commit of the old holder is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandBack {
+    pub fence: WorkFence,
+    /// The attempt the next holder runs: the next one when this holder may have executed
+    /// the work, the same one when it never started it.
+    pub attempt: i64,
+}
+
 /// A step finished (completed, skipped or human-approved): each dependant's remaining-deps
 /// counter goes down by one, and a dependant reaching zero becomes ready work.
 #[derive(Debug, Clone, PartialEq)]
@@ -345,7 +356,10 @@ pub struct Termination {
 }
 
 /// Lease the ready work a commit creates to the committing worker (saves a claim round trip
-/// on chains). Only applies while the run is `running`.
+/// on chains). Only applies while the run is `running`. When recovered work (an expired
+/// lease, a handed-back row) of any run is waiting, the committer takes that instead and
+/// the new work stays queued for the scheduler: chaining must not starve recovered work.
+/// `max = 0` takes nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TakeLease {
     pub owner: String,

@@ -144,6 +144,9 @@ conformance!(
     item_progress_queues_next_item_then_finalize,
     expired_lease_is_reclaimed_as_next_attempt,
     a_stale_fence_never_touches_another_runs_work,
+    claim_takes_recovered_work_before_older_new_work,
+    a_committer_takes_recovered_work_before_its_own_next_step,
+    hand_back_returns_work_at_once_and_fences_out_the_old_holder,
 );
 
 async fn create_run_writes_run_steps_events_and_ready_work(k: Kind) {
@@ -812,5 +815,214 @@ async fn a_stale_fence_never_touches_another_runs_work(k: Kind) {
             .await
             .expect("the live work is still held and finishes");
     }
+    db.close().await;
+}
+
+/// A run of one ready step `a` whose queue row became available at `available_at`.
+fn one_step_run(id: &str, available_at: i64) -> NewRun {
+    let mut run = new_run(id, None);
+    run.steps = vec![pending("a", 0)];
+    run.work = vec![NewWork {
+        available_at,
+        ..ready("a")
+    }];
+    run
+}
+
+/// Regression (issue 12, finding 2): recovered work waited behind newer work. Work whose
+/// lease expired, or that was handed back, is claimed before rows that merely became
+/// ready earlier.
+async fn claim_takes_recovered_work_before_older_new_work(k: Kind) {
+    let db = Db::open(k).await;
+    let s = &db.store;
+    s.create_run(one_step_run("expired", now_ms()))
+        .await
+        .expect("create");
+    let dead = s
+        .claim("dead", 1, Duration::from_millis(100))
+        .await
+        .expect("claim")
+        .remove(0);
+    s.create_run(one_step_run("handed", now_ms()))
+        .await
+        .expect("create");
+    let stopping = s
+        .claim("stopping", 1, LEASE)
+        .await
+        .expect("claim")
+        .remove(0);
+    assert_eq!(stopping.run_id, "handed");
+    let handed = HandBack {
+        fence: stopping.fence(),
+        attempt: 2,
+    };
+    assert_eq!(
+        s.hand_back("stopping", &[handed]).await.expect("hand back"),
+        1
+    );
+    // Two runs whose rows have waited longer than either recovered row.
+    s.create_run(one_step_run("old1", 1)).await.expect("create");
+    s.create_run(one_step_run("old2", 2)).await.expect("create");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let first = s.claim("n", 2, LEASE).await.expect("claim");
+    let mut runs: Vec<&str> = first.iter().map(|w| w.run_id.as_str()).collect();
+    runs.sort();
+    assert_eq!(runs, ["expired", "handed"], "recovered work first");
+    let expired = first
+        .iter()
+        .find(|w| w.run_id == "expired")
+        .expect("expired");
+    assert_eq!(
+        (expired.id, expired.attempt),
+        (dead.id, 2),
+        "an expired lease is retaken as the next attempt"
+    );
+    let handed = first.iter().find(|w| w.run_id == "handed").expect("handed");
+    assert_eq!(
+        handed.attempt, 2,
+        "a handed-back row runs as the attempt it was handed back with"
+    );
+    let rest: Vec<String> = s
+        .claim("n", 5, LEASE)
+        .await
+        .expect("claim")
+        .into_iter()
+        .map(|w| w.run_id)
+        .collect();
+    assert_eq!(rest, ["old1", "old2"], "then the rest, oldest first");
+    db.close().await;
+}
+
+/// Regression (issue 12, finding 2): a worker that commits a step took its own run's next
+/// step straight away, so recovered work waited until a run ended. The committer now takes
+/// the recovered work, and its own next step goes to the queue for someone else.
+async fn a_committer_takes_recovered_work_before_its_own_next_step(k: Kind) {
+    let db = Db::open(k).await;
+    let s = &db.store;
+    s.create_run(one_step_run("other", now_ms()))
+        .await
+        .expect("create");
+    s.claim("dead", 1, Duration::from_millis(100))
+        .await
+        .expect("claim");
+    s.create_run(new_run("chain", None)).await.expect("create");
+    let a = s.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    assert_eq!(a.run_id, "chain");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let out = s
+        .commit(Commit {
+            run_id: "chain".into(),
+            finish: vec![a.fence()],
+            steps: vec![completed("a")],
+            done: vec![StepDone {
+                step_key: "a".into(),
+                dependants: vec!["b".into()],
+            }],
+            take: Some(TakeLease {
+                owner: "n1".into(),
+                lease_ms: 30_000,
+                max: 1,
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("commit");
+    let taken: Vec<(&str, &str, i64)> = out
+        .taken
+        .iter()
+        .map(|w| (w.run_id.as_str(), w.step_key.as_str(), w.attempt))
+        .collect();
+    assert_eq!(
+        taken,
+        [("other", "a", 2)],
+        "the recovered work, not the chain's next step"
+    );
+    assert!(
+        out.created_work,
+        "the chain's next step is left for others to claim"
+    );
+    let b = s.claim("n2", 5, LEASE).await.expect("claim");
+    assert_eq!(
+        b.iter()
+            .map(|w| (w.run_id.as_str(), w.step_key.as_str()))
+            .collect::<Vec<_>>(),
+        [("chain", "b")]
+    );
+    db.close().await;
+}
+
+/// Regression (issue 12, finding 3): a node stopping gracefully kept its leases, so the
+/// others waited for them to expire. Handing work back makes it claimable at once, as the
+/// attempt the holder names; the old holder's fence is dead from then on.
+async fn hand_back_returns_work_at_once_and_fences_out_the_old_holder(k: Kind) {
+    let db = Db::open(k).await;
+    let s = &db.store;
+    s.create_run(new_run("r1", None)).await.expect("create");
+    let held = s.claim("n1", 1, LEASE).await.expect("claim").remove(0);
+    let back = HandBack {
+        fence: held.fence(),
+        attempt: 2,
+    };
+    assert_eq!(
+        s.hand_back("someone-else", &[back])
+            .await
+            .expect("hand back"),
+        0,
+        "only the holder hands back"
+    );
+    assert_eq!(s.hand_back("n1", &[back]).await.expect("hand back"), 1);
+    assert_eq!(
+        s.hand_back("n1", &[back]).await.expect("hand back"),
+        0,
+        "a second hand-back is a no-op"
+    );
+    let late = s
+        .commit(Commit {
+            run_id: "r1".into(),
+            finish: vec![held.fence()],
+            ..Default::default()
+        })
+        .await
+        .expect_err("the old holder's commit");
+    assert!(late.is_stale_lease(), "{late}");
+    let again = s.claim("n2", 1, LEASE).await.expect("claim").remove(0);
+    assert_eq!((again.id, again.attempt), (held.id, 2));
+    assert!(
+        again.fencing_token > held.fencing_token + 1,
+        "the hand-back and the claim each moved the token"
+    );
+    // Work handed back without having started keeps its attempt.
+    let kept = HandBack {
+        fence: again.fence(),
+        attempt: again.attempt,
+    };
+    assert_eq!(s.hand_back("n2", &[kept]).await.expect("hand back"), 1);
+    assert_eq!(
+        s.claim("n3", 1, LEASE)
+            .await
+            .expect("claim")
+            .remove(0)
+            .attempt,
+        2
+    );
+    db.close().await;
+}
+
+/// SQLite releases a dead process's leases at start-up; that work is recovered work too,
+/// claimed before rows that waited longer.
+#[tokio::test]
+async fn sqlite_released_leases_are_claimed_before_older_new_work() {
+    let db = Db::open(Kind::File).await;
+    let s = &db.store;
+    s.create_run(one_step_run("in_flight", now_ms()))
+        .await
+        .expect("create");
+    let held = s.claim("gone", 1, LEASE).await.expect("claim").remove(0);
+    s.create_run(one_step_run("waiting", 1))
+        .await
+        .expect("create");
+    assert_eq!(s.release_all_leases().await.expect("release"), 1);
+    let first = s.claim("n", 1, LEASE).await.expect("claim").remove(0);
+    assert_eq!((first.id, first.attempt), (held.id, 2));
     db.close().await;
 }

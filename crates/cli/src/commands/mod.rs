@@ -5,4 +5,5 @@ pub mod admin;
 pub mod dry_run;
 pub mod run;
 pub mod serve;
+mod test_hooks;
 pub mod validate;

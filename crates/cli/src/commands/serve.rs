@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use ar_server::Settings;
 use tracing_subscriber::EnvFilter;
 
+use super::test_hooks::TestHooks;
 use crate::exit::{Unreadable, Verdict};
 
 /// The variable holding the log filter (`tracing` directives, e.g. `info,ar_engine=debug`).
@@ -65,6 +66,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
     init_logging(args.log_format, std::env::var(LOG_FILTER_ENV).ok())?;
     let settings = settings(args)?;
+    let hooks = TestHooks::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,7 +75,12 @@ pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
         .block_on(async {
             // Signal handlers first, so a SIGTERM right after start-up is graceful too.
             let shutdown = ar_server::shutdown_signal();
-            ar_server::serve(settings, shutdown).await
+            ar_server::serve_with(settings, shutdown, |executors| {
+                if let Some(hooks) = hooks {
+                    hooks.wrap(executors, &["lua_script"]);
+                }
+            })
+            .await
         })
         // `{:#}` prints the whole cause chain on one line (e.g. which file, then why).
         .map_err(|e| Unreadable(format!("{e:#}")))?;

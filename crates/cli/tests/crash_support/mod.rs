@@ -193,6 +193,21 @@ impl Snapshot {
             .collect()
     }
 
+    /// The `step_started` events of `step`, in order: (attempt, node_id, at in unix ms).
+    pub fn starts(&self, step: &str) -> Vec<(i64, String, i64)> {
+        self.events
+            .iter()
+            .filter(|e| e.kind == "step_started" && e.step_id.as_deref() == Some(step))
+            .map(|e| {
+                (
+                    e.data["attempt"].as_i64().expect("attempt"),
+                    e.data["node_id"].as_str().expect("node_id").to_owned(),
+                    e.created_at,
+                )
+            })
+            .collect()
+    }
+
     /// How many `step_completed` events each top-level step has.
     pub fn completions(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
@@ -223,6 +238,43 @@ pub async fn snapshot(store: &Arc<dyn Store>, run_id: &str, loops: &[&str]) -> S
     }
     let events = store.events(run_id, 0, 1_000_000).await.expect("events");
     Snapshot { run, units, events }
+}
+
+/// The end of a recovery test: every run completed, every step exactly once; and the
+/// measured delays (ms) between work becoming claimable again and its re-run, printed
+/// under `what` and each at most `bound_ms`.
+pub fn assert_recovered(what: &str, delays: &mut [i64], bound_ms: i64, after: &[Snapshot]) {
+    delays.sort();
+    println!(
+        "{what}: {} re-runs {delays:?} ms after the work became claimable",
+        delays.len()
+    );
+    assert!(!delays.is_empty(), "{what}: nothing was recovered");
+    assert!(
+        delays.iter().all(|d| *d <= bound_ms),
+        "{what}: re-run delays {delays:?} ms"
+    );
+    for snap in after {
+        assert_eq!(
+            snap.run.status,
+            ar_store::RunStatus::Completed,
+            "{}",
+            snap.run.id
+        );
+        for (step, n) in snap.completions() {
+            assert_eq!(n, 1, "{step} of {} completed {n} times", snap.run.id);
+        }
+    }
+}
+
+/// Reads the runs `run_ids` (top-level steps only) from `store`, then closes it.
+pub async fn snapshots_then_close(store: Arc<dyn Store>, run_ids: &[String]) -> Vec<Snapshot> {
+    let mut snaps = Vec::new();
+    for id in run_ids {
+        snaps.push(snapshot(&store, id, &[]).await);
+    }
+    store.close().await;
+    snaps
 }
 
 /// Opens the SQLite store of a data dir, reads one run, closes the store.

@@ -134,6 +134,14 @@ impl Server {
         self.wait()
     }
 
+    /// SIGKILLs the server (no shutdown of any kind) and collects its output.
+    pub fn kill(mut self) -> Exited {
+        if let Some(child) = self.child.as_mut() {
+            child.kill().expect("SIGKILL");
+        }
+        self.wait()
+    }
+
     fn wait(&mut self) -> Exited {
         let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -172,6 +180,73 @@ pub fn json_log_lines(stderr: &str) -> Vec<Value> {
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
         .collect()
+}
+
+/// The time (unix ms) of the first JSON log line whose message is `message`.
+pub fn json_log_time(stderr: &str, message: &str) -> Option<i64> {
+    json_log_lines(stderr)
+        .into_iter()
+        .find(|line| line["fields"]["message"] == message)
+        .and_then(|line| {
+            let at = line["timestamp"].as_str()?.to_owned();
+            chrono::DateTime::parse_from_rfc3339(&at)
+                .ok()
+                .map(|t| t.timestamp_millis())
+        })
+}
+
+/// Creates a workflow of `graph` in `project` and publishes it; returns its id.
+pub async fn published_workflow(client: &Client, project: &str, graph: Value) -> String {
+    let created = client
+        .send(
+            reqwest::Method::POST,
+            "/v1/workflows",
+            Some(project),
+            Some(json!({"name": "recovery", "graph": graph})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let workflow = created.body["id"].as_str().expect("id").to_owned();
+    let published = client
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/workflows/{workflow}/versions"),
+            None,
+            Some(json!({"changelog": "v1"})),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{}", published.body);
+    workflow
+}
+
+/// Starts a run of `workflow`; returns its id.
+pub async fn start_run(client: &Client, workflow: &str) -> String {
+    let started = client
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/workflows/{workflow}/command"),
+            None,
+            Some(json!({"command": "start", "params": {}})),
+        )
+        .await;
+    assert!(
+        started.status == 200 || started.status == 201,
+        "{}",
+        started.body
+    );
+    started.body["run_id"].as_str().expect("run_id").to_owned()
+}
+
+/// A chain of `len` Lua steps `s1 → s2 → …`.
+pub fn lua_chain(len: usize) -> Value {
+    let steps: Vec<Value> = (1..=len)
+        .map(|i| {
+            let deps: Vec<String> = (i > 1).then(|| format!("s{}", i - 1)).into_iter().collect();
+            json!({"id": format!("s{i}"), "type": "lua_script", "depends_on": deps,
+                   "script": format!("return {{n = {i}}}")})
+        })
+        .collect();
+    json!({ "steps": steps })
 }
 
 /// The mode bits of a file.

@@ -98,7 +98,8 @@ fn work_from_row(row: &Row<'_>) -> StoreResult<ClaimedWork> {
 
 // ---------------------------------------------------------------- queue
 
-/// Leases up to `limit` claimable rows (see `Store::claim`).
+/// Leases up to `limit` claimable rows (see `Store::claim`): recovered work first (expired
+/// leases, handed-back rows), then the rest, oldest first.
 pub(super) fn claim(
     conn: &Connection,
     owner: &str,
@@ -110,23 +111,80 @@ pub(super) fn claim(
     let mut stmt = conn
         .prepare_cached(
             "UPDATE work_queue SET lease_owner = ?1, lease_expires_at = ?2, fencing_token = fencing_token + 1, \
-               attempt = CASE WHEN lease_owner IS NULL THEN attempt ELSE attempt + 1 END \
+               attempt = CASE WHEN lease_owner IS NULL THEN attempt ELSE attempt + 1 END, handed_back = FALSE \
              WHERE id IN (SELECT w.id FROM work_queue w JOIN runs r ON r.id = w.run_id \
                WHERE w.available_at <= ?3 AND (w.lease_owner IS NULL OR w.lease_expires_at < ?3) \
                AND ((r.status = 'running' AND w.kind <> 'drain') OR (r.status = 'draining' AND w.kind = 'drain')) \
+               ORDER BY CASE WHEN w.handed_back OR w.lease_owner IS NOT NULL THEN 0 ELSE 1 END, w.available_at, w.id \
+               LIMIT ?4) \
+             RETURNING id, run_id, step_key, kind, attempt, fencing_token, lease_expires_at",
+        )
+        .or_db()?;
+    let rows = stmt
+        .query(params![owner, now + lease_ms, now, limit])
+        .or_db()?;
+    let mut claimed = collect_work(rows)?;
+    claimed.sort_by_key(|w| w.id);
+    Ok(claimed)
+}
+
+/// Like [`claim`], for recovered work only: what a committing worker takes before chaining
+/// into its own run's next step (see `take_work`). It runs on every such commit, so the
+/// candidates come from the two partial indexes of migration 0011, so its cost follows the
+/// few recovered and leased rows, not the queue's length. (Written as a union: with an
+/// `OR`, SQLite's planner walked the queue rows of every running run instead.)
+fn claim_recovered(conn: &Connection, take: &TakeLease, now: i64) -> StoreResult<Vec<ClaimedWork>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE work_queue SET lease_owner = ?1, lease_expires_at = ?2, fencing_token = fencing_token + 1, \
+               attempt = CASE WHEN lease_owner IS NULL THEN attempt ELSE attempt + 1 END, handed_back = FALSE \
+             WHERE id IN (SELECT w.id FROM ( \
+                 SELECT id, run_id, kind, available_at FROM work_queue \
+                   WHERE handed_back AND lease_owner IS NULL AND available_at <= ?3 \
+                 UNION ALL \
+                 SELECT id, run_id, kind, available_at FROM work_queue \
+                   WHERE lease_owner IS NOT NULL AND lease_expires_at < ?3 \
+               ) w JOIN runs r ON r.id = w.run_id \
+               WHERE (r.status = 'running' AND w.kind <> 'drain') OR (r.status = 'draining' AND w.kind = 'drain') \
                ORDER BY w.available_at, w.id LIMIT ?4) \
              RETURNING id, run_id, step_key, kind, attempt, fencing_token, lease_expires_at",
         )
         .or_db()?;
-    let mut rows = stmt
-        .query(params![owner, now + lease_ms, now, limit])
+    let rows = stmt
+        .query(params![
+            take.owner,
+            now + take.lease_ms,
+            now,
+            take.max as i64
+        ])
         .or_db()?;
-    let mut claimed = Vec::new();
+    collect_work(rows)
+}
+
+fn collect_work(mut rows: rusqlite::Rows<'_>) -> StoreResult<Vec<ClaimedWork>> {
+    let mut work = Vec::new();
     while let Some(row) = rows.next().or_db()? {
-        claimed.push(work_from_row(row)?);
+        work.push(work_from_row(row)?);
     }
-    claimed.sort_by_key(|w| w.id);
-    Ok(claimed)
+    Ok(work)
+}
+
+/// Gives leased rows back to the queue at once (see `Store::hand_back`).
+pub(super) fn hand_back(conn: &Connection, owner: &str, work: &[HandBack]) -> StoreResult<u64> {
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1, \
+               attempt = ?4, handed_back = TRUE \
+             WHERE id = ?1 AND fencing_token = ?2 AND lease_owner = ?3",
+        )
+        .or_db()?;
+    let mut handed = 0;
+    for h in work {
+        handed += stmt
+            .execute(params![h.fence.work_id, h.fence.token, owner, h.attempt])
+            .or_db()? as u64;
+    }
+    Ok(handed)
 }
 
 /// Pushes lease expiries; returns the fences that were lost.
@@ -158,7 +216,8 @@ pub(super) fn extend_leases(
 pub(super) fn release_all_leases(conn: &Connection) -> StoreResult<u64> {
     let n = conn
         .prepare_cached(
-            "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, attempt = attempt + 1 \
+            "UPDATE work_queue SET lease_owner = NULL, lease_expires_at = NULL, attempt = attempt + 1, \
+               handed_back = TRUE \
              WHERE lease_owner IS NOT NULL",
         )
         .or_db()?
@@ -321,12 +380,23 @@ fn append_events(
     Ok(written)
 }
 
+/// Leases work a commit made ready to the committer, unless recovered work is waiting: then
+/// the committer takes that instead, and its own new work stays queued for the scheduler.
+/// A worker that always chained into its own run's next step would leave recovered work
+/// waiting until a run ended.
 fn take_work(
     conn: &Connection,
     ids: &[i64],
     take: &TakeLease,
     now: i64,
 ) -> StoreResult<Vec<ClaimedWork>> {
+    if take.max == 0 {
+        return Ok(Vec::new());
+    }
+    let recovered = claim_recovered(conn, take, now)?;
+    if !recovered.is_empty() {
+        return Ok(recovered);
+    }
     let sql = format!(
         "UPDATE work_queue SET lease_owner = ?1, lease_expires_at = ?2, fencing_token = fencing_token + 1 \
          WHERE id = ?3 AND lease_owner IS NULL AND available_at <= ?4 RETURNING {WORK_COLUMNS}"
@@ -833,7 +903,8 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
     };
     write_run(conn, run_id, &run, now)?;
     // Others need waking when claimable work appeared that this committer did not take.
-    let created_work = created_work || new_ids.len() > taken.len();
+    let taken_new = taken.iter().filter(|w| new_ids.contains(&w.id)).count();
+    let created_work = created_work || new_ids.len() > taken_new;
     Ok(CommitOutcome {
         events,
         created_work,

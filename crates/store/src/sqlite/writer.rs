@@ -43,6 +43,11 @@ pub(super) enum WriteCmd {
         expires_at: i64,
         reply: oneshot::Sender<StoreResult<Vec<WorkFence>>>,
     },
+    HandBack {
+        owner: String,
+        work: Vec<HandBack>,
+        reply: oneshot::Sender<StoreResult<u64>>,
+    },
     ReleaseAll(oneshot::Sender<StoreResult<u64>>),
     /// Stop after the commands queued before this one; answered once the connection closed.
     Shutdown(oneshot::Sender<()>),
@@ -67,7 +72,8 @@ enum Reply {
         oneshot::Sender<StoreResult<Vec<WorkFence>>>,
         StoreResult<Vec<WorkFence>>,
     ),
-    ReleaseAll(oneshot::Sender<StoreResult<u64>>, StoreResult<u64>),
+    /// Hand-backs and releases: a count of rows.
+    Count(oneshot::Sender<StoreResult<u64>>, StoreResult<u64>),
 }
 
 impl Reply {
@@ -77,7 +83,7 @@ impl Reply {
             Reply::Commit(_, r) => r.is_err(),
             Reply::Claim(_, r) => r.is_err(),
             Reply::Extend(_, r) => r.is_err(),
-            Reply::ReleaseAll(_, r) => r.is_err(),
+            Reply::Count(_, r) => r.is_err(),
         }
     }
     /// Replaces a success by `error` (the batch transaction did not commit).
@@ -88,7 +94,7 @@ impl Reply {
             Reply::Commit(tx, r) => Reply::Commit(tx, r.and_then(|_| Err(e()))),
             Reply::Claim(tx, r) => Reply::Claim(tx, r.and_then(|_| Err(e()))),
             Reply::Extend(tx, r) => Reply::Extend(tx, r.and_then(|_| Err(e()))),
-            Reply::ReleaseAll(tx, r) => Reply::ReleaseAll(tx, r.and_then(|_| Err(e()))),
+            Reply::Count(tx, r) => Reply::Count(tx, r.and_then(|_| Err(e()))),
         }
     }
     fn send(self) {
@@ -98,7 +104,7 @@ impl Reply {
             Reply::Commit(tx, r) => tx.send(r).map_err(|_| ()),
             Reply::Claim(tx, r) => tx.send(r).map_err(|_| ()),
             Reply::Extend(tx, r) => tx.send(r).map_err(|_| ()),
-            Reply::ReleaseAll(tx, r) => tx.send(r).map_err(|_| ()),
+            Reply::Count(tx, r) => tx.send(r).map_err(|_| ()),
         };
     }
 }
@@ -208,7 +214,8 @@ fn error_reply(cmd: WriteCmd, msg: &str) -> Option<Reply> {
         WriteCmd::Commit(_, tx) => Reply::Commit(tx, Err(e())),
         WriteCmd::Claim { reply, .. } => Reply::Claim(reply, Err(e())),
         WriteCmd::Extend { reply, .. } => Reply::Extend(reply, Err(e())),
-        WriteCmd::ReleaseAll(tx) => Reply::ReleaseAll(tx, Err(e())),
+        WriteCmd::HandBack { reply, .. } => Reply::Count(reply, Err(e())),
+        WriteCmd::ReleaseAll(tx) => Reply::Count(tx, Err(e())),
         WriteCmd::Shutdown(_) => return None,
     })
 }
@@ -233,7 +240,10 @@ fn apply(conn: &Connection, cmd: WriteCmd) -> Option<Reply> {
             expires_at,
             reply,
         } => Reply::Extend(reply, write_ops::extend_leases(conn, &fences, expires_at)),
-        WriteCmd::ReleaseAll(tx) => Reply::ReleaseAll(tx, write_ops::release_all_leases(conn)),
+        WriteCmd::HandBack { owner, work, reply } => {
+            Reply::Count(reply, write_ops::hand_back(conn, &owner, &work))
+        }
+        WriteCmd::ReleaseAll(tx) => Reply::Count(tx, write_ops::release_all_leases(conn)),
         // Never queued in a batch: the loop stops at a shutdown.
         WriteCmd::Shutdown(_) => return None,
     })

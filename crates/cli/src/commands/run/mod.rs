@@ -6,7 +6,6 @@
 mod input;
 mod prepare;
 mod progress;
-mod test_hooks;
 mod watch;
 
 use std::io::IsTerminal as _;
@@ -21,9 +20,9 @@ use ar_engine::{
 use ar_store::{PgConfig, PgStore, SqliteConfig, SqliteStore};
 use serde_json::json;
 
+use super::test_hooks::TestHooks;
 use crate::exit::{Unreadable, Verdict};
 use crate::output;
-use test_hooks::TestHooks;
 use watch::{Approvals, Ending};
 
 /// The SQLite file inside `--data-dir`.
@@ -66,9 +65,13 @@ pub struct Args {
     #[arg(long, value_name = "NAME", hide = true, requires = "database_url")]
     pub database_schema: Option<String>,
     /// Advanced: how long a claim on a step lasts before another process may take it
-    /// over (PostgreSQL), in milliseconds.
+    /// over (PostgreSQL), in milliseconds; extended while the step runs.
     #[arg(long, value_name = "MS", hide = true)]
     pub lease_ms: Option<u64>,
+    /// Advanced: this process's name in `step_started` events and on its leases
+    /// [default: <hostname>-<pid>].
+    #[arg(long, value_name = "NAME", hide = true, env = "AR_NODE_ID")]
+    pub node_id: Option<String>,
 }
 
 /// Runs (or resumes) the run and follows it to its end.
@@ -90,6 +93,10 @@ async fn run_async(args: &Args, hooks: Option<TestHooks>) -> Result<Verdict, Unr
         Approvals::Refuse
     };
     // Everything that can be refused without touching the store is checked first.
+    if let Some(id) = &args.node_id {
+        ar_engine::check_node_id(id)
+            .map_err(|e| Unreadable(format!("--node-id / AR_NODE_ID {id:?}: {e}")))?;
+    }
     let new_run = match (&args.resume, &args.file) {
         (None, Some(file)) => {
             let payload = input::payload(args.input_json.as_deref(), &args.inputs)?;
@@ -177,6 +184,9 @@ async fn drive(
     let mut config = EngineConfig::default();
     if let Some(ms) = args.lease_ms {
         config.lease = Duration::from_millis(ms.max(30));
+    }
+    if let Some(id) = &args.node_id {
+        config.node_id = id.clone();
     }
     let mut executors = Executors::with_builtin(config.lua_limits.clone());
     if let Err(e) = ar_executors::register_from_env(&mut executors) {

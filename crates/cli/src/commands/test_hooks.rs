@@ -1,5 +1,6 @@
-//! Test hooks for the crash tests (`crates/cli/tests/crash_*.rs`). Compiled in always,
-//! inert unless their environment variable is set; documented in `docs/cli.md`.
+//! Test hooks for the crash and recovery tests of `run` and `serve`
+//! (`crates/cli/tests/crash_*.rs`, `serve_*.rs`). Compiled in always, inert unless their
+//! environment variable is set; documented in `docs/cli.md`.
 //!
 //! - `AR_FAILPOINT=after_execute:<step_id>`: abort the process (SIGABRT) right after the
 //!   executor of `<step_id>` returns and before its result is committed — the window
