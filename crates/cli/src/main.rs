@@ -27,7 +27,7 @@ enum Command {
     Run(commands::run::Args),
     /// Run the API server (embedded SQLite by default, or PostgreSQL for several nodes).
     Serve(commands::serve::Args),
-    /// Operator tasks beside the servers (master-key rotation).
+    /// Operator tasks beside the servers (master-key rotation, backup and restore).
     Admin(commands::admin::Args),
 }
 

@@ -6,7 +6,7 @@
 mod crash_support;
 mod serve_support;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use serve_support::*;
 
 fn env_with(extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -90,7 +90,7 @@ async fn a_generated_password_is_printed_once_and_signs_in() {
     let second = spawn(&args, &env).expect("serve restarts");
     let login = reqwest::Client::new()
         .post(format!("{}/v1/auth/login", second.base))
-        .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": password}))
+        .json(&json!({"email": ADMIN_EMAIL, "password": password}))
         .send()
         .await
         .expect("login");
@@ -296,7 +296,7 @@ async fn steps_in_flight_at_a_kill_9_rerun_first_and_at_once_after_the_restart()
     let workflow = published_workflow(&client, &project, lua_chain(6)).await;
     let mut runs = Vec::new();
     for _ in 0..RUNS {
-        runs.push(start_run(&client, &workflow).await);
+        runs.push(start_run(&client, &workflow, json!({})).await);
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while crash_support::executions(&log).len() < 20 {

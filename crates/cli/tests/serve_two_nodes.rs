@@ -272,7 +272,7 @@ async fn a_graceful_stop_hands_node_a_work_to_node_b_within_a_second() {
     let workflow = published_workflow(&a, &project, lua_chain(4)).await;
     let mut runs = Vec::new();
     for _ in 0..8 {
-        runs.push(start_run(&a, &workflow).await);
+        runs.push(start_run(&a, &workflow, json!({})).await);
     }
     // Node B joins once A has the work in flight, then A is stopped.
     let node_b = spawn(
@@ -390,7 +390,7 @@ async fn after_a_kill_9_node_b_retakes_expired_leases_within_a_second() {
     let workflow = published_workflow(&a, &project, lua_chain(20)).await;
     let mut runs = Vec::new();
     for _ in 0..RUNS {
-        runs.push(start_run(&a, &workflow).await);
+        runs.push(start_run(&a, &workflow, json!({})).await);
     }
     let deadline = Instant::now() + RUN_WAIT;
     while crash_support::executions(&log).len() < 10 {

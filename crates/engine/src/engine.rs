@@ -21,6 +21,7 @@ use crate::error::{EngineError, EngineResult};
 use crate::executor::Executors;
 use crate::lease::{Leases, heartbeat};
 use crate::params::StartParams;
+use crate::telemetry;
 
 /// How to stop a run (CONTRACT §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,6 +97,7 @@ impl Engine {
                     "released the leases a previous process left; that work runs first"
                 );
             }
+            telemetry::work_recovered(released);
         }
         let (events, _) = broadcast::channel(4096);
         let inner = Arc::new(Inner {
@@ -331,6 +333,7 @@ impl Engine {
             })
             .await?;
         if created.created {
+            telemetry::run_started();
             let cache = RunCache::new(created.run.clone(), compiled, &initial_steps);
             self.inner
                 .runs
@@ -652,6 +655,7 @@ impl Engine {
             ..Default::default()
         };
         self.inner.commit(commit).await?;
+        telemetry::run_started();
         self.inner.wake.notify_one();
         self.run_record(run_id).await
     }
@@ -840,11 +844,33 @@ impl Inner {
     /// (cancelling stragglers) of a run that just ended.
     pub async fn after_commit(&self, run_id: &str, outcome: &CommitOutcome) {
         self.publish(&outcome.events);
+        self.report_finished(run_id, &outcome.events).await;
         if outcome.created_work {
             self.wake.notify_one();
         }
         if outcome.run_status.is_some_and(RunStatus::is_terminal) {
             self.cancel_local(run_id).await;
+        }
+    }
+
+    /// Counts a run that this commit made terminal (its `run_completed`, `run_failed` or
+    /// `run_stopped` event is written once per termination; `run_failed` names the step
+    /// that caused it) and hands it to the trace hook.
+    async fn report_finished(&self, run_id: &str, events: &[EventRecord]) {
+        let Some(status) = events
+            .iter()
+            .filter(|e| e.run_id == run_id)
+            .find_map(|e| telemetry::terminal_status(&e.kind))
+        else {
+            return;
+        };
+        telemetry::run_finished(status);
+        if let Some(hook) = telemetry::run_tracing() {
+            match self.store.get_run(run_id).await {
+                Ok(Some(run)) => hook.run_finished(&run),
+                Ok(None) => {}
+                Err(error) => tracing::debug!(run_id, %error, "run span not recorded"),
+            }
         }
     }
 

@@ -146,7 +146,12 @@ pub(crate) async fn heartbeat(inner: Arc<Inner>) {
             continue;
         }
         match inner.store.extend_leases(&fences, inner.config.lease).await {
-            Ok(lost) => inner.leases.mark_lost(&lost),
+            Ok(lost) => {
+                if !lost.is_empty() {
+                    crate::telemetry::leases_lost(lost.len());
+                }
+                inner.leases.mark_lost(&lost);
+            }
             Err(e) => tracing::warn!(error = %e, "lease extension failed"),
         }
     }

@@ -31,6 +31,7 @@ mod error;
 mod executor;
 mod lease;
 mod params;
+pub mod telemetry;
 mod worker;
 
 pub use ar_store::{RunRecord, RunStatus, StepStatus, Store};

@@ -18,6 +18,7 @@ use crate::compiled::CompiledStep;
 use crate::engine::Inner;
 use crate::error::{EngineError, EngineResult};
 use crate::executor::{EXECUTOR_UNAVAILABLE, StepCall, StepFailure, run_lua};
+use crate::telemetry;
 
 /// What is known of a failed attempt besides the failure.
 struct AttemptInfo {
@@ -33,6 +34,18 @@ enum CallOutcome {
     Failed(StepFailure),
     /// The run was stopped or failed meanwhile: nothing to commit.
     Cancelled,
+}
+
+impl CallOutcome {
+    /// The `outcome` of the step-duration metric and the step span.
+    fn label(&self) -> &'static str {
+        match self {
+            CallOutcome::Done(_) => "completed",
+            CallOutcome::Failed(f) if f.code == "STEP_TIMEOUT" => "timed_out",
+            CallOutcome::Failed(_) => "failed",
+            CallOutcome::Cancelled => "cancelled",
+        }
+    }
 }
 
 /// Failure code of a run whose outcome could not be stored for lack of space.
@@ -219,6 +232,7 @@ impl Inner {
         match self.commit(commit).await {
             Ok(o) => Ok(Some(o)),
             Err(EngineError::Store(e)) if e.is_stale_lease() => {
+                telemetry::leases_lost(1);
                 tracing::debug!(%run_id, "commit dropped: the lease was lost");
                 Ok(None)
             }
@@ -490,7 +504,21 @@ impl Inner {
             timeout,
             cancel: token.clone(),
         };
-        let run = executor.execute(call);
+        // One span per attempt; the executor's own spans (a tool or model call) nest in it.
+        let span = tracing::info_span!(
+            "step",
+            otel.name = %format_args!("step {}", call.step_id),
+            run_id = %call.run_id,
+            step_id = %call.step_id,
+            step_type = type_name,
+            attempt = call.attempt,
+            outcome = tracing::field::Empty,
+        );
+        if let Some(hook) = telemetry::run_tracing() {
+            hook.adopt_step(&call.run_id, &span);
+        }
+        let began = std::time::Instant::now();
+        let run = tracing::Instrument::instrument(executor.execute(call), span.clone());
         let mut attempt_fut = Box::pin(async move {
             match timeout {
                 Some(t) => tokio::time::timeout(t, run).await.ok(),
@@ -526,6 +554,9 @@ impl Inner {
                 CallOutcome::Cancelled
             }
         };
+        let label = outcome.label();
+        span.record("outcome", label);
+        telemetry::step_attempt(type_name, label, began.elapsed());
         outcome
     }
 

@@ -73,6 +73,9 @@ impl Store for HiccupStore {
     async fn next_wakeup(&self) -> StoreResult<Option<i64>> {
         self.inner.next_wakeup().await
     }
+    async fn queue_stats(&self, now: i64) -> StoreResult<ar_store::QueueStats> {
+        self.inner.queue_stats(now).await
+    }
     async fn get_run(&self, run_id: &str) -> StoreResult<Option<RunRecord>> {
         self.inner.get_run(run_id).await
     }

@@ -15,6 +15,7 @@ pub mod llm_call;
 pub mod llm_keys;
 pub mod mcp_call;
 pub mod mcp_target;
+pub mod telemetry;
 
 pub use llm_call::{LlmCallExecutor, LlmProviders};
 pub use llm_keys::{LlmKeySource, SystemKeys};

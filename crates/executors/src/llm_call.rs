@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use ar_connect::llm::{
     LlmError, LlmRequest, ModelRef, Provider, ProviderConfig, RetryPolicy, built_in_names,
@@ -13,6 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::inputs::Inputs;
 use crate::llm_keys::LlmKeySource;
+use crate::telemetry;
+use tracing::Instrument;
 
 /// The one failure code of `llm_call` (CONTRACT §2, §7); the message says what to fix.
 pub const LLM_REQUEST_FAILED: &str = "LLM_REQUEST_FAILED";
@@ -153,14 +156,50 @@ impl LlmCallExecutor {
         let mut request = LlmRequest::new(model, prompt);
         request.system = inputs.optional_text("system")?;
         request.params = params;
+        let provider_name = config.name.clone();
+        let span = tracing::info_span!(
+            "llm.call",
+            otel.kind = "client",
+            gen_ai.system = %provider_name,
+            gen_ai.request.model = %request.model,
+            gen_ai.usage.input_tokens = tracing::field::Empty,
+            gen_ai.usage.output_tokens = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
         let provider = Provider::new(config, key.map(|resolved| resolved.key), self.http.clone());
-        let response = if stream {
-            provider
-                .stream_with_retries(&request, &self.retry, |_| {})
-                .await
-        } else {
-            provider.complete_with_retries(&request, &self.retry).await
-        };
+        let began = Instant::now();
+        let response = async {
+            if stream {
+                provider
+                    .stream_with_retries(&request, &self.retry, |_| {})
+                    .await
+            } else {
+                provider.complete_with_retries(&request, &self.retry).await
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        match &response {
+            Ok(r) => {
+                span.record("gen_ai.usage.input_tokens", r.tokens_in);
+                span.record("gen_ai.usage.output_tokens", r.tokens_out);
+                telemetry::llm_call(
+                    &provider_name,
+                    "ok",
+                    began.elapsed(),
+                    Some((r.tokens_in, r.tokens_out)),
+                );
+            }
+            Err(error) => {
+                span.record("error.type", LLM_REQUEST_FAILED);
+                let outcome = if error.is_transient() {
+                    "transient_error"
+                } else {
+                    "error"
+                };
+                telemetry::llm_call(&provider_name, outcome, began.elapsed(), None);
+            }
+        }
         response
             .map(|response| response.step_result())
             .map_err(|error| llm_failure(&error))

@@ -1,15 +1,17 @@
 //! The `mcp_call` executor: one tool call on an MCP server per attempt.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ar_engine::{StepCall, StepExecutor, StepFailure};
-use ar_mcp::{CallOptions, McpClientPool, McpError};
+use ar_mcp::{CallOptions, McpClientPool, McpError, McpTarget};
 use async_trait::async_trait;
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::inputs::Inputs;
 use crate::mcp_target::{McpServerRef, McpTargetResolver};
+use crate::telemetry;
 
 /// Time limit of a call whose step sets no `timeout_s`.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -57,15 +59,41 @@ impl StepExecutor for McpCallExecutor {
             instance_id: inputs.optional_text("instance_id")?,
         };
         let target = self.resolver.resolve(&call, &server).await?;
+        let transport = match target {
+            McpTarget::Http { .. } => "http",
+            McpTarget::Stdio { .. } => "stdio",
+        };
+        let span = tracing::info_span!(
+            "mcp.call",
+            otel.kind = "client",
+            otel.name = %format_args!("tools/call {tool}"),
+            mcp.method.name = "tools/call",
+            gen_ai.tool.name = %tool,
+            network.transport = transport,
+            error.type = tracing::field::Empty,
+        );
         let options = CallOptions {
             timeout: call.timeout.unwrap_or(self.default_timeout),
             cancel: call.cancel.clone(),
             idempotency_key: Some(stable_idempotency_key(&call)),
+            // The trace hook (if the process exports traces) names this span's context.
+            traceparent: ar_engine::telemetry::traceparent(&span),
         };
-        self.pool
+        let began = Instant::now();
+        let outcome = self
+            .pool
             .call_tool(&target, &tool, Value::Object(args), &options)
-            .await
-            .map_err(|error| step_failure(&error))
+            .instrument(span.clone())
+            .await;
+        let label = match &outcome {
+            Ok(_) => "ok",
+            Err(error) => {
+                span.record("error.type", error.code());
+                error.code()
+            }
+        };
+        telemetry::mcp_call(transport, label, began.elapsed());
+        outcome.map_err(|error| step_failure(&error))
     }
 }
 

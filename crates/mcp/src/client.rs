@@ -18,6 +18,10 @@ use crate::result::map_call_result;
 /// retried call (reverse-DNS prefix as MCP asks for vendor keys).
 pub const IDEMPOTENCY_META_KEY: &str = "io.agentruntime/idempotency-key";
 
+/// The `_meta` key carrying the caller's W3C trace context (the key OpenTelemetry's MCP
+/// conventions use); the HTTP transport also sends it as the `traceparent` header.
+pub const TRACEPARENT_META_KEY: &str = "traceparent";
+
 /// A tool as discovered: what registration, dry-run and the editor need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolInfo {
@@ -52,6 +56,10 @@ pub struct CallOptions {
     pub cancel: CancellationToken,
     /// Sent in the request `_meta` under [`IDEMPOTENCY_META_KEY`].
     pub idempotency_key: Option<String>,
+    /// The caller's W3C trace context (`00-<trace id>-<span id>-<flags>`), sent in the
+    /// request `_meta` under [`TRACEPARENT_META_KEY`] and, over HTTP, as the `traceparent`
+    /// header, so the server's spans join the caller's trace.
+    pub traceparent: Option<String>,
 }
 
 impl CallOptions {
@@ -61,6 +69,7 @@ impl CallOptions {
             timeout,
             cancel: CancellationToken::new(),
             idempotency_key: None,
+            traceparent: None,
         }
     }
 }
@@ -161,7 +170,16 @@ impl McpClient {
         args: Value,
         options: &CallOptions,
     ) -> Result<Value, McpError> {
-        let params = call_params(tool, args, options.idempotency_key.as_deref())?;
+        let mut params = call_params(tool, args, options.idempotency_key.as_deref())?;
+        if let Some(traceparent) = &options.traceparent {
+            params
+                .meta
+                .get_or_insert_with(RequestMetaObject::new)
+                .insert(
+                    TRACEPARENT_META_KEY.to_owned(),
+                    Value::String(traceparent.clone()),
+                );
+        }
         let _busy = self.busy();
         // Dropping the request future (timeout or cancellation) makes rmcp send
         // `notifications/cancelled` for it, so the server can stop working.

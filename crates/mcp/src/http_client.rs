@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use http::{HeaderName, HeaderValue};
-use rmcp::model::ClientJsonRpcMessage;
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest};
 use rmcp::transport::common::client_side_sse::BoxedSseResponse;
 use rmcp::transport::streamable_http_client::{
     StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
@@ -57,6 +57,31 @@ impl WatchedHttpClient {
     }
 }
 
+/// The trace context a request carries in `_meta` (see
+/// [`crate::client::TRACEPARENT_META_KEY`]), as a header value. rmcp sends requests from
+/// its own task, so the caller's context travels with the message rather than the task.
+fn traceparent_of(message: &ClientJsonRpcMessage) -> Option<HeaderValue> {
+    let ClientJsonRpcMessage::Request(request) = message else {
+        return None;
+    };
+    let ClientRequest::CallToolRequest(call) = &request.request else {
+        return None;
+    };
+    let text = call
+        .params
+        .meta
+        .as_ref()?
+        .get(crate::client::TRACEPARENT_META_KEY)?
+        .as_str()?;
+    // Only the W3C shape goes into a header (never a value that could smuggle another).
+    let well_formed = text.len() == 55
+        && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        && text.split('-').map(str::len).eq([2, 32, 16, 2]);
+    well_formed
+        .then(|| HeaderValue::from_str(text).ok())
+        .flatten()
+}
+
 fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut current = error.source();
@@ -99,6 +124,10 @@ impl StreamableHttpClient for WatchedHttpClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         limits: StreamableHttpResponseLimits,
     ) -> HttpResult<StreamableHttpPostResponse> {
+        let mut custom_headers = custom_headers;
+        if let Some(value) = traceparent_of(&message) {
+            custom_headers.insert(HeaderName::from_static("traceparent"), value);
+        }
         let response = self
             .inner
             .post_message_with_response_limits(
@@ -166,5 +195,48 @@ impl StreamableHttpClient for WatchedHttpClient {
             )
             .await?;
         Ok(self.watch(stream))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rmcp::model::{
+        CallToolRequest, CallToolRequestParams, JsonRpcRequest, NumberOrString, RequestMetaObject,
+    };
+
+    fn call_with_meta(traceparent: &str) -> ClientJsonRpcMessage {
+        let mut params = CallToolRequestParams::new("echo");
+        let mut meta = RequestMetaObject::new();
+        meta.insert(
+            crate::client::TRACEPARENT_META_KEY.to_owned(),
+            serde_json::Value::String(traceparent.to_owned()),
+        );
+        params.meta = Some(meta);
+        ClientJsonRpcMessage::Request(JsonRpcRequest::new(
+            NumberOrString::Number(1),
+            ClientRequest::CallToolRequest(CallToolRequest::new(params)),
+        ))
+    }
+
+    #[test]
+    fn a_calls_trace_context_becomes_its_traceparent_header() {
+        let good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert_eq!(
+            traceparent_of(&call_with_meta(good)).map(|v| v.to_str().expect("ascii").to_owned()),
+            Some(good.to_owned())
+        );
+    }
+
+    #[test]
+    fn anything_but_a_w3c_traceparent_stays_out_of_the_headers() {
+        for bad in [
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nX-Injected: 1",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "zz-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "",
+        ] {
+            assert!(traceparent_of(&call_with_meta(bad)).is_none(), "{bad:?}");
+        }
     }
 }

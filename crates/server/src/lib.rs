@@ -19,7 +19,9 @@ pub mod json;
 pub mod llm;
 pub mod master_key;
 pub mod mcp;
+pub mod metrics;
 pub mod openapi;
+pub mod otel;
 pub mod ratelimit;
 pub mod routes;
 pub mod runs;
@@ -64,7 +66,19 @@ pub fn app(state: AppState) -> Router {
             .get::<MatchedPath>()
             .map(MatchedPath::as_str)
             .unwrap_or("");
-        tracing::info_span!("request", method = %req.method(), route)
+        let span = tracing::info_span!(
+            "request",
+            method = %req.method(),
+            route,
+            otel.name = %format_args!("{} {route}", req.method()),
+            otel.kind = "server",
+        );
+        // A caller's trace context (`traceparent`) makes this request part of its trace.
+        if let Some(parent) = otel::incoming_context(req.headers()) {
+            use tracing_opentelemetry::OpenTelemetrySpanExt;
+            let _ = span.set_parent(parent);
+        }
+        span
     });
     api.route_layer(trace)
         .method_not_allowed_fallback(error::method_not_allowed)
@@ -79,9 +93,13 @@ pub fn app(state: AppState) -> Router {
         ))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .route(metrics::access::PATH, get(metrics::access::scrape))
         .route(openapi::OPENAPI_PATH, get(openapi::serve_document))
         // Everything else: the console at `/`, or the JSON 404 for unknown `/v1` routes.
         .fallback(console::fallback)
+        // Outside the limiter, so refused requests (429, 413) are counted too; per route,
+        // so the route template is known (`unmatched` for the fallback).
+        .layer(axum::middleware::from_fn(metrics::http::record))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
 }
@@ -287,6 +305,8 @@ pub async fn start(
         Some(u) => url::Url::parse(u)?.origin().ascii_serialization(),
         None => format!("http://{addr}"),
     };
+    // Before the engine starts: what it counts at start (recovered work) must be recorded.
+    metrics::install();
     let engine = Engine::start(stores.runs.clone(), settings.engine_config(), executors).await?;
     let state = AppState::new(
         settings,
@@ -311,6 +331,16 @@ pub async fn start(
         loop {
             tick.tick().await;
             limiter_state.limiter().shrink();
+        }
+    });
+    // Histogram observations wait in the recorder until drained: drain them even when
+    // nothing scrapes, so memory stays bounded.
+    let metrics_state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(metrics::UPKEEP_EVERY);
+        loop {
+            tick.tick().await;
+            metrics_state.metrics().handle.run_upkeep();
         }
     });
     let scheduler_stop = tokio_util::sync::CancellationToken::new();

@@ -110,6 +110,40 @@ pub struct Settings {
     /// How long a claim on work lasts before another node may take it over, in
     /// milliseconds; extended every third of it while the work runs (`AR_LEASE_MS`).
     pub lease_ms: u64,
+    /// `GET /metrics` (`[metrics]`, docs/operations.md).
+    pub metrics: MetricsSettings,
+    /// OpenTelemetry trace export (`[tracing]`, docs/operations.md).
+    pub tracing: crate::otel::TracingSettings,
+}
+
+/// `[metrics]`: the Prometheus scrape endpoint.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve `/metrics` (`AR_METRICS_ENABLED`, default true).
+    pub enabled: bool,
+    /// A bearer token that lets scrapers in from anywhere (`AR_METRICS_TOKEN`); without
+    /// it only loopback clients that are not relayed by a proxy may scrape.
+    pub token: Option<String>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            enabled: true,
+            token: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    /// Never prints the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("enabled", &self.enabled)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
 }
 
 /// The accepted range of `lease_ms`: shorter leases mean faster takeover of a dead node's
@@ -300,6 +334,8 @@ impl Default for Settings {
             llm: LlmSettings::default(),
             node_id: None,
             lease_ms: 30_000,
+            metrics: MetricsSettings::default(),
+            tracing: crate::otel::TracingSettings::default(),
         }
     }
 }
@@ -438,9 +474,16 @@ impl Settings {
         if let Some(v) = get("AR_LEASE_MS") {
             self.lease_ms = parse("AR_LEASE_MS", v)?;
         }
+        if let Some(v) = get("AR_METRICS_ENABLED") {
+            self.metrics.enabled = parse("AR_METRICS_ENABLED", v)?;
+        }
+        if let Some(v) = get("AR_METRICS_TOKEN").filter(|v| !v.trim().is_empty()) {
+            self.metrics.token = Some(v);
+        }
         self.check_mcp()?;
         self.check_engine()?;
         self.llm.apply_env(&get);
+        self.tracing.apply_env(&get);
         Ok(self)
     }
 
@@ -582,6 +625,29 @@ mod tests {
         assert_eq!(
             (s.listen.port(), s.signup, s.product_code.as_str()),
             (1234, SignupPolicy::Open, "acme")
+        );
+    }
+
+    /// deploy/agentruntime.toml is what operators copy: it must load as it ships.
+    #[test]
+    fn the_deployment_example_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/agentruntime.toml");
+        let s = Settings::from_toml_file(&path)
+            .expect("the example parses")
+            .with_env(env(&[("AR_METRICS_TOKEN", "t0ken")]))
+            .expect("and takes the environment");
+        assert!(
+            s.database_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("postgres://"))
+        );
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert!(s.secure_cookies && s.metrics.enabled);
+        assert_eq!(s.metrics.token.as_deref(), Some("t0ken"));
+        assert!(s.tracing.otlp_endpoint.is_some());
+        assert!(
+            !format!("{s:?}").contains("t0ken"),
+            "the token is never printed"
         );
     }
 

@@ -54,6 +54,8 @@ struct Inner {
     passwords: Passwords,
     limiter: RateLimiter,
     origin: String,
+    /// `/metrics`: the Prometheus recorder and the queue gauges.
+    metrics: crate::metrics::Scrape,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
                 integrations,
                 mcp_discovery,
                 streams: Streams::new(engine.clone(), StreamConfig::default()),
+                metrics: crate::metrics::Scrape::new(engine.store().clone()),
                 engine,
                 vault_keys,
                 passwords,
@@ -95,6 +98,9 @@ impl AppState {
     }
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+    pub fn metrics(&self) -> &crate::metrics::Scrape {
+        &self.inner.metrics
     }
     pub fn tenants(&self) -> &dyn TenantStore {
         self.inner.tenants.as_ref()

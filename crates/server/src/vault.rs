@@ -10,6 +10,7 @@
 //! Failures to open are internal errors: they are logged without the value and the caller
 //! sees a plain 500; they mean a wrong master key or an altered row, never bad input.
 
+pub mod key_check;
 pub mod rotation;
 
 use std::sync::Arc;

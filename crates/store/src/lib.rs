@@ -15,6 +15,8 @@ pub mod automation;
 mod error;
 /// The vault, connections, the MCP registry and LLM keys for the API server.
 pub mod integrations;
+/// Online SQLite snapshots, restore checks and the embedded migrations.
+pub mod maintenance;
 mod ops;
 mod postgres;
 mod sqlite;

@@ -252,6 +252,33 @@ macro_rules! define_ops {
             Ok(row.try_get::<Option<i64>, _>("next_at")?)
         }
 
+        pub(crate) async fn queue_stats(conn: &mut Conn, now: i64) -> StoreResult<QueueStats> {
+            // One pass over the queue (it holds only unfinished work). `ready` mirrors the
+            // claim's condition.
+            let row = sqlx::query(
+                "SELECT \
+                   COALESCE(SUM(CASE WHEN w.available_at <= $1 AND (w.lease_owner IS NULL OR w.lease_expires_at < $1) THEN 1 ELSE 0 END), 0) AS ready, \
+                   MIN(CASE WHEN w.available_at > $1 THEN NULL \
+                            WHEN w.lease_owner IS NULL THEN w.available_at \
+                            WHEN w.lease_expires_at < $1 THEN w.lease_expires_at END) AS oldest_ready_since, \
+                   COALESCE(SUM(CASE WHEN w.lease_owner IS NOT NULL AND w.lease_expires_at >= $1 THEN 1 ELSE 0 END), 0) AS leased, \
+                   COALESCE(SUM(CASE WHEN w.lease_owner IS NOT NULL AND w.lease_expires_at < $1 THEN 1 ELSE 0 END), 0) AS expired_leases, \
+                   COALESCE(SUM(CASE WHEN w.available_at > $1 AND w.lease_owner IS NULL THEN 1 ELSE 0 END), 0) AS scheduled \
+                 FROM work_queue w JOIN runs r ON r.id = w.run_id \
+                 WHERE (r.status = 'running' AND w.kind <> 'drain') OR (r.status = 'draining' AND w.kind = 'drain')",
+            )
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(QueueStats {
+                ready: row.try_get("ready")?,
+                oldest_ready_since: row.try_get("oldest_ready_since")?,
+                leased: row.try_get("leased")?,
+                expired_leases: row.try_get("expired_leases")?,
+                scheduled: row.try_get("scheduled")?,
+            })
+        }
+
         // ---------------------------------------------------------------- queue
 
         /// Leases up to `limit` claimable rows to `owner`. Recovered work goes first: rows

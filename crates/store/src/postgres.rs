@@ -250,6 +250,10 @@ impl Store for PgStore {
         sql::next_wakeup(&mut *self.pool.acquire().await?).await
     }
 
+    async fn queue_stats(&self, now: i64) -> StoreResult<QueueStats> {
+        sql::queue_stats(&mut *self.pool.acquire().await?, now).await
+    }
+
     async fn get_run(&self, run_id: &str) -> StoreResult<Option<RunRecord>> {
         sql::get_run(&mut *self.pool.acquire().await?, run_id).await
     }

@@ -262,6 +262,10 @@ impl Store for SqliteStore {
         sql::next_wakeup(&mut *self.read_pool.acquire().await?).await
     }
 
+    async fn queue_stats(&self, now: i64) -> StoreResult<QueueStats> {
+        sql::queue_stats(&mut *self.read_pool.acquire().await?, now).await
+    }
+
     async fn get_run(&self, run_id: &str) -> StoreResult<Option<RunRecord>> {
         sql::get_run(&mut *self.read_pool.acquire().await?, run_id).await
     }

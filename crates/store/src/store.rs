@@ -65,6 +65,9 @@ pub trait Store: Send + Sync + 'static {
     /// The earliest time claimable work (or an expiring lease) will exist, if any.
     async fn next_wakeup(&self) -> StoreResult<Option<i64>>;
 
+    /// The work queue's depth and age at `now` (ms), for monitoring.
+    async fn queue_stats(&self, now: i64) -> StoreResult<QueueStats>;
+
     async fn get_run(&self, run_id: &str) -> StoreResult<Option<RunRecord>>;
 
     /// Ids of runs in any of these statuses, oldest first.

@@ -442,3 +442,21 @@ pub struct CreatedRun {
     pub events: Vec<EventRecord>,
     pub taken: Vec<ClaimedWork>,
 }
+
+/// The work queue at one moment, for monitoring (`/metrics`). Counts rows of runs that
+/// can make progress (`running`, or a `draining` run's drain timer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Claimable now: due and unleased, or leased with an expired lease.
+    pub ready: i64,
+    /// Since when (ms) the longest-waiting ready row has been claimable (its due time, or
+    /// its lease's expiry), if any row is ready.
+    pub oldest_ready_since: Option<i64>,
+    /// Leased and within their lease: executing somewhere.
+    pub leased: i64,
+    /// Leased with an expired lease: their holder died or stalled; another claim takes
+    /// them over.
+    pub expired_leases: i64,
+    /// Due later: retry backoffs, timers, human-task expiries.
+    pub scheduled: i64,
+}

@@ -26,6 +26,11 @@ pub enum AdminCommand {
     /// re-wrapped to it, the old key stays as retired until `--retire`. Running servers
     /// keep working throughout (see docs/vault.md).
     RotateMasterKey(RotateArgs),
+    /// Copy the embedded database and its master key into a new directory, consistently,
+    /// while servers run (docs/operations.md).
+    Backup(super::backup::BackupArgs),
+    /// Put a backup in place of a stopped server's data directory.
+    Restore(super::backup::RestoreArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,6 +63,8 @@ pub struct RotateArgs {
 pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
     match &args.command {
         AdminCommand::RotateMasterKey(a) => rotate(a),
+        AdminCommand::Backup(a) => super::backup::backup(a),
+        AdminCommand::Restore(a) => super::backup::restore(a),
     }
 }
 

@@ -2,6 +2,7 @@
 //! `run(&Args) -> Result<Verdict, Unreadable>`.
 
 pub mod admin;
+pub mod backup;
 pub mod dry_run;
 pub mod run;
 pub mod serve;

@@ -11,7 +11,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ar_server::Settings;
-use tracing_subscriber::EnvFilter;
+use ar_server::otel::TraceExport;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 use super::test_hooks::TestHooks;
 use crate::exit::{Unreadable, Verdict};
@@ -64,14 +68,19 @@ pub struct Args {
 
 /// Runs the server until a shutdown signal.
 pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
-    init_logging(args.log_format, std::env::var(LOG_FILTER_ENV).ok())?;
     let settings = settings(args)?;
     let hooks = TestHooks::from_env()?;
+    let traces = TraceExport::start(&settings.tracing).map_err(Unreadable)?;
+    init_logging(
+        args.log_format,
+        std::env::var(LOG_FILTER_ENV).ok(),
+        traces.as_ref(),
+    )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
-    runtime
+    let served = runtime
         .block_on(async {
             // Signal handlers first, so a SIGTERM right after start-up is graceful too.
             let shutdown = ar_server::shutdown_signal();
@@ -83,7 +92,13 @@ pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
             .await
         })
         // `{:#}` prints the whole cause chain on one line (e.g. which file, then why).
-        .map_err(|e| Unreadable(format!("{e:#}")))?;
+        .map_err(|e| Unreadable(format!("{e:#}")));
+    drop(runtime);
+    // Spans still buffered (the last runs' steps) go out before the process ends.
+    if let Some(traces) = traces {
+        traces.shutdown();
+    }
+    served?;
     Ok(Verdict::Yes)
 }
 
@@ -103,8 +118,14 @@ fn settings(args: &Args) -> Result<Settings, Unreadable> {
     Ok(settings)
 }
 
-/// Installs the global `tracing` subscriber: stderr, `filter` (or `info`), text or JSON.
-fn init_logging(format: LogFormat, filter: Option<String>) -> Result<(), Unreadable> {
+/// Installs the global `tracing` subscriber: log lines on stderr (`filter`, default
+/// `info`; text or JSON), and, when traces are exported, our spans at `info` and above to
+/// OpenTelemetry whatever the log filter says.
+fn init_logging(
+    format: LogFormat,
+    filter: Option<String>,
+    traces: Option<&TraceExport>,
+) -> Result<(), Unreadable> {
     let filter = match filter {
         Some(directives) => EnvFilter::try_new(&directives).map_err(|e| {
             Unreadable(format!(
@@ -113,12 +134,20 @@ fn init_logging(format: LogFormat, filter: Option<String>) -> Result<(), Unreada
         })?,
         None => EnvFilter::new(DEFAULT_LOG_FILTER),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let installed = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = match format {
+        LogFormat::Text => lines.boxed(),
+        LogFormat::Json => lines.json().boxed(),
     };
-    installed.map_err(|e| Unreadable(format!("cannot install the logger: {e}")))
+    // rmcp's own spans (a pooled connection's lifetime) would hang off whichever call
+    // opened the connection: not part of a run's story.
+    let span_filter = Targets::new()
+        .with_default(LevelFilter::INFO)
+        .with_target("rmcp", LevelFilter::WARN);
+    let spans = traces.map(|t| t.layer().with_filter(span_filter));
+    tracing_subscriber::registry()
+        .with(lines.with_filter(filter))
+        .with(spans)
+        .try_init()
+        .map_err(|e| Unreadable(format!("cannot install the logger: {e}")))
 }

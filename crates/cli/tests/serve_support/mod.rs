@@ -219,14 +219,14 @@ pub async fn published_workflow(client: &Client, project: &str, graph: Value) ->
     workflow
 }
 
-/// Starts a run of `workflow`; returns its id.
-pub async fn start_run(client: &Client, workflow: &str) -> String {
+/// Starts a run of `workflow` with `params`; returns its id.
+pub async fn start_run(client: &Client, workflow: &str, params: Value) -> String {
     let started = client
         .send(
             reqwest::Method::POST,
             &format!("/v1/workflows/{workflow}/command"),
             None,
-            Some(json!({"command": "start", "params": {}})),
+            Some(json!({"command": "start", "params": params})),
         )
         .await;
     assert!(

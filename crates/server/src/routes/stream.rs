@@ -199,6 +199,7 @@ impl Drop for AbortOnDrop {
 /// Drives one WebSocket: frames from the producer (a run feed or a workflow merge), pings,
 /// and the close frame that says why the stream ended.
 async fn connection(mut socket: WebSocket, streams: Streams, workflow_id: String, target: Target) {
+    let _subscriber = crate::metrics::SubscriberGuard::open();
     let config = streams.config().clone();
     let (out, mut frames) = mpsc::channel::<Utf8Bytes>(config.connection_buffer.max(1));
     let producer_streams = streams.clone();
