@@ -1,4 +1,4 @@
-//! The four engine workloads of `/work/shared/bench-peers` (the same work the peers run):
+//! The four engine workloads the peer setups also run (see bench/README.md):
 //! their graphs and the check that a finished run did the work.
 
 use std::fmt;
