@@ -7,7 +7,11 @@
 //! that reaches the platform's own loopback or private network. Now each is refused before
 //! anything connects (422 `MCP_URL_REFUSED`, naming the embedded address). The OAuth
 //! client refuses the same, and reads the operator's allowlist from the settings file like
-//! the MCP client (on main it read only `AR_MCP_ALLOWED_HOSTS`).
+//! the MCP client (on main it read only `AR_MCP_ALLOWED_HOSTS`), and ignores proxy
+//! variables of the server's environment (on main `HTTP_PROXY` carried its token
+//! exchanges, out of the guard's reach).
+
+use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 
@@ -109,4 +113,72 @@ async fn the_oauth_client_reads_the_operators_allowlist_from_the_settings() {
         )
         .await;
     assert_eq!(r.status, 400, "{:?}", r.body);
+}
+
+/// A stand-in proxy: records the first bytes of every connection it gets, answers 502.
+async fn recording_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = Arc::clone(&received);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 4096];
+            let read = socket.read(&mut buffer).await.unwrap_or(0);
+            if let Ok(mut all) = log.lock() {
+                all.push(String::from_utf8_lossy(&buffer[..read]).into_owned());
+            }
+            let _ = socket
+                .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    (format!("http://{addr}"), received)
+}
+
+/// The OAuth client's token requests never go through a proxy of the server's
+/// environment: a proxy resolves and connects to the host itself, out of the guard's
+/// reach (on main, `HTTP_PROXY` took every token exchange).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oauth_client_ignores_proxy_variables() {
+    let (proxy, seen) = recording_proxy().await;
+    let served = serve(
+        None,
+        &[
+            ("HTTP_PROXY", &proxy),
+            ("http_proxy", &proxy),
+            ("HTTPS_PROXY", &proxy),
+            ("https_proxy", &proxy),
+            ("ALL_PROXY", &proxy),
+            ("all_proxy", &proxy),
+        ],
+    );
+    let eve = stranger(served.base(), "eve").await;
+    // A public token endpoint (an IP literal: no DNS needed to pass the guard).
+    let r = eve
+        .post(
+            "/v1/connections/oauth/start",
+            json!({"display_name": "x", "provider": "x", "client_id": "x",
+                   "authorization_url": "https://93.184.216.34/authorize",
+                   "token_url": "http://93.184.216.34/token"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let state = r.body["state"].as_str().expect("state").to_owned();
+    // The provider's redirect back: the server exchanges the code at the token endpoint.
+    let r = eve
+        .without_project()
+        .get(&format!(
+            "/v1/connections/oauth/callback?code=c0de&state={state}"
+        ))
+        .await;
+    assert_ne!(r.status, 201, "{:?}", r.body);
+    let seen = seen.lock().expect("proxy log").clone();
+    assert!(
+        seen.is_empty(),
+        "the token request went through the proxy: {seen:?}"
+    );
 }
