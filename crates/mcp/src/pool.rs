@@ -193,6 +193,27 @@ impl McpClientPool {
         }
     }
 
+    /// Closes `owner`'s connection to `target` unless a call is running on it (that
+    /// call's owner shares it, e.g. two validations of one server at once); such a
+    /// connection is closed when it goes idle, like any other.
+    pub async fn release(&self, owner: &Owner, target: &McpTarget) {
+        let key = Key {
+            owner: owner.clone(),
+            target: target.clone(),
+        };
+        let Some(slot) = self.slots_lock().get(&key).cloned() else {
+            return;
+        };
+        let mut current = slot.lock().await;
+        if current
+            .as_ref()
+            .is_some_and(|e| e.client.is_closed() || e.client.idle_since().is_some())
+            && let Some(entry) = current.take()
+        {
+            entry.client.shut_down();
+        }
+    }
+
     /// How many connections are currently live.
     pub async fn live_connections(&self) -> usize {
         let slots: Vec<Slot> = self.slots_lock().values().cloned().collect();

@@ -90,6 +90,25 @@ async fn each_owner_gets_its_own_child_for_the_same_target() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_leaves_a_connection_with_a_call_running() {
+    let pool = pool(ChildLimits::default());
+    let owner = Owner::workspace("a").for_discovery();
+    let target = fixture(1);
+    let running = busy(&pool, &owner, &target, 2.0);
+    wait_for_children(&pool, 1).await;
+    // Connected and calling (the child counts from before its spawn, so wait for it).
+    let started = pid(&pool, &owner, &target).await;
+    pool.release(&owner, &target).await;
+    assert!(
+        running.await.expect("task").is_ok(),
+        "the running call was cut"
+    );
+    assert_eq!(pid(&pool, &owner, &target).await, started);
+    pool.release(&owner, &target).await;
+    assert_eq!(pool.stdio_children(), 0, "released once idle");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_a_cap_the_least_recently_used_idle_child_makes_room() {
     let pool = pool(ChildLimits {
         total: 3,

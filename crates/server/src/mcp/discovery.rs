@@ -69,8 +69,9 @@ impl Discovery {
             .pool
             .list_tools(&owner, target, DISCOVERY_TIMEOUT)
             .await;
-        // A registration must see the server as it is now, not a cached session.
-        self.pool.evict(&owner, target).await;
+        // A registration must see the server as it is now, not a cached session (a
+        // discovery of the same server running at this moment keeps it until it ends).
+        self.pool.release(&owner, target).await;
         let tools = listed.map_err(|e| {
             capacity_error(&e).unwrap_or_else(|| {
                 ApiError::unprocessable(format!("could not discover the tools of {shown}: {e}"))
@@ -100,7 +101,7 @@ impl Discovery {
     ) -> ApiResult<Value> {
         let owner = discovery_owner(workspace_id);
         let result = self.checks(&owner, target, smoke, checked_at).await;
-        self.pool.evict(&owner, target).await;
+        self.pool.release(&owner, target).await;
         result
     }
 
