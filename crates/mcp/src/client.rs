@@ -148,6 +148,22 @@ impl McpClient {
                 .unwrap_or(false)
     }
 
+    /// Since when the connection has been unused, or `None` while a call runs on it.
+    pub(crate) fn idle_since(&self) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        self.last_used.lock().ok().map(|t| *t)
+    }
+
+    /// Marks the connection in use until the guard drops, so the pool does not close it
+    /// as idle between handing it out and the call starting.
+    pub(crate) fn in_use(self: &Arc<Self>) -> InUse {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.touch();
+        InUse(Arc::clone(self))
+    }
+
     /// Stops the connection (kills a stdio child, ends an HTTP session).
     pub(crate) fn shut_down(&self) {
         self.service.cancellation_token().cancel();
@@ -245,6 +261,22 @@ impl Drop for BusyGuard<'_> {
     fn drop(&mut self) {
         self.client.touch();
         self.client.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A connection held for a call (see [`McpClient::in_use`]).
+pub(crate) struct InUse(Arc<McpClient>);
+
+impl InUse {
+    pub(crate) fn client(&self) -> &Arc<McpClient> {
+        &self.0
+    }
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -1,16 +1,27 @@
-//! Reuse of connections across calls: one live connection per target (HTTP session
-//! or child process), opened on first use, reopened when it died, closed when idle.
+//! Reuse of connections across calls: one live connection per owner and target (HTTP
+//! session or child process), opened on first use, reopened when it died, closed when
+//! idle.
+//!
+//! Connections are keyed by their [`Owner`] and their [`McpTarget`] (credentials
+//! included), so two workspaces never share a child process or a session, and neither
+//! do two profiles with different secrets. Stdio children are capped per workspace and
+//! overall ([`ChildLimits`]): at a cap, the least recently used idle child (of the
+//! workspace, or of anyone at the overall cap) is closed to make room; when every child
+//! under the cap is busy, the call fails with [`McpError::AtCapacity`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::client::{CallOptions, McpClient, ToolInfo};
+use crate::client::{CallOptions, InUse, McpClient, ToolInfo};
 use crate::connect::{ConnectOptions, connect};
 use crate::error::McpError;
+use crate::owner::Owner;
+use crate::quota::{ChildLimits, ChildPermit, ChildQuota, Full};
 use crate::target::McpTarget;
 
 /// Pool settings.
@@ -20,6 +31,8 @@ pub struct PoolConfig {
     pub connect: ConnectOptions,
     /// A connection unused this long is closed (a stdio child is stopped).
     pub idle_timeout: Duration,
+    /// Caps on stdio children.
+    pub children: ChildLimits,
 }
 
 impl Default for PoolConfig {
@@ -27,13 +40,57 @@ impl Default for PoolConfig {
         Self {
             connect: ConnectOptions::default(),
             idle_timeout: Duration::from_secs(300),
+            children: ChildLimits::default(),
         }
     }
 }
 
-/// One target's connection; its own lock so connecting one target never waits
-/// for another.
-type Slot = Arc<Mutex<Option<Arc<McpClient>>>>;
+/// What a connection is found by.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    owner: Owner,
+    target: McpTarget,
+}
+
+/// A live connection; a stdio child keeps its place under the caps while it lives.
+struct Entry {
+    client: Arc<McpClient>,
+    child: Option<ChildPermit>,
+}
+
+/// Whose children may be closed to make room.
+#[derive(Clone, Copy)]
+enum Among<'a> {
+    /// The workspace's own (its cap is full).
+    Workspace(Option<&'a str>),
+    /// Anyone's (the overall cap is full).
+    Anyone,
+}
+
+impl Entry {
+    fn is_child_among(&self, key: &Key, among: Among<'_>) -> bool {
+        self.child.is_some()
+            && match among {
+                Among::Workspace(workspace) => key.owner.workspace_id() == workspace,
+                Among::Anyone => true,
+            }
+    }
+}
+
+/// What the pool holds and has refused, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Stdio children running or being started.
+    pub stdio_children: usize,
+    pub limits: ChildLimits,
+    /// Children refused since the pool started, all busy at a workspace's cap.
+    pub refused_at_workspace_cap: u64,
+    /// Children refused since the pool started, all busy at the overall cap.
+    pub refused_at_total_cap: u64,
+}
+
+/// One key's connection; its own lock so connecting one target never waits for another.
+type Slot = Arc<Mutex<Option<Entry>>>;
 
 /// Hands out live connections to MCP servers and runs calls on them.
 ///
@@ -41,80 +98,76 @@ type Slot = Arc<Mutex<Option<Arc<McpClient>>>>;
 /// connections, which ends when the pool is dropped.
 pub struct McpClientPool {
     config: PoolConfig,
-    slots: std::sync::Mutex<HashMap<McpTarget, Slot>>,
+    children: Arc<ChildQuota>,
+    slots: std::sync::Mutex<HashMap<Key, Slot>>,
+    refused_at_workspace_cap: AtomicU64,
+    refused_at_total_cap: AtomicU64,
 }
 
 impl McpClientPool {
     /// A pool with `config`, and its idle reaper started.
     pub fn new(config: PoolConfig) -> Arc<Self> {
         let pool = Arc::new(Self {
+            children: ChildQuota::new(config.children),
             config,
             slots: std::sync::Mutex::new(HashMap::new()),
+            refused_at_workspace_cap: AtomicU64::new(0),
+            refused_at_total_cap: AtomicU64::new(0),
         });
         tokio::spawn(reap_idle(Arc::downgrade(&pool)));
         pool
     }
 
-    /// The live connection for `target`, opening (or reopening) it if needed.
-    pub async fn client(&self, target: &McpTarget) -> Result<Arc<McpClient>, McpError> {
-        let slot = self.slot(target);
-        let mut current = slot.lock().await;
-        if let Some(client) = current.as_ref()
-            && !client.is_closed()
-        {
-            return Ok(Arc::clone(client));
-        }
-        if let Some(dead) = current.take() {
-            tracing::debug!(target = ?target, pid = ?dead.pid(), "MCP connection closed; reconnecting");
-            dead.shut_down();
-        }
-        let client = Arc::new(connect(target, &self.config.connect).await?);
-        tracing::debug!(
-            target = ?target,
-            pid = ?client.pid(),
-            protocol = ?client.protocol_version(),
-            "MCP connection opened"
-        );
-        *current = Some(Arc::clone(&client));
-        Ok(client)
+    /// The live connection of `owner` to `target`, opening (or reopening) it if needed.
+    ///
+    /// The pool may close it once it is idle; the calls of [`Self::call_tool`] and
+    /// [`Self::list_tools`] hold their connection for their whole duration.
+    pub async fn client(
+        &self,
+        owner: &Owner,
+        target: &McpTarget,
+    ) -> Result<Arc<McpClient>, McpError> {
+        Ok(Arc::clone(self.hold(owner, target).await?.client()))
     }
 
     /// Lists the tools of `target`, connecting within `timeout`.
     pub async fn list_tools(
         &self,
+        owner: &Owner,
         target: &McpTarget,
         timeout: Duration,
     ) -> Result<Vec<ToolInfo>, McpError> {
         let started = tokio::time::Instant::now();
-        let client = tokio::time::timeout(timeout, self.client(target))
+        let held = tokio::time::timeout(timeout, self.hold(owner, target))
             .await
             .map_err(|_| McpError::Timeout { after: timeout })??;
-        client
+        held.client()
             .list_tools(timeout.saturating_sub(started.elapsed()))
             .await
     }
 
-    /// Calls `tool` on `target`. `options.timeout` and `options.cancel` bound the
-    /// whole operation, connecting included.
+    /// Calls `tool` on `target` as `owner`. `options.timeout` and `options.cancel` bound
+    /// the whole operation, connecting included.
     pub async fn call_tool(
         &self,
+        owner: &Owner,
         target: &McpTarget,
         tool: &str,
         args: Value,
         options: &CallOptions,
     ) -> Result<Value, McpError> {
         let started = tokio::time::Instant::now();
-        let client = tokio::select! {
+        let held = tokio::select! {
             biased;
             _ = options.cancel.cancelled() => return Err(McpError::Cancelled),
-            connected = tokio::time::timeout(options.timeout, self.client(target)) => connected
+            connected = tokio::time::timeout(options.timeout, self.hold(owner, target)) => connected
                 .map_err(|_| McpError::Timeout { after: options.timeout })??,
         };
         let remaining = CallOptions {
             timeout: options.timeout.saturating_sub(started.elapsed()),
             ..options.clone()
         };
-        client
+        held.client()
             .call_tool(tool, args, &remaining)
             .await
             .map_err(|error| match error {
@@ -126,33 +179,183 @@ impl McpClientPool {
             })
     }
 
-    /// Closes the connection to `target`, if any (e.g. after its profile changed).
-    pub async fn evict(&self, target: &McpTarget) {
-        let slot = self.slots_lock().remove(target);
+    /// Closes `owner`'s connection to `target`, if any (e.g. after its profile changed).
+    pub async fn evict(&self, owner: &Owner, target: &McpTarget) {
+        let key = Key {
+            owner: owner.clone(),
+            target: target.clone(),
+        };
+        let slot = self.slots_lock().remove(&key);
         if let Some(slot) = slot
-            && let Some(client) = slot.lock().await.take()
+            && let Some(entry) = slot.lock().await.take()
         {
-            client.shut_down();
+            entry.client.shut_down();
         }
     }
 
-    /// How many targets currently hold a live connection.
+    /// Closes `owner`'s connection to `target` unless a call is running on it (that
+    /// call's owner shares it, e.g. two validations of one server at once); such a
+    /// connection is closed when it goes idle, like any other.
+    pub async fn release(&self, owner: &Owner, target: &McpTarget) {
+        let key = Key {
+            owner: owner.clone(),
+            target: target.clone(),
+        };
+        let Some(slot) = self.slots_lock().get(&key).cloned() else {
+            return;
+        };
+        let mut current = slot.lock().await;
+        if current
+            .as_ref()
+            .is_some_and(|e| e.client.is_closed() || e.client.idle_since().is_some())
+            && let Some(entry) = current.take()
+        {
+            entry.client.shut_down();
+        }
+    }
+
+    /// How many connections are currently live.
     pub async fn live_connections(&self) -> usize {
         let slots: Vec<Slot> = self.slots_lock().values().cloned().collect();
         let mut live = 0;
         for slot in slots {
-            if slot.lock().await.as_ref().is_some_and(|c| !c.is_closed()) {
+            if slot
+                .lock()
+                .await
+                .as_ref()
+                .is_some_and(|e| !e.client.is_closed())
+            {
                 live += 1;
             }
         }
         live
     }
 
-    fn slot(&self, target: &McpTarget) -> Slot {
-        Arc::clone(self.slots_lock().entry(target.clone()).or_default())
+    /// Stdio children running or being started now.
+    pub fn stdio_children(&self) -> usize {
+        self.children.running()
     }
 
-    fn slots_lock(&self) -> std::sync::MutexGuard<'_, HashMap<McpTarget, Slot>> {
+    /// The children, the caps and the refusals so far.
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            stdio_children: self.children.running(),
+            limits: self.children.limits(),
+            refused_at_workspace_cap: self.refused_at_workspace_cap.load(Ordering::Relaxed),
+            refused_at_total_cap: self.refused_at_total_cap.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The connection of `owner` to `target`, held for a call: opened if needed, within
+    /// the caps for a stdio child.
+    async fn hold(&self, owner: &Owner, target: &McpTarget) -> Result<InUse, McpError> {
+        let slot = self.slot(owner, target);
+        let mut current = slot.lock().await;
+        if let Some(entry) = current.as_ref()
+            && !entry.client.is_closed()
+        {
+            return Ok(entry.client.in_use());
+        }
+        if let Some(dead) = current.take() {
+            tracing::debug!(target = ?target, pid = ?dead.client.pid(), "MCP connection closed; reconnecting");
+            dead.client.shut_down();
+        }
+        let child = match target {
+            McpTarget::Stdio { .. } => Some(self.place_for_child(owner)?),
+            McpTarget::Http { .. } => None,
+        };
+        let client = Arc::new(connect(target, &self.config.connect).await?);
+        tracing::debug!(
+            target = ?target,
+            workspace = ?owner.workspace_id(),
+            pid = ?client.pid(),
+            protocol = ?client.protocol_version(),
+            "MCP connection opened"
+        );
+        let held = client.in_use();
+        *current = Some(Entry { client, child });
+        Ok(held)
+    }
+
+    /// A place under the caps for a new child of `owner`, closing least recently used
+    /// idle children to make one.
+    fn place_for_child(&self, owner: &Owner) -> Result<ChildPermit, McpError> {
+        loop {
+            let full = match self.children.try_reserve(owner.workspace_id()) {
+                Ok(place) => return Ok(place),
+                Err(full) => full,
+            };
+            let among = match full {
+                Full::Workspace => Among::Workspace(owner.workspace_id()),
+                Full::Server => Among::Anyone,
+            };
+            if !self.close_least_recently_used(among) {
+                let limits = self.children.limits();
+                let (workspace, limit, refusals) = match full {
+                    Full::Workspace => (true, limits.per_workspace, &self.refused_at_workspace_cap),
+                    Full::Server => (false, limits.total, &self.refused_at_total_cap),
+                };
+                refusals.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    workspace = ?owner.workspace_id(),
+                    limit,
+                    per_workspace = workspace,
+                    "MCP stdio children at their cap, all busy: a connection was refused"
+                );
+                return Err(McpError::AtCapacity { workspace, limit });
+            }
+        }
+    }
+
+    /// Closes the least recently used idle (or dead) child `among` the given owners.
+    /// False when every such child is busy or being started.
+    fn close_least_recently_used(&self, among: Among<'_>) -> bool {
+        let slots: Vec<(Key, Slot)> = self
+            .slots_lock()
+            .iter()
+            .map(|(key, slot)| (key.clone(), Arc::clone(slot)))
+            .collect();
+        // A slot locked by someone is busy (being connected or handed out): skipped.
+        // Ranked by (alive, idle since): a dead child goes first; a busy one never.
+        type Rank = (bool, Instant);
+        let mut oldest: Option<(Rank, tokio::sync::MutexGuard<'_, Option<Entry>>)> = None;
+        for (key, slot) in &slots {
+            let Ok(guard) = slot.try_lock() else {
+                continue;
+            };
+            let Some(entry) = guard.as_ref().filter(|e| e.is_child_among(key, among)) else {
+                continue;
+            };
+            let rank = if entry.client.is_closed() {
+                Some((false, Instant::now()))
+            } else {
+                entry.client.idle_since().map(|since| (true, since))
+            };
+            if let Some(rank) = rank
+                && oldest.as_ref().is_none_or(|(best, _)| rank < *best)
+            {
+                oldest = Some((rank, guard));
+            }
+        }
+        let Some((_, mut guard)) = oldest else {
+            return false;
+        };
+        if let Some(entry) = guard.take() {
+            tracing::debug!(pid = ?entry.client.pid(), "closing the least recently used MCP child to make room");
+            entry.client.shut_down();
+        }
+        true
+    }
+
+    fn slot(&self, owner: &Owner, target: &McpTarget) -> Slot {
+        let key = Key {
+            owner: owner.clone(),
+            target: target.clone(),
+        };
+        Arc::clone(self.slots_lock().entry(key).or_default())
+    }
+
+    fn slots_lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Slot>> {
         // A panic while holding this lock cannot leave the map inconsistent
         // (single insert/remove), so a poisoned lock is still usable.
         self.slots
@@ -170,13 +373,18 @@ impl McpClientPool {
             };
             if current
                 .as_ref()
-                .is_some_and(|c| c.is_closed() || c.is_idle_for(idle))
-                && let Some(client) = current.take()
+                .is_some_and(|e| e.client.is_closed() || e.client.is_idle_for(idle))
+                && let Some(entry) = current.take()
             {
-                tracing::debug!(pid = ?client.pid(), "closing idle MCP connection");
-                client.shut_down();
+                tracing::debug!(pid = ?entry.client.pid(), "closing idle MCP connection");
+                entry.client.shut_down();
             }
         }
+        // Forget keys without a connection that no one is using, so the map stays as
+        // small as the live connections (a key holds credentials and is per tenant).
+        self.slots_lock().retain(|_, slot| {
+            Arc::strong_count(slot) > 1 || slot.try_lock().map_or(true, |s| s.is_some())
+        });
     }
 }
 
@@ -185,9 +393,9 @@ impl Drop for McpClientPool {
         let slots = std::mem::take(&mut *self.slots_lock());
         for slot in slots.into_values() {
             if let Ok(mut current) = slot.try_lock()
-                && let Some(client) = current.take()
+                && let Some(entry) = current.take()
             {
-                client.shut_down();
+                entry.client.shut_down();
             }
         }
     }
