@@ -45,7 +45,8 @@ pub fn project_member(m: &ProjectMemberRecord) -> Value {
 /// A token's metadata; the token itself is never shown again after creation.
 pub fn pat(p: &PatRecord) -> Value {
     json!({
-        "id": p.id, "name": p.name, "scopes": p.scopes, "workspace_id": p.workspace_id,
+        "id": p.id, "name": p.name, "display_name": p.name, "scopes": p.scopes,
+        "workspace_id": p.workspace_id,
         "expires_at": opt_time(p.expires_at), "revoked_at": opt_time(p.revoked_at),
         "last_used_at": opt_time(p.last_used_at), "created_at": time(p.created_at),
     })

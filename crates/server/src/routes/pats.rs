@@ -23,8 +23,10 @@ const MAX_TTL_DAYS: u32 = 3650;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewPat {
+    /// The token's name; `name` (this project's earlier field) is accepted in its place.
+    #[serde(rename = "display_name", alias = "name")]
     #[schema(schema_with = crate::openapi::field::name)]
-    name: String,
+    display_name: String,
     /// Any of `workflow:read`, `workflow:write`, `workflow:run`, `mcp:execute`, `mcp:write`, `admin`.
     #[schema(schema_with = crate::openapi::field::scopes)]
     scopes: Vec<TokenScope>,
@@ -81,7 +83,7 @@ pub async fn create(
     Json(body): Json<NewPat>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let ws = gate.require_workspace()?;
-    let name = check_name("name", &body.name)?;
+    let name = check_name("display_name", &body.display_name)?;
     if body.scopes.is_empty() {
         return Err(ApiError::bad_request(
             "`scopes` must name at least one scope",
