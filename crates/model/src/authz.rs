@@ -194,6 +194,12 @@ actions! {
     VaultWrite => TenantAdmin, Admin;
     /// Workspace LLM provider keys (stored in the vault).
     LlmKeysManage => TenantAdmin, Admin;
+    /// Which LLM providers exist and whether a key is configured (booleans only): every
+    /// member may read it, as hosted (viewer and up).
+    LlmCatalogRead => WorkspaceMember, WorkflowRead;
+    /// Where a step's model would come from: for those who author steps in the project
+    /// named by `X-Project-Id`, as hosted (contributor and up).
+    LlmResolve => Project(Contributor), WorkflowWrite;
     /// List the workspaces the caller belongs to (a PAT sees its own workspace only).
     WorkspacesList => Authenticated, WorkflowRead;
     /// Create, list and revoke the caller's own tokens (bound to the request's workspace).

@@ -64,7 +64,8 @@ impl Fixture {
             .s
             .call(method, path)
             .auth(&self.ws.owner)
-            .tenant(&self.ws.slug);
+            .tenant(&self.ws.slug)
+            .project(&self.ws.project);
         if let Some(b) = body {
             c = c.json(b);
         }

@@ -751,7 +751,7 @@ fn sample(
         ("POST", "/v1/llm/resolve") => (
             "/v1/llm/resolve".into(),
             Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
-            None,
+            Some(p.clone()),
             200,
         ),
         (m, path) => {
@@ -813,8 +813,9 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("PUT" | "DELETE", "/v1/vault/secrets/{name}") => Action::VaultWrite,
         ("GET", "/v1/vault/secrets/{name}/grants") => Action::VaultRead,
         ("PUT" | "DELETE", "/v1/vault/secrets/{name}/grants/{project_id}") => Action::VaultWrite,
+        ("GET", "/v1/llm-provider-keys/catalog") => Action::LlmCatalogRead,
         (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
-        ("POST", "/v1/llm/resolve") => Action::LlmKeysManage,
+        ("POST", "/v1/llm/resolve") => Action::LlmResolve,
         ("GET", "/v1/billing/usage") => Action::BillingRead,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }

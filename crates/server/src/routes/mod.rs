@@ -203,9 +203,9 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/projects/{id}/vault-grants", Action::McpRead, secret_grants::list_for_project),
         gated(M::GET, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::list),
         gated(M::POST, "/v1/llm-provider-keys", Action::LlmKeysManage, llm_keys::create),
-        gated(M::GET, "/v1/llm-provider-keys/catalog", Action::LlmKeysManage, llm_keys::catalog),
+        gated(M::GET, "/v1/llm-provider-keys/catalog", Action::LlmCatalogRead, llm_keys::catalog),
         gated(M::DELETE, "/v1/llm-provider-keys/{id}", Action::LlmKeysManage, llm_keys::delete),
-        gated(M::POST, "/v1/llm/resolve", Action::LlmKeysManage, llm_keys::resolve),
+        gated(M::POST, "/v1/llm/resolve", Action::LlmResolve, llm_keys::resolve),
         gated(M::GET, "/v1/billing/usage", Action::BillingRead, billing::usage),
     ]
 }

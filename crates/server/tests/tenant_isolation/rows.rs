@@ -299,7 +299,9 @@ fn list_header_rows() -> Vec<Row> {
         row("GET", "/v1/llm-provider-keys/catalog", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys/catalog").tenant(Some(&x.slug))),
         row("POST", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))
             .body(json!({"provider": "openai", "api_key": TAKEN}))),
-        row("POST", "/v1/llm/resolve", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm/resolve").tenant(Some(&x.slug))
+        row("POST", "/v1/llm/resolve", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm/resolve").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"model_ref": "direct.openai.gpt-4o-mini"}))),
+        row("POST", "/v1/llm/resolve", Header, P, Project, |b, x| Req::of(b, "/v1/llm/resolve").project(&x.project)
             .body(json!({"model_ref": "direct.openai.gpt-4o-mini"}))),
         row("GET", "/v1/billing/usage", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/usage").tenant(Some(&x.slug)).project(&x.project)),
         row("GET", "/v1/billing/usage", Header, P, Project, |b, x| Req::of(b, "/v1/billing/usage").project(&x.project)),
