@@ -404,13 +404,7 @@ impl Engine {
                 let commit = Commit {
                     run_id: run_id.to_string(),
                     expect_status: Some(active),
-                    terminate: Some(Termination {
-                        status: RunStatus::Stopped,
-                        failure_code: None,
-                        error: None,
-                        cancel_reason: "run_stopped".into(),
-                        caused_by_step_id: None,
-                    }),
+                    terminate: Some(Termination::stopped()),
                     ..Default::default()
                 };
                 self.inner.commit(commit).await?;

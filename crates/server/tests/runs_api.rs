@@ -363,6 +363,29 @@ async fn stop_immediate_cancels_and_graceful_drains(backend: Backend) {
     let ctx = f.context(&run).await;
     assert_eq!(ctx["steps"]["spin"]["status"], "cancelled");
     assert_eq!(ctx["steps"]["next"]["reason"], "blocked");
+    // CONTRACT §7: a stopped run reports RUN_STOPPED, its cancelled steps say so.
+    assert_eq!(ctx["failure_code"], "RUN_STOPPED", "{ctx}");
+    assert_eq!(
+        f.get(&f.run_path(&run, "/summary")).await.body["failure_code"],
+        "RUN_STOPPED"
+    );
+    let events = f.get(&f.run_path(&run, "/events")).await.body;
+    let cancelled: Vec<&Value> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event_type"] == "step_cancelled")
+        .collect();
+    assert_eq!(cancelled.len(), 1, "{events}");
+    assert_eq!(cancelled[0]["step_id"], "spin");
+    assert_eq!(
+        (
+            &cancelled[0]["data"]["cancelled"],
+            &cancelled[0]["data"]["reason"]
+        ),
+        (&json!(true), &json!("run_stopped")),
+        "{events}"
+    );
     let again = f.command("stop", json!({"run_id": run})).await;
     assert_eq!(again.status, 409, "{:?}", again.body);
     assert!(again.error().contains("finished"), "{}", again.error());
@@ -406,7 +429,8 @@ async fn graceful_stop_with_nothing_in_flight_stops(backend: Backend) {
         .command("stop", json!({"run_id": run, "mode": "graceful"}))
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    f.wait_status(&run, "stopped").await;
+    let summary = f.wait_status(&run, "stopped").await;
+    assert_eq!(summary["failure_code"], "RUN_STOPPED", "a drained stop too");
     let tasks = f.get(&f.run_path(&run, "/tasks/pending")).await;
     assert_eq!(
         tasks.body["tasks"],

@@ -702,7 +702,7 @@ macro_rules! define_ops {
                     events.push(NewEvent::new(
                         "step_cancelled",
                         Some(&key),
-                        json!({"reason": t.cancel_reason, "caused_by_step_id": t.caused_by_step_id}),
+                        json!({"cancelled": true, "reason": t.cancel_reason, "caused_by_step_id": t.caused_by_step_id}),
                     ));
                 }
             }
@@ -965,13 +965,7 @@ macro_rules! define_ops {
                     .fetch_optional(&mut *conn)
                     .await?;
                     if in_flight.is_none() {
-                        termination = Some(Termination {
-                            status: RunStatus::Stopped,
-                            failure_code: None,
-                            error: None,
-                            cancel_reason: "run_stopped".into(),
-                            caused_by_step_id: None,
-                        });
+                        termination = Some(Termination::stopped());
                     }
                 }
             }

@@ -355,6 +355,20 @@ pub struct Termination {
     pub caused_by_step_id: Option<String>,
 }
 
+impl Termination {
+    /// The end of a stopped run, immediate or drained: CONTRACT §7 has it report
+    /// `failure_code: RUN_STOPPED` and cancel its steps with `reason: run_stopped`.
+    pub fn stopped() -> Self {
+        Termination {
+            status: RunStatus::Stopped,
+            failure_code: Some("RUN_STOPPED".into()),
+            error: None,
+            cancel_reason: "run_stopped".into(),
+            caused_by_step_id: None,
+        }
+    }
+}
+
 /// Lease the ready work a commit creates to the committing worker (saves a claim round trip
 /// on chains). Only applies while the run is `running`. When recovered work (an expired
 /// lease, a handed-back row) of any run is waiting, the committer takes that instead and

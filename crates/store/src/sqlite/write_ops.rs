@@ -581,7 +581,7 @@ fn terminate(
             events.push(NewEvent::new(
                 "step_cancelled",
                 Some(&key),
-                json!({"reason": t.cancel_reason, "caused_by_step_id": t.caused_by_step_id}),
+                json!({"cancelled": true, "reason": t.cancel_reason, "caused_by_step_id": t.caused_by_step_id}),
             ));
         }
     }
@@ -881,13 +881,7 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
                 .exists(params![run_id])
                 .or_db()?;
             if !in_flight {
-                termination = Some(Termination {
-                    status: RunStatus::Stopped,
-                    failure_code: None,
-                    error: None,
-                    cancel_reason: "run_stopped".into(),
-                    caused_by_step_id: None,
-                });
+                termination = Some(Termination::stopped());
             }
         }
     }
