@@ -79,7 +79,154 @@ async fn pat_created_with_name(backend: Backend) {
     s.close().await;
 }
 
+/// `POST /v1/connections` as the hosted API examples send it: no `auth_type` (inferred
+/// from the credential names), `display_name` or `name`; the answer carries `name`.
+async fn connection_created_without_auth_type(backend: Backend) {
+    let s = start(backend).await;
+    let t = workspace(&s, "acme").await;
+    let create = |body: serde_json::Value| {
+        s.call(Method::POST, "/v1/connections")
+            .auth(&t.owner)
+            .tenant(&t.slug)
+            .project(&t.project)
+            .json(body)
+            .send()
+    };
+    let r = create(json!({
+        "display_name": "GitHub CI",
+        "provider": "custom",
+        "service": "api_key",
+        "credentials": {"api_key": "ghp_hosted_example_1"}
+    }))
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    for (field, want) in [
+        ("name", json!("GitHub CI")),
+        ("display_name", json!("GitHub CI")),
+        ("provider", json!("custom")),
+        ("service", json!("api_key")),
+        ("status", json!("active")),
+        ("credential_keys", json!(["api_key"])),
+        ("auth_type", json!("api_key")),
+    ] {
+        assert_eq!(r.body[field], want, "{field}: {:?}", r.body);
+    }
+    assert!(!r.body.to_string().contains("ghp_hosted_example_1"));
+
+    let r = create(json!({
+        "name": "Notion", "provider": "notion",
+        "credentials": {"token": "secret_notion_1"}
+    }))
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        (&r.body["name"], &r.body["auth_type"]),
+        (&json!("Notion"), &json!("token"))
+    );
+    let r = create(json!({
+        "name": "Warehouse", "provider": "postgres",
+        "credentials": {"dsn": "postgres://u:p@db/x"}
+    }))
+    .await;
+    assert_eq!(
+        (r.status, &r.body["auth_type"]),
+        (201, &json!("dsn")),
+        "{:?}",
+        r.body
+    );
+    let r = create(json!({
+        "name": "Odd", "provider": "acme", "credentials": {"x_acme_key": "v"}
+    }))
+    .await;
+    assert_eq!(
+        (r.status, &r.body["auth_type"]),
+        (201, &json!("custom")),
+        "{:?}",
+        r.body
+    );
+
+    // OAuth tokens mean an OAuth connection, which comes from the provider's flow.
+    let r = create(json!({
+        "name": "Google", "provider": "google",
+        "credentials": {"access_token": "ya29.x", "refresh_token": "1//x"}
+    }))
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        r.error().contains("/v1/connections/oauth/start"),
+        "{}",
+        r.error()
+    );
+    let r = create(json!({"provider": "custom", "credentials": {"api_key": "k"}})).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(r.error().contains("display_name"), "{}", r.error());
+
+    // A rename by `name`.
+    let id = create(json!({"name": "tmp", "provider": "p", "credentials": {"token": "t"}}))
+        .await
+        .body["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let r = s
+        .call(Method::PATCH, format!("/v1/connections/{id}"))
+        .auth(&t.owner)
+        .tenant(&t.slug)
+        .project(&t.project)
+        .json(json!({"name": "renamed"}))
+        .send()
+        .await;
+    assert_eq!(
+        (r.status, &r.body["name"]),
+        (200, &json!("renamed")),
+        "{:?}",
+        r.body
+    );
+    s.close().await;
+}
+
+/// The body this project's clients (the console included) send keeps working.
+async fn connection_created_with_auth_type(backend: Backend) {
+    let s = start(backend).await;
+    let t = workspace(&s, "acme").await;
+    let r = s
+        .call(Method::POST, "/v1/connections")
+        .auth(&t.owner)
+        .tenant(&t.slug)
+        .project(&t.project)
+        .json(json!({
+            "display_name": "gh", "provider": "github", "auth_type": "basic",
+            "credentials": {"username": "u", "password": "p"}
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        (&r.body["display_name"], &r.body["auth_type"]),
+        (&json!("gh"), &json!("basic"))
+    );
+    let r = s
+        .call(Method::POST, "/v1/connections")
+        .auth(&t.owner)
+        .tenant(&t.slug)
+        .project(&t.project)
+        .json(json!({
+            "display_name": "gh", "provider": "github", "auth_type": "api_key",
+            "credentials": {"token": "t"}
+        }))
+        .send()
+        .await;
+    assert_eq!(
+        r.status, 400,
+        "an explicit auth_type is still checked: {:?}",
+        r.body
+    );
+    s.close().await;
+}
+
 on_both_backends!(
     pat_created_with_display_name,
     pat_created_with_name,
+    connection_created_without_auth_type,
+    connection_created_with_auth_type,
 );

@@ -84,6 +84,26 @@ impl AuthType {
     }
 }
 
+/// The `auth_type` of a create request that leaves it out (the hosted body, CONTRACT §9):
+/// the first type whose required credential names are all given, else `custom`. Given
+/// only OAuth tokens, it is `oauth2` (which `POST /v1/connections` refuses with a pointer
+/// to the OAuth flow, as for an explicit `oauth2`).
+pub fn infer_auth_type(credentials: Option<&Value>) -> AuthType {
+    let Some(Value::Object(fields)) = credentials else {
+        return AuthType::Custom;
+    };
+    [
+        AuthType::ApiKey,
+        AuthType::Token,
+        AuthType::Basic,
+        AuthType::Dsn,
+        AuthType::OAuth2,
+    ]
+    .into_iter()
+    .find(|t| t.required_keys().iter().all(|k| fields.contains_key(*k)))
+    .unwrap_or(AuthType::Custom)
+}
+
 /// Parses `auth_type` of a request, with the accepted values in the refusal.
 pub fn parse_auth_type(text: &str) -> ApiResult<AuthType> {
     AuthType::parse(text).ok_or_else(|| {
@@ -260,6 +280,27 @@ pub async fn open(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_left_out_auth_type_is_inferred_from_the_credential_names() {
+        let cases = [
+            (json!({"api_key": "k", "region": "eu"}), AuthType::ApiKey),
+            (json!({"token": "t"}), AuthType::Token),
+            (json!({"username": "u", "password": "p"}), AuthType::Basic),
+            (json!({"username": "u"}), AuthType::Custom),
+            (json!({"dsn": "postgres://x"}), AuthType::Dsn),
+            (
+                json!({"access_token": "a", "refresh_token": "r"}),
+                AuthType::OAuth2,
+            ),
+            (json!({"x_key": "v"}), AuthType::Custom),
+            (json!("not an object"), AuthType::Custom),
+        ];
+        for (credentials, want) in cases {
+            assert_eq!(infer_auth_type(Some(&credentials)), want, "{credentials}");
+        }
+        assert_eq!(infer_auth_type(None), AuthType::Custom);
+    }
 
     #[test]
     fn required_keys_and_types_are_checked_without_echoing_values() {

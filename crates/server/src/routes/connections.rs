@@ -83,6 +83,7 @@ fn view(c: &ConnectionRecord) -> Value {
     });
     json!({
         "id": c.id, "project_id": c.project_id, "display_name": c.display_name,
+        "name": c.display_name,
         "provider": c.provider, "service": c.service, "auth_type": c.auth_type,
         "credential_keys": c.credential_keys, "status": c.status,
         "status_reason": c.status_reason, "expires_at": views::opt_time(c.expires_at),
@@ -124,6 +125,8 @@ fn check_opt_label(field: &str, text: Option<&str>) -> ApiResult<Option<String>>
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConnection {
+    /// The connection's name; `name` is accepted in its place (both are answered).
+    #[serde(alias = "name")]
     #[schema(schema_with = crate::openapi::field::name)]
     display_name: String,
     /// Who the credentials are for, e.g. `github`, `postgres`, `openai`.
@@ -134,9 +137,12 @@ pub struct NewConnection {
     service: Option<String>,
     /// `api_key` (needs `api_key`), `token` (needs `token`), `basic` (`username`,
     /// `password`), `dsn` (`dsn`) or `custom` (any names). OAuth connections are made
-    /// with `POST /v1/connections/oauth/start`.
+    /// with `POST /v1/connections/oauth/start`. Left out (as in the hosted body), it is
+    /// inferred from the credential names: `api_key`, `token`, `username` + `password`,
+    /// `dsn`, else `custom`.
+    #[serde(default)]
     #[schema(schema_with = auth_type_schema)]
-    auth_type: String,
+    auth_type: Option<String>,
     /// An object of string values; sealed at rest, never returned.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -174,7 +180,10 @@ pub async fn create(
     let display_name = check_name("display_name", &body.display_name)?;
     let provider = check_label("provider", &body.provider)?;
     let service = check_opt_label("service", body.service.as_deref())?;
-    let auth_type = parse_auth_type(&body.auth_type)?;
+    let auth_type = match &body.auth_type {
+        Some(text) => parse_auth_type(text)?,
+        None => credentials::infer_auth_type(body.credentials.as_ref()),
+    };
     if auth_type == AuthType::OAuth2 {
         return Err(ApiError::bad_request(
             "OAuth connections get their tokens from the provider: create them with POST /v1/connections/oauth/start",
@@ -242,7 +251,8 @@ pub async fn credentials_metadata(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionChange {
-    #[serde(default)]
+    /// A new name; `name` is accepted in its place.
+    #[serde(default, alias = "name")]
     #[schema(schema_with = crate::openapi::field::opt_name)]
     display_name: Option<String>,
     #[serde(default)]
