@@ -5,6 +5,10 @@
 #[macro_use]
 mod common;
 
+#[path = "../../mcp/tests/common/mod.rs"]
+#[allow(unused_imports)]
+mod mcp_fixtures;
+
 use common::*;
 use reqwest::Method;
 use serde_json::json;
@@ -224,9 +228,117 @@ async fn connection_created_with_auth_type(backend: Backend) {
     s.close().await;
 }
 
+fn loopback_mcp_settings() -> ar_server::Settings {
+    let mut settings = test_settings();
+    settings.mcp_allowed_hosts = Some("127.0.0.1".into());
+    settings
+}
+
+/// `POST /v1/mcp/servers` with the hosted registration body (`canonical_url`, `mode`,
+/// `description`) against a real MCP server; the answer carries them.
+async fn mcp_server_registered_with_canonical_url(backend: Backend) {
+    let python = mcp_fixtures::start_python_http(true);
+    let s = start_with(backend, loopback_mcp_settings()).await;
+    let t = workspace(&s, "acme").await;
+    let register = |body: serde_json::Value| {
+        s.call(Method::POST, "/v1/mcp/servers")
+            .auth(&t.owner)
+            .tenant(&t.slug)
+            .project(&t.project)
+            .json(body)
+            .send()
+    };
+    let r = register(json!({
+        "name": "Internal tools MCP",
+        "canonical_url": python.url,
+        "description": "CRM and billing helpers",
+        "mode": "third_party",
+        "auth_mode": "token"
+    }))
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    for (field, want) in [
+        ("name", json!("Internal tools MCP")),
+        ("canonical_url", json!(python.url)),
+        ("description", json!("CRM and billing helpers")),
+        ("mode", json!("third_party")),
+        ("auth_mode", json!("token")),
+    ] {
+        assert_eq!(r.body[field], want, "{field}: {:?}", r.body);
+    }
+    let id = r.body["id"].as_str().expect("id").to_string();
+    let read = s
+        .call(Method::GET, format!("/v1/mcp/servers/{id}"))
+        .auth(&t.owner)
+        .tenant(&t.slug)
+        .project(&t.project)
+        .send()
+        .await;
+    assert_eq!(
+        read.body["description"], "CRM and billing helpers",
+        "stored: {:?}",
+        read.body
+    );
+
+    for (body, says) in [
+        (
+            json!({"name": "x", "mode": "third_party"}),
+            "`canonical_url` is required",
+        ),
+        (
+            json!({"canonical_url": python.url, "mode": "platform"}),
+            "operator's catalog",
+        ),
+        (
+            json!({"canonical_url": python.url, "mode": "hosted"}),
+            "`mode` must be",
+        ),
+        (
+            json!({"canonical_url": python.url, "url": "http://127.0.0.1:1/mcp"}),
+            "give one of them",
+        ),
+        (
+            json!({"canonical_url": python.url, "description": "d".repeat(2001)}),
+            "`description`",
+        ),
+    ] {
+        let r = register(body.clone()).await;
+        assert_eq!(r.status, 400, "{body}: {:?}", r.body);
+        assert!(r.error().contains(says), "{body}: {}", r.error());
+    }
+    s.close().await;
+}
+
+/// This project's earlier body (`url`, no `mode` or `description`) keeps working.
+async fn mcp_server_registered_with_url(backend: Backend) {
+    let python = mcp_fixtures::start_python_http(true);
+    let s = start_with(backend, loopback_mcp_settings()).await;
+    let t = workspace(&s, "acme").await;
+    let r = s
+        .call(Method::POST, "/v1/mcp/servers")
+        .auth(&t.owner)
+        .tenant(&t.slug)
+        .project(&t.project)
+        .json(json!({"url": python.url, "name": "python"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        (
+            &r.body["canonical_url"],
+            &r.body["mode"],
+            &r.body["description"]
+        ),
+        (&json!(python.url), &json!("third_party"), &json!(null))
+    );
+    s.close().await;
+}
+
 on_both_backends!(
     pat_created_with_display_name,
     pat_created_with_name,
     connection_created_without_auth_type,
     connection_created_with_auth_type,
+    mcp_server_registered_with_canonical_url,
+    mcp_server_registered_with_url,
 );

@@ -1077,6 +1077,7 @@ async fn mcp_fixtures(s: &TestServer, ws: &str, project: &str) -> McpFixtures {
         workspace_id: ws.into(),
         project_id: Some(project.into()),
         name: url.clone(),
+        description: None,
         canonical_url: url,
         transport: "http".into(),
         auth_mode: "none".into(),

@@ -184,6 +184,7 @@ pub async fn materialize_catalog_server(
         workspace_id: workspace_id.to_owned(),
         project_id: None,
         name: entry.name.clone(),
+        description: entry.description.clone(),
         canonical_url: url.clone(),
         transport: entry.transport().to_owned(),
         auth_mode: entry.auth_mode.clone(),

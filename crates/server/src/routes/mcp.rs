@@ -30,8 +30,8 @@ use crate::views;
 /// A server as the API shows it.
 pub fn server_view(s: &McpServerRecord) -> Value {
     json!({
-        "id": s.id, "project_id": s.project_id, "name": s.name,
-        "canonical_url": s.canonical_url, "transport": s.transport, "auth_mode": s.auth_mode,
+        "id": s.id, "project_id": s.project_id, "name": s.name, "description": s.description,
+        "mode": server_mode(&s.source), "canonical_url": s.canonical_url, "transport": s.transport, "auth_mode": s.auth_mode,
         "source": s.source, "tools": s.tools, "current_version": s.current_version,
         "validation": s.validation,
         "created_at": views::time(s.created_at), "updated_at": views::time(s.updated_at),
@@ -132,12 +132,27 @@ pub async fn list_servers(State(state): State<AppState>, gate: Gate) -> ApiResul
 #[serde(deny_unknown_fields)]
 pub struct NewServer {
     /// The server's Streamable HTTP endpoint (http or https); steps name it by this URL.
+    /// The hosted field; `url` is accepted in its place.
+    #[serde(default)]
     #[schema(min_length = 1)]
-    url: String,
+    canonical_url: Option<String>,
+    /// Same as `canonical_url` (this project's earlier field).
+    #[serde(default)]
+    #[schema(min_length = 1)]
+    url: Option<String>,
     /// Default: the server's host.
     #[serde(default)]
     #[schema(schema_with = crate::openapi::field::opt_name)]
     name: Option<String>,
+    /// What the server is for (at most 2000 characters).
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    /// `third_party` (the default, and the only kind a project registers: the operator's
+    /// catalog servers are `platform`).
+    #[serde(default)]
+    #[schema(schema_with = mode_schema)]
+    mode: Option<String>,
     /// `none` (default), `token` or `oauth`: what a profile must provide.
     #[serde(default)]
     #[schema(schema_with = auth_mode_schema)]
@@ -152,6 +167,68 @@ fn auth_mode_schema() -> utoipa::openapi::Object {
         ]))
         .enum_values(Some(["none", "token", "oauth"]))
         .build()
+}
+
+/// `mode` of a server: `platform` for the operator's catalog, `third_party` for a
+/// project's own (hosted terms for `source`).
+fn server_mode(source: &str) -> &'static str {
+    if source == "custom" {
+        "third_party"
+    } else {
+        "platform"
+    }
+}
+
+fn mode_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::Type::String,
+            utoipa::openapi::Type::Null,
+        ]))
+        .enum_values(Some(["third_party"]))
+        .build()
+}
+
+const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+/// The URL of a registration: `canonical_url` or `url`, the same if both are given.
+fn registration_url(body: &NewServer) -> ApiResult<&str> {
+    match (body.canonical_url.as_deref(), body.url.as_deref()) {
+        (Some(a), Some(b)) if a != b => Err(ApiError::bad_request(
+            "`canonical_url` and `url` name the same thing: give one of them",
+        )),
+        (Some(u), _) | (None, Some(u)) => Ok(u),
+        (None, None) => Err(ApiError::bad_request(
+            "`canonical_url` is required: the server's Streamable HTTP endpoint, e.g. https://tools.example.com/mcp",
+        )),
+    }
+}
+
+fn check_registration_extras(body: &NewServer) -> ApiResult<Option<String>> {
+    match body.mode.as_deref() {
+        None | Some("third_party") => {}
+        Some("platform") => {
+            return Err(ApiError::bad_request(
+                "`mode` `platform` is for the operator's catalog servers, which are configured on the server; a project registers `third_party` servers",
+            ));
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "`mode` must be `third_party` (got {other:?})"
+            )));
+        }
+    }
+    let description = body
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
+        return Err(ApiError::bad_request(format!(
+            "`description` is longer than {MAX_DESCRIPTION_CHARS} characters"
+        )));
+    }
+    Ok(description.map(str::to_owned))
 }
 
 fn check_auth_mode(mode: Option<&str>) -> ApiResult<String> {
@@ -173,13 +250,15 @@ pub async fn create_server(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let project = gate.project()?.clone();
     let auth_mode = check_auth_mode(body.auth_mode.as_deref())?;
+    let requested_url = registration_url(&body)?;
+    let description = check_registration_extras(&body)?;
     let name = body
         .name
         .as_deref()
         .map(|n| check_name("name", n))
         .transpose()?;
     let discovery = state.mcp_discovery();
-    let url = discovery.check_custom_url(&body.url).await?;
+    let url = discovery.check_custom_url(requested_url).await?;
     if state
         .integrations()
         .mcp_server_by_url(&project.workspace_id, Some(&project.id), &url)
@@ -205,6 +284,7 @@ pub async fn create_server(
         workspace_id: project.workspace_id.clone(),
         project_id: Some(project.id.clone()),
         name,
+        description,
         canonical_url: url,
         transport: "http".into(),
         auth_mode,

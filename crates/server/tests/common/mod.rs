@@ -432,6 +432,7 @@ pub async fn custom_mcp_instance(s: &TestServer, workspace_id: &str, project: &s
         workspace_id: workspace_id.into(),
         project_id: Some(project.into()),
         name: "mcp".into(),
+        description: None,
         canonical_url: "http://127.0.0.1:9/mcp".into(),
         transport: "http".into(),
         auth_mode: "token".into(),

@@ -332,6 +332,7 @@ async fn mcp_objects(s: &TestServer, slug: &str, project: &str) -> (String, Stri
         workspace_id: ws.clone(),
         project_id: Some(project.into()),
         name: format!("{slug} secret mcp server"),
+        description: None,
         canonical_url: format!("https://{slug}.tools.example/mcp"),
         transport: "http".into(),
         auth_mode: "none".into(),

@@ -23,6 +23,8 @@ pub struct McpServerRecord {
     /// The registering project; `None` for a server of the operator's catalog.
     pub project_id: Option<String>,
     pub name: String,
+    /// What the server is for, in its registrant's words (custom servers only).
+    pub description: Option<String>,
     /// The URL steps name it by (`stdio:<name>` for an operator's local command).
     pub canonical_url: String,
     /// `http` | `stdio`.
@@ -215,7 +217,7 @@ macro_rules! impl_mcp_registry_store {
             use $crate::error::{StoreError, StoreResult};
             use $crate::integrations::mcp::*;
 
-            const SERVER_COLUMNS: &str = "id, workspace_id, project_id, name, canonical_url, transport, auth_mode, source, tools, current_version, validation, created_by, created_at, updated_at";
+            const SERVER_COLUMNS: &str = "id, workspace_id, project_id, name, description, canonical_url, transport, auth_mode, source, tools, current_version, validation, created_by, created_at, updated_at";
             const INSTANCE_COLUMNS: &str =
                 "id, workspace_id, project_id, server_id, name, created_by, created_at, updated_at";
             const PROFILE_COLUMNS: &str = "id, workspace_id, instance_id, name, env, headers, connection_id, connection_env, active, created_by, created_at, updated_at";
@@ -235,6 +237,7 @@ macro_rules! impl_mcp_registry_store {
                     workspace_id: row.try_get("workspace_id")?,
                     project_id: row.try_get("project_id")?,
                     name: row.try_get("name")?,
+                    description: row.try_get("description")?,
                     canonical_url: row.try_get("canonical_url")?,
                     transport: row.try_get("transport")?,
                     auth_mode: row.try_get("auth_mode")?,
@@ -325,7 +328,7 @@ macro_rules! impl_mcp_registry_store {
                 async fn create_server(&self, s: &McpServerRecord) -> StoreResult<()> {
                     let scope = s.project_id.as_deref().unwrap_or(CATALOG_SCOPE);
                     let mut tx = self.pool.begin_with($begin).await?;
-                    sqlx::query("INSERT INTO mcp_servers (id, workspace_id, project_id, scope, name, canonical_url, transport, auth_mode, source, tools, current_version, validation, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+                    sqlx::query("INSERT INTO mcp_servers (id, workspace_id, project_id, scope, name, canonical_url, transport, auth_mode, source, tools, current_version, validation, created_by, created_at, updated_at, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
                         .bind(&s.id)
                         .bind(&s.workspace_id)
                         .bind(&s.project_id)
@@ -341,6 +344,7 @@ macro_rules! impl_mcp_registry_store {
                         .bind(&s.created_by)
                         .bind(s.created_at)
                         .bind(s.updated_at)
+                        .bind(&s.description)
                         .execute(&mut *tx)
                         .await
                         .map_err(conflict_on_unique("a server with this URL"))?;
