@@ -96,8 +96,8 @@ async fn a_stranger_cannot_spend_the_operators_llm_key() {
 
     // The attack: a stranger's run without a key of their own.
     let eve = stranger(served.base(), "eve").await;
+    // Resolve is asked in a project (contributors and up, CONTRACT §9).
     let r = eve
-        .without_project()
         .post(
             "/v1/llm/resolve",
             json!({"model_ref": "direct.openai.gpt-4o-mini"}),
