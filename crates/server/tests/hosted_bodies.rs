@@ -280,6 +280,16 @@ async fn mcp_server_registered_with_canonical_url(backend: Backend) {
         read.body
     );
 
+    // The hosted field goes through the same SSRF guard as `url`.
+    let r = register(json!({"canonical_url": "http://169.254.169.254/mcp", "mode": "third_party"}))
+        .await;
+    assert_eq!(
+        (r.status, &r.body["code"]),
+        (422, &json!("MCP_URL_REFUSED")),
+        "{:?}",
+        r.body
+    );
+
     for (body, says) in [
         (
             json!({"name": "x", "mode": "third_party"}),
@@ -342,3 +352,53 @@ on_both_backends!(
     mcp_server_registered_with_canonical_url,
     mcp_server_registered_with_url,
 );
+
+/// The OpenAPI document describes the hosted bodies, so generated clients (and
+/// schemathesis) send them: the hosted field names are properties, and the fields the
+/// hosted bodies leave out are not required.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_describes_the_hosted_bodies() {
+    let s = start(Backend::Sqlite).await;
+    let doc = s.call(Method::GET, "/v1/openapi.json").send().await;
+    assert_eq!(doc.status, 200);
+    let body_schema = |path: &str| {
+        doc.body["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect()
+    };
+    for (path, hosted_fields, optional) in [
+        ("/v1/pats", &["display_name", "scopes"][..], &[][..]),
+        (
+            "/v1/connections",
+            &["display_name", "provider", "service", "credentials"][..],
+            &["auth_type"][..],
+        ),
+        (
+            "/v1/mcp/servers",
+            &["name", "canonical_url", "description", "mode", "auth_mode"][..],
+            &["url", "canonical_url"][..],
+        ),
+    ] {
+        let schema = body_schema(path);
+        for field in hosted_fields {
+            assert!(
+                schema["properties"].get(*field).is_some(),
+                "{path} has no `{field}`: {schema}"
+            );
+        }
+        let required = names(&schema["required"]);
+        for field in optional {
+            assert!(
+                !required.iter().any(|r| r == field),
+                "{path} requires `{field}`: {schema}"
+            );
+        }
+    }
+    s.close().await;
+}

@@ -81,6 +81,8 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("POST", "/v1/inbound-webhooks/{id}", Place::Header, "Idempotency-Key", "the sender's delivery key, scoped to the subscription"),
     ("POST", "/v1/inbound-webhooks/{id}", Place::Body, "*", "the sender's own JSON (the trigger payload)"),
     ("POST", "*", Place::Body, "url", "an MCP server URL the caller registers or discovers (SSRF-checked)"),
+    ("POST", "/v1/mcp/servers", Place::Body, "canonical_url", "the hosted name of `url`: an MCP server URL the caller registers (SSRF-checked)"),
+    ("POST", "/v1/mcp/servers", Place::Body, "mode", "`third_party`, the kind of server a project registers"),
     ("POST", "*", Place::Body, "auth_mode", "none, token or oauth"),
     ("POST", "/v1/mcp/servers/{id}/validate", Place::Body, "tool", "a tool name of the server the path names"),
     ("POST", "/v1/mcp/servers/{id}/validate", Place::Body, "args", "the smoke call's arguments"),
