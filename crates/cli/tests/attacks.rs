@@ -29,3 +29,8 @@ mod mcp_pool;
 #[path = "attacks/ssrf_forms.rs"]
 mod ssrf_forms;
 // --- end of items 6, 10.
+
+// --- Issue 14, item 1 (hosted request bodies): the hosted field of server registration.
+#[path = "attacks/hosted_server_url.rs"]
+mod hosted_server_url;
+// --- end of issue 14.
