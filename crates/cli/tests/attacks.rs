@@ -21,3 +21,9 @@ mod vault_binding;
 #[path = "attacks/webhook_signatures.rs"]
 mod webhook_signatures;
 // --- end of part A.
+
+// --- Item 8, defaults for an open network (beyond the operator's LLM keys): sign-up by
+// invitation, Secure cookies, idle sessions, PAT lifetimes, the quota on unfinished runs.
+#[path = "attacks/defaults.rs"]
+mod defaults;
+// --- end of item 8.
