@@ -1,12 +1,13 @@
 //! The quota on unfinished runs per workspace (issue 13 item 8, docs/security.md
 //! "Defaults"), on SQLite and PostgreSQL: starts beyond it are refused with 429 whoever
-//! starts them (the API, a cron trigger, which records the refused fire), finished runs
-//! free their place, and other workspaces are not affected.
+//! starts them (the API, a webhook delivery, a cron trigger, which records the refused
+//! fire), finished runs free their place, and other workspaces are not affected.
 
 #[macro_use]
 mod common;
 
 use ar_server::automation::scheduler::Scheduler;
+use ar_server::automation::signature::sign;
 use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -89,6 +90,49 @@ async fn starts_beyond_the_quota_are_refused_per_workspace(backend: Backend) {
         .send()
         .await;
     assert_eq!(r.body["last_error"], error.as_str());
+
+    // So is a webhook delivery: the sender gets the 429.
+    let r = s
+        .call(Method::POST, "/v1/pats")
+        .auth(&busy.owner)
+        .tenant(&busy.slug)
+        .json(json!({"name": "automation", "scopes": ["workflow:read", "workflow:run"]}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let (pat_id, pat) = (
+        r.body["id"].as_str().expect("pat id").to_string(),
+        r.body["token"].as_str().expect("token").to_string(),
+    );
+    let r = s
+        .call(Method::POST, "/v1/inbound-webhooks")
+        .auth(&busy.owner)
+        .tenant(&busy.slug)
+        .json(json!({"workflow_id": flow, "automation_pat_id": pat_id}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let webhook = r.body["id"].as_str().expect("webhook id").to_string();
+    let secret = r.body["signing_secret"]
+        .as_str()
+        .expect("secret")
+        .to_string();
+    let payload = r#"{"order": 1}"#;
+    let delivered = s
+        .http
+        .post(format!("{}/v1/inbound-webhooks/{webhook}", s.base))
+        .header("Content-Type", "application/json")
+        .header(
+            "X-Agentruntime-Signature",
+            sign(&secret, payload.as_bytes()),
+        )
+        .bearer_auth(&pat)
+        .body(payload)
+        .send()
+        .await
+        .expect("delivery");
+    assert_eq!(delivered.status().as_u16(), 429);
+    assert!(delivered.headers().contains_key("retry-after"));
 
     // Another workspace starts as usual.
     let other = published_workflow(&s, &calm, waiting_graph()).await;
