@@ -29,3 +29,8 @@ mod mcp_pool;
 #[path = "attacks/ssrf_forms.rs"]
 mod ssrf_forms;
 // --- end of items 6, 10.
+// --- Item 8, defaults for an open network (beyond the operator's LLM keys): sign-up by
+// invitation, Secure cookies, idle sessions, PAT lifetimes, the quota on unfinished runs.
+#[path = "attacks/defaults.rs"]
+mod defaults;
+// --- end of item 8.

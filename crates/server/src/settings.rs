@@ -76,14 +76,15 @@ pub struct Settings {
     pub database_schema: Option<String>,
     /// Stamped on every workspace at creation (`AR_PRODUCT_CODE`).
     pub product_code: String,
-    /// `open` or `invite` (`AR_SIGNUP`).
+    /// `open` or `invite` (`AR_SIGNUP`); `invite` by default (issue 13 item 8, below).
     pub signup: SignupPolicy,
     /// The URL browsers use to reach the server, e.g. `https://ar.example.com`; its origin is
     /// the one cookie-authenticated writes must come from. Unset: `http://<listen>`
     /// (`AR_PUBLIC_URL`).
     pub public_url: Option<String>,
-    /// Mark session cookies `Secure` (set when served behind TLS) (`AR_SECURE_COOKIES`).
-    pub secure_cookies: bool,
+    /// Mark session cookies `Secure` (`AR_SECURE_COOKIES`); unset: whenever `public_url`
+    /// is https (see [`Settings::cookies_secure`]).
+    pub secure_cookies: Option<bool>,
     /// Session lifetime in hours (`AR_SESSION_TTL_HOURS`).
     pub session_ttl_hours: u32,
     /// Largest accepted request body in bytes (`AR_BODY_LIMIT_BYTES`).
@@ -123,7 +124,45 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// OpenTelemetry trace export (`[tracing]`, docs/operations.md).
     pub tracing: crate::otel::TracingSettings,
+    // --- Defaults for an open network (issue 13 item 8; docs/security.md "Defaults").
+    // Besides these: `signup` defaults to `invite` and `secure_cookies` follows `public_url`.
+    /// A session unused for this long ends (`AR_SESSION_IDLE_SECONDS`); activity extends
+    /// it, up to `session_ttl_hours` after sign-in.
+    pub session_idle_seconds: u32,
+    /// The lifetime of a PAT created without `expires_at` / `expires_in_days`
+    /// (`AR_PAT_DEFAULT_TTL_DAYS`).
+    pub pat_default_ttl_days: u32,
+    /// The longest lifetime a PAT may be given (`AR_PAT_MAX_TTL_DAYS`).
+    pub pat_max_ttl_days: u32,
+    /// Whether a PAT may be created with `never_expires` (`AR_PAT_ALLOW_NEVER`).
+    pub pat_allow_never: bool,
+    /// Unfinished runs (queued, running, paused, draining) one workspace may have; a start
+    /// beyond it is refused with 429 (`AR_MAX_ACTIVE_RUNS_PER_WORKSPACE`).
+    pub max_active_runs_per_workspace: u32,
 }
+
+/// Parses the value of the environment variable `name`.
+fn parse_env<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| SettingsError::Env {
+        name,
+        value,
+        reason: e.to_string(),
+    })
+}
+
+/// Default of `session_idle_seconds`: 8 hours.
+pub const DEFAULT_SESSION_IDLE_SECONDS: u32 = 8 * 3600;
+/// Default of `pat_default_ttl_days`.
+pub const DEFAULT_PAT_TTL_DAYS: u32 = 90;
+/// Default of `pat_max_ttl_days`.
+pub const DEFAULT_PAT_MAX_TTL_DAYS: u32 = 365;
+/// The most `pat_max_ttl_days` may be (ten years).
+pub const PAT_TTL_DAYS_LIMIT: u32 = 3650;
+/// Default of `max_active_runs_per_workspace`.
+pub const DEFAULT_MAX_ACTIVE_RUNS_PER_WORKSPACE: u32 = 100;
 
 /// `[metrics]`: the Prometheus scrape endpoint.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -328,9 +367,9 @@ impl Default for Settings {
             database_url: None,
             database_schema: None,
             product_code: "agentruntime".into(),
-            signup: SignupPolicy::Open,
+            signup: SignupPolicy::Invite,
             public_url: None,
-            secure_cookies: false,
+            secure_cookies: None,
             session_ttl_hours: 24 * 14,
             body_limit_bytes: 2 * 1024 * 1024,
             invite_ttl_hours: 24 * 7,
@@ -348,6 +387,11 @@ impl Default for Settings {
             lease_ms: 30_000,
             metrics: MetricsSettings::default(),
             tracing: crate::otel::TracingSettings::default(),
+            session_idle_seconds: DEFAULT_SESSION_IDLE_SECONDS,
+            pat_default_ttl_days: DEFAULT_PAT_TTL_DAYS,
+            pat_max_ttl_days: DEFAULT_PAT_MAX_TTL_DAYS,
+            pat_allow_never: false,
+            max_active_runs_per_workspace: DEFAULT_MAX_ACTIVE_RUNS_PER_WORKSPACE,
         }
     }
 }
@@ -377,6 +421,9 @@ pub enum SettingsError {
     /// The MCP allowlist or catalog is invalid.
     #[error("MCP settings: {0}")]
     Mcp(String),
+    /// A setting of the open-network defaults (sessions, PATs, run quota) is invalid.
+    #[error("{0}")]
+    Defaults(String),
 }
 
 impl Settings {
@@ -451,7 +498,7 @@ impl Settings {
             self.public_url = Some(v);
         }
         if let Some(v) = get("AR_SECURE_COOKIES") {
-            self.secure_cookies = parse("AR_SECURE_COOKIES", v)?;
+            self.secure_cookies = Some(parse("AR_SECURE_COOKIES", v)?);
         }
         if let Some(v) = get("AR_SESSION_TTL_HOURS") {
             self.session_ttl_hours = parse("AR_SESSION_TTL_HOURS", v)?;
@@ -500,11 +547,70 @@ impl Settings {
         if let Some(v) = get("AR_METRICS_TOKEN").filter(|v| !v.trim().is_empty()) {
             self.metrics.token = Some(v);
         }
+        self.apply_open_network_env(&get)?;
         self.check_mcp()?;
         self.check_engine()?;
+        self.check_open_network()?;
         self.llm.apply_env(&get);
         self.tracing.apply_env(&get);
         Ok(self)
+    }
+
+    /// `AR_*` of the open-network defaults (issue 13 item 8).
+    fn apply_open_network_env(
+        &mut self,
+        get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), SettingsError> {
+        if let Some(v) = get("AR_SESSION_IDLE_SECONDS") {
+            self.session_idle_seconds = parse_env("AR_SESSION_IDLE_SECONDS", v)?;
+        }
+        if let Some(v) = get("AR_PAT_DEFAULT_TTL_DAYS") {
+            self.pat_default_ttl_days = parse_env("AR_PAT_DEFAULT_TTL_DAYS", v)?;
+        }
+        if let Some(v) = get("AR_PAT_MAX_TTL_DAYS") {
+            self.pat_max_ttl_days = parse_env("AR_PAT_MAX_TTL_DAYS", v)?;
+        }
+        if let Some(v) = get("AR_PAT_ALLOW_NEVER") {
+            self.pat_allow_never = parse_env("AR_PAT_ALLOW_NEVER", v)?;
+        }
+        if let Some(v) = get("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE") {
+            self.max_active_runs_per_workspace = parse_env("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE", v)?;
+        }
+        Ok(())
+    }
+
+    /// Zero idle time, a zero quota or a default PAT lifetime beyond the maximum would
+    /// lock everyone out or contradict itself: start-up errors.
+    fn check_open_network(&self) -> Result<(), SettingsError> {
+        let problem = if self.session_idle_seconds == 0 {
+            Some("session_idle_seconds / AR_SESSION_IDLE_SECONDS must be at least 1")
+        } else if !(1..=PAT_TTL_DAYS_LIMIT).contains(&self.pat_max_ttl_days) {
+            Some("pat_max_ttl_days / AR_PAT_MAX_TTL_DAYS must be between 1 and 3650")
+        } else if !(1..=self.pat_max_ttl_days).contains(&self.pat_default_ttl_days) {
+            Some(
+                "pat_default_ttl_days / AR_PAT_DEFAULT_TTL_DAYS must be between 1 and pat_max_ttl_days",
+            )
+        } else if self.max_active_runs_per_workspace == 0 {
+            Some(
+                "max_active_runs_per_workspace / AR_MAX_ACTIVE_RUNS_PER_WORKSPACE must be at least 1",
+            )
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => Err(SettingsError::Defaults(p.to_owned())),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether session cookies carry `Secure`: the explicit `secure_cookies` if set, else
+    /// whenever browsers reach the server over https (`public_url`).
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            self.public_url
+                .as_deref()
+                .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+        })
     }
 
     /// A bad node id or lease is a start-up error.
@@ -636,10 +742,10 @@ mod tests {
     }
 
     #[test]
-    fn defaults_listen_on_localhost_8080_with_open_signup() {
+    fn defaults_listen_on_localhost_8080_with_invite_only_signup() {
         let s = Settings::default();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.signup, SignupPolicy::Open);
+        assert_eq!(s.signup, SignupPolicy::Invite);
         assert!(s.effective_database_url().ends_with("agentruntime.db"));
     }
 
@@ -685,7 +791,7 @@ mod tests {
                 .is_some_and(|u| u.starts_with("postgres://"))
         );
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert!(s.secure_cookies && s.metrics.enabled);
+        assert!(s.cookies_secure() && s.metrics.enabled);
         assert_eq!(s.metrics.token.as_deref(), Some("t0ken"));
         assert!(s.tracing.otlp_endpoint.is_some());
         assert!(
@@ -713,6 +819,96 @@ mod tests {
         std::fs::write(&path, "lisen = \"typo\"\n").expect("write");
         let err = Settings::from_toml_file(&path).expect_err("unknown key");
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn open_network_defaults_are_safe_and_the_environment_changes_them() {
+        let s = Settings::default().with_env(env(&[])).expect("defaults");
+        assert_eq!(
+            (
+                s.signup,
+                s.session_idle_seconds,
+                s.pat_default_ttl_days,
+                s.pat_max_ttl_days,
+                s.pat_allow_never,
+                s.max_active_runs_per_workspace
+            ),
+            (SignupPolicy::Invite, 8 * 3600, 90, 365, false, 100)
+        );
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_SESSION_IDLE_SECONDS", "60"),
+                ("AR_PAT_DEFAULT_TTL_DAYS", "7"),
+                ("AR_PAT_MAX_TTL_DAYS", "30"),
+                ("AR_PAT_ALLOW_NEVER", "true"),
+                ("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE", "3"),
+            ]))
+            .expect("env");
+        assert_eq!(
+            (
+                s.session_idle_seconds,
+                s.pat_default_ttl_days,
+                s.pat_max_ttl_days,
+                s.pat_allow_never,
+                s.max_active_runs_per_workspace
+            ),
+            (60, 7, 30, true, 3)
+        );
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[("AR_SESSION_IDLE_SECONDS", "0")],
+                "AR_SESSION_IDLE_SECONDS",
+            ),
+            (
+                &[("AR_SESSION_IDLE_SECONDS", "soon")],
+                "AR_SESSION_IDLE_SECONDS",
+            ),
+            (&[("AR_PAT_MAX_TTL_DAYS", "4000")], "AR_PAT_MAX_TTL_DAYS"),
+            (
+                &[
+                    ("AR_PAT_MAX_TTL_DAYS", "30"),
+                    ("AR_PAT_DEFAULT_TTL_DAYS", "90"),
+                ],
+                "AR_PAT_DEFAULT_TTL_DAYS",
+            ),
+            (&[("AR_PAT_ALLOW_NEVER", "maybe")], "AR_PAT_ALLOW_NEVER"),
+            (
+                &[("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE", "0")],
+                "AR_MAX_ACTIVE_RUNS_PER_WORKSPACE",
+            ),
+        ];
+        for (vars, named) in cases {
+            let err = Settings::default()
+                .with_env(env(vars))
+                .expect_err(named)
+                .to_string();
+            assert!(err.contains(named), "{vars:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_secure_for_an_https_public_url_unless_the_operator_says_otherwise() {
+        let with = |pairs: &[(&str, &str)]| {
+            Settings::default()
+                .with_env(env(pairs))
+                .expect("env")
+                .cookies_secure()
+        };
+        assert!(!with(&[]), "http://<listen> by default");
+        assert!(!with(&[("AR_PUBLIC_URL", "http://ar.example.com")]));
+        assert!(with(&[("AR_PUBLIC_URL", "https://ar.example.com")]));
+        assert!(with(&[("AR_PUBLIC_URL", "HTTPS://AR.example.com")]));
+        assert!(
+            !with(&[
+                ("AR_PUBLIC_URL", "https://ar.example.com"),
+                ("AR_SECURE_COOKIES", "false")
+            ]),
+            "an explicit setting wins"
+        );
+        assert!(with(&[
+            ("AR_PUBLIC_URL", "http://10.0.0.5:8080"),
+            ("AR_SECURE_COOKIES", "true")
+        ]));
     }
 
     #[test]

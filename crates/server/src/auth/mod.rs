@@ -4,10 +4,12 @@
 //! - [`gate::Gate`]: the route's [`ar_model::authz::Action`] decided for that user in the
 //!   request's workspace and project by `ar_model::authz::authorize`, the only decision
 //!   function;
-//! - [`password`], [`tokens`], [`session`]: hashing, secrets, cookies and CSRF.
+//! - [`password`], [`tokens`], [`session`]: hashing, secrets, cookies and CSRF;
+//! - [`session_lifetime`]: the sliding idle timeout of sessions.
 
 pub mod gate;
 pub mod password;
 pub mod principal;
 pub mod session;
+pub mod session_lifetime;
 pub mod tokens;

@@ -8,6 +8,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::auth::session::{check_csrf, session_cookie};
+use crate::auth::session_lifetime::{SessionLifetime, SessionUse};
 use crate::auth::tokens::{PAT_PREFIX, hash_secret, secret_matches};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -139,8 +140,21 @@ async fn authenticate_session(token: &str, state: &AppState) -> Result<Principal
         .session_by_token_hash(&hash_secret(token))
         .await?
         .ok_or_else(invalid)?;
-    if !secret_matches(token, &session.token_hash) || session.expires_at <= now_ms() {
+    if !secret_matches(token, &session.token_hash) {
         return Err(invalid());
+    }
+    match SessionLifetime::of(state.settings()).on_use(&session, now_ms()) {
+        SessionUse::Ended => {
+            state.tenants().delete_session(&session.id).await?;
+            return Err(invalid());
+        }
+        SessionUse::Extend(expires_at) => {
+            state
+                .tenants()
+                .set_session_expiry(&session.id, expires_at)
+                .await?;
+        }
+        SessionUse::Keep => {}
     }
     let user = state
         .tenants()
