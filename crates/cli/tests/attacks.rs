@@ -21,3 +21,10 @@ mod vault_binding;
 #[path = "attacks/webhook_signatures.rs"]
 mod webhook_signatures;
 // --- end of part A.
+
+// --- Items 3 and 7 (rate limits a fake credential cannot lift; DNS rebinding).
+#[path = "attacks/dns_rebinding.rs"]
+mod dns_rebinding;
+#[path = "attacks/rate_limits.rs"]
+mod rate_limits;
+// --- end of items 3 and 7.

@@ -4,9 +4,11 @@
 //! - [`gate::Gate`]: the route's [`ar_model::authz::Action`] decided for that user in the
 //!   request's workspace and project by `ar_model::authz::authorize`, the only decision
 //!   function;
-//! - [`password`], [`tokens`], [`session`]: hashing, secrets, cookies and CSRF.
+//! - [`password`], [`tokens`], [`session`]: hashing, secrets, cookies and CSRF;
+//! - [`login_throttle`]: backoff of sign-ins to an account after failures.
 
 pub mod gate;
+pub mod login_throttle;
 pub mod password;
 pub mod principal;
 pub mod session;
