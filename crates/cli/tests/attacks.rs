@@ -34,3 +34,9 @@ mod ssrf_forms;
 #[path = "attacks/defaults.rs"]
 mod defaults;
 // --- end of item 8.
+// --- Items 3 and 7 (rate limits a fake credential cannot lift; DNS rebinding).
+#[path = "attacks/dns_rebinding.rs"]
+mod dns_rebinding;
+#[path = "attacks/rate_limits.rs"]
+mod rate_limits;
+// --- end of items 3 and 7.

@@ -139,6 +139,20 @@ pub struct Settings {
     /// Unfinished runs (queued, running, paused, draining) one workspace may have; a start
     /// beyond it is refused with 429 (`AR_MAX_ACTIVE_RUNS_PER_WORKSPACE`).
     pub max_active_runs_per_workspace: u32,
+    // --- Issue 13 items 3 and 7 (docs/security.md "Request limits", "Host names"): who a
+    // request comes from, login throttling, bounded password hashing, accepted `Host`s.
+    /// Reverse proxies (IP addresses or CIDRs) whose `X-Forwarded-For` names the client;
+    /// empty: the socket peer is the client (`AR_TRUSTED_PROXIES`, comma-separated).
+    pub trusted_proxies: Vec<String>,
+    /// Backoff of sign-ins to one email after failed attempts (`[login_throttle]`).
+    pub login_throttle: LoginThrottleSettings,
+    /// How many password hashes run at once and wait (`[password_work]`).
+    pub password_work: PasswordWorkSettings,
+    /// More `Host` names this server answers to, beyond its listen address, loopback
+    /// names and `public_url`'s host; `name` (any port) or `name:port`
+    /// (`AR_ALLOWED_HOSTS`, comma-separated).
+    pub allowed_hosts: Vec<String>,
+    // --- end of issue 13 items 3 and 7.
 }
 
 /// Parses the value of the environment variable `name`.
@@ -163,6 +177,74 @@ pub const DEFAULT_PAT_MAX_TTL_DAYS: u32 = 365;
 pub const PAT_TTL_DAYS_LIMIT: u32 = 3650;
 /// Default of `max_active_runs_per_workspace`.
 pub const DEFAULT_MAX_ACTIVE_RUNS_PER_WORKSPACE: u32 = 100;
+
+// --- Issue 13 item 3: login throttling and bounded password hashing.
+
+/// `[login_throttle]`: after `free_failures` failed sign-ins to one email, each further
+/// failure closes sign-in to that email for twice as long as the one before (starting at
+/// `first_delay_secs`), at most `max_delay_secs`. A success resets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginThrottleSettings {
+    /// Failures allowed before the first delay (`AR_LOGIN_FREE_FAILURES`).
+    pub free_failures: u32,
+    /// The first delay, in seconds (`AR_LOGIN_FIRST_DELAY_SECS`).
+    pub first_delay_secs: u64,
+    /// The longest delay, in seconds: an attacker can delay an owner's sign-in, never lock
+    /// them out for longer (`AR_LOGIN_MAX_DELAY_SECS`).
+    pub max_delay_secs: u64,
+}
+
+impl Default for LoginThrottleSettings {
+    fn default() -> Self {
+        LoginThrottleSettings {
+            free_failures: 5,
+            first_delay_secs: 1,
+            max_delay_secs: 15 * 60,
+        }
+    }
+}
+
+/// `[password_work]`: Argon2 hashes run on at most `slots` blocking threads at once, and
+/// at most `queue` more requests wait for one; the rest are refused at once (503).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordWorkSettings {
+    /// Hashes at once; unset: the number of CPU cores (`AR_PASSWORD_HASH_SLOTS`).
+    pub slots: Option<usize>,
+    /// Requests that may wait for a slot (`AR_PASSWORD_HASH_QUEUE`).
+    pub queue: usize,
+}
+
+impl Default for PasswordWorkSettings {
+    fn default() -> Self {
+        PasswordWorkSettings {
+            slots: None,
+            queue: 16,
+        }
+    }
+}
+
+impl PasswordWorkSettings {
+    /// `slots`, or the cores this process may use.
+    pub fn effective_slots(&self) -> usize {
+        self.slots
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1)
+    }
+}
+
+/// A comma-separated list, trimmed, without empty entries.
+fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+// --- end of issue 13 item 3.
 
 /// `[metrics]`: the Prometheus scrape endpoint.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -392,6 +474,11 @@ impl Default for Settings {
             pat_max_ttl_days: DEFAULT_PAT_MAX_TTL_DAYS,
             pat_allow_never: false,
             max_active_runs_per_workspace: DEFAULT_MAX_ACTIVE_RUNS_PER_WORKSPACE,
+            // Issue 13 items 3 and 7.
+            trusted_proxies: Vec::new(),
+            login_throttle: LoginThrottleSettings::default(),
+            password_work: PasswordWorkSettings::default(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -424,6 +511,10 @@ pub enum SettingsError {
     /// A setting of the open-network defaults (sessions, PATs, run quota) is invalid.
     #[error("{0}")]
     Defaults(String),
+    /// Trusted proxies, login throttling, password work or allowed hosts are invalid
+    /// (issue 13 items 3 and 7).
+    #[error("{0}")]
+    RequestLimits(String),
 }
 
 impl Settings {
@@ -548,6 +639,30 @@ impl Settings {
             self.metrics.token = Some(v);
         }
         self.apply_open_network_env(&get)?;
+        // --- Issue 13 items 3 and 7.
+        if let Some(v) = get("AR_TRUSTED_PROXIES") {
+            self.trusted_proxies = comma_list(&v);
+        }
+        if let Some(v) = get("AR_LOGIN_FREE_FAILURES") {
+            self.login_throttle.free_failures = parse("AR_LOGIN_FREE_FAILURES", v)?;
+        }
+        if let Some(v) = get("AR_LOGIN_FIRST_DELAY_SECS") {
+            self.login_throttle.first_delay_secs = parse("AR_LOGIN_FIRST_DELAY_SECS", v)?;
+        }
+        if let Some(v) = get("AR_LOGIN_MAX_DELAY_SECS") {
+            self.login_throttle.max_delay_secs = parse("AR_LOGIN_MAX_DELAY_SECS", v)?;
+        }
+        if let Some(v) = get("AR_PASSWORD_HASH_SLOTS") {
+            self.password_work.slots = Some(parse("AR_PASSWORD_HASH_SLOTS", v)?);
+        }
+        if let Some(v) = get("AR_PASSWORD_HASH_QUEUE") {
+            self.password_work.queue = parse("AR_PASSWORD_HASH_QUEUE", v)?;
+        }
+        if let Some(v) = get("AR_ALLOWED_HOSTS") {
+            self.allowed_hosts = comma_list(&v);
+        }
+        self.check_request_limits()?;
+        // --- end of issue 13 items 3 and 7.
         self.check_mcp()?;
         self.check_engine()?;
         self.check_open_network()?;
@@ -716,6 +831,37 @@ impl Settings {
         Ok(())
     }
 
+    /// Issue 13 items 3 and 7: a bad proxy list, throttle, hashing bound or host name is a
+    /// start-up error.
+    fn check_request_limits(&self) -> Result<(), SettingsError> {
+        let bad = |what: &str, reason: String| {
+            Err(SettingsError::RequestLimits(format!("{what}: {reason}")))
+        };
+        if let Err(e) = crate::client_addr::TrustedProxies::parse(&self.trusted_proxies) {
+            return bad("trusted_proxies / AR_TRUSTED_PROXIES", e);
+        }
+        if let Err(e) = crate::host_check::AllowedHosts::parse_extra(&self.allowed_hosts) {
+            return bad("allowed_hosts / AR_ALLOWED_HOSTS", e);
+        }
+        let t = &self.login_throttle;
+        if t.first_delay_secs == 0 || t.max_delay_secs < t.first_delay_secs {
+            return bad(
+                "login_throttle",
+                format!(
+                    "first_delay_secs ({}) must be at least 1 and at most max_delay_secs ({})",
+                    t.first_delay_secs, t.max_delay_secs
+                ),
+            );
+        }
+        if self.password_work.slots == Some(0) {
+            return bad(
+                "password_work.slots / AR_PASSWORD_HASH_SLOTS",
+                "must be at least 1 (unset: the number of cores)".into(),
+            );
+        }
+        Ok(())
+    }
+
     /// The database URL to open: the configured one, or the SQLite file in `data_dir`.
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
@@ -794,6 +940,7 @@ mod tests {
         assert!(s.cookies_secure() && s.metrics.enabled);
         assert_eq!(s.metrics.token.as_deref(), Some("t0ken"));
         assert!(s.tracing.otlp_endpoint.is_some());
+        assert_eq!(s.trusted_proxies, ["127.0.0.1/32", "::1/128"]);
         assert!(
             !format!("{s:?}").contains("t0ken"),
             "the token is never printed"
@@ -819,6 +966,46 @@ mod tests {
         std::fs::write(&path, "lisen = \"typo\"\n").expect("write");
         let err = Settings::from_toml_file(&path).expect_err("unknown key");
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    /// Issue 13 items 3 and 7: lists from the environment, bad values refused at start.
+    #[test]
+    fn request_limit_settings_are_read_and_checked() {
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_TRUSTED_PROXIES", "10.0.0.0/8, ::1,"),
+                ("AR_ALLOWED_HOSTS", "agents.internal,other.example:9000"),
+                ("AR_LOGIN_FREE_FAILURES", "3"),
+                ("AR_LOGIN_MAX_DELAY_SECS", "60"),
+                ("AR_PASSWORD_HASH_SLOTS", "2"),
+                ("AR_PASSWORD_HASH_QUEUE", "4"),
+            ]))
+            .expect("env");
+        assert_eq!(s.trusted_proxies, ["10.0.0.0/8", "::1"]);
+        assert_eq!(s.allowed_hosts, ["agents.internal", "other.example:9000"]);
+        assert_eq!(
+            (
+                s.login_throttle.free_failures,
+                s.login_throttle.max_delay_secs
+            ),
+            (3, 60)
+        );
+        assert_eq!(s.password_work.effective_slots(), 2);
+        assert_eq!(s.password_work.queue, 4);
+        assert!(Settings::default().password_work.effective_slots() >= 1);
+        let cases: &[(&str, &str, &str)] = &[
+            ("AR_TRUSTED_PROXIES", "proxy.internal", "trusted_proxies"),
+            ("AR_ALLOWED_HOSTS", "http://x.example/", "allowed_hosts"),
+            ("AR_PASSWORD_HASH_SLOTS", "0", "AR_PASSWORD_HASH_SLOTS"),
+            ("AR_LOGIN_FIRST_DELAY_SECS", "0", "first_delay_secs"),
+            ("AR_LOGIN_MAX_DELAY_SECS", "-5", "AR_LOGIN_MAX_DELAY_SECS"),
+        ];
+        for (name, value, said) in cases {
+            let err = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err(name);
+            assert!(err.to_string().contains(said), "{name}: {err}");
+        }
     }
 
     #[test]

@@ -7,8 +7,11 @@ use ar_store::automation::AutomationStore;
 use ar_store::integrations::IntegrationStore;
 use ar_store::tenant::TenantStore;
 
+use crate::auth::login_throttle::LoginThrottle;
 use crate::auth::password::Passwords;
+use crate::client_addr::TrustedProxies;
 use crate::connections::RefreshLocks;
+use crate::host_check::AllowedHosts;
 use crate::master_key::VaultKeys;
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
@@ -56,6 +59,10 @@ struct Inner {
     vault_keys: VaultKeys,
     passwords: Passwords,
     limiter: RateLimiter,
+    /// Failed sign-ins per account (issue 13 item 3).
+    login_throttle: LoginThrottle,
+    /// The `Host` names requests may carry (issue 13 item 7).
+    allowed_hosts: AllowedHosts,
     origin: String,
     /// `/metrics`: the Prometheus recorder and the queue gauges.
     metrics: crate::metrics::Scrape,
@@ -64,7 +71,8 @@ struct Inner {
 impl AppState {
     /// `public_origin` is the scheme://host:port browsers use to reach this server
     /// (cookie-authenticated writes must come from it); `mcp_pool` is the node's MCP
-    /// connection pool, which the `mcp_call` executor shares.
+    /// connection pool, which the `mcp_call` executor shares; `allowed_hosts` the names
+    /// requests may carry in `Host` ([`crate::host_check`]).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         settings: Settings,
@@ -75,9 +83,13 @@ impl AppState {
         vault_keys: VaultKeys,
         public_origin: String,
         mcp_pool: Arc<ar_mcp::McpClientPool>,
+        allowed_hosts: AllowedHosts,
     ) -> Result<AppState, String> {
-        let passwords = Passwords::new(settings.password_hashing)?;
-        let limiter = RateLimiter::new(&settings.rate_limits);
+        let passwords = Passwords::new(settings.password_hashing, settings.password_work)?;
+        let proxies = TrustedProxies::parse(&settings.trusted_proxies)
+            .map_err(|e| format!("trusted_proxies: {e}"))?;
+        let limiter = RateLimiter::new(&settings.rate_limits, proxies);
+        let login_throttle = LoginThrottle::new(settings.login_throttle);
         let mcp_allowlist = Arc::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
         let mcp_discovery =
             crate::mcp::Discovery::new(Arc::clone(&mcp_pool), Arc::clone(&mcp_allowlist));
@@ -97,6 +109,8 @@ impl AppState {
                 vault_keys,
                 passwords,
                 limiter,
+                login_throttle,
+                allowed_hosts,
                 origin: public_origin,
             }),
         })
@@ -145,6 +159,12 @@ impl AppState {
     }
     pub fn limiter(&self) -> &RateLimiter {
         &self.inner.limiter
+    }
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.inner.login_throttle
+    }
+    pub fn allowed_hosts(&self) -> &AllowedHosts {
+        &self.inner.allowed_hosts
     }
     /// The server's own origin, e.g. `http://127.0.0.1:8080`.
     pub fn origin(&self) -> &str {

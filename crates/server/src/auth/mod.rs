@@ -6,8 +6,10 @@
 //!   function;
 //! - [`password`], [`tokens`], [`session`]: hashing, secrets, cookies and CSRF;
 //! - [`session_lifetime`]: the sliding idle timeout of sessions.
+//! - [`login_throttle`]: backoff of sign-ins to an account after failures.
 
 pub mod gate;
+pub mod login_throttle;
 pub mod password;
 pub mod principal;
 pub mod session;

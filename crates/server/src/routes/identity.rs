@@ -120,7 +120,8 @@ pub async fn signup(
     session_response(&state, &user, StatusCode::CREATED).await
 }
 
-/// `POST /v1/auth/login`
+/// `POST /v1/auth/login`. Failures are throttled per email
+/// ([`crate::auth::login_throttle`]), the same whether or not the account exists.
 pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<LoginBody>,
@@ -132,19 +133,33 @@ pub async fn login(
     if body.password.len() > crate::auth::password::MAX_PASSWORD_LEN {
         return Err(refused());
     }
+    let attempt = state.login_throttle().begin(&email).map_err(|closed| {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins for this email; wait before trying again",
+        );
+        e.retry_after = Some(closed.retry_after_secs);
+        e
+    })?;
     let user = state.tenants().user_by_email(&email).await?;
-    match user {
+    let signed_in = match &user {
         Some(user) => {
             let phc = user.password_hash.clone().unwrap_or_default();
-            if state.passwords().verify(&body.password, &phc).await {
-                session_response(&state, &user, StatusCode::OK).await
-            } else {
-                Err(refused())
-            }
+            state.passwords().verify(&body.password, &phc).await?
         }
         None => {
             // Spend what a verification costs, so timing does not tell which emails exist.
             state.passwords().hash(&body.password).await?;
+            false
+        }
+    };
+    match user {
+        Some(user) if signed_in => {
+            attempt.succeeded();
+            session_response(&state, &user, StatusCode::OK).await
+        }
+        _ => {
+            attempt.failed();
             Err(refused())
         }
     }
@@ -228,7 +243,7 @@ pub async fn change_password(
         || !state
             .passwords()
             .verify(&body.current_password, &current)
-            .await
+            .await?
     {
         return Err(ApiError::forbidden("the current password is wrong"));
     }
