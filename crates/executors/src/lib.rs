@@ -61,6 +61,7 @@ pub fn register_with(
         },
         ..PoolConfig::default()
     });
+    tokio::spawn(telemetry::watch_pool(Arc::downgrade(&pool)));
     register(
         executors,
         McpCallExecutor::new(pool, resolver),

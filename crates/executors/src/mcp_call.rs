@@ -93,6 +93,7 @@ impl StepExecutor for McpCallExecutor {
             }
         };
         telemetry::mcp_call(transport, label, began.elapsed());
+        telemetry::mcp_pool(&self.pool.health());
         outcome.map_err(|error| step_failure(&error))
     }
 }

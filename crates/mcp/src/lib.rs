@@ -2,7 +2,9 @@
 //!
 //! - [`McpClientPool`] hands out connections to [`McpTarget`]s (Streamable HTTP in
 //!   both protocol eras, or stdio child processes), reuses them across calls,
-//!   reconnects dead ones and closes idle ones.
+//!   replaces broken ones (a transport error, a timeout, a session the server no
+//!   longer knows, a stdio child that exited), sends a call again once when it cannot
+//!   have run, closes idle ones, and reports its connections ([`PoolHealth`]).
 //! - [`McpClient::call_tool`] / [`McpClientPool::call_tool`]: arguments in, the step
 //!   result of CONTRACT §2 out ([`map_call_result`]), or a typed [`McpError`]
 //!   (`MCP_TOOL_FAILED` for `isError`, transient vs. final transport failures,
@@ -15,6 +17,8 @@
 pub mod client;
 pub mod connect;
 pub mod error;
+mod heal;
+pub mod health;
 mod http_client;
 pub mod pool;
 pub mod result;
@@ -24,6 +28,7 @@ pub mod target;
 pub use client::{CallOptions, IDEMPOTENCY_META_KEY, McpClient, ToolInfo};
 pub use connect::{ConnectOptions, DEFAULT_MAX_RESPONSE_BYTES, ProtocolPreference, connect};
 pub use error::McpError;
+pub use health::{ConnectionHealth, PoolHealth, TransportHealth};
 pub use pool::{McpClientPool, PoolConfig};
 pub use result::map_call_result;
 pub use ssrf::{ALLOWED_HOSTS_ENV, GuardedResolver, HostAllowlist, SsrfError, check_url};
