@@ -62,15 +62,22 @@ pub fn mcp_pool(health: &PoolHealth) {
 /// while no call runs).
 pub const POOL_GAUGES_EVERY: Duration = Duration::from_secs(5);
 
-/// Refreshes the connection gauges every [`POOL_GAUGES_EVERY`] until the pool is gone.
+/// Refreshes the connection gauges every [`POOL_GAUGES_EVERY`] until the pool is gone,
+/// from the first time the pool holds a connection on (a node that never called a tool
+/// publishes no always-zero family).
 pub(crate) async fn watch_pool(pool: Weak<McpClientPool>) {
     let mut ticker = tokio::time::interval(POOL_GAUGES_EVERY);
+    let mut used = false;
     loop {
         ticker.tick().await;
         let Some(pool) = pool.upgrade() else {
             return;
         };
-        mcp_pool(&pool.health());
+        let health = pool.health();
+        used |= !health.connections.is_empty();
+        if used {
+            mcp_pool(&health);
+        }
     }
 }
 
