@@ -95,6 +95,7 @@ fn loopback_pool() -> Arc<McpClientPool> {
             ..ConnectOptions::default()
         },
         idle_timeout: Duration::from_secs(600),
+        ..PoolConfig::default()
     })
 }
 
@@ -102,14 +103,26 @@ fn loopback_pool() -> Arc<McpClientPool> {
 async fn client_per_call_ms(pool: &McpClientPool, url: &str, calls: usize) -> anyhow::Result<f64> {
     let target = McpTarget::http(url);
     let options = CallOptions::with_timeout(Duration::from_secs(30));
-    pool.call_tool(&target, "echo", json!({"message": "warm-up"}), &options)
-        .await
-        .context("warm-up echo")?;
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        &target,
+        "echo",
+        json!({"message": "warm-up"}),
+        &options,
+    )
+    .await
+    .context("warm-up echo")?;
     let started = Instant::now();
     for i in 0..calls {
-        pool.call_tool(&target, "echo", json!({"message": i.to_string()}), &options)
-            .await
-            .with_context(|| format!("echo {i}"))?;
+        pool.call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "echo",
+            json!({"message": i.to_string()}),
+            &options,
+        )
+        .await
+        .with_context(|| format!("echo {i}"))?;
     }
     Ok(started.elapsed().as_secs_f64() * 1000.0 / calls as f64)
 }

@@ -21,3 +21,11 @@ mod vault_binding;
 #[path = "attacks/webhook_signatures.rs"]
 mod webhook_signatures;
 // --- end of part A.
+
+// --- Items 6 and 10, and the stdio quota of item 8 (one MCP pool per tenant, SSRF
+// guard gaps).
+#[path = "attacks/mcp_pool.rs"]
+mod mcp_pool;
+#[path = "attacks/ssrf_forms.rs"]
+mod ssrf_forms;
+// --- end of items 6, 10.

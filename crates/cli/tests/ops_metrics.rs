@@ -338,8 +338,9 @@ async fn the_mcp_pools_connections_are_gauged_per_transport() {
         ..
     } = start_server(&[("AR_MCP_ALLOWED_HOSTS", "127.0.0.1")]).await;
     let before = scrape(&server.base).await;
-    assert!(
-        before.family("agentruntime_mcp_connections").is_none(),
+    assert_eq!(
+        before.sum("agentruntime_mcp_connections", &[]),
+        0.0,
         "no tool was called yet: {}",
         before.text
     );

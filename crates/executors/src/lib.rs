@@ -20,7 +20,7 @@ pub mod telemetry;
 pub use llm_call::{LlmCallExecutor, LlmProviders};
 pub use llm_keys::{LlmKeySource, SystemKeys};
 pub use mcp_call::{McpCallExecutor, stable_idempotency_key};
-pub use mcp_target::{McpServerRef, McpTargetResolver, UrlResolver};
+pub use mcp_target::{McpServerRef, McpTargetResolver, ResolvedTarget, UrlResolver};
 
 use std::sync::Arc;
 
@@ -42,18 +42,6 @@ pub fn register(executors: &mut Executors, mcp: McpCallExecutor, llm: LlmCallExe
 /// On error nothing is registered, so those steps fail as "no executor configured".
 pub fn register_from_env(executors: &mut Executors) -> Result<(), String> {
     let allowlist = HostAllowlist::from_env().map_err(|error| error.to_string())?;
-    register_with(executors, allowlist, Arc::new(UrlResolver::new()))
-}
-
-/// Registers both executors with the given SSRF allowlist (the pool checks every URL
-/// against it) and MCP target resolver (the server passes its instance registry's); LLM
-/// system keys come from `AR_<PROVIDER>_API_KEY`. Call it inside a Tokio runtime.
-pub fn register_with(
-    executors: &mut Executors,
-    allowlist: HostAllowlist,
-    resolver: Arc<dyn McpTargetResolver>,
-) -> Result<(), String> {
-    let http = http_client(HttpOptions::default()).map_err(|error| error.to_string())?;
     let pool = McpClientPool::new(PoolConfig {
         connect: ConnectOptions {
             allowlist: Arc::new(allowlist),
@@ -61,7 +49,19 @@ pub fn register_with(
         },
         ..PoolConfig::default()
     });
-    tokio::spawn(telemetry::watch_pool(Arc::downgrade(&pool)));
+    register_with(executors, pool, Arc::new(UrlResolver::new()))
+}
+
+/// Registers both executors with the given MCP connection pool (which checks every URL
+/// against its SSRF allowlist and caps stdio children) and MCP target resolver (the
+/// server passes its instance registry's); LLM system keys come from
+/// `AR_<PROVIDER>_API_KEY`. Call it inside a Tokio runtime.
+pub fn register_with(
+    executors: &mut Executors,
+    pool: Arc<McpClientPool>,
+    resolver: Arc<dyn McpTargetResolver>,
+) -> Result<(), String> {
+    let http = http_client(HttpOptions::default()).map_err(|error| error.to_string())?;
     register(
         executors,
         McpCallExecutor::new(pool, resolver),

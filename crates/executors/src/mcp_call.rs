@@ -10,14 +10,15 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use crate::inputs::Inputs;
-use crate::mcp_target::{McpServerRef, McpTargetResolver};
+use crate::mcp_target::{McpServerRef, McpTargetResolver, ResolvedTarget};
 use crate::telemetry;
 
 /// Time limit of a call whose step sets no `timeout_s`.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Runs `mcp_call` steps: `tool_name` with `tool_args` (already rendered by the engine)
-/// on the server the [`McpTargetResolver`] picks, through a shared connection pool.
+/// on the server the [`McpTargetResolver`] picks, through a shared connection pool (on
+/// the connection of the run's workspace).
 ///
 /// - Time limit: the step's `timeout_s`, else [`DEFAULT_CALL_TIMEOUT`]; connecting counts.
 /// - Stopping the run cancels the call at once (the server is told).
@@ -58,7 +59,7 @@ impl StepExecutor for McpCallExecutor {
             server_url: inputs.optional_text("server_url")?,
             instance_id: inputs.optional_text("instance_id")?,
         };
-        let target = self.resolver.resolve(&call, &server).await?;
+        let ResolvedTarget { owner, target } = self.resolver.resolve(&call, &server).await?;
         let transport = match target {
             McpTarget::Http { .. } => "http",
             McpTarget::Stdio { .. } => "stdio",
@@ -82,7 +83,7 @@ impl StepExecutor for McpCallExecutor {
         let began = Instant::now();
         let outcome = self
             .pool
-            .call_tool(&target, &tool, Value::Object(args), &options)
+            .call_tool(&owner, &target, &tool, Value::Object(args), &options)
             .instrument(span.clone())
             .await;
         let label = match &outcome {
@@ -93,7 +94,6 @@ impl StepExecutor for McpCallExecutor {
             }
         };
         telemetry::mcp_call(transport, label, began.elapsed());
-        telemetry::mcp_pool(&self.pool.health());
         outcome.map_err(|error| step_failure(&error))
     }
 }

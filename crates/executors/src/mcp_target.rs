@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use ar_engine::{StepCall, StepFailure};
-use ar_mcp::McpTarget;
+use ar_mcp::{McpTarget, Owner};
 use async_trait::async_trait;
 
 /// Failure code of a step whose server cannot be determined.
@@ -23,22 +23,31 @@ pub struct McpServerRef {
     pub instance_id: Option<String>,
 }
 
+/// A step's server as the pool connects to it: the target with its credentials, and
+/// whose connection it is (the pool never shares one between owners).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedTarget {
+    pub owner: Owner,
+    pub target: McpTarget,
+}
+
 /// Turns a step's server reference into a connectable target with its credentials.
 ///
 /// `call` identifies the run (`run_id`), the step and the attempt: a resolver that
 /// needs the project or workspace looks the run up by its id. Credentials go into the
 /// returned target only (headers for HTTP, environment for stdio); a resolver must not
-/// put them into its errors.
+/// put them into its errors. The owner is the run's workspace wherever there is one.
 #[async_trait]
 pub trait McpTargetResolver: Send + Sync + 'static {
     async fn resolve(
         &self,
         call: &StepCall,
         server: &McpServerRef,
-    ) -> Result<McpTarget, StepFailure>;
+    ) -> Result<ResolvedTarget, StepFailure>;
 }
 
-/// `server_url` as the target, or the operator catalog's entry of that name.
+/// `server_url` as the target, or the operator catalog's entry of that name; the
+/// connections are the local owner's (this resolver knows no workspaces).
 ///
 /// The SSRF guard is not repeated here: the pool checks every URL, with the operator
 /// allowlist, when it opens the connection and again at DNS resolution, so no resolver
@@ -72,7 +81,11 @@ impl McpTargetResolver for UrlResolver {
         &self,
         _call: &StepCall,
         server: &McpServerRef,
-    ) -> Result<McpTarget, StepFailure> {
+    ) -> Result<ResolvedTarget, StepFailure> {
+        let local = |target| ResolvedTarget {
+            owner: Owner::local(),
+            target,
+        };
         let Some(url) = server.server_url.as_deref() else {
             let reason = match &server.instance_id {
                 Some(id) => format!(
@@ -84,7 +97,7 @@ impl McpTargetResolver for UrlResolver {
             return Err(StepFailure::permanent(MCP_SERVER_UNRESOLVED, reason));
         };
         if let Some(target) = self.catalog.get(url) {
-            return Ok(target.clone());
+            return Ok(local(target.clone()));
         }
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(StepFailure::permanent(
@@ -95,7 +108,7 @@ impl McpTargetResolver for UrlResolver {
                 ),
             ));
         }
-        Ok(McpTarget::http(url))
+        Ok(local(McpTarget::http(url)))
     }
 }
 
@@ -139,12 +152,16 @@ mod tests {
             )
             .await
             .expect("an http URL");
-        assert_eq!(http, McpTarget::http("https://tools.example.com/mcp"));
+        assert_eq!(
+            http.target,
+            McpTarget::http("https://tools.example.com/mcp")
+        );
+        assert_eq!(http.owner, Owner::local());
         let stdio = resolver
             .resolve(&call(), &server(Some("stdio:tools"), Some("ignored")))
             .await
             .expect("a catalog server");
-        assert_eq!(stdio, local);
+        assert_eq!(stdio.target, local);
     }
 
     #[tokio::test]

@@ -36,6 +36,7 @@ fn steps(upstream: &str, tool: &str) -> Value {
 async fn upstream_runs(probe: &McpClientPool, upstream: &str) -> Value {
     probe
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http(upstream),
             "started_sleeps",
             json!({}),

@@ -185,6 +185,7 @@ impl McpClient {
         self.given_up.load(Ordering::Acquire)
             || self.service.is_closed()
             || self.service.peer().is_transport_closed()
+            || self.pid.is_some_and(child_exited)
     }
 
     /// Marks the connection unusable: the pool opens a new one for the next call.
@@ -206,6 +207,22 @@ impl McpClient {
                 .lock()
                 .map(|t| t.elapsed() >= idle)
                 .unwrap_or(false)
+    }
+
+    /// Since when the connection has been unused, or `None` while a call runs on it.
+    pub(crate) fn idle_since(&self) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        self.last_used.lock().ok().map(|t| *t)
+    }
+
+    /// Marks the connection in use until the guard drops, so the pool does not close it
+    /// as idle between handing it out and the call starting.
+    pub(crate) fn in_use(self: &Arc<Self>) -> InUse {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.touch();
+        InUse(Arc::clone(self))
     }
 
     /// Stops the connection (kills a stdio child, ends an HTTP session).
@@ -360,6 +377,48 @@ impl Drop for BusyGuard<'_> {
         self.client.touch();
         self.client.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// A connection held for a call (see [`McpClient::in_use`]).
+pub(crate) struct InUse(Arc<McpClient>);
+
+impl InUse {
+    pub(crate) fn client(&self) -> &Arc<McpClient> {
+        &self.0
+    }
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Whether the stdio child `pid` has exited. Asked of the OS rather than waiting for the
+/// transport to read the closed pipe, which can lag behind: a call handed a dead child's
+/// connection would be written into the void and fail as "maybe run". The child is not
+/// reaped (`WNOWAIT`): its owner still waits for it.
+#[cfg(unix)]
+fn child_exited(pid: u32) -> bool {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return false;
+    };
+    match waitid(
+        WaitId::Pid(pid),
+        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+    ) {
+        Ok(status) => status.is_some(),
+        // Already reaped: gone.
+        Err(rustix::io::Errno::CHILD) => true,
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn child_exited(_pid: u32) -> bool {
+    false
 }
 
 fn call_params(

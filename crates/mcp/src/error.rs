@@ -46,6 +46,15 @@ pub enum McpError {
     /// The target or the call is malformed (bad header name, arguments not an object…).
     #[error("invalid MCP request: {0}")]
     Invalid(String),
+    /// Starting another MCP server process would exceed a cap of the pool (the
+    /// workspace's, or the whole server's when `workspace` is false), and every process
+    /// running under that cap is busy with a call.
+    #[error(
+        "{} already runs {limit} MCP server processes, its limit, and all of them are busy: \
+         try again when a call has finished",
+        if *.workspace { "this workspace" } else { "the server" }
+    )]
+    AtCapacity { workspace: bool, limit: usize },
 }
 
 impl McpError {
@@ -62,15 +71,17 @@ impl McpError {
             Self::UrlRefused(_) => "MCP_URL_REFUSED",
             Self::Spawn { .. } => "MCP_SPAWN_FAILED",
             Self::Invalid(_) => "MCP_INVALID_REQUEST",
+            Self::AtCapacity { .. } => "MCP_AT_CAPACITY",
         }
     }
 
     /// Whether retrying the same call may succeed: timeouts, refused/reset
-    /// connections, HTTP 429 and 5xx. Tool failures and bad input are final.
+    /// connections, HTTP 429 and 5xx, a pool at capacity. Tool failures and bad input
+    /// are final.
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Transport { transient, .. } => *transient,
-            Self::Timeout { .. } => true,
+            Self::Timeout { .. } | Self::AtCapacity { .. } => true,
             _ => false,
         }
     }
@@ -362,6 +373,14 @@ mod tests {
                 false,
             ),
             (McpError::Invalid("x".into()), "MCP_INVALID_REQUEST", false),
+            (
+                McpError::AtCapacity {
+                    workspace: true,
+                    limit: 8,
+                },
+                "MCP_AT_CAPACITY",
+                true,
+            ),
         ];
         for (error, code, transient) in cases {
             assert_eq!(error.code(), code, "{error:?}");

@@ -20,13 +20,25 @@ async fn echo_sum_and_structured_content_over_http_with_protocol_fallback() {
     let options = CallOptions::with_timeout(CALL_TIMEOUT);
 
     let echo = pool
-        .call_tool(&target, "echo", json!({"message": "hello http"}), &options)
+        .call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "echo",
+            json!({"message": "hello http"}),
+            &options,
+        )
         .await
         .expect("echo succeeds");
     assert_eq!(echo, json!({"text": "Echo: hello http"}));
 
     let sum = pool
-        .call_tool(&target, "get-sum", json!({"a": 19, "b": 23}), &options)
+        .call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "get-sum",
+            json!({"a": 19, "b": 23}),
+            &options,
+        )
         .await
         .expect("get-sum succeeds");
     assert!(
@@ -36,6 +48,7 @@ async fn echo_sum_and_structured_content_over_http_with_protocol_fallback() {
 
     let structured = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "get-structured-content",
             json!({"location": "Chicago"}),
@@ -45,7 +58,10 @@ async fn echo_sum_and_structured_content_over_http_with_protocol_fallback() {
         .expect("structured call succeeds");
     assert!(structured["temperature"].is_number(), "{structured}");
 
-    let client = pool.client(&target).await.expect("client");
+    let client = pool
+        .client(&ar_mcp::Owner::local(), &target)
+        .await
+        .expect("client");
     let version = client.protocol_version().expect("negotiated");
     assert!(
         version.starts_with("2025-"),
@@ -60,14 +76,32 @@ async fn the_http_session_is_reused_across_calls() {
     let pool = common::loopback_pool(ProtocolPreference::SessionOnly, Duration::from_secs(60));
     let target = McpTarget::http(&server.url);
     let options = CallOptions::with_timeout(CALL_TIMEOUT);
-    pool.call_tool(&target, "echo", json!({"message": "1"}), &options)
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        &target,
+        "echo",
+        json!({"message": "1"}),
+        &options,
+    )
+    .await
+    .expect("call 1");
+    let first = pool
+        .client(&ar_mcp::Owner::local(), &target)
         .await
-        .expect("call 1");
-    let first = pool.client(&target).await.expect("client");
-    pool.call_tool(&target, "echo", json!({"message": "2"}), &options)
+        .expect("client");
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        &target,
+        "echo",
+        json!({"message": "2"}),
+        &options,
+    )
+    .await
+    .expect("call 2");
+    let second = pool
+        .client(&ar_mcp::Owner::local(), &target)
         .await
-        .expect("call 2");
-    let second = pool.client(&target).await.expect("client");
+        .expect("client");
     assert!(
         Arc::ptr_eq(&first, &second),
         "one session serves both calls"
@@ -80,7 +114,11 @@ async fn list_tools_over_http() {
     let server = common::start_everything_http();
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let tools = pool
-        .list_tools(&McpTarget::http(&server.url), CALL_TIMEOUT)
+        .list_tools(
+            &ar_mcp::Owner::local(),
+            &McpTarget::http(&server.url),
+            CALL_TIMEOUT,
+        )
         .await
         .expect("tools/list");
     for name in [
@@ -98,7 +136,7 @@ async fn a_long_running_http_call_is_cancelled_mid_flight() {
     let server = common::start_everything_http();
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let target = McpTarget::http(&server.url);
-    pool.client(&target)
+    pool.client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("connect first, so the cancel lands mid-call");
     let options = CallOptions::with_timeout(Duration::from_secs(60));
@@ -110,6 +148,7 @@ async fn a_long_running_http_call_is_cancelled_mid_flight() {
     let started = Instant::now();
     let outcome = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "trigger-long-running-operation",
             json!({"duration": 20, "steps": 20}),
@@ -124,6 +163,7 @@ async fn a_long_running_http_call_is_cancelled_mid_flight() {
     );
     let after = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "echo",
             json!({"message": "next"}),
@@ -140,6 +180,7 @@ async fn an_unknown_tool_is_a_final_error() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let error = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http(&server.url),
             "no-such-tool",
             json!({}),

@@ -15,6 +15,7 @@ async fn echo_returns_the_echoed_text_wrapped_as_text() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let result = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &common::everything_stdio(),
             "echo",
             json!({"message": "hello stdio"}),
@@ -30,6 +31,7 @@ async fn get_sum_text_result_is_mapped() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let result = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &common::everything_stdio(),
             "get-sum",
             json!({"a": 2, "b": 40}),
@@ -46,6 +48,7 @@ async fn structured_content_is_the_result() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let result = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &common::everything_stdio(),
             "get-structured-content",
             json!({"location": "New York"}),
@@ -62,7 +65,11 @@ async fn structured_content_is_the_result() {
 async fn list_tools_reports_schemas() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let tools = pool
-        .list_tools(&common::everything_stdio(), CALL_TIMEOUT)
+        .list_tools(
+            &ar_mcp::Owner::local(),
+            &common::everything_stdio(),
+            CALL_TIMEOUT,
+        )
         .await
         .expect("tools/list succeeds");
     let sum = tools
@@ -99,20 +106,32 @@ async fn the_child_process_is_reused_and_restarted_after_being_killed() {
     let options = CallOptions::with_timeout(CALL_TIMEOUT);
     let echo = json!({"message": "x"});
 
-    pool.call_tool(&target, "echo", echo.clone(), &options)
-        .await
-        .expect("first call");
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        &target,
+        "echo",
+        echo.clone(),
+        &options,
+    )
+    .await
+    .expect("first call");
     let first_pid = pool
-        .client(&target)
+        .client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("client")
         .pid()
         .expect("a pid");
-    pool.call_tool(&target, "echo", echo.clone(), &options)
-        .await
-        .expect("second call");
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        &target,
+        "echo",
+        echo.clone(),
+        &options,
+    )
+    .await
+    .expect("second call");
     let same_pid = pool
-        .client(&target)
+        .client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("client")
         .pid()
@@ -126,7 +145,10 @@ async fn the_child_process_is_reused_and_restarted_after_being_killed() {
     assert!(killed.success());
     // Give the transport a moment to see the pipe close.
     let deadline = Instant::now() + Duration::from_secs(10);
-    let client = pool.client(&target).await.expect("client");
+    let client = pool
+        .client(&ar_mcp::Owner::local(), &target)
+        .await
+        .expect("client");
     while !client.is_closed() && client.pid() == Some(first_pid) {
         assert!(
             Instant::now() < deadline,
@@ -136,12 +158,12 @@ async fn the_child_process_is_reused_and_restarted_after_being_killed() {
     }
 
     let result = pool
-        .call_tool(&target, "echo", echo, &options)
+        .call_tool(&ar_mcp::Owner::local(), &target, "echo", echo, &options)
         .await
         .expect("call after kill");
     assert_eq!(result, json!({"text": "Echo: x"}));
     let new_pid = pool
-        .client(&target)
+        .client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("client")
         .pid()
@@ -153,7 +175,7 @@ async fn the_child_process_is_reused_and_restarted_after_being_killed() {
 async fn a_long_running_call_is_cancelled_mid_flight_and_the_process_stays_usable() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let target = common::everything_stdio();
-    pool.client(&target)
+    pool.client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("connect first, so the cancel lands mid-call");
     let options = CallOptions::with_timeout(Duration::from_secs(60));
@@ -165,6 +187,7 @@ async fn a_long_running_call_is_cancelled_mid_flight_and_the_process_stays_usabl
     let started = Instant::now();
     let outcome = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "trigger-long-running-operation",
             json!({"duration": 20, "steps": 20}),
@@ -179,6 +202,7 @@ async fn a_long_running_call_is_cancelled_mid_flight_and_the_process_stays_usabl
     );
     let after = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "echo",
             json!({"message": "still here"}),
@@ -195,6 +219,7 @@ async fn a_hung_call_is_stopped_by_the_timeout() {
     let started = Instant::now();
     let outcome = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &common::everything_stdio(),
             "trigger-long-running-operation",
             json!({"duration": 30, "steps": 30}),
@@ -224,6 +249,7 @@ async fn credentials_arrive_as_environment_and_platform_env_is_withheld() {
     let target = common::everything_stdio().with_credential("SERVICE_TOKEN", "tok-from-profile");
     let env = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "get-env",
             json!({}),
@@ -244,10 +270,19 @@ async fn an_idle_process_is_stopped_and_restarted_on_the_next_call() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_millis(500));
     let target = common::everything_stdio();
     let options = CallOptions::with_timeout(CALL_TIMEOUT);
-    pool.call_tool(&target, "echo", json!({"message": "a"}), &options)
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        &target,
+        "echo",
+        json!({"message": "a"}),
+        &options,
+    )
+    .await
+    .expect("first call");
+    let first = pool
+        .client(&ar_mcp::Owner::local(), &target)
         .await
-        .expect("first call");
-    let first = pool.client(&target).await.expect("client");
+        .expect("client");
     let first_pid = first.pid().expect("a pid");
     drop(first);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -258,11 +293,17 @@ async fn an_idle_process_is_stopped_and_restarted_on_the_next_call() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    pool.call_tool(&target, "echo", json!({"message": "b"}), &options)
-        .await
-        .expect("call after idle stop");
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        &target,
+        "echo",
+        json!({"message": "b"}),
+        &options,
+    )
+    .await
+    .expect("call after idle stop");
     let second_pid = pool
-        .client(&target)
+        .client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("client")
         .pid()

@@ -37,7 +37,9 @@ async fn timed_call(
     args: Value,
 ) -> (Result<Value, McpError>, Duration) {
     let started = Instant::now();
-    let outcome = pool.call_tool(target, tool, args, &options()).await;
+    let outcome = pool
+        .call_tool(&ar_mcp::Owner::local(), target, tool, args, &options())
+        .await;
     (outcome, started.elapsed())
 }
 
@@ -78,7 +80,10 @@ async fn restart_http_between_two_calls(
 
     let (first, _) = timed_call(&pool, &target, tool, args.clone()).await;
     assert_eq!(first, Ok(expected.clone()), "the first call succeeds");
-    let client = pool.client(&target).await.expect("connected");
+    let client = pool
+        .client(&ar_mcp::Owner::local(), &target)
+        .await
+        .expect("connected");
     let version = client.protocol_version().expect("negotiated");
     assert!(
         version.starts_with(expected_era),
@@ -144,7 +149,7 @@ async fn stdio_child_killed_between_two_calls(
     let (first, _) = timed_call(&pool, &target, tool, args.clone()).await;
     assert_eq!(first, Ok(expected.clone()), "the first call succeeds");
     let old_pid = pool
-        .client(&target)
+        .client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("connected")
         .pid()
@@ -153,7 +158,7 @@ async fn stdio_child_killed_between_two_calls(
     common::kill_pid(old_pid);
     assert_healed(&pool, &target, tool, args, expected).await;
     let new_pid = pool
-        .client(&target)
+        .client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("connected")
         .pid()
@@ -215,9 +220,15 @@ async fn a_call_while_the_server_is_down_fails_fast_and_the_next_one_works_once_
 
 /// Counts the `sleep` calls the (restarted) Python server began.
 async fn started_sleeps(pool: &McpClientPool, target: &McpTarget) -> Value {
-    pool.call_tool(target, "started_sleeps", json!({}), &options())
-        .await
-        .expect("started_sleeps")
+    pool.call_tool(
+        &ar_mcp::Owner::local(),
+        target,
+        "started_sleeps",
+        json!({}),
+        &options(),
+    )
+    .await
+    .expect("started_sleeps")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

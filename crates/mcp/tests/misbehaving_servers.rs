@@ -14,6 +14,7 @@ async fn call(mode: Mode, timeout: Duration) -> Result<Value, McpError> {
     let url = serve(mode).await;
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     pool.call_tool(
+        &ar_mcp::Owner::local(),
         &McpTarget::http(url),
         "anything",
         json!({}),
@@ -55,6 +56,7 @@ async fn a_hung_server_is_stopped_by_the_timeout_without_blocking_other_calls() 
     let hung = tokio::spawn(async move {
         hung_pool
             .call_tool(
+                &ar_mcp::Owner::local(),
                 &McpTarget::http(hung_url),
                 "t",
                 json!({}),
@@ -65,6 +67,7 @@ async fn a_hung_server_is_stopped_by_the_timeout_without_blocking_other_calls() 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let healthy = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http(healthy_url),
             "t",
             json!({}),
@@ -140,6 +143,7 @@ async fn connection_refused_is_transient_and_does_not_show_credentials() {
         .with_credential("Authorization", "Bearer sekrit-token");
     let error = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "t",
             json!({}),
@@ -158,6 +162,7 @@ async fn a_missing_stdio_command_fails_to_spawn() {
     let target = McpTarget::stdio("/nonexistent/mcp-server", Vec::<String>::new());
     let error = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "t",
             json!({}),
@@ -175,6 +180,7 @@ async fn a_2025_03_26_server_is_spoken_to_in_its_revision() {
     let target = McpTarget::http(url);
     let result = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "t",
             json!({}),
@@ -182,6 +188,9 @@ async fn a_2025_03_26_server_is_spoken_to_in_its_revision() {
         )
         .await;
     assert_eq!(result, Ok(json!({"text": "fine"})));
-    let client = pool.client(&target).await.expect("client");
+    let client = pool
+        .client(&ar_mcp::Owner::local(), &target)
+        .await
+        .expect("client");
     assert_eq!(client.protocol_version().as_deref(), Some("2025-03-26"));
 }

@@ -25,13 +25,22 @@ async fn auto_negotiates_the_stateless_revision_and_headers_and_keys_arrive() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let target = McpTarget::http(&server.url).with_credential("x-fixture-token", "tok-http-123");
     let seen = pool
-        .call_tool(&target, "whoami", json!({}), &keyed("run-7/step-a/1"))
+        .call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "whoami",
+            json!({}),
+            &keyed("run-7/step-a/1"),
+        )
         .await
         .expect("whoami succeeds");
     assert_eq!(seen["header"], "tok-http-123");
     assert_eq!(seen["idempotency_key"], "run-7/step-a/1");
     assert_eq!(seen["protocol_version"], "2026-07-28");
-    let client = pool.client(&target).await.expect("client");
+    let client = pool
+        .client(&ar_mcp::Owner::local(), &target)
+        .await
+        .expect("client");
     assert_eq!(client.protocol_version().as_deref(), Some("2026-07-28"));
     assert!(client.is_stateless());
 }
@@ -42,7 +51,13 @@ async fn the_session_era_is_spoken_when_asked_and_headers_still_arrive() {
     let pool = common::loopback_pool(ProtocolPreference::SessionOnly, Duration::from_secs(60));
     let target = McpTarget::http(&server.url).with_credential("x-fixture-token", "tok-session");
     let seen = pool
-        .call_tool(&target, "whoami", json!({}), &keyed("k-session"))
+        .call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "whoami",
+            json!({}),
+            &keyed("k-session"),
+        )
         .await
         .expect("whoami succeeds");
     assert_eq!(seen["header"], "tok-session");
@@ -60,6 +75,7 @@ async fn stateless_only_works_against_a_stateless_server() {
     let pool = common::loopback_pool(ProtocolPreference::StatelessOnly, Duration::from_secs(60));
     let sum = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http(&server.url),
             "add",
             json!({"a": 2, "b": 3}),
@@ -75,7 +91,13 @@ async fn credentials_arrive_as_environment_over_stdio() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let target = common::python_stdio().with_credential("FIXTURE_TOKEN", "tok-env-456");
     let seen = pool
-        .call_tool(&target, "whoami", json!({}), &keyed("k-stdio"))
+        .call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "whoami",
+            json!({}),
+            &keyed("k-stdio"),
+        )
         .await
         .expect("whoami succeeds");
     assert_eq!(seen["env"], "tok-env-456");
@@ -89,6 +111,7 @@ async fn is_error_fails_with_the_tools_own_message() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let error = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http(&server.url),
             "fail",
             json!({"message": "the widget is broken"}),
@@ -118,7 +141,7 @@ async fn text_results_are_mapped_per_the_contract() {
     ];
     for (tool, expected) in cases {
         let result = pool
-            .call_tool(&target, tool, json!({}), &options)
+            .call_tool(&ar_mcp::Owner::local(), &target, tool, json!({}), &options)
             .await
             .expect(tool);
         assert_eq!(result, expected, "{tool}");
@@ -130,7 +153,7 @@ async fn a_stateless_call_is_cancelled_mid_flight() {
     let server = common::start_python_http(true);
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let target = McpTarget::http(&server.url);
-    pool.client(&target)
+    pool.client(&ar_mcp::Owner::local(), &target)
         .await
         .expect("connect first, so the cancel lands mid-call");
     let options = CallOptions::with_timeout(Duration::from_secs(60));
@@ -141,7 +164,13 @@ async fn a_stateless_call_is_cancelled_mid_flight() {
     });
     let started = Instant::now();
     let outcome = pool
-        .call_tool(&target, "sleep", json!({"seconds": 30}), &options)
+        .call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "sleep",
+            json!({"seconds": 30}),
+            &options,
+        )
         .await;
     assert_eq!(outcome, Err(McpError::Cancelled));
     assert!(
@@ -151,6 +180,7 @@ async fn a_stateless_call_is_cancelled_mid_flight() {
     );
     let sum = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "add",
             json!({"a": 1, "b": 1}),
@@ -165,6 +195,7 @@ async fn a_stateless_call_is_cancelled_mid_flight() {
     loop {
         let count = pool
             .call_tool(
+                &ar_mcp::Owner::local(),
                 &target,
                 "cancelled_sleeps",
                 json!({}),
@@ -187,7 +218,11 @@ async fn a_stateless_call_is_cancelled_mid_flight() {
 async fn list_tools_reports_input_and_output_schemas() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let tools = pool
-        .list_tools(&common::python_stdio(), CALL_TIMEOUT)
+        .list_tools(
+            &ar_mcp::Owner::local(),
+            &common::python_stdio(),
+            CALL_TIMEOUT,
+        )
         .await
         .expect("tools/list");
     let add = tools.iter().find(|t| t.name == "add").expect("add listed");
@@ -210,6 +245,7 @@ async fn cancelling_tells_the_server_over_stdio() {
     // Connect first, so the cancellation lands while `sleep` runs on the server.
     let before = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &target,
             "cancelled_sleeps",
             json!({}),
@@ -225,7 +261,13 @@ async fn cancelling_tells_the_server_over_stdio() {
         cancel.cancel();
     });
     let outcome = pool
-        .call_tool(&target, "sleep", json!({"seconds": 30}), &options)
+        .call_tool(
+            &ar_mcp::Owner::local(),
+            &target,
+            "sleep",
+            json!({"seconds": 30}),
+            &options,
+        )
         .await;
     assert_eq!(outcome, Err(McpError::Cancelled));
     // The notification is sent as the call is abandoned; give the server a moment.
@@ -233,6 +275,7 @@ async fn cancelling_tells_the_server_over_stdio() {
     loop {
         let count = pool
             .call_tool(
+                &ar_mcp::Owner::local(),
                 &target,
                 "cancelled_sleeps",
                 json!({}),
@@ -256,6 +299,7 @@ async fn a_huge_result_over_stdio_is_refused() {
     let pool = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let error = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &common::python_stdio(),
             "big_text",
             json!({"size": 11 * 1024 * 1024}),

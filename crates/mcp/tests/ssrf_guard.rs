@@ -60,6 +60,7 @@ async fn the_pool_refuses_a_loopback_server_unless_allowlisted() {
     let guarded = McpClientPool::new(PoolConfig::default());
     let error = guarded
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http(&server.url),
             "echo",
             json!({"message": "x"}),
@@ -77,6 +78,7 @@ async fn the_pool_refuses_a_loopback_server_unless_allowlisted() {
     let allowed = common::loopback_pool(ProtocolPreference::Auto, Duration::from_secs(60));
     let echo = allowed
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http(&server.url),
             "echo",
             json!({"message": "x"}),
@@ -126,9 +128,11 @@ async fn the_pool_refuses_a_dns_name_resolving_to_loopback() {
             ..ConnectOptions::default()
         },
         idle_timeout: Duration::from_secs(60),
+        ..PoolConfig::default()
     });
     let error = pool
         .call_tool(
+            &ar_mcp::Owner::local(),
             &McpTarget::http("http://localhost:1/mcp"),
             "t",
             json!({}),

@@ -119,9 +119,10 @@ pub struct Stores {
     /// database because secrets sealed in it only open with this key; never stored in it.
     /// Reloaded from its source when a data key names a key it does not hold (rotation).
     pub vault_keys: master_key::VaultKeys,
-    /// Where [`start`] puts the server state for the `mcp_call` resolver, which is built
-    /// (by [`default_executors`]) before the state exists and needs it for connections.
-    pub mcp_state: mcp::StateSlot,
+    /// What the `mcp_call` executor, built (by [`default_executors`]) before the server
+    /// state, shares with it: the state, which [`start`] puts there (the resolver needs it
+    /// for connections), and the node's one MCP connection pool.
+    pub mcp_state: mcp::McpShared,
 }
 
 /// Opens the configured database (creating `data_dir` for SQLite) and loads the master
@@ -178,22 +179,24 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<Stores> {
 /// The step executors a server node offers: the built-in ones (Lua, human tasks,
 /// composites) and `mcp_call`/`llm_call`. `mcp_call` resolves servers through the
 /// project's MCP registry ([`mcp::RegistryResolver`]: instances, active profiles, vault
-/// secrets, the operator catalog) and connects under the settings' SSRF allowlist
-/// (`mcp_allowed_hosts` < `AR_MCP_ALLOWED_HOSTS`; docs/integrations.md); LLM providers
+/// secrets, the operator catalog) and connects through the node's pool
+/// ([`mcp::pool`]: per workspace, under the settings' SSRF allowlist — `mcp_allowed_hosts`
+/// < `AR_MCP_ALLOWED_HOSTS`; docs/integrations.md — and caps on stdio children); LLM providers
 /// and system keys come from the settings' `[llm]` (docs/llm-providers.md), with
 /// workspace keys from the vault. Both are metered ([`llm::metering`]).
 pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
     let mut executors = Executors::with_builtin(ar_lua::LuaLimits::default());
-    let registered = settings
-        .mcp_allowlist()
-        .map_err(|e| e.to_string())
-        .and_then(|allowlist| {
+    let registered = stores
+        .mcp_state
+        .pool
+        .get_or_create(settings)
+        .and_then(|pool| {
             let resolver = mcp::RegistryResolver::new(
                 stores.integrations.clone(),
                 settings.mcp_catalog.clone(),
-                stores.mcp_state.clone(),
+                stores.mcp_state.state.clone(),
             );
-            ar_executors::register_with(&mut executors, allowlist, Arc::new(resolver))
+            ar_executors::register_with(&mut executors, pool, Arc::new(resolver))
         });
     if let Err(error) = registered {
         // Fail closed: MCP and LLM steps fail with "no executor configured".
@@ -308,6 +311,11 @@ pub async fn start(
     // Before the engine starts: what it counts at start (recovered work) must be recorded.
     metrics::install();
     let engine = Engine::start(stores.runs.clone(), settings.engine_config(), executors).await?;
+    let mcp_pool = stores
+        .mcp_state
+        .pool
+        .get_or_create(&settings)
+        .map_err(anyhow::Error::msg)?;
     let state = AppState::new(
         settings,
         stores.tenants.clone(),
@@ -316,9 +324,10 @@ pub async fn start(
         engine,
         stores.vault_keys.clone(),
         origin,
+        mcp_pool,
     )
     .map_err(anyhow::Error::msg)?;
-    stores.mcp_state.bind(&state);
+    stores.mcp_state.state.bind(&state);
     let created = bootstrap::bootstrap(&state)
         .await
         .map_err(|e| anyhow::anyhow!("first-start bootstrap failed: {}", e.message))?;

@@ -101,6 +101,15 @@ pub struct Settings {
     pub mcp_allowed_hosts: Option<String>,
     /// The operator's MCP servers (`[[mcp_catalog]]`), offered to every project.
     pub mcp_catalog: Vec<McpCatalogEntry>,
+    // --- Issue 13 item 6 (one MCP pool per tenant) and item 8 (stdio quota): caps on
+    // the stdio MCP server processes of this node (docs/security.md "MCP connections").
+    /// Stdio MCP server processes at most, all workspaces together
+    /// (`AR_MCP_STDIO_CHILDREN_MAX`).
+    pub mcp_stdio_children_max: usize,
+    /// Stdio MCP server processes of one workspace at most, its runs and its registry's
+    /// validation together (`AR_MCP_STDIO_CHILDREN_PER_WORKSPACE`).
+    pub mcp_stdio_children_per_workspace: usize,
+    // --- end of item 6.
     /// LLM providers: system keys and base URL overrides (`[llm]`, see below).
     pub llm: LlmSettings,
     // --- The engine on this node (docs/engine.md "Leases and claim order").
@@ -331,6 +340,9 @@ impl Default for Settings {
             admin_password: None,
             mcp_allowed_hosts: None,
             mcp_catalog: Vec::new(),
+            // Item 6: ar_mcp's defaults (64 overall, 8 per workspace).
+            mcp_stdio_children_max: ar_mcp::ChildLimits::default().total,
+            mcp_stdio_children_per_workspace: ar_mcp::ChildLimits::default().per_workspace,
             llm: LlmSettings::default(),
             node_id: None,
             lease_ms: 30_000,
@@ -468,6 +480,14 @@ impl Settings {
         if let Some(v) = get("AR_MCP_ALLOWED_HOSTS") {
             self.mcp_allowed_hosts = Some(v);
         }
+        // Item 6: caps on stdio MCP server processes.
+        if let Some(v) = get("AR_MCP_STDIO_CHILDREN_MAX") {
+            self.mcp_stdio_children_max = parse("AR_MCP_STDIO_CHILDREN_MAX", v)?;
+        }
+        if let Some(v) = get("AR_MCP_STDIO_CHILDREN_PER_WORKSPACE") {
+            self.mcp_stdio_children_per_workspace =
+                parse("AR_MCP_STDIO_CHILDREN_PER_WORKSPACE", v)?;
+        }
         if let Some(v) = get("AR_NODE_ID") {
             self.node_id = Some(v);
         }
@@ -524,6 +544,14 @@ impl Settings {
         }
     }
 
+    /// Item 6: the caps on stdio MCP server processes.
+    pub fn mcp_child_limits(&self) -> ar_mcp::ChildLimits {
+        ar_mcp::ChildLimits {
+            total: self.mcp_stdio_children_max,
+            per_workspace: self.mcp_stdio_children_per_workspace,
+        }
+    }
+
     /// The catalog entry steps name by `canonical_url`.
     pub fn mcp_catalog_entry(&self, canonical_url: &str) -> Option<&McpCatalogEntry> {
         self.mcp_catalog
@@ -537,6 +565,21 @@ impl Settings {
             return Err(SettingsError::Mcp(format!(
                 "mcp_allowed_hosts / AR_MCP_ALLOWED_HOSTS: {e}"
             )));
+        }
+        // Item 6: a cap of zero would refuse every stdio server.
+        for (name, value) in [
+            ("mcp_stdio_children_max", self.mcp_stdio_children_max),
+            (
+                "mcp_stdio_children_per_workspace",
+                self.mcp_stdio_children_per_workspace,
+            ),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Mcp(format!(
+                    "{name} / AR_{}: must be at least 1",
+                    name.to_ascii_uppercase()
+                )));
+            }
         }
         let mut names = std::collections::HashSet::new();
         for entry in &self.mcp_catalog {
@@ -779,6 +822,46 @@ mod tests {
         assert!(
             !s.llm.system_keys_allowed_for("default"),
             "an empty list: nobody"
+        );
+    }
+
+    /// Item 6: the caps on stdio children, from the file and the environment; zero is
+    /// refused at start.
+    #[test]
+    fn stdio_child_caps_have_safe_defaults_and_refuse_zero() {
+        let s = Settings::default();
+        assert_eq!(
+            s.mcp_child_limits(),
+            ar_mcp::ChildLimits {
+                total: 64,
+                per_workspace: 8
+            }
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("ar.toml");
+        std::fs::write(
+            &path,
+            "mcp_stdio_children_max = 10
+",
+        )
+        .expect("write");
+        let s = Settings::from_toml_file(&path)
+            .expect("parse")
+            .with_env(env(&[("AR_MCP_STDIO_CHILDREN_PER_WORKSPACE", "3")]))
+            .expect("env");
+        assert_eq!(
+            s.mcp_child_limits(),
+            ar_mcp::ChildLimits {
+                total: 10,
+                per_workspace: 3
+            }
+        );
+        let err = Settings::default()
+            .with_env(env(&[("AR_MCP_STDIO_CHILDREN_MAX", "0")]))
+            .expect_err("zero");
+        assert!(
+            err.to_string().contains("AR_MCP_STDIO_CHILDREN_MAX"),
+            "{err}"
         );
     }
 

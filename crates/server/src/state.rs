@@ -45,6 +45,9 @@ struct Inner {
     connection_refresh: RefreshLocks,
     /// Connects to MCP servers for registration, discovery and validation.
     mcp_discovery: crate::mcp::Discovery,
+    /// The operator's exceptions to the SSRF guard (`mcp_allowed_hosts`, which
+    /// `AR_MCP_ALLOWED_HOSTS` overrides): MCP connections and OAuth token endpoints.
+    mcp_allowlist: Arc<ar_mcp::HostAllowlist>,
     /// The workflow engine of this node; runs, commands, tasks and streams go through it.
     engine: Engine,
     /// Live event streams (hubs shared by this node's WebSocket subscribers).
@@ -60,7 +63,9 @@ struct Inner {
 
 impl AppState {
     /// `public_origin` is the scheme://host:port browsers use to reach this server
-    /// (cookie-authenticated writes must come from it).
+    /// (cookie-authenticated writes must come from it); `mcp_pool` is the node's MCP
+    /// connection pool, which the `mcp_call` executor shares.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         settings: Settings,
         tenants: Arc<dyn TenantStore>,
@@ -69,11 +74,13 @@ impl AppState {
         engine: Engine,
         vault_keys: VaultKeys,
         public_origin: String,
+        mcp_pool: Arc<ar_mcp::McpClientPool>,
     ) -> Result<AppState, String> {
         let passwords = Passwords::new(settings.password_hashing)?;
         let limiter = RateLimiter::new(&settings.rate_limits);
+        let mcp_allowlist = Arc::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
         let mcp_discovery =
-            crate::mcp::Discovery::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
+            crate::mcp::Discovery::new(Arc::clone(&mcp_pool), Arc::clone(&mcp_allowlist));
         Ok(AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -83,8 +90,9 @@ impl AppState {
                 connection_refresh: RefreshLocks::default(),
                 integrations,
                 mcp_discovery,
+                mcp_allowlist,
                 streams: Streams::new(engine.clone(), StreamConfig::default()),
-                metrics: crate::metrics::Scrape::new(engine.store().clone()),
+                metrics: crate::metrics::Scrape::new(engine.store().clone(), mcp_pool),
                 engine,
                 vault_keys,
                 passwords,
@@ -119,6 +127,9 @@ impl AppState {
     }
     pub fn mcp_discovery(&self) -> &crate::mcp::Discovery {
         &self.inner.mcp_discovery
+    }
+    pub fn mcp_allowlist(&self) -> &Arc<ar_mcp::HostAllowlist> {
+        &self.inner.mcp_allowlist
     }
     pub fn engine(&self) -> &Engine {
         &self.inner.engine

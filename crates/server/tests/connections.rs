@@ -37,12 +37,9 @@ impl Write for LogWriter {
     }
 }
 
-/// Every test of this binary calls this first: the log capture, and the operator
-/// allowlist the local authorization server needs (it listens on 127.0.0.1).
+/// Every test of this binary calls this first: the log capture.
 fn setup() {
     SETUP.call_once(|| {
-        // Before any test thread reads the environment: they all wait on this `Once`.
-        unsafe { std::env::set_var("AR_MCP_ALLOWED_HOSTS", "127.0.0.1") };
         let buffer = LOGS
             .get_or_init(|| Arc::new(Mutex::new(Vec::new())))
             .clone();
@@ -65,6 +62,15 @@ enum Raw {
     Pg(sqlx::PgPool),
 }
 
+/// The test settings with the operator allowlist the local authorization server needs
+/// (it listens on 127.0.0.1): the OAuth client reads it from the settings.
+fn settings() -> ar_server::Settings {
+    ar_server::Settings {
+        mcp_allowed_hosts: Some("127.0.0.1".into()),
+        ..test_settings()
+    }
+}
+
 struct Harness {
     s: TestServer,
     raw: Raw,
@@ -78,7 +84,7 @@ async fn harness(backend: Backend) -> Harness {
             let (stores, dir) = stores(Backend::Sqlite).await;
             let path = dir.as_ref().expect("temp dir").path().join("ar.db");
             Harness {
-                s: start_on(stores, test_settings()).await,
+                s: start_on(stores, settings()).await,
                 raw: Raw::Sqlite(path),
                 _dir: dir,
             }
@@ -103,7 +109,7 @@ async fn harness(backend: Backend) -> Harness {
                 mcp_state: Default::default(),
             };
             Harness {
-                s: start_on(stores, test_settings()).await,
+                s: start_on(stores, settings()).await,
                 raw: Raw::Pg(pool),
                 _dir: None,
             }

@@ -51,6 +51,7 @@ pub async fn engine(setup: Setup) -> Engine {
             ..ConnectOptions::default()
         },
         idle_timeout: Duration::from_secs(120),
+        ..PoolConfig::default()
     });
     let config = EngineConfig {
         backoff_base: Duration::from_millis(50),

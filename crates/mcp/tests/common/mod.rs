@@ -194,6 +194,7 @@ pub fn loopback_pool(protocol: ProtocolPreference, idle_timeout: Duration) -> Ar
     McpClientPool::new(PoolConfig {
         connect: loopback_options(protocol),
         idle_timeout,
+        ..PoolConfig::default()
     })
 }
 

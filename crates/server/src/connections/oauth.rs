@@ -15,9 +15,10 @@
 //!    `invalid_grant` marks the connection `needs_reauth`.
 //!
 //! Tenant-supplied endpoints must not reach the platform's network: every URL is checked
-//! by `ar_mcp`'s SSRF guard against the operator allowlist (`AR_MCP_ALLOWED_HOSTS`), at
-//! `start` and again for every request (the resolver re-checks what it connects to, and
-//! redirects are not followed).
+//! by `ar_mcp`'s SSRF guard against the operator allowlist (the settings'
+//! `mcp_allowed_hosts`, which `AR_MCP_ALLOWED_HOSTS` overrides: the one the MCP client
+//! uses), at `start` and again for every request (the resolver re-checks what it connects
+//! to, redirects are not followed and proxy variables are ignored).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -98,17 +99,9 @@ struct PendingSecrets {
 
 type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
-/// The operator's exceptions to the SSRF guard, read when needed.
-fn allowlist() -> ApiResult<Arc<HostAllowlist>> {
-    HostAllowlist::from_env()
-        .map(Arc::new)
-        .map_err(ApiError::internal)
-}
-
 /// 400 unless `url` (the request's field `name`) is an http(s) URL the platform may reach.
-pub async fn check_endpoint(name: &str, url: &str) -> ApiResult<()> {
-    let allowlist = allowlist()?;
-    check_url(url, &allowlist)
+pub async fn check_endpoint(state: &AppState, name: &str, url: &str) -> ApiResult<()> {
+    check_url(url, state.mcp_allowlist())
         .await
         .map_err(|e| ApiError::bad_request(format!("`{name}` is refused: {e}")))
 }
@@ -169,7 +162,7 @@ pub async fn start(
         ("revocation_url", new.settings.revocation_url.as_ref()),
     ] {
         if let Some(url) = url {
-            check_endpoint(name, url).await?;
+            check_endpoint(state, name, url).await?;
         }
     }
     let client = client(
@@ -281,7 +274,7 @@ pub async fn complete(
         secrets.client_secret.as_ref(),
         redirect_url(state),
     )?;
-    let http = GuardedHttp::new(allowlist()?)?;
+    let http = GuardedHttp::new(Arc::clone(state.mcp_allowlist()))?;
     let tokens = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(
@@ -377,7 +370,7 @@ pub async fn refresh(
         None => None,
     };
     let client = client(&settings, secret.as_ref(), redirect_url(state))?;
-    let http = GuardedHttp::new(allowlist()?)?;
+    let http = GuardedHttp::new(Arc::clone(state.mcp_allowlist()))?;
     let refresh_token = RefreshToken::new(refresh_token.expose_secret().to_owned());
     let answer = client
         .exchange_refresh_token(&refresh_token)
@@ -564,7 +557,7 @@ pub enum HttpError {
 }
 
 /// The `oauth2` crate's HTTP client: reqwest with the SSRF-guarded resolver, no
-/// redirects, a time limit and a size limit on answers.
+/// redirects, no proxy, a time limit and a size limit on answers.
 pub struct GuardedHttp {
     client: reqwest::Client,
     allowlist: Arc<HostAllowlist>,
@@ -576,6 +569,9 @@ impl GuardedHttp {
             .dns_resolver(GuardedResolver::new(Arc::clone(&allowlist)))
             // A redirect could point at an IP literal that no resolver sees.
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy (`HTTPS_PROXY`, `ALL_PROXY`, … in the server's environment) would
+            // resolve and connect to the host itself, out of the guard's reach.
+            .no_proxy()
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(ApiError::internal)?;

@@ -3,21 +3,22 @@
 //! Every tenant-supplied URL goes through the SSRF guard ([`ar_mcp::check_url`]) with the
 //! operator allowlist before anything connects, so a refusal names the address class; the
 //! pool's guarded DNS resolver checks again at connect time (DNS rebinding).
+//!
+//! Discovery connects through the node's one pool ([`super::pool`]) as the workspace's
+//! discovery owner: never on another workspace's connection, within the workspace's cap
+//! on stdio children, and closed when done.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use ar_mcp::{
-    CallOptions, HostAllowlist, McpClientPool, McpTarget, PoolConfig, ToolInfo, check_url,
-};
+use ar_mcp::{CallOptions, HostAllowlist, McpClientPool, McpTarget, Owner, ToolInfo, check_url};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
+use crate::mcp::pool::capacity_error;
 
 /// How long discovery and validation wait for a server (connecting included).
 const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(20);
-/// Discovery connections are short-lived: closed after this long unused.
-const DISCOVERY_IDLE: Duration = Duration::from_secs(30);
 
 /// Connects to servers for the registry routes. Cheap to clone.
 #[derive(Clone)]
@@ -27,16 +28,9 @@ pub struct Discovery {
 }
 
 impl Discovery {
-    /// A discovery pool with the operator allowlist. Call inside a Tokio runtime.
-    pub fn new(allowlist: HostAllowlist) -> Discovery {
-        let allowlist = Arc::new(allowlist);
-        let pool = McpClientPool::new(PoolConfig {
-            connect: ar_mcp::ConnectOptions {
-                allowlist: allowlist.clone(),
-                ..Default::default()
-            },
-            idle_timeout: DISCOVERY_IDLE,
-        });
+    /// Discovery through the node's `pool`, checking URLs against the operator
+    /// `allowlist` (the pool's).
+    pub fn new(pool: Arc<McpClientPool>, allowlist: Arc<HostAllowlist>) -> Discovery {
         Discovery { pool, allowlist }
     }
 
@@ -61,19 +55,29 @@ impl Discovery {
         Ok(url.to_owned())
     }
 
-    /// The server's tools (`tools/list` with schemas). 422 when it cannot be reached or
-    /// offers no tool. `shown` names the server in messages (a URL, or `stdio:<name>`).
-    pub async fn discover(&self, target: &McpTarget, shown: &str) -> ApiResult<Vec<ToolInfo>> {
-        let tools = self
+    /// The server's tools (`tools/list` with schemas), connecting as `workspace_id`. 422
+    /// when it cannot be reached or offers no tool; 429/503 when no stdio child can be
+    /// started now. `shown` names the server in messages (a URL, or `stdio:<name>`).
+    pub async fn discover(
+        &self,
+        workspace_id: &str,
+        target: &McpTarget,
+        shown: &str,
+    ) -> ApiResult<Vec<ToolInfo>> {
+        let owner = discovery_owner(workspace_id);
+        let listed = self
             .pool
-            .list_tools(target, DISCOVERY_TIMEOUT)
-            .await
-            .map_err(|e| {
+            .list_tools(&owner, target, DISCOVERY_TIMEOUT)
+            .await;
+        // A registration must see the server as it is now, not a cached session (a
+        // discovery of the same server running at this moment keeps it until it ends).
+        self.pool.release(&owner, target).await;
+        let tools = listed.map_err(|e| {
+            capacity_error(&e).unwrap_or_else(|| {
                 ApiError::unprocessable(format!("could not discover the tools of {shown}: {e}"))
                     .with("code", json!(e.code()))
-            })?;
-        // A registration must see the server as it is now, not a cached session.
-        self.pool.evict(target).await;
+            })
+        })?;
         if tools.is_empty() {
             return Err(ApiError::unprocessable(format!(
                 "{shown} offers no tools (tools/list returned none); an MCP server needs at least one tool to be registered"
@@ -83,23 +87,41 @@ impl Discovery {
         Ok(tools)
     }
 
-    /// Validates a server: reachable (its tools listed), every input/output schema a
-    /// valid JSON Schema, and — when `smoke` names a tool and arguments — one call of it
-    /// (the caller picks a side-effect-free tool). Never fails: the result says what
-    /// passed, `{ok, reachable, tools, schema_issues, smoke?, checked_at}`.
+    /// Validates a server, connecting as `workspace_id`: reachable (its tools listed),
+    /// every input/output schema a valid JSON Schema, and — when `smoke` names a tool and
+    /// arguments — one call of it (the caller picks a side-effect-free tool). The result
+    /// says what passed, `{ok, reachable, tools, schema_issues, smoke?, checked_at}`; the
+    /// only error is 429/503 when no stdio child can be started now (nothing was checked).
     pub async fn validate(
         &self,
+        workspace_id: &str,
         target: &McpTarget,
         smoke: Option<(&str, &Value)>,
         checked_at: Value,
-    ) -> Value {
-        let tools = match self.pool.list_tools(target, DISCOVERY_TIMEOUT).await {
+    ) -> ApiResult<Value> {
+        let owner = discovery_owner(workspace_id);
+        let result = self.checks(&owner, target, smoke, checked_at).await;
+        self.pool.release(&owner, target).await;
+        result
+    }
+
+    async fn checks(
+        &self,
+        owner: &Owner,
+        target: &McpTarget,
+        smoke: Option<(&str, &Value)>,
+        checked_at: Value,
+    ) -> ApiResult<Value> {
+        let tools = match self.pool.list_tools(owner, target, DISCOVERY_TIMEOUT).await {
             Ok(tools) => tools,
             Err(e) => {
-                return json!({
+                if let Some(busy) = capacity_error(&e) {
+                    return Err(busy);
+                }
+                return Ok(json!({
                     "ok": false, "reachable": false, "error": e.to_string(),
                     "error_code": e.code(), "checked_at": checked_at,
-                });
+                }));
             }
         };
         let schema_issues = schema_issues(&tools);
@@ -112,6 +134,7 @@ impl Discovery {
             let result = self
                 .pool
                 .call_tool(
+                    owner,
                     target,
                     tool,
                     args.clone(),
@@ -126,10 +149,14 @@ impl Discovery {
                 }
             };
         }
-        self.pool.evict(target).await;
         out["ok"] = json!(ok);
-        out
+        Ok(out)
     }
+}
+
+/// The owner discovery connects as: the workspace's, apart from its runs' connections.
+fn discovery_owner(workspace_id: &str) -> Owner {
+    Owner::workspace(workspace_id).for_discovery()
 }
 
 /// Tools whose input or output schema is not a valid JSON Schema.

@@ -13,7 +13,9 @@
 //! - [`import`]: an imported graph's foreign `instance_id`s and `server_url`s pointed at
 //!   this project's instances;
 //! - [`resolver`]: [`resolver::RegistryResolver`], the `mcp_call` executor's target
-//!   resolver: resolve, open the active profile, build the target.
+//!   resolver: resolve, open the active profile, build the target;
+//! - [`pool`]: the node's one connection pool (keyed by workspace, stdio children
+//!   capped per workspace and overall), shared by the executor and discovery.
 //!
 //! Routes: `crates/server/src/routes/mcp.rs`. User guide: `docs/mcp.md` ("Registry").
 
@@ -21,10 +23,12 @@ pub mod discovery;
 pub mod dry_run;
 pub mod env_policy;
 pub mod import;
+pub mod pool;
 pub mod resolve;
 pub mod resolver;
 pub mod values;
 
 pub use discovery::Discovery;
+pub use pool::{McpShared, SharedPool};
 pub use resolve::{ResolveError, Resolved, ResolvedInstance, resolve_binding};
 pub use resolver::{RegistryResolver, StateSlot};

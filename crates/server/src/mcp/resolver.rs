@@ -9,8 +9,8 @@ use std::sync::Arc;
 use ar_connect::SecretString;
 use ar_engine::{StepCall, StepFailure};
 use ar_executors::mcp_target::MCP_SERVER_UNRESOLVED;
-use ar_executors::{McpServerRef, McpTargetResolver};
-use ar_mcp::McpTarget;
+use ar_executors::{McpServerRef, McpTargetResolver, ResolvedTarget};
+use ar_mcp::{McpTarget, Owner};
 use ar_store::integrations::{IntegrationStore, McpProfileRecord, McpServerRecord};
 use async_trait::async_trait;
 
@@ -122,17 +122,22 @@ impl McpTargetResolver for RegistryResolver {
         &self,
         call: &StepCall,
         server: &McpServerRef,
-    ) -> Result<McpTarget, StepFailure> {
+    ) -> Result<ResolvedTarget, StepFailure> {
         let Some(project_id) = call.project_id.as_deref() else {
-            // An ad-hoc run outside any project: only the catalog and plain URLs.
+            // An ad-hoc run outside any project: only the catalog and plain URLs, without
+            // credentials, on the connections of no workspace.
+            let local = |target| ResolvedTarget {
+                owner: Owner::local(),
+                target,
+            };
             return match (&server.instance_id, server.server_url.as_deref()) {
                 (Some(id), _) => Err(unresolved(format!(
                     "instance {id:?} cannot be resolved: the run belongs to no project"
                 ))),
                 (None, Some(url)) => match self.catalog.iter().find(|e| e.canonical_url() == url) {
-                    Some(entry) => Ok(catalog_target(entry)),
+                    Some(entry) => Ok(local(catalog_target(entry))),
                     None if url.starts_with("http://") || url.starts_with("https://") => {
-                        Ok(McpTarget::http(url))
+                        Ok(local(McpTarget::http(url)))
                     }
                     None => Err(unresolved(format!(
                         "server_url {url:?} is neither an http(s) URL nor a server of the operator's catalog"
@@ -165,13 +170,19 @@ impl McpTargetResolver for RegistryResolver {
             ResolveError::Unresolved(message) => unresolved(message),
             ResolveError::Store(e) => store_failure(e),
         })?;
-        match resolved {
-            Resolved::Url(url) => Ok(McpTarget::http(url)),
-            Resolved::Catalog { entry, .. } => Ok(catalog_target(&entry)),
+        // The run's workspace owns the connection: no other workspace shares its child
+        // process or session.
+        let owned = |target| ResolvedTarget {
+            owner: Owner::workspace(workspace_id.as_str()),
+            target,
+        };
+        let target = match resolved {
+            Resolved::Url(url) => McpTarget::http(url),
+            Resolved::Catalog { entry, .. } => catalog_target(&entry),
             Resolved::Instance(r) => {
                 let bare = server_target(&self.catalog, &r.server).map_err(unresolved)?;
                 match &r.profile {
-                    None => Ok(bare.target),
+                    None => bare.target,
                     Some(profile) => {
                         let state = self.state.get().ok_or_else(|| {
                             StepFailure::new(
@@ -182,11 +193,12 @@ impl McpTargetResolver for RegistryResolver {
                         })?;
                         apply_profile(&state, &workspace_id, project_id, bare, profile)
                             .await
-                            .map_err(unresolved)
+                            .map_err(unresolved)?
                     }
                 }
             }
-        }
+        };
+        Ok(owned(target))
     }
 }
 

@@ -38,6 +38,7 @@ pub async fn scrape(State(state): State<AppState>, request: Request) -> Response
     }
     let scrape = state.metrics();
     scrape.queue.refresh().await;
+    super::mcp_pool::refresh(&scrape.mcp_pool);
     scrape.handle.run_upkeep();
     (
         StatusCode::OK,

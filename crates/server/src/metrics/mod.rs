@@ -4,7 +4,8 @@
 //! leases), the executors (MCP call durations, LLM tokens) and this crate (HTTP requests,
 //! WebSocket subscribers). [`install`] puts one process-wide Prometheus recorder behind the
 //! facade and describes every family; `/metrics` renders it, after refreshing the gauges
-//! read from the store on scrape (the work queue, [`queue`]).
+//! read on scrape: the work queue from the store ([`queue`]) and the MCP connection
+//! pool's children and refusals ([`mcp_pool`]).
 //!
 //! Adding a family: record it where it happens (`metrics::counter!(NAME, "label" =>
 //! value)`) and add one line to that crate's `FAMILIES` table (name, kind, help), so it is
@@ -13,6 +14,7 @@
 
 pub mod access;
 pub mod http;
+pub mod mcp_pool;
 pub mod queue;
 
 use std::sync::OnceLock;
@@ -88,11 +90,12 @@ pub fn install() -> PrometheusHandle {
 }
 
 fn describe_all() {
-    let tables: [&[MetricFamily]; 4] = [
+    let tables: [&[MetricFamily]; 5] = [
         ar_engine::telemetry::FAMILIES,
         ar_executors::telemetry::FAMILIES,
         FAMILIES,
         queue::FAMILIES,
+        mcp_pool::FAMILIES,
     ];
     for family in tables.into_iter().flatten() {
         match family.kind {
@@ -129,18 +132,24 @@ impl Drop for SubscriberGuard {
     }
 }
 
-/// What `/metrics` needs: the recorder's handle and the store the queue gauges read.
+/// What `/metrics` needs: the recorder's handle, the store the queue gauges read and the
+/// node's MCP connection pool.
 pub struct Scrape {
     pub handle: PrometheusHandle,
     pub queue: queue::QueueGauges,
+    pub mcp_pool: std::sync::Arc<ar_mcp::McpClientPool>,
 }
 
 impl Scrape {
     /// Installs the recorder if this is the process's first server.
-    pub fn new(store: std::sync::Arc<dyn ar_store::Store>) -> Scrape {
+    pub fn new(
+        store: std::sync::Arc<dyn ar_store::Store>,
+        mcp_pool: std::sync::Arc<ar_mcp::McpClientPool>,
+    ) -> Scrape {
         Scrape {
             handle: install(),
             queue: queue::QueueGauges::new(store),
+            mcp_pool,
         }
     }
 }

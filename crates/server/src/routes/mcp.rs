@@ -191,7 +191,7 @@ pub async fn create_server(
         )));
     }
     let tools = discovery
-        .discover(&ar_mcp::McpTarget::http(&url), &url)
+        .discover(&project.workspace_id, &ar_mcp::McpTarget::http(&url), &url)
         .await?;
     let name = name.unwrap_or_else(|| {
         url::Url::parse(&url)
@@ -268,11 +268,11 @@ pub async fn discover(
     gate: Gate,
     Json(body): Json<DiscoverBody>,
 ) -> ApiResult<Json<Value>> {
-    gate.project()?;
+    let project = gate.project()?;
     let discovery = state.mcp_discovery();
     let url = discovery.check_custom_url(&body.url).await?;
     let tools = discovery
-        .discover(&ar_mcp::McpTarget::http(&url), &url)
+        .discover(&project.workspace_id, &ar_mcp::McpTarget::http(&url), &url)
         .await?;
     Ok(Json(json!({ "url": url, "tools": tools_json(&tools) })))
 }
@@ -320,7 +320,7 @@ pub async fn rediscover(
     let target = bare_target(&state, &server).await?;
     let tools = state
         .mcp_discovery()
-        .discover(&target, &server.canonical_url)
+        .discover(&server.workspace_id, &target, &server.canonical_url)
         .await?;
     let tools = tools_json(&tools);
     if tools == server.tools {
@@ -396,8 +396,8 @@ pub async fn validate(
     let smoke = body.tool.as_deref().map(|t| (t, &args));
     let result = state
         .mcp_discovery()
-        .validate(&target, smoke, views::time(now))
-        .await;
+        .validate(&server.workspace_id, &target, smoke, views::time(now))
+        .await?;
     state
         .integrations()
         .set_mcp_server_validation(&server.id, &result, now)

@@ -180,7 +180,7 @@ async fn server_for_instance(
             // that needs credentials lists them once a profile is set, via …/versions).
             let tools = state
                 .mcp_discovery()
-                .discover(&catalog_target(entry), url)
+                .discover(&project.workspace_id, &catalog_target(entry), url)
                 .await
                 .ok();
             Ok(materialize_catalog_server(
