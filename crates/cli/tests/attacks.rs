@@ -21,3 +21,11 @@ mod vault_binding;
 #[path = "attacks/webhook_signatures.rs"]
 mod webhook_signatures;
 // --- end of part A.
+
+// --- Items 4 and 5 (dry-run budget; revocation of long-lived access). They use
+// `boundary_support` from part A.
+#[path = "attacks/dry_run_budget.rs"]
+mod dry_run_budget;
+#[path = "attacks/revocation.rs"]
+mod revocation;
+// --- end of items 4 and 5.

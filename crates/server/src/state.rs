@@ -56,6 +56,8 @@ struct Inner {
     origin: String,
     /// `/metrics`: the Prometheus recorder and the queue gauges.
     metrics: crate::metrics::Scrape,
+    /// Where dry-run validations run: bounded, budgeted, cancelled with their request.
+    validation: crate::validation_pool::ValidationPool,
 }
 
 impl AppState {
@@ -74,8 +76,10 @@ impl AppState {
         let limiter = RateLimiter::new(&settings.rate_limits);
         let mcp_discovery =
             crate::mcp::Discovery::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
+        let validation = crate::validation_pool::ValidationPool::new(&settings.dry_run);
         Ok(AppState {
             inner: Arc::new(Inner {
+                validation,
                 settings,
                 tenants,
                 automation,
@@ -134,6 +138,9 @@ impl AppState {
     }
     pub fn limiter(&self) -> &RateLimiter {
         &self.inner.limiter
+    }
+    pub fn validation(&self) -> &crate::validation_pool::ValidationPool {
+        &self.inner.validation
     }
     /// The server's own origin, e.g. `http://127.0.0.1:8080`.
     pub fn origin(&self) -> &str {
