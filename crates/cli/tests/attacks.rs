@@ -40,3 +40,10 @@ mod dns_rebinding;
 #[path = "attacks/rate_limits.rs"]
 mod rate_limits;
 // --- end of items 3 and 7.
+// --- Items 4 and 5 (dry-run budget; revocation of long-lived access). They use
+// `boundary_support` from part A.
+#[path = "attacks/dry_run_budget.rs"]
+mod dry_run_budget;
+#[path = "attacks/revocation.rs"]
+mod revocation;
+// --- end of items 4 and 5.

@@ -32,6 +32,7 @@ pub mod settings;
 pub mod starters;
 pub mod state;
 pub mod stream;
+pub mod validation_pool;
 pub mod vault;
 pub mod views;
 

@@ -153,6 +153,8 @@ pub struct Settings {
     /// (`AR_ALLOWED_HOSTS`, comma-separated).
     pub allowed_hosts: Vec<String>,
     // --- end of issue 13 items 3 and 7.
+    /// Dry-run validation's Lua budget and pool (`[dry_run]`, issue 13 item 4).
+    pub dry_run: DryRunSettings,
 }
 
 /// Parses the value of the environment variable `name`.
@@ -273,6 +275,95 @@ impl std::fmt::Debug for MetricsSettings {
             .field("enabled", &self.enabled)
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .finish()
+    }
+}
+
+// --- Dry-run validation (issue 13 item 4: validation is not a denial of service).
+
+/// `[dry_run]`: what one `POST …/validate` may spend running Lua fixtures, and how many
+/// validations run at once on this node.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DryRunSettings {
+    /// Total time for all the Lua fixtures of one validation, in milliseconds (each fixture
+    /// also keeps its own 1 s limit); fixtures left when it is spent are reported as not
+    /// run (`AR_DRY_RUN_LUA_BUDGET_MS`, default 2000).
+    pub lua_budget_ms: u64,
+    /// Validations running at once on this node (`AR_DRY_RUN_WORKERS`); 0, the default,
+    /// means one per CPU core.
+    pub workers: usize,
+    /// How long a validation waits for a free worker before it is refused with 503 and
+    /// `Retry-After`, in milliseconds (`AR_DRY_RUN_QUEUE_WAIT_MS`, default 1000).
+    pub queue_wait_ms: u64,
+}
+
+impl Default for DryRunSettings {
+    fn default() -> Self {
+        DryRunSettings {
+            lua_budget_ms: 2_000,
+            workers: 0,
+            queue_wait_ms: 1_000,
+        }
+    }
+}
+
+/// The accepted range of `dry_run.lua_budget_ms`.
+pub const DRY_RUN_BUDGET_MS_RANGE: std::ops::RangeInclusive<u64> = 10..=600_000;
+/// The accepted range of `dry_run.queue_wait_ms`.
+pub const DRY_RUN_QUEUE_WAIT_MS_RANGE: std::ops::RangeInclusive<u64> = 0..=60_000;
+
+impl DryRunSettings {
+    /// `AR_DRY_RUN_*` overrides, then the range checks (a start-up error).
+    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        fn number<T: std::str::FromStr>(
+            name: &'static str,
+            value: String,
+        ) -> Result<T, SettingsError> {
+            value.trim().parse().map_err(|_| SettingsError::Env {
+                name,
+                value,
+                reason: "expected a whole number".into(),
+            })
+        }
+        if let Some(v) = get("AR_DRY_RUN_LUA_BUDGET_MS") {
+            self.lua_budget_ms = number("AR_DRY_RUN_LUA_BUDGET_MS", v)?;
+        }
+        if let Some(v) = get("AR_DRY_RUN_WORKERS") {
+            self.workers = number("AR_DRY_RUN_WORKERS", v)?;
+        }
+        if let Some(v) = get("AR_DRY_RUN_QUEUE_WAIT_MS") {
+            self.queue_wait_ms = number("AR_DRY_RUN_QUEUE_WAIT_MS", v)?;
+        }
+        let out_of_range = |what: &str, value: u64, range: &std::ops::RangeInclusive<u64>| {
+            SettingsError::DryRun(format!(
+                "dry_run.{what} = {value}: must be between {} and {}",
+                range.start(),
+                range.end()
+            ))
+        };
+        if !DRY_RUN_BUDGET_MS_RANGE.contains(&self.lua_budget_ms) {
+            return Err(out_of_range(
+                "lua_budget_ms",
+                self.lua_budget_ms,
+                &DRY_RUN_BUDGET_MS_RANGE,
+            ));
+        }
+        if !DRY_RUN_QUEUE_WAIT_MS_RANGE.contains(&self.queue_wait_ms) {
+            return Err(out_of_range(
+                "queue_wait_ms",
+                self.queue_wait_ms,
+                &DRY_RUN_QUEUE_WAIT_MS_RANGE,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Validations at once: the setting, or the number of CPU cores.
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            return self.workers;
+        }
+        std::thread::available_parallelism().map_or(2, usize::from)
     }
 }
 
@@ -479,6 +570,7 @@ impl Default for Settings {
             login_throttle: LoginThrottleSettings::default(),
             password_work: PasswordWorkSettings::default(),
             allowed_hosts: Vec::new(),
+            dry_run: DryRunSettings::default(),
         }
     }
 }
@@ -515,6 +607,9 @@ pub enum SettingsError {
     /// (issue 13 items 3 and 7).
     #[error("{0}")]
     RequestLimits(String),
+    /// A `[dry_run]` setting is out of range.
+    #[error("{0}")]
+    DryRun(String),
 }
 
 impl Settings {
@@ -668,6 +763,7 @@ impl Settings {
         self.check_open_network()?;
         self.llm.apply_env(&get);
         self.tracing.apply_env(&get);
+        self.dry_run.apply_env(&get)?;
         Ok(self)
     }
 
@@ -1318,5 +1414,41 @@ mod tests {
             .with_env(env(&[("AR_MCP_ALLOWED_HOSTS", "not a host!")]))
             .expect_err("bad allowlist");
         assert!(err.to_string().contains("AR_MCP_ALLOWED_HOSTS"), "{err}");
+    }
+
+    #[test]
+    fn dry_run_settings_default_safely_read_env_and_refuse_out_of_range() {
+        let s = Settings::default().with_env(env(&[])).expect("defaults");
+        assert_eq!(s.dry_run, DryRunSettings::default());
+        assert_eq!(s.dry_run.lua_budget_ms, 2_000);
+        assert!(s.dry_run.worker_count() >= 1);
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_DRY_RUN_LUA_BUDGET_MS", "500"),
+                ("AR_DRY_RUN_WORKERS", "3"),
+                ("AR_DRY_RUN_QUEUE_WAIT_MS", "0"),
+            ]))
+            .expect("overrides");
+        assert_eq!(
+            (
+                s.dry_run.lua_budget_ms,
+                s.dry_run.worker_count(),
+                s.dry_run.queue_wait_ms
+            ),
+            (500, 3, 0)
+        );
+        for (name, value) in [
+            ("AR_DRY_RUN_LUA_BUDGET_MS", "0"),
+            ("AR_DRY_RUN_LUA_BUDGET_MS", "two"),
+            ("AR_DRY_RUN_QUEUE_WAIT_MS", "3600000"),
+        ] {
+            let error = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err("refused");
+            assert!(
+                error.to_string().contains("dry_run") || error.to_string().contains(name),
+                "{error}"
+            );
+        }
     }
 }

@@ -66,6 +66,8 @@ struct Inner {
     origin: String,
     /// `/metrics`: the Prometheus recorder and the queue gauges.
     metrics: crate::metrics::Scrape,
+    /// Where dry-run validations run: bounded, budgeted, cancelled with their request.
+    validation: crate::validation_pool::ValidationPool,
 }
 
 impl AppState {
@@ -93,8 +95,10 @@ impl AppState {
         let mcp_allowlist = Arc::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
         let mcp_discovery =
             crate::mcp::Discovery::new(Arc::clone(&mcp_pool), Arc::clone(&mcp_allowlist));
+        let validation = crate::validation_pool::ValidationPool::new(&settings.dry_run);
         Ok(AppState {
             inner: Arc::new(Inner {
+                validation,
                 settings,
                 tenants,
                 automation,
@@ -165,6 +169,9 @@ impl AppState {
     }
     pub fn allowed_hosts(&self) -> &AllowedHosts {
         &self.inner.allowed_hosts
+    }
+    pub fn validation(&self) -> &crate::validation_pool::ValidationPool {
+        &self.inner.validation
     }
     /// The server's own origin, e.g. `http://127.0.0.1:8080`.
     pub fn origin(&self) -> &str {
