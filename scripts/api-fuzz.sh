@@ -44,9 +44,11 @@ trap cleanup EXIT
 
 email="fuzz-owner@example.com"
 password="fuzz-owner-password-1"
-# Generous rate limits: the fuzzer is one client sending thousands of requests.
+# Generous rate limits: the fuzzer is one client sending thousands of requests. Open
+# sign-up (the default is by invitation), so sign-up bodies reach their validation.
 AR_DATA_DIR="$work/data" AR_ADMIN_EMAIL="$email" AR_ADMIN_PASSWORD="$password" \
   AR_RATE_LIMIT_PER_TOKEN=1000000 AR_RATE_LIMIT_PER_IP=1000000 AR_RATE_LIMIT_BURST=100000 \
+  AR_SIGNUP=open \
   AR_LOG="${AR_LOG:-warn}" \
   "$binary" serve --listen 127.0.0.1:0 >"$work/stdout" 2>"$work/stderr" &
 server_pid=$!

@@ -37,7 +37,7 @@ test("an API key is created in Settings, shown once, works from a script and sto
   await tabTo(page, page.getByRole("checkbox", { name: /workflow:read/ }), 3);
   assert.equal(await page.getByRole("checkbox", { name: /workflow:read/ }).isChecked(), true);
   // Read-only: workflow:read is ticked by default; nothing else.
-  await page.getByLabel("Expires after (days, empty for never)").fill("30");
+  await page.getByLabel("Expires after (days, empty for the server default)").fill("30");
   await page.getByRole("button", { name: "Create API key" }).click();
 
   const field = page.getByLabel("New API key", { exact: true });

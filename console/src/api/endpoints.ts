@@ -46,6 +46,7 @@ import type {
   RunsPage,
   RunsQuery,
   RunSummary,
+  SignupPolicy,
   SignupRequest,
   Starter,
   StarterSummary,
@@ -75,6 +76,10 @@ export class Api {
   }
   signup(req: SignupRequest): Promise<unknown> {
     return this.http.request("POST", "/auth/signup", { body: req });
+  }
+  /** `GET /auth/signup`: whether anyone may sign up here, or only invited addresses. */
+  signupPolicy(): Promise<SignupPolicy> {
+    return this.http.request("GET", "/auth/signup");
   }
   logout(): Promise<unknown> {
     return this.http.request("POST", "/auth/logout", { body: {} });

@@ -41,6 +41,13 @@ export interface Credentials {
 
 export interface SignupRequest extends Credentials {
   name?: string;
+  /** The token of an invitation: needed where sign-up is by invitation. */
+  invite_token?: string;
+}
+
+/** `GET /v1/auth/signup`: who may create an account on this server. */
+export interface SignupPolicy {
+  signup: "open" | "invite";
 }
 
 export type WorkflowStatus = "draft" | "published" | "archived" | string;

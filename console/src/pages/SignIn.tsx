@@ -1,9 +1,19 @@
-/** Sign in, or create an account, with email and password. */
-import { useState } from "react";
+/**
+ * Sign in, or create an account, with email and password. Creating one is offered where
+ * the server lets anyone sign up, or to a visitor who came from an invitation link (whose
+ * token goes with the sign-up); elsewhere the page says to ask for an invitation.
+ */
+import { useEffect, useState } from "react";
 import { Navigate, useLocation, useNavigate } from "react-router";
 import { messageOf } from "../api/errors";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { useSession } from "../session/SessionContext";
+
+/** The token of the `/invites/:token` page the visitor came from, if any. */
+function inviteTokenOf(from: string): string | null {
+  const m = /^\/invites\/([^/]+)$/.exec(from);
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
+}
 
 export function SignIn() {
   const { api, me, refresh } = useSession();
@@ -16,9 +26,24 @@ export function SignIn() {
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [policy, setPolicy] = useState<"open" | "invite" | null>(null);
+  const inviteToken = inviteTokenOf(from);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .signupPolicy()
+      .then((p) => live && setPolicy(p.signup))
+      // An older server does not say: offer the form, its answer will tell.
+      .catch(() => live && setPolicy("open"));
+    return () => {
+      live = false;
+    };
+  }, [api]);
 
   if (me) return <Navigate to={from} replace />;
-  const signingUp = mode === "sign-up";
+  const canSignUp = policy === "open" || inviteToken !== null;
+  const signingUp = mode === "sign-up" && canSignUp;
 
   return (
     <main className="page narrow sign-in" id="main">
@@ -30,10 +55,15 @@ export function SignIn() {
           setBusy(true);
           setError(null);
           try {
-            if (signingUp) await api.signup({ email, password, name: name || undefined });
+            if (signingUp) {
+              const invite = inviteToken ? { invite_token: inviteToken } : {};
+              await api.signup({ email, password, name: name || undefined, ...invite });
+            }
             await api.login({ email, password });
             const m = await refresh();
-            if (m) navigate(from, { replace: true });
+            // A sign-up with the invitation has accepted it already.
+            const next = signingUp && inviteToken ? "/workflow" : from;
+            if (m) navigate(next, { replace: true });
             else setError("Signed in, but the session was not kept. Check that cookies are allowed for this site.");
           } catch (err) {
             setError(messageOf(err));
@@ -68,12 +98,21 @@ export function SignIn() {
           {signingUp ? "Create account" : "Sign in"}
         </button>
       </form>
-      <p>
-        {signingUp ? "Already have an account?" : "New here?"}{" "}
-        <button type="button" className="link" onClick={() => setMode(signingUp ? "sign-in" : "sign-up")}>
-          {signingUp ? "Sign in" : "Create an account"}
-        </button>
-      </p>
+      {canSignUp ? (
+        <p>
+          {signingUp ? "Already have an account?" : "New here?"}{" "}
+          <button type="button" className="link" onClick={() => setMode(signingUp ? "sign-in" : "sign-up")}>
+            {signingUp ? "Sign in" : "Create an account"}
+          </button>
+        </p>
+      ) : (
+        policy === "invite" && (
+          <p className="muted">
+            New here? Accounts on this server are by invitation: ask a workspace admin to invite your email address,
+            then open the invitation link.
+          </p>
+        )
+      )}
     </main>
   );
 }

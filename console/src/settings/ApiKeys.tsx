@@ -70,7 +70,7 @@ export function ApiKeys() {
           ))}
         </fieldset>
         <label>
-          Expires after (days, empty for never)
+          Expires after (days, empty for the server default)
           <input type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />
         </label>
         <button type="submit">Create API key</button>

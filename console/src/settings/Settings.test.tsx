@@ -33,7 +33,7 @@ describe("Settings → API keys", () => {
     await screen.findByText("No API keys yet.");
     fireEvent.change(screen.getByLabelText("Key name"), { target: { value: " ci " } });
     fireEvent.click(screen.getByRole("checkbox", { name: /workflow:run/ }));
-    fireEvent.change(screen.getByLabelText("Expires after (days, empty for never)"), { target: { value: "7" } });
+    fireEvent.change(screen.getByLabelText("Expires after (days, empty for the server default)"), { target: { value: "7" } });
     fireEvent.click(screen.getByRole("button", { name: "Create API key" }));
 
     const shown = (await screen.findByLabelText("New API key")) as HTMLInputElement;

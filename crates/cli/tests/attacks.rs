@@ -34,3 +34,21 @@ mod ssrf_forms;
 #[path = "attacks/hosted_server_url.rs"]
 mod hosted_server_url;
 // --- end of issue 14.
+// --- Item 8, defaults for an open network (beyond the operator's LLM keys): sign-up by
+// invitation, Secure cookies, idle sessions, PAT lifetimes, the quota on unfinished runs.
+#[path = "attacks/defaults.rs"]
+mod defaults;
+// --- end of item 8.
+// --- Items 3 and 7 (rate limits a fake credential cannot lift; DNS rebinding).
+#[path = "attacks/dns_rebinding.rs"]
+mod dns_rebinding;
+#[path = "attacks/rate_limits.rs"]
+mod rate_limits;
+// --- end of items 3 and 7.
+// --- Items 4 and 5 (dry-run budget; revocation of long-lived access). They use
+// `boundary_support` from part A.
+#[path = "attacks/dry_run_budget.rs"]
+mod dry_run_budget;
+#[path = "attacks/revocation.rs"]
+mod revocation;
+// --- end of items 4 and 5.

@@ -325,3 +325,59 @@ async fn tool_and_model_calls_are_measured_by_provider_and_outcome() {
     assert!(!after.text.contains("sk-metrics-test"));
     server.terminate();
 }
+
+/// Issue 19: the MCP pool's live connections per transport, and the age of the oldest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mcp_pools_connections_are_gauged_per_transport() {
+    let mcp = mcp_fixture();
+    let Started {
+        server,
+        client,
+        project,
+        dir: _data_dir,
+        ..
+    } = start_server(&[("AR_MCP_ALLOWED_HOSTS", "127.0.0.1")]).await;
+    let before = scrape(&server.base).await;
+    assert_eq!(
+        before.sum("agentruntime_mcp_connections", &[]),
+        0.0,
+        "no tool was called yet: {}",
+        before.text
+    );
+    let graph = json!({"steps": [
+        {"id": "add", "type": "mcp_call", "server_url": mcp.url, "tool_name": "add",
+         "tool_args": {"a": 1, "b": 2}}
+    ]});
+    let workflow = publish(&client, &project, "pooled", graph).await;
+    let run = start_run(&client, &workflow, json!({})).await;
+    let done = wait_run(&client, &workflow, &run, RUN_WAIT, is_terminal).await;
+    assert_eq!(done["status"], "completed", "{done}");
+
+    let after = scrape(&server.base).await;
+    let family = after
+        .family("agentruntime_mcp_connections")
+        .unwrap_or_else(|| panic!("the connection gauge in {}", after.text));
+    assert_eq!(family["type"], "gauge");
+    assert_eq!(
+        after.sum("agentruntime_mcp_connections", &[("transport", "http")]),
+        1.0,
+        "one pooled session to the fixture: {}",
+        after.text
+    );
+    assert_eq!(
+        after.sum("agentruntime_mcp_connections", &[("transport", "stdio")]),
+        0.0
+    );
+    let age = after.sum(
+        "agentruntime_mcp_connection_oldest_age_seconds",
+        &[("transport", "http")],
+    );
+    assert!((0.0..60.0).contains(&age), "{age}: {}", after.text);
+    // The transport is the only label: never the server's URL.
+    assert!(
+        !after.label_values().iter().any(|v| v.contains("127.0.0.1")),
+        "{}",
+        after.text
+    );
+    server.terminate();
+}

@@ -2,9 +2,13 @@
 //! `lua_fixture`) implemented with the `ar-lua` sandbox.
 //!
 //! It lives here, beside the sandbox, so the CLI and the server share one implementation.
+//! [`BudgetedLuaChecker`] bounds what one validation may spend on its fixtures all
+//! together and lets the caller stop it from another thread (the server's dry run).
 
 use std::cell::RefCell;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::{LuaError, LuaLimits, LuaRuntime};
 use ar_model::validate::{LuaCheckError, LuaChecker, LuaFailure};
@@ -40,16 +44,99 @@ impl LuaChecker for SandboxLuaChecker {
         script: &str,
         globals: &[(&str, &Value)],
     ) -> Result<Map<String, Value>, LuaCheckError> {
+        self.run(script, globals, FIXTURE_TIMEOUT, None)
+            .map_err(to_check_error)
+    }
+}
+
+impl SandboxLuaChecker {
+    fn run(
+        &self,
+        script: &str,
+        globals: &[(&str, &Value)],
+        limit: Duration,
+        cancel: Option<&Arc<AtomicBool>>,
+    ) -> Result<Map<String, Value>, LuaError> {
         // Validation runs scripts one after the other; a borrow failure would mean a
         // re-entrant call, which the validator never makes. Report it rather than panic.
-        let mut runtime = self.runtime.try_borrow_mut().map_err(|_| LuaCheckError {
-            failure: LuaFailure::Runtime,
+        let mut runtime = self
+            .runtime
+            .try_borrow_mut()
+            .map_err(|_| LuaError::Internal {
+                message: "the Lua runtime is busy with another script".to_string(),
+            })?;
+        runtime.execute_cancellable(script, globals, Some(limit), cancel)
+    }
+
+    /// This checker with a total time for all of one validation's fixtures, stopped as
+    /// soon as `cancel` is raised.
+    pub fn with_budget(&self, budget: Duration, cancel: Arc<AtomicBool>) -> BudgetedLuaChecker<'_> {
+        BudgetedLuaChecker {
+            inner: self,
+            budget,
+            deadline: Instant::now() + budget,
+            cancel,
+        }
+    }
+}
+
+/// A [`SandboxLuaChecker`] for one validation: its fixtures share one time budget (each
+/// still has its own [`FIXTURE_TIMEOUT`]), and a raised cancel flag stops the running one
+/// and the rest. A fixture the budget or the cancellation kept from finishing fails with
+/// [`LuaFailure::NotRun`]: it says nothing about the script.
+pub struct BudgetedLuaChecker<'a> {
+    inner: &'a SandboxLuaChecker,
+    budget: Duration,
+    deadline: Instant,
+    cancel: Arc<AtomicBool>,
+}
+
+impl BudgetedLuaChecker<'_> {
+    fn not_run(&self, message: String) -> LuaCheckError {
+        LuaCheckError {
+            failure: LuaFailure::NotRun,
             line: None,
-            message: "the Lua runtime is busy with another script".to_string(),
-        })?;
-        runtime
-            .execute(script, globals, Some(FIXTURE_TIMEOUT))
-            .map_err(to_check_error)
+            message,
+        }
+    }
+
+    fn budget_text(&self) -> String {
+        format!("{} ms", self.budget.as_millis())
+    }
+}
+
+impl LuaChecker for BudgetedLuaChecker<'_> {
+    fn check_syntax(&self, script: &str) -> Result<(), LuaCheckError> {
+        self.inner.check_syntax(script)
+    }
+
+    fn run_fixture(
+        &self,
+        script: &str,
+        globals: &[(&str, &Value)],
+    ) -> Result<Map<String, Value>, LuaCheckError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(self.not_run("not run: the validation was cancelled".to_string()));
+        }
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.not_run(format!(
+                "not run: this validation's Lua budget ({}) was used up by the scripts before this one",
+                self.budget_text()
+            )));
+        }
+        let limit = left.min(FIXTURE_TIMEOUT);
+        match self.inner.run(script, globals, limit, Some(&self.cancel)) {
+            Err(LuaError::Cancelled) => {
+                Err(self.not_run("stopped: the validation was cancelled".to_string()))
+            }
+            // Cut short by the budget, not by its own time limit: nothing is known.
+            Err(LuaError::Timeout { .. }) if limit < FIXTURE_TIMEOUT => Err(self.not_run(format!(
+                "stopped: this validation's Lua budget ({}) ran out while the script ran",
+                self.budget_text()
+            ))),
+            other => other.map_err(to_check_error),
+        }
     }
 }
 
@@ -65,6 +152,7 @@ fn to_check_error(error: LuaError) -> LuaCheckError {
         | LuaError::MemoryLimit { .. }
         | LuaError::InvalidGlobal { .. }
         | LuaError::Internal { .. } => LuaFailure::Runtime,
+        LuaError::Cancelled => LuaFailure::NotRun,
     };
     let message = match &error {
         // The line is carried separately; keep the message free of the prefix.
@@ -172,6 +260,55 @@ mod tests {
             "took {:?}",
             started.elapsed()
         );
+    }
+
+    #[test]
+    fn a_budget_stops_the_fixtures_that_do_not_fit_and_says_so() {
+        let lua = checker();
+        let budget = Duration::from_millis(300);
+        let budgeted = lua.with_budget(budget, Arc::new(AtomicBool::new(false)));
+        let started = std::time::Instant::now();
+        let outcomes: Vec<_> = (0..20)
+            .map(|_| budgeted.run_fixture("while true do end", &[]))
+            .collect();
+        assert!(
+            started.elapsed() < budget + Duration::from_secs(1),
+            "took {:?}",
+            started.elapsed()
+        );
+        let first = outcomes[0].as_ref().expect_err("stopped");
+        assert_eq!(first.failure, LuaFailure::NotRun, "{first:?}");
+        assert!(first.message.contains("ran out while"), "{first:?}");
+        let last = outcomes[19].as_ref().expect_err("not run");
+        assert_eq!(last.failure, LuaFailure::NotRun, "{last:?}");
+        assert!(last.message.contains("300 ms"), "{last:?}");
+        // A script that fits the budget runs as without one.
+        let fresh = lua.with_budget(budget, Arc::new(AtomicBool::new(false)));
+        assert!(fresh.run_fixture("return { ok = true }", &[]).is_ok());
+    }
+
+    #[test]
+    fn a_raised_cancel_flag_stops_the_running_fixture_and_the_rest() {
+        let lua = checker();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let budgeted = lua.with_budget(Duration::from_secs(60), cancel.clone());
+        let raiser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            cancel.store(true, Ordering::Relaxed);
+        });
+        let started = std::time::Instant::now();
+        let error = budgeted
+            .run_fixture("while true do end", &[])
+            .expect_err("cancelled");
+        assert!(
+            started.elapsed() < FIXTURE_TIMEOUT,
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(error.failure, LuaFailure::NotRun, "{error:?}");
+        raiser.join().expect("raiser");
+        let next = budgeted.run_fixture("return {}", &[]).expect_err("not run");
+        assert_eq!(next.failure, LuaFailure::NotRun, "{next:?}");
     }
 
     #[test]

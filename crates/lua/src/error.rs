@@ -26,6 +26,10 @@ pub enum LuaError {
     #[error("script did not finish within its time limit of {}", format_duration(*limit))]
     Timeout { limit: Duration },
 
+    /// The caller cancelled the execution (it no longer wants the result).
+    #[error("script execution was cancelled")]
+    Cancelled,
+
     /// The script tried to allocate more than its memory budget.
     #[error("script exceeded its memory limit of {limit} bytes")]
     MemoryLimit { limit: usize },

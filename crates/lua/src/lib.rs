@@ -25,7 +25,7 @@ mod sandbox;
 mod syntax;
 mod watchdog;
 
-pub use checker::SandboxLuaChecker;
+pub use checker::{BudgetedLuaChecker, SandboxLuaChecker};
 pub use error::LuaError;
 pub use limits::{LuaLimits, MAX_NESTING_DEPTH};
 pub use runtime::LuaRuntime;

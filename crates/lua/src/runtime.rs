@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hashlink::LruCache;
@@ -76,6 +77,19 @@ impl LuaRuntime {
         globals: &[(&str, &Json)],
         timeout: Option<Duration>,
     ) -> Result<Map<String, Json>, LuaError> {
+        self.execute_cancellable(script, globals, timeout, None)
+    }
+
+    /// [`execute`](Self::execute), also stopped (as [`LuaError::Cancelled`]) soon after
+    /// another thread raises `cancel`: a caller that no longer wants the result need not
+    /// wait for the time limit.
+    pub fn execute_cancellable(
+        &mut self,
+        script: &str,
+        globals: &[(&str, &Json)],
+        timeout: Option<Duration>,
+        cancel: Option<&Arc<AtomicBool>>,
+    ) -> Result<Map<String, Json>, LuaError> {
         check_source_size(script, self.limits.max_source_bytes)?;
         if let Some((name, _)) = globals
             .iter()
@@ -86,8 +100,12 @@ impl LuaRuntime {
                 reason: "the name is taken by a built-in library or function".to_string(),
             });
         }
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(LuaError::Cancelled);
+        }
         let chunk = self.compiled(script)?;
-        let outcome = self.run(&chunk, globals, self.limits.effective_timeout(timeout));
+        let limit = self.limits.effective_timeout(timeout);
+        let outcome = self.run(&chunk, globals, limit, cancel);
         self.recover(&chunk, &outcome);
         outcome
     }
@@ -114,6 +132,7 @@ impl LuaRuntime {
         chunk: &Function,
         globals: &[(&str, &Json)],
         limit: Duration,
+        cancel: Option<&Arc<AtomicBool>>,
     ) -> Result<Map<String, Json>, LuaError> {
         // The memory limit covers what the script allocates, so it is set
         // after injection: the injected data is bounded by the caller's JSON,
@@ -124,7 +143,7 @@ impl LuaRuntime {
         let lua = &self.sandbox.lua;
         let budget = lua.used_memory().saturating_add(self.limits.memory_bytes);
         lua.set_memory_limit(budget).map_err(internal)?;
-        self.watchdog.arm(limit);
+        self.watchdog.arm(limit, cancel.cloned());
         let returned = chunk
             .call::<Value>(())
             .map_err(|err| classify(err, &self.limits));
@@ -132,6 +151,9 @@ impl LuaRuntime {
         lua.set_memory_limit(0).map_err(internal)?;
 
         if timed_out {
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(LuaError::Cancelled);
+            }
             return Err(LuaError::Timeout { limit });
         }
         self.result_to_object(returned?)
@@ -213,7 +235,7 @@ impl LuaRuntime {
             .is_ok();
         let hit_limit = matches!(
             outcome,
-            Err(LuaError::MemoryLimit { .. } | LuaError::Timeout { .. })
+            Err(LuaError::MemoryLimit { .. } | LuaError::Timeout { .. } | LuaError::Cancelled)
         );
         let broken = !parked || matches!(outcome, Err(LuaError::Internal { .. }));
 

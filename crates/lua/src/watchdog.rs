@@ -3,9 +3,13 @@
 //! Luau calls the interrupt at function calls and loop back-edges, so it stops
 //! `while true do end` and recursive loops. A single long-running C call (a
 //! pathological `string.find` pattern, say) is only stopped when it returns.
+//!
+//! An execution may also carry a cancel flag that another thread raises (the
+//! server's dry run, when the client goes away): it stops the script like the
+//! deadline does, at the next clock read.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mlua::{Lua, VmState};
@@ -25,6 +29,8 @@ pub(crate) struct Watchdog {
     deadline_nanos: AtomicU64,
     expired: AtomicBool,
     interrupts: AtomicU32,
+    /// The current execution's cancel flag, if it has one.
+    cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 impl Watchdog {
@@ -35,14 +41,18 @@ impl Watchdog {
             deadline_nanos: AtomicU64::new(DISARMED),
             expired: AtomicBool::new(false),
             interrupts: AtomicU32::new(0),
+            cancel: Mutex::new(None),
         });
         let callback_view = Arc::clone(&watchdog);
         lua.set_interrupt(move |_| callback_view.on_interrupt());
         watchdog
     }
 
-    /// Starts the clock for one execution.
-    pub(crate) fn arm(&self, limit: Duration) {
+    /// Starts the clock for one execution, which `cancel` (when given) also stops.
+    pub(crate) fn arm(&self, limit: Duration, cancel: Option<Arc<AtomicBool>>) {
+        if let Ok(mut current) = self.cancel.lock() {
+            *current = cancel;
+        }
         let deadline = self.origin.elapsed().saturating_add(limit).as_nanos();
         self.deadline_nanos.store(
             u64::try_from(deadline).unwrap_or(DISARMED - 1),
@@ -55,6 +65,9 @@ impl Watchdog {
     /// Stops the clock; returns whether the deadline passed during the execution.
     pub(crate) fn disarm(&self) -> bool {
         self.deadline_nanos.store(DISARMED, Ordering::Relaxed);
+        if let Ok(mut current) = self.cancel.lock() {
+            *current = None;
+        }
         self.expired.swap(false, Ordering::Relaxed)
     }
 
@@ -69,11 +82,24 @@ impl Watchdog {
             return Ok(VmState::Continue);
         }
         let deadline = self.deadline_nanos.load(Ordering::Relaxed);
-        if deadline != DISARMED && self.origin.elapsed().as_nanos() >= u128::from(deadline) {
+        if deadline != DISARMED
+            && (self.origin.elapsed().as_nanos() >= u128::from(deadline) || self.cancelled())
+        {
             self.expired.store(true, Ordering::Relaxed);
             return Err(time_limit_error());
         }
         Ok(VmState::Continue)
+    }
+}
+
+impl Watchdog {
+    /// True once the current execution's cancel flag was raised.
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|flag| flag.load(Ordering::Relaxed)))
+            .unwrap_or(false)
     }
 }
 

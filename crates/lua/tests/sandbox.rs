@@ -322,6 +322,37 @@ fn infinite_loop_is_stopped_by_the_time_limit() {
 }
 
 #[test]
+fn raising_the_cancel_flag_stops_a_script_long_before_its_time_limit() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let mut rt = runtime();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let raiser = {
+        let cancel = Arc::clone(&cancel);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            cancel.store(true, Ordering::Relaxed);
+        })
+    };
+    let started = Instant::now();
+    // pcall cannot swallow the cancellation either.
+    let script = "while true do pcall(function() while true do end end) end";
+    let outcome = rt.execute_cancellable(script, &[], Some(Duration::from_secs(20)), Some(&cancel));
+    assert_eq!(outcome, Err(LuaError::Cancelled));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    raiser.join().expect("raiser");
+    // A raised flag refuses to start; without it the runtime works as before.
+    let outcome = rt.execute_cancellable("return {}", &[], None, Some(&cancel));
+    assert_eq!(outcome, Err(LuaError::Cancelled));
+    assert_still_works(&mut rt);
+}
+
+#[test]
 fn catching_the_timeout_with_pcall_does_not_escape_it() {
     let mut rt = runtime();
     let script = "while true do pcall(function() while true do end end) end";

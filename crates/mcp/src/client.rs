@@ -1,6 +1,7 @@
 //! One live MCP connection (an HTTP session or a running child process) and the two
 //! operations the platform needs from it: list the tools, call one.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +13,10 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::McpError;
+use crate::heal::{CallFailure, damage_of};
+use crate::health::ConnectionHealth;
 use crate::result::map_call_result;
+use crate::target::McpTarget;
 
 /// The `_meta` key carrying a call's idempotency key, so a server can recognise a
 /// retried call (reverse-DNS prefix as MCP asks for vendor keys).
@@ -86,6 +90,17 @@ pub struct McpClient {
     oversized: Option<Arc<AtomicBool>>,
     in_flight: AtomicUsize,
     last_used: Mutex<Instant>,
+    /// Set when a call failed in a way that shows the connection broken or hung
+    /// ([`crate::heal`]): it then counts as closed, so the pool replaces it.
+    given_up: AtomicBool,
+    opened_at: Instant,
+    /// `http` or `stdio`.
+    transport: &'static str,
+    /// The target without anything secret ([`McpTarget::redacted`]), for health and logs.
+    label: String,
+    /// Tools that may be called twice without harm, read from `tools/list` when a
+    /// failed call needs to know (see [`Self::may_repeat`]).
+    repeatable: tokio::sync::OnceCell<HashSet<String>>,
 }
 
 impl McpClient {
@@ -103,6 +118,37 @@ impl McpClient {
             oversized: None,
             in_flight: AtomicUsize::new(0),
             last_used: Mutex::new(Instant::now()),
+            given_up: AtomicBool::new(false),
+            opened_at: Instant::now(),
+            transport: if pid.is_some() { "stdio" } else { "http" },
+            label: String::new(),
+            repeatable: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Names the target this connection serves, for health snapshots and logs.
+    pub(crate) fn serving(mut self, target: &McpTarget) -> Self {
+        self.transport = match target {
+            McpTarget::Http { .. } => "http",
+            McpTarget::Stdio { .. } => "stdio",
+        };
+        self.label = target.redacted();
+        self
+    }
+
+    /// How long this connection has been open, how long unused, how busy.
+    pub fn health(&self) -> ConnectionHealth {
+        ConnectionHealth {
+            target: self.label.clone(),
+            transport: self.transport,
+            age: self.opened_at.elapsed(),
+            idle: self
+                .last_used
+                .lock()
+                .map(|t| t.elapsed())
+                .unwrap_or_default(),
+            in_flight: self.in_flight(),
+            pid: self.pid,
         }
     }
 
@@ -133,14 +179,29 @@ impl McpClient {
         self.pid
     }
 
-    /// Whether the connection is gone (process died, session closed).
+    /// Whether the connection is gone (process died, session closed) or was given up
+    /// after a call on it failed by a transport error or a timeout.
     pub fn is_closed(&self) -> bool {
-        self.service.is_closed() || self.service.peer().is_transport_closed()
+        self.given_up.load(Ordering::Acquire)
+            || self.service.is_closed()
+            || self.service.peer().is_transport_closed()
+            || self.pid.is_some_and(child_exited)
+    }
+
+    /// Marks the connection unusable: the pool opens a new one for the next call.
+    /// Calls still running on it go on; it closes when the last holder lets go.
+    pub(crate) fn give_up(&self) {
+        self.given_up.store(true, Ordering::Release);
+    }
+
+    /// Calls running on this connection now.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
     }
 
     /// Whether no call is running and none ran for `idle`.
     pub(crate) fn is_idle_for(&self, idle: Duration) -> bool {
-        self.in_flight.load(Ordering::Acquire) == 0
+        self.in_flight() == 0
             && self
                 .last_used
                 .lock()
@@ -175,7 +236,7 @@ impl McpClient {
         let tools = tokio::time::timeout(timeout, self.service.peer().list_all_tools())
             .await
             .map_err(|_| McpError::Timeout { after: timeout })?
-            .map_err(|e| self.service_error(e))?;
+            .map_err(|e| self.service_error(&e))?;
         Ok(tools.into_iter().map(ToolInfo::from).collect())
     }
 
@@ -186,7 +247,20 @@ impl McpClient {
         args: Value,
         options: &CallOptions,
     ) -> Result<Value, McpError> {
-        let mut params = call_params(tool, args, options.idempotency_key.as_deref())?;
+        self.try_call_tool(tool, args, options)
+            .await
+            .map_err(|failure| failure.error)
+    }
+
+    /// [`Self::call_tool`], telling on failure what it means for this connection.
+    pub(crate) async fn try_call_tool(
+        &self,
+        tool: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<Value, CallFailure> {
+        let mut params = call_params(tool, args, options.idempotency_key.as_deref())
+            .map_err(CallFailure::harmless)?;
         if let Some(traceparent) = &options.traceparent {
             params
                 .meta
@@ -197,23 +271,64 @@ impl McpClient {
                 );
         }
         let _busy = self.busy();
+        // A connection that was already closed cannot have sent the request.
+        let was_closed = self.is_closed();
         // Dropping the request future (timeout or cancellation) makes rmcp send
         // `notifications/cancelled` for it, so the server can stop working.
         let call = tokio::time::timeout(options.timeout, self.service.peer().call_tool(params));
         let result = tokio::select! {
             biased;
-            _ = options.cancel.cancelled() => return Err(McpError::Cancelled),
-            outcome = call => outcome
-                .map_err(|_| McpError::Timeout { after: options.timeout })?
-                .map_err(|e| self.service_error(e))?,
+            _ = options.cancel.cancelled() => return Err(CallFailure::harmless(McpError::Cancelled)),
+            outcome = call => match outcome {
+                Err(_) => {
+                    return Err(CallFailure::timed_out(McpError::Timeout {
+                        after: options.timeout,
+                    }));
+                }
+                Ok(Err(error)) => {
+                    let mapped = self.service_error(&error);
+                    let damage = damage_of(&error, &mapped, was_closed);
+                    return Err(CallFailure { error: mapped, damage });
+                }
+                Ok(Ok(result)) => result,
+            },
         };
         if self.measure_results {
-            self.check_size(&result)?;
+            self.check_size(&result).map_err(CallFailure::harmless)?;
         }
-        map_call_result(result)
+        map_call_result(result).map_err(CallFailure::harmless)
     }
 
-    fn service_error(&self, error: rmcp::ServiceError) -> McpError {
+    /// Whether calling `tool` twice is harmless: the server marks it idempotent or
+    /// read-only (`idempotentHint` / `readOnlyHint`). Reads `tools/list` once per
+    /// connection, within `timeout`; a tool not listed, or a list that fails, is not.
+    pub(crate) async fn may_repeat(&self, tool: &str, timeout: Duration) -> bool {
+        let listed = self
+            .repeatable
+            .get_or_try_init(|| async {
+                let _busy = self.busy();
+                let tools = tokio::time::timeout(timeout, self.service.peer().list_all_tools())
+                    .await
+                    .map_err(|_| ())?
+                    .map_err(|_| ())?;
+                Ok::<_, ()>(
+                    tools
+                        .into_iter()
+                        .filter(|tool| {
+                            tool.annotations.as_ref().is_some_and(|hints| {
+                                hints.idempotent_hint == Some(true)
+                                    || hints.read_only_hint == Some(true)
+                            })
+                        })
+                        .map(|tool| tool.name.into_owned())
+                        .collect(),
+                )
+            })
+            .await;
+        listed.is_ok_and(|names| names.contains(tool))
+    }
+
+    fn service_error(&self, error: &rmcp::ServiceError) -> McpError {
         let mapped = McpError::from_service(error, self.max_response_bytes);
         let oversized = self
             .oversized
@@ -278,6 +393,32 @@ impl Drop for InUse {
         self.0.touch();
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// Whether the stdio child `pid` has exited. Asked of the OS rather than waiting for the
+/// transport to read the closed pipe, which can lag behind: a call handed a dead child's
+/// connection would be written into the void and fail as "maybe run". The child is not
+/// reaped (`WNOWAIT`): its owner still waits for it.
+#[cfg(unix)]
+fn child_exited(pid: u32) -> bool {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return false;
+    };
+    match waitid(
+        WaitId::Pid(pid),
+        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+    ) {
+        Ok(status) => status.is_some(),
+        // Already reaped: gone.
+        Err(rustix::io::Errno::CHILD) => true,
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn child_exited(_pid: u32) -> bool {
+    false
 }
 
 fn call_params(

@@ -68,10 +68,11 @@ impl Default for ConnectOptions {
 
 /// Opens a connection to `target` and completes the MCP handshake.
 pub async fn connect(target: &McpTarget, options: &ConnectOptions) -> Result<McpClient, McpError> {
-    match target {
+    let client = match target {
         McpTarget::Http { url, headers } => connect_http(url, headers, options).await,
         McpTarget::Stdio { command, args, env } => connect_stdio(command, args, env, options).await,
-    }
+    }?;
+    Ok(client.serving(target))
 }
 
 async fn connect_http(

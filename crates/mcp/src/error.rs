@@ -87,11 +87,11 @@ impl McpError {
     }
 
     /// Maps an rmcp request failure; `limit_bytes` is the configured response limit.
-    pub(crate) fn from_service(error: ServiceError, limit_bytes: usize) -> Self {
+    pub(crate) fn from_service(error: &ServiceError, limit_bytes: usize) -> Self {
         match error {
             ServiceError::McpError(data) => Self::Server {
                 code: data.code.0,
-                message: data.message.into_owned(),
+                message: data.message.to_string(),
             },
             ServiceError::TransportSend(dynamic) => {
                 classify_chain(dynamic.error.as_ref(), limit_bytes)
@@ -104,7 +104,7 @@ impl McpError {
                 message: "unexpected response type".to_owned(),
             },
             ServiceError::Cancelled { .. } => Self::Cancelled,
-            ServiceError::Timeout { timeout } => Self::Timeout { after: timeout },
+            ServiceError::Timeout { timeout } => Self::Timeout { after: *timeout },
             other => Self::Protocol {
                 message: other.to_string(),
             },
@@ -248,6 +248,19 @@ fn classify_streamable(
         }),
         StreamableHttpError::UnexpectedEndOfStream => Some(McpError::Transport {
             message: "the MCP server closed the response stream early".to_owned(),
+            transient: true,
+        }),
+        // HTTP 404 for the session: the server restarted or dropped it. A new
+        // connection starts a new session, so a retry may pass.
+        StreamableHttpError::SessionExpired | StreamableHttpError::ReinitializationFailed(_) => {
+            Some(McpError::Transport {
+                message: "the MCP server no longer knows the session (it restarted or ended it)"
+                    .to_owned(),
+                transient: true,
+            })
+        }
+        StreamableHttpError::SessionRecoveryTimeout => Some(McpError::Transport {
+            message: "the MCP session could not be re-established in time".to_owned(),
             transient: true,
         }),
         StreamableHttpError::AuthRequired(_) | StreamableHttpError::InsufficientScope(_) => {

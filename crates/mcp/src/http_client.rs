@@ -5,6 +5,14 @@
 //! the pending call only sees "transport closed". The streams pass through here, so
 //! an event-too-large error sets a flag the call reads to report
 //! [`crate::McpError::ResponseTooLarge`] instead.
+//!
+//! And: a server that refuses a request with a JSON-RPC error that names no request id
+//! leaves rmcp nothing to route it to, so the call would wait for its timeout. The
+//! common case is a session the server no longer knows (the TypeScript SDK's example
+//! servers, server-everything among them, answer HTTP 400 "No valid session ID" where
+//! the spec says 404): such an answer is reported as the session having expired, which
+//! makes rmcp open a new session and send the request again (the server did not run
+//! it). Without a session it fails the call at once as a protocol error.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use http::{HeaderName, HeaderValue};
-use rmcp::model::{ClientJsonRpcMessage, ClientRequest};
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, ServerJsonRpcMessage};
 use rmcp::transport::common::client_side_sse::BoxedSseResponse;
 use rmcp::transport::streamable_http_client::{
     StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
@@ -82,6 +90,29 @@ fn traceparent_of(message: &ClientJsonRpcMessage) -> Option<HeaderValue> {
         .flatten()
 }
 
+/// A request refused with an error that names no request id (see the module docs).
+fn unrouted_refusal(
+    had_session: bool,
+    error: &rmcp::model::ErrorData,
+) -> StreamableHttpError<reqwest::Error> {
+    if had_session {
+        tracing::debug!(
+            code = error.code.0,
+            message = %error.message,
+            "the MCP server refused a request of the session without naming it: the session is gone"
+        );
+        StreamableHttpError::SessionExpired
+    } else {
+        StreamableHttpError::UnexpectedServerResponse(
+            format!(
+                "the server answered error {} ({}) without naming the request",
+                error.code.0, error.message
+            )
+            .into(),
+        )
+    }
+}
+
 fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut current = error.source();
@@ -128,6 +159,16 @@ impl StreamableHttpClient for WatchedHttpClient {
         if let Some(value) = traceparent_of(&message) {
             custom_headers.insert(HeaderName::from_static("traceparent"), value);
         }
+        // Only the operations calls make: the handshakes' refusals drive rmcp's
+        // protocol fallback and must reach it untouched.
+        let is_request = matches!(
+            &message,
+            ClientJsonRpcMessage::Request(request) if matches!(
+                request.request,
+                ClientRequest::CallToolRequest(_) | ClientRequest::ListToolsRequest(_)
+            )
+        );
+        let had_session = session_id.is_some();
         let response = self
             .inner
             .post_message_with_response_limits(
@@ -140,6 +181,11 @@ impl StreamableHttpClient for WatchedHttpClient {
             )
             .await?;
         Ok(match response {
+            StreamableHttpPostResponse::Json(ServerJsonRpcMessage::Error(error), _)
+                if is_request && error.id.is_none() =>
+            {
+                return Err(unrouted_refusal(had_session, &error.error));
+            }
             StreamableHttpPostResponse::Sse(stream, session) => {
                 StreamableHttpPostResponse::Sse(self.watch(stream), session)
             }
@@ -226,6 +272,28 @@ mod tests {
             traceparent_of(&call_with_meta(good)).map(|v| v.to_str().expect("ascii").to_owned()),
             Some(good.to_owned())
         );
+    }
+
+    #[test]
+    fn an_unrouted_refusal_in_a_session_means_the_session_is_gone() {
+        let refusal = rmcp::model::ErrorData::new(
+            rmcp::model::ErrorCode(-32000),
+            "Bad Request: No valid session ID provided",
+            None,
+        );
+        assert!(matches!(
+            unrouted_refusal(true, &refusal),
+            StreamableHttpError::SessionExpired
+        ));
+        let without_session = unrouted_refusal(false, &refusal);
+        assert!(
+            matches!(
+                without_session,
+                StreamableHttpError::UnexpectedServerResponse(_)
+            ),
+            "{without_session:?}"
+        );
+        assert!(without_session.to_string().contains("-32000"));
     }
 
     #[test]

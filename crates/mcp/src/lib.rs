@@ -2,8 +2,11 @@
 //!
 //! - [`McpClientPool`] hands out connections to [`McpTarget`]s (Streamable HTTP in
 //!   both protocol eras, or stdio child processes), one per [`Owner`] (a workspace)
-//!   and target, reuses them across calls, reconnects dead ones, closes idle ones and
-//!   caps stdio children per workspace and overall ([`ChildLimits`]).
+//!   and target, reuses them across calls, replaces broken ones (a transport error, a
+//!   timeout, a session the server no longer knows, a stdio child that exited), sends
+//!   a call again once when it cannot have run, closes idle ones, caps stdio children
+//!   per workspace and overall ([`ChildLimits`]) and reports its connections
+//!   ([`PoolHealth`]).
 //! - [`McpClient::call_tool`] / [`McpClientPool::call_tool`]: arguments in, the step
 //!   result of CONTRACT §2 out ([`map_call_result`]), or a typed [`McpError`]
 //!   (`MCP_TOOL_FAILED` for `isError`, transient vs. final transport failures,
@@ -16,6 +19,8 @@
 pub mod client;
 pub mod connect;
 pub mod error;
+mod heal;
+pub mod health;
 mod http_client;
 pub mod owner;
 pub mod pool;
@@ -27,6 +32,7 @@ pub mod target;
 pub use client::{CallOptions, IDEMPOTENCY_META_KEY, McpClient, ToolInfo};
 pub use connect::{ConnectOptions, DEFAULT_MAX_RESPONSE_BYTES, ProtocolPreference, connect};
 pub use error::McpError;
+pub use health::{ConnectionHealth, PoolHealth, TransportHealth};
 pub use owner::Owner;
 pub use pool::{McpClientPool, PoolConfig, PoolStats};
 pub use quota::ChildLimits;

@@ -1,6 +1,7 @@
 //! Reuse of connections across calls: one live connection per owner and target (HTTP
-//! session or child process), opened on first use, reopened when it died, closed when
-//! idle.
+//! session or child process), opened on first use, reopened when it died or a call
+//! showed it broken, closed when idle. A call whose connection broke before the request
+//! reached the server is sent once more on a new connection (see [`crate::heal`]).
 //!
 //! Connections are keyed by their [`Owner`] and their [`McpTarget`] (credentials
 //! included), so two workspaces never share a child process or a session, and neither
@@ -20,6 +21,8 @@ use tokio::sync::Mutex;
 use crate::client::{CallOptions, InUse, McpClient, ToolInfo};
 use crate::connect::{ConnectOptions, connect};
 use crate::error::McpError;
+use crate::heal::{CallFailure, Damage};
+use crate::health::PoolHealth;
 use crate::owner::Owner;
 use crate::quota::{ChildLimits, ChildPermit, ChildQuota, Full};
 use crate::target::McpTarget;
@@ -148,6 +151,11 @@ impl McpClientPool {
 
     /// Calls `tool` on `target` as `owner`. `options.timeout` and `options.cancel` bound
     /// the whole operation, connecting included.
+    ///
+    /// A transport error or a timeout gives the connection up, so the next call opens
+    /// a new one. The call itself is sent once more, on a new connection and within
+    /// what is left of the timeout, when the request never reached the server — or
+    /// when it may have, but the server marks the tool idempotent or read-only.
     pub async fn call_tool(
         &self,
         owner: &Owner,
@@ -157,26 +165,135 @@ impl McpClientPool {
         options: &CallOptions,
     ) -> Result<Value, McpError> {
         let started = tokio::time::Instant::now();
-        let held = tokio::select! {
-            biased;
-            _ = options.cancel.cancelled() => return Err(McpError::Cancelled),
-            connected = tokio::time::timeout(options.timeout, self.hold(owner, target)) => connected
-                .map_err(|_| McpError::Timeout { after: options.timeout })??,
+        let failure = match self
+            .attempt(owner, target, tool, args.clone(), options, started)
+            .await
+        {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
         };
+        if !self
+            .may_send_again(&failure, owner, target, tool, options, started)
+            .await
+        {
+            return Err(failure.error);
+        }
+        tracing::debug!(
+            target = ?target,
+            tool,
+            error = %failure.error,
+            "MCP connection broke; sending the call again on a new connection"
+        );
+        self.attempt(owner, target, tool, args, options, started)
+            .await
+            .map_err(|second| second.error)
+    }
+
+    /// One try of a call: the pooled connection (opened if needed), then the call on
+    /// it. A failure that shows the connection broken or hung gives it up.
+    async fn attempt(
+        &self,
+        owner: &Owner,
+        target: &McpTarget,
+        tool: &str,
+        args: Value,
+        options: &CallOptions,
+        started: tokio::time::Instant,
+    ) -> Result<Value, CallFailure> {
+        let held = self
+            .hold_within(owner, target, options, started)
+            .await
+            .map_err(CallFailure::harmless)?;
+        let client = held.client();
         let remaining = CallOptions {
             timeout: options.timeout.saturating_sub(started.elapsed()),
             ..options.clone()
         };
-        held.client()
-            .call_tool(tool, args, &remaining)
-            .await
-            .map_err(|error| match error {
-                // Report the caller's timeout, not what was left of it.
-                McpError::Timeout { .. } => McpError::Timeout {
-                    after: options.timeout,
-                },
-                other => other,
+        let mut failure = match client.try_call_tool(tool, args, &remaining).await {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        if let McpError::Timeout { .. } = failure.error {
+            // Report the caller's timeout, not what was left of it.
+            failure.error = McpError::Timeout {
+                after: options.timeout,
+            };
+        }
+        if failure.damage != Damage::None {
+            tracing::debug!(
+                target = ?target,
+                pid = ?client.pid(),
+                age = ?client.health().age,
+                error = %failure.error,
+                "giving up the MCP connection"
+            );
+            client.give_up();
+        }
+        Err(failure)
+    }
+
+    /// Whether a failed call may be sent again: its connection broke, time is left,
+    /// and the request cannot have run — or the tool says a repeat is harmless.
+    async fn may_send_again(
+        &self,
+        failure: &CallFailure,
+        owner: &Owner,
+        target: &McpTarget,
+        tool: &str,
+        options: &CallOptions,
+        started: tokio::time::Instant,
+    ) -> bool {
+        if options.cancel.is_cancelled() || started.elapsed() >= options.timeout {
+            return false;
+        }
+        match failure.damage {
+            Damage::None => false,
+            Damage::NotDelivered => true,
+            // Asked of the new connection, which the second try then uses.
+            Damage::MaybeRun => match self.hold_within(owner, target, options, started).await {
+                Ok(fresh) => {
+                    let left = options.timeout.saturating_sub(started.elapsed());
+                    fresh.client().may_repeat(tool, left).await
+                }
+                Err(_) => false,
+            },
+        }
+    }
+
+    /// [`Self::hold`] bounded by what is left of the call's timeout and by its
+    /// cancellation.
+    async fn hold_within(
+        &self,
+        owner: &Owner,
+        target: &McpTarget,
+        options: &CallOptions,
+        started: tokio::time::Instant,
+    ) -> Result<InUse, McpError> {
+        let left = options.timeout.saturating_sub(started.elapsed());
+        tokio::select! {
+            biased;
+            _ = options.cancel.cancelled() => Err(McpError::Cancelled),
+            connected = tokio::time::timeout(left, self.hold(owner, target)) => connected
+                .map_err(|_| McpError::Timeout { after: options.timeout })?,
+        }
+    }
+
+    /// The live connections: target (nothing secret), transport, age, idle time,
+    /// calls in flight. A connection being opened right now is not in it (its slot is
+    /// busy and is not waited for, so this never blocks).
+    pub fn health(&self) -> PoolHealth {
+        let slots: Vec<Slot> = self.slots_lock().values().cloned().collect();
+        let connections = slots
+            .iter()
+            .filter_map(|slot| {
+                let current = slot.try_lock().ok()?;
+                current
+                    .as_ref()
+                    .filter(|entry| !entry.client.is_closed())
+                    .map(|entry| entry.client.health())
             })
+            .collect();
+        PoolHealth { connections }
     }
 
     /// Closes `owner`'s connection to `target`, if any (e.g. after its profile changed).
@@ -257,8 +374,17 @@ impl McpClientPool {
             return Ok(entry.client.in_use());
         }
         if let Some(dead) = current.take() {
-            tracing::debug!(target = ?target, pid = ?dead.client.pid(), "MCP connection closed; reconnecting");
-            dead.client.shut_down();
+            tracing::debug!(
+                target = ?target,
+                pid = ?dead.client.pid(),
+                age = ?dead.client.health().age,
+                "MCP connection closed or given up; reconnecting"
+            );
+            // Calls still running on a given-up connection end on their own; it
+            // closes when the last of them lets go of it.
+            if dead.client.in_flight() == 0 {
+                dead.client.shut_down();
+            }
         }
         let child = match target {
             McpTarget::Stdio { .. } => Some(self.place_for_child(owner)?),
@@ -364,6 +490,17 @@ impl McpClientPool {
     }
 
     async fn close_idle(&self) {
+        for connection in self.health().connections {
+            tracing::debug!(
+                target = %connection.target,
+                transport = connection.transport,
+                age = ?connection.age,
+                idle = ?connection.idle,
+                in_flight = connection.in_flight,
+                pid = ?connection.pid,
+                "MCP connection"
+            );
+        }
         let idle = self.config.idle_timeout;
         let slots: Vec<Slot> = self.slots_lock().values().cloned().collect();
         for slot in slots {
@@ -377,7 +514,9 @@ impl McpClientPool {
                 && let Some(entry) = current.take()
             {
                 tracing::debug!(pid = ?entry.client.pid(), "closing idle MCP connection");
-                entry.client.shut_down();
+                if entry.client.in_flight() == 0 {
+                    entry.client.shut_down();
+                }
             }
         }
         // Forget keys without a connection that no one is using, so the map stays as

@@ -67,6 +67,32 @@ impl McpTarget {
     }
 }
 
+impl McpTarget {
+    /// Where the target lives, with nothing that may be secret: for HTTP the URL's
+    /// scheme, host, port and path (no user info, query or fragment); for stdio the
+    /// command (not its arguments). For health reports and logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Http { url, .. } => match url::Url::parse(url) {
+                Ok(parsed) => format!(
+                    "{}://{}{}",
+                    parsed.scheme(),
+                    parsed
+                        .host_str()
+                        .map(|host| match parsed.port() {
+                            Some(port) => format!("{host}:{port}"),
+                            None => host.to_owned(),
+                        })
+                        .unwrap_or_default(),
+                    parsed.path()
+                ),
+                Err(_) => "(an invalid URL)".to_owned(),
+            },
+            Self::Stdio { command, .. } => format!("stdio:{command}"),
+        }
+    }
+}
+
 impl fmt::Debug for McpTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -88,6 +114,17 @@ impl fmt::Debug for McpTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacted_targets_keep_where_but_not_secrets() {
+        let http = McpTarget::http("https://user:pw@tools.example.com:8443/mcp?key=s3cret#f")
+            .with_credential("Authorization", "Bearer s3cret");
+        assert_eq!(http.redacted(), "https://tools.example.com:8443/mcp");
+        let stdio = McpTarget::stdio("node", ["server.js", "--token=s3cret"])
+            .with_credential("API_TOKEN", "s3cret");
+        assert_eq!(stdio.redacted(), "stdio:node");
+        assert_eq!(McpTarget::http("not a url").redacted(), "(an invalid URL)");
+    }
 
     #[test]
     fn debug_output_hides_credential_values() {

@@ -79,6 +79,8 @@ pub mod codes {
     pub const LUA_SYNTAX: &str = "lua_syntax";
     pub const LUA_FIXTURE_RETURN_TYPE: &str = "lua_fixture_return_type";
     pub const LUA_FIXTURE_RUNTIME: &str = "lua_fixture_runtime";
+    /// A fixture the runtime did not run to the end (its request's Lua budget ran out).
+    pub const LUA_FIXTURE_NOT_RUN: &str = "lua_fixture_not_run";
     pub const MCP_INSTANCE_UNRESOLVED: &str = "mcp_instance_unresolved";
     pub const MCP_TOOL_UNKNOWN: &str = "mcp_tool_unknown";
     pub const MCP_TOOL_ARGS_INVALID: &str = "mcp_tool_args_invalid";

@@ -2,7 +2,8 @@
 //!
 //! - [`Settings`]: TOML file + `AR_*` environment (documented in `docs/server.md`);
 //! - [`app`]: the axum [`Router`] of `/healthz`, `/readyz` and the `/v1` surface, with
-//!   JSON errors (CONTRACT §1), a body limit, rate limiting and request tracing;
+//!   JSON errors (CONTRACT §1), a body limit, rate limiting, the `Host` check and request
+//!   tracing;
 //! - [`auth`]: sessions, PATs, CSRF and the authorization [`auth::gate::Gate`];
 //! - [`routes`]: the route table (every route names its permission-table action);
 //! - [`serve`] / [`start`]: bind, bootstrap on first start, graceful shutdown.
@@ -11,10 +12,12 @@ pub mod auth;
 pub mod automation;
 pub mod body_limit;
 pub mod bootstrap;
+pub mod client_addr;
 pub mod connections;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod host_check;
 pub mod json;
 pub mod llm;
 pub mod master_key;
@@ -29,6 +32,7 @@ pub mod settings;
 pub mod starters;
 pub mod state;
 pub mod stream;
+pub mod validation_pool;
 pub mod vault;
 pub mod views;
 
@@ -97,6 +101,12 @@ pub fn app(state: AppState) -> Router {
         .route(openapi::OPENAPI_PATH, get(openapi::serve_document))
         // Everything else: the console at `/`, or the JSON 404 for unknown `/v1` routes.
         .fallback(console::fallback)
+        // Every route but the health probes: a request for another host name is refused
+        // before anything else (DNS rebinding, docs/security.md).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host_check::enforce,
+        ))
         // Outside the limiter, so refused requests (429, 413) are counted too; per route,
         // so the route template is known (`unmatched` for the fallback).
         .layer(axum::middleware::from_fn(metrics::http::record))
@@ -308,6 +318,14 @@ pub async fn start(
         Some(u) => url::Url::parse(u)?.origin().ascii_serialization(),
         None => format!("http://{addr}"),
     };
+    let allowed_hosts =
+        host_check::AllowedHosts::new(&settings, addr).map_err(anyhow::Error::msg)?;
+    if allowed_hosts.accepts_any() {
+        tracing::warn!(
+            listen = %addr,
+            "listening on every interface without public_url or allowed_hosts: any Host name is accepted, so browsers are not protected from DNS rebinding; set public_url (AR_PUBLIC_URL) or allowed_hosts (AR_ALLOWED_HOSTS)"
+        );
+    }
     // Before the engine starts: what it counts at start (recovered work) must be recorded.
     metrics::install();
     let engine = Engine::start(stores.runs.clone(), settings.engine_config(), executors).await?;
@@ -325,6 +343,7 @@ pub async fn start(
         stores.vault_keys.clone(),
         origin,
         mcp_pool,
+        allowed_hosts,
     )
     .map_err(anyhow::Error::msg)?;
     stores.mcp_state.state.bind(&state);
@@ -334,12 +353,14 @@ pub async fn start(
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let router = app(state.clone());
     let limiter_state = state.clone();
-    // Forget idle rate-limit keys now and then, so memory stays bounded.
+    // Forget idle rate-limit keys and stale sign-in failures now and then, so memory
+    // stays bounded.
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             limiter_state.limiter().shrink();
+            limiter_state.login_throttle().shrink();
         }
     });
     // Histogram observations wait in the recorder until drained: drain them even when

@@ -1,29 +1,42 @@
-//! Per-credential and per-IP rate limiting (GCRA token buckets from `governor`).
+//! Request rate limiting (GCRA token buckets from `governor`), keyed on who is calling
+//! (issue 13 item 3):
 //!
-//! A request carrying a bearer token or a session cookie is counted against that
-//! credential (keyed by the hash of the secret, so the secret is not kept in memory);
-//! anything else against the client's IP address. Over the limit: 429 with `Retry-After`.
+//! - a request whose bearer token or session cookie authenticates counts against its
+//!   user: all of a user's sessions and tokens share one bucket;
+//! - every other request — no credential, or one that does not authenticate — counts
+//!   against its client address ([`crate::client_addr`]: the peer, or the address a
+//!   trusted proxy reports; IPv6 by /64), so made-up credentials buy no bucket of their own;
+//! - sign-in and sign-up always count against the address: a session of the attacker's
+//!   own must not give their password guesses a bigger bucket.
+//!
+//! The credential is verified here, once: the handler's `Principal` reuses the outcome.
+//! Over the limit: 429 with `Retry-After`.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use crate::auth::session::session_cookie;
-use crate::auth::tokens::hash_secret;
+use crate::auth::principal::{presents_credential, verify};
+use crate::client_addr::{TrustedProxies, bucket_key};
 use crate::error::ApiError;
 use crate::settings::RateLimits;
 use crate::state::AppState;
 
-/// The two keyed limiters.
+/// Routes counted against the client address even with a valid credential: the ones
+/// that check passwords.
+const ADDRESS_ONLY_PATHS: [&str; 2] = ["/v1/auth/login", "/v1/auth/signup"];
+
+/// The two keyed limiters and how client addresses are found.
 pub struct RateLimiter {
-    per_credential: DefaultKeyedRateLimiter<String>,
-    per_ip: DefaultKeyedRateLimiter<String>,
+    per_user: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<String>,
+    proxies: TrustedProxies,
     clock: DefaultClock,
 }
 
@@ -34,13 +47,17 @@ fn quota(per_minute: u32, burst: u32) -> Quota {
 }
 
 impl RateLimiter {
-    pub fn new(limits: &RateLimits) -> RateLimiter {
+    pub fn new(limits: &RateLimits, proxies: TrustedProxies) -> RateLimiter {
         RateLimiter {
-            per_credential: DefaultKeyedRateLimiter::keyed(quota(
+            per_user: DefaultKeyedRateLimiter::keyed(quota(
                 limits.per_token_per_minute,
                 limits.burst,
             )),
-            per_ip: DefaultKeyedRateLimiter::keyed(quota(limits.per_ip_per_minute, limits.burst)),
+            per_address: DefaultKeyedRateLimiter::keyed(quota(
+                limits.per_ip_per_minute,
+                limits.burst,
+            )),
+            proxies,
             clock: DefaultClock::default(),
         }
     }
@@ -48,8 +65,8 @@ impl RateLimiter {
     /// `Err(seconds to wait)` when the key is over its limit.
     fn check(&self, key: &RateKey) -> Result<(), u64> {
         let (limiter, k) = match key {
-            RateKey::Credential(k) => (&self.per_credential, k),
-            RateKey::Ip(k) => (&self.per_ip, k),
+            RateKey::User(k) => (&self.per_user, k),
+            RateKey::Address(k) => (&self.per_address, k),
         };
         limiter.check_key(k).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
@@ -57,39 +74,48 @@ impl RateLimiter {
         })
     }
 
+    /// The bucket of the request's client address.
+    fn address_key(&self, parts: &Parts) -> RateKey {
+        let key = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| bucket_key(self.proxies.client_ip(peer.ip(), &parts.headers)))
+            // Served without connection info (embedding): one shared bucket.
+            .unwrap_or_default();
+        RateKey::Address(key)
+    }
+
     /// Forgets keys whose buckets are full again (bounded memory under many clients).
     pub fn shrink(&self) {
-        self.per_credential.retain_recent();
-        self.per_ip.retain_recent();
+        self.per_user.retain_recent();
+        self.per_address.retain_recent();
     }
 }
 
 enum RateKey {
-    Credential(String),
-    Ip(String),
+    /// A verified user's id.
+    User(String),
+    /// A client address (see [`bucket_key`]).
+    Address(String),
 }
 
-fn rate_key(req: &Request) -> RateKey {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if let Some(token) = bearer.or_else(|| session_cookie(req.headers())) {
-        return RateKey::Credential(hash_secret(token));
+async fn rate_key(state: &AppState, parts: &mut Parts) -> RateKey {
+    let address_only = ADDRESS_ONLY_PATHS.contains(&parts.uri.path());
+    if !address_only
+        && presents_credential(parts)
+        && let Ok(principal) = verify(parts, state).await
+    {
+        return RateKey::User(principal.user.id);
     }
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
-    RateKey::Ip(ip)
+    state.limiter().address_key(parts)
 }
 
 /// Middleware: refuses requests over the limit with 429 and `Retry-After`.
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match state.limiter().check(&rate_key(&req)) {
-        Ok(()) => next.run(req).await,
+    let (mut parts, body) = req.into_parts();
+    let key = rate_key(&state, &mut parts).await;
+    match state.limiter().check(&key) {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(retry_after) => {
             let mut e = ApiError::new(
                 axum::http::StatusCode::TOO_MANY_REQUESTS,

@@ -76,14 +76,15 @@ pub struct Settings {
     pub database_schema: Option<String>,
     /// Stamped on every workspace at creation (`AR_PRODUCT_CODE`).
     pub product_code: String,
-    /// `open` or `invite` (`AR_SIGNUP`).
+    /// `open` or `invite` (`AR_SIGNUP`); `invite` by default (issue 13 item 8, below).
     pub signup: SignupPolicy,
     /// The URL browsers use to reach the server, e.g. `https://ar.example.com`; its origin is
     /// the one cookie-authenticated writes must come from. Unset: `http://<listen>`
     /// (`AR_PUBLIC_URL`).
     pub public_url: Option<String>,
-    /// Mark session cookies `Secure` (set when served behind TLS) (`AR_SECURE_COOKIES`).
-    pub secure_cookies: bool,
+    /// Mark session cookies `Secure` (`AR_SECURE_COOKIES`); unset: whenever `public_url`
+    /// is https (see [`Settings::cookies_secure`]).
+    pub secure_cookies: Option<bool>,
     /// Session lifetime in hours (`AR_SESSION_TTL_HOURS`).
     pub session_ttl_hours: u32,
     /// Largest accepted request body in bytes (`AR_BODY_LIMIT_BYTES`).
@@ -123,7 +124,129 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// OpenTelemetry trace export (`[tracing]`, docs/operations.md).
     pub tracing: crate::otel::TracingSettings,
+    // --- Defaults for an open network (issue 13 item 8; docs/security.md "Defaults").
+    // Besides these: `signup` defaults to `invite` and `secure_cookies` follows `public_url`.
+    /// A session unused for this long ends (`AR_SESSION_IDLE_SECONDS`); activity extends
+    /// it, up to `session_ttl_hours` after sign-in.
+    pub session_idle_seconds: u32,
+    /// The lifetime of a PAT created without `expires_at` / `expires_in_days`
+    /// (`AR_PAT_DEFAULT_TTL_DAYS`).
+    pub pat_default_ttl_days: u32,
+    /// The longest lifetime a PAT may be given (`AR_PAT_MAX_TTL_DAYS`).
+    pub pat_max_ttl_days: u32,
+    /// Whether a PAT may be created with `never_expires` (`AR_PAT_ALLOW_NEVER`).
+    pub pat_allow_never: bool,
+    /// Unfinished runs (queued, running, paused, draining) one workspace may have; a start
+    /// beyond it is refused with 429 (`AR_MAX_ACTIVE_RUNS_PER_WORKSPACE`).
+    pub max_active_runs_per_workspace: u32,
+    // --- Issue 13 items 3 and 7 (docs/security.md "Request limits", "Host names"): who a
+    // request comes from, login throttling, bounded password hashing, accepted `Host`s.
+    /// Reverse proxies (IP addresses or CIDRs) whose `X-Forwarded-For` names the client;
+    /// empty: the socket peer is the client (`AR_TRUSTED_PROXIES`, comma-separated).
+    pub trusted_proxies: Vec<String>,
+    /// Backoff of sign-ins to one email after failed attempts (`[login_throttle]`).
+    pub login_throttle: LoginThrottleSettings,
+    /// How many password hashes run at once and wait (`[password_work]`).
+    pub password_work: PasswordWorkSettings,
+    /// More `Host` names this server answers to, beyond its listen address, loopback
+    /// names and `public_url`'s host; `name` (any port) or `name:port`
+    /// (`AR_ALLOWED_HOSTS`, comma-separated).
+    pub allowed_hosts: Vec<String>,
+    // --- end of issue 13 items 3 and 7.
+    /// Dry-run validation's Lua budget and pool (`[dry_run]`, issue 13 item 4).
+    pub dry_run: DryRunSettings,
 }
+
+/// Parses the value of the environment variable `name`.
+fn parse_env<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| SettingsError::Env {
+        name,
+        value,
+        reason: e.to_string(),
+    })
+}
+
+/// Default of `session_idle_seconds`: 8 hours.
+pub const DEFAULT_SESSION_IDLE_SECONDS: u32 = 8 * 3600;
+/// Default of `pat_default_ttl_days`.
+pub const DEFAULT_PAT_TTL_DAYS: u32 = 90;
+/// Default of `pat_max_ttl_days`.
+pub const DEFAULT_PAT_MAX_TTL_DAYS: u32 = 365;
+/// The most `pat_max_ttl_days` may be (ten years).
+pub const PAT_TTL_DAYS_LIMIT: u32 = 3650;
+/// Default of `max_active_runs_per_workspace`.
+pub const DEFAULT_MAX_ACTIVE_RUNS_PER_WORKSPACE: u32 = 100;
+
+// --- Issue 13 item 3: login throttling and bounded password hashing.
+
+/// `[login_throttle]`: after `free_failures` failed sign-ins to one email, each further
+/// failure closes sign-in to that email for twice as long as the one before (starting at
+/// `first_delay_secs`), at most `max_delay_secs`. A success resets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginThrottleSettings {
+    /// Failures allowed before the first delay (`AR_LOGIN_FREE_FAILURES`).
+    pub free_failures: u32,
+    /// The first delay, in seconds (`AR_LOGIN_FIRST_DELAY_SECS`).
+    pub first_delay_secs: u64,
+    /// The longest delay, in seconds: an attacker can delay an owner's sign-in, never lock
+    /// them out for longer (`AR_LOGIN_MAX_DELAY_SECS`).
+    pub max_delay_secs: u64,
+}
+
+impl Default for LoginThrottleSettings {
+    fn default() -> Self {
+        LoginThrottleSettings {
+            free_failures: 5,
+            first_delay_secs: 1,
+            max_delay_secs: 15 * 60,
+        }
+    }
+}
+
+/// `[password_work]`: Argon2 hashes run on at most `slots` blocking threads at once, and
+/// at most `queue` more requests wait for one; the rest are refused at once (503).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordWorkSettings {
+    /// Hashes at once; unset: the number of CPU cores (`AR_PASSWORD_HASH_SLOTS`).
+    pub slots: Option<usize>,
+    /// Requests that may wait for a slot (`AR_PASSWORD_HASH_QUEUE`).
+    pub queue: usize,
+}
+
+impl Default for PasswordWorkSettings {
+    fn default() -> Self {
+        PasswordWorkSettings {
+            slots: None,
+            queue: 16,
+        }
+    }
+}
+
+impl PasswordWorkSettings {
+    /// `slots`, or the cores this process may use.
+    pub fn effective_slots(&self) -> usize {
+        self.slots
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1)
+    }
+}
+
+/// A comma-separated list, trimmed, without empty entries.
+fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+// --- end of issue 13 item 3.
 
 /// `[metrics]`: the Prometheus scrape endpoint.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -152,6 +275,95 @@ impl std::fmt::Debug for MetricsSettings {
             .field("enabled", &self.enabled)
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .finish()
+    }
+}
+
+// --- Dry-run validation (issue 13 item 4: validation is not a denial of service).
+
+/// `[dry_run]`: what one `POST …/validate` may spend running Lua fixtures, and how many
+/// validations run at once on this node.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DryRunSettings {
+    /// Total time for all the Lua fixtures of one validation, in milliseconds (each fixture
+    /// also keeps its own 1 s limit); fixtures left when it is spent are reported as not
+    /// run (`AR_DRY_RUN_LUA_BUDGET_MS`, default 2000).
+    pub lua_budget_ms: u64,
+    /// Validations running at once on this node (`AR_DRY_RUN_WORKERS`); 0, the default,
+    /// means one per CPU core.
+    pub workers: usize,
+    /// How long a validation waits for a free worker before it is refused with 503 and
+    /// `Retry-After`, in milliseconds (`AR_DRY_RUN_QUEUE_WAIT_MS`, default 1000).
+    pub queue_wait_ms: u64,
+}
+
+impl Default for DryRunSettings {
+    fn default() -> Self {
+        DryRunSettings {
+            lua_budget_ms: 2_000,
+            workers: 0,
+            queue_wait_ms: 1_000,
+        }
+    }
+}
+
+/// The accepted range of `dry_run.lua_budget_ms`.
+pub const DRY_RUN_BUDGET_MS_RANGE: std::ops::RangeInclusive<u64> = 10..=600_000;
+/// The accepted range of `dry_run.queue_wait_ms`.
+pub const DRY_RUN_QUEUE_WAIT_MS_RANGE: std::ops::RangeInclusive<u64> = 0..=60_000;
+
+impl DryRunSettings {
+    /// `AR_DRY_RUN_*` overrides, then the range checks (a start-up error).
+    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        fn number<T: std::str::FromStr>(
+            name: &'static str,
+            value: String,
+        ) -> Result<T, SettingsError> {
+            value.trim().parse().map_err(|_| SettingsError::Env {
+                name,
+                value,
+                reason: "expected a whole number".into(),
+            })
+        }
+        if let Some(v) = get("AR_DRY_RUN_LUA_BUDGET_MS") {
+            self.lua_budget_ms = number("AR_DRY_RUN_LUA_BUDGET_MS", v)?;
+        }
+        if let Some(v) = get("AR_DRY_RUN_WORKERS") {
+            self.workers = number("AR_DRY_RUN_WORKERS", v)?;
+        }
+        if let Some(v) = get("AR_DRY_RUN_QUEUE_WAIT_MS") {
+            self.queue_wait_ms = number("AR_DRY_RUN_QUEUE_WAIT_MS", v)?;
+        }
+        let out_of_range = |what: &str, value: u64, range: &std::ops::RangeInclusive<u64>| {
+            SettingsError::DryRun(format!(
+                "dry_run.{what} = {value}: must be between {} and {}",
+                range.start(),
+                range.end()
+            ))
+        };
+        if !DRY_RUN_BUDGET_MS_RANGE.contains(&self.lua_budget_ms) {
+            return Err(out_of_range(
+                "lua_budget_ms",
+                self.lua_budget_ms,
+                &DRY_RUN_BUDGET_MS_RANGE,
+            ));
+        }
+        if !DRY_RUN_QUEUE_WAIT_MS_RANGE.contains(&self.queue_wait_ms) {
+            return Err(out_of_range(
+                "queue_wait_ms",
+                self.queue_wait_ms,
+                &DRY_RUN_QUEUE_WAIT_MS_RANGE,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Validations at once: the setting, or the number of CPU cores.
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            return self.workers;
+        }
+        std::thread::available_parallelism().map_or(2, usize::from)
     }
 }
 
@@ -328,9 +540,9 @@ impl Default for Settings {
             database_url: None,
             database_schema: None,
             product_code: "agentruntime".into(),
-            signup: SignupPolicy::Open,
+            signup: SignupPolicy::Invite,
             public_url: None,
-            secure_cookies: false,
+            secure_cookies: None,
             session_ttl_hours: 24 * 14,
             body_limit_bytes: 2 * 1024 * 1024,
             invite_ttl_hours: 24 * 7,
@@ -348,6 +560,17 @@ impl Default for Settings {
             lease_ms: 30_000,
             metrics: MetricsSettings::default(),
             tracing: crate::otel::TracingSettings::default(),
+            session_idle_seconds: DEFAULT_SESSION_IDLE_SECONDS,
+            pat_default_ttl_days: DEFAULT_PAT_TTL_DAYS,
+            pat_max_ttl_days: DEFAULT_PAT_MAX_TTL_DAYS,
+            pat_allow_never: false,
+            max_active_runs_per_workspace: DEFAULT_MAX_ACTIVE_RUNS_PER_WORKSPACE,
+            // Issue 13 items 3 and 7.
+            trusted_proxies: Vec::new(),
+            login_throttle: LoginThrottleSettings::default(),
+            password_work: PasswordWorkSettings::default(),
+            allowed_hosts: Vec::new(),
+            dry_run: DryRunSettings::default(),
         }
     }
 }
@@ -377,6 +600,16 @@ pub enum SettingsError {
     /// The MCP allowlist or catalog is invalid.
     #[error("MCP settings: {0}")]
     Mcp(String),
+    /// A setting of the open-network defaults (sessions, PATs, run quota) is invalid.
+    #[error("{0}")]
+    Defaults(String),
+    /// Trusted proxies, login throttling, password work or allowed hosts are invalid
+    /// (issue 13 items 3 and 7).
+    #[error("{0}")]
+    RequestLimits(String),
+    /// A `[dry_run]` setting is out of range.
+    #[error("{0}")]
+    DryRun(String),
 }
 
 impl Settings {
@@ -451,7 +684,7 @@ impl Settings {
             self.public_url = Some(v);
         }
         if let Some(v) = get("AR_SECURE_COOKIES") {
-            self.secure_cookies = parse("AR_SECURE_COOKIES", v)?;
+            self.secure_cookies = Some(parse("AR_SECURE_COOKIES", v)?);
         }
         if let Some(v) = get("AR_SESSION_TTL_HOURS") {
             self.session_ttl_hours = parse("AR_SESSION_TTL_HOURS", v)?;
@@ -500,11 +733,95 @@ impl Settings {
         if let Some(v) = get("AR_METRICS_TOKEN").filter(|v| !v.trim().is_empty()) {
             self.metrics.token = Some(v);
         }
+        self.apply_open_network_env(&get)?;
+        // --- Issue 13 items 3 and 7.
+        if let Some(v) = get("AR_TRUSTED_PROXIES") {
+            self.trusted_proxies = comma_list(&v);
+        }
+        if let Some(v) = get("AR_LOGIN_FREE_FAILURES") {
+            self.login_throttle.free_failures = parse("AR_LOGIN_FREE_FAILURES", v)?;
+        }
+        if let Some(v) = get("AR_LOGIN_FIRST_DELAY_SECS") {
+            self.login_throttle.first_delay_secs = parse("AR_LOGIN_FIRST_DELAY_SECS", v)?;
+        }
+        if let Some(v) = get("AR_LOGIN_MAX_DELAY_SECS") {
+            self.login_throttle.max_delay_secs = parse("AR_LOGIN_MAX_DELAY_SECS", v)?;
+        }
+        if let Some(v) = get("AR_PASSWORD_HASH_SLOTS") {
+            self.password_work.slots = Some(parse("AR_PASSWORD_HASH_SLOTS", v)?);
+        }
+        if let Some(v) = get("AR_PASSWORD_HASH_QUEUE") {
+            self.password_work.queue = parse("AR_PASSWORD_HASH_QUEUE", v)?;
+        }
+        if let Some(v) = get("AR_ALLOWED_HOSTS") {
+            self.allowed_hosts = comma_list(&v);
+        }
+        self.check_request_limits()?;
+        // --- end of issue 13 items 3 and 7.
         self.check_mcp()?;
         self.check_engine()?;
+        self.check_open_network()?;
         self.llm.apply_env(&get);
         self.tracing.apply_env(&get);
+        self.dry_run.apply_env(&get)?;
         Ok(self)
+    }
+
+    /// `AR_*` of the open-network defaults (issue 13 item 8).
+    fn apply_open_network_env(
+        &mut self,
+        get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), SettingsError> {
+        if let Some(v) = get("AR_SESSION_IDLE_SECONDS") {
+            self.session_idle_seconds = parse_env("AR_SESSION_IDLE_SECONDS", v)?;
+        }
+        if let Some(v) = get("AR_PAT_DEFAULT_TTL_DAYS") {
+            self.pat_default_ttl_days = parse_env("AR_PAT_DEFAULT_TTL_DAYS", v)?;
+        }
+        if let Some(v) = get("AR_PAT_MAX_TTL_DAYS") {
+            self.pat_max_ttl_days = parse_env("AR_PAT_MAX_TTL_DAYS", v)?;
+        }
+        if let Some(v) = get("AR_PAT_ALLOW_NEVER") {
+            self.pat_allow_never = parse_env("AR_PAT_ALLOW_NEVER", v)?;
+        }
+        if let Some(v) = get("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE") {
+            self.max_active_runs_per_workspace = parse_env("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE", v)?;
+        }
+        Ok(())
+    }
+
+    /// Zero idle time, a zero quota or a default PAT lifetime beyond the maximum would
+    /// lock everyone out or contradict itself: start-up errors.
+    fn check_open_network(&self) -> Result<(), SettingsError> {
+        let problem = if self.session_idle_seconds == 0 {
+            Some("session_idle_seconds / AR_SESSION_IDLE_SECONDS must be at least 1")
+        } else if !(1..=PAT_TTL_DAYS_LIMIT).contains(&self.pat_max_ttl_days) {
+            Some("pat_max_ttl_days / AR_PAT_MAX_TTL_DAYS must be between 1 and 3650")
+        } else if !(1..=self.pat_max_ttl_days).contains(&self.pat_default_ttl_days) {
+            Some(
+                "pat_default_ttl_days / AR_PAT_DEFAULT_TTL_DAYS must be between 1 and pat_max_ttl_days",
+            )
+        } else if self.max_active_runs_per_workspace == 0 {
+            Some(
+                "max_active_runs_per_workspace / AR_MAX_ACTIVE_RUNS_PER_WORKSPACE must be at least 1",
+            )
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => Err(SettingsError::Defaults(p.to_owned())),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether session cookies carry `Secure`: the explicit `secure_cookies` if set, else
+    /// whenever browsers reach the server over https (`public_url`).
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            self.public_url
+                .as_deref()
+                .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+        })
     }
 
     /// A bad node id or lease is a start-up error.
@@ -610,6 +927,37 @@ impl Settings {
         Ok(())
     }
 
+    /// Issue 13 items 3 and 7: a bad proxy list, throttle, hashing bound or host name is a
+    /// start-up error.
+    fn check_request_limits(&self) -> Result<(), SettingsError> {
+        let bad = |what: &str, reason: String| {
+            Err(SettingsError::RequestLimits(format!("{what}: {reason}")))
+        };
+        if let Err(e) = crate::client_addr::TrustedProxies::parse(&self.trusted_proxies) {
+            return bad("trusted_proxies / AR_TRUSTED_PROXIES", e);
+        }
+        if let Err(e) = crate::host_check::AllowedHosts::parse_extra(&self.allowed_hosts) {
+            return bad("allowed_hosts / AR_ALLOWED_HOSTS", e);
+        }
+        let t = &self.login_throttle;
+        if t.first_delay_secs == 0 || t.max_delay_secs < t.first_delay_secs {
+            return bad(
+                "login_throttle",
+                format!(
+                    "first_delay_secs ({}) must be at least 1 and at most max_delay_secs ({})",
+                    t.first_delay_secs, t.max_delay_secs
+                ),
+            );
+        }
+        if self.password_work.slots == Some(0) {
+            return bad(
+                "password_work.slots / AR_PASSWORD_HASH_SLOTS",
+                "must be at least 1 (unset: the number of cores)".into(),
+            );
+        }
+        Ok(())
+    }
+
     /// The database URL to open: the configured one, or the SQLite file in `data_dir`.
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
@@ -636,10 +984,10 @@ mod tests {
     }
 
     #[test]
-    fn defaults_listen_on_localhost_8080_with_open_signup() {
+    fn defaults_listen_on_localhost_8080_with_invite_only_signup() {
         let s = Settings::default();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.signup, SignupPolicy::Open);
+        assert_eq!(s.signup, SignupPolicy::Invite);
         assert!(s.effective_database_url().ends_with("agentruntime.db"));
     }
 
@@ -685,9 +1033,10 @@ mod tests {
                 .is_some_and(|u| u.starts_with("postgres://"))
         );
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert!(s.secure_cookies && s.metrics.enabled);
+        assert!(s.cookies_secure() && s.metrics.enabled);
         assert_eq!(s.metrics.token.as_deref(), Some("t0ken"));
         assert!(s.tracing.otlp_endpoint.is_some());
+        assert_eq!(s.trusted_proxies, ["127.0.0.1/32", "::1/128"]);
         assert!(
             !format!("{s:?}").contains("t0ken"),
             "the token is never printed"
@@ -713,6 +1062,136 @@ mod tests {
         std::fs::write(&path, "lisen = \"typo\"\n").expect("write");
         let err = Settings::from_toml_file(&path).expect_err("unknown key");
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    /// Issue 13 items 3 and 7: lists from the environment, bad values refused at start.
+    #[test]
+    fn request_limit_settings_are_read_and_checked() {
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_TRUSTED_PROXIES", "10.0.0.0/8, ::1,"),
+                ("AR_ALLOWED_HOSTS", "agents.internal,other.example:9000"),
+                ("AR_LOGIN_FREE_FAILURES", "3"),
+                ("AR_LOGIN_MAX_DELAY_SECS", "60"),
+                ("AR_PASSWORD_HASH_SLOTS", "2"),
+                ("AR_PASSWORD_HASH_QUEUE", "4"),
+            ]))
+            .expect("env");
+        assert_eq!(s.trusted_proxies, ["10.0.0.0/8", "::1"]);
+        assert_eq!(s.allowed_hosts, ["agents.internal", "other.example:9000"]);
+        assert_eq!(
+            (
+                s.login_throttle.free_failures,
+                s.login_throttle.max_delay_secs
+            ),
+            (3, 60)
+        );
+        assert_eq!(s.password_work.effective_slots(), 2);
+        assert_eq!(s.password_work.queue, 4);
+        assert!(Settings::default().password_work.effective_slots() >= 1);
+        let cases: &[(&str, &str, &str)] = &[
+            ("AR_TRUSTED_PROXIES", "proxy.internal", "trusted_proxies"),
+            ("AR_ALLOWED_HOSTS", "http://x.example/", "allowed_hosts"),
+            ("AR_PASSWORD_HASH_SLOTS", "0", "AR_PASSWORD_HASH_SLOTS"),
+            ("AR_LOGIN_FIRST_DELAY_SECS", "0", "first_delay_secs"),
+            ("AR_LOGIN_MAX_DELAY_SECS", "-5", "AR_LOGIN_MAX_DELAY_SECS"),
+        ];
+        for (name, value, said) in cases {
+            let err = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err(name);
+            assert!(err.to_string().contains(said), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn open_network_defaults_are_safe_and_the_environment_changes_them() {
+        let s = Settings::default().with_env(env(&[])).expect("defaults");
+        assert_eq!(
+            (
+                s.signup,
+                s.session_idle_seconds,
+                s.pat_default_ttl_days,
+                s.pat_max_ttl_days,
+                s.pat_allow_never,
+                s.max_active_runs_per_workspace
+            ),
+            (SignupPolicy::Invite, 8 * 3600, 90, 365, false, 100)
+        );
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_SESSION_IDLE_SECONDS", "60"),
+                ("AR_PAT_DEFAULT_TTL_DAYS", "7"),
+                ("AR_PAT_MAX_TTL_DAYS", "30"),
+                ("AR_PAT_ALLOW_NEVER", "true"),
+                ("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE", "3"),
+            ]))
+            .expect("env");
+        assert_eq!(
+            (
+                s.session_idle_seconds,
+                s.pat_default_ttl_days,
+                s.pat_max_ttl_days,
+                s.pat_allow_never,
+                s.max_active_runs_per_workspace
+            ),
+            (60, 7, 30, true, 3)
+        );
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[("AR_SESSION_IDLE_SECONDS", "0")],
+                "AR_SESSION_IDLE_SECONDS",
+            ),
+            (
+                &[("AR_SESSION_IDLE_SECONDS", "soon")],
+                "AR_SESSION_IDLE_SECONDS",
+            ),
+            (&[("AR_PAT_MAX_TTL_DAYS", "4000")], "AR_PAT_MAX_TTL_DAYS"),
+            (
+                &[
+                    ("AR_PAT_MAX_TTL_DAYS", "30"),
+                    ("AR_PAT_DEFAULT_TTL_DAYS", "90"),
+                ],
+                "AR_PAT_DEFAULT_TTL_DAYS",
+            ),
+            (&[("AR_PAT_ALLOW_NEVER", "maybe")], "AR_PAT_ALLOW_NEVER"),
+            (
+                &[("AR_MAX_ACTIVE_RUNS_PER_WORKSPACE", "0")],
+                "AR_MAX_ACTIVE_RUNS_PER_WORKSPACE",
+            ),
+        ];
+        for (vars, named) in cases {
+            let err = Settings::default()
+                .with_env(env(vars))
+                .expect_err(named)
+                .to_string();
+            assert!(err.contains(named), "{vars:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_secure_for_an_https_public_url_unless_the_operator_says_otherwise() {
+        let with = |pairs: &[(&str, &str)]| {
+            Settings::default()
+                .with_env(env(pairs))
+                .expect("env")
+                .cookies_secure()
+        };
+        assert!(!with(&[]), "http://<listen> by default");
+        assert!(!with(&[("AR_PUBLIC_URL", "http://ar.example.com")]));
+        assert!(with(&[("AR_PUBLIC_URL", "https://ar.example.com")]));
+        assert!(with(&[("AR_PUBLIC_URL", "HTTPS://AR.example.com")]));
+        assert!(
+            !with(&[
+                ("AR_PUBLIC_URL", "https://ar.example.com"),
+                ("AR_SECURE_COOKIES", "false")
+            ]),
+            "an explicit setting wins"
+        );
+        assert!(with(&[
+            ("AR_PUBLIC_URL", "http://10.0.0.5:8080"),
+            ("AR_SECURE_COOKIES", "true")
+        ]));
     }
 
     #[test]
@@ -935,5 +1414,41 @@ mod tests {
             .with_env(env(&[("AR_MCP_ALLOWED_HOSTS", "not a host!")]))
             .expect_err("bad allowlist");
         assert!(err.to_string().contains("AR_MCP_ALLOWED_HOSTS"), "{err}");
+    }
+
+    #[test]
+    fn dry_run_settings_default_safely_read_env_and_refuse_out_of_range() {
+        let s = Settings::default().with_env(env(&[])).expect("defaults");
+        assert_eq!(s.dry_run, DryRunSettings::default());
+        assert_eq!(s.dry_run.lua_budget_ms, 2_000);
+        assert!(s.dry_run.worker_count() >= 1);
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_DRY_RUN_LUA_BUDGET_MS", "500"),
+                ("AR_DRY_RUN_WORKERS", "3"),
+                ("AR_DRY_RUN_QUEUE_WAIT_MS", "0"),
+            ]))
+            .expect("overrides");
+        assert_eq!(
+            (
+                s.dry_run.lua_budget_ms,
+                s.dry_run.worker_count(),
+                s.dry_run.queue_wait_ms
+            ),
+            (500, 3, 0)
+        );
+        for (name, value) in [
+            ("AR_DRY_RUN_LUA_BUDGET_MS", "0"),
+            ("AR_DRY_RUN_LUA_BUDGET_MS", "two"),
+            ("AR_DRY_RUN_QUEUE_WAIT_MS", "3600000"),
+        ] {
+            let error = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err("refused");
+            assert!(
+                error.to_string().contains("dry_run") || error.to_string().contains(name),
+                "{error}"
+            );
+        }
     }
 }

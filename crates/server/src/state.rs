@@ -7,8 +7,11 @@ use ar_store::automation::AutomationStore;
 use ar_store::integrations::IntegrationStore;
 use ar_store::tenant::TenantStore;
 
+use crate::auth::login_throttle::LoginThrottle;
 use crate::auth::password::Passwords;
+use crate::client_addr::TrustedProxies;
 use crate::connections::RefreshLocks;
+use crate::host_check::AllowedHosts;
 use crate::master_key::VaultKeys;
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
@@ -56,15 +59,22 @@ struct Inner {
     vault_keys: VaultKeys,
     passwords: Passwords,
     limiter: RateLimiter,
+    /// Failed sign-ins per account (issue 13 item 3).
+    login_throttle: LoginThrottle,
+    /// The `Host` names requests may carry (issue 13 item 7).
+    allowed_hosts: AllowedHosts,
     origin: String,
     /// `/metrics`: the Prometheus recorder and the queue gauges.
     metrics: crate::metrics::Scrape,
+    /// Where dry-run validations run: bounded, budgeted, cancelled with their request.
+    validation: crate::validation_pool::ValidationPool,
 }
 
 impl AppState {
     /// `public_origin` is the scheme://host:port browsers use to reach this server
     /// (cookie-authenticated writes must come from it); `mcp_pool` is the node's MCP
-    /// connection pool, which the `mcp_call` executor shares.
+    /// connection pool, which the `mcp_call` executor shares; `allowed_hosts` the names
+    /// requests may carry in `Host` ([`crate::host_check`]).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         settings: Settings,
@@ -75,14 +85,20 @@ impl AppState {
         vault_keys: VaultKeys,
         public_origin: String,
         mcp_pool: Arc<ar_mcp::McpClientPool>,
+        allowed_hosts: AllowedHosts,
     ) -> Result<AppState, String> {
-        let passwords = Passwords::new(settings.password_hashing)?;
-        let limiter = RateLimiter::new(&settings.rate_limits);
+        let passwords = Passwords::new(settings.password_hashing, settings.password_work)?;
+        let proxies = TrustedProxies::parse(&settings.trusted_proxies)
+            .map_err(|e| format!("trusted_proxies: {e}"))?;
+        let limiter = RateLimiter::new(&settings.rate_limits, proxies);
+        let login_throttle = LoginThrottle::new(settings.login_throttle);
         let mcp_allowlist = Arc::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
         let mcp_discovery =
             crate::mcp::Discovery::new(Arc::clone(&mcp_pool), Arc::clone(&mcp_allowlist));
+        let validation = crate::validation_pool::ValidationPool::new(&settings.dry_run);
         Ok(AppState {
             inner: Arc::new(Inner {
+                validation,
                 settings,
                 tenants,
                 automation,
@@ -97,6 +113,8 @@ impl AppState {
                 vault_keys,
                 passwords,
                 limiter,
+                login_throttle,
+                allowed_hosts,
                 origin: public_origin,
             }),
         })
@@ -145,6 +163,15 @@ impl AppState {
     }
     pub fn limiter(&self) -> &RateLimiter {
         &self.inner.limiter
+    }
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.inner.login_throttle
+    }
+    pub fn allowed_hosts(&self) -> &AllowedHosts {
+        &self.inner.allowed_hosts
+    }
+    pub fn validation(&self) -> &crate::validation_pool::ValidationPool {
+        &self.inner.validation
     }
     /// The server's own origin, e.g. `http://127.0.0.1:8080`.
     pub fn origin(&self) -> &str {

@@ -893,6 +893,7 @@ fn every_action_with_a_route_is_in_the_table_once_per_method_and_path() {
         ungated,
         vec![
             "/v1/auth/signup",
+            "/v1/auth/signup",
             "/v1/auth/login",
             "/v1/auth/logout",
             "/v1/auth/me",

@@ -638,3 +638,49 @@ async fn a_run_that_starts_and_ends_between_polls_on_another_node_is_streamed() 
     b.close().await;
     a.close().await;
 }
+
+/// Issue 13 item 5: a token revoked through node A closes a stream it opened on node B
+/// within a second (B re-checks the caller's access in the shared database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_on_one_node_closes_its_stream_on_another() {
+    let (a, b, _data) = two_nodes().await;
+    let f = fixture(&a, "acme").await;
+    let mut socket = connect(&b.base, &f.workflow, "", &f.pat)
+        .await
+        .expect("connected to node B");
+    let owner = Auth::Session(f.session.clone());
+    let r = a
+        .call(Method::GET, "/v1/pats")
+        .auth(&owner)
+        .tenant("acme")
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let pat_id = r.body["pats"][0]["id"]
+        .as_str()
+        .expect("pat id")
+        .to_string();
+    let r = a
+        .call(Method::DELETE, format!("/v1/pats/{pat_id}"))
+        .auth(&owner)
+        .tenant("acme")
+        .send()
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let revoked_at = std::time::Instant::now();
+    let (events, close) = read_to_close(&mut socket).await;
+    assert!(events.is_empty(), "{events:?}");
+    assert!(
+        revoked_at.elapsed() < Duration::from_secs(2),
+        "closed {:?} after the revocation",
+        revoked_at.elapsed()
+    );
+    let close = close.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1008, "{close:?}");
+    assert_eq!(
+        close.reason.as_str(),
+        "access revoked: the token was revoked"
+    );
+    b.close().await;
+    a.close().await;
+}

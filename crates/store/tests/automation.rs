@@ -215,6 +215,31 @@ async fn a_delivery_key_keeps_its_first_run(f: &Fixture) {
     );
 }
 
+async fn the_latest_refused_delivery_is_kept_per_webhook(f: &Fixture) {
+    seed(f.tenants.as_ref()).await;
+    let s = f.store.as_ref();
+    s.create_webhook(&webhook("h1", "1", 10)).await.unwrap();
+    s.create_webhook(&webhook("h2", "1", 10)).await.unwrap();
+    assert_eq!(s.last_webhook_refusal("h1").await.unwrap(), None);
+    s.record_webhook_refusal("h1", 5, "the token was revoked")
+        .await
+        .unwrap();
+    s.record_webhook_refusal("h1", 7, "no longer a member")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.last_webhook_refusal("h1").await.unwrap(),
+        Some((7, "no longer a member".to_string()))
+    );
+    assert_eq!(s.last_webhook_refusal("h2").await.unwrap(), None);
+    assert!(s.delete_webhook("h1").await.unwrap());
+    assert_eq!(
+        s.last_webhook_refusal("h1").await.unwrap(),
+        None,
+        "refusals go with their webhook"
+    );
+}
+
 async fn a_timestamped_signature_is_accepted_once_until_it_expires(f: &Fixture) {
     seed(f.tenants.as_ref()).await;
     let s = f.store.as_ref();
@@ -510,6 +535,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     webhooks_are_scoped_listed_patched_and_deleted,
     a_delivery_key_keeps_its_first_run,
+    the_latest_refused_delivery_is_kept_per_webhook,
     a_timestamped_signature_is_accepted_once_until_it_expires,
     concurrent_uses_of_one_signature_have_one_winner,
     triggers_are_scoped_and_patched,

@@ -160,6 +160,16 @@ async fn sessions_are_found_by_token_hash_until_deleted(s: &dyn TenantStore) {
         s.session_by_token_hash("h1").await.unwrap(),
         Some(session.clone())
     );
+    // The idle timeout moves the expiry; a gone session is reported.
+    assert!(s.set_session_expiry("s1", 500).await.unwrap());
+    assert_eq!(
+        s.session_by_token_hash("h1")
+            .await
+            .unwrap()
+            .map(|x| x.expires_at),
+        Some(500)
+    );
+    assert!(!s.set_session_expiry("nope", 500).await.unwrap());
     s.delete_session("s1").await.unwrap();
     assert_eq!(s.session_by_token_hash("h1").await.unwrap(), None);
     for (id, hash) in [("s2", "h2"), ("s3", "h3"), ("s4", "h4")] {

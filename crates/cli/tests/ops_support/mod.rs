@@ -5,7 +5,9 @@
 #![allow(dead_code)] // each test crate uses a different subset
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -215,5 +217,53 @@ pub async fn scrape(base: &str) -> Scrape {
     Scrape {
         families: parse_prometheus(&text),
         text,
+    }
+}
+
+/// The Python MCP fixture server over Streamable HTTP, killed on drop.
+pub struct McpFixture {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for McpFixture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn mcp_fixture() -> McpFixture {
+    let fixtures = std::env::var_os("AR_MCP_FIXTURES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/agentruntime-fixtures"));
+    let python = fixtures.join("venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run `eval \"$(scripts/mcp-fixtures.sh)\"` first",
+        python.display()
+    );
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mcp/tests/fixtures/fixture_server.py");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = Command::new(python)
+        .arg(script)
+        .args(["http", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the MCP fixture");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the MCP fixture did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    McpFixture {
+        child,
+        url: format!("http://127.0.0.1:{port}/mcp"),
     }
 }

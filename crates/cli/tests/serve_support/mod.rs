@@ -125,6 +125,11 @@ pub fn spawn_refused(args: &[&str], env: &[(String, String)]) -> Exited {
 }
 
 impl Server {
+    /// The process id of the running server (for reading its CPU time in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub fn terminate(mut self) -> Exited {
         let pid = self.child.as_ref().expect("running").id() as libc::pid_t;

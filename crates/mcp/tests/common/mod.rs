@@ -89,6 +89,7 @@ pub fn free_port() -> u16 {
 pub struct ServerProcess {
     child: Child,
     pub url: String,
+    pub port: u16,
 }
 
 impl Drop for ServerProcess {
@@ -108,6 +109,7 @@ fn start_http(mut command: Command, port: u16) -> ServerProcess {
     let server = ServerProcess {
         child,
         url: format!("http://127.0.0.1:{port}/mcp"),
+        port,
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -120,9 +122,37 @@ fn start_http(mut command: Command, port: u16) -> ServerProcess {
     server
 }
 
+impl ServerProcess {
+    /// Kills the server and waits until it is gone (its port is free again).
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+/// Kills a process by id (a stdio server the pool spawned) and waits until it is gone.
+pub fn kill_pid(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -KILL {pid} failed");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while PathBuf::from(format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.contains(") Z "))
+    {
+        assert!(Instant::now() < deadline, "process {pid} did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// server-everything in Streamable HTTP mode (it reads its port from `PORT`).
 pub fn start_everything_http() -> ServerProcess {
-    let port = free_port();
+    start_everything_http_on(free_port())
+}
+
+/// server-everything in Streamable HTTP mode on `port` (to restart it where it was).
+pub fn start_everything_http_on(port: u16) -> ServerProcess {
     let mut command = Command::new("node");
     command
         .arg(everything_js())
@@ -133,7 +163,11 @@ pub fn start_everything_http() -> ServerProcess {
 
 /// The Python fixture in Streamable HTTP mode; `stateless` serves without sessions.
 pub fn start_python_http(stateless: bool) -> ServerProcess {
-    let port = free_port();
+    start_python_http_on(free_port(), stateless)
+}
+
+/// The Python fixture in Streamable HTTP mode on `port` (to restart it where it was).
+pub fn start_python_http_on(port: u16, stateless: bool) -> ServerProcess {
     let mut command = Command::new(fixture_python());
     command
         .arg(fixture_server_py())

@@ -15,6 +15,10 @@ pub enum LuaFailure {
     /// The script returned something that is not a table of fields, or a result that has
     /// no JSON form (`lua_fixture_return_type`).
     ReturnType,
+    /// The script was not run, or was stopped before it finished, for a reason outside
+    /// the script: the request's total Lua budget ran out, or the request was cancelled
+    /// (`lua_fixture_not_run`). Nothing is known about the script.
+    NotRun,
 }
 
 /// A failed Lua check, as the caller's Lua runtime describes it.

@@ -189,13 +189,19 @@ pub(crate) fn check_lua_fixture(run: &mut Run<'_>, skip: &HashSet<(usize, &'stat
                 );
             }
             Ok(_) => {}
+            Err(error) if error.failure == LuaFailure::NotRun => {
+                issues.push(
+                    Issue::warning(codes::LUA_FIXTURE_NOT_RUN, id, at, error.message)
+                        .with_suggestion("nothing is known about this script: validate fewer scripts at once, or make the slow ones finish sooner"),
+                );
+            }
             Err(error) => {
                 let (code, suggestion) = match error.failure {
                     LuaFailure::ReturnType => (
                         codes::LUA_FIXTURE_RETURN_TYPE,
                         "return a table of fields, e.g. return { total = 3 }",
                     ),
-                    LuaFailure::Runtime | LuaFailure::Syntax => (
+                    LuaFailure::Runtime | LuaFailure::Syntax | LuaFailure::NotRun => (
                         codes::LUA_FIXTURE_RUNTIME,
                         "check the script against the mock outputs; guard fields that may be missing (if steps.x.result then …)",
                     ),

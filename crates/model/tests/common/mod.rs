@@ -20,6 +20,7 @@ pub fn parse(graph: &Value) -> ParsedGraph {
 /// - `fail:<message>` raises `<message>`;
 /// - `need:<step>` fails unless `steps.<step>` is given;
 /// - `scalar` returns a number (not a table);
+/// - `slow` is not run (as when the request's Lua budget is used up);
 /// - `pass` returns `{pass = true}`; anything else returns `{ok = true}`.
 pub struct FakeLua;
 
@@ -55,6 +56,13 @@ impl LuaChecker for FakeLua {
                     "attempt to index nil with 'result' (steps.{step})"
                 )));
             }
+        }
+        if script == "slow" {
+            return Err(LuaCheckError {
+                failure: LuaFailure::NotRun,
+                line: None,
+                message: "not run: the request's Lua budget was used up".into(),
+            });
         }
         if script == "scalar" {
             return Err(LuaCheckError {

@@ -8,6 +8,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::auth::session::{check_csrf, session_cookie};
+use crate::auth::session_lifetime::{SessionLifetime, SessionUse};
 use crate::auth::tokens::{PAT_PREFIX, hash_secret, secret_matches};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -62,13 +63,48 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(p) = parts.extensions.get::<Principal>() {
-            return Ok(p.clone());
+        let principal = verify(parts, state).await?;
+        if let Credential::Session(_) = principal.credential {
+            check_csrf(&parts.method, &parts.headers, state.origin())?;
         }
-        let principal = authenticate(parts, state).await?;
-        parts.extensions.insert(principal.clone());
         Ok(principal)
     }
+}
+
+/// Whether the request carries a credential at all (a bearer token or a session cookie).
+pub fn presents_credential(parts: &Parts) -> bool {
+    parts.headers.contains_key(header::AUTHORIZATION) || session_cookie(&parts.headers).is_some()
+}
+
+/// The outcome of checking a request's credential, kept in its extensions: the rate
+/// limiter checks it first (to key the request on a verified user), the handler's
+/// [`Principal`] reuses it, so the store is asked once.
+#[derive(Clone)]
+struct Verified(Result<Principal, Refusal>);
+
+/// An [`ApiError`] without its extras, to be answered again.
+#[derive(Clone)]
+struct Refusal {
+    status: axum::http::StatusCode,
+    message: String,
+}
+
+/// The user whose session cookie or bearer token the request carries, without the CSRF
+/// check of cookie-authenticated writes (which [`Principal`] extraction adds): 401 for
+/// missing, unknown, expired or revoked credentials.
+pub async fn verify(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let outcome = match parts.extensions.get::<Verified>() {
+        Some(Verified(outcome)) => outcome.clone(),
+        None => {
+            let outcome = authenticate(parts, state).await.map_err(|e| Refusal {
+                status: e.status,
+                message: e.message,
+            });
+            parts.extensions.insert(Verified(outcome.clone()));
+            outcome
+        }
+    };
+    outcome.map_err(|r| ApiError::new(r.status, r.message))
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
@@ -89,9 +125,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
             "sign in or send `Authorization: Bearer pat_…`",
         ));
     };
-    let principal = authenticate_session(token, state).await?;
-    check_csrf(&parts.method, &parts.headers, state.origin())?;
-    Ok(principal)
+    authenticate_session(token, state).await
 }
 
 async fn authenticate_pat(token: &str, state: &AppState) -> Result<Principal, ApiError> {
@@ -139,8 +173,21 @@ async fn authenticate_session(token: &str, state: &AppState) -> Result<Principal
         .session_by_token_hash(&hash_secret(token))
         .await?
         .ok_or_else(invalid)?;
-    if !secret_matches(token, &session.token_hash) || session.expires_at <= now_ms() {
+    if !secret_matches(token, &session.token_hash) {
         return Err(invalid());
+    }
+    match SessionLifetime::of(state.settings()).on_use(&session, now_ms()) {
+        SessionUse::Ended => {
+            state.tenants().delete_session(&session.id).await?;
+            return Err(invalid());
+        }
+        SessionUse::Extend(expires_at) => {
+            state
+                .tenants()
+                .set_session_expiry(&session.id, expires_at)
+                .await?;
+        }
+        SessionUse::Keep => {}
     }
     let user = state
         .tenants()

@@ -10,17 +10,23 @@
 //! dies between starting the run and recording it leaves nothing to duplicate: the next
 //! claimant's start returns the run already started.
 //!
+//! A trigger fires for its creator: each fire first checks that they may still start runs
+//! of the workflow (`auth::standing`); a fire refused for lost rights starts nothing and is
+//! recorded like a failed start, with a `last_error` beginning with [`REFUSED_PREFIX`].
+//!
 //! Tests drive [`Scheduler::tick`] with their own clock; [`Scheduler::spawn`] runs it on
 //! the wall clock until shut down.
 
 use std::time::Duration;
 
+use ar_model::authz::Action;
 use ar_store::StoreResult;
 use ar_store::automation::{FireOutcome, TriggerRecord};
 use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::standing::{Subject, may};
 use crate::automation::schedule::Schedule;
 use crate::error::{ApiError, ApiResult};
 use crate::runs::start::start_workflow_run;
@@ -33,6 +39,9 @@ pub const TICK_INTERVAL: Duration = Duration::from_secs(1);
 const CLAIM_TTL_MS: i64 = 60_000;
 /// Fires handled per pass (the rest wait for the next pass).
 const BATCH: i64 = 50;
+
+/// How the `last_error` of a fire refused for its creator's lost rights begins.
+pub const REFUSED_PREFIX: &str = "fire refused:";
 
 /// One fire this node performed.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +123,7 @@ impl Scheduler {
             .workflow(&trigger.workspace_id, &trigger.workflow_id)
             .await?
             .ok_or_else(|| ApiError::not_found("workflow"))?;
+        self.check_creator(trigger, &workflow.project_id).await?;
         let params = json!({
             "trigger_payload": trigger.trigger_payload,
             "trigger_steps": trigger.trigger_steps,
@@ -126,6 +136,25 @@ impl Scheduler {
                 .await?
                 .run_id,
         )
+    }
+
+    /// A trigger acts for its creator: it fires only while they may still start runs of
+    /// the workflow (an active member whose project role allows `RunStart`). Otherwise the
+    /// fire is refused, and the refusal is recorded as the fire's `last_error`.
+    async fn check_creator(&self, trigger: &TriggerRecord, project_id: &str) -> ApiResult<()> {
+        let creator = Subject {
+            workspace_id: &trigger.workspace_id,
+            project_id,
+            user_id: &trigger.created_by,
+            token_scopes: None,
+        };
+        may(&self.state, &creator, Action::RunStart)
+            .await?
+            .map_err(|refusal| {
+                ApiError::forbidden(format!(
+                    "{REFUSED_PREFIX} the trigger's creator may no longer start runs of this workflow ({refusal}); a member who may should recreate the trigger"
+                ))
+            })
     }
 
     /// Runs passes every [`TICK_INTERVAL`] on the wall clock until `stop` is cancelled.

@@ -14,6 +14,7 @@ use crate::auth::gate::access_from_facts;
 use crate::auth::password::check_new_password;
 use crate::auth::principal::{Credential, Principal};
 use crate::auth::session::{check_csrf, clear_session_cookie, session_cookie, set_session_cookie};
+use crate::auth::session_lifetime::SessionLifetime;
 use crate::auth::tokens::{hash_secret, new_id, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -58,6 +59,17 @@ pub fn normalize_email(email: &str) -> ApiResult<String> {
     }
 }
 
+/// `GET /v1/auth/signup`: who may sign up here, `{"signup": "open" | "invite"}`, so a
+/// sign-up page can offer the form or say to ask for an invitation. Public: the policy is
+/// what a refused sign-up would tell anyone anyway.
+pub async fn signup_policy(State(state): State<AppState>) -> Json<Value> {
+    let policy = match state.settings().signup {
+        SignupPolicy::Open => "open",
+        SignupPolicy::Invite => "invite",
+    };
+    Json(json!({ "signup": policy }))
+}
+
 /// `POST /v1/auth/signup`
 pub async fn signup(
     State(state): State<AppState>,
@@ -78,7 +90,7 @@ pub async fn signup(
     }
     if state.settings().signup == SignupPolicy::Invite && invite.is_none() {
         return Err(ApiError::forbidden(
-            "sign-up is by invitation only: pass the `invite_token` you received",
+            "sign-up on this server is by invitation only: ask a workspace admin to invite your email address, then sign up with the `invite_token` of the invitation (or follow its link)",
         ));
     }
     let name = body
@@ -108,7 +120,8 @@ pub async fn signup(
     session_response(&state, &user, StatusCode::CREATED).await
 }
 
-/// `POST /v1/auth/login`
+/// `POST /v1/auth/login`. Failures are throttled per email
+/// ([`crate::auth::login_throttle`]), the same whether or not the account exists.
 pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<LoginBody>,
@@ -120,19 +133,33 @@ pub async fn login(
     if body.password.len() > crate::auth::password::MAX_PASSWORD_LEN {
         return Err(refused());
     }
+    let attempt = state.login_throttle().begin(&email).map_err(|closed| {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins for this email; wait before trying again",
+        );
+        e.retry_after = Some(closed.retry_after_secs);
+        e
+    })?;
     let user = state.tenants().user_by_email(&email).await?;
-    match user {
+    let signed_in = match &user {
         Some(user) => {
             let phc = user.password_hash.clone().unwrap_or_default();
-            if state.passwords().verify(&body.password, &phc).await {
-                session_response(&state, &user, StatusCode::OK).await
-            } else {
-                Err(refused())
-            }
+            state.passwords().verify(&body.password, &phc).await?
         }
         None => {
             // Spend what a verification costs, so timing does not tell which emails exist.
             state.passwords().hash(&body.password).await?;
+            false
+        }
+    };
+    match user {
+        Some(user) if signed_in => {
+            attempt.succeeded();
+            session_response(&state, &user, StatusCode::OK).await
+        }
+        _ => {
+            attempt.failed();
             Err(refused())
         }
     }
@@ -145,20 +172,21 @@ async fn session_response(
 ) -> ApiResult<Response> {
     let token = random_secret("");
     let now = now_ms();
-    let ttl_ms = i64::from(state.settings().session_ttl_hours) * 3_600_000;
+    let lifetime = SessionLifetime::of(state.settings());
     let session = SessionRecord {
         id: new_id(),
         user_id: user.id.clone(),
         token_hash: hash_secret(&token),
         csrf_token: random_secret(""),
-        expires_at: now + ttl_ms,
+        expires_at: lifetime.first_expiry(now),
         created_at: now,
     };
     state.tenants().create_session(&session).await?;
+    // The cookie lives as long as the session could; the server ends it sooner when idle.
     let cookie = set_session_cookie(
         &token,
-        (ttl_ms / 1000) as u64,
-        state.settings().secure_cookies,
+        (lifetime.ttl_ms / 1000) as u64,
+        state.settings().cookies_secure(),
     )
     .ok_or_else(|| ApiError::internal("session cookie is not a valid header"))?;
     let mut response = (status, Json(json!({ "user": views::user(user) }))).into_response();
@@ -185,7 +213,7 @@ pub async fn logout(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        clear_session_cookie(state.settings().secure_cookies),
+        clear_session_cookie(state.settings().cookies_secure()),
     );
     Ok(response)
 }
@@ -215,7 +243,7 @@ pub async fn change_password(
         || !state
             .passwords()
             .verify(&body.current_password, &current)
-            .await
+            .await?
     {
         return Err(ApiError::forbidden("the current password is wrong"));
     }

@@ -105,6 +105,7 @@ where
 pub fn table() -> Vec<Route> {
     use Method as M;
     vec![
+        identity(M::GET, "/v1/auth/signup", identity::signup_policy),
         identity(M::POST, "/v1/auth/signup", identity::signup),
         identity(M::POST, "/v1/auth/login", identity::login),
         identity(M::POST, "/v1/auth/logout", identity::logout),

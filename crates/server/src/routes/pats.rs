@@ -15,11 +15,9 @@ use crate::auth::tokens::{PAT_PREFIX, hash_secret, new_id, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::routes::workspaces::check_name;
+use crate::settings::Settings;
 use crate::state::AppState;
 use crate::views;
-
-/// Longest lifetime a token can be given.
-const MAX_TTL_DAYS: u32 = 3650;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewPat {
@@ -34,10 +32,16 @@ pub struct NewPat {
     #[serde(default)]
     #[schema(format = DateTime)]
     expires_at: Option<String>,
-    /// Alternatively, days from now.
+    /// Alternatively, days from now. Without either, the server's default lifetime
+    /// (`pat_default_ttl_days`, 90 days unless the operator changed it); never more than
+    /// `pat_max_ttl_days` (365 by default).
     #[serde(default)]
     #[schema(minimum = 1, maximum = 3650)]
     expires_in_days: Option<u32>,
+    /// A token without expiry, where the operator allows it (`pat_allow_never`);
+    /// exclusive with `expires_at` / `expires_in_days`.
+    #[serde(default)]
+    never_expires: bool,
 }
 
 /// `GET /v1/pats` (PatsManage): the caller's tokens in this workspace (never the secrets).
@@ -53,7 +57,26 @@ pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<V
     Ok(Json(json!({ "pats": pats })))
 }
 
-fn expiry(body: &NewPat, now: i64) -> ApiResult<Option<i64>> {
+/// The token's expiry (ms): what the body asks within the operator's bounds, else the
+/// default lifetime; `None` only for `never_expires` where the operator allows it.
+fn expiry(body: &NewPat, now: i64, settings: &Settings) -> ApiResult<Option<i64>> {
+    const DAY_MS: i64 = 86_400_000;
+    let max_days = settings.pat_max_ttl_days;
+    let latest = now + i64::from(max_days) * DAY_MS;
+    if body.never_expires {
+        if body.expires_at.is_some() || body.expires_in_days.is_some() {
+            return Err(ApiError::bad_request(
+                "give `never_expires` or an expiry (`expires_at` / `expires_in_days`), not both",
+            ));
+        }
+        if !settings.pat_allow_never {
+            return Err(ApiError::forbidden(format!(
+                "this server does not issue tokens that never expire; give `expires_in_days` (at most {max_days}) or leave it out for {} days",
+                settings.pat_default_ttl_days
+            )));
+        }
+        return Ok(None);
+    }
     match (&body.expires_at, body.expires_in_days) {
         (Some(_), Some(_)) => Err(ApiError::bad_request(
             "give `expires_at` or `expires_in_days`, not both",
@@ -66,13 +89,20 @@ fn expiry(body: &NewPat, now: i64) -> ApiResult<Option<i64>> {
             if ms <= now {
                 return Err(ApiError::bad_request("`expires_at` is in the past"));
             }
+            if ms > latest {
+                return Err(ApiError::bad_request(format!(
+                    "`expires_at` is more than {max_days} days away, the longest lifetime this server gives a token"
+                )));
+            }
             Ok(Some(ms))
         }
-        (None, Some(days)) if days == 0 || days > MAX_TTL_DAYS => Err(ApiError::bad_request(
-            format!("`expires_in_days` must be 1–{MAX_TTL_DAYS}"),
+        (None, Some(days)) if days == 0 || days > max_days => Err(ApiError::bad_request(format!(
+            "`expires_in_days` must be 1–{max_days} on this server"
+        ))),
+        (None, Some(days)) => Ok(Some(now + i64::from(days) * DAY_MS)),
+        (None, None) => Ok(Some(
+            now + i64::from(settings.pat_default_ttl_days) * DAY_MS,
         )),
-        (None, Some(days)) => Ok(Some(now + i64::from(days) * 86_400_000)),
-        (None, None) => Ok(None),
     }
 }
 
@@ -110,7 +140,7 @@ pub async fn create(
         name,
         token_hash: hash_secret(&token),
         scopes,
-        expires_at: expiry(&body, now)?,
+        expires_at: expiry(&body, now, state.settings())?,
         revoked_at: None,
         last_used_at: None,
         created_at: now,
@@ -140,4 +170,67 @@ pub async fn revoke(
         .revoke_pat(&gate.principal.user.id, &id, now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+    const NOW: i64 = 1_000 * DAY;
+
+    fn body(json: serde_json::Value) -> NewPat {
+        let mut full = json!({"name": "t", "scopes": ["workflow:read"]});
+        full.as_object_mut()
+            .expect("object")
+            .extend(json.as_object().expect("object").clone());
+        serde_json::from_value(full).expect("body")
+    }
+
+    #[test]
+    fn a_token_without_expiry_gets_the_default_lifetime() {
+        let s = Settings::default();
+        assert_eq!(
+            expiry(&body(json!({})), NOW, &s).ok(),
+            Some(Some(NOW + 90 * DAY))
+        );
+        let s = Settings {
+            pat_default_ttl_days: 7,
+            ..Settings::default()
+        };
+        assert_eq!(
+            expiry(&body(json!({})), NOW, &s).ok(),
+            Some(Some(NOW + 7 * DAY))
+        );
+    }
+
+    #[test]
+    fn lifetimes_beyond_the_maximum_are_refused() {
+        let s = Settings::default();
+        let days = |d: u32| expiry(&body(json!({"expires_in_days": d})), NOW, &s);
+        assert_eq!(days(365).ok(), Some(Some(NOW + 365 * DAY)));
+        let err = days(366).expect_err("too long");
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert!(err.message.contains("1–365"), "{}", err.message);
+        let far = chrono::DateTime::from_timestamp_millis(NOW + 400 * DAY)
+            .expect("time")
+            .to_rfc3339();
+        let err = expiry(&body(json!({"expires_at": far})), NOW, &s).expect_err("too far");
+        assert!(err.message.contains("365 days"), "{}", err.message);
+    }
+
+    #[test]
+    fn never_is_only_for_servers_that_allow_it() {
+        let never = body(json!({"never_expires": true}));
+        let err = expiry(&never, NOW, &Settings::default()).expect_err("not allowed");
+        assert_eq!(err.status, StatusCode::FORBIDDEN);
+        let allowing = Settings {
+            pat_allow_never: true,
+            ..Settings::default()
+        };
+        assert_eq!(expiry(&never, NOW, &allowing).ok(), Some(None));
+        let both = body(json!({"never_expires": true, "expires_in_days": 3}));
+        let err = expiry(&both, NOW, &allowing).expect_err("both");
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+    }
 }

@@ -13,6 +13,11 @@
 //! - A client that falls too far behind is closed with 1013 and resumes with the last
 //!   `seq` it received; the server pings every 20 s and drops a client silent for 60 s.
 //! - A client message over [`MAX_CLIENT_MESSAGE_BYTES`] ends the connection.
+//! - The caller's access is re-checked while the stream is open (every
+//!   `StreamConfig::access_recheck`, half a second): once their token is revoked or
+//!   expired, their session ended, or they may no longer read the workflow's runs
+//!   (deactivated, removed from the project, role lost), the server closes with 1008
+//!   "access revoked: <why>" (`stream::access`).
 //!
 //! Browsers cannot set headers on a WebSocket: they authenticate with the session cookie
 //! (the handshake's `Origin` must be this server's, like a write) and may name the
@@ -41,6 +46,7 @@ use crate::routes::Route;
 use crate::routes::workflows::load;
 use crate::runs::access::run_of;
 use crate::state::AppState;
+use crate::stream::access::StreamAccess;
 use crate::stream::feed::{FeedEnd, RunFeed};
 use crate::stream::{StreamConfig, Streams, workflow};
 
@@ -52,6 +58,7 @@ pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024;
 /// WebSocket close codes (RFC 6455 §7.4.1).
 const NORMAL: u16 = 1000;
 const GOING_AWAY: u16 = 1001;
+const POLICY_VIOLATION: u16 = 1008;
 const INTERNAL_ERROR: u16 = 1011;
 const TRY_AGAIN_LATER: u16 = 1013;
 
@@ -121,11 +128,17 @@ pub async fn stream(
         check_csrf(&Method::POST, &headers, state.origin())?;
     }
     let streams = state.streams().clone();
+    let access = StreamAccess::new(
+        state.clone(),
+        gate.principal.clone(),
+        gate.require_workspace()?.id.clone(),
+        workflow.project_id.clone(),
+    );
     let workflow_id = workflow.id;
     Ok(upgrade
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
         .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
-        .on_upgrade(move |socket| connection(socket, streams, workflow_id, target)))
+        .on_upgrade(move |socket| connection(socket, streams, access, workflow_id, target)))
 }
 
 /// The stream's path in the route table.
@@ -197,8 +210,14 @@ impl Drop for AbortOnDrop {
 }
 
 /// Drives one WebSocket: frames from the producer (a run feed or a workflow merge), pings,
-/// and the close frame that says why the stream ended.
-async fn connection(mut socket: WebSocket, streams: Streams, workflow_id: String, target: Target) {
+/// access re-checks, and the close frame that says why the stream ended.
+async fn connection(
+    mut socket: WebSocket,
+    streams: Streams,
+    access: StreamAccess,
+    workflow_id: String,
+    target: Target,
+) {
     let _subscriber = crate::metrics::SubscriberGuard::open();
     let config = streams.config().clone();
     let (out, mut frames) = mpsc::channel::<Utf8Bytes>(config.connection_buffer.max(1));
@@ -228,6 +247,9 @@ async fn connection(mut socket: WebSocket, streams: Streams, workflow_id: String
     let _abort = AbortOnDrop(producer.abort_handle());
     let mut ping = tokio::time::interval(config.ping_interval);
     ping.tick().await;
+    let mut recheck = tokio::time::interval(config.access_recheck);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    recheck.tick().await;
     let mut last_heard = Instant::now();
     let shutdown = streams.shutdown_token().clone();
     let (code, reason) = loop {
@@ -265,6 +287,14 @@ async fn connection(mut socket: WebSocket, streams: Streams, workflow_id: String
                     return;
                 }
             }
+            _ = recheck.tick() => match access.check().await {
+                Ok(Ok(())) => {}
+                Ok(Err(refusal)) => break (POLICY_VIOLATION, close_reason(&format!("access revoked: {refusal}"))),
+                Err(e) => {
+                    tracing::error!(error = %e, "stream: re-checking access failed");
+                    break (INTERNAL_ERROR, "internal error: could not re-check access; reconnect".to_string());
+                }
+            },
             _ = shutdown.cancelled() => break (GOING_AWAY, "server shutting down".to_string()),
         }
     };
@@ -295,6 +325,17 @@ fn close_for(end: FeedEnd) -> Option<(u16, String)> {
         }
         FeedEnd::Shutdown => Some((GOING_AWAY, "server shutting down".into())),
     }
+}
+
+/// A close frame's reason holds at most 123 bytes (RFC 6455 §5.5): longer text is cut at a
+/// character boundary.
+fn close_reason(text: &str) -> String {
+    const MAX_REASON_BYTES: usize = 123;
+    let mut end = text.len().min(MAX_REASON_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
 }
 
 /// Sends a frame within the send timeout; false when the client is gone or stuck.

@@ -11,7 +11,9 @@
 //!   the subscription (that very token when `automation_pat_id` is set), which must still
 //!   be allowed to start runs in the project (role and `workflow:run` scope) and must not
 //!   carry `admin` (a leaked ingress credential must not administer the workspace).
-//!   Revoking the token or removing the user from the project stops the webhook.
+//!   Revoking the token or removing the user from the project stops the webhook; each
+//!   signed delivery refused for its credential is recorded as the subscription's
+//!   `last_refusal` (shown by `GET /v1/inbound-webhooks/{id}`).
 //!
 //! Ingress answers: unknown subscription 404; missing, bad or stale signature, or the
 //! plain form where the timestamped one is required, 401; missing, invalid, revoked or
@@ -22,8 +24,8 @@
 //! passed. The body and the signature are never logged.
 
 use ar_engine::RunRecord;
+use ar_model::authz::Action;
 use ar_model::authz::TokenScope;
-use ar_model::authz::{Action, Caller, WorkspaceRole, authorize};
 use ar_store::automation::{WebhookPatch, WebhookRecord};
 use ar_store::now_ms;
 use axum::body::Bytes;
@@ -34,8 +36,9 @@ use serde_json::{Map, Value, json};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{ObjectBuilder, Required, Type};
 
-use crate::auth::gate::{Gate, access_from_facts, decision_error};
+use crate::auth::gate::Gate;
 use crate::auth::principal::Principal;
+use crate::auth::standing::{Subject, may};
 use crate::auth::tokens::{hash_secret, new_id};
 use crate::automation::sealed_secret::{open_secret, seal_secret};
 use crate::automation::signature::{
@@ -274,14 +277,21 @@ pub async fn list(
     Ok(Json(json!({ "inbound_webhooks": hooks })))
 }
 
-/// `GET /v1/inbound-webhooks/{id}` (WebhooksRead)
+/// `GET /v1/inbound-webhooks/{id}` (WebhooksRead): the subscription, with its
+/// `last_refusal` (`{refused_at, reason}` of the latest signed delivery refused for its
+/// credential, or null).
 pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let webhook = load(&state, &gate, &id).await?;
-    Ok(Json(view(&state, &webhook)))
+    let mut out = view(&state, &webhook);
+    out["last_refusal"] = match state.automation().last_webhook_refusal(&webhook.id).await? {
+        Some((at, reason)) => json!({ "refused_at": views::time(at), "reason": reason }),
+        None => Value::Null,
+    };
+    Ok(Json(out))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -364,41 +374,41 @@ async fn check_automation_token(
     if pat.scopes.iter().any(|s| s == TokenScope::Admin.as_str()) {
         return Err(admin_token_refused(StatusCode::FORBIDDEN));
     }
-    let tenants = state.tenants();
-    let no_longer_allowed = || {
-        ApiError::forbidden("the automation PAT's user may no longer start runs of this workflow")
-    };
-    let role = tenants
-        .membership(&webhook.workspace_id, &pat.user_id)
-        .await?
-        .filter(|m| m.active)
-        .and_then(|m| WorkspaceRole::parse(&m.role))
-        .ok_or_else(no_longer_allowed)?;
-    let workspace = tenants.workspace_by_id(&webhook.workspace_id).await?;
-    let project = tenants
-        .project(&webhook.workspace_id, &webhook.project_id)
-        .await?
-        .ok_or_else(no_longer_allowed)?;
-    let explicit = tenants.project_role(&project.id, &pat.user_id).await?;
-    let policy = ar_model::authz::WorkspacePolicy {
-        admins_full_access_to_private: workspace.is_some_and(|w| w.admins_full_access_to_private),
-    };
-    let access = access_from_facts(role, &project, explicit.as_deref(), policy);
-    let caller = Caller {
-        workspace_role: Some(role),
+    let subject = Subject {
+        workspace_id: &webhook.workspace_id,
+        project_id: &webhook.project_id,
+        user_id: &pat.user_id,
         token_scopes: principal.token_scopes(),
     };
-    decision_error(
-        authorize(&caller, Action::RunStart, Some(access)),
-        Action::RunStart,
-    )
-    .map_err(|e| {
-        if e.status == StatusCode::FORBIDDEN {
-            e
-        } else {
-            no_longer_allowed()
+    may(state, &subject, Action::RunStart)
+        .await?
+        .map_err(|refusal| {
+            ApiError::forbidden(format!(
+                "the automation PAT's user may no longer start runs of this workflow: {refusal}"
+            ))
+        })
+}
+
+/// Records a signed delivery refused for its credential (revoked, expired or unknown
+/// token; a user who may no longer start runs) as the subscription's `last_refusal`, so
+/// whoever manages the webhook sees why deliveries stopped. Only signed deliveries get
+/// here: strangers cannot write it. Returns the refusal to answer with.
+async fn refused(state: &AppState, webhook: &WebhookRecord, error: ApiError) -> ApiError {
+    if matches!(
+        error.status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+    ) {
+        let reason = format!("delivery refused: {}", error.message);
+        tracing::warn!(webhook_id = %webhook.id, reason = %reason, "webhook delivery refused");
+        if let Err(e) = state
+            .automation()
+            .record_webhook_refusal(&webhook.id, now_ms(), &reason)
+            .await
+        {
+            tracing::error!(webhook_id = %webhook.id, error = %e, "recording a refused delivery failed");
         }
-    })
+    }
+    error
 }
 
 /// The delivery's trigger payload: the body (a JSON object, or empty) merged over extras.
@@ -462,8 +472,13 @@ pub async fn ingress(
             "the subscription's automation PAT is required: `Authorization: Bearer pat_…`",
         ));
     }
-    let principal = Principal::from_request_parts(&mut parts, &state).await?;
-    check_automation_token(&state, &webhook, &principal).await?;
+    let principal = match Principal::from_request_parts(&mut parts, &state).await {
+        Ok(principal) => principal,
+        Err(e) => return Err(refused(&state, &webhook, e).await),
+    };
+    if let Err(e) = check_automation_token(&state, &webhook, &principal).await {
+        return Err(refused(&state, &webhook, e).await);
+    }
     if !webhook.enabled {
         return Err(ApiError::conflict(
             "this webhook subscription is disabled; enable it with PATCH /v1/inbound-webhooks/{id} {\"enabled\": true}",

@@ -54,26 +54,32 @@ thread_local! {
 
 /// Dry-run validation with the real Lua sandbox (`lua_syntax`, `lua_fixture`) and the
 /// project's MCP registry (`mcp_bindings`: resolved up front, see
-/// [`crate::mcp::dry_run`]). It runs on a blocking thread because fixture scripts may take
-/// up to their timeout.
+/// [`crate::mcp::dry_run`]). It runs on the server's validation pool
+/// ([`crate::validation_pool`]): a bounded number at once, the fixtures of one request
+/// within one Lua budget, stopped when the request goes away.
 async fn dry_run(
+    state: &AppState,
     parsed: ParsedGraph,
     request: ValidateRequest,
     bindings: BindingSnapshot,
 ) -> ApiResult<ValidateResponse> {
-    tokio::task::spawn_blocking(move || {
-        LUA.with(|lua| {
-            let mut ctx = ValidationContext::default()
-                .with_executors(EXECUTORS)
-                .with_bindings(&bindings);
-            if let Some(lua) = lua {
-                ctx = ctx.with_lua(lua);
-            }
-            validate(&parsed, &request, &ctx)
+    state
+        .validation()
+        .run(move |limits| {
+            LUA.with(|lua| {
+                let budgeted = lua
+                    .as_ref()
+                    .map(|lua| lua.with_budget(limits.lua_budget, limits.cancel));
+                let mut ctx = ValidationContext::default()
+                    .with_executors(EXECUTORS)
+                    .with_bindings(&bindings);
+                if let Some(lua) = &budgeted {
+                    ctx = ctx.with_lua(lua);
+                }
+                validate(&parsed, &request, &ctx)
+            })
         })
-    })
-    .await
-    .map_err(ApiError::internal)
+        .await
 }
 
 /// The workflow the path names, authorized for the route's action on its project.
@@ -305,7 +311,7 @@ pub async fn publish(
     let parsed = read_graph(&wf.draft_graph)?;
     let ws = gate.require_workspace()?;
     let bindings = BindingSnapshot::load(&state, &ws.id, &wf.project_id, &parsed.graph).await?;
-    let report = dry_run(parsed.clone(), ValidateRequest::default(), bindings).await?;
+    let report = dry_run(&state, parsed.clone(), ValidateRequest::default(), bindings).await?;
     if !report.valid && !body.force {
         let issues = serde_json::to_value(&report.issues).map_err(ApiError::internal)?;
         return Err(ApiError::unprocessable(
@@ -373,7 +379,7 @@ pub async fn validate_route(
             let ws = gate.require_workspace()?;
             let bindings =
                 BindingSnapshot::load(&state, &ws.id, &wf.project_id, &parsed.graph).await?;
-            dry_run(parsed, request, bindings).await?
+            dry_run(&state, parsed, request, bindings).await?
         }
         Err(e) => validate_unreadable(&e),
     };

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::runs::params::{StartRequest, check_input, merge_run_setup};
+use crate::runs::quota::check_run_quota;
 use crate::state::AppState;
 use crate::views;
 
@@ -44,7 +45,8 @@ impl StartedRun {
 ///
 /// Refusals: 400 malformed params; 404 an unknown `version` or `resume_from_run_id` (runs
 /// of other workflows count as unknown); 409 an archived workflow or one never published;
-/// 422 a payload failing `input_schema` (with `issues`) or params naming unknown steps.
+/// 422 a payload failing `input_schema` (with `issues`) or params naming unknown steps;
+/// 429 the workspace has its quota of unfinished runs.
 pub async fn start_workflow_run(
     state: &AppState,
     workflow: &WorkflowRecord,
@@ -91,6 +93,7 @@ pub async fn start_workflow_run(
             return Err(ApiError::not_found(&format!("run {previous}")));
         }
     }
+    check_run_quota(state, &workflow.project_id).await?;
     let run = state
         .engine()
         .start_run(StartRun {

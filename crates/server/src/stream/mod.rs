@@ -12,12 +12,14 @@
 //!   from the store, then the hub's live events, with any hole filled from the store.
 //! - [`directory`]: which runs belong to a workflow, for workflow-wide streams (runs
 //!   started on this node are announced at once, others are found by polling).
+//! - [`access`]: an open stream's right to stay open, re-checked while it is open.
 //! - [`frame`]: the JSON object of one event, as in the events list of CONTRACT §9.
 //!
 //! Memory is bounded everywhere: a hub keeps at most `hub_buffer` events for slow
 //! subscribers (a subscriber that falls further behind is closed and resumes by `seq`),
 //! and a connection queues at most `connection_buffer` frames.
 
+pub mod access;
 pub mod directory;
 pub mod feed;
 pub mod frame;
@@ -56,6 +58,10 @@ pub struct StreamConfig {
     pub send_timeout: Duration,
     /// How often workflow-wide streams look for runs started on other nodes.
     pub discovery_interval: Duration,
+    /// How often an open stream re-checks that its caller may still read it (token not
+    /// revoked or expired, session not ended, still a member with access to the project).
+    /// Half a second, so a revocation closes the stream within a second on every node.
+    pub access_recheck: Duration,
 }
 
 impl Default for StreamConfig {
@@ -69,6 +75,7 @@ impl Default for StreamConfig {
             ping_interval: Duration::from_secs(20),
             send_timeout: Duration::from_secs(10),
             discovery_interval: Duration::from_millis(500),
+            access_recheck: Duration::from_millis(500),
         }
     }
 }

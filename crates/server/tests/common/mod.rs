@@ -55,6 +55,8 @@ pub fn test_settings() -> Settings {
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(ADMIN_PASSWORD.into()),
         product_code: "test-product".into(),
+        // The tests sign strangers up; the default is invitation only.
+        signup: ar_server::SignupPolicy::Open,
         ..Settings::default()
     }
 }

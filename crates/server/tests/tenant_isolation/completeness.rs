@@ -29,6 +29,7 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Body, "scopes", "scope names"),
     ("*", "*", Place::Body, "expires_at", "a time"),
     ("*", "*", Place::Body, "expires_in_days", "a number"),
+    ("*", "*", Place::Body, "never_expires", "a flag"),
     ("*", "*", Place::Body, "changelog", "free text"),
     ("*", "*", Place::Body, "force", "a flag"),
     ("*", "*", Place::Body, "extras", "payload defaults"),

@@ -73,6 +73,18 @@ pub trait AutomationStore: WebhookSecretKeys + Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<bool>;
 
+    // --- refused deliveries
+    /// Records that a delivery to the webhook was refused for its credential's lost rights
+    /// (only the latest refusal is kept).
+    async fn record_webhook_refusal(
+        &self,
+        webhook_id: &str,
+        at: i64,
+        reason: &str,
+    ) -> StoreResult<()>;
+    /// The latest refusal recorded for the webhook: `(refused_at, reason)`.
+    async fn last_webhook_refusal(&self, webhook_id: &str) -> StoreResult<Option<(i64, String)>>;
+
     // --- cron triggers
     async fn create_trigger(&self, trigger: &TriggerRecord) -> StoreResult<()>;
     /// The trigger if it belongs to `workflow_id`.

@@ -192,6 +192,25 @@ macro_rules! impl_automation_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn record_webhook_refusal(&self, webhook_id: &str, at: i64, reason: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO webhook_refusals (webhook_id, refused_at, reason) VALUES ($1, $2, $3) ON CONFLICT (webhook_id) DO UPDATE SET refused_at = excluded.refused_at, reason = excluded.reason")
+                    .bind(webhook_id)
+                    .bind(at)
+                    .bind(reason)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn last_webhook_refusal(&self, webhook_id: &str) -> StoreResult<Option<(i64, String)>> {
+                let row = sqlx::query("SELECT refused_at, reason FROM webhook_refusals WHERE webhook_id = $1")
+                    .bind(webhook_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok((r.try_get("refused_at")?, r.try_get("reason")?)))
+                    .transpose()
+            }
+
             async fn create_trigger(&self, t: &TriggerRecord) -> StoreResult<()> {
                 sqlx::query("INSERT INTO cron_triggers (id, workspace_id, project_id, workflow_id, cron, timezone, trigger_payload, trigger_steps, excluded_step_ids, enabled, next_fire_at, last_fired_at, last_run_id, last_error, claimed_by, claim_until, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)")
                     .bind(&t.id)

@@ -33,6 +33,10 @@ pub trait RunReads: Send + Sync + 'static {
     async fn list_runs(&self, query: &RunQuery) -> StoreResult<Vec<RunListRecord>>;
     /// Pending human tasks of active runs (running, paused, draining), oldest first.
     async fn pending_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<PendingTaskRecord>>;
+    /// How many runs of the projects of the workspace that `project_id` belongs to have not
+    /// finished (queued, running — waiting on a human task or a timer included —, paused
+    /// or draining): what the per-workspace quota on concurrent runs counts.
+    async fn count_active_runs_in_workspace_of(&self, project_id: &str) -> StoreResult<i64>;
 }
 
 /// Durable storage of identities, tenancy and workflow definitions.
@@ -53,6 +57,8 @@ pub trait TenantStore: RunReads + Send + Sync + 'static {
     /// The session with this token hash, whether expired or not (the caller checks).
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, id: &str) -> StoreResult<()>;
+    /// Moves the session's expiry (a sliding idle timeout); false if it is gone.
+    async fn set_session_expiry(&self, id: &str, expires_at: i64) -> StoreResult<bool>;
     /// Ends every session of the user except `keep` (after a password change).
     async fn delete_user_sessions(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64>;
 

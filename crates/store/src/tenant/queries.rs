@@ -224,6 +224,15 @@ macro_rules! impl_tenant_store {
                 Ok(())
             }
 
+            async fn set_session_expiry(&self, id: &str, expires_at: i64) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2")
+                    .bind(expires_at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn delete_user_sessions(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
                 let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
                     .bind(user_id)

@@ -112,6 +112,18 @@ macro_rules! impl_run_reads {
                     let rows = query.fetch_all(&self.pool).await?;
                     rows.iter().map(task_from_row).collect()
                 }
+
+                async fn count_active_runs_in_workspace_of(&self, project_id: &str) -> StoreResult<i64> {
+                    let row = sqlx::query(
+                        "SELECT COUNT(*) AS active FROM runs r JOIN projects p ON p.id = r.project_id \
+                         WHERE p.workspace_id = (SELECT workspace_id FROM projects WHERE id = $1) \
+                         AND r.status IN ('queued', 'running', 'paused', 'draining')",
+                    )
+                    .bind(project_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(row.try_get("active")?)
+                }
             }
         };
     };

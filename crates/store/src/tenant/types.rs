@@ -25,6 +25,8 @@ pub struct SessionRecord {
     pub user_id: String,
     pub token_hash: String,
     pub csrf_token: String,
+    /// When the session ends unless used again; the server moves it forward on use (its
+    /// idle timeout), never past `created_at` plus the session lifetime.
     pub expires_at: i64,
     pub created_at: i64,
 }
