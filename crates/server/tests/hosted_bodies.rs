@@ -18,6 +18,8 @@ use serde_json::json;
 async fn pat_created_with_display_name(backend: Backend) {
     let s = start(backend).await;
     let t = workspace(&s, "acme").await;
+    // Within the server's longest PAT lifetime (365 days by default).
+    let expires_at = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let r = s
         .call(Method::POST, "/v1/pats")
         .auth(&t.owner)
@@ -25,7 +27,7 @@ async fn pat_created_with_display_name(backend: Backend) {
         .json(json!({
             "display_name": "CI deploy",
             "scopes": ["workflow:read", "workflow:run"],
-            "expires_at": "2099-01-01T00:00:00Z"
+            "expires_at": expires_at
         }))
         .send()
         .await;
