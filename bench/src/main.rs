@@ -7,6 +7,7 @@
 //! See `bench/README.md` for what each figure means. Engine workloads (chain-40,
 //! chain-1000, fanout-1000, hitl-resume) join as further subcommands.
 
+mod cli;
 mod engine;
 mod foundation;
 mod load;
@@ -39,6 +40,9 @@ enum Command {
     /// The API server under load: run starts over HTTP (50 clients) and events delivered
     /// to 200 WebSocket subscribers, on SQLite and Postgres (bench/README.md, load section).
     Load(load::Options),
+    /// The whole process: the built `agentruntime` binary runs a one-step graph and
+    /// chain-1000 on fresh data directories; median / p95 wall (bench/README.md, cli).
+    Cli(cli::Options),
     /// One engine measurement in this process (run by `engine` in child processes).
     #[command(hide = true)]
     EngineWorker(engine::WorkerOptions),
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Foundation(options) => foundation::run(&options),
+        Command::Cli(options) => cli::run(&options),
         Command::Engine(options) => engine::run(&options),
         Command::EngineWorker(options) => engine::worker(&options),
         Command::Load(options) => load::run(&options),

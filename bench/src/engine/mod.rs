@@ -23,6 +23,8 @@ use crate::measure::{format_duration, format_rate};
 use backend::Backend;
 use child::{Job, Measurement};
 use workloads::Workload;
+/// The chain workload's graph, also run through the CLI by `ar-bench cli`.
+pub(crate) use workloads::chain as chain_graph;
 
 /// Which backends to run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

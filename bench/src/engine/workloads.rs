@@ -108,7 +108,7 @@ fn parse(value: &Value) -> anyhow::Result<Graph> {
 }
 
 /// `n` Lua steps in a row: `s1` returns `{n = 1}`, `s{k}` returns `steps.s{k-1}.n + 1`.
-fn chain(n: usize) -> Value {
+pub(crate) fn chain(n: usize) -> Value {
     let mut steps =
         vec![json!({"id": "s1", "type": "lua_script", "script": "return { n = 0 + 1 }"})];
     for k in 2..=n {

@@ -1,5 +1,10 @@
 //! Following a run until it ends: live events become progress lines, loop bars and run
 //! status are polled from the store, human tasks are answered, Ctrl-C interrupts.
+//!
+//! The poll runs at once when this node publishes an event that changes what it would
+//! find (the run ended, a step waits for a person): the run's end is seen as soon as it
+//! is committed, not up to a poll interval later. The interval remains for loop bars and
+//! for what other nodes commit (PostgreSQL), whose events this node does not receive.
 
 use std::collections::HashSet;
 use std::io::BufRead as _;
@@ -12,8 +17,18 @@ use tokio::task::JoinHandle;
 
 use super::progress::Progress;
 
-/// How often the store is polled for the run's status, loop progress and human tasks.
+/// How often the store is polled for the run's status, loop progress and human tasks
+/// when no event of this node asks for it sooner.
 const POLL: Duration = Duration::from_millis(100);
+
+/// Whether `kind` of this run's event may have ended the run or parked a human task: the
+/// store is then polled at once.
+fn calls_for_poll(kind: &str) -> bool {
+    matches!(
+        kind,
+        "run_completed" | "run_failed" | "run_stopped" | "step_paused"
+    )
+}
 
 /// How human tasks are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,10 +93,18 @@ pub async fn watch(
                 // The engine may publish an event twice (e.g. `complete_task`): print once.
                 Ok(event) if event.run_id == run_id && seen.insert(event.seq) => {
                     show(&store, &mut progress, &event).await;
+                    if calls_for_poll(&event.kind) {
+                        tick.reset_immediately();
+                    }
                 }
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(_) => {}
+                // Missed events may have ended the run: the poll finds out now.
+                Err(broadcast::error::RecvError::Lagged(_)) => tick.reset_immediately(),
                 // The engine is gone; the poll sees the final status.
-                Err(broadcast::error::RecvError::Closed) => events_open = false,
+                Err(broadcast::error::RecvError::Closed) => {
+                    events_open = false;
+                    tick.reset_immediately();
+                }
             },
             answer = async {
                 match question.as_mut() {
