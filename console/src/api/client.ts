@@ -64,7 +64,7 @@ export class HttpClient {
       method,
       headers,
       // The session cookie; the browser adds `Origin` to writes, which the server's CSRF
-      // check requires (CONTRACT §9).
+      // check requires (docs/contract.md §9).
       credentials: "same-origin",
       signal: opts.signal,
     };

@@ -1,5 +1,5 @@
 /**
- * Typed calls for the parts of the REST surface (CONTRACT §9) the console uses. Each method
+ * Typed calls for the parts of the REST surface (docs/contract.md §9) the console uses. Each method
  * is a thin mapping of one endpoint; list responses are unwrapped where the list is all
  * callers need.
  */

@@ -1,7 +1,7 @@
 /**
  * The live run stream (`GET /v1/workflows/{id}/stream?run_id=…&after_seq=…`, WebSocket, one
  * event per text frame). On a dropped connection it reconnects with the last sequence it
- * saw, so the server replays exactly what was missed (CONTRACT §9).
+ * saw, so the server replays exactly what was missed (docs/contract.md §9).
  */
 import type { RunEvent } from "./types";
 

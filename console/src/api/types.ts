@@ -1,12 +1,12 @@
 /**
- * Wire shapes of the REST API (CONTRACT §9). Field names are fixed by the contract; the
+ * Wire shapes of the REST API (docs/contract.md §9). Field names are fixed by the contract; the
  * server may send more fields, so every shape tolerates extra keys.
  */
 import type { GraphDocument, JsonObject, JsonValue } from "../graph/types";
 
-/** Project role names (CONTRACT §1). */
+/** Project role names (docs/contract.md §1). */
 export type ProjectRole = "project_viewer" | "project_contributor" | "project_admin";
-/** Workspace role names (CONTRACT §1). */
+/** Workspace role names (docs/contract.md §1). */
 export type WorkspaceRole = "member" | "admin" | "owner";
 
 export interface User {
@@ -79,7 +79,7 @@ export interface PatchWorkflowRequest {
   run_setup?: RunSetup;
 }
 
-/** Saved run-setup defaults (CONTRACT §7). */
+/** Saved run-setup defaults (docs/contract.md §7). */
 export interface RunSetup {
   trigger_payload?: JsonObject;
   trigger_steps?: Record<string, JsonObject>;
@@ -99,7 +99,7 @@ export interface WorkflowVersion {
 
 export type IssueSeverity = "error" | "warning";
 
-/** One validation issue (CONTRACT §8). */
+/** One validation issue (docs/contract.md §8). */
 export interface ValidationIssue {
   code: string;
   severity: IssueSeverity;
@@ -131,7 +131,7 @@ export interface ValidationResponse {
   graph_hash: string;
 }
 
-/** Parameters of the `start` command (CONTRACT §7). */
+/** Parameters of the `start` command (docs/contract.md §7). */
 export interface StartParams {
   trigger_payload?: JsonObject;
   trigger_steps?: Record<string, JsonObject>;
@@ -221,7 +221,7 @@ export type RunEventType =
   | "run_failed"
   | "run_stopped";
 
-/** One persisted run event (CONTRACT §7, §9). */
+/** One persisted run event (docs/contract.md §7, §9). */
 export interface RunEvent {
   seq: number;
   run_id: string;
@@ -291,7 +291,7 @@ export interface CompleteTaskResponse {
   approved: boolean;
 }
 
-/** Scopes a personal access token can carry (CONTRACT §1). */
+/** Scopes a personal access token can carry (docs/contract.md §1). */
 export type PatScope = "workflow:read" | "workflow:write" | "workflow:run" | "mcp:execute" | "admin" | string;
 
 export interface Pat {
@@ -389,7 +389,7 @@ export interface CreatedWebhook extends InboundWebhook {
   signing_secret: string;
 }
 
-// --- integrations: connections, MCP, vault secrets, LLM provider keys (CONTRACT §11) -------
+// --- integrations: connections, MCP, vault secrets, LLM provider keys (docs/contract.md §11) -------
 
 /** How a connection authenticates; sets the credential keys it must hold. */
 export type AuthType = "api_key" | "token" | "basic" | "dsn" | "custom" | "oauth2";

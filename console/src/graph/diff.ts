@@ -107,7 +107,7 @@ export function jsonLines(value: unknown): string[] {
 
 // --- step diff ----------------------------------------------------------------------------
 
-/** Keys a step carries for the editor only (CONTRACT §2); not compared, not shown. */
+/** Keys a step carries for the editor only (docs/contract.md §2); not compared, not shown. */
 const EDITOR_KEYS = ["position", "ui"];
 const BODY_KEYS = ["for_each_body_steps", "while_body_steps"];
 /** Step fields at their engine default, which the published form omits. */

@@ -1,5 +1,5 @@
 /**
- * Reading a graph document in any of the three accepted shapes (CONTRACT §2) into one
+ * Reading a graph document in any of the three accepted shapes (docs/contract.md §2) into one
  * {@link WorkflowGraph}:
  * - steps-only `{steps, input_schema?}`;
  * - canvas `{nodes: [{id, position, data: {step}}], edges: [{source, target}]}`, where an edge

@@ -1,6 +1,6 @@
 /**
  * A run's input form from the workflow's `input_schema` (the JSON Schema subset of
- * CONTRACT §2/§7), without React: which field each top-level property becomes, turning
+ * docs/contract.md §2/§7), without React: which field each top-level property becomes, turning
  * what the user typed into typed JSON values, and the required/type checks shown next to
  * each field before the server's own check (which answers 422).
  */

@@ -1,5 +1,5 @@
 /**
- * The import's `server_url` → instance mapping (CONTRACT §11 "Import"). A graph brought in
+ * The import's `server_url` → instance mapping (docs/contract.md §11 "Import"). A graph brought in
  * from elsewhere names MCP servers by `server_url` and/or by `instance_id`s of the
  * workspace it came from, which mean nothing here. Before the graph goes into the draft,
  * the user points each foreign server at one of this project's instances, or keeps it.

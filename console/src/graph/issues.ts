@@ -1,5 +1,5 @@
 /**
- * Placing validation issues (CONTRACT §8) on canvas nodes. The issue's `json_path` always
+ * Placing validation issues (docs/contract.md §8) on canvas nodes. The issue's `json_path` always
  * refers to the normalized steps shape (`$.steps[2].for_each_body_steps[0].script`), which
  * pins an inner step even when two loops reuse an inner id; `step_id` is the fallback.
  */

@@ -1,5 +1,5 @@
 /**
- * Per-step start settings (CONTRACT §7 "Start"), without React: the top-level steps a run
+ * Per-step start settings (docs/contract.md §7 "Start"), without React: the top-level steps a run
  * setup lists, reading their input overrides and exclusions into start params, and
  * converting to and from the workflow's saved `run_setup`.
  *
@@ -100,7 +100,7 @@ export function startParamsOf(payload: JsonObject, steps: ReadSteps): StartParam
   return params;
 }
 
-/** The `run_setup` to save: exclusions have no place in it (CONTRACT §7). */
+/** The `run_setup` to save: exclusions have no place in it (docs/contract.md §7). */
 export function runSetupOf(payload: JsonObject, steps: ReadSteps): RunSetup {
   const setup: RunSetup = { trigger_payload: payload };
   if (Object.keys(steps.overrides).length > 0) setup.trigger_steps = steps.overrides;

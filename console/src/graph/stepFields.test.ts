@@ -3,7 +3,7 @@ import { defaultStep } from "./ops";
 import { fieldsFor, missingRequired, setField, TYPE_FIELDS } from "./stepFields";
 import { STEP_TYPES, type McpCallStep, type StepType } from "./types";
 
-/** The type-specific fields of CONTRACT §2, besides the body lists edited on the canvas. */
+/** The type-specific fields of docs/contract.md §2, besides the body lists edited on the canvas. */
 const CONTRACT_FIELDS: Record<StepType, string[]> = {
   mcp_call: ["tool_name", "server_url", "instance_id", "tool_args"],
   llm_call: ["model", "model_ref", "prompt", "system", "llm_params", "llm_credential_id", "llm_credential_scope"],

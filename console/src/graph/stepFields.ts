@@ -1,5 +1,5 @@
 /**
- * What the config panel shows for each step type: the fields of CONTRACT §2 with their
+ * What the config panel shows for each step type: the fields of docs/contract.md §2 with their
  * editor kind. Pure data plus two helpers, so the panel stays a loop over this table.
  */
 import type { JsonValue, Step, StepType } from "./types";
@@ -30,7 +30,7 @@ export const STEP_TYPE_INFO: Record<StepType, { label: string; description: stri
   agent_call: { label: "Agent call", description: "One turn of a project agent" },
 };
 
-/** Controls every step has (CONTRACT §2 table). `id` is edited separately (renaming). */
+/** Controls every step has (docs/contract.md §2 table). `id` is edited separately (renaming). */
 export const COMMON_FIELDS: readonly FieldSpec[] = [
   { key: "name", label: "Name", kind: "text" },
   { key: "description", label: "Description", kind: "text" },
@@ -41,7 +41,7 @@ export const COMMON_FIELDS: readonly FieldSpec[] = [
   { key: "no_auto_start", label: "Run only when the start grants it", kind: "checkbox", topLevelOnly: true },
 ];
 
-/** Type-specific fields (CONTRACT §2). */
+/** Type-specific fields (docs/contract.md §2). */
 export const TYPE_FIELDS: Record<StepType, readonly FieldSpec[]> = {
   mcp_call: [
     { key: "tool_name", label: "Tool name", kind: "text", required: true },

@@ -1,5 +1,5 @@
 /**
- * Template autocomplete (CONTRACT §3): what a `{{ … }}` expression in a step may refer to.
+ * Template autocomplete (docs/contract.md §3): what a `{{ … }}` expression in a step may refer to.
  * `input.*` comes from the input schema; `steps.<id>.result.*` is offered only for real
  * ancestors (steps the edited step transitively depends on), with the fields known from
  * the ancestor's type; loop scopes (`item`, `body.*`, `while.*`) only inside loops.
@@ -13,7 +13,7 @@ export interface TemplateSuggestion {
   detail: string;
 }
 
-/** Result fields every step of a type is known to produce (CONTRACT §2, §5, §6). */
+/** Result fields every step of a type is known to produce (docs/contract.md §2, §5, §6). */
 const KNOWN_RESULT_FIELDS: Partial<Record<Step["type"], string[]>> = {
   llm_call: ["model", "text", "tokens_in", "tokens_out", "latency_ms"],
   human_task: ["approved"],

@@ -1,5 +1,5 @@
 /**
- * The workflow graph JSON (CONTRACT §2) as TypeScript types. Steps stay plain JSON objects
+ * The workflow graph JSON (docs/contract.md §2) as TypeScript types. Steps stay plain JSON objects
  * so that fields the console does not know (or the user misspelt) survive an edit and reach
  * the server, whose validation reports them.
  */
@@ -7,7 +7,7 @@
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** The step types of CONTRACT §2. */
+/** The step types of docs/contract.md §2. */
 export const STEP_TYPES = [
   "mcp_call",
   "llm_call",

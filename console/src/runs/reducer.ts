@@ -1,12 +1,12 @@
 /**
- * Run state from the event stream (CONTRACT §7): a pure reducer from events to the run's
+ * Run state from the event stream (docs/contract.md §7): a pure reducer from events to the run's
  * status and each step's display status, so the run view can colour nodes live. Events are
  * applied in sequence order; a repeated or older sequence number is ignored, which makes a
  * replay after reconnecting harmless.
  */
 import type { RunEvent, RunStatus } from "../api/types";
 
-/** What a node shows: the step statuses of §7, with a skip told apart from a completion. */
+/** What a node shows: the step statuses of docs/contract.md §7, with a skip told apart from a completion. */
 export type StepDisplayStatus = "pending" | "running" | "waiting" | "completed" | "skipped" | "failed" | "cancelled";
 
 export interface StepRunState {

@@ -1,5 +1,5 @@
 /**
- * The run's timeline from its events (CONTRACT §7): per step, the time spans of its
+ * The run's timeline from its events (docs/contract.md §7): per step, the time spans of its
  * attempts and of waiting for a person, point markers (skipped, reused), and run-level
  * markers (paused, resumed, draining, the end). A pure fold like `reducer.ts`, applied to the
  * same batches: it only touches the rows an event names, so a 500-step run costs per batch

@@ -1,5 +1,5 @@
 /**
- * What a role lets its holder do, in words, for the "My access" screen. Mirrors CONTRACT §1
+ * What a role lets its holder do, in words, for the "My access" screen. Mirrors docs/contract.md §1
  * (workspace roles, project roles, read-only access to private projects); the server's
  * authorization is what decides, this only explains it.
  */

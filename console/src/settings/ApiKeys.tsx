@@ -11,7 +11,7 @@ import { useAsync } from "../components/useAsync";
 import { useSession } from "../session/SessionContext";
 import { CopyField } from "./CopyField";
 
-/** The scopes a token can carry (CONTRACT §1), with what each allows. */
+/** The scopes a token can carry (docs/contract.md §1), with what each allows. */
 export const PAT_SCOPES: { scope: PatScope; label: string }[] = [
   { scope: "workflow:read", label: "Read workflows, runs and events" },
   { scope: "workflow:write", label: "Edit and publish workflows" },

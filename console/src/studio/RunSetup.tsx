@@ -1,7 +1,7 @@
 /**
  * The Run setup dialog's content (lazy chunk): the latest published version's input as a
  * form generated from its `input_schema` (or as JSON), per-step overrides, and the
- * workflow's saved defaults (`run_setup`). Start sends the `start` command (CONTRACT §7);
+ * workflow's saved defaults (`run_setup`). Start sends the `start` command (docs/contract.md §7);
  * Save as defaults PATCHes the workflow's `run_setup`.
  */
 import { useEffect, useId, useMemo, useState } from "react";

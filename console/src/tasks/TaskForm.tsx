@@ -1,5 +1,5 @@
 /**
- * A pending human task as a form (CONTRACT §6): its title, description and the payload's
+ * A pending human task as a form (docs/contract.md §6): its title, description and the payload's
  * fields as a readable summary; the form of `task_payload.schema` when it has one (drawn
  * by the Run setup's field renderer) whose values become the completion's `result`; an
  * optional comment; Approve / Reject. The same component serves Command Center and the

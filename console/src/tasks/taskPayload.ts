@@ -1,5 +1,5 @@
 /**
- * How a human task's `task_payload` (CONTRACT §6: title, description, fields to review) is
+ * How a human task's `task_payload` (docs/contract.md §6: title, description, fields to review) is
  * shown, without React: the title and description, the other keys as a readable summary,
  * and, when the payload carries a JSON Schema under `schema`, the form it describes
  * (the same field model as the Run setup form, graph/inputForm.ts) and the `result` its

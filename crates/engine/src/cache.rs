@@ -35,7 +35,7 @@ impl StepView {
             input: r.input.clone().unwrap_or(Value::Null),
         }
     }
-    /// The skip reason this step hands down to its dependants (CONTRACT §2): `rejected`,
+    /// The skip reason this step hands down to its dependants (docs/contract.md §2): `rejected`,
     /// `blocked` and `excluded` spread; `step_disabled` and `condition_false` do not. A
     /// rejected human task (completed, `approved: false`) hands down `rejected`.
     pub fn propagated_skip(&self, is_human_task: bool) -> Option<&'static str> {

@@ -21,7 +21,7 @@ pub struct EngineConfig {
     pub backoff_base: Duration,
     /// Longest retry delay.
     pub backoff_max: Duration,
-    /// Most items one `for_each` invocation may have (CONTRACT §5 default 10,000).
+    /// Most items one `for_each` invocation may have (docs/contract.md §5 default 10,000).
     pub for_each_item_limit: usize,
     /// Longest sleep of the scheduler when it has no wake-up (it also wakes on commits,
     /// notifications and timers).

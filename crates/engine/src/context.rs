@@ -1,4 +1,4 @@
-//! The run context document of CONTRACT §7.
+//! The run context document of docs/contract.md §7.
 
 use ar_store::{RunRecord, StepRecord};
 use serde_json::{Map, Value, json};
@@ -19,7 +19,7 @@ pub fn build_context(run: &RunRecord, steps: &[StepRecord]) -> Value {
         let mut m = Map::new();
         m.insert("status".into(), json!(s.status().as_str()));
         m.insert("attempt".into(), json!(s.attempt));
-        // The step's own configuration after template resolution (CONTRACT §5), as the
+        // The step's own configuration after template resolution (docs/contract.md §5), as the
         // last attempt received it: what the console's run inspector shows as its input.
         if let Some(i) = &s.input {
             m.insert("input".into(), i.clone());

@@ -23,7 +23,7 @@ use crate::lease::{Leases, heartbeat};
 use crate::params::StartParams;
 use crate::telemetry;
 
-/// How to stop a run (CONTRACT §7).
+/// How to stop a run (docs/contract.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StopMode {
     /// Cancel in-flight steps now; the run becomes `stopped`.
@@ -708,7 +708,7 @@ impl Engine {
         }
     }
 
-    /// The run context of CONTRACT §7 (`GET …/runs/{id}/context`, `agentruntime run --json`).
+    /// The run context of docs/contract.md §7 (`GET …/runs/{id}/context`, `agentruntime run --json`).
     pub async fn run_context(&self, run_id: &str) -> EngineResult<Value> {
         let run = self.run_record(run_id).await?;
         let steps = self.inner.store.step_states(run_id, None).await?;

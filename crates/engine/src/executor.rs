@@ -44,7 +44,7 @@ pub struct StepCall {
 /// Why an attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepFailure {
-    /// CONTRACT §7 failure code (`LUA_ERROR`, `STEP_TIMEOUT`, `MCP_TOOL_FAILED`, …).
+    /// docs/contract.md §7 failure code (`LUA_ERROR`, `STEP_TIMEOUT`, `MCP_TOOL_FAILED`, …).
     pub code: String,
     pub message: String,
     /// Transient failures (timeouts, rate limits, 5xx, connection errors) are retried

@@ -1,4 +1,4 @@
-//! `ar-engine`: durable execution of workflow graphs (CONTRACT §5–§7).
+//! `ar-engine`: durable execution of workflow graphs (docs/contract.md §5–§7).
 //!
 //! A run is rows in the store: step states, events, and queue rows for ready work. An
 //! [`Engine`] node claims ready work with a lease, runs it through a [`StepExecutor`], and

@@ -1,4 +1,4 @@
-//! Start parameters of a run (CONTRACT §7).
+//! Start parameters of a run (docs/contract.md §7).
 
 use std::collections::HashSet;
 
@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::error::{EngineError, EngineResult};
 
 /// Keys that mark `params` as structured; without any of them, `params` itself is the
-/// trigger payload (compatibility rule of CONTRACT §7).
+/// trigger payload (compatibility rule of docs/contract.md §7).
 const PARAM_KEYS: &[&str] = &[
     "trigger_payload",
     "trigger_steps",

@@ -302,7 +302,7 @@ impl Inner {
         base.mul_f64(jitter)
     }
 
-    /// Why this step is skipped, if it is (CONTRACT §2 order: spreading skips, then
+    /// Why this step is skipped, if it is (docs/contract.md §2 order: spreading skips, then
     /// `enabled`, then `condition`).
     fn skip_reason(
         &self,

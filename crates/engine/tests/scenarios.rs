@@ -1,4 +1,4 @@
-//! Engine scenarios (CONTRACT §2, §5–§7), each run on SQLite and on Postgres.
+//! Engine scenarios (docs/contract.md §2, §5–§7), each run on SQLite and on Postgres.
 
 mod support;
 

@@ -3,7 +3,7 @@
 //! - [`McpCallExecutor`] (`mcp_call`): resolves the step's server to an
 //!   [`ar_mcp::McpTarget`] through a [`McpTargetResolver`], calls the tool through the
 //!   shared [`ar_mcp::McpClientPool`] under the step's timeout and the run's
-//!   cancellation, and maps the answer per CONTRACT §2.
+//!   cancellation, and maps the answer per docs/contract.md §2.
 //! - [`LlmCallExecutor`] (`llm_call`): resolves `model_ref`/`model` to a provider,
 //!   its API key through a [`LlmKeySource`], and calls it with `ar_connect::llm`.
 //!

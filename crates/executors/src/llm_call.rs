@@ -17,7 +17,7 @@ use crate::llm_keys::LlmKeySource;
 use crate::telemetry;
 use tracing::Instrument;
 
-/// The one failure code of `llm_call` (CONTRACT §2, §7); the message says what to fix.
+/// The one failure code of `llm_call` (docs/contract.md §2, §7); the message says what to fix.
 pub const LLM_REQUEST_FAILED: &str = "LLM_REQUEST_FAILED";
 
 /// The `llm_params` key that asks for a streamed answer (it is not sent to the
@@ -99,7 +99,7 @@ impl LlmProviders {
     }
 }
 
-/// Runs `llm_call` steps. The result is CONTRACT §2's
+/// Runs `llm_call` steps. The result is docs/contract.md §2's
 /// `{model, text, tokens_in, tokens_out, latency_ms}` (plus `tool_calls` when the model
 /// made any); the token counts are what metering reads.
 ///

@@ -1,6 +1,6 @@
 //! Where `llm_call` finds API keys: a [`LlmKeySource`] gathers the candidates
 //! (step credential, workspace key, system key) and `ar_connect::llm::resolve_api_key`
-//! picks the first in CONTRACT order.
+//! picks the first in the order of docs/contract.md §2.
 
 use std::collections::HashMap;
 

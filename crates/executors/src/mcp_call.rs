@@ -22,7 +22,7 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(300);
 ///
 /// - Time limit: the step's `timeout_s`, else [`DEFAULT_CALL_TIMEOUT`]; connecting counts.
 /// - Stopping the run cancels the call at once (the server is told).
-/// - Result: CONTRACT §2 (structured content, else text parsed as JSON or `{text}`),
+/// - Result: docs/contract.md §2 (structured content, else text parsed as JSON or `{text}`),
 ///   bounded by the pool's `max_response_bytes`.
 /// - Failures keep ar-mcp's codes; `isError` is `MCP_TOOL_FAILED` with the tool's
 ///   message; timeouts and transient transport errors are retried by the engine per

@@ -1,7 +1,7 @@
 //! Which MCP server a `mcp_call` step talks to, with which credentials.
 //!
 //! The executor asks a [`McpTargetResolver`]. The server will plug in one that reads
-//! the project's instances, their active profile and its connections (CONTRACT §11);
+//! the project's instances, their active profile and its connections (docs/contract.md §11);
 //! [`UrlResolver`] is the resolver for deployments without that registry (the CLI,
 //! the first server release): `server_url` is used as written, except when it names a
 //! server of the operator's catalog, which may be a local stdio command and may

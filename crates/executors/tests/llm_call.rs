@@ -67,7 +67,7 @@ fn llm_step(id: &str, model_ref: &str, params: Value) -> Value {
     })
 }
 
-/// The CONTRACT §2 result: exactly these keys, with the given text and token counts.
+/// The docs/contract.md §2 result: exactly these keys, with the given text and token counts.
 fn assert_result(result: &Value, text: &str, tokens_in: u64, tokens_out: u64) {
     let mut keys: Vec<&String> = result
         .as_object()

@@ -1,7 +1,7 @@
 //! `mcp_call` steps run by the engine against MCP servers nobody here wrote:
 //! @modelcontextprotocol/server-everything (npm) over Streamable HTTP and over stdio,
 //! and a server written with the Python `mcp` SDK 2.x (stateless 2026-07-28 protocol).
-//! Results land in the run context as CONTRACT §2 says; a stop cancels a call mid-flight.
+//! Results land in the run context as docs/contract.md §2 says; a stop cancels a call mid-flight.
 
 mod common;
 

@@ -61,7 +61,7 @@ pub enum LuaError {
 }
 
 impl LuaError {
-    /// The step failure code this error maps to (CONTRACT §7): a time limit is
+    /// The step failure code this error maps to (docs/contract.md §7): a time limit is
     /// `STEP_TIMEOUT` (the engine treats it like any other attempt timeout);
     /// everything else, the memory and size limits included, is `LUA_ERROR`.
     pub fn code(&self) -> &'static str {

@@ -1,5 +1,5 @@
 //! Sandboxed Luau runtime for `lua_script` steps and `while_eval_script`
-//! (CONTRACT §4).
+//! (docs/contract.md §4).
 //!
 //! ```
 //! use ar_lua::{LuaLimits, LuaRuntime};

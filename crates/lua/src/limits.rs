@@ -1,4 +1,4 @@
-//! Resource limits applied to every script execution (CONTRACT §4).
+//! Resource limits applied to every script execution (docs/contract.md §4).
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! Table-driven checks of the JSON ⇄ Lua conversions, injected globals,
-//! the return-value rule, error messages and the `json` library (CONTRACT §4).
+//! the return-value rule, error messages and the `json` library (docs/contract.md §4).
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! One test per sandbox escape or limit (CONTRACT §4): each attempt is
+//! One test per sandbox escape or limit (docs/contract.md §4): each attempt is
 //! refused, and the same runtime keeps working normally afterwards.
 
 mod common;

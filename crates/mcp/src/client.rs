@@ -240,7 +240,7 @@ impl McpClient {
         Ok(tools.into_iter().map(ToolInfo::from).collect())
     }
 
-    /// Calls `tool` with `args` (a JSON object) and maps the result per CONTRACT §2.
+    /// Calls `tool` with `args` (a JSON object) and maps the result per docs/contract.md §2.
     pub async fn call_tool(
         &self,
         tool: &str,

@@ -21,7 +21,7 @@ use crate::http_client::WatchedHttpClient;
 use crate::ssrf::{GuardedResolver, HostAllowlist, check_url};
 use crate::target::McpTarget;
 
-/// Default cap on one response (CONTRACT: results larger than this fail the step).
+/// Default cap on one response (docs/contract.md §2: results larger than this fail the step).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 
 /// Environment variables a stdio server inherits from the platform process; all

@@ -1,5 +1,5 @@
 //! Typed failures of MCP calls, with the step error code each maps to and whether
-//! a retry may help (CONTRACT §2: `retry_count` retries only transient failures).
+//! a retry may help (docs/contract.md §2: `retry_count` retries only transient failures).
 //!
 //! Messages never carry header values or environment values: credentials travel in
 //! those, and errors end up in run events and API responses.
@@ -58,7 +58,7 @@ pub enum McpError {
 }
 
 impl McpError {
-    /// The step error code (CONTRACT §7 error codes; `MCP_TOOL_FAILED` per §2).
+    /// The step error code (docs/contract.md §7 error codes; `MCP_TOOL_FAILED` per §2).
     pub fn code(&self) -> &'static str {
         match self {
             Self::ToolFailed { .. } => "MCP_TOOL_FAILED",

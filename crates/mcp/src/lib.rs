@@ -8,7 +8,7 @@
 //!   per workspace and overall ([`ChildLimits`]) and reports its connections
 //!   ([`PoolHealth`]).
 //! - [`McpClient::call_tool`] / [`McpClientPool::call_tool`]: arguments in, the step
-//!   result of CONTRACT §2 out ([`map_call_result`]), or a typed [`McpError`]
+//!   result of docs/contract.md §2 out ([`map_call_result`]), or a typed [`McpError`]
 //!   (`MCP_TOOL_FAILED` for `isError`, transient vs. final transport failures,
 //!   timeouts, cancellation, oversized responses).
 //! - [`check_url`] and [`GuardedResolver`]: the SSRF guard with its operator

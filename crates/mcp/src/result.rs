@@ -1,4 +1,4 @@
-//! Maps a `tools/call` result to the step result of CONTRACT §2.
+//! Maps a `tools/call` result to the step result of docs/contract.md §2.
 //!
 //! - `isError: true` → [`McpError::ToolFailed`] with the tool's text (or, without
 //!   text, its structured content serialized; or a fixed note when it sent neither).

@@ -1,5 +1,5 @@
 //! Roles, token scopes, and the one permission table every API route is checked against
-//! (CONTRACT §1).
+//! (docs/contract.md §1).
 //!
 //! Every route names an [`Action`]; [`authorize`] decides it from the caller's workspace
 //! role, their access to the project (if the action is project-scoped) and the scopes of
@@ -287,7 +287,7 @@ pub enum ProjectAccess {
     Role(ProjectRole),
 }
 
-/// The effective access of a workspace member to a project (CONTRACT §1):
+/// The effective access of a workspace member to a project (docs/contract.md §1):
 /// an explicit project role wins; a public project gives every member contributor;
 /// a private project is invisible to non-members except workspace admins (read-only,
 /// or full access when the workspace policy says so).

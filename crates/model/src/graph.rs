@@ -1,4 +1,4 @@
-//! The workflow graph (CONTRACT §2) as typed values.
+//! The workflow graph (docs/contract.md §2) as typed values.
 //!
 //! A [`Graph`] is produced by [`crate::import`] from any accepted JSON shape and turned back
 //! into the canonical JSON shape by [`Graph::to_value`]. Fields a step type requires are
@@ -84,7 +84,7 @@ impl Step {
     }
 }
 
-/// The step types of CONTRACT §2.
+/// The step types of docs/contract.md §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StepType {
     McpCall,
@@ -124,7 +124,7 @@ impl StepType {
         StepType::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
-    /// Types allowed inside a loop body (CONTRACT §2: no nested composites, no human tasks).
+    /// Types allowed inside a loop body (docs/contract.md §2: no nested composites, no human tasks).
     pub fn allowed_in_body(self) -> bool {
         matches!(
             self,
@@ -290,7 +290,7 @@ impl ErrorPolicy {
     }
 }
 
-/// Default and ceiling of `for_each_max_parallel` (CONTRACT §2).
+/// Default and ceiling of `for_each_max_parallel` (docs/contract.md §2).
 pub const FOR_EACH_DEFAULT_PARALLEL: u32 = 10;
 pub const FOR_EACH_MAX_PARALLEL: u32 = 100;
 
@@ -367,7 +367,7 @@ fn put<T: Into<Value>>(map: &mut Map<String, Value>, key: &str, value: Option<T>
 }
 
 impl Step {
-    /// The step in the canonical JSON shape of CONTRACT §2. Defaults are omitted, so a graph
+    /// The step in the canonical JSON shape of docs/contract.md §2. Defaults are omitted, so a graph
     /// survives import → export → import unchanged.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();

@@ -1,4 +1,4 @@
-//! Reading a workflow graph from JSON (CONTRACT §2).
+//! Reading a workflow graph from JSON (docs/contract.md §2).
 //!
 //! Three shapes are accepted and normalized into one [`Graph`]:
 //! - **steps-only**: `{ "steps": [ … ], "input_schema"?: … }`;

@@ -1,4 +1,4 @@
-//! Problems found in a graph, as reported by import and dry-run validation (CONTRACT §8).
+//! Problems found in a graph, as reported by import and dry-run validation (docs/contract.md §8).
 
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +65,7 @@ impl Issue {
     }
 }
 
-/// The issue codes this crate emits. CONTRACT §8 names most of them; the rest are ours.
+/// The issue codes this crate emits. docs/contract.md §8 names most of them; the rest are ours.
 pub mod codes {
     pub const CYCLE: &str = "cycle";
     pub const UNKNOWN_DEPENDENCY: &str = "unknown_dependency";

@@ -214,7 +214,7 @@ fn rows() -> Vec<Row> {
         row("body naming a step that is not a sibling",
             steps(vec![for_each("e", "{{input.x}}", json!([lua("a", "return {}"), json!({"id": "b", "type": "llm_call", "model": "m", "prompt": "{{body.c.v}}"})]))]),
             vec![("template_unresolved", Some("b"), "$.steps[0].for_each_body_steps[1].prompt")], false),
-        // regression: a refining while body reads its own previous output (CONTRACT §3 `while.prev.<inner_id>`)
+        // regression: a refining while body reads its own previous output (docs/contract.md §3 `while.prev.<inner_id>`)
         row("while.prev may name the step that reads it",
             steps(vec![while_loop("refine", "{{body.rewrite.good}}", json!([json!({"id": "rewrite", "type": "llm_call", "model": "m", "prompt": "improve {{while.prev.rewrite.text | \"\"}}"})]))]),
             vec![], true),

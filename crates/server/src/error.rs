@@ -1,4 +1,4 @@
-//! API errors as CONTRACT §1 specifies: a JSON body `{"error": "…"}` (more fields allowed)
+//! API errors as docs/contract.md §1 specifies: a JSON body `{"error": "…"}` (more fields allowed)
 //! and the status that says what went wrong.
 
 use axum::http::{HeaderValue, StatusCode, header};

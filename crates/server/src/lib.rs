@@ -2,7 +2,7 @@
 //!
 //! - [`Settings`]: TOML file + `AR_*` environment (documented in `docs/server.md`);
 //! - [`app`]: the axum [`Router`] of `/healthz`, `/readyz` and the `/v1` surface, with
-//!   JSON errors (CONTRACT §1), a body limit, rate limiting, the `Host` check and request
+//!   JSON errors (docs/contract.md §1), a body limit, rate limiting, the `Host` check and request
 //!   tracing;
 //! - [`auth`]: sessions, PATs, CSRF and the authorization [`auth::gate::Gate`];
 //! - [`routes`]: the route table (every route names its permission-table action);

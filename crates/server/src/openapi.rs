@@ -90,7 +90,7 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", "/v1/workflows/{id}/runs/{run_id}/retry") => {
             return Some((runs::RetryBody::schema(), false));
         }
-        // CONTRACT §8's request; `ar-model` owns its type.
+        // docs/contract.md §8's request; `ar-model` owns its type.
         ("POST", "/v1/workflows/{id}/validate") => return Some((validate_request_schema(), false)),
         _ => return None,
     };
@@ -190,7 +190,7 @@ pub mod field {
         g.schema_type = SchemaType::from_iter([Type::Object, Type::Null]);
         g
     }
-    /// Run setup (CONTRACT §7), or `null` to clear it.
+    /// Run setup (docs/contract.md §7), or `null` to clear it.
     pub fn run_setup() -> Object {
         ObjectBuilder::new()
             .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
@@ -216,7 +216,7 @@ pub mod field {
     }
 }
 
-/// CONTRACT §8's validate request (`ar-model` owns its type, which refuses unknown fields).
+/// docs/contract.md §8's validate request (`ar-model` owns its type, which refuses unknown fields).
 fn validate_request_schema() -> RefOr<Schema> {
     use ar_model::validate::CheckName;
     use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, SchemaType};

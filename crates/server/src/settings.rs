@@ -1,7 +1,7 @@
 //! Deployment settings: a TOML file, then `AR_*` environment variables on top.
 //!
 //! Every setting and its variable is listed in `docs/server.md`. `product_code` is only
-//! ever read from here (CONTRACT §1: never from a request).
+//! ever read from here (docs/contract.md §1: never from a request).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

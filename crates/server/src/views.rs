@@ -1,4 +1,4 @@
-//! JSON shapes of API objects (field names as CONTRACT §9 fixes them).
+//! JSON shapes of API objects (field names as docs/contract.md §9 fixes them).
 
 use ar_store::tenant::*;
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! Inbound webhooks and cron triggers over a real listener (CONTRACT §10): the secret shown
+//! Inbound webhooks and cron triggers over a real listener (docs/contract.md §10): the secret shown
 //! once, signatures, the automation PAT, disabled subscriptions, extras merge,
 //! `Idempotency-Key`, tenant isolation, trigger validation, one catch-up fire after
 //! downtime, and two nodes on one Postgres firing a trigger once. Every API test runs on

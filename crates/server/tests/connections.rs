@@ -1,4 +1,4 @@
-//! Connections (CONTRACT §9, §11) on SQLite and Postgres: CRUD and bad input, credential
+//! Connections (docs/contract.md §9, §11) on SQLite and Postgres: CRUD and bad input, credential
 //! values never in an answer, a log line or a raw database row, other workspaces' ids
 //! answered 404, viewers read but do not write; `credentials_for_call`; and OAuth 2.0
 //! against a local authorization server (`connections/auth_server.rs`): PKCE, refresh

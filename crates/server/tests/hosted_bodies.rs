@@ -1,4 +1,4 @@
-//! Hosted request bodies work unchanged (CONTRACT §9 "Hosted bodies work unchanged"), and
+//! Hosted request bodies work unchanged (docs/contract.md §9 "Hosted bodies work unchanged"), and
 //! the bodies this project's own clients send keep working. Every test runs on SQLite and
 //! on Postgres.
 

@@ -1,5 +1,5 @@
 //! The permission matrix: every gated route of the route table, called as every kind of
-//! caller, must answer exactly what CONTRACT §1's roles and scopes say. The expected
+//! caller, must answer exactly what docs/contract.md §1's roles and scopes say. The expected
 //! status is computed here from the route's permission-table row (role requirement and
 //! scope), not by calling the server's decision function. A route added to the table
 //! without a sample request below fails this test.
@@ -16,7 +16,7 @@ use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// The kinds of caller of CONTRACT §1's matrix.
+/// The kinds of caller of docs/contract.md §1's matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     NoAuth,
@@ -760,7 +760,7 @@ fn sample(
     }
 }
 
-/// The action CONTRACT §9 implies for each route (stated here independently of the
+/// The action docs/contract.md §9 implies for each route (stated here independently of the
 /// server's table, so a route mapped to the wrong row is caught).
 fn contract_action(method: &str, path: &str) -> Action {
     match (method, path) {

@@ -1,4 +1,4 @@
-//! Runs, commands, human tasks, events, context and retry over `/v1` (CONTRACT §6, §7, §9),
+//! Runs, commands, human tasks, events, context and retry over `/v1` (docs/contract.md §6, §7, §9),
 //! through a real listener. Every test runs on SQLite and on Postgres.
 
 mod common;
@@ -363,7 +363,7 @@ async fn stop_immediate_cancels_and_graceful_drains(backend: Backend) {
     let ctx = f.context(&run).await;
     assert_eq!(ctx["steps"]["spin"]["status"], "cancelled");
     assert_eq!(ctx["steps"]["next"]["reason"], "blocked");
-    // CONTRACT §7: a stopped run reports RUN_STOPPED, its cancelled steps say so.
+    // docs/contract.md §7: a stopped run reports RUN_STOPPED, its cancelled steps say so.
     assert_eq!(ctx["failure_code"], "RUN_STOPPED", "{ctx}");
     assert_eq!(
         f.get(&f.run_path(&run, "/summary")).await.body["failure_code"],

@@ -1,4 +1,4 @@
-//! The live event stream `GET /v1/workflows/{id}/stream` (CONTRACT §7, §9) on both
+//! The live event stream `GET /v1/workflows/{id}/stream` (docs/contract.md §7, §9) on both
 //! backends: resume by sequence number with no gap and no duplicate, many subscribers on
 //! one run sharing one hub, refusals before the upgrade, workflow-wide streams, and a run
 //! executing on one Postgres node watched through another.

@@ -12,7 +12,7 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Run status (CONTRACT §7).
+/// Run status (docs/contract.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -58,7 +58,7 @@ impl RunStatus {
     }
 }
 
-/// Step status (CONTRACT §7). Skips are `Completed` with `skipped = true`.
+/// Step status (docs/contract.md §7). Skips are `Completed` with `skipped = true`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
@@ -356,7 +356,7 @@ pub struct Termination {
 }
 
 impl Termination {
-    /// The end of a stopped run, immediate or drained: CONTRACT §7 has it report
+    /// The end of a stopped run, immediate or drained: docs/contract.md §7 has it report
     /// `failure_code: RUN_STOPPED` and cancel its steps with `reason: run_stopped`.
     pub fn stopped() -> Self {
         Termination {

@@ -96,7 +96,7 @@ async fn a_stranger_cannot_spend_the_operators_llm_key() {
 
     // The attack: a stranger's run without a key of their own.
     let eve = stranger(served.base(), "eve").await;
-    // Resolve is asked in a project (contributors and up, CONTRACT §9).
+    // Resolve is asked in a project (contributors and up, docs/contract.md §9).
     let r = eve
         .post(
             "/v1/llm/resolve",

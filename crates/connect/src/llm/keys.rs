@@ -1,4 +1,4 @@
-//! API key resolution in CONTRACT order: the step's credential, then the workspace's
+//! API key resolution in the order of docs/contract.md §2: the step's credential, then the workspace's
 //! key for the provider, then the operator's system key.
 
 use std::fmt;
@@ -49,7 +49,7 @@ pub struct ResolvedApiKey {
     pub source: KeySource,
 }
 
-/// Picks the first present key in CONTRACT order. `Ok(None)` only for a provider
+/// Picks the first present key in the order of docs/contract.md §2. `Ok(None)` only for a provider
 /// that needs no key (a local server); otherwise a missing key is an error that
 /// says where to add one.
 pub fn resolve_api_key(

@@ -114,7 +114,7 @@ pub struct LlmResponse {
 }
 
 impl LlmResponse {
-    /// The `llm_call` step result of CONTRACT §2:
+    /// The `llm_call` step result of docs/contract.md §2:
     /// `{model, text, tokens_in, tokens_out, latency_ms}`, plus `tool_calls` when the
     /// model made any.
     pub fn step_result(&self) -> Value {

@@ -1,4 +1,4 @@
-//! Conversions between `serde_json` values and Lua values (CONTRACT §4).
+//! Conversions between `serde_json` values and Lua values (docs/contract.md §4).
 //!
 //! JSON → Lua: objects become plain tables (a null field is simply absent),
 //! arrays become tables marked with the shared `json.array` metatable (a null

@@ -65,7 +65,7 @@ pub enum TemplateError {
 }
 
 impl TemplateError {
-    /// The failure code the engine reports for this error (CONTRACT §7).
+    /// The failure code the engine reports for this error (docs/contract.md §7).
     pub fn code(&self) -> &'static str {
         match self {
             TemplateError::Unresolved { .. } => "TEMPLATE_UNRESOLVED",

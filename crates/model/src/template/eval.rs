@@ -172,7 +172,7 @@ fn expr_paths(expr: &Expr) -> impl Iterator<Item = &TemplatePath> {
     })
 }
 
-/// Unset values make `|` try the next alternative (CONTRACT §3).
+/// Unset values make `|` try the next alternative (docs/contract.md §3).
 fn is_unset(value: &Value) -> bool {
     match value {
         Value::Null => true,

@@ -1,4 +1,4 @@
-//! The `{{ … }}` template language (CONTRACT §3).
+//! The `{{ … }}` template language (docs/contract.md §3).
 //!
 //! A templated field is text with expressions in double braces. Each expression is a
 //! chain of *alternatives* tried left to right ("else try"); the first that is set wins.
@@ -51,7 +51,7 @@ pub use path::{ROOT_NAMES, Segment, TemplatePath};
 pub use value::{MAX_DEPTH, TemplatedValue};
 
 /// What a render can see. The engine implements it over its run state (applying the
-/// per-step `input` overrides of CONTRACT §7 and the loop scopes of §5); tests use
+/// per-step `input` overrides of docs/contract.md §7 and the loop scopes of §5); tests use
 /// [`MapScope`].
 pub trait Scope {
     /// The value of a root name: "input", "steps", "item", "index", "foreach", "body",
@@ -69,7 +69,7 @@ impl Scope for MapScope {
     }
 }
 
-/// Truthiness for `condition` and `while_condition` (CONTRACT §2): `false`, null, `""`, any
+/// Truthiness for `condition` and `while_condition` (docs/contract.md §2): `false`, null, `""`, any
 /// zero number and the exact string `"false"` are falsy; everything else, including empty
 /// arrays and objects, is truthy.
 pub fn is_truthy(value: &Value) -> bool {

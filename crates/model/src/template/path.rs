@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::Scope;
 use super::error::{TemplateError, UnresolvedReason};
 
-/// The names a path may start with (CONTRACT §3). Anything else is a syntax error.
+/// The names a path may start with (docs/contract.md §3). Anything else is a syntax error.
 pub const ROOT_NAMES: [&str; 9] = [
     "input",
     "steps",

@@ -123,7 +123,7 @@ pub(crate) struct TemplateField<'g> {
     pub parsed: Result<Parsed, Vec<(String, TemplateSyntaxError)>>,
 }
 
-/// The fields of a step that hold templates (CONTRACT §2, §3).
+/// The fields of a step that hold templates (docs/contract.md §2, §3).
 fn templated_fields(step: &Step) -> Vec<(&'static str, Source<'_>)> {
     let mut out = Vec::new();
     if let Some(v) = &step.condition {

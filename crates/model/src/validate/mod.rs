@@ -1,4 +1,4 @@
-//! Dry-run validation (CONTRACT §8): every check a graph can pass without calling a tool or
+//! Dry-run validation (docs/contract.md §8): every check a graph can pass without calling a tool or
 //! a model, reported as [`Issue`]s with a step id and a JSON path into the normalized steps
 //! shape (`$.steps[2].for_each_body_steps[0].script`).
 //!

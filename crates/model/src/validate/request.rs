@@ -1,4 +1,4 @@
-//! The request and response of `POST /v1/workflows/{id}/validate` (CONTRACT §8), as serde
+//! The request and response of `POST /v1/workflows/{id}/validate` (docs/contract.md §8), as serde
 //! types with the field names of the contract.
 
 use std::collections::BTreeMap;
@@ -45,7 +45,7 @@ pub struct ValidateParams {
     pub trigger_payload: Option<Value>,
 }
 
-/// The checks of CONTRACT §8, in the order they run and are reported.
+/// The checks of docs/contract.md §8, in the order they run and are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckName {
@@ -152,7 +152,7 @@ pub enum Readiness {
     Blocked,
 }
 
-/// The answer of dry-run validation (CONTRACT §8).
+/// The answer of dry-run validation (docs/contract.md §8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidateResponse {
     /// No reported issue is an error: publish would accept the graph.

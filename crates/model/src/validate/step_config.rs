@@ -7,7 +7,7 @@ use crate::graph::{StepConfig, StepType};
 use crate::issue::{Issue, codes};
 use serde_json::Value;
 
-/// `step_config`: the fields each step type needs (CONTRACT §2).
+/// `step_config`: the fields each step type needs (docs/contract.md §2).
 pub(crate) fn check_step_config(run: &mut Run<'_>) {
     const CHECK: CheckName = CheckName::StepConfig;
     let index = run.index;

@@ -11,7 +11,7 @@ use crate::issue::{Issue, codes};
 use crate::template::Segment;
 
 /// `graph`: a non-empty graph whose ids are unique: among top-level steps, within each
-/// body, and no inner id equal to a top-level id (CONTRACT §2).
+/// body, and no inner id equal to a top-level id (docs/contract.md §2).
 pub(crate) fn check_graph(run: &mut Run<'_>) {
     const CHECK: CheckName = CheckName::Graph;
     if run.graph.steps.is_empty() {

@@ -50,7 +50,7 @@ fn origin_of(value: &str) -> Option<String> {
     origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
-/// CSRF rule (CONTRACT §9): a cookie-authenticated write must carry an `Origin` (or, if the
+/// CSRF rule (docs/contract.md §9): a cookie-authenticated write must carry an `Origin` (or, if the
 /// browser sent none, a `Referer`) of the server's own origin.
 pub fn check_csrf(method: &Method, headers: &HeaderMap, own_origin: &str) -> Result<(), ApiError> {
     if is_safe(method) {

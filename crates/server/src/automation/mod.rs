@@ -1,4 +1,4 @@
-//! What starts runs without a person at the keyboard (CONTRACT §10): inbound webhook
+//! What starts runs without a person at the keyboard (docs/contract.md §10): inbound webhook
 //! signatures and sealed signing secrets, cron schedules, and the scheduler that fires
 //! them. The HTTP surface is in `routes::webhooks` and `routes::triggers`; storage in
 //! `ar_store::automation`.

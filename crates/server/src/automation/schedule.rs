@@ -1,4 +1,4 @@
-//! Cron schedules read in an IANA time zone (CONTRACT §10). Parsing is `croner` (standard
+//! Cron schedules read in an IANA time zone (docs/contract.md §10). Parsing is `croner` (standard
 //! five-field expressions, `@daily`-style aliases, `L`/`W`/`#`), zones are `chrono-tz`.
 //! Times are computed in the zone's wall clock, so `0 9 * * *` in `Europe/Berlin` is 09:00
 //! local time in winter and in summer; a time skipped by a DST jump runs at the first

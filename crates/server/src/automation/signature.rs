@@ -1,4 +1,4 @@
-//! Inbound webhook signatures (CONTRACT §10, docs/webhooks-and-schedules.md). The sender
+//! Inbound webhook signatures (docs/contract.md §10, docs/webhooks-and-schedules.md). The sender
 //! signs with the subscription's signing secret, HMAC-SHA256, in one of two forms of the
 //! `X-Agentruntime-Signature` header:
 //!

@@ -84,7 +84,7 @@ impl AuthType {
     }
 }
 
-/// The `auth_type` of a create request that leaves it out (the hosted body, CONTRACT §9):
+/// The `auth_type` of a create request that leaves it out (the hosted body, docs/contract.md §9):
 /// the first type whose required credential names are all given, else `custom`. Given
 /// only OAuth tokens, it is `oauth2` (which `POST /v1/connections` refuses with a pointer
 /// to the OAuth flow, as for an explicit `oauth2`).

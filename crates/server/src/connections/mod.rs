@@ -1,4 +1,4 @@
-//! Connections (CONTRACT §11): a project's credentials for an outside service, sealed at
+//! Connections (docs/contract.md §11): a project's credentials for an outside service, sealed at
 //! rest with the workspace vault and opened only in memory, for one call.
 //!
 //! - [`credentials`]: the auth types, what their credentials must hold, sealing.

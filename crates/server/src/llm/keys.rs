@@ -1,4 +1,4 @@
-//! Where a server's `llm_call` finds its API key, in CONTRACT order: the step's
+//! Where a server's `llm_call` finds its API key, in the order of docs/contract.md §2: the step's
 //! `llm_credential_id` (the id of one of the workspace's LLM keys), the workspace's key
 //! for the provider (its newest), then the operator's system key — only for workspaces
 //! the operator allows (`[llm] system_key_workspaces`: by default the first-start

@@ -1,4 +1,4 @@
-//! Dry-run's view of the registry: the `mcp_bindings` check (CONTRACT §8) runs in the pure
+//! Dry-run's view of the registry: the `mcp_bindings` check (docs/contract.md §8) runs in the pure
 //! model crate, synchronously, so the server resolves every `mcp_call` binding of the graph
 //! up front — with the same [`resolve_binding`] the executor uses, but never creating an
 //! instance and never calling a server — and hands the model a snapshot.

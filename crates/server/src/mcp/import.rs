@@ -1,4 +1,4 @@
-//! Importing a graph from elsewhere (CONTRACT §11 "Import"): `instance_id`s name instances
+//! Importing a graph from elsewhere (docs/contract.md §11 "Import"): `instance_id`s name instances
 //! of the workspace the graph came from, which mean nothing here. Each `mcp_call` step is
 //! pointed at an instance of *this* project:
 //!

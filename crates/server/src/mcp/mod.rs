@@ -1,4 +1,4 @@
-//! The MCP server registry (CONTRACT §11) on the server side.
+//! The MCP server registry (docs/contract.md §11) on the server side.
 //!
 //! - [`values`]: the JSON of a config profile's `env`/`headers` values (literal text or a
 //!   binding to a vault secret or a connection credential), their checks, the API's view

@@ -1,4 +1,4 @@
-//! Which server a step's `instance_id` / `server_url` means in a project (CONTRACT §11
+//! Which server a step's `instance_id` / `server_url` means in a project (docs/contract.md §11
 //! "Resolution"). One function, [`resolve_binding`], serves the `mcp_call` executor (with
 //! auto-creation) and dry-run (without: validation has no side effects). It opens no
 //! secret: it returns records, and the resolver opens the active profile afterwards.

@@ -1,4 +1,4 @@
-//! Metered usage (CONTRACT §9 billing, `BillingRead`): `GET /v1/billing/usage` sums a
+//! Metered usage (docs/contract.md §9 billing, `BillingRead`): `GET /v1/billing/usage` sums a
 //! project's usage records per kind over a window. Recording is done by the metered
 //! executors (`crate::llm::metering`), once per (run, step, kind).
 

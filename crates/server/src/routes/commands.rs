@@ -1,4 +1,4 @@
-//! `POST /v1/workflows/{id}/command` (CONTRACT §7): `start` a run of the workflow, or
+//! `POST /v1/workflows/{id}/command` (docs/contract.md §7): `start` a run of the workflow, or
 //! `pause`, `resume`, `stop` one of its runs (`params.run_id`).
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Connections (CONTRACT §9, §11): project-scoped CRUD (`X-Project-Id` on list and
+//! Connections (docs/contract.md §9, §11): project-scoped CRUD (`X-Project-Id` on list and
 //! create; routes on one connection use its project), credential metadata, and the
 //! OAuth 2.0 start and callback (`crate::connections::oauth`).
 //!

@@ -1,4 +1,4 @@
-//! Sign-up, sign-in, sign-out and `me` (CONTRACT §1, §9). These routes establish identity
+//! Sign-up, sign-in, sign-out and `me` (docs/contract.md §1, §9). These routes establish identity
 //! rather than act in a workspace, so they carry no permission-table action.
 
 use ar_model::authz::ProjectAccess;

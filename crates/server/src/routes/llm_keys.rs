@@ -1,4 +1,4 @@
-//! Workspace LLM provider keys (CONTRACT §9 "LLM"; tenant admins, `LlmKeysManage`): keys
+//! Workspace LLM provider keys (docs/contract.md §9 "LLM"; tenant admins, `LlmKeysManage`): keys
 //! are sealed with the workspace vault and never shown again, not even in part. The
 //! catalog says which providers this server knows and whether a workspace or system key is
 //! configured for each (booleans only); `POST /v1/llm/resolve` says where a step's model

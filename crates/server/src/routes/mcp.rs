@@ -1,4 +1,4 @@
-//! MCP servers (CONTRACT §9 "MCP", §11): the operator's catalog, a project's custom
+//! MCP servers (docs/contract.md §9 "MCP", §11): the operator's catalog, a project's custom
 //! servers (registered by URL: SSRF-checked, tools discovered), their tool-list versions,
 //! validation, and the tools of the project's instances. Instances and config profiles:
 //! [`crate::routes::mcp_instances`].

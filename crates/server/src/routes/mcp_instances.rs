@@ -1,4 +1,4 @@
-//! MCP instances and their config profiles (CONTRACT §9 "MCP", §11).
+//! MCP instances and their config profiles (docs/contract.md §9 "MCP", §11).
 //!
 //! An instance is a project's deployment of a server (a custom server of the project or
 //! a server of the operator's catalog). Its profiles carry `env` (stdio), `headers`

@@ -1,4 +1,4 @@
-//! Personal access tokens (CONTRACT §1): shown once, stored as SHA-256, scoped, expiring,
+//! Personal access tokens (docs/contract.md §1): shown once, stored as SHA-256, scoped, expiring,
 //! revocable, bound to their user and workspace, never wider than the token creating them.
 
 use crate::extract::Path;

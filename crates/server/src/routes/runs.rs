@@ -1,4 +1,4 @@
-//! Reading runs (CONTRACT §7, §9): the per-workflow list and the tenant feed (cursor
+//! Reading runs (docs/contract.md §7, §9): the per-workflow list and the tenant feed (cursor
 //! pages, newest first), one run, its summary, its event log and its context; and the
 //! in-place retry of a failed or stopped run (**Beyond**).
 
@@ -223,7 +223,7 @@ pub async fn events(
     })))
 }
 
-/// `GET /v1/workflows/{id}/runs/{run_id}/context` (RunRead): CONTRACT §7's run context.
+/// `GET /v1/workflows/{id}/runs/{run_id}/context` (RunRead): docs/contract.md §7's run context.
 pub async fn context(
     State(state): State<AppState>,
     gate: Gate,

@@ -1,5 +1,5 @@
 //! `GET /v1/workflows/{id}/stream?run_id=…&after_seq=…` (RunRead): the live event stream
-//! over a WebSocket (CONTRACT §9), one event object per text frame.
+//! over a WebSocket (docs/contract.md §9), one event object per text frame.
 //!
 //! Everything is decided before the upgrade, as plain HTTP: authentication (PAT or session
 //! cookie), the gate, the workflow and run belonging to the caller's workspace (404

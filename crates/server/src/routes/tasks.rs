@@ -1,4 +1,4 @@
-//! Human tasks (CONTRACT §6): the tenant inbox, a run's pending tasks, and completion.
+//! Human tasks (docs/contract.md §6): the tenant inbox, a run's pending tasks, and completion.
 //! A task's id is its step id within the run; routes carry the run id too.
 
 use ar_store::tenant::TaskQuery;

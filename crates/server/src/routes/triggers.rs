@@ -1,4 +1,4 @@
-//! Cron triggers of a workflow (CONTRACT §9, §10): `GET/POST /v1/workflows/{id}/triggers`,
+//! Cron triggers of a workflow (docs/contract.md §9, §10): `GET/POST /v1/workflows/{id}/triggers`,
 //! `GET/PATCH/DELETE /v1/workflows/{id}/triggers/{trigger_id}`. A trigger starts the
 //! workflow's latest published version with its `trigger_payload`, `trigger_steps` and
 //! `excluded_step_ids` each time its cron expression matches in its time zone; the

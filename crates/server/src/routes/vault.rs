@@ -1,4 +1,4 @@
-//! Workspace secrets (CONTRACT §11, tenant admins): named values sealed with the
+//! Workspace secrets (docs/contract.md §11, tenant admins): named values sealed with the
 //! workspace's data key ([`crate::vault::WorkspaceVault`]). The API writes and deletes
 //! them and lists their metadata; no route ever answers with a value. Workflows and MCP
 //! profiles read them on the server side ([`crate::vault::open_workspace_secret`]).

@@ -1,4 +1,4 @@
-//! Inbound webhooks (CONTRACT §9, §10): subscriptions managed by project contributors, and
+//! Inbound webhooks (docs/contract.md §9, §10): subscriptions managed by project contributors, and
 //! the public ingress `POST /v1/inbound-webhooks/{id}` that starts the subscribed workflow.
 //!
 //! A subscription has two credentials, both required at ingress:

@@ -1,4 +1,4 @@
-//! Workflows (drafts), published versions and dry-run validation (CONTRACT §8, §9).
+//! Workflows (drafts), published versions and dry-run validation (docs/contract.md §8, §9).
 //!
 //! A workflow lives in a project: lists and creation use `X-Project-Id`; routes addressing
 //! one workflow authorize against the workflow's own project (and a workflow of another
@@ -187,7 +187,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
-/// Run setup (CONTRACT §7) is an object of `trigger_payload`, `trigger_steps`, `trigger_step_ids`.
+/// Run setup (docs/contract.md §7) is an object of `trigger_payload`, `trigger_steps`, `trigger_step_ids`.
 fn is_string_array(v: &Value) -> bool {
     v.as_array()
         .is_some_and(|items| items.iter().all(Value::is_string))

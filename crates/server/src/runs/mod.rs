@@ -1,4 +1,4 @@
-//! Runs as the API sees them (CONTRACT §6, §7, §9): starting a run of a published workflow
+//! Runs as the API sees them (docs/contract.md §6, §7, §9): starting a run of a published workflow
 //! version, finding the runs and human tasks a caller may see, and their JSON shapes. The
 //! route handlers in `routes::{commands, runs, tasks}` are thin wrappers over this module;
 //! webhooks and cron triggers start runs through [`start::start_workflow_run`] too, which

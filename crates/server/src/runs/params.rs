@@ -1,4 +1,4 @@
-//! The `params` of a start command (CONTRACT §7), as the server completes them before the
+//! The `params` of a start command (docs/contract.md §7), as the server completes them before the
 //! engine sees them: the two keys only the server understands (`version`,
 //! `use_run_setup_defaults`), the version's saved run setup merged in on request, and the
 //! trigger payload completed from and checked against the graph's `input_schema`.

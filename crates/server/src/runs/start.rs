@@ -13,7 +13,7 @@ use crate::runs::quota::check_run_quota;
 use crate::state::AppState;
 use crate::views;
 
-/// The answer to a start: `{run_id, status, workflow_id, version, started_at}` (CONTRACT §7).
+/// The answer to a start: `{run_id, status, workflow_id, version, started_at}` (docs/contract.md §7).
 /// A repeated client `run_id` answers with the run it already started.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StartedRun {
@@ -39,7 +39,7 @@ impl StartedRun {
 }
 
 /// Starts a run of `workflow` with the `params` of a start command (bare trigger payload or
-/// the structured keys of CONTRACT §7). The caller has already authorized the start on the
+/// the structured keys of docs/contract.md §7). The caller has already authorized the start on the
 /// workflow's project; `started_by` says who or what started it (a user id,
 /// `webhook:<id>`, `cron:<id>`) for the logs.
 ///

@@ -1,4 +1,4 @@
-//! JSON shapes of runs, events and human tasks (CONTRACT §7, §9 field names).
+//! JSON shapes of runs, events and human tasks (docs/contract.md §7, §9 field names).
 
 use ar_engine::{RunRecord, RunStatus};
 use ar_store::EventRecord;
@@ -66,7 +66,7 @@ pub fn event(e: &EventRecord, workflow_id: &str) -> Value {
     })
 }
 
-/// A pending task. Its `task_id` is the step id within the run (CONTRACT §6): stable, and
+/// A pending task. Its `task_id` is the step id within the run (docs/contract.md §6): stable, and
 /// unique together with the run id that every task route also carries.
 pub fn task(t: &PendingTaskRecord) -> Value {
     json!({

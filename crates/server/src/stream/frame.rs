@@ -1,4 +1,4 @@
-//! The JSON object a stream sends per event: the shape of the events list of CONTRACT §9,
+//! The JSON object a stream sends per event: the shape of the events list of docs/contract.md §9,
 //! `{seq, run_id, workflow_id, event_type, step_id, data, at}`.
 
 use ar_store::EventRecord;

@@ -1,4 +1,4 @@
-//! Live event streams (CONTRACT §7, §9): `GET /v1/workflows/{id}/stream`.
+//! Live event streams (docs/contract.md §7, §9): `GET /v1/workflows/{id}/stream`.
 //!
 //! The store is the source of truth: every event is committed with its per-run sequence
 //! number before anyone hears about it. The engine's local broadcast only makes delivery
@@ -13,7 +13,7 @@
 //! - [`directory`]: which runs belong to a workflow, for workflow-wide streams (runs
 //!   started on this node are announced at once, others are found by polling).
 //! - [`access`]: an open stream's right to stay open, re-checked while it is open.
-//! - [`frame`]: the JSON object of one event, as in the events list of CONTRACT §9.
+//! - [`frame`]: the JSON object of one event, as in the events list of docs/contract.md §9.
 //!
 //! Memory is bounded everywhere: a hub keeps at most `hub_buffer` events for slow
 //! subscribers (a subscriber that falls further behind is closed and resumes by `seq`),

@@ -1,5 +1,5 @@
 //! Persistence of what starts runs without a person: inbound webhook subscriptions (with
-//! their `Idempotency-Key` deliveries) and cron triggers (CONTRACT §10).
+//! their `Idempotency-Key` deliveries) and cron triggers (docs/contract.md §10).
 //!
 //! Like [`crate::tenant`], the SQL is written once in [`queries`] and stamped out for each
 //! backend ([`SqliteAutomationStore`], [`PgAutomationStore`]), sharing the tenancy pool.

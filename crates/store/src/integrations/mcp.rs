@@ -1,4 +1,4 @@
-//! The MCP server registry (CONTRACT §11): servers with their discovered tools and tool
+//! The MCP server registry (docs/contract.md §11): servers with their discovered tools and tool
 //! list versions, a project's instances of a server, and each instance's config profiles.
 //!
 //! Profiles hold no secret in clear: their `env` and `headers` values are literal text

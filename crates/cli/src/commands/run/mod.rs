@@ -1,6 +1,6 @@
 //! `agentruntime run FILE [--input k=v]… [--input-json JSON|@file] [--data-dir DIR] [--json]
 //! [--auto-approve]` and `agentruntime run --resume RUN_ID [--data-dir DIR]`: runs a graph
-//! on the embedded SQLite store with live progress (CONTRACT §5–§7). Exit 0 completed,
+//! on the embedded SQLite store with live progress (docs/contract.md §5–§7). Exit 0 completed,
 //! 1 failed, stopped or interrupted, 2 invalid graph or input.
 
 mod input;

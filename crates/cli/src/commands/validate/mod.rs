@@ -1,5 +1,5 @@
 //! `agentruntime validate FILE [--params JSON|@file] [--mock-outputs JSON|@file] [--json]`:
-//! dry-run validation of a graph file (CONTRACT §8), the same checks as
+//! dry-run validation of a graph file (docs/contract.md §8), the same checks as
 //! `POST /v1/workflows/{id}/validate`.
 
 mod human;
@@ -75,7 +75,7 @@ fn build_request(args: &Args) -> Result<ValidateRequest, Unreadable> {
     Ok(request)
 }
 
-/// The start payload in `params`: CONTRACT §7 accepts `{"trigger_payload": {...}, ...}`
+/// The start payload in `params`: docs/contract.md §7 accepts `{"trigger_payload": {...}, ...}`
 /// or, for compatibility, the payload itself when none of the start keys is present.
 fn trigger_payload(params: Value) -> Value {
     const START_KEYS: [&str; 6] = [
