@@ -27,7 +27,8 @@ eval "$(scripts/schemathesis-install.sh)"
 binary="${AR_FUZZ_BINARY:-}"
 if [ -z "$binary" ]; then
   log "building agentruntime"
-  cargo build --quiet -p ar-cli --bin agentruntime
+  # --workspace: the features the test build already compiled (no second dependency build).
+  cargo build --quiet --workspace --bin agentruntime
   binary="${CARGO_TARGET_DIR:-target}/debug/agentruntime"
 fi
 
@@ -82,6 +83,10 @@ report_dir="$(realpath -m "${AR_FUZZ_REPORT_DIR:-$work/report}")"
 log "schemathesis: $max_examples examples per operation, at most $time_limit s (seed $seed)"
 status=0
 # Run from the scratch folder: schemathesis keeps a cache (.schemathesis/) in its cwd.
+# One worker: with two, schemathesis generates cases on two threads, and CPython 3.11's
+# ast.parse (used by Hypothesis to describe its strategies) is not thread-safe there — it
+# failed once with "SystemError: AST constructor recursion depth mismatch", a fuzzer crash
+# that says nothing about the server.
 (cd "$work" && timeout --signal=INT "$time_limit" "$AR_SCHEMATHESIS" run "$base/v1/openapi.json" \
   --header "Authorization: Bearer $pat" \
   --header "X-Tenant-Id: default" \
@@ -90,7 +95,7 @@ status=0
   --phases examples,coverage,fuzzing \
   --max-examples "$max_examples" \
   --seed "$seed" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 10 \
   --report junit,ndjson --report-dir "$report_dir" \
   --no-color) || status=$?

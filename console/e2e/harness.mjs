@@ -3,7 +3,7 @@
  * fresh data directory, drives Debian's Chromium through playwright-core, and checks every
  * page for console errors, failed requests and serious accessibility violations.
  *
- * The binary comes from `cargo build -p ar-cli` (scripts/test builds it first); set
+ * The binary comes from `cargo build --workspace --bin agentruntime` (scripts/test builds it first); set
  * AGENTRUNTIME_BIN to use another one, CHROMIUM to use another browser.
  */
 import { spawn } from "node:child_process";
@@ -62,7 +62,7 @@ async function waitReady(url, child, log) {
 export async function startServer({ env: extraEnv = {} } = {}) {
   const bin = binaryPath();
   if (!existsSync(bin)) {
-    throw new Error(`${bin} is missing: build it with \`cargo build -p ar-cli\` (or set AGENTRUNTIME_BIN)`);
+    throw new Error(`${bin} is missing: build it with \`cargo build --workspace --bin agentruntime\` (or set AGENTRUNTIME_BIN)`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), "ar-e2e-"));
   const port = await freePort();
