@@ -52,3 +52,8 @@ mod dry_run_budget;
 #[path = "attacks/revocation.rs"]
 mod revocation;
 // --- end of items 4 and 5.
+// --- Issue 13, last gaps: the password-change throttle and `/metrics` behind a trusted
+// proxy.
+#[path = "attacks/gaps.rs"]
+mod gaps;
+// --- end of issue 13 gaps.

@@ -40,7 +40,9 @@ impl TrustedProxies {
         Ok(TrustedProxies { networks })
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is one of the operator's proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
         self.networks.iter().any(|net| net.contains(&ip))
     }
 

@@ -61,6 +61,8 @@ struct Inner {
     limiter: RateLimiter,
     /// Failed sign-ins per account (issue 13 item 3).
     login_throttle: LoginThrottle,
+    /// The operator's reverse proxies: who may report a client's address.
+    proxies: TrustedProxies,
     /// The `Host` names requests may carry (issue 13 item 7).
     allowed_hosts: AllowedHosts,
     origin: String,
@@ -90,7 +92,7 @@ impl AppState {
         let passwords = Passwords::new(settings.password_hashing, settings.password_work)?;
         let proxies = TrustedProxies::parse(&settings.trusted_proxies)
             .map_err(|e| format!("trusted_proxies: {e}"))?;
-        let limiter = RateLimiter::new(&settings.rate_limits, proxies);
+        let limiter = RateLimiter::new(&settings.rate_limits, proxies.clone());
         let login_throttle = LoginThrottle::new(settings.login_throttle);
         let mcp_allowlist = Arc::new(settings.mcp_allowlist().map_err(|e| e.to_string())?);
         let mcp_discovery =
@@ -114,6 +116,7 @@ impl AppState {
                 passwords,
                 limiter,
                 login_throttle,
+                proxies,
                 allowed_hosts,
                 origin: public_origin,
             }),
@@ -166,6 +169,9 @@ impl AppState {
     }
     pub fn login_throttle(&self) -> &LoginThrottle {
         &self.inner.login_throttle
+    }
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.inner.proxies
     }
     pub fn allowed_hosts(&self) -> &AllowedHosts {
         &self.inner.allowed_hosts

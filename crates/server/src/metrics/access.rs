@@ -1,8 +1,13 @@
 //! `GET /metrics`: who may scrape, then the Prometheus text.
 //!
-//! A scrape is allowed from a loopback peer that is not relaying someone else's request
-//! (no `Forwarded` / `X-Forwarded-For` header: a reverse proxy on the same host is a
-//! loopback peer too), or from anywhere with `Authorization: Bearer <metrics.token>`.
+//! A scrape is allowed from a loopback client, or from anywhere with
+//! `Authorization: Bearer <metrics.token>`. The client is the one the rate limiter sees
+//! ([`crate::client_addr`]): when the peer is a trusted proxy, the address it reports in
+//! `X-Forwarded-For` — a reverse proxy on the same host is a loopback peer, but the
+//! internet clients it relays are not loopback. A loopback peer that is not a trusted
+//! proxy and still carries a `Forwarded` / `X-Forwarded-For` header is relaying someone
+//! else's request (a proxy the operator did not list), so it is not loopback either; nor
+//! is a `Forwarded` header ever taken as local, since only `X-Forwarded-For` is read.
 //! Nothing in the output is secret, but it describes the deployment's load, so it is not
 //! public by default.
 
@@ -13,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
+use crate::client_addr::TrustedProxies;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -33,7 +39,11 @@ pub async fn scrape(State(state): State<AppState>, request: Request) -> Response
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    if let Err(refusal) = allowed(peer, request.headers(), settings.token.as_deref()) {
+    let client = Client {
+        peer,
+        proxies: state.trusted_proxies(),
+    };
+    if let Err(refusal) = allowed(client, request.headers(), settings.token.as_deref()) {
         return refusal.into_response();
     }
     let scrape = state.metrics();
@@ -48,15 +58,32 @@ pub async fn scrape(State(state): State<AppState>, request: Request) -> Response
         .into_response()
 }
 
-/// The access rule (see the module doc).
-fn allowed(
+/// Where a request comes from: the socket peer and the proxies allowed to speak for others.
+#[derive(Clone, Copy)]
+struct Client<'a> {
     peer: Option<SocketAddr>,
-    headers: &HeaderMap,
-    token: Option<&str>,
-) -> Result<(), ApiError> {
-    let relayed =
-        headers.contains_key(header::FORWARDED) || headers.contains_key("x-forwarded-for");
-    if peer.is_some_and(|p| p.ip().is_loopback()) && !relayed {
+    proxies: &'a TrustedProxies,
+}
+
+impl Client<'_> {
+    /// Whether the request was sent from this host (see the module doc).
+    fn is_loopback(&self, headers: &HeaderMap) -> bool {
+        let Some(peer) = self.peer else {
+            return false;
+        };
+        if headers.contains_key(header::FORWARDED) {
+            return false;
+        }
+        if self.proxies.trusts(peer.ip()) {
+            return self.proxies.client_ip(peer.ip(), headers).is_loopback();
+        }
+        peer.ip().to_canonical().is_loopback() && !headers.contains_key("x-forwarded-for")
+    }
+}
+
+/// The access rule (see the module doc).
+fn allowed(client: Client<'_>, headers: &HeaderMap, token: Option<&str>) -> Result<(), ApiError> {
+    if client.is_loopback(headers) {
         return Ok(());
     }
     let presented = headers
@@ -83,8 +110,24 @@ fn allowed(
 mod tests {
     use super::*;
 
-    fn addr(s: &str) -> Option<SocketAddr> {
-        Some(s.parse().expect("addr"))
+    static NO_PROXIES: std::sync::LazyLock<TrustedProxies> =
+        std::sync::LazyLock::new(TrustedProxies::default);
+    static LOCAL_PROXY: std::sync::LazyLock<TrustedProxies> = std::sync::LazyLock::new(|| {
+        TrustedProxies::parse(&["127.0.0.1".to_string()]).expect("proxies")
+    });
+
+    fn addr(s: &str) -> Client<'static> {
+        Client {
+            peer: Some(s.parse().expect("addr")),
+            proxies: &NO_PROXIES,
+        }
+    }
+
+    fn via_local_proxy(s: &str) -> Client<'static> {
+        Client {
+            peer: Some(s.parse().expect("addr")),
+            proxies: &LOCAL_PROXY,
+        }
     }
 
     fn with(pairs: &[(&str, &str)]) -> HeaderMap {
@@ -113,6 +156,37 @@ mod tests {
             let err = allowed(addr("127.0.0.1:5000"), &with(&[header]), None).expect_err("relayed");
             assert_eq!(err.status, StatusCode::FORBIDDEN);
         }
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_reported_client_decides() {
+        let from_internet = with(&[("x-forwarded-for", "203.0.113.9")]);
+        let err = allowed(via_local_proxy("127.0.0.1:5000"), &from_internet, None)
+            .expect_err("an internet client relayed by a local proxy");
+        assert_eq!(err.status, StatusCode::FORBIDDEN);
+        // A forged loopback entry left of the proxy's own does not help.
+        let forged = with(&[("x-forwarded-for", "127.0.0.1, 203.0.113.9")]);
+        assert!(allowed(via_local_proxy("127.0.0.1:5000"), &forged, None).is_err());
+        // Neither does a `Forwarded` header, which is not read.
+        let forwarded = with(&[("forwarded", "for=127.0.0.1")]);
+        assert!(allowed(via_local_proxy("127.0.0.1:5000"), &forwarded, None).is_err());
+        // A scraper on the proxy's host, relayed by it, is local.
+        let local = with(&[("x-forwarded-for", "127.0.0.1")]);
+        assert!(allowed(via_local_proxy("127.0.0.1:5000"), &local, None).is_ok());
+        assert!(allowed(via_local_proxy("127.0.0.1:5000"), &HeaderMap::new(), None).is_ok());
+        // With the token, the internet client is accepted.
+        let with_token = with(&[
+            ("authorization", "Bearer s3cret"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ]);
+        assert!(
+            allowed(
+                via_local_proxy("127.0.0.1:5000"),
+                &with_token,
+                Some("s3cret")
+            )
+            .is_ok()
+        );
     }
 
     #[test]

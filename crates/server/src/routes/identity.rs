@@ -134,12 +134,10 @@ pub async fn login(
         return Err(refused());
     }
     let attempt = state.login_throttle().begin(&email).map_err(|closed| {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        throttled(
+            closed,
             "too many failed sign-ins for this email; wait before trying again",
-        );
-        e.retry_after = Some(closed.retry_after_secs);
-        e
+        )
     })?;
     let user = state.tenants().user_by_email(&email).await?;
     let signed_in = match &user {
@@ -163,6 +161,13 @@ pub async fn login(
             Err(refused())
         }
     }
+}
+
+/// The answer while the account's password checks are closed ([`crate::auth::login_throttle`]).
+fn throttled(closed: crate::auth::login_throttle::Closed, message: &str) -> ApiError {
+    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message);
+    e.retry_after = Some(closed.retry_after_secs);
+    e
 }
 
 async fn session_response(
@@ -226,7 +231,7 @@ pub struct PasswordChange {
 }
 
 /// `POST /v1/auth/password`: changes the password (session only) and ends the user's
-/// other sessions.
+/// other sessions. Wrong current passwords are throttled like failed sign-ins.
 pub async fn change_password(
     State(state): State<AppState>,
     principal: Principal,
@@ -238,15 +243,31 @@ pub async fn change_password(
         ));
     };
     check_new_password(&body.new_password)?;
-    let current = principal.user.password_hash.clone().unwrap_or_default();
-    if body.current_password.len() > crate::auth::password::MAX_PASSWORD_LEN
-        || !state
-            .passwords()
-            .verify(&body.current_password, &current)
-            .await?
-    {
-        return Err(ApiError::forbidden("the current password is wrong"));
+    let wrong = || ApiError::forbidden("the current password is wrong");
+    if body.current_password.len() > crate::auth::password::MAX_PASSWORD_LEN {
+        return Err(wrong());
     }
+    // A stolen session must not guess the current password faster than sign-in could:
+    // both count failures against the same account (keyed by its email).
+    let attempt = state
+        .login_throttle()
+        .begin(&principal.user.email)
+        .map_err(|closed| {
+            throttled(
+                closed,
+                "too many wrong passwords for this account; wait before trying again",
+            )
+        })?;
+    let current = principal.user.password_hash.clone().unwrap_or_default();
+    if !state
+        .passwords()
+        .verify(&body.current_password, &current)
+        .await?
+    {
+        attempt.failed();
+        return Err(wrong());
+    }
+    attempt.succeeded();
     let hash = state.passwords().hash(&body.new_password).await?;
     state
         .tenants()
