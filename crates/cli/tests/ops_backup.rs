@@ -19,6 +19,18 @@ use serve_support::*;
 use sqlx::Connection;
 
 const RUNS: usize = 500;
+
+/// The harness's settings plus a quota of unfinished runs above the burst: the test is
+/// about a backup taken while hundreds of runs are in flight, which the default quota
+/// (100 per workspace) would refuse once starts outpace the engine.
+fn burst_env() -> Vec<(String, String)> {
+    let mut env = base_env();
+    env.push((
+        "AR_MAX_ACTIVE_RUNS_PER_WORKSPACE".to_owned(),
+        (RUNS * 2).to_string(),
+    ));
+    env
+}
 /// Parallel HTTP clients starting runs.
 const STARTERS: usize = 8;
 /// The backup is taken once this many runs were started.
@@ -82,7 +94,7 @@ async fn a_backup_taken_during_a_burst_restores_and_finishes_every_run_in_flight
             "--data-dir",
             &live.display().to_string(),
         ],
-        &base_env(),
+        &burst_env(),
     )
     .expect("serve starts");
     let (pat, project) = owner_pat(&server.base).await;
@@ -188,7 +200,7 @@ async fn a_backup_taken_during_a_burst_restores_and_finishes_every_run_in_flight
 
     let server = spawn(
         &["--listen", "127.0.0.1:0", "--data-dir", &restored_arg],
-        &base_env(),
+        &burst_env(),
     )
     .expect("the restored server starts");
     let client = Client::with_pat(&server.base, &owner_pat(&server.base).await.0);
@@ -241,7 +253,7 @@ async fn damaged_or_mismatched_backups_and_occupied_data_dirs_are_refused() {
     let live_arg = live.display().to_string();
     let server = spawn(
         &["--listen", "127.0.0.1:0", "--data-dir", &live_arg],
-        &base_env(),
+        &burst_env(),
     )
     .expect("serve starts");
     let (pat, _) = owner_pat(&server.base).await;
