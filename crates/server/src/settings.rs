@@ -639,21 +639,8 @@ impl Settings {
         mut self,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, SettingsError> {
-        fn parse<T: std::str::FromStr>(
-            name: &'static str,
-            value: String,
-        ) -> Result<T, SettingsError>
-        where
-            T::Err: std::fmt::Display,
-        {
-            value.parse().map_err(|e: T::Err| SettingsError::Env {
-                name,
-                value,
-                reason: e.to_string(),
-            })
-        }
         if let Some(v) = get("AR_LISTEN") {
-            self.listen = parse("AR_LISTEN", v)?;
+            self.listen = parse_env("AR_LISTEN", v)?;
         }
         if let Some(v) = get("AR_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
@@ -684,25 +671,25 @@ impl Settings {
             self.public_url = Some(v);
         }
         if let Some(v) = get("AR_SECURE_COOKIES") {
-            self.secure_cookies = Some(parse("AR_SECURE_COOKIES", v)?);
+            self.secure_cookies = Some(parse_env("AR_SECURE_COOKIES", v)?);
         }
         if let Some(v) = get("AR_SESSION_TTL_HOURS") {
-            self.session_ttl_hours = parse("AR_SESSION_TTL_HOURS", v)?;
+            self.session_ttl_hours = parse_env("AR_SESSION_TTL_HOURS", v)?;
         }
         if let Some(v) = get("AR_BODY_LIMIT_BYTES") {
-            self.body_limit_bytes = parse("AR_BODY_LIMIT_BYTES", v)?;
+            self.body_limit_bytes = parse_env("AR_BODY_LIMIT_BYTES", v)?;
         }
         if let Some(v) = get("AR_INVITE_TTL_HOURS") {
-            self.invite_ttl_hours = parse("AR_INVITE_TTL_HOURS", v)?;
+            self.invite_ttl_hours = parse_env("AR_INVITE_TTL_HOURS", v)?;
         }
         if let Some(v) = get("AR_RATE_LIMIT_PER_TOKEN") {
-            self.rate_limits.per_token_per_minute = parse("AR_RATE_LIMIT_PER_TOKEN", v)?;
+            self.rate_limits.per_token_per_minute = parse_env("AR_RATE_LIMIT_PER_TOKEN", v)?;
         }
         if let Some(v) = get("AR_RATE_LIMIT_PER_IP") {
-            self.rate_limits.per_ip_per_minute = parse("AR_RATE_LIMIT_PER_IP", v)?;
+            self.rate_limits.per_ip_per_minute = parse_env("AR_RATE_LIMIT_PER_IP", v)?;
         }
         if let Some(v) = get("AR_RATE_LIMIT_BURST") {
-            self.rate_limits.burst = parse("AR_RATE_LIMIT_BURST", v)?;
+            self.rate_limits.burst = parse_env("AR_RATE_LIMIT_BURST", v)?;
         }
         if let Some(v) = get("AR_ADMIN_EMAIL") {
             self.admin_email = v;
@@ -715,20 +702,20 @@ impl Settings {
         }
         // Item 6: caps on stdio MCP server processes.
         if let Some(v) = get("AR_MCP_STDIO_CHILDREN_MAX") {
-            self.mcp_stdio_children_max = parse("AR_MCP_STDIO_CHILDREN_MAX", v)?;
+            self.mcp_stdio_children_max = parse_env("AR_MCP_STDIO_CHILDREN_MAX", v)?;
         }
         if let Some(v) = get("AR_MCP_STDIO_CHILDREN_PER_WORKSPACE") {
             self.mcp_stdio_children_per_workspace =
-                parse("AR_MCP_STDIO_CHILDREN_PER_WORKSPACE", v)?;
+                parse_env("AR_MCP_STDIO_CHILDREN_PER_WORKSPACE", v)?;
         }
         if let Some(v) = get("AR_NODE_ID") {
             self.node_id = Some(v);
         }
         if let Some(v) = get("AR_LEASE_MS") {
-            self.lease_ms = parse("AR_LEASE_MS", v)?;
+            self.lease_ms = parse_env("AR_LEASE_MS", v)?;
         }
         if let Some(v) = get("AR_METRICS_ENABLED") {
-            self.metrics.enabled = parse("AR_METRICS_ENABLED", v)?;
+            self.metrics.enabled = parse_env("AR_METRICS_ENABLED", v)?;
         }
         if let Some(v) = get("AR_METRICS_TOKEN").filter(|v| !v.trim().is_empty()) {
             self.metrics.token = Some(v);
@@ -739,19 +726,19 @@ impl Settings {
             self.trusted_proxies = comma_list(&v);
         }
         if let Some(v) = get("AR_LOGIN_FREE_FAILURES") {
-            self.login_throttle.free_failures = parse("AR_LOGIN_FREE_FAILURES", v)?;
+            self.login_throttle.free_failures = parse_env("AR_LOGIN_FREE_FAILURES", v)?;
         }
         if let Some(v) = get("AR_LOGIN_FIRST_DELAY_SECS") {
-            self.login_throttle.first_delay_secs = parse("AR_LOGIN_FIRST_DELAY_SECS", v)?;
+            self.login_throttle.first_delay_secs = parse_env("AR_LOGIN_FIRST_DELAY_SECS", v)?;
         }
         if let Some(v) = get("AR_LOGIN_MAX_DELAY_SECS") {
-            self.login_throttle.max_delay_secs = parse("AR_LOGIN_MAX_DELAY_SECS", v)?;
+            self.login_throttle.max_delay_secs = parse_env("AR_LOGIN_MAX_DELAY_SECS", v)?;
         }
         if let Some(v) = get("AR_PASSWORD_HASH_SLOTS") {
-            self.password_work.slots = Some(parse("AR_PASSWORD_HASH_SLOTS", v)?);
+            self.password_work.slots = Some(parse_env("AR_PASSWORD_HASH_SLOTS", v)?);
         }
         if let Some(v) = get("AR_PASSWORD_HASH_QUEUE") {
-            self.password_work.queue = parse("AR_PASSWORD_HASH_QUEUE", v)?;
+            self.password_work.queue = parse_env("AR_PASSWORD_HASH_QUEUE", v)?;
         }
         if let Some(v) = get("AR_ALLOWED_HOSTS") {
             self.allowed_hosts = comma_list(&v);

@@ -392,3 +392,47 @@ pub fn toml_string(path: &Path) -> String {
 pub fn toml_quote(text: &str) -> String {
     format!("{:?}", text)
 }
+
+/// Cheap Argon2, so hundreds of sign-ins take seconds in a debug build (rate-limit attacks).
+pub const CHEAP_HASHING: &str =
+    "[password_hashing]\nmemory_kib = 256\niterations = 1\nparallelism = 1\n";
+
+/// What an attack request got back.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Value,
+}
+
+/// One request with extra headers (`X-Forwarded-For`, a fake cookie or bearer).
+pub async fn send(
+    base: &str,
+    method: Method,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Option<Value>,
+) -> Answer {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .timeout(Duration::from_secs(30));
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let text = response.text().await.expect("body");
+    Answer {
+        status,
+        retry_after,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+    }
+}

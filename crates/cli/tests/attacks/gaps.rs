@@ -2,56 +2,11 @@
 //! like sign-in, and `/metrics` behind a trusted reverse proxy judges "loopback" by the
 //! client the proxy reports, not by the proxy's own loopback address.
 
-use std::time::Duration;
-
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::boundary_support::*;
 use crate::serve_support::{ADMIN_EMAIL, ADMIN_PASSWORD};
-
-/// Cheap Argon2, so the guesses take little time in a debug build.
-const CHEAP_HASHING: &str =
-    "[password_hashing]\nmemory_kib = 256\niterations = 1\nparallelism = 1\n";
-
-/// What an attack request got back.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    retry_after: Option<u64>,
-    body: Value,
-}
-
-async fn send(
-    base: &str,
-    method: Method,
-    path: &str,
-    headers: &[(&str, String)],
-    body: Option<Value>,
-) -> Answer {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .timeout(Duration::from_secs(30));
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let text = response.text().await.expect("body");
-    Answer {
-        status,
-        retry_after,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
-}
 
 /// `POST /v1/auth/password` from a (stolen) session.
 async fn change_password(session: &Api, current: &str) -> Answer {

@@ -10,52 +10,10 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::boundary_support::*;
 use crate::serve_support::{ADMIN_EMAIL, ADMIN_PASSWORD};
-
-/// Cheap Argon2, so hundreds of sign-ins take seconds in a debug build.
-const CHEAP_HASHING: &str =
-    "[password_hashing]\nmemory_kib = 256\niterations = 1\nparallelism = 1\n";
-
-/// What an attack request got back.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    retry_after: Option<u64>,
-    body: Value,
-}
-
-/// One request with extra headers (`X-Forwarded-For`, a fake cookie or bearer).
-async fn send(
-    base: &str,
-    method: Method,
-    path: &str,
-    headers: &[(&str, String)],
-    body: Option<Value>,
-) -> Answer {
-    let mut request = reqwest::Client::new().request(method, format!("{base}{path}"));
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let text = response.text().await.expect("body");
-    Answer {
-        status,
-        retry_after,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
-}
 
 async fn login_as(base: &str, email: &str, password: &str, headers: &[(&str, String)]) -> Answer {
     send(
