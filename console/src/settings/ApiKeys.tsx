@@ -14,10 +14,10 @@ import { CopyField } from "./CopyField";
 /** The scopes a token can carry (docs/contract.md §1), with what each allows. */
 export const PAT_SCOPES: { scope: PatScope; label: string }[] = [
   { scope: "workflow:read", label: "Read workflows, runs and events" },
-  { scope: "workflow:write", label: "Edit and publish workflows" },
-  { scope: "workflow:run", label: "Start and control runs, complete tasks" },
-  { scope: "mcp:execute", label: "Call MCP tools" },
-  { scope: "mcp:write", label: "Manage MCP servers and instances" },
+  { scope: "workflow:write", label: "Edit and publish workflows (only)" },
+  { scope: "workflow:run", label: "Start and control runs, complete tasks, edit and publish workflows" },
+  { scope: "mcp:execute", label: "Call MCP tools, manage MCP servers, instances and connections" },
+  { scope: "mcp:write", label: "Manage MCP servers and instances (only)" },
   { scope: "admin", label: "Workspace administration" },
 ];
 

@@ -78,15 +78,16 @@ pub enum TokenScope {
     #[serde(rename = "workflow:read")]
     WorkflowRead,
     /// Create, edit, publish and archive workflows; manage webhooks, triggers and agents.
+    /// (Also granted by `workflow:run`, see [`TokenScope::grants`].)
     #[serde(rename = "workflow:write")]
     WorkflowWrite,
-    /// Start and control runs, complete human tasks.
+    /// Start and control runs, complete human tasks, and (as hosted) author workflows.
     #[serde(rename = "workflow:run")]
     WorkflowRun,
-    /// Run MCP tools directly.
+    /// Run MCP tools directly and (as hosted) manage MCP servers, instances, connections.
     #[serde(rename = "mcp:execute")]
     McpExecute,
-    /// Manage MCP servers, instances and connections.
+    /// Manage MCP servers, instances and connections. (Also granted by `mcp:execute`.)
     #[serde(rename = "mcp:write")]
     McpWrite,
     /// Workspace administration: members, invites, projects, vault, provider keys, tokens.
@@ -115,6 +116,30 @@ impl TokenScope {
     }
     pub fn parse(s: &str) -> Option<TokenScope> {
         TokenScope::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Whether a token holding `self` may do what needs `needed`. The hosted scopes cover
+    /// everything their names suggest (docs/contract.md §1): `workflow:run` includes
+    /// authoring workflows (`workflow:write`) and `mcp:execute` includes managing MCP
+    /// servers, instances and connections (`mcp:write`), so a token made as the hosted
+    /// documentation says works here. The finer scopes grant only themselves.
+    pub const fn grants(self, needed: TokenScope) -> bool {
+        matches!(
+            (self, needed),
+            (TokenScope::WorkflowRead, TokenScope::WorkflowRead)
+                | (TokenScope::WorkflowWrite, TokenScope::WorkflowWrite)
+                | (TokenScope::WorkflowRun, TokenScope::WorkflowRun)
+                | (TokenScope::WorkflowRun, TokenScope::WorkflowWrite)
+                | (TokenScope::McpExecute, TokenScope::McpExecute)
+                | (TokenScope::McpExecute, TokenScope::McpWrite)
+                | (TokenScope::McpWrite, TokenScope::McpWrite)
+                | (TokenScope::Admin, TokenScope::Admin)
+        )
+    }
+
+    /// Whether any of `held` grants `needed`.
+    pub fn granted_by(needed: TokenScope, held: &[TokenScope]) -> bool {
+        held.iter().any(|h| h.grants(needed))
     }
 }
 
@@ -377,7 +402,7 @@ pub fn authorize(caller: &Caller, action: Action, project: Option<ProjectAccess>
         return Decision::Forbidden(DenyReason::Role);
     }
     if let Some(scopes) = &caller.token_scopes
-        && !scopes.contains(&requirement.scope)
+        && !TokenScope::granted_by(requirement.scope, scopes)
     {
         return Decision::Forbidden(DenyReason::MissingScope(requirement.scope));
     }
@@ -582,6 +607,54 @@ mod tests {
         ] {
             let d = authorize(&member(role), Action::InvitesManage, None);
             assert_eq!(d.is_allowed(), role != WorkspaceRole::Member, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn hosted_scopes_include_the_finer_write_scopes() {
+        let contributor = |scopes: Vec<TokenScope>| Caller {
+            workspace_role: Some(WorkspaceRole::Member),
+            token_scopes: Some(scopes),
+        };
+        let access = Some(ProjectAccess::Role(ProjectRole::Contributor));
+        // A token made as the hosted docs say: workflow:run authors, mcp:execute manages MCP.
+        let run = contributor(vec![TokenScope::WorkflowRun]);
+        assert_eq!(
+            authorize(&run, Action::WorkflowWrite, access),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&run, Action::WorkflowPublish, access),
+            Decision::Allow
+        );
+        let execute = contributor(vec![TokenScope::McpExecute]);
+        assert_eq!(
+            authorize(&execute, Action::McpManage, access),
+            Decision::Allow
+        );
+        assert_eq!(
+            authorize(&execute, Action::ConnectionsManage, access),
+            Decision::Allow
+        );
+        // The widening goes one way: the finer scopes grant only themselves.
+        let write = contributor(vec![TokenScope::WorkflowWrite]);
+        assert_eq!(
+            authorize(&write, Action::RunStart, access),
+            Decision::Forbidden(DenyReason::MissingScope(TokenScope::WorkflowRun))
+        );
+        let mcp_write = contributor(vec![TokenScope::McpWrite]);
+        assert_eq!(
+            authorize(&mcp_write, Action::McpExecute, access),
+            Decision::Forbidden(DenyReason::MissingScope(TokenScope::McpExecute))
+        );
+        // Neither hosted scope reaches administration or reading.
+        assert_eq!(
+            authorize(&run, Action::RunRead, access),
+            Decision::Forbidden(DenyReason::MissingScope(TokenScope::WorkflowRead))
+        );
+        for held in TokenScope::ALL {
+            assert!(held.grants(held), "{held:?} grants itself");
+            assert!(!held.grants(TokenScope::Admin) || held == TokenScope::Admin);
         }
     }
 

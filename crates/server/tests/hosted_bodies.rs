@@ -346,7 +346,75 @@ async fn mcp_server_registered_with_url(backend: Backend) {
     s.close().await;
 }
 
+/// A token made as the hosted docs say (`workflow:read`, `workflow:run`, `mcp:execute`)
+/// does everything those names suggest (docs/contract.md §1): it authors and publishes
+/// workflows and manages connections, though it carries neither `workflow:write` nor
+/// `mcp:write`. It still cannot administer the workspace.
+async fn hosted_scopes_author_and_manage(backend: Backend) {
+    let s = start(backend).await;
+    let t = workspace(&s, "acme").await;
+    let r = s
+        .call(Method::POST, "/v1/pats")
+        .auth(&t.owner)
+        .tenant(&t.slug)
+        .json(json!({
+            "display_name": "IDE",
+            "scopes": ["workflow:read", "workflow:run", "mcp:execute"]
+        }))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let token = Auth::Pat(r.body["token"].as_str().expect("token").to_owned());
+    let call = |method: Method, path: String, body: serde_json::Value| {
+        s.call(method, path)
+            .auth(&token)
+            .project(&t.project)
+            .json(body)
+            .send()
+    };
+    let graph = json!({"steps": [{"id": "a", "type": "lua_script", "script": "return {n = 1}"}]});
+    let r = call(
+        Method::POST,
+        "/v1/workflows".into(),
+        json!({"name": "hosted", "graph": graph}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "create: {:?}", r.body);
+    let id = r.body["id"].as_str().expect("workflow id").to_owned();
+    let r = call(
+        Method::PATCH,
+        format!("/v1/workflows/{id}"),
+        json!({"description": "edited"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "patch: {:?}", r.body);
+    let r = call(
+        Method::POST,
+        format!("/v1/workflows/{id}/versions"),
+        json!({"changelog": "first"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "publish: {:?}", r.body);
+    let r = call(
+        Method::POST,
+        "/v1/connections".into(),
+        json!({"name": "Notion", "provider": "notion", "credentials": {"token": "secret_1"}}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "connection: {:?}", r.body);
+    // Administration stays behind `admin`.
+    let r = s
+        .call(Method::POST, "/v1/invites")
+        .auth(&token)
+        .json(json!({"email": "new@example.test", "role": "member"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 403, "invite: {:?}", r.body);
+    s.close().await;
+}
+
 on_both_backends!(
+    hosted_scopes_author_and_manage,
     pat_created_with_display_name,
     pat_created_with_name,
     connection_created_without_auth_type,

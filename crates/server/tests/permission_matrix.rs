@@ -22,7 +22,7 @@ enum Kind {
     NoAuth,
     ExpiredPat,
     RevokedPat,
-    /// The contributor's token with every scope but the one the route needs.
+    /// The contributor's token with every scope but those granting what the route needs.
     PatMissingScope,
     Viewer,
     Contributor,
@@ -287,9 +287,11 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
         .await
         .expect("expired pat");
     auth.push((Kind::ExpiredPat, Auth::Pat(expired)));
+    // Every scope that does not grant the needed one (`workflow:run` grants
+    // `workflow:write`, `mcp:execute` grants `mcp:write`: docs/contract.md §1).
     let partial: Vec<TokenScope> = TokenScope::ALL
         .into_iter()
-        .filter(|s| *s != needed_scope)
+        .filter(|s| !s.grants(needed_scope))
         .collect();
     let (_, missing) = create_pat(&s, &contributor.1, &partial).await;
     auth.push((Kind::PatMissingScope, Auth::Pat(missing)));

@@ -119,9 +119,13 @@ pub async fn create(
             "`scopes` must name at least one scope",
         ));
     }
-    // A token cannot mint a wider token.
+    // A token cannot mint a wider token (a scope it holds through a wider one, such as
+    // `workflow:write` through `workflow:run`, is not wider).
     if let Some(own) = gate.principal.token_scopes()
-        && let Some(extra) = body.scopes.iter().find(|s| !own.contains(s))
+        && let Some(extra) = body
+            .scopes
+            .iter()
+            .find(|s| !TokenScope::granted_by(**s, &own))
     {
         return Err(ApiError::forbidden(format!(
             "a token cannot grant the `{}` scope it does not have",
