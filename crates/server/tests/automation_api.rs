@@ -1024,6 +1024,88 @@ async fn a_replay_is_refused_by_every_node() {
 }
 
 /// Runs each suite function on both backends.
+/// The hosted create body unchanged (docs/contract.md §10): the automation token given as
+/// `automation_bearer`, `extras` as start parameters; the 201 answer wraps the
+/// subscription. The body is merged over `extras.trigger_payload`.
+async fn hosted_subscription_body_and_start_param_extras(backend: Backend) {
+    let w = world(backend).await;
+    let r = w
+        .create_webhook(json!({
+            "workflow_id": w.workflow,
+            "name": "shopify-orders",
+            "automation_bearer": w.pat,
+            "extras": {"use_run_setup_defaults": true, "trigger_payload": {"source": "shopify", "env": "prod"}}
+        }))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let sub = &r.body["subscription"];
+    for field in [
+        "id",
+        "tenant_id",
+        "project_id",
+        "workflow_id",
+        "name",
+        "enabled",
+    ] {
+        assert!(!sub[field].is_null(), "subscription.{field}: {:?}", r.body);
+    }
+    assert_eq!(sub["automation_pat_id"], w.pat_id.as_str(), "{:?}", r.body);
+    assert!(sub.get("signing_secret").is_none(), "{:?}", r.body);
+    for field in ["ingress_url", "ingress_path", "signing_secret"] {
+        assert!(r.body[field].is_string(), "{field}: {:?}", r.body);
+    }
+    assert!(
+        !r.body.to_string().contains(&w.pat),
+        "the bearer is never echoed"
+    );
+    let id = sub["id"].as_str().expect("id").to_owned();
+    let secret = r.body["signing_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let r = Delivery::signed(r#"{"env": "staging", "order": 7}"#, &secret, &w.pat)
+        .send(&w.s, &id)
+        .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    assert_eq!(
+        w.run_input(r.body["run_id"].as_str().expect("run")).await,
+        json!({"source": "shopify", "env": "staging", "order": 7}),
+        "the body wins over extras.trigger_payload"
+    );
+
+    // A bearer that is not one of the caller's tokens here: not found, whatever it is.
+    let other = tenant_on(start(Backend::Sqlite).await, "other").await;
+    for bearer in [other.pat.as_str(), "pat_not_a_real_token", "garbage"] {
+        let r = w
+            .create_webhook(json!({"workflow_id": w.workflow, "automation_bearer": bearer}))
+            .await;
+        assert_eq!(r.status, 404, "{bearer}: {:?}", r.body);
+        assert!(!r.body.to_string().contains(bearer), "{:?}", r.body);
+    }
+    other.s.close().await;
+    // The id and the bearer must name one token.
+    let (second_id, _) =
+        create_pat(&w.s, &w.slug, &w.owner, &["workflow:read", "workflow:run"]).await;
+    let r = w
+        .create_webhook(json!({"workflow_id": w.workflow, "automation_pat_id": second_id, "automation_bearer": w.pat}))
+        .await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    // Start-parameter extras are type-checked, and mixing in payload fields is refused.
+    for extras in [
+        json!({"use_run_setup_defaults": "yes"}),
+        json!({"excluded_step_ids": "review"}),
+        json!({"trigger_payload": {}, "source": "crm"}),
+    ] {
+        let r = w
+            .create_webhook(
+                json!({"workflow_id": w.workflow, "automation_pat_id": w.pat_id, "extras": extras}),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{extras}: {:?}", r.body);
+    }
+    w.s.close().await;
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
@@ -1046,4 +1128,5 @@ on_both_backends!(
     a_fire_that_cannot_start_a_run_is_recorded_and_the_schedule_moves_on,
     timestamped_signatures_are_accepted_once,
     an_admin_token_is_never_a_webhook_credential,
+    hosted_subscription_body_and_start_param_extras,
 );

@@ -3,6 +3,7 @@
 //! them. The HTTP surface is in `routes::webhooks` and `routes::triggers`; storage in
 //! `ar_store::automation`.
 
+pub mod extras;
 pub mod schedule;
 pub mod scheduler;
 pub mod sealed_secret;

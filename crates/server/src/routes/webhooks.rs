@@ -39,7 +39,8 @@ use utoipa::openapi::{ObjectBuilder, Required, Type};
 use crate::auth::gate::Gate;
 use crate::auth::principal::Principal;
 use crate::auth::standing::{Subject, may};
-use crate::auth::tokens::{hash_secret, new_id};
+use crate::auth::tokens::{hash_secret, new_id, secret_matches};
+use crate::automation::extras;
 use crate::automation::sealed_secret::{open_secret, seal_secret};
 use crate::automation::signature::{
     Policy, SIGNATURE_HEADER, Verified, new_signing_secret, verify_delivery,
@@ -95,7 +96,7 @@ pub fn ingress_header_parameters() -> Vec<Parameter> {
 fn view(state: &AppState, w: &WebhookRecord) -> Value {
     let path = ingress_path(&w.id);
     json!({
-        "id": w.id, "subscription_id": w.id, "workflow_id": w.workflow_id,
+        "id": w.id, "subscription_id": w.id, "tenant_id": w.workspace_id, "workflow_id": w.workflow_id,
         "project_id": w.project_id, "name": w.name, "extras": w.extras, "enabled": w.enabled,
         "automation_pat_id": w.automation_pat_id, "automation_user_id": w.automation_user_id,
         "require_timestamp": w.require_timestamp,
@@ -118,15 +119,6 @@ async fn load(state: &AppState, gate: &Gate, id: &str) -> ApiResult<WebhookRecor
     Ok(webhook)
 }
 
-/// `extras` must be a JSON object (it is merged under each delivery's body).
-fn check_extras(extras: Option<Value>) -> ApiResult<Option<Value>> {
-    match extras {
-        None | Some(Value::Null) => Ok(None),
-        Some(v @ Value::Object(_)) => Ok(Some(v)),
-        Some(_) => Err(ApiError::bad_request("`extras` must be a JSON object")),
-    }
-}
-
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
@@ -136,7 +128,10 @@ pub struct NewWebhook {
     #[serde(default)]
     #[schema(schema_with = crate::openapi::field::opt_name)]
     name: Option<String>,
-    /// Payload defaults; each delivery's body is merged over them (the body wins).
+    /// Start parameters for every delivery: `trigger_payload` (each delivery's body is
+    /// merged over it, the body wins), `trigger_steps`, `excluded_step_ids`,
+    /// `use_run_setup_defaults`. An object naming none of these is read as payload
+    /// defaults (the earlier form).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     extras: Option<Value>,
@@ -147,6 +142,11 @@ pub struct NewWebhook {
     /// caller's tokens with `workflow:run` and without `admin` in this workspace.
     #[serde(default)]
     automation_pat_id: Option<String>,
+    /// The automation token itself (`pat_…`), as hosted clients send it when they do not
+    /// know its id: it names the same kind of token as `automation_pat_id` and is never
+    /// stored or shown; only the token's id is kept.
+    #[serde(default)]
+    automation_bearer: Option<String>,
     /// Accept only the timestamped signature form (replays refused). Default false: the
     /// plain `sha256=` form is accepted too.
     #[serde(default)]
@@ -195,6 +195,36 @@ async fn automation_pat(
     Ok(Some(pat.id))
 }
 
+/// The automation PAT's id a create request names: `automation_pat_id`, or the id of the
+/// token `automation_bearer` carries (which must be one of the caller's tokens in this
+/// workspace; any other token is answered as not found, whatever it is). Both given: they
+/// must name the same token.
+async fn requested_automation_pat(
+    state: &AppState,
+    gate: &Gate,
+    id: Option<String>,
+    bearer: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let Some(bearer) = bearer.map(str::trim) else {
+        return Ok(id);
+    };
+    let ws = gate.require_workspace()?;
+    let not_found = || ApiError::not_found("automation PAT (`automation_bearer`)");
+    let pat = state
+        .tenants()
+        .pat_by_token_hash(&hash_secret(bearer))
+        .await?
+        .filter(|p| secret_matches(bearer, &p.token_hash))
+        .filter(|p| p.user_id == gate.principal.user.id && p.workspace_id == ws.id)
+        .ok_or_else(not_found)?;
+    match id {
+        Some(id) if id != pat.id => Err(ApiError::bad_request(
+            "`automation_pat_id` and `automation_bearer` name different tokens; send one of them",
+        )),
+        _ => Ok(Some(pat.id)),
+    }
+}
+
 /// A token with `admin` never authenticates an ingress: the automation PAT travels with
 /// every delivery, and a leaked one must not administer the workspace.
 fn admin_token_refused(status: StatusCode) -> ApiError {
@@ -224,9 +254,15 @@ pub async fn create(
         Some(n) => check_name("name", n)?,
         None => format!("{} webhook", workflow.name),
     };
-    let extras = check_extras(body.extras)?.unwrap_or_else(|| json!({}));
-    let automation_pat_id =
-        automation_pat(&state, &gate, body.automation_pat_id.as_deref()).await?;
+    let extras = extras::check(body.extras)?.unwrap_or_else(|| json!({}));
+    let requested = requested_automation_pat(
+        &state,
+        &gate,
+        body.automation_pat_id,
+        body.automation_bearer.as_deref(),
+    )
+    .await?;
+    let automation_pat_id = automation_pat(&state, &gate, requested.as_deref()).await?;
     let ws = gate.require_workspace()?;
     let id = new_id();
     let secret = new_signing_secret();
@@ -247,7 +283,11 @@ pub async fn create(
         updated_at: now,
     };
     state.automation().create_webhook(&webhook).await?;
-    let mut out = view(&state, &webhook);
+    // The hosted answer wraps the subscription (`subscription`, beside the ingress and
+    // the secret); this project's clients read the same fields at the top level.
+    let subscription = view(&state, &webhook);
+    let mut out = subscription.clone();
+    out["subscription"] = subscription;
     out["signing_secret"] = Value::String(secret);
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -324,7 +364,7 @@ pub async fn patch(
             .as_deref()
             .map(|n| check_name("name", n))
             .transpose()?,
-        extras: check_extras(body.extras)?,
+        extras: extras::check(body.extras)?,
         enabled: body.enabled,
         require_timestamp: body.require_timestamp,
     };
@@ -411,20 +451,19 @@ async fn refused(state: &AppState, webhook: &WebhookRecord, error: ApiError) -> 
     error
 }
 
-/// The delivery's trigger payload: the body (a JSON object, or empty) merged over extras.
-fn payload(extras: &Value, body: &[u8]) -> ApiResult<Value> {
-    let mut merged: Map<String, Value> = extras.as_object().cloned().unwrap_or_default();
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
-        let Value::Object(fields) = value else {
-            return Err(ApiError::bad_request(
-                "the webhook body must be a JSON object (it becomes the trigger payload)",
-            ));
-        };
-        merged.extend(fields);
+/// The delivery's body as the fields of its trigger payload (a JSON object, or empty).
+fn body_fields(body: &[u8]) -> ApiResult<Map<String, Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
     }
-    Ok(Value::Object(merged))
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
+    match value {
+        Value::Object(fields) => Ok(fields),
+        _ => Err(ApiError::bad_request(
+            "the webhook body must be a JSON object (it becomes the trigger payload)",
+        )),
+    }
 }
 
 /// The `Idempotency-Key`, if sent.
@@ -484,7 +523,7 @@ pub async fn ingress(
             "this webhook subscription is disabled; enable it with PATCH /v1/inbound-webhooks/{id} {\"enabled\": true}",
         ));
     }
-    let trigger_payload = payload(&webhook.extras, &body)?;
+    let mut params = extras::start_params(&webhook.extras, body_fields(&body)?);
     let key = idempotency_key(&parts.headers)?;
     // Last of the checks, so a delivery refused for another reason can be sent again.
     refuse_replay(&state, &webhook, &verified).await?;
@@ -508,7 +547,6 @@ pub async fn ingress(
             Json(delivered(&webhook, started_view(&run), true)),
         ));
     }
-    let mut params = json!({ "trigger_payload": trigger_payload });
     if let Some(h) = &key_hash {
         // The client run id makes the start itself idempotent, so two concurrent
         // deliveries with one key start one run between them.
