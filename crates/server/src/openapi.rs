@@ -71,6 +71,9 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", "/v1/mcp/servers/{id}/validate") => {
             return Some((mcp::ValidateBody::schema(), false));
         }
+        ("POST", "/v1/mcp/instances/{id}/validate") => {
+            return Some((mcp::ValidateInstanceBody::schema(), false));
+        }
         ("POST", "/v1/mcp/instances") => mcp_instances::NewInstance::schema(),
         ("PATCH", "/v1/mcp/instances/{id}") => mcp_instances::InstanceChange::schema(),
         ("POST", "/v1/mcp/instances/resolve") => mcp_instances::ResolveBody::schema(),

@@ -315,6 +315,27 @@ async fn scenario(backend: Backend) {
         "{:?}",
         r.body
     );
+    // The registered server's tools as offered now, without saving (hosted `discover`).
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &format!("/v1/mcp/servers/{everything_id}/discover"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["changed"], &r.body["server_id"]),
+        (200, &json!(false), &json!(everything_id)),
+        "{:?}",
+        r.body
+    );
+    assert!(
+        r.body["tools"].as_array().is_some_and(|t| !t.is_empty()),
+        "{:?}",
+        r.body
+    );
     let r = call(
         &s,
         &ws,
@@ -531,6 +552,46 @@ async fn scenario(backend: Backend) {
     )
     .await;
     assert_eq!(r.body["validation"]["smoke"]["ok"], true, "{:?}", r.body);
+    // The same through the instance's own route (as hosted), with and without a body;
+    // another server's tool in the smoke call fails the check, not the request.
+    let instance_validate = format!("/v1/mcp/instances/{http_instance}/validate");
+    let r = call(&s, &ws, &mut seen, Method::POST, &instance_validate, None).await;
+    assert_eq!(
+        (r.status, &r.body["ok"]),
+        (200, &json!(true)),
+        "{:?}",
+        r.body
+    );
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &instance_validate,
+        Some(json!({"tool": "add", "args": {"a": 2, "b": 3}})),
+    )
+    .await;
+    assert_eq!(r.body["smoke"]["ok"], true, "{:?}", r.body);
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &instance_validate,
+        Some(json!({"args": {"a": 1}})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "args without a tool: {:?}", r.body);
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        "/v1/mcp/instances/no-such-instance/validate",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
 
     // The stdio catalog server: an instance by its name, a profile with an env binding.
     let r = call(

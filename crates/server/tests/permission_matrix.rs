@@ -631,8 +631,19 @@ fn sample(
         ("GET", "/v1/mcp/servers/{id}" | "/v1/mcp/servers/{id}/versions") => {
             (spec.path.replace("{id}", &w.mcp.server), None, None, 200)
         }
-        ("POST", "/v1/mcp/servers/{id}/versions" | "/v1/mcp/servers/{id}/validate") => (
+        (
+            "POST",
+            "/v1/mcp/servers/{id}/versions"
+            | "/v1/mcp/servers/{id}/validate"
+            | "/v1/mcp/servers/{id}/discover",
+        ) => (
             spec.path.replace("{id}", &w.mcp.server),
+            Some(json!({})),
+            None,
+            422,
+        ),
+        ("POST", "/v1/mcp/instances/{id}/validate") => (
+            spec.path.replace("{id}", &w.mcp.instance),
             Some(json!({})),
             None,
             422,
@@ -808,7 +819,9 @@ fn contract_action(method: &str, path: &str) -> Action {
         }
         ("POST", "/v1/workflows/{id}/versions") => Action::WorkflowPublish,
         ("POST", "/v1/workflows/{id}/validate") => Action::WorkflowValidate,
-        ("POST", "/v1/mcp/servers/{id}/validate") => Action::McpExecute,
+        ("POST", "/v1/mcp/servers/{id}/validate" | "/v1/mcp/instances/{id}/validate") => {
+            Action::McpExecute
+        }
         ("GET", p) if p.starts_with("/v1/mcp/") => Action::McpRead,
         (_, p) if p.starts_with("/v1/mcp/") => Action::McpManage,
         ("GET", "/v1/vault/secrets") => Action::VaultRead,

@@ -19,7 +19,7 @@ use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
-use crate::json::Json;
+use crate::json::{Json, OptionalJson};
 use crate::mcp::discovery::tools_json;
 use crate::mcp::resolver::server_target;
 use crate::routes::mcp_instances;
@@ -357,6 +357,30 @@ pub async fn discover(
     Ok(Json(json!({ "url": url, "tools": tools_json(&tools) })))
 }
 
+/// `POST /v1/mcp/servers/{id}/discover` (McpManage) → `{server_id, url, tools, changed}`:
+/// the registered server's tools as it offers them now, without saving anything
+/// (`changed`: whether they differ from its current version; publish them with
+/// `POST /v1/mcp/servers/{id}/versions`).
+pub async fn discover_server(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let server = load_server(&state, &gate, &id).await?;
+    let target = bare_target(&state, &server).await?;
+    let tools = state
+        .mcp_discovery()
+        .discover(&server.workspace_id, &target, &server.canonical_url)
+        .await?;
+    let tools = tools_json(&tools);
+    Ok(Json(json!({
+        "server_id": server.id,
+        "url": server.canonical_url,
+        "changed": tools != server.tools,
+        "tools": tools,
+    })))
+}
+
 /// `GET /v1/mcp/servers/{id}/versions` (McpRead) → `{ "versions": [...] }`, newest first.
 pub async fn list_versions(
     State(state): State<AppState>,
@@ -446,16 +470,6 @@ pub async fn validate(
     Json(body): Json<ValidateBody>,
 ) -> ApiResult<Json<Value>> {
     let server = load_server(&state, &gate, &id).await?;
-    let args = match body.args {
-        None | Some(Value::Null) => json!({}),
-        Some(v @ Value::Object(_)) => v,
-        Some(_) => return Err(ApiError::bad_request("`args` must be a JSON object")),
-    };
-    if body.tool.is_none() && args.as_object().is_some_and(|a| !a.is_empty()) {
-        return Err(ApiError::bad_request(
-            "`args` needs `tool`: the tool to call with them",
-        ));
-    }
     let instance = match &body.instance_id {
         Some(instance_id) => {
             let instance = mcp_instances::load_instance(&state, &gate, instance_id).await?;
@@ -468,15 +482,79 @@ pub async fn validate(
         }
         None => None,
     };
-    let mut target = bare_target(&state, &server).await?;
-    if let Some(instance) = &instance {
-        target = mcp_instances::instance_target(&state, instance, &server).await?;
+    let smoke = SmokeCall::read(body.tool, body.args)?;
+    run_validation(&state, &server, instance.as_ref(), smoke).await
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateInstanceBody {
+    /// A side-effect-free tool to call once (the smoke test), with `args`.
+    #[serde(default)]
+    tool: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    args: Option<Value>,
+}
+
+/// `POST /v1/mcp/instances/{id}/validate` (McpExecute): the instance's server validated
+/// through the instance's active profile (its credentials and headers), as
+/// `POST /v1/mcp/servers/{server_id}/validate {instance_id}` does; same answer.
+pub async fn validate_instance(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ValidateInstanceBody>,
+) -> ApiResult<Json<Value>> {
+    let instance = mcp_instances::load_instance(&state, &gate, &id).await?;
+    let server = state
+        .integrations()
+        .mcp_server(&instance.workspace_id, &instance.server_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("MCP server of this instance"))?;
+    let smoke = SmokeCall::read(body.tool, body.args)?;
+    run_validation(&state, &server, Some(&instance), smoke).await
+}
+
+/// The optional smoke call of a validation: a tool and its arguments (an object).
+struct SmokeCall {
+    tool: Option<String>,
+    args: Value,
+}
+
+impl SmokeCall {
+    fn read(tool: Option<String>, args: Option<Value>) -> ApiResult<SmokeCall> {
+        let args = match args {
+            None | Some(Value::Null) => json!({}),
+            Some(v @ Value::Object(_)) => v,
+            Some(_) => return Err(ApiError::bad_request("`args` must be a JSON object")),
+        };
+        if tool.is_none() && args.as_object().is_some_and(|a| !a.is_empty()) {
+            return Err(ApiError::bad_request(
+                "`args` needs `tool`: the tool to call with them",
+            ));
+        }
+        Ok(SmokeCall { tool, args })
+    }
+}
+
+/// Validates `server` (through `instance`'s active profile when given), stores the
+/// result on the server and answers it.
+async fn run_validation(
+    state: &AppState,
+    server: &McpServerRecord,
+    instance: Option<&ar_store::integrations::McpInstanceRecord>,
+    smoke: SmokeCall,
+) -> ApiResult<Json<Value>> {
+    let mut target = bare_target(state, server).await?;
+    if let Some(instance) = instance {
+        target = mcp_instances::instance_target(state, instance, server).await?;
     }
     let now = now_ms();
-    let smoke = body.tool.as_deref().map(|t| (t, &args));
+    let call = smoke.tool.as_deref().map(|t| (t, &smoke.args));
     let result = state
         .mcp_discovery()
-        .validate(&server.workspace_id, &target, smoke, views::time(now))
+        .validate(&server.workspace_id, &target, call, views::time(now))
         .await?;
     state
         .integrations()
