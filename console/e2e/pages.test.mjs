@@ -58,6 +58,7 @@ function pages({ workflowId, runId }) {
     ["Connections", "/connections", (p) => p.getByRole("heading", { name: "In this project" }).waitFor()],
     ["MCP", "/mcp", (p) => p.getByRole("heading", { name: "Servers of this project" }).waitFor()],
     ["API keys", "/settings/api-keys", (p) => p.getByRole("heading", { name: "API keys" }).waitFor()],
+    ["Connect an IDE", "/settings/ide", (p) => p.getByRole("heading", { name: "Connect an IDE" }).waitFor()],
     ["Members", "/settings/members", (p) => p.getByText(ADMIN_EMAIL).nth(1).waitFor()],
     ["Project", "/settings/project", (p) => p.getByRole("heading", { name: /^Project “/ }).waitFor()],
     ["Webhooks", "/settings/webhooks", (p) => p.getByRole("heading", { name: "Inbound webhooks" }).waitFor()],

@@ -2,13 +2,24 @@
 import { useId } from "react";
 import { CopyButton } from "../components/CopyButton";
 
-export function CopyField({ label, value, multiline = false }: { label: string; value: string; multiline?: boolean }) {
+export function CopyField({
+  label,
+  value,
+  multiline = false,
+  rows = 4,
+}: {
+  label: string;
+  value: string;
+  multiline?: boolean;
+  /** Lines a multiline field shows (a config file is shown whole). */
+  rows?: number;
+}) {
   const id = useId();
   return (
     <div className="copy-field">
       <label htmlFor={id}>{label}</label>
       {multiline ? (
-        <textarea id={id} readOnly value={value} rows={4} onFocus={(e) => e.currentTarget.select()} />
+        <textarea id={id} readOnly value={value} rows={rows} onFocus={(e) => e.currentTarget.select()} />
       ) : (
         <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
       )}

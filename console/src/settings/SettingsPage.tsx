@@ -1,13 +1,14 @@
 /**
- * `/settings/*`: API keys, workspace members and invites, the current project's access, its
- * inbound webhooks, the workspace's LLM provider keys and vault secrets, and what the signed-in
- * user's roles allow (My access).
+ * `/settings/*`: API keys, connecting an IDE (Platform MCP snippets), workspace members and
+ * invites, the current project's access, its inbound webhooks, the workspace's LLM provider
+ * keys and vault secrets, and what the signed-in user's roles allow (My access).
  * Admin-only controls are hidden from others (the server refuses them anyway).
  */
 import { Navigate, NavLink, Route, Routes } from "react-router";
 import { currentProject } from "../session/scope";
 import { useSession } from "../session/SessionContext";
 import { ApiKeys } from "./ApiKeys";
+import { ConnectIde } from "./ConnectIde";
 import { Members } from "./Members";
 import { MyAccess } from "./MyAccess";
 import { ProjectAccess } from "./ProjectAccess";
@@ -25,6 +26,7 @@ export function SettingsPage() {
       <h1>Settings</h1>
       <nav aria-label="Settings" className="tabs">
         <NavLink to="/settings/api-keys">API keys</NavLink>
+        <NavLink to="/settings/ide">Connect an IDE</NavLink>
         <NavLink to="/settings/members">Members</NavLink>
         {scope.project && <NavLink to="/settings/project">Project</NavLink>}
         {scope.project && <NavLink to="/settings/webhooks">Webhooks</NavLink>}
@@ -35,6 +37,7 @@ export function SettingsPage() {
       <Routes>
         <Route index element={<Navigate to="api-keys" replace />} />
         <Route path="api-keys" element={<ApiKeys />} />
+        <Route path="ide" element={<ConnectIde />} />
         <Route path="members" element={<Members isAdmin={isWorkspaceAdmin} />} />
         {scope.project && (
           <Route path="project" element={<ProjectAccess projectId={scope.project} isAdmin={isProjectAdmin} />} />
