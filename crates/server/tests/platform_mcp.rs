@@ -624,3 +624,678 @@ async fn whole_flow_through_tools_sqlite() {
 async fn whole_flow_through_tools_postgres() {
     whole_flow(Backend::Postgres).await;
 }
+
+// --- authorization parity: every tool answers what its REST route answers
+
+/// Who calls, for the authorization parity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A project viewer's token with every scope.
+    Viewer,
+    /// The owner's token with every scope but the one the tool's route needs.
+    MissingScope,
+    /// The owner of another workspace, with every scope.
+    OtherWorkspace,
+}
+
+/// The fixture: workspace `acme` (owner, a viewer of its Default project, a published
+/// workflow with a run waiting on a human task, a webhook, a secret, an LLM key) and
+/// workspace `globex`.
+struct Parity {
+    s: TestServer,
+    ws: Workspace,
+    workflow: String,
+    run: String,
+    task: String,
+    webhook: String,
+    llm_key: String,
+    owner_pat_id: String,
+    viewer_token: String,
+    other_token: String,
+}
+
+async fn parity_world() -> Parity {
+    let every_group: Vec<&str> = ToolGroup::ALL.iter().map(|g| g.name()).collect();
+    let s = start_with(Backend::Sqlite, with_groups(Some(&every_group), &[], 0)).await;
+    let ws = workspace(&s, "acme").await;
+    let graph: Value = serde_json::from_str(HUMAN_GRAPH).expect("graph");
+    let workflow = published_workflow(&s, &ws, json!({"name": "W", "graph": graph})).await;
+    let r = s
+        .call(Method::POST, format!("/v1/workflows/{workflow}/command"))
+        .auth(&ws.owner)
+        .tenant("acme")
+        .json(json!({"command": "start", "params": {}}))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let run = r.body["run_id"].as_str().expect("run").to_string();
+    let mut task = String::new();
+    for _ in 0..200 {
+        let r = s
+            .call(
+                Method::GET,
+                format!("/v1/workflows/{workflow}/runs/{run}/tasks/pending"),
+            )
+            .auth(&ws.owner)
+            .tenant("acme")
+            .send()
+            .await;
+        if let Some(id) = r.body["tasks"][0]["task_id"].as_str() {
+            task = id.to_string();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!task.is_empty(), "the human task never appeared");
+    let r = s
+        .call(Method::POST, "/v1/inbound-webhooks")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .project(&ws.project)
+        .json(json!({"workflow_id": workflow, "name": "hook"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let webhook = r.body["id"].as_str().expect("webhook").to_string();
+    let r = s
+        .call(Method::PUT, "/v1/vault/secrets/SPARE")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .json(json!({"value": "spare-secret-value-0042"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let r = s
+        .call(Method::POST, "/v1/llm-provider-keys")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .json(json!({"provider": "openai", "api_key": "sk-spare-llm-key-0042"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let llm_key = r.body["id"].as_str().expect("llm key").to_string();
+    let (owner_pat_id, _) = pat(&s, &ws.owner, "acme", &[TokenScope::WorkflowRead]).await;
+    // The viewer.
+    let (viewer_id, cookie) = s.signup("viewer@acme.test", "password-123").await;
+    let workspace_id = s
+        .tenants()
+        .workspace_by_slug("acme")
+        .await
+        .expect("ws")
+        .expect("acme")
+        .id;
+    s.tenants()
+        .upsert_member(&ar_store::tenant::MembershipRecord {
+            workspace_id,
+            user_id: viewer_id.clone(),
+            role: "member".into(),
+            active: true,
+            created_at: 0,
+        })
+        .await
+        .expect("member");
+    s.tenants()
+        .set_project_member(&ws.project, &viewer_id, "project_viewer", 0)
+        .await
+        .expect("viewer");
+    let (_, viewer_token) = pat(&s, &Auth::Session(cookie), "acme", &TokenScope::ALL).await;
+    let other = workspace(&s, "globex").await;
+    let (_, other_token) = pat(&s, &other.owner, "globex", &TokenScope::ALL).await;
+    Parity {
+        s,
+        ws,
+        workflow,
+        run,
+        task,
+        webhook,
+        llm_key,
+        owner_pat_id,
+        viewer_token,
+        other_token,
+    }
+}
+
+/// Arguments for `tool` that name real objects of `acme`.
+fn sample_args(w: &Parity, tool: &ar_server::platform_tools::ToolSpec) -> Value {
+    let mut args = Map::new();
+    let object_id = match tool.name {
+        "pat_delete" => w.owner_pat_id.clone(),
+        "inbound_delete" => w.webhook.clone(),
+        "llm_keys_delete" => w.llm_key.clone(),
+        _ => String::new(),
+    };
+    let schema = Value::Object((tool.input_schema)());
+    let required: Vec<String> = schema["required"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if schema["properties"].get("project_id").is_some() {
+        args.insert("project_id".into(), json!(w.ws.project));
+    }
+    for name in required {
+        let value = match name.as_str() {
+            "workflow_id" => json!(w.workflow),
+            "run_id" => json!(w.run),
+            "task_id" => json!(w.task),
+            "id" => json!(object_id),
+            "name" if tool.name.starts_with("vault") => json!("SPARE"),
+            "name" => json!("made by a tool"),
+            "graph" => serde_json::from_str(HUMAN_GRAPH).unwrap_or_default(),
+            "approved" => json!(true),
+            "command" => json!("start"),
+            "method" => json!("GET"),
+            "path" => json!("/v1/mcp/servers"),
+            "value" => json!("v"),
+            "display_name" => json!("t"),
+            "scopes" => json!(["workflow:read"]),
+            "provider" => json!("openai"),
+            "api_key" => json!("sk-x"),
+            other => panic!("{}: no sample for required `{other}`", tool.name),
+        };
+        args.insert(name, value);
+    }
+    Value::Object(args)
+}
+
+/// The REST request a tool call stands for: (method, path and query, project, body).
+fn rest_twin(
+    w: &Parity,
+    tool: &ar_server::platform_tools::ToolSpec,
+    args: &Value,
+) -> (Method, String, Option<String>, Option<Value>) {
+    let method = Method::from_bytes(tool.method.as_str().as_bytes()).expect("method");
+    match tool.behavior {
+        Behavior::Rest {
+            path_args,
+            query_args,
+        } => {
+            let mut body = args.as_object().cloned().unwrap_or_default();
+            let project = body
+                .remove("project_id")
+                .and_then(|p| p.as_str().map(str::to_string));
+            let mut path = tool.path.to_string();
+            for (param, arg) in path_args {
+                let value = body.remove(*arg).expect("path arg");
+                path = path.replace(&format!("{{{param}}}"), value.as_str().expect("string"));
+            }
+            for q in query_args {
+                assert!(body.remove(*q).is_none(), "samples carry no query");
+            }
+            let body =
+                (method != Method::GET && method != Method::DELETE).then_some(Value::Object(body));
+            (method, path, project, body)
+        }
+        Behavior::CatalogRequest => (
+            Method::GET,
+            "/v1/mcp/servers".into(),
+            Some(w.ws.project.clone()),
+            None,
+        ),
+        Behavior::StreamRead => (
+            Method::GET,
+            format!("/v1/workflows/{}/stream?run_id={}", w.workflow, w.run),
+            None,
+            None,
+        ),
+        Behavior::HealthSummary => (Method::GET, "/v1/auth/me".into(), None, None),
+    }
+}
+
+/// Whether the permission table refuses `kind` the action of `tool`'s route.
+fn table_refuses(kind: Kind, tool: &ar_server::platform_tools::ToolSpec) -> bool {
+    use ar_model::authz::{ProjectRole, RoleRequirement};
+    let spec = specs()
+        .into_iter()
+        .find(|r| r.method == tool.method && r.path == tool.path)
+        .expect("route");
+    let Some(action) = spec.action else {
+        return false;
+    };
+    let requirement = action.requirement();
+    match kind {
+        Kind::MissingScope => true,
+        // Tools act in the caller's own workspace: refused are those that name `acme`'s
+        // objects (by id) or projects. (A vault secret's name is not an id: `SPARE` may
+        // exist in any workspace.)
+        Kind::OtherWorkspace => {
+            matches!(requirement.role, RoleRequirement::Project(_)) || tool.path.contains("{id}")
+        }
+        Kind::Viewer => match requirement.role {
+            RoleRequirement::Authenticated | RoleRequirement::WorkspaceMember => false,
+            RoleRequirement::TenantAdmin => true,
+            RoleRequirement::Project(min) => min > ProjectRole::Viewer,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tool_refuses_whom_its_route_refuses() {
+    let w = parity_world().await;
+    let mut missing_scope: Vec<(TokenScope, String)> = Vec::new();
+    for scope in TokenScope::ALL {
+        let others: Vec<TokenScope> = TokenScope::ALL
+            .into_iter()
+            .filter(|s| *s != scope)
+            .collect();
+        missing_scope.push((scope, pat(&w.s, &w.ws.owner, "acme", &others).await.1));
+    }
+    let all = EnabledGroups::new(ToolGroup::ALL);
+    let mut checked = 0;
+    for kind in [Kind::Viewer, Kind::MissingScope, Kind::OtherWorkspace] {
+        for tool in ar_server::platform_tools::offered(&all) {
+            if tool.name == "ar_health_summary" {
+                continue; // composed of reads; its refusals are those reads' (below)
+            }
+            let token = match kind {
+                Kind::Viewer => w.viewer_token.clone(),
+                Kind::OtherWorkspace => w.other_token.clone(),
+                Kind::MissingScope => {
+                    let spec = specs()
+                        .into_iter()
+                        .find(|r| r.method == tool.method && r.path == tool.path)
+                        .expect("route");
+                    let scope = spec.action.expect("gated").requirement().scope;
+                    missing_scope
+                        .iter()
+                        .find(|(s, _)| *s == scope)
+                        .expect("token")
+                        .1
+                        .clone()
+                }
+            };
+            let args = sample_args(&w, &tool);
+            let (method, path, project, body) = rest_twin(&w, &tool, &args);
+            let mut rest = w.s.call(method, path).auth(&Auth::Pat(token.clone()));
+            if let Some(p) = &project {
+                rest = rest.project(p);
+            }
+            if let Some(b) = body {
+                rest = rest.json(b);
+            }
+            let rest = rest.send().await;
+            let client = connect(&w.s, &token, Era::Stateless)
+                .await
+                .expect("connect");
+            let result = call(&client, tool.name, args).await;
+            let _ = client.cancel().await;
+            let tool_failed = result.is_error == Some(true);
+            let rest_allowed = match tool.behavior {
+                Behavior::StreamRead => rest.status == 426,
+                _ => (200..300).contains(&rest.status),
+            };
+            if table_refuses(kind, &tool) {
+                assert!(
+                    !rest_allowed,
+                    "{kind:?} {}: REST allowed ({})",
+                    tool.name, rest.status
+                );
+                assert!(
+                    tool_failed,
+                    "{kind:?} {}: the tool allowed what its route refuses",
+                    tool.name
+                );
+            }
+            assert_eq!(
+                tool_failed, !rest_allowed,
+                "{kind:?} {}: tool and REST disagree ({})",
+                tool.name, rest.status
+            );
+            if tool_failed {
+                let body = result.structured_content.clone().expect("error body");
+                assert_eq!(
+                    body, rest.body,
+                    "{kind:?} {}: the tool's error is the REST error",
+                    tool.name
+                );
+                if kind == Kind::OtherWorkspace {
+                    assert!(
+                        rest.status == 404,
+                        "{}: another tenant's ids are not found ({})",
+                        tool.name,
+                        rest.status
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "{checked}");
+    // ar_health_summary shows a refused read as unavailable, never its data.
+    let client = connect(&w.s, &w.other_token, Era::Stateless)
+        .await
+        .expect("connect");
+    let health = ok(
+        "ar_health_summary",
+        &call(
+            &client,
+            "ar_health_summary",
+            json!({"project_id": w.ws.project}),
+        )
+        .await,
+    );
+    assert!(health["counts"]["workflows"].is_null(), "{health}");
+    let _ = client.cancel().await;
+    w.s.close().await;
+}
+
+// --- secrets, groups, catalog paths, the call limit
+
+/// Without `risk`, no tool result carries a secret, and the secret tools are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_leaves_without_the_risk_group() {
+    let s = start(Backend::Sqlite).await;
+    let ws = workspace(&s, "acme").await;
+    let graph: Value = serde_json::from_str(HUMAN_GRAPH).expect("graph");
+    let workflow = published_workflow(&s, &ws, json!({"name": "W", "graph": graph})).await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let r = s
+        .call(Method::POST, "/v1/inbound-webhooks")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .project(&ws.project)
+        .json(json!({"workflow_id": workflow}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let signing_secret = r.body["signing_secret"]
+        .as_str()
+        .expect("signing secret")
+        .to_string();
+    let r = s
+        .call(Method::PUT, "/v1/vault/secrets/API_TOKEN")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .json(json!({"value": "vault-value-0042"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201);
+    let r = s
+        .call(Method::POST, "/v1/llm-provider-keys")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .json(json!({"provider": "openai", "api_key": "sk-llm-key-0042"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201);
+    let secrets = [
+        signing_secret.as_str(),
+        "vault-value-0042",
+        "sk-llm-key-0042",
+        token.as_str(),
+    ];
+    let client = connect(&s, &token, Era::Session(ProtocolVersion::V_2025_11_25))
+        .await
+        .expect("connect");
+    let names = tool_names(&client).await;
+    for risky in RISK_TOOLS {
+        assert!(!names.iter().any(|n| n == risky), "{risky} is listed");
+    }
+    let reads = [
+        ("ar_health_summary", json!({})),
+        ("vault_list_secrets", json!({})),
+        ("pat_list", json!({})),
+        ("inbound_list", json!({})),
+        ("llm_keys_list", json!({})),
+        ("workflows_get", json!({"workflow_id": workflow})),
+        (
+            "catalog_bff_request",
+            json!({"method": "GET", "path": "/v1/mcp/servers"}),
+        ),
+    ];
+    for (name, args) in reads {
+        let result = call(&client, name, args).await;
+        ok(name, &result);
+        let text = serde_json::to_string(&result).expect("json");
+        for secret in secrets {
+            assert!(!text.contains(secret), "{name} shows a secret");
+        }
+    }
+    for (name, args) in [
+        (
+            "pat_create",
+            json!({"display_name": "x", "scopes": ["workflow:read"]}),
+        ),
+        ("vault_put_secret", json!({"name": "X", "value": "y"})),
+        ("inbound_create", json!({"workflow_id": workflow})),
+        (
+            "llm_keys_put",
+            json!({"provider": "openai", "api_key": "sk-x"}),
+        ),
+    ] {
+        let body = refused(name, &call(&client, name, args).await);
+        assert!(
+            body["error"].as_str().unwrap_or("").contains("risk"),
+            "{name}: {body}"
+        );
+    }
+    let _ = client.cancel().await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_risk_group_unlocks_the_secret_tools() {
+    let groups = ["core", "pat", "vault", "risk"];
+    let s = start_with(Backend::Sqlite, with_groups(Some(&groups), &[], 0)).await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let client = connect(&s, &token, Era::Stateless).await.expect("connect");
+    let names = tool_names(&client).await;
+    assert!(names.iter().any(|n| n == "pat_create"));
+    assert!(names.iter().any(|n| n == "vault_put_secret"));
+    assert!(
+        !names.iter().any(|n| n == "inbound_create"),
+        "its group is off"
+    );
+    let made = ok(
+        "pat_create",
+        &call(
+            &client,
+            "pat_create",
+            json!({"display_name": "made", "scopes": ["workflow:read"]}),
+        )
+        .await,
+    );
+    assert!(
+        made["token"].as_str().unwrap_or("").starts_with("pat_"),
+        "{made}"
+    );
+    // It cannot mint more than it has (the route's own rule).
+    let (_, narrow) = pat(&s, &ws.owner, "acme", &[TokenScope::Admin]).await;
+    let narrow = connect(&s, &narrow, Era::Stateless).await.expect("connect");
+    refused(
+        "pat_create",
+        &call(
+            &narrow,
+            "pat_create",
+            json!({"display_name": "more", "scopes": ["workflow:run"]}),
+        )
+        .await,
+    );
+    ok(
+        "vault_put_secret",
+        &call(
+            &client,
+            "vault_put_secret",
+            json!({"name": "K", "value": "v"}),
+        )
+        .await,
+    );
+    let _ = (client.cancel().await, narrow.cancel().await);
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_group_is_absent_and_refused() {
+    let s = start_with(
+        Backend::Sqlite,
+        with_groups(None, &["vault", "websocket"], 0),
+    )
+    .await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let client = connect(&s, &token, Era::Session(ProtocolVersion::V_2025_06_18))
+        .await
+        .expect("connect");
+    let names = tool_names(&client).await;
+    let expected: Vec<&str> = DEFAULT_TOOLS
+        .into_iter()
+        .filter(|n| !n.starts_with("vault_") && *n != "workflows_stream_websocket")
+        .collect();
+    assert_eq!(names, expected);
+    let body = refused(
+        "vault_list_secrets",
+        &call(&client, "vault_list_secrets", json!({})).await,
+    );
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("vault"),
+        "{body}"
+    );
+    // An unknown tool is a protocol error (invalid params), as MCP says.
+    let unknown = client
+        .peer()
+        .call_tool(CallToolRequestParams::new("no_such_tool"))
+        .await;
+    assert!(unknown.is_err(), "{unknown:?}");
+    let _ = client.cancel().await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_requests_stay_under_v1_mcp() {
+    let s = start(Backend::Sqlite).await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let client = connect(&s, &token, Era::Stateless).await.expect("connect");
+    let servers = ok(
+        "catalog_bff_request",
+        &call(
+            &client,
+            "catalog_bff_request",
+            json!({"method": "GET", "path": "/v1/mcp/servers"}),
+        )
+        .await,
+    );
+    assert!(servers.is_object());
+    let catalog = call(
+        &client,
+        "catalog_bff_request",
+        json!({"method": "get", "path": "/v1/mcp/platform-catalog"}),
+    )
+    .await;
+    ok("catalog_bff_request", &catalog);
+    let attacks = [
+        json!({"method": "GET", "path": "/v1/pats"}),
+        json!({"method": "GET", "path": "/v1/mcp/../pats"}),
+        json!({"method": "GET", "path": "/v1/mcp/%2e%2e/pats"}),
+        json!({"method": "GET", "path": "/v1/mcp/servers/..%2F..%2Fpats"}),
+        json!({"method": "GET", "path": "http://127.0.0.1:1/v1/mcp/servers"}),
+        json!({"method": "GET", "path": "//evil.test/v1/mcp/servers"}),
+        json!({"method": "GET", "path": "/v1/mcp/servers?limit=1"}),
+        json!({"method": "GET", "path": "/v1/mcp/servers\\..\\..\\pats"}),
+        json!({"method": "GET", "path": "/v1/mcp/no-such-route"}),
+        json!({"method": "TRACE", "path": "/v1/mcp/servers"}),
+        json!({"method": "GET", "path": "/v1/mcp/servers", "extra": 1}),
+        json!({"method": "GET", "path": format!("/v1/mcp/{}", "a/".repeat(5000))}),
+        json!({"method": "GET", "path": "/v1/mcp/instances/x/credentials"}),
+    ];
+    for args in attacks {
+        let body = refused(
+            "catalog_bff_request",
+            &call(&client, "catalog_bff_request", args.clone()).await,
+        );
+        assert!(!body.to_string().contains("\"pats\""), "{args}: {body}");
+    }
+    let _ = client.cancel().await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_calls_per_token_are_limited() {
+    let s = start_with(Backend::Sqlite, with_groups(None, &[], 2)).await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let (_, other) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let client = connect(&s, &token, Era::Stateless).await.expect("connect");
+    ok(
+        "workflows_list",
+        &call(&client, "workflows_list", json!({})).await,
+    );
+    ok(
+        "workflows_list",
+        &call(&client, "workflows_list", json!({})).await,
+    );
+    let body = refused(
+        "workflows_list",
+        &call(&client, "workflows_list", json!({})).await,
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("too many tool calls"),
+        "{body}"
+    );
+    // Another token has a bucket of its own.
+    let second = connect(&s, &other, Era::Stateless).await.expect("connect");
+    ok(
+        "workflows_list",
+        &call(&second, "workflows_list", json!({})).await,
+    );
+    let _ = (client.cancel().await, second.cancel().await);
+    s.close().await;
+}
+
+/// Hostile arguments: wrong types, unknown fields, huge values, path tricks in ids —
+/// error results, never a failure of the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_arguments_are_error_results() {
+    let s = start(Backend::Sqlite).await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let client = connect(&s, &token, Era::Stateless).await.expect("connect");
+    for (name, args) in [
+        ("workflows_get", json!({})),
+        ("workflows_get", json!({"workflow_id": 12})),
+        ("workflows_get", json!({"workflow_id": ".."})),
+        ("workflows_get", json!({"workflow_id": "../pats"})),
+        ("workflows_get", json!({"workflow_id": "x", "sneaky": true})),
+        ("workflows_get", json!({"workflow_id": "x".repeat(100_000)})),
+        (
+            "workflows_create",
+            json!({"name": "n", "graph": "not a graph"}),
+        ),
+        (
+            "workflows_list",
+            json!({"project_id": "someone-elses-project"}),
+        ),
+        (
+            "runs_list_events",
+            json!({"workflow_id": "x", "run_id": "y", "after_seq": -5}),
+        ),
+        (
+            "workflows_execute_command",
+            json!({"workflow_id": "x", "command": "explode"}),
+        ),
+        (
+            "tasks_complete",
+            json!({"workflow_id": "x", "run_id": "y", "task_id": "z"}),
+        ),
+    ] {
+        let body = refused(name, &call(&client, name, args.clone()).await);
+        assert!(
+            !body["error"].as_str().unwrap_or("").contains("internal"),
+            "{name} {args}: {body}"
+        );
+    }
+    // The server still answers.
+    ok(
+        "workflows_list",
+        &call(&client, "workflows_list", json!({})).await,
+    );
+    let _ = client.cancel().await;
+    s.close().await;
+}
