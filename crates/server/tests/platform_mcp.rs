@@ -1299,3 +1299,46 @@ async fn hostile_arguments_are_error_results() {
     let _ = client.cancel().await;
     s.close().await;
 }
+
+/// The body limit of `/v1` holds on `/mcp`; a server with the endpoint off has none; and a
+/// client's open session does not hold the server's shutdown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_limit_switch_off_and_shutdown() {
+    let s = start(Backend::Sqlite).await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let huge = "x".repeat(s.server.state.settings().body_limit_bytes + 1);
+    let r = s
+        .http
+        .post(format!("{}/mcp", s.base))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, text/event-stream")
+        .body(huge)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 413);
+    // A session client, left open (its event stream too): the server still stops.
+    let client = connect(&s, &token, Era::Session(ProtocolVersion::V_2025_06_18))
+        .await
+        .expect("connect");
+    ok(
+        "workflows_list",
+        &call(&client, "workflows_list", json!({})).await,
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(20), s.close())
+        .await
+        .expect("the server stopped with an MCP session open");
+    drop(client);
+
+    let mut off = with_groups(None, &[], 0);
+    off.platform_mcp.enabled = false;
+    let s = start_with(Backend::Sqlite, off).await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let r = raw_post(&s, &[("Authorization", &format!("Bearer {token}"))]).await;
+    // No such route: the console's fallback refuses the POST.
+    assert!(matches!(r.status().as_u16(), 404 | 405), "{}", r.status());
+    s.close().await;
+}
