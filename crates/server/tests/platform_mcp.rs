@@ -1342,3 +1342,78 @@ async fn body_limit_switch_off_and_shutdown() {
     assert!(matches!(r.status().as_u16(), 404 | 405), "{}", r.status());
     s.close().await;
 }
+
+/// The tools take a caller, not an HTTP request: a signed-in session (Autopilot's caller)
+/// gets the same tools with the same rules — its writes pass the CSRF check because the
+/// server makes them itself, and its role still decides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_caller_uses_the_same_tools() {
+    use ar_server::auth::principal::{Credential, Principal};
+    use ar_server::platform_tools::dispatch::Dispatcher;
+    use ar_server::platform_tools::{Caller, call as call_tool};
+    let s = start(Backend::Sqlite).await;
+    let ws = workspace(&s, "acme").await;
+    let state = s.server.state.clone();
+    let dispatcher = Dispatcher::new(ar_server::v1_routes().with_state(state.clone()), state);
+    let Auth::Session(cookie) = &ws.owner else {
+        unreachable!()
+    };
+    let session = s
+        .tenants()
+        .session_by_token_hash(&ar_server::auth::tokens::hash_secret(cookie))
+        .await
+        .expect("session")
+        .expect("found");
+    let user = s
+        .tenants()
+        .user_by_email("owner@acme.test")
+        .await
+        .expect("user")
+        .expect("owner");
+    let caller = Caller {
+        principal: Principal {
+            user,
+            credential: Credential::Session(session),
+        },
+        workspace: Some("acme".into()),
+        project_id: None,
+    };
+    let groups = EnabledGroups::default_set();
+    let graph: Value = serde_json::from_str(HUMAN_GRAPH).expect("graph");
+    let args = json!({"name": "By session", "graph": graph});
+    let created = call_tool(
+        &dispatcher,
+        &groups,
+        &caller,
+        "workflows_create",
+        args.as_object().cloned().unwrap_or_default(),
+    )
+    .await;
+    assert!(!created.is_error, "{:?}", created.body);
+    assert_eq!(created.status, 201);
+    let health = call_tool(
+        &dispatcher,
+        &groups,
+        &caller,
+        "ar_health_summary",
+        Map::new(),
+    )
+    .await;
+    assert_eq!(health.body["counts"]["workflows"], 1, "{:?}", health.body);
+    assert_eq!(health.body["project"]["id"], ws.project.as_str());
+    // Another workspace named by the caller: not found, as over REST.
+    let elsewhere = Caller {
+        workspace: Some("globex".into()),
+        ..caller
+    };
+    let listed = call_tool(
+        &dispatcher,
+        &groups,
+        &elsewhere,
+        "workflows_list",
+        Map::new(),
+    )
+    .await;
+    assert!(listed.is_error && listed.status == 404, "{listed:?}");
+    s.close().await;
+}
