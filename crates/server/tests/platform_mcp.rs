@@ -177,6 +177,34 @@ async fn every_request_needs_a_valid_pat() {
         raw_post(&s, &[("Authorization", &bearer)]).await.status(),
         200
     );
+    // `/mcp` is the console's MCP page too: a browser opening it (HTML, no token) gets
+    // the console (or its "not built" page), never the MCP endpoint's 401; a GET that
+    // asks for HTML but carries a token is the endpoint's.
+    let page = s
+        .http
+        .get(format!("{}/mcp", s.base))
+        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .expect("page");
+    assert_ne!(page.status(), 401);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/html"),
+        "{:?}",
+        page.headers()
+    );
+    let with_token = s
+        .http
+        .get(format!("{}/mcp", s.base))
+        .header("Accept", "text/html")
+        .header("Authorization", "Bearer pat_not_a_real_token")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(with_token.status(), 401);
     // Another origin's page may not drive the tools (our own may).
     let evil = raw_post(
         &s,

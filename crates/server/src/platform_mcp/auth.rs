@@ -6,7 +6,7 @@
 //! where the tool handler finds it (rmcp hands each request's `http::request::Parts` to it).
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -16,6 +16,9 @@ use crate::state::AppState;
 
 pub async fn require_pat(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
+    if is_console_navigation(&parts) {
+        return crate::console::fallback(parts.method, parts.uri, parts.headers).await;
+    }
     if !parts.headers.contains_key(header::AUTHORIZATION) {
         return unauthorized(ApiError::unauthorized(
             "send `Authorization: Bearer pat_…` (a personal access token); session cookies are not accepted on /mcp",
@@ -32,6 +35,20 @@ pub async fn require_pat(State(state): State<AppState>, request: Request, next: 
     }
     parts.extensions.insert(principal);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// `/mcp` is also the console's MCP page: a browser opening or reloading it (a `GET` that
+/// asks for HTML and carries no token) gets the console. MCP clients never ask for HTML —
+/// their `GET` (the event stream) accepts `text/event-stream` — and always send a token.
+fn is_console_navigation(parts: &axum::http::request::Parts) -> bool {
+    let wants_html = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    (parts.method == Method::GET || parts.method == Method::HEAD)
+        && wants_html
+        && !parts.headers.contains_key(header::AUTHORIZATION)
 }
 
 fn unauthorized(error: ApiError) -> Response {

@@ -6,10 +6,12 @@ use super::*;
 async fn whole_flow(backend: Backend) {
     let s = start(backend).await;
     let ws = workspace(&s, "acme").await;
+    // The token the hosted docs tell an IDE user to make (docs/platform-mcp.md):
+    // `workflow:run` covers authoring, `mcp:execute` the MCP catalog.
     let scopes = [
         TokenScope::WorkflowRead,
-        TokenScope::WorkflowWrite,
         TokenScope::WorkflowRun,
+        TokenScope::McpExecute,
     ];
     let (_, token) = pat(&s, &ws.owner, "acme", &scopes).await;
     let client = connect(&s, &token, Era::Stateless).await.expect("connect");
