@@ -41,6 +41,8 @@ struct Fixture {
     began: i64,
     /// `finished_at - started_at` summed over the terminal runs, from their summaries.
     terminal_ms: i64,
+    /// The durations of the three completed Lua steps, from the run contexts, ascending.
+    lua_step_ms: Vec<i64>,
 }
 
 impl Fixture {
@@ -93,12 +95,28 @@ async fn fixture(backend: Backend) -> Fixture {
     let lua = published_workflow(&s, &ws, json!({"name": "lua", "graph": lua_graph()})).await;
     let wait = published_workflow(&s, &ws, json!({"name": "wait", "graph": waiting_graph()})).await;
     let mut terminal_ms = 0;
+    let mut lua_step_ms = Vec::new();
     for fail in [false, false, false, true] {
         let run = start(&s, &ws, &lua, json!({"fail": fail})).await;
         let status = if fail { "failed" } else { "completed" };
         let summary = wait_status(&s, &ws, &lua, &run, status).await;
         terminal_ms += ms(&summary["finished_at"]) - ms(&summary["started_at"]);
+        if !fail {
+            let context = s
+                .call(
+                    Method::GET,
+                    format!("/v1/workflows/{lua}/runs/{run}/context"),
+                )
+                .auth(&ws.owner)
+                .tenant(&ws.slug)
+                .send()
+                .await;
+            assert_eq!(context.status, 200, "{:?}", context.body);
+            let step = &context.body["steps"]["work"];
+            lua_step_ms.push(ms(&step["finished_at"]) - ms(&step["started_at"]));
+        }
     }
+    lua_step_ms.sort_unstable();
     let stopped = start(&s, &ws, &wait, json!({})).await;
     wait_status(&s, &ws, &wait, &stopped, "running").await;
     let r = s
@@ -146,6 +164,7 @@ async fn fixture(backend: Backend) -> Fixture {
         ws,
         began,
         terminal_ms,
+        lua_step_ms,
     }
 }
 
@@ -192,11 +211,9 @@ async fn every_number_counts_the_engines_runs(backend: Backend) {
     assert_eq!(by_type.len(), 1, "{summary}");
     assert_eq!(by_type[0]["type"], "lua_script");
     assert_eq!(by_type[0]["completed"], 3);
-    let (p50, p95) = (
-        by_type[0]["p50_ms"].as_i64().expect("p50"),
-        by_type[0]["p95_ms"].as_i64().expect("p95"),
-    );
-    assert!(0 <= p50 && p50 <= p95, "{summary}");
+    // Nearest rank over three durations: p50 is the 2nd (ceil 1.5), p95 the 3rd (ceil 2.85).
+    assert_eq!(by_type[0]["p50_ms"], f.lua_step_ms[1], "{summary}");
+    assert_eq!(by_type[0]["p95_ms"], f.lua_step_ms[2], "{summary}");
     assert_eq!(summary["llm_tokens"], json!({"in": 120, "out": 30}));
 
     let runs = f

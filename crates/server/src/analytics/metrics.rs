@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use ar_store::tenant::{BucketCount, TenantStore};
 use serde_json::{Map, Value, json};
 
-use crate::analytics::percentile::nearest_rank;
 use crate::analytics::period::{AnalyticsQuery, Period, Series};
 use crate::analytics::pricing;
 use crate::error::ApiResult;
@@ -130,13 +129,18 @@ async fn scalar(
             let counts = store.completed_steps_by_type(project, span).await?;
             let mut by_type = Vec::with_capacity(counts.len());
             for c in counts {
-                let mut sample = store
-                    .step_durations(project, span, &c.step_type, DURATION_SAMPLE)
+                let p = store
+                    .step_duration_percentiles(
+                        project,
+                        span,
+                        &c.step_type,
+                        DURATION_SAMPLE,
+                        &[50, 95],
+                    )
                     .await?;
-                sample.sort_unstable();
                 by_type.push(json!({
                     "type": c.step_type, "completed": c.completed,
-                    "p50_ms": nearest_rank(&sample, 50), "p95_ms": nearest_rank(&sample, 95),
+                    "p50_ms": p.first().copied().flatten(), "p95_ms": p.get(1).copied().flatten(),
                 }));
             }
             let usage = store.usage_by_kind(project, span).await?;

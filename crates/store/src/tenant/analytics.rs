@@ -92,15 +92,19 @@ pub trait AnalyticsReads: Send + Sync + 'static {
         project_id: &str,
         span: Span,
     ) -> StoreResult<Vec<StepTypeCount>>;
-    /// The durations (ms) of the latest `limit` completed steps of `step_type` that
-    /// finished in `span`, latest first: the sample percentiles are taken from.
-    async fn step_durations(
+    /// Nearest-rank percentiles (each of `percentiles` in 1..=100) of the durations
+    /// (`finished_at - started_at`, ms) of the latest `sample` completed steps of
+    /// `step_type` that finished in `span`: for each, the smallest duration such that at
+    /// least p % of the sample is at or below it; `None` when there is no such step.
+    /// Ranked in the database, so only the answers leave it.
+    async fn step_duration_percentiles(
         &self,
         project_id: &str,
         span: Span,
         step_type: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<i64>>;
+        sample: i64,
+        percentiles: &[u32],
+    ) -> StoreResult<Vec<Option<i64>>>;
     /// Metered usage recorded in `span`, summed per kind.
     async fn usage_by_kind(&self, project_id: &str, span: Span) -> StoreResult<Vec<UsageTotal>>;
     /// When the project's first run was created, if it has one.
@@ -262,28 +266,53 @@ macro_rules! impl_analytics_reads {
                         .collect()
                 }
 
-                async fn step_durations(
+                async fn step_duration_percentiles(
                     &self,
                     project_id: &str,
                     span: Span,
                     step_type: &str,
-                    limit: i64,
-                ) -> StoreResult<Vec<i64>> {
+                    sample: i64,
+                    percentiles: &[u32],
+                ) -> StoreResult<Vec<Option<i64>>> {
+                    let percentiles: Vec<u32> = percentiles.iter().map(|p| (*p).clamp(1, 100)).collect();
+                    if percentiles.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    // rank = ceil(p * n / 100), in integers; the values are ours (1..=100).
+                    let ranks = percentiles
+                        .iter()
+                        .map(|p| format!("(n * {p} + 99) / 100"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     let sql = format!(
-                        "SELECT finished_at - started_at AS ms FROM step_states \
-                         WHERE {STEPS_IN_SPAN} AND status = 'completed' AND NOT skipped \
-                         AND started_at IS NOT NULL AND COALESCE(step_type, 'unknown') = $4 \
-                         ORDER BY finished_at DESC LIMIT $5"
+                        "SELECT ms, rn, n FROM (\
+                           SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n FROM (\
+                             SELECT finished_at - started_at AS ms FROM step_states \
+                             WHERE {STEPS_IN_SPAN} AND status = 'completed' AND NOT skipped \
+                             AND started_at IS NOT NULL AND COALESCE(step_type, 'unknown') = $4 \
+                             ORDER BY finished_at DESC LIMIT $5) sample) ranked \
+                         WHERE rn IN ({ranks})"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(project_id)
                         .bind(span.lower())
                         .bind(span.to)
                         .bind(step_type)
-                        .bind(limit)
+                        .bind(sample)
                         .fetch_all(&self.pool)
                         .await?;
-                    rows.iter().map(|row: &$row| Ok(row.try_get("ms")?)).collect()
+                    let mut by_rank = std::collections::HashMap::new();
+                    let mut n = 0i64;
+                    for row in &rows {
+                        let rn: i64 = row.try_get("rn")?;
+                        let ms: i64 = row.try_get("ms")?;
+                        n = row.try_get("n")?;
+                        by_rank.insert(rn, ms);
+                    }
+                    Ok(percentiles
+                        .iter()
+                        .map(|p| by_rank.get(&((n * i64::from(*p) + 99) / 100)).copied())
+                        .collect())
                 }
 
                 async fn usage_by_kind(&self, project_id: &str, span: Span) -> StoreResult<Vec<UsageTotal>> {
