@@ -11,8 +11,9 @@ ALTER TABLE step_states ADD COLUMN project_id TEXT;
 UPDATE step_states SET project_id = (SELECT runs.project_id FROM runs WHERE runs.id = step_states.run_id);
 
 -- Steps that finished, per project and finish time, carrying every column the step
--- metrics read (an index-only scan). Loop items and unfinished steps stay out.
-CREATE INDEX step_states_analytics ON step_states(project_id, finished_at, step_type, status, skipped, started_at)
+-- metrics read (an index-only scan; `parent_key`, always NULL here, is listed so SQLite
+-- sees that too). Loop items and unfinished steps stay out.
+CREATE INDEX step_states_analytics ON step_states(project_id, finished_at, step_type, status, skipped, started_at, parent_key)
     WHERE parent_key IS NULL AND finished_at IS NOT NULL;
 -- Runs per project and status: live runs, and terminal runs by finish time with their
 -- durations (success rate, execution duration, the finished side of the run time series).
