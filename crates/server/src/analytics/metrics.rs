@@ -18,7 +18,7 @@ use crate::views;
 const MIN_TERMINAL_FOR_RATE: i64 = 3;
 /// Percentiles of a step type are taken over its latest this-many completed steps in the
 /// period (all of them when fewer): bounded work however long the history.
-pub const DURATION_SAMPLE: i64 = 10_000;
+pub const DURATION_SAMPLE: i64 = 1_000;
 
 /// One `/v1/analytics/{name}` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
