@@ -7,6 +7,7 @@
 //! See `bench/README.md` for what each figure means. Engine workloads (chain-40,
 //! chain-1000, fanout-1000, hitl-resume) join as further subcommands.
 
+mod analytics;
 mod cli;
 mod engine;
 mod foundation;
@@ -43,6 +44,9 @@ enum Command {
     /// The whole process: the built `agentruntime` binary runs a one-step graph and
     /// chain-1000 on fresh data directories; median / p95 wall (bench/README.md, cli).
     Cli(cli::Options),
+    /// The `/v1/analytics/*` answers over 1,000,000 seeded steps, on SQLite and Postgres:
+    /// p50/p99 per answer and window (bench/README.md, analytics section).
+    Analytics(analytics::Options),
     /// One engine measurement in this process (run by `engine` in child processes).
     #[command(hide = true)]
     EngineWorker(engine::WorkerOptions),
@@ -51,6 +55,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Analytics(options) => analytics::run(&options),
         Command::Foundation(options) => foundation::run(&options),
         Command::Cli(options) => cli::run(&options),
         Command::Engine(options) => engine::run(&options),

@@ -607,6 +607,7 @@ impl Inner {
             _ = tokio::time::sleep(MARK_RUNNING_AFTER) => {
                 let running = StepRecord {
                     step_key: step.step.id.clone(),
+                    step_type: Some(step_type_name(step).into()),
                     status: Some(StepStatus::Running),
                     attempt: w.attempt,
                     input: Some(inputs.clone()),
@@ -645,6 +646,7 @@ impl Inner {
             CallOutcome::Done(result) => {
                 let rec = StepRecord {
                     step_key: step.step.id.clone(),
+                    step_type: Some(step_type_name(step).into()),
                     status: Some(StepStatus::Completed),
                     attempt: w.attempt,
                     input: Some(inputs),
@@ -701,6 +703,7 @@ impl Inner {
         ));
         let mut rec = StepRecord {
             step_key: step.step.id.clone(),
+            step_type: Some(step_type_name(step).into()),
             status: Some(if will_retry {
                 StepStatus::Pending
             } else {
@@ -795,6 +798,7 @@ impl Inner {
             .map(|d| now + d.as_millis() as i64);
         let rec = StepRecord {
             step_key: step.step.id.clone(),
+            step_type: Some(step_type_name(step).into()),
             status: Some(StepStatus::Waiting),
             attempt: w.attempt,
             input: Some(payload.clone()),
@@ -865,6 +869,7 @@ impl Inner {
         );
         let rec = StepRecord {
             step_key: step.step.id.clone(),
+            step_type: Some(step_type_name(&step).into()),
             status: Some(StepStatus::Failed),
             attempt: w.attempt,
             input: Some(task.payload.clone()),
@@ -1006,6 +1011,7 @@ impl Inner {
         let first = max_parallel.min(total);
         let rec = StepRecord {
             step_key: step.step.id.clone(),
+            step_type: Some(step_type_name(step).into()),
             status: Some(StepStatus::Running),
             attempt: w.attempt,
             input: Some(json!({"items": items})),
@@ -1050,6 +1056,7 @@ impl Inner {
         let now = now_ms();
         let rec = StepRecord {
             step_key: step.step.id.clone(),
+            step_type: Some(step_type_name(step).into()),
             status: Some(StepStatus::Running),
             attempt: w.attempt,
             started_at: Some(now),
@@ -1086,6 +1093,7 @@ impl Inner {
     ) -> EngineResult<Vec<ClaimedWork>> {
         let rec = StepRecord {
             step_key: step.step.id.clone(),
+            step_type: Some(step_type_name(step).into()),
             status: Some(StepStatus::Completed),
             attempt: w.attempt.max(1),
             input,
@@ -1387,6 +1395,7 @@ impl Inner {
     ) -> EngineResult<Vec<ClaimedWork>> {
         let rec = StepRecord {
             step_key: parent.step.id.clone(),
+            step_type: Some(step_type_name(parent).into()),
             status: Some(StepStatus::Failed),
             attempt: parent_state.attempt,
             input: parent_state.input.clone(),

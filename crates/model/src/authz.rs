@@ -263,7 +263,8 @@ actions! {
     McpManage => Project(Contributor), McpWrite;
     /// Call an MCP tool directly (outside a run).
     McpExecute => Project(Contributor), McpExecute;
-    AnalyticsRead => Project(Viewer), WorkflowRead;
+    /// The project's analytics (docs/contract.md §14: contributors and above).
+    AnalyticsRead => Project(Contributor), WorkflowRead;
     BillingRead => Project(Contributor), WorkflowRead;
     AgentsRead => Project(Viewer), WorkflowRead;
     AgentsManage => Project(Contributor), WorkflowWrite;

@@ -8,6 +8,7 @@
 //! - [`routes`]: the route table (every route names its permission-table action);
 //! - [`serve`] / [`start`]: bind, bootstrap on first start, graceful shutdown.
 
+pub mod analytics;
 pub mod auth;
 pub mod automation;
 pub mod body_limit;

@@ -21,7 +21,7 @@ use crate::routes::{
     self, RouteSpec, connections, identity, invites, llm_keys, members, pats, triggers, vault,
     webhooks, workflows, workspaces,
 };
-use crate::routes::{commands, runs, tasks};
+use crate::routes::{analytics, commands, runs, tasks};
 use crate::routes::{mcp, mcp_instances};
 
 /// Path of the document.
@@ -354,6 +354,7 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 || lists_webhooks
                 || connections_list_or_create
                 || spec.path == "/v1/billing/usage"
+                || spec.path.starts_with("/v1/analytics/")
                 || spec.path.starts_with("/v1/starters")
             {
                 Required::True
@@ -417,6 +418,9 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         }
     }
     for parameter in runs::query_parameters(spec) {
+        op = op.parameter(parameter);
+    }
+    for parameter in analytics::query_parameters(spec) {
         op = op.parameter(parameter);
     }
     if spec.path == stream::PATH {

@@ -761,6 +761,9 @@ fn sample(
             204,
         ),
         ("GET", "/v1/billing/usage") => ("/v1/billing/usage".into(), None, Some(p.clone()), 200),
+        ("GET", path) if path.starts_with("/v1/analytics/") => {
+            (path.to_string(), None, Some(p.clone()), 200)
+        }
         ("POST", "/v1/llm/resolve") => (
             "/v1/llm/resolve".into(),
             Some(json!({"model_ref": "direct.openai.gpt-4o-mini"})),
@@ -832,6 +835,8 @@ fn contract_action(method: &str, path: &str) -> Action {
         (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
         ("POST", "/v1/llm/resolve") => Action::LlmResolve,
         ("GET", "/v1/billing/usage") => Action::BillingRead,
+        // docs/contract.md §14: analytics are for contributors and above.
+        ("GET", p) if p.starts_with("/v1/analytics/") => Action::AnalyticsRead,
         (m, p) => panic!("no contract action stated for {m} {p}"),
     }
 }

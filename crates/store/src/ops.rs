@@ -76,6 +76,7 @@ macro_rules! define_ops {
                 loop_done: row.try_get("loop_done")?,
                 started_at: row.try_get("started_at")?,
                 finished_at: row.try_get("finished_at")?,
+                step_type: row.try_get("step_type")?,
             })
         }
 
@@ -418,8 +419,9 @@ macro_rules! define_ops {
             sqlx::query(
                 "INSERT INTO step_states (run_id, step_key, parent_key, item_index, status, attempt, deps_remaining, \
                    input, result, error, failure_code, skipped, reason, caused_by_step_id, loop_total, loop_next, \
-                   loop_done, started_at, finished_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+                   loop_done, started_at, finished_at, step_type, project_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                   (SELECT project_id FROM runs WHERE id = $1)) \
                  ON CONFLICT (run_id, step_key) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, \
                    deps_remaining = excluded.deps_remaining, input = excluded.input, result = excluded.result, \
                    error = excluded.error, failure_code = excluded.failure_code, skipped = excluded.skipped, \
@@ -427,7 +429,8 @@ macro_rules! define_ops {
                    loop_total = COALESCE(excluded.loop_total, step_states.loop_total), \
                    loop_next = COALESCE(excluded.loop_next, step_states.loop_next), \
                    loop_done = COALESCE(excluded.loop_done, step_states.loop_done), \
-                   started_at = excluded.started_at, finished_at = excluded.finished_at",
+                   started_at = excluded.started_at, finished_at = excluded.finished_at, \
+           step_type = COALESCE(excluded.step_type, step_states.step_type)",
             )
             .bind(run_id)
             .bind(&s.step_key)
@@ -448,6 +451,7 @@ macro_rules! define_ops {
             .bind(s.loop_done)
             .bind(s.started_at)
             .bind(s.finished_at)
+            .bind(&s.step_type)
             .execute(&mut *conn)
             .await?;
             Ok(())

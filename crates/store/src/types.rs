@@ -193,6 +193,10 @@ pub struct StepRecord {
     pub loop_done: Option<i64>,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// The step's type (`lua_script`, `llm_call`, …) for analytics (docs/analytics.md); set
+    /// by the engine on top-level steps. A write without it keeps the stored one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_type: Option<String>,
 }
 
 impl StepRecord {

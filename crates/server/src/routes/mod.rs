@@ -6,6 +6,7 @@
 //! Extension point: runs, commands, tasks, streams, webhooks and triggers are added here
 //! (with their actions from `ar_model::authz`) once the engine API is final.
 
+pub mod analytics;
 pub mod billing;
 pub mod commands;
 pub mod connections;
@@ -210,6 +211,15 @@ pub fn table() -> Vec<Route> {
         gated(M::DELETE, "/v1/llm-provider-keys/{id}", Action::LlmKeysManage, llm_keys::delete),
         gated(M::POST, "/v1/llm/resolve", Action::LlmResolve, llm_keys::resolve),
         gated(M::GET, "/v1/billing/usage", Action::BillingRead, billing::usage),
+        gated(M::GET, "/v1/analytics/live-runs", Action::AnalyticsRead, analytics::live_runs),
+        gated(M::GET, "/v1/analytics/success-rate", Action::AnalyticsRead, analytics::success_rate),
+        gated(M::GET, "/v1/analytics/execution-duration", Action::AnalyticsRead, analytics::execution_duration),
+        gated(M::GET, "/v1/analytics/runs-count", Action::AnalyticsRead, analytics::runs_count),
+        gated(M::GET, "/v1/analytics/steps-executed", Action::AnalyticsRead, analytics::steps_executed),
+        gated(M::GET, "/v1/analytics/credits-consumed", Action::AnalyticsRead, analytics::credits_consumed),
+        gated(M::GET, "/v1/analytics/steps-summary", Action::AnalyticsRead, analytics::steps_summary),
+        gated(M::GET, "/v1/analytics/runs-timeseries", Action::AnalyticsRead, analytics::runs_timeseries),
+        gated(M::GET, "/v1/analytics/usage-timeseries", Action::AnalyticsRead, analytics::usage_timeseries),
     ]
 }
 

@@ -11,6 +11,7 @@
 //! (or project) it must belong to, so a caller cannot reach another tenant's object by
 //! guessing its id.
 
+mod analytics;
 mod postgres;
 mod queries;
 mod run_reads;
@@ -21,6 +22,9 @@ use async_trait::async_trait;
 
 use crate::error::StoreResult;
 
+pub use analytics::{
+    AnalyticsReads, BucketCount, Buckets, RunDurations, RunOutcomes, Span, StepTypeCount,
+};
 pub use postgres::PgTenantStore;
 pub use sqlite::SqliteTenantStore;
 pub use types::*;
@@ -44,7 +48,7 @@ pub trait RunReads: Send + Sync + 'static {
 /// Unique-key violations (an email, a workspace slug, a token hash already taken) are
 /// reported as [`crate::StoreError::Conflict`].
 #[async_trait]
-pub trait TenantStore: RunReads + Send + Sync + 'static {
+pub trait TenantStore: RunReads + AnalyticsReads + Send + Sync + 'static {
     // --- users
     async fn create_user(&self, user: &UserRecord) -> StoreResult<()>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;

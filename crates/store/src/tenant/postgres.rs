@@ -18,3 +18,4 @@ impl PgTenantStore {
 super::queries::impl_tenant_store!(PgTenantStore, sqlx::postgres::PgRow, "BEGIN");
 
 super::run_reads::impl_run_reads!(PgTenantStore, sqlx::postgres::PgRow);
+super::analytics::impl_analytics_reads!(PgTenantStore, sqlx::postgres::PgRow);

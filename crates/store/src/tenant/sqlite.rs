@@ -56,3 +56,4 @@ super::queries::impl_tenant_store!(
 );
 
 super::run_reads::impl_run_reads!(SqliteTenantStore, sqlx::sqlite::SqliteRow);
+super::analytics::impl_analytics_reads!(SqliteTenantStore, sqlx::sqlite::SqliteRow);
