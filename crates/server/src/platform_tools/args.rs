@@ -56,6 +56,34 @@ pub struct WorkflowsList {
     pub include_archived: Option<bool>,
 }
 
+/// An analytics period (docs/analytics.md): `window`, or `from`/`to`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsPeriod {
+    pub project_id: Option<String>,
+    /// `week`, `month` (the default) or `all`.
+    pub window: Option<String>,
+    /// RFC 3339 start (UTC), instead of `window`.
+    pub from: Option<String>,
+    /// RFC 3339 end (UTC), instead of `window`.
+    pub to: Option<String>,
+}
+
+/// An analytics period with the series' bucket size.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsSeries {
+    pub project_id: Option<String>,
+    /// `week`, `month` (the default) or `all`.
+    pub window: Option<String>,
+    /// RFC 3339 start (UTC), instead of `window`.
+    pub from: Option<String>,
+    /// RFC 3339 end (UTC), instead of `window`.
+    pub to: Option<String>,
+    /// `hour`, `day` (the default) or `week`.
+    pub granularity: Option<String>,
+}
+
 /// A workflow by id (its project follows from it).
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -267,10 +295,14 @@ pub struct InboundCreate {
     /// The workflow a delivery starts (docs/contract.md §10).
     pub workflow_id: String,
     pub name: Option<String>,
+    /// Start parameters for every delivery: `trigger_payload`, `trigger_steps`,
+    /// `excluded_step_ids`, `use_run_setup_defaults`.
     pub extras: Option<Value>,
     pub enabled: Option<bool>,
-    /// The automation token deliveries run as.
+    /// The automation token deliveries run as, by id.
     pub automation_pat_id: Option<String>,
+    /// The automation token itself (`pat_…`), instead of its id; never stored or shown.
+    pub automation_bearer: Option<String>,
     pub require_timestamp: Option<bool>,
 }
 

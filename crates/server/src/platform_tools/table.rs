@@ -1,6 +1,6 @@
 //! The tool table (docs/contract.md §12; listed in docs/platform-mcp.md). The names are
-//! fixed by the contract; each row names the REST route the tool is. Analytics and chat
-//! tools come with their routes (the groups exist already).
+//! fixed by the contract; each row names the REST route the tool is. Chat tools come with
+//! their routes (the group exists already).
 //!
 //! `vault_get_secret` is absent on purpose: there is no REST route that reveals a secret's
 //! value, and a tool never does more than its route.
@@ -14,6 +14,10 @@ use super::{ACT, Behavior, CREATE, DELETE, Hints, READ, ToolGroup, ToolSpec, UPD
 
 /// `{id}` of the workflow routes ← `workflow_id`.
 const WF: &[(&str, &str)] = &[("id", "workflow_id")];
+/// The query of an analytics period.
+const PERIOD: &[&str] = &["window", "from", "to"];
+/// The query of an analytics series.
+const SERIES: &[&str] = &["window", "from", "to", "granularity"];
 /// A run of a workflow.
 const RUN: &[(&str, &str)] = &[("id", "workflow_id"), ("run_id", "run_id")];
 
@@ -133,6 +137,22 @@ pub fn tools() -> Vec<ToolSpec> {
             &[("id", "workflow_id"), ("run_id", "run_id"), ("task_id", "task_id")], &[], ACT,
             &[("status", "string"), ("task_id", "string"), ("approved", "boolean")],
             "Complete (approve or reject) a human task (POST …/tasks/{task_id}/complete)."),
+        // --- analytics (docs/analytics.md)
+        rest::<InProject>("analytics_live_runs", G::Analytics, M::GET, "/v1/analytics/live-runs", &[], &[], READ,
+            &[("count", "integer")],
+            "Runs of the project not finished now (GET /v1/analytics/live-runs)."),
+        rest::<AnalyticsPeriod>("analytics_success_rate", G::Analytics, M::GET, "/v1/analytics/success-rate", &[], PERIOD, READ,
+            &[("completed", "integer"), ("failed", "integer"), ("stopped", "integer"), ("terminal", "integer")],
+            "Share of the period's finished runs that completed; rate is null under 3 finished runs (GET /v1/analytics/success-rate)."),
+        rest::<AnalyticsPeriod>("analytics_credits_consumed", G::Analytics, M::GET, "/v1/analytics/credits-consumed", &[], PERIOD, READ,
+            &[("microcredits", "integer")],
+            "Credits the project's metered usage cost in the period, in microcredits (GET /v1/analytics/credits-consumed)."),
+        rest::<AnalyticsSeries>("analytics_runs_timeseries", G::Analytics, M::GET, "/v1/analytics/runs-timeseries", &[], SERIES, READ,
+            &[("granularity", "string"), ("points", "array")],
+            "Runs started, completed, failed and stopped per hour, day or week (GET /v1/analytics/runs-timeseries)."),
+        rest::<AnalyticsSeries>("analytics_usage_timeseries", G::Analytics, M::GET, "/v1/analytics/usage-timeseries", &[], SERIES, READ,
+            &[("granularity", "string"), ("points", "array")],
+            "Steps executed, LLM tokens, MCP calls and credits per hour, day or week (GET /v1/analytics/usage-timeseries)."),
         // --- catalog
         row::<CatalogRequest>("catalog_bff_request", G::Catalog, M::GET, "/v1/mcp/servers", ACT, Behavior::CatalogRequest,
             &[],

@@ -169,6 +169,58 @@ async fn whole_flow(backend: Backend) {
         "runs_list_tenant",
         &call(&client, "runs_list_tenant", json!({"status": "completed"})).await,
     );
+    // The analytics tools see the run just finished (docs/analytics.md).
+    let rate = checked(
+        "analytics_success_rate",
+        &call(&client, "analytics_success_rate", json!({"window": "week"})).await,
+    );
+    assert_eq!(
+        (&rate["completed"], &rate["terminal"]),
+        (&json!(1), &json!(1)),
+        "{rate}"
+    );
+    let live = checked(
+        "analytics_live_runs",
+        &call(&client, "analytics_live_runs", json!({})).await,
+    );
+    assert_eq!(live["count"], 0, "{live}");
+    let series = checked(
+        "analytics_runs_timeseries",
+        &call(
+            &client,
+            "analytics_runs_timeseries",
+            json!({"window": "week", "granularity": "day"}),
+        )
+        .await,
+    );
+    let completed: i64 = series["points"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["completed"].as_i64())
+        .sum();
+    assert_eq!(completed, 1, "{series}");
+    checked(
+        "analytics_usage_timeseries",
+        &call(
+            &client,
+            "analytics_usage_timeseries",
+            json!({"window": "week"}),
+        )
+        .await,
+    );
+    checked(
+        "analytics_credits_consumed",
+        &call(&client, "analytics_credits_consumed", json!({})).await,
+    );
+    // A bad period is the REST route's 400, as an error result.
+    let bad = call(
+        &client,
+        "analytics_success_rate",
+        json!({"window": "decade"}),
+    )
+    .await;
+    assert_eq!(bad.is_error, Some(true), "{bad:?}");
     // The stream of an ended run: every event, then the end.
     let streamed = call(
         &client,

@@ -6,7 +6,7 @@ use super::*;
 pub type Client = RunningService<RoleClient, ClientConfig>;
 
 /// The tools of the default groups (every group but `risk`), in docs/contract.md §12 order.
-pub const DEFAULT_TOOLS: [&str; 26] = [
+pub const DEFAULT_TOOLS: [&str; 31] = [
     "ar_health_summary",
     "workflows_list",
     "workflows_get",
@@ -23,6 +23,11 @@ pub const DEFAULT_TOOLS: [&str; 26] = [
     "tasks_list_pending",
     "tasks_list_pending_run",
     "tasks_complete",
+    "analytics_live_runs",
+    "analytics_success_rate",
+    "analytics_credits_consumed",
+    "analytics_runs_timeseries",
+    "analytics_usage_timeseries",
     "catalog_bff_request",
     "workflows_stream_websocket",
     "vault_list_secrets",
