@@ -246,3 +246,79 @@ pub fn run_json(mut command: Command, what: &str) -> Value {
         panic!("{what}: stdout is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}")
     })
 }
+
+/// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1), and the
+/// body length the proxy's own framing decides.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+];
+
+/// A forwarding proxy on `127.0.0.1:port` in front of `upstream` that adds
+/// `Authorization: Bearer TOKEN` to requests that carry none, for clients that cannot
+/// send a header (the conformance suite's server mode). Everything else — method, path,
+/// Host, Origin, body, the streamed answer — passes through unchanged.
+pub async fn start_bearer_proxy(
+    port: u16,
+    upstream: String,
+    token: String,
+) -> tokio::task::JoinHandle<()> {
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::http::{StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+
+    let http = reqwest::Client::new();
+    let forward = move |request: Request| {
+        let http = http.clone();
+        let upstream = upstream.clone();
+        let token = token.clone();
+        async move {
+            let (parts, body) = request.into_parts();
+            let Ok(body) = axum::body::to_bytes(body, 16 << 20).await else {
+                return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+            };
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut out = http
+                .request(parts.method.clone(), format!("{upstream}{path}"))
+                .body(body);
+            for (name, value) in &parts.headers {
+                if !HOP_BY_HOP.contains(&name.as_str()) {
+                    out = out.header(name, value);
+                }
+            }
+            if !parts.headers.contains_key(header::AUTHORIZATION) {
+                out = out.bearer_auth(&token);
+            }
+            match out.send().await {
+                Ok(answer) => {
+                    let mut response = Response::builder().status(answer.status());
+                    for (name, value) in answer.headers() {
+                        if !HOP_BY_HOP.contains(&name.as_str()) {
+                            response = response.header(name, value);
+                        }
+                    }
+                    response
+                        .body(Body::from_stream(answer.bytes_stream()))
+                        .unwrap_or_else(|e| {
+                            (StatusCode::BAD_GATEWAY, e.to_string()).into_response()
+                        })
+                }
+                Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+            }
+        }
+    };
+    let app = axum::Router::new().fallback(forward);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind the proxy port");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    })
+}
