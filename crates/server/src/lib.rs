@@ -25,6 +25,8 @@ pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 pub mod otel;
+pub mod platform_mcp;
+pub mod platform_tools;
 pub mod ratelimit;
 pub mod routes;
 pub mod runs;
@@ -61,32 +63,16 @@ pub fn app(state: AppState) -> Router {
     for route in routes::table() {
         api = api.route(route.spec.path, route.handler);
     }
+    api = api
+        .route_layer(trace_layer())
+        .method_not_allowed_fallback(error::method_not_allowed);
+    // The Platform MCP's tools are REST requests made through these same `/v1` routes
+    // (docs/platform-mcp.md); `/mcp` itself is not among them.
+    if let Some(mcp) = platform_mcp::router(&state, api.clone().with_state(state.clone())) {
+        api = api.merge(mcp);
+    }
     let body_limit = state.settings().body_limit_bytes;
-    // Traced inside routing, so spans name the route pattern, never the concrete path
-    // (invite tokens travel in paths and must not reach the logs).
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(MatchedPath::as_str)
-            .unwrap_or("");
-        let span = tracing::info_span!(
-            "request",
-            method = %req.method(),
-            route,
-            otel.name = %format_args!("{} {route}", req.method()),
-            otel.kind = "server",
-        );
-        // A caller's trace context (`traceparent`) makes this request part of its trace.
-        if let Some(parent) = otel::incoming_context(req.headers()) {
-            use tracing_opentelemetry::OpenTelemetrySpanExt;
-            let _ = span.set_parent(parent);
-        }
-        span
-    });
-    api.route_layer(trace)
-        .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
+    api.layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             body_limit::enforce,
@@ -112,6 +98,35 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(metrics::http::record))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
+}
+
+/// Request tracing of the `/v1` routes.
+fn trace_layer() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
+> {
+    // Traced inside routing, so spans name the route pattern, never the concrete path
+    // (invite tokens travel in paths and must not reach the logs).
+    TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str)
+            .unwrap_or("");
+        let span = tracing::info_span!(
+            "request",
+            method = %req.method(),
+            route,
+            otel.name = %format_args!("{} {route}", req.method()),
+            otel.kind = "server",
+        );
+        // A caller's trace context (`traceparent`) makes this request part of its trace.
+        if let Some(parent) = otel::incoming_context(req.headers()) {
+            use tracing_opentelemetry::OpenTelemetrySpanExt;
+            let _ = span.set_parent(parent);
+        }
+        span
+    })
 }
 
 /// The two views of the configured database: tenancy (users, workspaces, workflows, …)
@@ -294,6 +309,8 @@ impl RunningServer {
     /// in flight is handed back to the queue: another node takes it over at once, or the
     /// next start does) and closes the stores.
     pub async fn stop(self) -> std::io::Result<()> {
+        // Open MCP sessions and their event streams would keep the drain waiting.
+        self.state.platform_mcp_shutdown().cancel();
         let _ = self.shutdown.send(());
         let served = self.task.await.map_err(std::io::Error::other)?;
         // No new cron fires once the node is going away (a pass in progress finishes).

@@ -155,6 +155,8 @@ pub struct Settings {
     // --- end of issue 13 items 3 and 7.
     /// Dry-run validation's Lua budget and pool (`[dry_run]`, issue 13 item 4).
     pub dry_run: DryRunSettings,
+    /// The Platform MCP endpoint `/mcp` (`[platform_mcp]`, docs/platform-mcp.md).
+    pub platform_mcp: PlatformMcpSettings,
 }
 
 /// Parses the value of the environment variable `name`.
@@ -304,6 +306,90 @@ impl Default for DryRunSettings {
             workers: 0,
             queue_wait_ms: 1_000,
         }
+    }
+}
+
+// --- The Platform MCP (docs/contract.md §12, docs/platform-mcp.md).
+
+/// `[platform_mcp]`: whether `/mcp` is served and which tool groups it offers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformMcpSettings {
+    /// Serve `/mcp` (`AR_PLATFORM_MCP_ENABLED`, default true).
+    pub enabled: bool,
+    /// The enabled tool groups; unset: every group but `risk`
+    /// (`AR_PLATFORM_MCP_GROUPS`, comma-separated).
+    pub groups: Option<Vec<String>>,
+    /// Groups switched off, whatever `groups` says (`AR_PLATFORM_MCP_DISABLED_GROUPS`).
+    pub disabled_groups: Vec<String>,
+    /// Tool calls one token may make per minute, 0 for no limit
+    /// (`AR_PLATFORM_MCP_TOOL_CALLS_PER_MINUTE`, default 120).
+    pub tool_calls_per_minute: u32,
+}
+
+impl Default for PlatformMcpSettings {
+    fn default() -> Self {
+        PlatformMcpSettings {
+            enabled: true,
+            groups: None,
+            disabled_groups: Vec::new(),
+            tool_calls_per_minute: 120,
+        }
+    }
+}
+
+impl PlatformMcpSettings {
+    /// The groups offered (names already checked by [`PlatformMcpSettings::check`]).
+    pub fn enabled_groups(&self) -> crate::platform_tools::EnabledGroups {
+        use crate::platform_tools::{EnabledGroups, ToolGroup};
+        let base = match &self.groups {
+            Some(names) => EnabledGroups::new(names.iter().filter_map(|n| ToolGroup::parse(n))),
+            None => EnabledGroups::default_set(),
+        };
+        let off: Vec<ToolGroup> = self
+            .disabled_groups
+            .iter()
+            .filter_map(|n| ToolGroup::parse(n))
+            .collect();
+        EnabledGroups::new(
+            ToolGroup::ALL
+                .into_iter()
+                .filter(|g| base.contains(*g) && !off.contains(g)),
+        )
+    }
+
+    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        if let Some(v) = get("AR_PLATFORM_MCP_ENABLED") {
+            self.enabled = parse_env("AR_PLATFORM_MCP_ENABLED", v)?;
+        }
+        if let Some(v) = get("AR_PLATFORM_MCP_GROUPS") {
+            self.groups = Some(comma_list(&v));
+        }
+        if let Some(v) = get("AR_PLATFORM_MCP_DISABLED_GROUPS") {
+            self.disabled_groups = comma_list(&v);
+        }
+        if let Some(v) = get("AR_PLATFORM_MCP_TOOL_CALLS_PER_MINUTE") {
+            self.tool_calls_per_minute = parse_env("AR_PLATFORM_MCP_TOOL_CALLS_PER_MINUTE", v)?;
+        }
+        self.check()
+    }
+
+    /// An unknown group name is a start-up error (a typo must not switch tools off silently).
+    fn check(&self) -> Result<(), SettingsError> {
+        let names = self.groups.iter().flatten().chain(&self.disabled_groups);
+        for name in names {
+            if crate::platform_tools::ToolGroup::parse(name).is_none() {
+                let known: Vec<&str> = crate::platform_tools::ToolGroup::ALL
+                    .iter()
+                    .map(|g| g.name())
+                    .collect();
+                return Err(SettingsError::PlatformMcp(format!(
+                    "platform_mcp: unknown tool group `{name}` (known: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -571,6 +657,7 @@ impl Default for Settings {
             password_work: PasswordWorkSettings::default(),
             allowed_hosts: Vec::new(),
             dry_run: DryRunSettings::default(),
+            platform_mcp: PlatformMcpSettings::default(),
         }
     }
 }
@@ -610,6 +697,9 @@ pub enum SettingsError {
     /// A `[dry_run]` setting is out of range.
     #[error("{0}")]
     DryRun(String),
+    /// A `[platform_mcp]` setting is invalid.
+    #[error("{0}")]
+    PlatformMcp(String),
 }
 
 impl Settings {
@@ -751,6 +841,7 @@ impl Settings {
         self.llm.apply_env(&get);
         self.tracing.apply_env(&get);
         self.dry_run.apply_env(&get)?;
+        self.platform_mcp.apply_env(&get)?;
         Ok(self)
     }
 

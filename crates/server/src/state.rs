@@ -70,6 +70,9 @@ struct Inner {
     metrics: crate::metrics::Scrape,
     /// Where dry-run validations run: bounded, budgeted, cancelled with their request.
     validation: crate::validation_pool::ValidationPool,
+    /// Cancelled when the server stops: ends the Platform MCP's open sessions and event
+    /// streams, which would otherwise hold a graceful shutdown open.
+    platform_mcp_shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -119,8 +122,13 @@ impl AppState {
                 proxies,
                 allowed_hosts,
                 origin: public_origin,
+                platform_mcp_shutdown: tokio_util::sync::CancellationToken::new(),
             }),
         })
+    }
+    /// See [`crate::platform_mcp`]: cancelled when the server stops.
+    pub fn platform_mcp_shutdown(&self) -> &tokio_util::sync::CancellationToken {
+        &self.inner.platform_mcp_shutdown
     }
     pub fn downgrade(&self) -> WeakAppState {
         WeakAppState(Arc::downgrade(&self.inner))
