@@ -40,6 +40,14 @@ struct Running {
     _dir: tempfile::TempDir,
 }
 
+/// The test servers' environment: the base one, and no per-token limit on tool calls
+/// (the flows poll run summaries through tools).
+fn mcp_env() -> Vec<(String, String)> {
+    let mut env = base_env();
+    env.push(("AR_PLATFORM_MCP_TOOL_CALLS_PER_MINUTE".into(), "0".into()));
+    env
+}
+
 async fn serve() -> Running {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
@@ -50,7 +58,7 @@ async fn serve() -> Running {
             "--data-dir",
             data.to_str().expect("utf-8 path"),
         ],
-        &base_env(),
+        &mcp_env(),
     )
     .expect("serve starts");
     let (pat, _) = owner_pat(&server.base).await;

@@ -241,10 +241,13 @@ pub fn run_json(mut command: Command, what: &str) -> Value {
         "{what} failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
         output.status
     );
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| {
-        panic!("{what}: stdout is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}")
-    })
+    // The whole of stdout (the Inspector pretty-prints), else its last line (a script
+    // whose libraries printed before it).
+    serde_json::from_str(&stdout)
+        .or_else(|_| serde_json::from_str(stdout.lines().last().unwrap_or_default()))
+        .unwrap_or_else(|e: serde_json::Error| {
+            panic!("{what}: stdout is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}")
+        })
 }
 
 /// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1), and the
