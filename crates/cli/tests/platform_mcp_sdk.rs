@@ -328,9 +328,16 @@ async fn the_conformance_scenarios_hold_their_baseline() {
         &env,
     )
     .expect("serve starts");
-    let (pat, _) = owner_pat(&server.base).await;
-    let _proxy =
-        platform_mcp_support::start_bearer_proxy(proxy_port, server.base.clone(), pat).await;
+    let token = std::sync::Arc::new(std::sync::OnceLock::new());
+    let _proxy = platform_mcp_support::start_bearer_proxy(
+        proxy_port,
+        server.base.clone(),
+        std::sync::Arc::clone(&token),
+    )
+    .await;
+    // Signed in through the proxy: the console's origin is the public URL's.
+    let (pat, _) = owner_pat(&format!("http://localhost:{proxy_port}")).await;
+    token.set(pat).expect("set once");
 
     let results = dir.path().join("conformance");
     let conformance =

@@ -270,7 +270,7 @@ const HOP_BY_HOP: &[&str] = &[
 pub async fn start_bearer_proxy(
     port: u16,
     upstream: String,
-    token: String,
+    token: std::sync::Arc<std::sync::OnceLock<String>>,
 ) -> tokio::task::JoinHandle<()> {
     use axum::body::Body;
     use axum::extract::Request;
@@ -296,8 +296,10 @@ pub async fn start_bearer_proxy(
                     out = out.header(name, value);
                 }
             }
-            if !parts.headers.contains_key(header::AUTHORIZATION) {
-                out = out.bearer_auth(&token);
+            if let Some(token) = token.get()
+                && !parts.headers.contains_key(header::AUTHORIZATION)
+            {
+                out = out.bearer_auth(token);
             }
             match out.send().await {
                 Ok(answer) => {
