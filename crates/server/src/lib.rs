@@ -59,13 +59,7 @@ pub use state::AppState;
 
 /// Builds the router. Health probes sit outside the rate limiter.
 pub fn app(state: AppState) -> Router {
-    let mut api = Router::new();
-    for route in routes::table() {
-        api = api.route(route.spec.path, route.handler);
-    }
-    api = api
-        .route_layer(trace_layer())
-        .method_not_allowed_fallback(error::method_not_allowed);
+    let mut api = v1_routes();
     // The Platform MCP's tools are REST requests made through these same `/v1` routes
     // (docs/platform-mcp.md); `/mcp` itself is not among them.
     if let Some(mcp) = platform_mcp::router(&state, api.clone().with_state(state.clone())) {
@@ -98,6 +92,18 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(metrics::http::record))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
+}
+
+/// The `/v1` routes of the route table, traced, without the layers `app` adds around them
+/// (body limit, rate limits, Host check). The platform tools make their REST requests
+/// through these (`platform_tools::dispatch::Dispatcher`).
+pub fn v1_routes() -> Router<AppState> {
+    let mut api = Router::new();
+    for route in routes::table() {
+        api = api.route(route.spec.path, route.handler);
+    }
+    api.route_layer(trace_layer())
+        .method_not_allowed_fallback(error::method_not_allowed)
 }
 
 /// Request tracing of the `/v1` routes.

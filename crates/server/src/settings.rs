@@ -1495,6 +1495,48 @@ mod tests {
     }
 
     #[test]
+    fn platform_mcp_groups_default_to_all_but_risk_and_read_env() {
+        use crate::platform_tools::ToolGroup;
+        let s = Settings::default().with_env(env(&[])).expect("defaults");
+        assert!(s.platform_mcp.enabled);
+        let groups = s.platform_mcp.enabled_groups();
+        assert!(groups.contains(ToolGroup::Core) && groups.contains(ToolGroup::Vault));
+        assert!(!groups.risk());
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_PLATFORM_MCP_ENABLED", "false"),
+                ("AR_PLATFORM_MCP_GROUPS", "core, vault ,risk"),
+                ("AR_PLATFORM_MCP_DISABLED_GROUPS", "vault"),
+                ("AR_PLATFORM_MCP_TOOL_CALLS_PER_MINUTE", "7"),
+            ]))
+            .expect("overrides");
+        assert!(!s.platform_mcp.enabled);
+        assert_eq!(s.platform_mcp.tool_calls_per_minute, 7);
+        let groups = s.platform_mcp.enabled_groups();
+        assert!(groups.contains(ToolGroup::Core) && groups.risk());
+        assert!(!groups.contains(ToolGroup::Vault) && !groups.contains(ToolGroup::Pat));
+        for (name, value) in [
+            ("AR_PLATFORM_MCP_GROUPS", "core,vualt"),
+            ("AR_PLATFORM_MCP_DISABLED_GROUPS", "everything"),
+            ("AR_PLATFORM_MCP_TOOL_CALLS_PER_MINUTE", "-1"),
+            ("AR_PLATFORM_MCP_ENABLED", "maybe"),
+        ] {
+            let error = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err("refused");
+            assert!(
+                error.to_string().contains("platform_mcp") || error.to_string().contains(name),
+                "{error}"
+            );
+        }
+        let toml: Settings =
+            toml::from_str("[platform_mcp]\ngroups = [\"core\"]\ntool_calls_per_minute = 0\n")
+                .expect("toml");
+        assert_eq!(toml.platform_mcp.groups, Some(vec!["core".to_string()]));
+        assert_eq!(toml.platform_mcp.tool_calls_per_minute, 0);
+    }
+
+    #[test]
     fn dry_run_settings_default_safely_read_env_and_refuse_out_of_range() {
         let s = Settings::default().with_env(env(&[])).expect("defaults");
         assert_eq!(s.dry_run, DryRunSettings::default());

@@ -46,7 +46,7 @@ pub async fn summary(
             })
         })
         .cloned()
-        .unwrap_or(Value::Null);
+        .unwrap_or_else(|| json!({}));
     let project = workspace["projects"]
         .as_array()
         .and_then(|list| {
