@@ -404,3 +404,74 @@ fn scenario_table(results: &std::path::Path) -> String {
     lines.sort();
     lines.join("\n")
 }
+
+/// Regression: answers streamed in pieces (the session era's event-stream answers) were
+/// held back by Nagle's algorithm until the client's delayed ACK, ~40 ms each, until the
+/// server set TCP_NODELAY on its connections (found by `ar-bench platform-mcp`). The
+/// median of a run of session-era calls on one warm connection stays well below that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_era_answers_are_not_held_back_by_delayed_acks() {
+    let running = serve().await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/mcp", running.server.base);
+    let post = |body: Value, session: Option<String>| {
+        let mut request = http
+            .post(&url)
+            .bearer_auth(&running.pat)
+            .header("Accept", "application/json, text/event-stream")
+            .header("MCP-Protocol-Version", "2025-06-18")
+            .json(&body);
+        if let Some(session) = session {
+            request = request.header("Mcp-Session-Id", session);
+        }
+        request.send()
+    };
+    let init = post(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "nodelay-test", "version": "1"}}}),
+        None,
+    )
+    .await
+    .expect("initialize");
+    let session = init
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session id")
+        .to_owned();
+    init.bytes().await.expect("initialize answer");
+    post(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        Some(session.clone()),
+    )
+    .await
+    .expect("initialized");
+    let mut took = Vec::new();
+    for id in 1..=21 {
+        let started = std::time::Instant::now();
+        let answer = post(
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}),
+            Some(session.clone()),
+        )
+        .await
+        .expect("tools/list");
+        let streamed = answer
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let body = answer.text().await.expect("tools/list answer");
+        took.push(started.elapsed());
+        assert!(body.contains("runs_get_summary"), "{body}");
+        assert!(
+            streamed,
+            "the session era answers as an event stream (what this test is about)"
+        );
+    }
+    took.sort();
+    let median = took[took.len() / 2];
+    assert!(
+        median < std::time::Duration::from_millis(20),
+        "median session-era call took {median:?} (all: {took:?})"
+    );
+}
