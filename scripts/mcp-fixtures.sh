@@ -3,7 +3,11 @@
 #   - @modelcontextprotocol/server-everything (npm, pinned), the reference server
 #     of the MCP project, used over stdio and over Streamable HTTP;
 #   - the Python `mcp` SDK (PyPI, pinned) in a virtualenv, used to run the small
-#     fixture server kept in crates/mcp/tests/fixtures/.
+#     fixture server kept in crates/mcp/tests/fixtures/ and as a real client of the
+#     platform's own /mcp (crates/cli/tests/platform_mcp_sdk.rs);
+#   - the MCP clients that test the platform's /mcp (npm, pinned, in npm-clients/): the
+#     TypeScript SDK, the conformance suite (0.1.12: newer ones need Node 22) and the
+#     MCP Inspector CLI (0.15.0: newer ones need Node 22).
 # Everything goes into a cache folder outside the repository, so the script is
 # cheap to run again: each part is skipped when the pinned version is already there.
 #
@@ -14,6 +18,9 @@ set -euo pipefail
 
 SERVER_EVERYTHING_VERSION="2026.8.31"
 PYTHON_MCP_VERSION="2.3.0"
+TS_SDK_VERSION="1.32.2"
+CONFORMANCE_VERSION="0.1.12"
+INSPECTOR_VERSION="0.15.0"
 
 dir="${AR_MCP_FIXTURES_DIR:-/var/tmp/agentruntime-fixtures}"
 mkdir -p "$dir"
@@ -38,6 +45,23 @@ else
   log "server-everything $SERVER_EVERYTHING_VERSION already installed"
 fi
 
+# --- npm: the clients of the platform's /mcp ---------------------------------------
+clients_dir="$dir/npm-clients"
+clients_stamp="$clients_dir/.pinned"
+clients_want="sdk@$TS_SDK_VERSION conformance@$CONFORMANCE_VERSION inspector@$INSPECTOR_VERSION"
+if [ "$(cat "$clients_stamp" 2>/dev/null || true)" != "$clients_want" ]; then
+  log "installing the MCP SDK, conformance suite and Inspector into $clients_dir"
+  mkdir -p "$clients_dir"
+  [ -f "$clients_dir/package.json" ] || echo '{"name":"ar-mcp-clients","private":true}' >"$clients_dir/package.json"
+  npm install --prefix "$clients_dir" --no-audit --no-fund --loglevel=error \
+    "@modelcontextprotocol/sdk@$TS_SDK_VERSION" \
+    "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" \
+    "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >&2
+  echo "$clients_want" >"$clients_stamp"
+else
+  log "MCP clients ($clients_want) already installed"
+fi
+
 # --- PyPI: the mcp SDK in a virtualenv ----------------------------------------
 venv="$dir/venv"
 installed_py=""
@@ -57,6 +81,9 @@ fi
 cat >"$dir/versions.env" <<VERSIONS
 SERVER_EVERYTHING_VERSION=$SERVER_EVERYTHING_VERSION
 PYTHON_MCP_VERSION=$PYTHON_MCP_VERSION
+TS_SDK_VERSION=$TS_SDK_VERSION
+CONFORMANCE_VERSION=$CONFORMANCE_VERSION
+INSPECTOR_VERSION=$INSPECTOR_VERSION
 VERSIONS
 
 log "ready"

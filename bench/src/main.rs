@@ -14,6 +14,7 @@ mod foundation;
 mod load;
 mod mcp;
 mod measure;
+mod platform_mcp;
 mod report;
 
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     /// The API server under load: run starts over HTTP (50 clients) and events delivered
     /// to 200 WebSocket subscribers, on SQLite and Postgres (bench/README.md, load section).
     Load(load::Options),
+    /// The platform's MCP endpoint against REST: `runs_get_summary` over `/mcp` (both
+    /// protocol eras) beside `GET …/summary`, p50/p99 and the overhead (bench/README.md).
+    PlatformMcp(platform_mcp::Options),
     /// The whole process: the built `agentruntime` binary runs a one-step graph and
     /// chain-1000 on fresh data directories; median / p95 wall (bench/README.md, cli).
     Cli(cli::Options),
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::EngineWorker(options) => engine::worker(&options),
         Command::Load(options) => load::run(&options),
         Command::Mcp(options) => mcp::run(&options),
+        Command::PlatformMcp(options) => platform_mcp::run(&options),
     };
     match outcome {
         Ok(report) => {

@@ -7,7 +7,7 @@
 //! (b) `subscribers` WebSocket clients watch the workflow's stream while runs start:
 //!     events per second delivered across all subscribers, and delivery lag.
 
-mod server;
+pub(crate) mod server;
 mod starts;
 mod streams;
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use ar_server::settings::{PasswordHashing, RateLimits};
+use ar_server::settings::{PasswordHashing, PlatformMcpSettings, RateLimits};
 use ar_server::{RunningServer, Settings};
 use serde_json::{Value, json};
 
@@ -80,6 +80,12 @@ impl LoadServer {
             },
             admin_email: OWNER_EMAIL.into(),
             admin_password: Some(OWNER_PASSWORD.into()),
+            // Nor is the per-token limit on MCP tool calls (`ar-bench platform-mcp` makes
+            // thousands a minute).
+            platform_mcp: PlatformMcpSettings {
+                tool_calls_per_minute: 0,
+                ..PlatformMcpSettings::default()
+            },
             // Nor is the quota on unfinished runs: phase (a) starts runs faster than they
             // finish, by design.
             max_active_runs_per_workspace: u32::MAX,

@@ -1,5 +1,5 @@
 //! `agentruntime`: the command-line interface. One module per subcommand under
-//! [`commands`]: `validate`, `run`, `serve` and `admin`.
+//! [`commands`]: `validate`, `run`, `serve`, `admin` and `mcp`.
 
 mod commands;
 mod exit;
@@ -29,6 +29,9 @@ enum Command {
     Serve(commands::serve::Args),
     /// Operator tasks beside the servers (master-key rotation, backup and restore).
     Admin(commands::admin::Args),
+    /// Bridge a stdio MCP client to the server's MCP endpoint (/mcp), authenticated by a
+    /// personal access token.
+    Mcp(commands::mcp_bridge::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Admin(args) => commands::admin::run(&args),
+        Command::Mcp(args) => commands::mcp_bridge::run(&args),
     };
     exit::finish(outcome)
 }

@@ -401,6 +401,12 @@ pub async fn start(
     let scheduler = automation::scheduler::Scheduler::new(state.clone(), auth::tokens::new_id())
         .spawn(scheduler_stop.clone());
     let task = tokio::spawn(async move {
+        // TCP_NODELAY on every connection: an answer written in more than one piece (a
+        // streamed MCP answer, docs/platform-mcp.md) otherwise waits out the client's
+        // delayed ACK (~40 ms) under Nagle's algorithm before its last piece leaves.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

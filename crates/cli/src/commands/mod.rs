@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod backup;
 pub mod dry_run;
+pub mod mcp_bridge;
 pub mod run;
 pub mod serve;
 mod test_hooks;
