@@ -262,7 +262,7 @@ fn upsert_step(conn: &Connection, run_id: &str, s: &StepRecord) -> StoreResult<(
            loop_next = COALESCE(excluded.loop_next, step_states.loop_next), \
            loop_done = COALESCE(excluded.loop_done, step_states.loop_done), \
            started_at = excluded.started_at, finished_at = excluded.finished_at, \
-                   step_type = COALESCE(excluded.step_type, step_states.step_type)",
+           step_type = COALESCE(excluded.step_type, step_states.step_type)",
     )
     .or_db()?
     .execute(params![
