@@ -111,6 +111,9 @@ describe("Studio", () => {
       "GET /v1/workflows/w1": { body: { id: "w1", name: "Publish post", status: "draft", graph: withLoop } },
     });
     await openStudio();
+    // The loop box must be on the canvas before a drop can land in it (on a busy machine
+    // the canvas draws its nodes after the heading appears).
+    await waitFor(() => expect(document.querySelector('[data-step-id="each"]')).not.toBeNull());
     const canvas = document.querySelector(".canvas") as Element;
     const drop = (type: string, x: number, y: number) =>
       fireEvent.drop(canvas, { clientX: x, clientY: y, dataTransfer: { getData: (k: string) => (k === STEP_DRAG_TYPE ? type : "") } });
