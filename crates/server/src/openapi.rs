@@ -564,6 +564,7 @@ mod tests {
                     | (
                         "POST",
                         "/v1/mcp/servers/{id}/versions"
+                            | "/v1/mcp/servers/{id}/discover"
                             | "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active"
                     )
                     | ("PUT", "/v1/vault/secrets/{name}/grants/{project_id}")
