@@ -3,6 +3,7 @@
 
 mod crash_support;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -259,4 +260,87 @@ fn ctrl_c_pauses_the_run_and_the_printed_command_resumes_it() {
             e.unit
         );
     }
+}
+
+/// `<step> completed in <duration>` per completed step, from the progress lines.
+fn printed_durations(stderr: &str) -> BTreeMap<String, String> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let (step, took) = l.strip_prefix("✓ ")?.split_once(" completed in ")?;
+            let took = took.split(',').next().unwrap_or(took);
+            Some((step.to_string(), took.to_string()))
+        })
+        .collect()
+}
+
+/// A duration as the progress lines write it.
+fn written(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// The watcher prints each step's duration from what the engine's event carries (it reads
+/// no step state back per step): every completed step — run by the executor, a loop, an
+/// answered human task — shows exactly the stored `finished_at − started_at`.
+#[test]
+fn completed_lines_show_the_stored_duration_of_each_step() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    write(
+        dir,
+        "g.json",
+        &json!({"steps": [
+            {"id": "slow", "type": "lua_script", "script": "return {v = 1}"},
+            {"id": "each", "type": "for_each", "depends_on": ["slow"], "for_each_items": "{{input.items}}",
+             "for_each_body_steps": [{"id": "inner", "type": "lua_script", "script": "return {v = item}"}]},
+            {"id": "approve", "type": "human_task", "depends_on": ["each"], "task_type": "approval",
+             "task_payload": {"title": "Go?"}},
+            {"id": "last", "type": "lua_script", "depends_on": ["approve"], "script": "return {done = true}"},
+        ]}),
+    );
+    let ended = spawn(
+        dir,
+        "cli",
+        &[
+            "run",
+            "g.json",
+            "--input-json",
+            r#"{"items": [1, 2]}"#,
+            "--auto-approve",
+            "--data-dir",
+            "data",
+        ],
+        &[("AR_TEST_STEP_DELAY_MS", "120")],
+    )
+    .wait();
+    assert_eq!(ended.code(), Some(0), "{}", ended.stderr);
+    let run_id = spawn_id(&ended.stderr);
+    let printed = printed_durations(&ended.stderr);
+    let stored = sqlite_snapshot(&dir.join("data"), &run_id, &[]);
+    for step in ["slow", "each", "approve", "last"] {
+        let state = stored
+            .units
+            .get(step)
+            .unwrap_or_else(|| panic!("no state of {step}"));
+        let ms = state.finished_at.expect("finished") - state.started_at.expect("started");
+        assert_eq!(
+            printed.get(step),
+            Some(&written(ms)),
+            "{step}: stored {ms} ms; stderr:\n{}",
+            ended.stderr
+        );
+    }
+    let slow = printed.get("slow").map(String::as_str).unwrap_or("");
+    let slow_ms: i64 = slow
+        .strip_suffix(" ms")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    assert!(
+        slow_ms >= 120,
+        "the delayed step took at least its delay: {slow}"
+    );
 }

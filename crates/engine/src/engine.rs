@@ -21,6 +21,7 @@ use crate::error::{EngineError, EngineResult};
 use crate::executor::Executors;
 use crate::lease::{Leases, heartbeat};
 use crate::params::StartParams;
+use crate::step_events;
 use crate::telemetry;
 
 /// How to stop a run (docs/contract.md §7).
@@ -281,9 +282,8 @@ impl Engine {
             if let Some(prev) = reused.get(id) {
                 let mut rec = prev.clone();
                 rec.deps_remaining = 0;
-                events.push(NewEvent::new(
-                    "step_completed",
-                    Some(id),
+                events.push(step_events::step_completed(
+                    &rec,
                     json!({"result": rec.result, "reused_from_run_id": params.resume_from_run_id, "skipped": rec.skipped, "reason": rec.reason}),
                 ));
                 steps.push(rec);
@@ -535,9 +535,8 @@ impl Engine {
                     Some(step_id),
                     json!({"task_id": step_id, "approved": approved, "completed_by": completed_by}),
                 ),
-                NewEvent::new(
-                    "step_completed",
-                    Some(step_id),
+                step_events::step_completed(
+                    &record,
                     json!({"result": step_result, "attempt": record.attempt}),
                 ),
             ],

@@ -31,6 +31,7 @@ mod error;
 mod executor;
 mod lease;
 mod params;
+mod step_events;
 pub mod telemetry;
 mod worker;
 

@@ -18,6 +18,7 @@ use crate::compiled::CompiledStep;
 use crate::engine::Inner;
 use crate::error::{EngineError, EngineResult};
 use crate::executor::{EXECUTOR_UNAVAILABLE, StepCall, StepFailure, run_lua};
+use crate::step_events;
 use crate::telemetry;
 
 /// What is known of a failed attempt besides the failure.
@@ -656,9 +657,8 @@ impl Inner {
                     ..Default::default()
                 };
                 let mut events: Vec<NewEvent> = pending_start.into_iter().collect();
-                events.push(NewEvent::new(
-                    "step_completed",
-                    Some(&step.step.id),
+                events.push(step_events::step_completed(
+                    &rec,
                     json!({"result": result, "attempt": w.attempt}),
                 ));
                 let commit = Commit {
@@ -1102,6 +1102,8 @@ impl Inner {
             finished_at: Some(now_ms()),
             ..Default::default()
         };
+        let event =
+            step_events::step_completed(&rec, json!({"result": result, "attempt": rec.attempt}));
         extra.push(rec.clone());
         let commit = Commit {
             run_id: w.run_id.clone(),
@@ -1111,11 +1113,7 @@ impl Inner {
                 step_key: step.step.id.clone(),
                 dependants: step.dependants.clone(),
             }],
-            events: vec![NewEvent::new(
-                "step_completed",
-                Some(&step.step.id),
-                json!({"result": result}),
-            )],
+            events: vec![event],
             take: Some(self.take_lease(1)),
             ..Default::default()
         };

@@ -39,12 +39,17 @@ impl Progress {
         }
     }
 
-    /// Prints the line an event deserves, if any. `state` is the step's stored state
-    /// (for the duration), when the caller could read it.
-    pub fn event(&self, event: &EventRecord, state: Option<&StepRecord>) {
-        if let Some(text) = event_line(event, state) {
+    /// Prints the line an event deserves, if any.
+    pub fn event(&self, event: &EventRecord) {
+        if let Some(text) = event_line(event) {
             self.line(&text);
         }
+    }
+
+    /// Whether loop bars are drawn (stderr is a terminal): without them the run's step
+    /// states need not be read for [`Progress::loops`].
+    pub fn draws_bars(&self) -> bool {
+        self.on_terminal
     }
 
     /// Brings the loop bars up to date with the run's top-level step states.
@@ -92,10 +97,11 @@ fn loop_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-/// How long a step took, from its stored state.
-fn duration(state: Option<&StepRecord>) -> Option<String> {
-    let state = state?;
-    let ms = state.finished_at? - state.started_at?;
+/// How long a step took: the `duration_ms` its `step_completed` event carries (the
+/// stored state's `finished_at − started_at`, docs/contract.md §7), so no state is read
+/// back per step.
+fn duration(data: &Value) -> Option<String> {
+    let ms = data.get("duration_ms").and_then(Value::as_i64)?;
     Some(if ms < 1000 {
         format!("{ms} ms")
     } else {
@@ -104,13 +110,12 @@ fn duration(state: Option<&StepRecord>) -> Option<String> {
 }
 
 /// The progress line of one event; `None` for events that get none.
-pub fn event_line(event: &EventRecord, state: Option<&StepRecord>) -> Option<String> {
+pub fn event_line(event: &EventRecord) -> Option<String> {
     let step = event.step_id.as_deref()?;
     let data = &event.data;
     let attempt = data
         .get("attempt")
         .and_then(Value::as_i64)
-        .or(state.map(|s| s.attempt))
         .filter(|a| *a > 1)
         .map(|a| format!(", attempt {a}"))
         .unwrap_or_default();
@@ -120,7 +125,7 @@ pub fn event_line(event: &EventRecord, state: Option<&StepRecord>) -> Option<Str
             Some(format!("○ {step} skipped ({})", text("reason")))
         }
         "step_completed" => {
-            let took = duration(state)
+            let took = duration(data)
                 .map(|d| format!(" in {d}"))
                 .unwrap_or_default();
             Some(format!("✓ {step} completed{took}{attempt}"))
@@ -167,21 +172,20 @@ mod tests {
 
     #[test]
     fn events_become_one_line_with_status_duration_and_attempt() {
-        let timed = StepRecord {
-            started_at: Some(1_000),
-            finished_at: Some(1_250),
-            attempt: 1,
-            ..Default::default()
-        };
         let cases = [
             (
-                event("step_completed", json!({"attempt": 1})),
-                Some(&timed),
+                event("step_completed", json!({"attempt": 1, "duration_ms": 250})),
                 Some("✓ s completed in 250 ms"),
             ),
             (
+                event(
+                    "step_completed",
+                    json!({"attempt": 1, "duration_ms": 2_340}),
+                ),
+                Some("✓ s completed in 2.3 s"),
+            ),
+            (
                 event("step_completed", json!({"attempt": 2})),
-                None,
                 Some("✓ s completed, attempt 2"),
             ),
             (
@@ -189,7 +193,6 @@ mod tests {
                     "step_completed",
                     json!({"skipped": true, "reason": "condition_false"}),
                 ),
-                None,
                 Some("○ s skipped (condition_false)"),
             ),
             (
@@ -197,7 +200,6 @@ mod tests {
                     "step_failed",
                     json!({"failure_code": "LUA_ERROR", "error": "boom", "attempt": 1, "will_retry": false}),
                 ),
-                None,
                 Some("✗ s failed [LUA_ERROR] boom"),
             ),
             (
@@ -205,13 +207,12 @@ mod tests {
                     "step_failed",
                     json!({"failure_code": "STEP_TIMEOUT", "error": "slow", "attempt": 2, "will_retry": true}),
                 ),
-                None,
                 Some("✗ s failed [STEP_TIMEOUT] slow, attempt 2, will retry"),
             ),
-            (event("step_started", json!({"attempt": 1})), None, None),
+            (event("step_started", json!({"attempt": 1})), None),
         ];
-        for (event, state, expected) in cases {
-            assert_eq!(event_line(&event, state).as_deref(), expected, "{event:?}");
+        for (event, expected) in cases {
+            assert_eq!(event_line(&event).as_deref(), expected, "{event:?}");
         }
     }
 }

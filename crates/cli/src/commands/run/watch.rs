@@ -5,6 +5,10 @@
 //! find (the run ended, a step waits for a person): the run's end is seen as soon as it
 //! is committed, not up to a poll interval later. The interval remains for loop bars and
 //! for what other nodes commit (PostgreSQL), whose events this node does not receive.
+//!
+//! Nothing is read back per event: a step's duration comes in its `step_completed` event
+//! (docs/contract.md §7), the step states are read only to draw loop bars on a terminal,
+//! and the catch-up read at the end starts after the events already printed.
 
 use std::collections::HashSet;
 use std::io::BufRead as _;
@@ -51,19 +55,25 @@ pub enum Ending {
     Unanswerable(String),
 }
 
-/// Prints one event of the run (a completed step with its stored state, for its timing).
-async fn show(
-    store: &std::sync::Arc<dyn ar_engine::Store>,
-    progress: &mut Progress,
-    event: &EventRecord,
-) {
-    let state = match &event.step_id {
-        Some(step) if event.kind == "step_completed" => {
-            store.step_state(&event.run_id, step).await.ok().flatten()
+/// The sequence numbers of the run's events already printed.
+#[derive(Default)]
+struct Seen {
+    seqs: HashSet<i64>,
+    /// Every event up to this one was printed: the catch-up read at the end starts after it.
+    through: i64,
+}
+
+impl Seen {
+    /// Whether `seq` is new (and records it).
+    fn insert(&mut self, seq: i64) -> bool {
+        if seq <= self.through || !self.seqs.insert(seq) {
+            return false;
         }
-        _ => None,
-    };
-    progress.event(event, state.as_ref());
+        while self.seqs.remove(&(self.through + 1)) {
+            self.through += 1;
+        }
+        true
+    }
 }
 
 /// A pending question at the prompt: the task and the reader thread's answer.
@@ -79,7 +89,7 @@ pub async fn watch(
     let store = engine.store().clone();
     let mut progress = Progress::new();
     let mut asked: HashSet<String> = HashSet::new();
-    let mut seen: HashSet<i64> = HashSet::new();
+    let mut seen = Seen::default();
     let mut question: Option<Question> = None;
     let mut tick = tokio::time::interval(POLL);
     let mut events_open = true;
@@ -92,7 +102,7 @@ pub async fn watch(
             received = events.recv(), if events_open => match received {
                 // The engine may publish an event twice (e.g. `complete_task`): print once.
                 Ok(event) if event.run_id == run_id && seen.insert(event.seq) => {
-                    show(&store, &mut progress, &event).await;
+                    progress.event(&event);
                     if calls_for_poll(&event.kind) {
                         tick.reset_immediately();
                     }
@@ -127,13 +137,15 @@ pub async fn watch(
                 let Some(run) = store.get_run(run_id).await? else {
                     return Err(ar_engine::EngineError::NotFound(format!("run {run_id}")));
                 };
-                progress.loops(&store.step_states(run_id, None).await?);
+                if progress.draws_bars() {
+                    progress.loops(&store.step_states(run_id, None).await?);
+                }
                 if run.status.is_terminal() {
                     // The poll can see the end before the engine has published the last
                     // commits' events (or the receiver lagged): print what was missed.
-                    for event in store.events(run_id, 0, i64::MAX).await? {
+                    for event in store.events(run_id, seen.through, i64::MAX).await? {
                         if seen.insert(event.seq) {
-                            show(&store, &mut progress, &event).await;
+                            progress.event(&event);
                         }
                     }
                     break Ending::Finished(Box::new(run));
@@ -215,6 +227,23 @@ fn parse_answer(answer: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seen_prints_each_event_once_and_knows_how_far_all_were_printed() {
+        let mut seen = Seen::default();
+        assert!(seen.insert(2));
+        assert_eq!(seen.through, 0, "1 is missing");
+        assert!(seen.insert(1));
+        assert_eq!(seen.through, 2);
+        assert!(!seen.insert(2), "published twice, printed once");
+        assert!(!seen.insert(1));
+        assert!(seen.insert(4));
+        assert!(!seen.insert(4));
+        assert_eq!(seen.through, 2);
+        assert!(seen.insert(3));
+        assert_eq!(seen.through, 4);
+        assert!(seen.seqs.is_empty(), "nothing kept below `through`");
+    }
 
     #[test]
     fn prompt_answers_are_yes_no_or_asked_again() {
