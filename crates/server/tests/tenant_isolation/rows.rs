@@ -174,6 +174,15 @@ fn rows() -> Vec<Row> {
         rows.push(r);
     }
     rows.extend(list_header_rows());
+    // The analytics answers read the project of `X-Project-Id` only (docs/analytics.md).
+    for route in [
+        "/v1/analytics/live-runs", "/v1/analytics/success-rate", "/v1/analytics/execution-duration",
+        "/v1/analytics/runs-count", "/v1/analytics/steps-executed", "/v1/analytics/credits-consumed",
+        "/v1/analytics/steps-summary", "/v1/analytics/runs-timeseries", "/v1/analytics/usage-timeseries",
+    ] {
+        rows.push(row("GET", route, Header, "X-Tenant-Id", Workspace, move |b, x| Req::of(b, route).tenant(Some(&x.slug)).project(&x.project)));
+        rows.push(row("GET", route, Header, "X-Project-Id", Project, move |b, x| Req::of(b, route).project(&x.project)));
+    }
     rows
 }
 
@@ -183,7 +192,7 @@ fn mcp_rows() -> Vec<Row> {
     use Obj::*;
     use Place::*;
     let mut rows = Vec::new();
-    for (method, route) in [("GET", "/v1/mcp/servers/{id}"), ("DELETE", "/v1/mcp/servers/{id}"), ("GET", "/v1/mcp/servers/{id}/versions"), ("POST", "/v1/mcp/servers/{id}/versions"), ("POST", "/v1/mcp/servers/{id}/validate")] {
+    for (method, route) in [("GET", "/v1/mcp/servers/{id}"), ("DELETE", "/v1/mcp/servers/{id}"), ("GET", "/v1/mcp/servers/{id}/versions"), ("POST", "/v1/mcp/servers/{id}/versions"), ("POST", "/v1/mcp/servers/{id}/validate"), ("POST", "/v1/mcp/servers/{id}/discover")] {
         rows.push(row(method, route, Path, "id", McpServer, move |b, x| {
             let req = Req::of(b, fill(route, &[("id", &x.mcp_server)]));
             if method == "POST" { req.body(json!({})) } else { req }
@@ -197,6 +206,7 @@ fn mcp_rows() -> Vec<Row> {
         ("DELETE", "/v1/mcp/instances/{id}", None),
         ("GET", "/v1/mcp/instances/{id}/config-profiles", None),
         ("POST", "/v1/mcp/instances/{id}/config-profiles", Some(json!({"name": TAKEN, "headers": {"X-Taken": TAKEN}}))),
+        ("POST", "/v1/mcp/instances/{id}/validate", Some(json!({}))),
     ] {
         rows.push(row(method, route, Path, "id", McpInstance, move |b, x| {
             let req = Req::of(b, fill(route, &[("id", &x.mcp_instance)]));
