@@ -401,14 +401,8 @@ pub async fn start(
     let scheduler = automation::scheduler::Scheduler::new(state.clone(), auth::tokens::new_id())
         .spawn(scheduler_stop.clone());
     let task = tokio::spawn(async move {
-        // TCP_NODELAY on every connection: an answer written in more than one piece (a
-        // streamed MCP answer, docs/platform-mcp.md) otherwise waits out the client's
-        // delayed ACK (~40 ms) under Nagle's algorithm before its last piece leaves.
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         axum::serve(
-            listener,
+            without_nagle(listener),
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async {
@@ -427,6 +421,39 @@ pub async fn start(
         },
         created,
     ))
+}
+
+/// `listener`, with TCP_NODELAY set on every connection it accepts: an answer written in
+/// more than one piece (a streamed MCP answer, docs/platform-mcp.md) otherwise waits out
+/// the client's delayed ACK (~40 ms) under Nagle's algorithm before its last piece leaves.
+fn without_nagle(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+        let _ = tcp.set_nodelay(true);
+    }
+    axum::serve::ListenerExt::tap_io(listener, set_nodelay as fn(&mut tokio::net::TcpStream))
+}
+
+#[cfg(test)]
+mod listener_tests {
+    use axum::serve::Listener;
+
+    /// Regression: streamed answers were held back ~40 ms each by Nagle's algorithm and
+    /// the client's delayed ACK until accepted connections got TCP_NODELAY.
+    #[tokio::test]
+    async fn accepted_connections_have_nagle_off() {
+        let bound = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = bound.local_addr().unwrap();
+        let mut listener = super::without_nagle(bound);
+        let client = tokio::spawn(tokio::net::TcpStream::connect(addr));
+        let (accepted, _) = listener.accept().await;
+        assert!(
+            accepted.nodelay().unwrap(),
+            "TCP_NODELAY on the accepted socket"
+        );
+        drop(client.await.unwrap().unwrap());
+    }
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM: the usual `shutdown` for [`serve`].

@@ -129,7 +129,14 @@ impl ServerProcess {
     }
 }
 
-/// Kills a process by id (a stdio server the pool spawned) and waits until it is gone.
+/// Kills a process by id (a stdio server the pool spawned) and waits until it has
+/// exited as its parent sees it.
+///
+/// Why not "until /proc shows a zombie": a multi-threaded child (Node, Python) shows
+/// its leader as a zombie while its other threads are still being torn down; its pipes
+/// stay open and its parent cannot yet see the exit. A request written then lands in a
+/// pipe nobody will read, which the pool rightly treats as "may have run". A child that
+/// died between two calls is one whose exit the parent can already see.
 pub fn kill_pid(pid: u32) {
     let status = Command::new("kill")
         .args(["-KILL", &pid.to_string()])
@@ -137,12 +144,24 @@ pub fn kill_pid(pid: u32) {
         .expect("run kill");
     assert!(status.success(), "kill -KILL {pid} failed");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while PathBuf::from(format!("/proc/{pid}")).exists()
-        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|stat| stat.contains(") Z "))
-    {
+    while !exit_visible_to_parent(pid) {
         assert!(Instant::now() < deadline, "process {pid} did not exit");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether this process (the pool's, the child's parent) can see `pid` exited: waitable
+/// without reaping it, or already reaped.
+fn exit_visible_to_parent(pid: u32) -> bool {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let pid = Pid::from_raw(i32::try_from(pid).expect("a pid")).expect("a positive pid");
+    match waitid(
+        WaitId::Pid(pid),
+        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+    ) {
+        Ok(status) => status.is_some(),
+        Err(rustix::io::Errno::CHILD) => true,
+        Err(error) => panic!("waitid({pid:?}): {error}"),
     }
 }
 
