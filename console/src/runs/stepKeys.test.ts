@@ -8,6 +8,9 @@ describe("nodeKeyResolver", () => {
     ["fetch", "fetch"],
     ["merge", "each/merge"],
     ["each/lookup", "each/lookup"],
+    // The server's inner-step events (docs/contract.md §7).
+    ["each#body#lookup", "each/lookup"],
+    ["each#body#ghost", undefined],
     ["ghost", undefined],
   ])("maps %s to %s", (id, key) => {
     expect(resolve(id)).toBe(key);

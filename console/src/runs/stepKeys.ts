@@ -1,6 +1,7 @@
 /**
  * Which canvas node an event's `step_id` belongs to: a top-level step id is its own node; an
- * inner loop step id (or `loop/inner`) maps to the namespaced node inside its loop box.
+ * inner loop step — as the server's events name it, `loop#body#inner` (docs/contract.md §7),
+ * or as `loop/inner` or a bare inner id — maps to the namespaced node inside its loop box.
  */
 import { nodeIdOf, type FlowDecorations, type StepRunBadge } from "../graph/flow";
 import { bodyOf, type WorkflowGraph } from "../graph/types";
@@ -12,6 +13,7 @@ export function nodeKeyResolver(graph: WorkflowGraph): (stepId: string) => strin
     for (const inner of bodyOf(s)) {
       const key = nodeIdOf({ id: inner.id, parent: s.id });
       keys.set(key, key);
+      keys.set(`${s.id}#body#${inner.id}`, key);
       if (!keys.has(inner.id)) keys.set(inner.id, key);
     }
   }

@@ -90,6 +90,49 @@ fn result_too_large(result: &Value, limit: usize) -> Option<StepFailure> {
     ))
 }
 
+/// A `for_each` step's recorded input (`steps.<id>.input`, docs/contract.md §2): its own
+/// fields under their graph names, `for_each_items` resolved; the body is not repeated.
+fn for_each_input(fe: &ar_model::graph::ForEach, items: Vec<Value>) -> Value {
+    json!({
+        "for_each_items": items,
+        "for_each_max_parallel": fe.effective_max_parallel(),
+        "for_each_error_policy": fe.error_policy.as_str(),
+    })
+}
+
+/// A `while` step's recorded input: its condition as written (it is evaluated after each
+/// iteration, against that iteration), its mode and cap.
+fn while_input(wh: &ar_model::graph::While) -> Value {
+    let mut input = json!({
+        "while_mode": wh.mode.as_str(),
+        "while_max_iterations": wh.max_iterations,
+        "while_condition": wh.condition,
+    });
+    if let Some(script) = &wh.eval_script {
+        input["while_eval_script"] = json!(script);
+    }
+    input
+}
+
+/// The `step_id` of a loop body's inner step in events: `<parent>#body#<inner>`
+/// (docs/contract.md §7), apart from the `<parent>#<index>` keys of item states.
+fn inner_step_id(parent: &str, inner: &str) -> String {
+    format!("{parent}#body#{inner}")
+}
+
+/// `step_failed` of an inner loop step, built by `event` (which adds the item's index).
+fn inner_failed(
+    event: &impl Fn(&str, Value) -> NewEvent,
+    f: &StepFailure,
+    attempt: i64,
+    will_retry: bool,
+) -> NewEvent {
+    event(
+        "step_failed",
+        json!({"error": f.message, "failure_code": f.code, "attempt": attempt, "will_retry": will_retry}),
+    )
+}
+
 fn template_failure(e: impl std::fmt::Display) -> StepFailure {
     StepFailure::permanent("TEMPLATE_UNRESOLVED", e.to_string())
 }
@@ -1002,8 +1045,9 @@ impl Inner {
                     step,
                     w,
                     result,
-                    Some(json!({"items": []})),
+                    Some(for_each_input(fe, Vec::new())),
                     now,
+                    Vec::new(),
                     Vec::new(),
                 )
                 .await;
@@ -1014,7 +1058,7 @@ impl Inner {
             step_type: Some(step_type_name(step).into()),
             status: Some(StepStatus::Running),
             attempt: w.attempt,
-            input: Some(json!({"items": items})),
+            input: Some(for_each_input(fe, items.clone())),
             loop_total: Some(total),
             loop_next: Some(first),
             loop_done: Some(0),
@@ -1054,11 +1098,16 @@ impl Inner {
         w: &ClaimedWork,
     ) -> EngineResult<Vec<ClaimedWork>> {
         let now = now_ms();
+        let input = match &step.step.config {
+            StepConfig::While(wh) => Some(while_input(wh)),
+            _ => None,
+        };
         let rec = StepRecord {
             step_key: step.step.id.clone(),
             step_type: Some(step_type_name(step).into()),
             status: Some(StepStatus::Running),
             attempt: w.attempt,
+            input,
             started_at: Some(now),
             ..Default::default()
         };
@@ -1079,7 +1128,8 @@ impl Inner {
         self.commit_step(cache, commit, &[rec]).await
     }
 
-    /// Completes a loop step with `result` (plus any item/iteration states in `extra`).
+    /// Completes a loop step with `result` (plus any item/iteration states in `extra`, and
+    /// the inner steps' `events` of the last iteration, committed before its own).
     #[allow(clippy::too_many_arguments)]
     async fn complete_composite(
         &self,
@@ -1090,6 +1140,7 @@ impl Inner {
         input: Option<Value>,
         started: i64,
         mut extra: Vec<StepRecord>,
+        mut events: Vec<NewEvent>,
     ) -> EngineResult<Vec<ClaimedWork>> {
         let rec = StepRecord {
             step_key: step.step.id.clone(),
@@ -1105,6 +1156,7 @@ impl Inner {
         let event =
             step_events::step_completed(&rec, json!({"result": result, "attempt": rec.attempt}));
         extra.push(rec.clone());
+        events.push(event);
         let commit = Commit {
             run_id: w.run_id.clone(),
             finish: vec![w.fence()],
@@ -1113,7 +1165,7 @@ impl Inner {
                 step_key: step.step.id.clone(),
                 dependants: step.dependants.clone(),
             }],
-            events: vec![event],
+            events,
             take: Some(self.take_lease(1)),
             ..Default::default()
         };
@@ -1172,32 +1224,59 @@ impl Inner {
         }
     }
 
-    /// Runs a loop body once, for the item or iteration `w`, under its lease. `Err(None)` =
-    /// cancelled (the run ended, or the lease was lost).
+    /// Runs a loop body once, for the item or iteration `w` (number `index`), under its
+    /// lease. `Err(None)` = cancelled (the run ended, or the lease was lost).
+    ///
+    /// The inner steps' events (`step_started` / `step_completed` / `step_failed` with
+    /// `step_id` `<parent>#body#<inner>` and `index`, docs/contract.md §7) are pushed on
+    /// `events`, for the caller to commit with the item's outcome: one commit per item
+    /// keeps a fan-out of thousands of items at one write each.
     async fn run_body(
         &self,
         cache: &RunCache,
         parent: &CompiledStep,
         base: &Roots,
         w: &ClaimedWork,
+        index: usize,
+        events: &mut Vec<NewEvent>,
     ) -> Result<(Map<String, Value>, Value), Option<StepFailure>> {
         let mut body = Map::new();
         let mut last = Value::Null;
         for inner in &parent.body {
+            let event_step = inner_step_id(&parent.step.id, &inner.step.id);
+            let inner_event = |kind: &str, mut data: Value| {
+                data["index"] = json!(index);
+                NewEvent::new(kind, Some(&event_step), data)
+            };
             let mut roots = base.clone();
             roots.0.insert("body".into(), Value::Object(body.clone()));
-            let skip = !inner.step.enabled
-                || match &inner.condition {
+            let skip = if !inner.step.enabled {
+                Some("step_disabled")
+            } else {
+                match &inner.condition {
                     Some(c) => {
-                        !is_truthy(&c.render(&roots).map_err(|e| Some(template_failure(e)))?)
+                        let value = c.render(&roots).map_err(|e| {
+                            let f = template_failure(e);
+                            events.push(inner_failed(&inner_event, &f, 1, false));
+                            Some(f)
+                        })?;
+                        (!is_truthy(&value)).then_some("condition_false")
                     }
-                    None => false,
-                };
-            if skip {
+                    None => None,
+                }
+            };
+            if let Some(reason) = skip {
+                events.push(inner_event(
+                    "step_completed",
+                    json!({"skipped": true, "reason": reason}),
+                ));
                 body.insert(inner.step.id.clone(), Value::Null);
                 continue;
             }
-            let inputs = self.resolve_inputs(inner, &roots).map_err(Some)?;
+            let inputs = self.resolve_inputs(inner, &roots).map_err(|f| {
+                events.push(inner_failed(&inner_event, &f, 1, false));
+                Some(f)
+            })?;
             let mut globals = roots.0.clone();
             if let Some(w) = globals.remove("while") {
                 globals.insert("loop".into(), w);
@@ -1208,6 +1287,8 @@ impl Inner {
                     "{}:{}/{}:{attempt}",
                     cache.run.id, w.step_key, inner.step.id
                 );
+                events.push(inner_event("step_started", json!({"attempt": attempt})));
+                let started = now_ms();
                 match self
                     .call(
                         cache,
@@ -1220,11 +1301,18 @@ impl Inner {
                     )
                     .await
                 {
-                    CallOutcome::Done(v) => break v,
+                    CallOutcome::Done(v) => {
+                        events.push(inner_event(
+                            "step_completed",
+                            json!({"result": v, "attempt": attempt, "duration_ms": now_ms() - started}),
+                        ));
+                        break v;
+                    }
                     CallOutcome::Cancelled => return Err(None),
                     CallOutcome::Failed(f)
                         if f.transient && attempt <= i64::from(inner.step.retry_count) =>
                     {
+                        events.push(inner_failed(&inner_event, &f, attempt, true));
                         tokio::select! {
                             _ = cache.cancel.cancelled() => return Err(None),
                             _ = tokio::time::sleep(self.backoff(attempt)) => {}
@@ -1232,6 +1320,7 @@ impl Inner {
                         attempt += 1;
                     }
                     CallOutcome::Failed(f) => {
+                        events.push(inner_failed(&inner_event, &f, attempt, false));
                         return Err(Some(StepFailure {
                             message: format!("{}: {}", inner.step.id, f.message),
                             ..f
@@ -1261,7 +1350,8 @@ impl Inner {
         }
         let items = match state
             .and_then(|s| s.input.as_ref())
-            .and_then(|i| i.get("items"))
+            // `items`: the key of runs stored before the input took the graph's names.
+            .and_then(|i| i.get("for_each_items").or_else(|| i.get("items")))
         {
             Some(Value::Array(a)) => a.clone(),
             _ => Vec::new(),
@@ -1301,7 +1391,10 @@ impl Inner {
             );
         }
         let started = now_ms();
-        let outcome = self.run_body(cache, parent, &roots, w).await;
+        let mut events = Vec::new();
+        let outcome = self
+            .run_body(cache, parent, &roots, w, index, &mut events)
+            .await;
         let item_rec = |status: StepStatus, result: Value, f: Option<&StepFailure>| StepRecord {
             step_key: w.step_key.clone(),
             parent_key: Some(parent.step.id.clone()),
@@ -1330,6 +1423,7 @@ impl Inner {
                     items_done: vec![ItemDone {
                         parent_key: parent.step.id.clone(),
                     }],
+                    events,
                     take: Some(self.take_lease(1)),
                     ..Default::default()
                 };
@@ -1353,6 +1447,7 @@ impl Inner {
                         items_done: vec![ItemDone {
                             parent_key: parent.step.id.clone(),
                         }],
+                        events,
                         take: Some(self.take_lease(1)),
                         ..Default::default()
                     };
@@ -1374,7 +1469,7 @@ impl Inner {
                         .await?
                         .unwrap_or_default(),
                 };
-                self.fail_composite(cache, parent, &parent_state, w, rec, f)
+                self.fail_composite(cache, parent, &parent_state, w, rec, events, f)
                     .await
             }
         }
@@ -1389,6 +1484,7 @@ impl Inner {
         parent_state: &StepRecord,
         w: &ClaimedWork,
         item: StepRecord,
+        mut events: Vec<NewEvent>,
         f: StepFailure,
     ) -> EngineResult<Vec<ClaimedWork>> {
         let rec = StepRecord {
@@ -1407,11 +1503,14 @@ impl Inner {
             run_id: w.run_id.clone(),
             finish: vec![w.fence()],
             steps: vec![item, rec.clone()],
-            events: vec![NewEvent::new(
-                "step_failed",
-                Some(&parent.step.id),
-                json!({"error": f.message, "failure_code": f.code, "attempt": parent_state.attempt, "will_retry": false}),
-            )],
+            events: {
+                events.push(NewEvent::new(
+                    "step_failed",
+                    Some(&parent.step.id),
+                    json!({"error": f.message, "failure_code": f.code, "attempt": parent_state.attempt, "will_retry": false}),
+                ));
+                events
+            },
             terminate: Some(self.failure_termination(&parent.step.id, &f)),
             ..Default::default()
         };
@@ -1474,6 +1573,7 @@ impl Inner {
             state.input.clone(),
             state.started_at.unwrap_or_else(now_ms),
             Vec::new(),
+            Vec::new(),
         )
         .await
     }
@@ -1518,7 +1618,11 @@ impl Inner {
             finished_at: Some(now_ms()),
             ..Default::default()
         };
-        let (body, _last) = match self.run_body(cache, parent, &roots, w).await {
+        let mut events = Vec::new();
+        let outcome = self
+            .run_body(cache, parent, &roots, w, index, &mut events)
+            .await;
+        let (body, _last) = match outcome {
             Err(None) => return Ok(Vec::new()),
             Err(Some(f)) => {
                 let rec = iter_rec(
@@ -1531,7 +1635,7 @@ impl Inner {
                     ..f
                 };
                 return self
-                    .fail_composite(cache, parent, &parent_state, w, rec, f)
+                    .fail_composite(cache, parent, &parent_state, w, rec, events, f)
                     .await;
             }
             Ok(v) => v,
@@ -1546,7 +1650,7 @@ impl Inner {
                     Some(&f),
                 );
                 return self
-                    .fail_composite(cache, parent, &parent_state, w, rec, f)
+                    .fail_composite(cache, parent, &parent_state, w, rec, events, f)
                     .await;
             }
         };
@@ -1564,6 +1668,7 @@ impl Inner {
                 run_id: w.run_id.clone(),
                 finish: vec![w.fence()],
                 steps: vec![rec],
+                events,
                 new_work: vec![NewWork {
                     step_key: format!("{}#{}", parent.step.id, index + 1),
                     kind: WorkKind::Item,
@@ -1610,9 +1715,10 @@ impl Inner {
             parent,
             &w_parent,
             result,
-            None,
+            parent_state.input.clone(),
             parent_state.started_at.unwrap_or(started),
             vec![rec],
+            events,
         )
         .await
     }

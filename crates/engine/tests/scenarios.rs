@@ -124,6 +124,8 @@ on_both_backends!(
     live_events_after_task_completion_are_published_once,
     a_result_over_the_size_limit_fails_the_step_and_keeps_the_store_small,
     a_result_that_is_not_json_fails_the_step_clearly,
+    loop_inner_steps_emit_their_events_and_loops_record_their_input,
+    a_failing_inner_step_reports_its_failure_before_its_loop,
 );
 
 async fn lua_chain_passes_results_and_per_step_input_overrides(b: Backend) {
@@ -1041,5 +1043,174 @@ async fn a_result_that_is_not_json_fails_the_step_clearly(b: Backend) {
         );
         assert_eq!(events.last().expect("events").kind, "run_failed");
     }
+    e.finish().await;
+}
+
+/// `(kind, step_id, data)` of the events whose step id starts with `prefix`, in order.
+async fn events_of(e: &Env, run_id: &str, prefix: &str) -> Vec<(String, String, Value)> {
+    e.engine
+        .store()
+        .events(run_id, 0, 1000)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter_map(|ev| {
+            let id = ev.step_id.clone()?;
+            id.starts_with(prefix).then_some((ev.kind, id, ev.data))
+        })
+        .collect()
+}
+
+/// docs/contract.md §7: inner loop steps emit `step_started` / `step_completed` /
+/// `step_failed` as `<parent>#body#<inner>` with the iteration's `index`, before the loop's
+/// own completion; §2: a loop's recorded input uses its graph field names.
+async fn loop_inner_steps_emit_their_events_and_loops_record_their_input(b: Backend) {
+    let e = env(b).await;
+    let mut flaky = tool("flaky", "fail", json!({"times": 1, "transient": true}), &[]);
+    flaky["retry_count"] = json!(1);
+    let g = json!({"steps": [
+        {"id": "fan", "type": "for_each", "for_each_items": "{{input.items}}", "for_each_max_parallel": 1,
+         "for_each_body_steps": [
+            flaky,
+            {"id": "off", "type": "lua_script", "condition": "false", "depends_on": ["flaky"], "script": "return {}"},
+            {"id": "last", "type": "lua_script", "depends_on": ["off"], "script": "return { v = item }"}
+         ]},
+        {"id": "w", "type": "while", "while_mode": "while", "while_max_iterations": 2, "while_condition": "true",
+         "while_body_steps": [{"id": "inc", "type": "lua_script", "script": "return { i = loop.iteration }"}]},
+    ]});
+    let (run, ctx) = e.run(g, json!({"items": ["a", "b"]})).await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+
+    let fan = events_of(&e, &run.id, "fan").await;
+    let inner: Vec<(String, String, Value)> = fan
+        .iter()
+        .filter(|(_, id, _)| id != "fan")
+        .cloned()
+        .collect();
+    let mut expected = Vec::new();
+    for (index, item) in ["a", "b"].iter().enumerate() {
+        expected.extend([
+            (
+                "step_started".to_owned(),
+                "fan#body#flaky".to_owned(),
+                json!({"attempt": 1, "index": index}),
+            ),
+            (
+                "step_failed".to_owned(),
+                "fan#body#flaky".to_owned(),
+                json!({
+                "error": "planned failure on attempt 1", "failure_code": "MCP_TOOL_FAILED",
+                "attempt": 1, "will_retry": true, "index": index}),
+            ),
+            (
+                "step_started".to_owned(),
+                "fan#body#flaky".to_owned(),
+                json!({"attempt": 2, "index": index}),
+            ),
+        ]);
+        let completed = inner
+            .iter()
+            .find(|(kind, id, data)| {
+                kind == "step_completed" && id == "fan#body#flaky" && data["index"] == json!(index)
+            })
+            .expect("flaky completed")
+            .2
+            .clone();
+        assert_eq!(completed["attempt"], json!(2), "{completed}");
+        assert!(completed["duration_ms"].is_i64(), "{completed}");
+        expected.push((
+            "step_completed".to_owned(),
+            "fan#body#flaky".to_owned(),
+            completed,
+        ));
+        expected.push((
+            "step_completed".to_owned(),
+            "fan#body#off".to_owned(),
+            json!({"skipped": true, "reason": "condition_false", "index": index}),
+        ));
+        expected.push((
+            "step_started".to_owned(),
+            "fan#body#last".to_owned(),
+            json!({"attempt": 1, "index": index}),
+        ));
+        let last = inner
+            .iter()
+            .find(|(kind, id, data)| {
+                kind == "step_completed" && id == "fan#body#last" && data["index"] == json!(index)
+            })
+            .expect("last completed")
+            .2
+            .clone();
+        assert_eq!(last["result"], json!({"v": item}), "{last}");
+        expected.push((
+            "step_completed".to_owned(),
+            "fan#body#last".to_owned(),
+            last,
+        ));
+    }
+    assert_eq!(inner, expected, "the inner events of both items, in order");
+    assert_eq!(
+        fan.last().map(|(kind, id, _)| (kind.as_str(), id.as_str())),
+        Some(("step_completed", "fan")),
+        "the loop completes after its inner steps' events"
+    );
+    assert_eq!(
+        step(&ctx, "fan")["input"],
+        json!({"for_each_items": ["a", "b"], "for_each_max_parallel": 1, "for_each_error_policy": "fail_fast"})
+    );
+
+    let w: Vec<(String, String, Value)> = events_of(&e, &run.id, "w#body#").await;
+    let indexes: Vec<(&str, i64)> = w
+        .iter()
+        .map(|(kind, _, data)| (kind.as_str(), data["index"].as_i64().expect("index")))
+        .collect();
+    assert_eq!(
+        indexes,
+        [
+            ("step_started", 0),
+            ("step_completed", 0),
+            ("step_started", 1),
+            ("step_completed", 1)
+        ]
+    );
+    assert_eq!(w[3].2["result"], json!({"i": 1}));
+    assert_eq!(
+        step(&ctx, "w")["input"],
+        json!({"while_mode": "while", "while_max_iterations": 2, "while_condition": "true"})
+    );
+    e.finish().await;
+}
+
+async fn a_failing_inner_step_reports_its_failure_before_its_loop(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        {"id": "bad", "type": "for_each", "for_each_items": [1],
+         "for_each_body_steps": [{"id": "x", "type": "lua_script", "script": "error('boom')"}]},
+    ]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed, "{ctx}");
+    let events = events_of(&e, &run.id, "bad").await;
+    let kinds: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(kind, id, _)| (kind.as_str(), id.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("step_started", "bad"),
+            ("step_started", "bad#body#x"),
+            ("step_failed", "bad#body#x"),
+            ("step_failed", "bad"),
+            ("run_failed", "bad"),
+        ]
+    );
+    let inner = &events[2].2;
+    assert_eq!(inner["failure_code"], json!("LUA_ERROR"), "{inner}");
+    assert_eq!(inner["will_retry"], json!(false), "{inner}");
+    assert_eq!(inner["index"], json!(0), "{inner}");
+    assert!(
+        inner["error"].as_str().is_some_and(|m| m.contains("boom")),
+        "{inner}"
+    );
     e.finish().await;
 }

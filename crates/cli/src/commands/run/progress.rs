@@ -110,8 +110,15 @@ fn duration(data: &Value) -> Option<String> {
 }
 
 /// The progress line of one event; `None` for events that get none.
+///
+/// A loop body's inner steps (`<loop>#body#<inner>`) get none: a loop is shown by its bar
+/// and its own line, and a fan-out of thousands of items must not print thousands of lines
+/// (the loop's own failure names the item and the inner step).
 pub fn event_line(event: &EventRecord) -> Option<String> {
     let step = event.step_id.as_deref()?;
+    if step.contains("#body#") {
+        return None;
+    }
     let data = &event.data;
     let attempt = data
         .get("attempt")
@@ -210,6 +217,13 @@ mod tests {
                 Some("✗ s failed [STEP_TIMEOUT] slow, attempt 2, will retry"),
             ),
             (event("step_started", json!({"attempt": 1})), None),
+            (
+                EventRecord {
+                    step_id: Some("fan#body#work".into()),
+                    ..event("step_completed", json!({"attempt": 1, "index": 3}))
+                },
+                None,
+            ),
         ];
         for (event, expected) in cases {
             assert_eq!(event_line(&event).as_deref(), expected, "{event:?}");
