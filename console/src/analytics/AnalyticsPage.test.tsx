@@ -1,17 +1,24 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeServer, meWithRole, renderAt, type Recorded } from "../test/harness";
 import AnalyticsPage from "./AnalyticsPage";
 
 /** What each chart handed to uPlot (the library needs a real canvas, which jsdom lacks). */
-const plots = vi.hoisted(() => [] as { series: string[]; data: number[][]; destroyed: boolean }[]);
+const plots = vi.hoisted(
+  () => [] as { series: string[]; data: number[][]; destroyed: boolean; hover: (idx: number | null) => void }[],
+);
 vi.mock("uplot", () => ({
   default: class FakePlot {
     static tzDate = (d: Date) => d;
     private readonly index: number;
-    constructor(opts: { series: { label?: string }[] }, data: number[][]) {
-      this.index = plots.push({ series: opts.series.slice(1).map((s) => s.label ?? ""), data, destroyed: false }) - 1;
+    constructor(
+      opts: { series: { label?: string }[]; hooks: { setCursor: ((u: unknown) => void)[] } },
+      data: number[][],
+    ) {
+      // `hover` moves the pointer over a bucket, as uPlot's cursor hook reports it.
+      const hover = (idx: number | null) => opts.hooks.setCursor.forEach((h) => h({ cursor: { idx } }));
+      this.index = plots.push({ series: opts.series.slice(1).map((s) => s.label ?? ""), data, destroyed: false, hover }) - 1;
     }
     setSize() {}
     destroy() {
@@ -120,6 +127,9 @@ describe("Analytics page", () => {
       "2026-12-062100",
       "2026-12-073210",
     ]);
+    // Pointing at a bucket reads it out under the chart.
+    act(() => plots[0]!.hover(1));
+    expect(runs.querySelector(".chart-readout")?.textContent).toBe("2026-12-06: Started 2 · Completed 1 · Failed 0 · Stopped 0");
     const usage = screen.getByRole("figure", { name: "Usage over time" });
     expect(within(usage).getByRole("list").textContent).toContain("LLM tokens: 1,875");
 

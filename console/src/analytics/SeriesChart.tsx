@@ -5,7 +5,7 @@
  * stylesheet's custom properties, so the colours are read from them when the chart is
  * drawn and again when the theme changes.
  */
-import { useEffect, useId, useRef, type CSSProperties } from "react";
+import { useEffect, useId, useRef, useState, type CSSProperties } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { AnalyticsGranularity } from "../api/types";
@@ -49,7 +49,12 @@ function countAxis(ink: string, line: string, right: boolean, label?: string): u
 /** Counts start at 0 and leave headroom over the highest bucket; an all-zero series still gets an axis. */
 const fromZero: uPlot.Scale.Range = (_u, _min, max) => [0, max > 0 ? Math.ceil(max * 1.1) : 1];
 
-function options<P>(series: SeriesSpec<P>[], width: number, rightLabel?: string): uPlot.Options {
+function options<P>(
+  series: SeriesSpec<P>[],
+  width: number,
+  onHover: (index: number | null) => void,
+  rightLabel?: string,
+): uPlot.Options {
   const ink = colourOf("--ink", "#1b1d23");
   const line = colourOf("--line", "#d9dce2");
   const hasRight = series.some((s) => s.right);
@@ -58,6 +63,7 @@ function options<P>(series: SeriesSpec<P>[], width: number, rightLabel?: string)
     height: HEIGHT,
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
+    hooks: { setCursor: [(u) => onHover(u.cursor.idx ?? null)] },
     // The server cuts buckets in UTC; the axis says the same times as the data table.
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     scales: { x: { time: true }, y: { range: fromZero }, ...(hasRight ? { right: { range: fromZero } } : {}) },
@@ -92,6 +98,8 @@ export function SeriesChart<P extends { t: string }>({ title, points, granularit
   const id = useId();
   const plotRef = useRef<HTMLDivElement>(null);
   const theme = useTheme();
+  // The bucket under the pointer, read out under the chart (uPlot's own legend is off).
+  const [hovered, setHovered] = useState<number | null>(null);
 
   useEffect(() => {
     const el = plotRef.current;
@@ -100,7 +108,7 @@ export function SeriesChart<P extends { t: string }>({ title, points, granularit
       points.map((p) => Date.parse(p.t) / 1000),
       ...series.map((s) => points.map(s.value)),
     ];
-    const plot = new uPlot(options(series, el.clientWidth || FALLBACK_WIDTH, rightLabel), data, el);
+    const plot = new uPlot(options(series, el.clientWidth || FALLBACK_WIDTH, setHovered, rightLabel), data, el);
     // The chart follows its column's width (window resizes, side panels).
     const resize =
       typeof ResizeObserver === "undefined"
@@ -117,6 +125,7 @@ export function SeriesChart<P extends { t: string }>({ title, points, granularit
 
   const total = (s: SeriesSpec<P>) => points.reduce((sum, p) => sum + s.value(p), 0);
   const titleId = `${id}-title`;
+  const point = hovered === null ? undefined : points[hovered];
 
   return (
     <figure className="chart" aria-labelledby={titleId}>
@@ -136,6 +145,12 @@ export function SeriesChart<P extends { t: string }>({ title, points, granularit
         role="img"
         aria-label={`${title}, one point per ${granularity} (UTC); the data table below lists every ${granularity}.`}
       />
+      {/* For the pointer only: the data table says the same to everyone. */}
+      <p className="chart-readout" aria-hidden="true">
+        {point
+          ? `${formatBucket(point.t, granularity)}: ${series.map((s) => `${s.label} ${formatCount(s.value(point))}`).join(" · ")}`
+          : `Point at the chart to read one ${granularity}.`}
+      </p>
       <details className="chart-data">
         <summary>
           Data table ({formatCount(points.length)} {granularity === "hour" ? "hours" : `${granularity}s`})
