@@ -176,7 +176,9 @@ describe("Analytics page", () => {
   it("tells a viewer the page needs contributor access", async () => {
     const refused = { status: 403, body: { error: "forbidden: analytics.read needs project_contributor" } };
     const routes: Record<string, unknown> = { "GET /v1/auth/me": { body: meWithRole("project_viewer") } };
-    for (const name of ["live-runs", "runs-count", "success-rate", "execution-duration", "steps-executed", "credits-consumed", "steps-summary", "runs-timeseries", "usage-timeseries"]) {
+    const names = ["live-runs", "runs-count", "success-rate", "execution-duration", "steps-executed"];
+    names.push("credits-consumed", "steps-summary", "runs-timeseries", "usage-timeseries");
+    for (const name of names) {
       routes[`GET /v1/analytics/${name}`] = refused;
     }
     fakeServer(routes as Parameters<typeof fakeServer>[0]);

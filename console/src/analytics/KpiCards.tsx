@@ -34,7 +34,10 @@ export function KpiCards({ figures }: { figures: Figures }) {
         <Kpi
           label="Success rate"
           value={formatRate(successRate.rate)}
-          detail={`${formatCount(successRate.completed)} of ${formatCount(successRate.terminal)} finished runs completed · ${formatCount(successRate.failed)} failed · ${formatCount(successRate.stopped)} stopped`}
+          detail={
+            `${formatCount(successRate.completed)} of ${formatCount(successRate.terminal)} finished runs completed` +
+            ` · ${formatCount(successRate.failed)} failed · ${formatCount(successRate.stopped)} stopped`
+          }
         />
       )}
       <Kpi
