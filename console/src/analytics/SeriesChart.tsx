@@ -130,12 +130,14 @@ export function SeriesChart<P extends { t: string }>({ title, points, granularit
   return (
     <figure className="chart" aria-labelledby={titleId}>
       <h2 id={titleId}>{title}</h2>
-      <ul className="chart-legend" aria-label={`${title}: totals over the period`}>
+      <ul className="chart-legend" aria-label={`${title}: totals`}>
         {series.map((s) => (
           <li key={s.label} style={{ "--series": `var(${s.colour})` } as CSSProperties}>
             <span className="chart-swatch" aria-hidden="true" />
-            {s.label}: <strong>{formatCount(total(s))}</strong>
-            {s.right && <span className="muted"> (right axis)</span>}
+            <span>
+              {s.label}: <strong>{formatCount(total(s))}</strong>
+              {s.right && <span className="muted"> (right axis)</span>}
+            </span>
           </li>
         ))}
       </ul>
