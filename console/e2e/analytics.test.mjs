@@ -120,7 +120,7 @@ test("the owner's runs show up in the key figures, the charts and the steps tabl
   await page.getByLabel("Theme").selectOption("dark");
   await runsChart.locator("canvas").first().waitFor();
   await auditAccessibility(page, "Analytics (dark, by hour)");
-  await screenshot(page, "analytics-week-hourly-dark");
+  await artifact(page, "analytics-dark");
 
   watch.assertClean();
   await page.close();

@@ -157,29 +157,32 @@ export function SeriesChart<P extends { t: string }>({ title, points, granularit
         <summary>
           Data table ({formatCount(points.length)} {granularity === "hour" ? "hours" : `${granularity}s`})
         </summary>
-        <table className="list">
-          <caption className="sr-only">{title} by {granularity}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{granularity === "hour" ? "Hour" : granularity === "day" ? "Day" : "Week"} (UTC)</th>
-              {series.map((s) => (
-                <th scope="col" key={s.label}>
-                  {s.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {points.map((p) => (
-              <tr key={p.t}>
-                <th scope="row">{formatBucket(p.t, granularity)}</th>
+        {/* Scrolls on its own (a week by the hour is 169 rows); focusable, so keyboards can scroll it. */}
+        <div className="chart-table" tabIndex={0} role="region" aria-label={`${title}: data table`}>
+          <table className="list">
+            <caption className="sr-only">{title} by {granularity}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{granularity === "hour" ? "Hour" : granularity === "day" ? "Day" : "Week"} (UTC)</th>
                 {series.map((s) => (
-                  <td key={s.label}>{formatCount(s.value(p))}</td>
+                  <th scope="col" key={s.label}>
+                    {s.label}
+                  </th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {points.map((p) => (
+                <tr key={p.t}>
+                  <th scope="row">{formatBucket(p.t, granularity)}</th>
+                  {series.map((s) => (
+                    <td key={s.label}>{formatCount(s.value(p))}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </details>
     </figure>
   );
