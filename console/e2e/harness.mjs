@@ -4,10 +4,11 @@
  * page for console errors, failed requests and serious accessibility violations.
  *
  * The binary comes from `cargo build --workspace --bin agentruntime` (scripts/test builds it first); set
- * AGENTRUNTIME_BIN to use another one, CHROMIUM to use another browser.
+ * AGENTRUNTIME_BIN to use another one, CHROMIUM to use another browser, E2E_CONSOLE_DIST to
+ * load the console from another build than the one the binary serves.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -106,13 +107,50 @@ export function serverAndBrowser(options = {}) {
   return env;
 }
 
-/** Launches the system Chromium (never a downloaded browser). */
+/**
+ * Launches the system Chromium (never a downloaded browser). With E2E_CONSOLE_DIST set, its
+ * pages load the console from that build instead (see {@link serveConsoleFrom}).
+ */
 export async function launchBrowser() {
   const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(executablePath)) {
     throw new Error(`${executablePath} is missing: install Debian's chromium package (scripts/test does)`);
   }
-  return chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
+  const dist = process.env.E2E_CONSOLE_DIST;
+  // A page the test answers itself has no address of its own, so Chromium's local network
+  // access checks would block its WebSocket to the server on 127.0.0.1: turned off for that.
+  const args = dist ? ["--no-sandbox", "--disable-features=LocalNetworkAccessChecks"] : ["--no-sandbox"];
+  const browser = await chromium.launch({ executablePath, headless: true, args });
+  if (dist) {
+    // `newPage` opens its page in a context made by `newContext`, so this covers both.
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (options) => {
+      const context = await newContext(options);
+      await serveConsoleFrom(context, resolve(dist));
+      return context;
+    };
+  }
+  return browser;
+}
+
+/**
+ * Answers the console's own requests (everything but `/v1` and the probes) from the build in
+ * `dist`, the way the server does (crates/server/src/console.rs: a file if it exists, 404 for
+ * a missing hashed asset, else index.html). For testing a console change against a server
+ * binary built from another checkout: a debug binary serves the `console/dist` of the
+ * checkout it was built in. The API calls still go to the real server.
+ */
+async function serveConsoleFrom(context, dist) {
+  const isConsole = (url) => url.hostname === "127.0.0.1" && !/^\/(v1(\/|$)|readyz$|healthz$)/.test(url.pathname);
+  await context.route(isConsole, async (route) => {
+    const path = decodeURIComponent(new URL(route.request().url()).pathname).replace(/^\/+/, "");
+    const file = join(dist, path);
+    if (path !== "" && !path.split("/").includes("..") && existsSync(file) && statSync(file).isFile()) {
+      return route.fulfill({ path: file });
+    }
+    if (path.startsWith("assets/")) return route.fulfill({ status: 404, body: "no such console asset" });
+    return route.fulfill({ path: join(dist, "index.html") });
+  });
 }
 
 /**

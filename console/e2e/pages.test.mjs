@@ -55,6 +55,7 @@ function pages({ workflowId, runId }) {
     }],
     ["Runs", "/runs", (p) => p.getByText(`run ${runId}`).waitFor()],
     ["Command Center", "/command-center", (p) => p.getByRole("article", { name: "Sign off the total" }).first().waitFor()],
+    ["Analytics", "/analytics", (p) => p.getByRole("figure", { name: "Runs over time" }).locator("canvas").first().waitFor()],
     ["Connections", "/connections", (p) => p.getByRole("heading", { name: "In this project" }).waitFor()],
     ["MCP", "/mcp", (p) => p.getByRole("heading", { name: "Servers of this project" }).waitFor()],
     ["API keys", "/settings/api-keys", (p) => p.getByRole("heading", { name: "API keys" }).waitFor()],

@@ -7,6 +7,14 @@ import { App } from "./App";
 import { SessionProvider } from "./session/SessionContext";
 import { fakeServer, meWithRole } from "./test/harness";
 
+// The Analytics page's chart library needs a real canvas and matchMedia, which jsdom lacks.
+vi.mock("uplot", () => ({
+  default: class {
+    setSize() {}
+    destroy() {}
+  },
+}));
+
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
@@ -43,6 +51,18 @@ describe("App", () => {
     renderApp("/");
     expect(await screen.findByRole("heading", { name: "Workflows" })).toBeTruthy();
     expect(screen.getByText("viewer")).toBeTruthy();
+  });
+
+  it("opens Analytics from the navigation, loaded on demand", async () => {
+    fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_contributor") },
+      "GET /v1/workflows": { body: { workflows: [] } },
+    });
+    renderApp("/workflow");
+    await screen.findByRole("heading", { name: "Workflows" });
+    fireEvent.click(screen.getByRole("link", { name: "Analytics" }));
+    expect(await screen.findByRole("heading", { name: "Analytics", level: 1 })).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Analytics" }).getAttribute("aria-current")).toBe("page");
   });
 
   it("sends requests to the workspace and project picked in the header", async () => {

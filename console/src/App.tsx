@@ -1,6 +1,6 @@
 /**
- * Routes. The Studio, the run view (canvas, editors), Connections and MCP are loaded on
- * demand so the first page stays small.
+ * Routes. The Studio, the run view (canvas, editors), Connections, MCP and Analytics (charts)
+ * are loaded on demand so the first page stays small.
  */
 import { lazy, Suspense } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
@@ -17,6 +17,7 @@ const Studio = lazy(() => import("./studio/Studio"));
 const RunView = lazy(() => import("./runs/RunView"));
 const Connections = lazy(() => import("./integrations/Connections"));
 const Mcp = lazy(() => import("./integrations/Mcp"));
+const Analytics = lazy(() => import("./analytics/AnalyticsPage"));
 
 export function App() {
   return (
@@ -30,6 +31,7 @@ export function App() {
         <Route path="/workflow/:id/runs/:runId" element={<Lazy><RunView /></Lazy>} />
         <Route path="/runs" element={<RunsList />} />
         <Route path="/command-center" element={<CommandCenter />} />
+        <Route path="/analytics" element={<Lazy><Analytics /></Lazy>} />
         <Route path="/connections" element={<Lazy><Connections /></Lazy>} />
         <Route path="/mcp" element={<Lazy><Mcp /></Lazy>} />
         <Route path="/providers" element={<Navigate to="/settings/providers" replace />} />

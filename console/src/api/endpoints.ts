@@ -5,6 +5,9 @@
  */
 import { HttpClient, seg, type HttpClientOptions } from "./client";
 import type {
+  AnalyticsCount,
+  AnalyticsGranularity,
+  AnalyticsWindow,
   CatalogServer,
   CompleteTaskRequest,
   ConfigProfile,
@@ -24,6 +27,8 @@ import type {
   VaultSecret,
   CompleteTaskResponse,
   CreatedInvite,
+  CreditsConsumed,
+  ExecutionDuration,
   CreatedWebhook,
   CreateWebhookRequest,
   CreatedPat,
@@ -42,6 +47,7 @@ import type {
   ProjectMember,
   ProjectRole,
   RunContext,
+  RunsPoint,
   Run,
   RunsPage,
   RunsQuery,
@@ -52,7 +58,12 @@ import type {
   StarterSummary,
   StartParams,
   StartResponse,
+  StepsExecuted,
+  StepsSummary,
   StopMode,
+  SuccessRate,
+  TimeSeries,
+  UsagePoint,
   ValidateRequest,
   ValidationResponse,
   Visibility,
@@ -187,6 +198,37 @@ export class Api {
   }
   runContext(id: string, runId: string): Promise<RunContext> {
     return this.http.request("GET", `/workflows/${seg(id)}/runs/${seg(runId)}/context`);
+  }
+
+  // --- analytics (project-scoped, contributors and admins: docs/analytics.md) ----------------
+
+  liveRuns(): Promise<AnalyticsCount> {
+    return this.http.request("GET", "/analytics/live-runs");
+  }
+  successRate(window: AnalyticsWindow): Promise<SuccessRate> {
+    return this.http.request("GET", "/analytics/success-rate", { query: { window } });
+  }
+  executionDuration(window: AnalyticsWindow): Promise<ExecutionDuration> {
+    return this.http.request("GET", "/analytics/execution-duration", { query: { window } });
+  }
+  runsCount(window: AnalyticsWindow): Promise<AnalyticsCount> {
+    return this.http.request("GET", "/analytics/runs-count", { query: { window } });
+  }
+  stepsExecuted(window: AnalyticsWindow): Promise<StepsExecuted> {
+    return this.http.request("GET", "/analytics/steps-executed", { query: { window } });
+  }
+  creditsConsumed(window: AnalyticsWindow): Promise<CreditsConsumed> {
+    return this.http.request("GET", "/analytics/credits-consumed", { query: { window } });
+  }
+  stepsSummary(window: AnalyticsWindow): Promise<StepsSummary> {
+    return this.http.request("GET", "/analytics/steps-summary", { query: { window } });
+  }
+  /** `granularity` is accepted by the two time series only (elsewhere it is a 400). */
+  runsTimeseries(window: AnalyticsWindow, granularity: AnalyticsGranularity): Promise<TimeSeries<RunsPoint>> {
+    return this.http.request("GET", "/analytics/runs-timeseries", { query: { window, granularity } });
+  }
+  usageTimeseries(window: AnalyticsWindow, granularity: AnalyticsGranularity): Promise<TimeSeries<UsagePoint>> {
+    return this.http.request("GET", "/analytics/usage-timeseries", { query: { window, granularity } });
   }
 
   // --- human tasks ------------------------------------------------------------------------

@@ -575,3 +575,87 @@ export interface StarterSummary {
 export interface Starter extends StarterSummary {
   graph: JsonObject;
 }
+
+// --- analytics (docs/analytics.md) ----------------------------------------------------------
+
+/** `window`: the last 7 days, the last 30 days, or the whole history. */
+export type AnalyticsWindow = "week" | "month" | "all";
+/** Bucket size of the time series. */
+export type AnalyticsGranularity = "hour" | "day" | "week";
+
+/** What every analytics answer echoes: the period it covers, as RFC 3339 UTC times. */
+export interface AnalyticsPeriod {
+  window: AnalyticsWindow | null;
+  /** `null` for no lower bound (`window=all`). */
+  from: string | null;
+  to: string;
+}
+
+/** `live-runs` and `runs-count`. */
+export interface AnalyticsCount extends AnalyticsPeriod {
+  count: number;
+}
+
+/** `success-rate`: the runs that finished in the period, by outcome. */
+export interface SuccessRate extends AnalyticsPeriod {
+  /** `completed / terminal`, or `null` below 3 finished runs. */
+  rate: number | null;
+  completed: number;
+  failed: number;
+  stopped: number;
+  terminal: number;
+}
+
+/** `execution-duration`. */
+export interface ExecutionDuration extends AnalyticsPeriod {
+  total_ms: number;
+  runs: number;
+}
+
+/** `steps-executed`. */
+export interface StepsExecuted extends AnalyticsPeriod {
+  quantity: number;
+}
+
+/** `credits-consumed` (0 on this release: no prices yet). */
+export interface CreditsConsumed extends AnalyticsPeriod {
+  microcredits: number;
+}
+
+/** One step type of `steps-summary`; the percentiles are `null` without completed steps. */
+export interface StepTypeSummary {
+  type: string;
+  completed: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+/** `steps-summary`. */
+export interface StepsSummary extends AnalyticsPeriod {
+  by_type: StepTypeSummary[];
+  llm_tokens: { in: number; out: number };
+}
+
+/** A bucket of `runs-timeseries`; `t` is the bucket's start (UTC). */
+export interface RunsPoint {
+  t: string;
+  started: number;
+  completed: number;
+  failed: number;
+  stopped: number;
+}
+
+/** A bucket of `usage-timeseries`. */
+export interface UsagePoint {
+  t: string;
+  steps_executed: number;
+  llm_tokens_in: number;
+  llm_tokens_out: number;
+  mcp_calls: number;
+  microcredits: number;
+}
+
+export interface TimeSeries<P> extends AnalyticsPeriod {
+  granularity: AnalyticsGranularity;
+  points: P[];
+}

@@ -22,6 +22,7 @@ export function Shell() {
           <NavLink to="/workflow">Workflows</NavLink>
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/command-center">Command Center</NavLink>
+          <NavLink to="/analytics">Analytics</NavLink>
           <NavLink to="/connections">Connections</NavLink>
           <NavLink to="/mcp">MCP</NavLink>
           <NavLink to="/settings/providers">Providers</NavLink>
