@@ -115,6 +115,7 @@ const DEFAULTS: Record<string, unknown> = {
   enabled: true,
   retry_count: 0,
   no_auto_start: false,
+  terminal: false,
   for_each_error_policy: "fail_fast",
   while_mode: "until",
 };

@@ -19,10 +19,10 @@ describe("field table", () => {
     expect(TYPE_FIELDS[type].map((f) => f.key).sort()).toEqual([...CONTRACT_FIELDS[type]].sort());
   });
 
-  it("offers no_auto_start only on top-level steps", () => {
+  it.each([["no_auto_start"], ["terminal"]])("offers %s only on top-level steps", (key) => {
     const step = defaultStep("lua_script", "a");
-    expect(fieldsFor(step, true).some((f) => f.key === "no_auto_start")).toBe(true);
-    expect(fieldsFor(step, false).some((f) => f.key === "no_auto_start")).toBe(false);
+    expect(fieldsFor(step, true).some((f) => f.key === key)).toBe(true);
+    expect(fieldsFor(step, false).some((f) => f.key === key)).toBe(false);
   });
 
   it.each(STEP_TYPES.map((t) => [t]))("gives a new %s step every required field except free text to fill", (type) => {
@@ -40,6 +40,8 @@ describe("setField", () => {
     ["does not write enabled: true", "enabled", true, false],
     ["writes enabled: false", "enabled", false, true],
     ["does not write no_auto_start: false", "no_auto_start", false, false],
+    ["does not write terminal: false", "terminal", false, false],
+    ["writes terminal: true", "terminal", true, true],
     ["keeps a zero", "retry_count", 0, true],
   ];
   it.each(cases)("%s", (_name, key, value, present) => {

@@ -39,6 +39,13 @@ export const COMMON_FIELDS: readonly FieldSpec[] = [
   { key: "retry_count", label: "Retries after a transient failure", kind: "integer", min: 0 },
   { key: "timeout_s", label: "Timeout per attempt (seconds)", kind: "number", min: 0 },
   { key: "no_auto_start", label: "Run only when the start grants it", kind: "checkbox", topLevelOnly: true },
+  {
+    key: "terminal",
+    label: "End the run when this step completes",
+    kind: "checkbox",
+    topLevelOnly: true,
+    help: "The run completes at once: steps not started are skipped, running ones cancelled.",
+  },
 ];
 
 /** Type-specific fields (docs/contract.md §2). */
@@ -93,7 +100,7 @@ export function fieldsFor(step: Step, topLevel: boolean): FieldSpec[] {
  */
 export function setField(step: Step, key: string, value: JsonValue | undefined): Step {
   const next = { ...step } as Record<string, unknown>;
-  const isDefault = value === undefined || value === "" || (key === "enabled" && value === true) || (key === "no_auto_start" && value === false);
+  const isDefault = value === undefined || value === "" || (key === "enabled" && value === true) || (key === "no_auto_start" && value === false) || (key === "terminal" && value === false);
   if (isDefault) delete next[key];
   else next[key] = value;
   return next as unknown as Step;

@@ -49,6 +49,8 @@ export interface StepCommon {
   timeout_s?: number;
   /** On a root step: runs only when the start params grant it. */
   no_auto_start?: boolean;
+  /** When the step completes, the run completes at once (docs/contract.md §2). */
+  terminal?: boolean;
   /** Editor-only keys kept verbatim and ignored by the engine. */
   position?: XY;
   ui?: JsonValue;

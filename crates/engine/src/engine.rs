@@ -540,12 +540,21 @@ impl Engine {
                     json!({"result": step_result, "attempt": record.attempt}),
                 ),
             ],
+            terminate: graph_step
+                .step
+                .terminal
+                .then(|| Termination::terminal_step(step_id)),
             take: Some(self.inner.take_lease(1)),
             ..Default::default()
         };
+        let ends_run = commit.terminate.is_some();
         // `commit` already publishes the events and wakes the scheduler.
         let outcome = self.inner.commit(commit).await?;
         cache.apply(&record);
+        if ends_run {
+            // A terminal human task: what still runs elsewhere in the run is cancelled.
+            self.inner.cancel_everywhere(run_id).await;
+        }
         for work in outcome.taken {
             self.inner.spawn_work(work).await;
         }

@@ -114,6 +114,22 @@ fn while_input(wh: &ar_model::graph::While) -> Value {
     input
 }
 
+/// The id of a `terminal` top-level step that `written` completes (not skipped), if any.
+pub(crate) fn completed_terminal_step(cache: &RunCache, written: &[StepRecord]) -> Option<String> {
+    written
+        .iter()
+        .find(|r| {
+            r.parent_key.is_none()
+                && !r.skipped
+                && r.status == Some(StepStatus::Completed)
+                && cache
+                    .graph
+                    .step(&r.step_key)
+                    .is_some_and(|s| s.step.terminal)
+        })
+        .map(|r| r.step_key.clone())
+}
+
 /// The `step_id` of a loop body's inner step in events: `<parent>#body#<inner>`
 /// (docs/contract.md §7), apart from the `<parent>#<index>` keys of item states.
 fn inner_step_id(parent: &str, inner: &str) -> String {
@@ -246,6 +262,7 @@ impl Inner {
                 failure_code: Some(STORE_FULL.into()),
                 error: Some(message),
                 cancel_reason: "run_failed".into(),
+                skip_reason: "blocked".into(),
                 caused_by_step_id: caused_by,
             }),
             ..Default::default()
@@ -470,17 +487,29 @@ impl Inner {
         )
     }
 
-    /// Commits and, on success, records the written top-level states in the cache.
+    /// Commits and, on success, records the written top-level states in the cache. A
+    /// `terminal` step completing in the commit ends the run with it (docs/contract.md §2).
     async fn commit_step(
         &self,
         cache: &RunCache,
-        commit: Commit,
+        mut commit: Commit,
         written: &[StepRecord],
     ) -> EngineResult<Vec<ClaimedWork>> {
+        let terminal = if commit.terminate.is_none() {
+            completed_terminal_step(cache, written)
+        } else {
+            None
+        };
+        if let Some(step_id) = &terminal {
+            commit.terminate = Some(Termination::terminal_step(step_id));
+        }
         match self.commit_or_drop(commit).await? {
             Some(outcome) => {
                 for r in written {
                     cache.apply(r);
+                }
+                if terminal.is_some() {
+                    self.cancel_everywhere(&cache.run.id).await;
                 }
                 Ok(outcome.taken)
             }
@@ -796,6 +825,7 @@ impl Inner {
             failure_code: Some(f.code.clone()),
             error: Some(format!("step {step_id}: {}", f.message)),
             cancel_reason: "run_failed".into(),
+            skip_reason: "blocked".into(),
             caused_by_step_id: Some(step_id.to_string()),
         }
     }
@@ -962,6 +992,7 @@ impl Inner {
                 failure_code: Some("DRAIN_TIMEOUT".into()),
                 error: Some("in-flight steps did not finish before the drain timeout".into()),
                 cancel_reason: "run_stopped".into(),
+                skip_reason: "blocked".into(),
                 caused_by_step_id: None,
             }),
             ..Default::default()

@@ -126,6 +126,9 @@ on_both_backends!(
     a_result_that_is_not_json_fails_the_step_clearly,
     loop_inner_steps_emit_their_events_and_loops_record_their_input,
     a_failing_inner_step_reports_its_failure_before_its_loop,
+    a_terminal_step_completes_the_run_at_once,
+    a_skipped_terminal_step_does_not_end_the_run,
+    an_approved_terminal_human_task_completes_the_run,
 );
 
 async fn lua_chain_passes_results_and_per_step_input_overrides(b: Backend) {
@@ -1212,5 +1215,84 @@ async fn a_failing_inner_step_reports_its_failure_before_its_loop(b: Backend) {
         inner["error"].as_str().is_some_and(|m| m.contains("boom")),
         "{inner}"
     );
+    e.finish().await;
+}
+
+/// docs/contract.md §2 `terminal`: when the step completes, the run completes at once;
+/// steps not yet started are skipped (`reason: terminal`), steps in flight are cancelled.
+async fn a_terminal_step_completes_the_run_at_once(b: Backend) {
+    let e = env(b).await;
+    let mut done = tool("done", "echo", json!({}), &["gate"]);
+    done["terminal"] = json!(true);
+    let g = json!({"steps": [
+        tool("long", "sleep", json!({"ms": 10000}), &[]),
+        tool("gate", "sleep", json!({"ms": 100}), &[]),
+        done,
+        tool("after", "echo", json!({}), &["done"]),
+        tool("after_long", "echo", json!({}), &["long"]),
+    ]});
+    let started = std::time::Instant::now();
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the in-flight step must be cancelled, not awaited"
+    );
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    assert_eq!(run.failure_code, None);
+    assert_eq!(step(&ctx, "done")["status"], json!("completed"));
+    assert_eq!(step(&ctx, "long")["status"], json!("cancelled"), "{ctx}");
+    assert_eq!(step(&ctx, "long")["reason"], json!("terminal"));
+    assert_eq!(step(&ctx, "long")["caused_by_step_id"], json!("done"));
+    for skipped in ["after", "after_long"] {
+        assert_eq!(step(&ctx, skipped)["skipped"], json!(true), "{ctx}");
+        assert_eq!(step(&ctx, skipped)["reason"], json!("terminal"), "{ctx}");
+        assert_eq!(e.probe.calls(skipped), 0);
+    }
+    let events = e
+        .engine
+        .store()
+        .events(&run.id, 0, 1000)
+        .await
+        .expect("events");
+    assert_eq!(events.last().expect("events").kind, "run_completed");
+    e.finish().await;
+}
+
+async fn a_skipped_terminal_step_does_not_end_the_run(b: Backend) {
+    let e = env(b).await;
+    let mut off = tool("off", "echo", json!({}), &[]);
+    off["terminal"] = json!(true);
+    off["condition"] = json!("false");
+    let g = json!({"steps": [off, tool("after", "echo", json!({}), &["off"])]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    assert_eq!(step(&ctx, "off")["reason"], json!("condition_false"));
+    assert_eq!(step(&ctx, "after")["status"], json!("completed"), "{ctx}");
+    assert!(step(&ctx, "after").get("reason").is_none(), "{ctx}");
+    assert_eq!(e.probe.calls("after"), 1);
+    e.finish().await;
+}
+
+async fn an_approved_terminal_human_task_completes_the_run(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [
+        {"id": "ok", "type": "human_task", "task_type": "approval", "terminal": true},
+        tool("after", "echo", json!({}), &["ok"]),
+    ]});
+    let run = e.start(g, json!({})).await;
+    e.wait_step(&run.id, "ok", StepStatus::Waiting).await;
+    e.engine
+        .complete_task(&run.id, "ok", true, None, Some("test"))
+        .await
+        .expect("approve");
+    let run = e
+        .engine
+        .wait_for_run(&run.id, WAIT)
+        .await
+        .expect("run finishes");
+    let ctx = e.engine.run_context(&run.id).await.expect("context");
+    assert_eq!(run.status, RunStatus::Completed, "{ctx}");
+    assert_eq!(step(&ctx, "after")["reason"], json!("terminal"), "{ctx}");
+    assert_eq!(e.probe.calls("after"), 0);
     e.finish().await;
 }

@@ -39,6 +39,9 @@ pub struct Step {
     pub timeout_s: Option<f64>,
     /// On a root step: it runs only when the start params grant it (`trigger_steps`).
     pub no_auto_start: bool,
+    /// When this step completes, the run completes at once: steps not yet started are
+    /// skipped (`reason: terminal`), steps in flight are cancelled (docs/contract.md §2).
+    pub terminal: bool,
     pub config: StepConfig,
     /// Editor-only keys of the step (`position`, `ui`), kept verbatim and ignored by the engine.
     pub editor: Map<String, Value>,
@@ -59,6 +62,7 @@ impl Step {
             retry_count: 0,
             timeout_s: None,
             no_auto_start: false,
+            terminal: false,
             config,
             editor: Map::new(),
             unknown: Map::new(),
@@ -183,6 +187,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "retry_count",
     "timeout_s",
     "no_auto_start",
+    "terminal",
 ];
 
 /// Step keys that belong to the editor (canvas) and are kept but ignored by the engine.
@@ -397,6 +402,9 @@ impl Step {
         put(&mut m, "timeout_s", self.timeout_s);
         if self.no_auto_start {
             m.insert("no_auto_start".into(), true.into());
+        }
+        if self.terminal {
+            m.insert("terminal".into(), true.into());
         }
         match &self.config {
             StepConfig::McpCall(c) => {

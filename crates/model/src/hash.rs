@@ -151,6 +151,9 @@ fn engine_fields(step: &Step) -> Vec<(&str, Field<'_>)> {
     if step.no_auto_start {
         f.push(("no_auto_start", Field::Owned(true.into())));
     }
+    if step.terminal {
+        f.push(("terminal", Field::Owned(true.into())));
+    }
     match &step.config {
         StepConfig::McpCall(c) => {
             opt_str(&mut f, "tool_name", &c.tool_name);
@@ -384,6 +387,7 @@ mod tests {
             step.retry_count = i as u32;
             step.timeout_s = Some([2.5, 30.0, 1e21, f64::NAN][i % 4]);
             step.no_auto_start = i % 3 == 0;
+            step.terminal = i % 4 == 1;
             step.editor = map(json!({ "position": { "x": i }, "ui": "u" }));
             if i == last {
                 // Unknown data replacing a typed member and holding a body with editor keys.

@@ -538,6 +538,7 @@ fn read_step(
     step.retry_count = r.u32("retry_count").unwrap_or(0);
     step.timeout_s = r.positive_f64("timeout_s");
     step.no_auto_start = r.bool("no_auto_start").unwrap_or(false);
+    step.terminal = r.bool("terminal").unwrap_or(false);
 
     step.config = match step_type {
         None => StepConfig::Invalid {

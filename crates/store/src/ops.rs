@@ -677,19 +677,20 @@ macro_rules! define_ops {
                 let status: String = row.try_get("status")?;
                 if status == "pending" {
                     sqlx::query(
-                        "UPDATE step_states SET status = 'completed', skipped = TRUE, reason = 'blocked', \
+                        "UPDATE step_states SET status = 'completed', skipped = TRUE, reason = $5, \
                          caused_by_step_id = $3, finished_at = $4 WHERE run_id = $1 AND step_key = $2",
                     )
                     .bind(run_id)
                     .bind(&key)
                     .bind(&t.caused_by_step_id)
                     .bind(now)
+                    .bind(&t.skip_reason)
                     .execute(&mut *conn)
                     .await?;
                     events.push(NewEvent::new(
                         "step_completed",
                         Some(&key),
-                        json!({"skipped": true, "reason": "blocked", "caused_by_step_id": t.caused_by_step_id}),
+                        json!({"skipped": true, "reason": t.skip_reason, "caused_by_step_id": t.caused_by_step_id}),
                     ));
                 } else {
                     sqlx::query(
@@ -955,6 +956,7 @@ macro_rules! define_ops {
             if termination.is_none() && !run.status.is_terminal() {
                 if run.open_steps <= 0 && matches!(run.status, RunStatus::Running | RunStatus::Paused) {
                     termination = Some(Termination {
+                        skip_reason: "blocked".into(),
                         status: RunStatus::Completed,
                         failure_code: None,
                         error: None,

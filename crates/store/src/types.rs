@@ -354,8 +354,11 @@ pub struct Termination {
     pub status: RunStatus,
     pub failure_code: Option<String>,
     pub error: Option<String>,
-    /// Reason stamped on cancelled steps (`run_failed`, `run_stopped`).
+    /// Reason stamped on cancelled steps (`run_failed`, `run_stopped`, `terminal`).
     pub cancel_reason: String,
+    /// Reason stamped on the steps that had not started, which are skipped: `blocked`, or
+    /// `terminal` when a terminal step ended the run (docs/contract.md §2).
+    pub skip_reason: String,
     pub caused_by_step_id: Option<String>,
 }
 
@@ -368,7 +371,21 @@ impl Termination {
             failure_code: Some("RUN_STOPPED".into()),
             error: None,
             cancel_reason: "run_stopped".into(),
+            skip_reason: "blocked".into(),
             caused_by_step_id: None,
+        }
+    }
+
+    /// The end of a run whose `terminal` step `step_id` completed: the run completes, what
+    /// had not started is skipped and what runs is cancelled, both with `reason: terminal`.
+    pub fn terminal_step(step_id: &str) -> Self {
+        Termination {
+            status: RunStatus::Completed,
+            failure_code: None,
+            error: None,
+            cancel_reason: "terminal".into(),
+            skip_reason: "terminal".into(),
+            caused_by_step_id: Some(step_id.to_owned()),
         }
     }
 }

@@ -565,6 +565,7 @@ async fn termination_cancels_running_and_blocks_pending(k: Kind) {
                 failure_code: Some("X".into()),
                 error: Some("boom".into()),
                 cancel_reason: "run_failed".into(),
+                skip_reason: "blocked".into(),
                 caused_by_step_id: Some("a".into()),
             }),
             ..Default::default()
@@ -747,6 +748,7 @@ async fn a_stale_fence_never_touches_another_runs_work(k: Kind) {
                 failure_code: None,
                 error: None,
                 cancel_reason: "run_stopped".into(),
+                skip_reason: "blocked".into(),
                 caused_by_step_id: None,
             }),
             ..Default::default()

@@ -139,6 +139,14 @@ pub(crate) fn check_step_config(run: &mut Run<'_>) {
                     .with_suggestion("loop bodies hold lua_script, llm_call, mcp_call and agent_call steps only; move this step out of the loop"),
             );
         }
+        if step.terminal
+            && let Some(parent) = index.parent_step(i)
+        {
+            issues.push(
+                Issue::error(codes::GRAPH_SCHEMA_VALIDATION, id, at("terminal"), format!("`terminal` ends the whole run, so it cannot be set on a step inside the body of `{}`", parent.id))
+                    .with_suggestion("set `terminal` on the loop step itself, or on a step after it"),
+            );
+        }
         if let Some(t) = step.step_type()
             && !run.context.executor_available(t)
         {

@@ -562,16 +562,22 @@ fn terminate(
     for (key, status) in open {
         if status == "pending" {
             conn.prepare_cached(
-                "UPDATE step_states SET status = 'completed', skipped = TRUE, reason = 'blocked', \
+                "UPDATE step_states SET status = 'completed', skipped = TRUE, reason = ?5, \
                  caused_by_step_id = ?3, finished_at = ?4 WHERE run_id = ?1 AND step_key = ?2",
             )
             .or_db()?
-            .execute(params![run_id, key, t.caused_by_step_id, now])
+            .execute(params![
+                run_id,
+                key,
+                t.caused_by_step_id,
+                now,
+                t.skip_reason
+            ])
             .or_db()?;
             events.push(NewEvent::new(
                 "step_completed",
                 Some(&key),
-                json!({"skipped": true, "reason": "blocked", "caused_by_step_id": t.caused_by_step_id}),
+                json!({"skipped": true, "reason": t.skip_reason, "caused_by_step_id": t.caused_by_step_id}),
             ));
         } else {
             conn.prepare_cached(
@@ -869,6 +875,7 @@ pub(super) fn commit(conn: &Connection, c: Commit) -> StoreResult<CommitOutcome>
     if termination.is_none() && !run.status.is_terminal() {
         if run.open_steps <= 0 && matches!(run.status, RunStatus::Running | RunStatus::Paused) {
             termination = Some(Termination {
+                skip_reason: "blocked".into(),
                 status: RunStatus::Completed,
                 failure_code: None,
                 error: None,
