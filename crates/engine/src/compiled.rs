@@ -175,6 +175,10 @@ fn compile_step(s: &Step, top_ids: &HashSet<&str>) -> EngineResult<CompiledStep>
             put("tool_name", &c.tool_name.clone().map(Value::String))?;
             put("server_url", &c.server_url.clone().map(Value::String))?;
             put("instance_id", &c.instance_id.clone().map(Value::String))?;
+            put(
+                "connection_resolution",
+                &c.connection_resolution.clone().map(Value::String),
+            )?;
         }
         StepConfig::LlmCall(c) => {
             put("prompt", &c.prompt.clone().map(Value::String))?;

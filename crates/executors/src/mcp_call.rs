@@ -55,6 +55,20 @@ impl StepExecutor for McpCallExecutor {
         let inputs = Inputs::new(&call.inputs, "mcp_call", "MCP_INVALID_REQUEST");
         let tool = inputs.text("tool_name")?;
         let args = inputs.object("tool_args")?;
+        // Validation refuses anything but `inherit` / `workspace` (docs/contract.md §2);
+        // a run started without it must not call with another identity than asked for.
+        match inputs.optional_text("connection_resolution")?.as_deref() {
+            None | Some("inherit" | "workspace") => {}
+            Some(other) => {
+                return Err(StepFailure::permanent(
+                    "MCP_INVALID_REQUEST",
+                    format!(
+                        "mcp_call: `connection_resolution: {other}` cannot be honoured here; \
+                         use `inherit` or `workspace`"
+                    ),
+                ));
+            }
+        }
         let server = McpServerRef {
             server_url: inputs.optional_text("server_url")?,
             instance_id: inputs.optional_text("instance_id")?,

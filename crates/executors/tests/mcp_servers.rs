@@ -163,6 +163,53 @@ async fn a_tool_error_fails_the_step_with_the_tools_message() {
     engine.shutdown().await;
 }
 
+/// docs/contract.md §2 `connection_resolution`: `inherit` and `workspace` call with the
+/// instance's bindings and are recorded in the step's input; `principal`, which this server
+/// cannot honour, fails the step before anything is sent (validation refuses it earlier).
+#[tokio::test]
+async fn connection_resolution_is_honoured_or_refused_before_the_call() {
+    let server = mcp::start_python_http(true);
+    let engine = common::engine(Setup::default()).await;
+    let mut ok = common::mcp_step("ok", &server.url, "add", json!({"a": 1, "b": 2}));
+    ok["connection_resolution"] = json!("workspace");
+    let (done, context) = run(&engine, json!([ok])).await;
+    assert_eq!(done.status, RunStatus::Completed, "{context}");
+    assert_eq!(step(&context, "ok")["result"], json!({"result": 3}));
+    assert_eq!(
+        step(&context, "ok")["input"]["connection_resolution"],
+        json!("workspace")
+    );
+
+    let mut graph = common::graph(json!([common::mcp_step(
+        "p",
+        &server.url,
+        "add",
+        json!({"a": 1, "b": 2})
+    )]));
+    if let ar_model::graph::StepConfig::McpCall(c) = &mut graph.steps[0].config {
+        c.connection_resolution = Some("principal".into());
+    }
+    let run = engine
+        .start_run(ar_engine::StartRun::new(graph, json!({})))
+        .await
+        .expect("starts");
+    let done = engine
+        .wait_for_run(&run.id, std::time::Duration::from_secs(20))
+        .await
+        .expect("ends");
+    let context = engine.run_context(&run.id).await.expect("context");
+    assert_eq!(done.status, RunStatus::Failed, "{context}");
+    let failed = step(&context, "p");
+    assert_eq!(failed["failure_code"], "MCP_INVALID_REQUEST", "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("connection_resolution: principal")),
+        "{failed}"
+    );
+    engine.shutdown().await;
+}
+
 /// Stops a run while its only step is inside a long-running tool; returns how long
 /// the stop took to end the run. With `python`, the Python fixture server at that
 /// address is asked until its `sleep` has really begun (a child process starting on a

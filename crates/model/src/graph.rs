@@ -139,7 +139,13 @@ impl StepType {
     /// The type-specific field names (the common controls are in [`COMMON_FIELDS`]).
     pub fn fields(self) -> &'static [&'static str] {
         match self {
-            StepType::McpCall => &["tool_name", "server_url", "instance_id", "tool_args"],
+            StepType::McpCall => &[
+                "tool_name",
+                "server_url",
+                "instance_id",
+                "tool_args",
+                "connection_resolution",
+            ],
             StepType::LlmCall => &[
                 "model",
                 "model_ref",
@@ -237,6 +243,9 @@ pub struct McpCall {
     pub instance_id: Option<String>,
     /// Templated arguments.
     pub tool_args: Option<Value>,
+    /// Whose connection the call uses: `inherit` (default), `workspace` or `principal`
+    /// (docs/contract.md §2). Kept as written; validation says what this server honours.
+    pub connection_resolution: Option<String>,
 }
 
 /// `llm_call`: one completion from a language model.
@@ -412,6 +421,11 @@ impl Step {
                 put(&mut m, "server_url", c.server_url.clone());
                 put(&mut m, "instance_id", c.instance_id.clone());
                 put(&mut m, "tool_args", c.tool_args.clone());
+                put(
+                    &mut m,
+                    "connection_resolution",
+                    c.connection_resolution.clone(),
+                );
             }
             StepConfig::LlmCall(c) => {
                 put(&mut m, "model", c.model.clone());

@@ -160,6 +160,7 @@ fn engine_fields(step: &Step) -> Vec<(&str, Field<'_>)> {
             opt_str(&mut f, "server_url", &c.server_url);
             opt_str(&mut f, "instance_id", &c.instance_id);
             json(&mut f, "tool_args", &c.tool_args);
+            opt_str(&mut f, "connection_resolution", &c.connection_resolution);
         }
         StepConfig::LlmCall(c) => {
             opt_str(&mut f, "model", &c.model);
@@ -317,6 +318,7 @@ mod tests {
                     server_url: Some("https://x".into()),
                     instance_id: Some("i".into()),
                     tool_args: Some(json!({ "z": "{{ input.z }}", "a": [3, 2.5, null, true] })),
+                    connection_resolution: Some("workspace".into()),
                 }),
             ),
             Step::new(

@@ -549,6 +549,7 @@ fn read_step(
             server_url: r.string("server_url"),
             instance_id: r.string("instance_id"),
             tool_args: r.value("tool_args"),
+            connection_resolution: r.string("connection_resolution"),
         }),
         Some(StepType::LlmCall) => StepConfig::LlmCall(LlmCall {
             model: r.string("model"),

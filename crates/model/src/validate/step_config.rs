@@ -32,6 +32,13 @@ pub(crate) fn check_step_config(run: &mut Run<'_>) {
                 if c.instance_id.is_none() && c.server_url.is_none() {
                     issues.push(super::bindings::missing_binding(id, &entry.path));
                 }
+                if let Some(issue) = connection_resolution_issue(
+                    c.connection_resolution.as_deref(),
+                    id,
+                    at("connection_resolution"),
+                ) {
+                    issues.push(issue);
+                }
             }
             StepConfig::LlmCall(c) => {
                 if c.prompt.as_deref().is_none_or(str::is_empty) {
@@ -188,5 +195,37 @@ pub(crate) fn check_disabled_steps(run: &mut Run<'_>) {
         .collect();
     for issue in issues {
         run.report(CHECK, issue);
+    }
+}
+
+/// `connection_resolution` (docs/contract.md §2): `inherit` and `workspace` both use the
+/// connections bound in the instance's active profile, which is what this server has;
+/// `principal` needs per-end-user connections (the hosted Embedded Connect), which it has
+/// not, so a step asking for it is refused here rather than run with the wrong identity.
+fn connection_resolution_issue(
+    value: Option<&str>,
+    id: Option<&str>,
+    path: String,
+) -> Option<Issue> {
+    match value? {
+        "inherit" | "workspace" => None,
+        "principal" => Some(
+            Issue::error(
+                codes::GRAPH_SCHEMA_VALIDATION,
+                id,
+                path,
+                "`connection_resolution: principal` needs end-user connections, which this server does not have",
+            )
+            .with_suggestion("use `inherit` or `workspace`: the call then uses the connections bound in the MCP instance's active profile"),
+        ),
+        other => Some(
+            Issue::error(
+                codes::GRAPH_SCHEMA_VALIDATION,
+                id,
+                path,
+                format!("`connection_resolution` is `{other}`; it must be `inherit`, `workspace` or `principal`"),
+            )
+            .with_suggestion("omit it (the default is `inherit`) or set `workspace`"),
+        ),
     }
 }
