@@ -18,6 +18,7 @@ use crate::compiled::CompiledStep;
 use crate::engine::Inner;
 use crate::error::{EngineError, EngineResult};
 use crate::executor::{EXECUTOR_UNAVAILABLE, StepCall, StepFailure, run_lua};
+use crate::progress::{StepEvents, event_step_id};
 use crate::step_events;
 use crate::telemetry;
 
@@ -499,11 +500,18 @@ impl Inner {
             step_id: step.step.id.clone(),
             step_type: type_name.to_string(),
             attempt: attempt.max(1) as u32,
-            idempotency_key: key,
+            idempotency_key: key.clone(),
             inputs,
             globals: Arc::new(globals),
             timeout,
             cancel: token.clone(),
+            events: StepEvents::new(
+                self.store.clone(),
+                self.events.clone(),
+                cache.run.id.clone(),
+                event_step_id(&cache.run.id, &key, &step.step.id),
+                fence,
+            ),
         };
         // One span per attempt; the executor's own spans (a tool or model call) nest in it.
         let span = tracing::info_span!(
