@@ -98,10 +98,14 @@ async fn model_server(script: Script, hold_dir: Option<PathBuf>) -> (String, See
                     Script::EchoThenAnswer if rounds == 0 => {
                         tool_call_answer(1, "echo", json!({"message": "agents are durable"}))
                     }
-                    Script::EchoThenAnswer => final_answer(&format!("The tool said: {}", results[0])),
-                    Script::AlwaysTools => {
-                        tool_call_answer(rounds + 1, "echo", json!({"message": format!("again {rounds}")}))
+                    Script::EchoThenAnswer => {
+                        final_answer(&format!("The tool said: {}", results[0]))
                     }
+                    Script::AlwaysTools => tool_call_answer(
+                        rounds + 1,
+                        "echo",
+                        json!({"message": format!("again {rounds}")}),
+                    ),
                     Script::HoldTwiceThenHang if rounds < 2 => {
                         let dir = hold_dir.as_ref().expect("hold dir").display().to_string();
                         tool_call_answer(rounds + 1, "hold", json!({"directory": dir}))
@@ -128,7 +132,8 @@ fn everything_settings() -> String {
     let fixtures = std::env::var_os("AR_MCP_FIXTURES_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/tmp/agentruntime-fixtures"));
-    let js = fixtures.join("npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+    let js =
+        fixtures.join("npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
     assert!(
         js.is_file(),
         "{} is missing: run `eval \"$(scripts/mcp-fixtures.sh)\"` first",
@@ -156,7 +161,14 @@ fn serve(data: &Path, model_base: &str) -> Server {
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
     spawn(
-        &["--listen", "127.0.0.1:0", "--data-dir", &data_arg, "--config", &config_arg],
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            &data_arg,
+            "--config",
+            &config_arg,
+        ],
         &env,
     )
     .expect("serve starts")
@@ -198,9 +210,14 @@ async fn finished(client: &Client, workflow: &str, run: &str) -> (Value, Vec<Val
         .await;
     assert_eq!(done["status"], "completed", "{done}\n{}", context.body);
     let events = client
-        .get(&format!("/v1/workflows/{workflow}/runs/{run}/events?limit=1000"))
+        .get(&format!(
+            "/v1/workflows/{workflow}/runs/{run}/events?limit=1000"
+        ))
         .await;
-    let events = events.body["events"].as_array().cloned().unwrap_or_default();
+    let events = events.body["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     (context.body["steps"]["ask"]["result"].clone(), events)
 }
 
@@ -244,7 +261,10 @@ async fn an_agent_calls_a_real_mcp_tool_and_answers_with_its_result() {
     // The model got the tool's real answer back as a `tool` message.
     let requests = seen.all();
     assert_eq!(requests.len(), 2, "{requests:?}");
-    assert!(requests[1][0].contains("Echo: agents are durable"), "{requests:?}");
+    assert!(
+        requests[1][0].contains("Echo: agents are durable"),
+        "{requests:?}"
+    );
 
     let started = of_type(&events, "agent_turn_started");
     assert_eq!(started.len(), 1, "{events:?}");
@@ -252,7 +272,10 @@ async fn an_agent_calls_a_real_mcp_tool_and_answers_with_its_result() {
     assert_eq!(started[0]["step_id"], "ask");
     let rounds = of_type(&events, "agent_tool_round");
     assert_eq!(rounds.len(), 1, "{events:?}");
-    assert_eq!(rounds[0]["data"], json!({"round": 1, "tool": "echo", "ok": true}));
+    assert_eq!(
+        rounds[0]["data"],
+        json!({"round": 1, "tool": "echo", "ok": true})
+    );
     let completed = of_type(&events, "agent_turn_completed");
     assert_eq!(
         completed[0]["data"],
@@ -296,7 +319,11 @@ async fn max_turns_stops_a_model_that_always_calls_tools() {
 
     assert_eq!(result["stopped_reason"], "max_turns", "{result}");
     assert_eq!(result["turns"], 3, "{result}");
-    assert_eq!(result["tool_calls"].as_array().map(Vec::len), Some(3), "{result}");
+    assert_eq!(
+        result["tool_calls"].as_array().map(Vec::len),
+        Some(3),
+        "{result}"
+    );
     // Three model calls, no fourth after the last round.
     assert_eq!(seen.all().len(), 3, "{:?}", seen.all());
     assert_eq!(of_type(&events, "agent_tool_round").len(), 3, "{events:?}");
@@ -344,7 +371,11 @@ async fn a_turn_killed_between_rounds_resumes_after_its_stored_rounds() {
         assert!(std::time::Instant::now() < deadline, "{:?}", seen.all());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(hold_calls(holds.path()), 2, "two tool calls before the crash");
+    assert_eq!(
+        hold_calls(holds.path()),
+        2,
+        "two tool calls before the crash"
+    );
     let killed = server.kill();
     assert!(!killed.status.success(), "{killed:?}");
 
@@ -355,7 +386,11 @@ async fn a_turn_killed_between_rounds_resumes_after_its_stored_rounds() {
     assert_eq!(result["stopped_reason"], "final_answer", "{result}");
     assert_eq!(result["text"], "resumed after two rounds", "{result}");
     assert_eq!(result["turns"], 3, "{result}");
-    assert_eq!(result["tool_calls"].as_array().map(Vec::len), Some(2), "{result}");
+    assert_eq!(
+        result["tool_calls"].as_array().map(Vec::len),
+        Some(2),
+        "{result}"
+    );
     // No tool of a stored round ran again ...
     assert_eq!(hold_calls(holds.path()), 2, "a tool call was repeated");
     // ... and the model was never asked from the start again: every request after the
@@ -375,8 +410,12 @@ async fn agents_refuse_hostile_input_other_tenants_ids_and_viewer_writes() {
     let server = serve(dir.path(), &model);
     let (pat, project) = owner_pat(&server.base).await;
     let client = Client::with_pat(&server.base, &pat);
-    let agent = create_agent(&client, &project, json!({"name": "mine", "model": "gpt-4o-mini"}))
-        .await;
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "mine", "model": "gpt-4o-mini"}),
+    )
+    .await;
     let post = |body: Value| {
         let client = &client;
         let project = project.clone();
@@ -388,15 +427,39 @@ async fn agents_refuse_hostile_input_other_tenants_ids_and_viewer_writes() {
     };
     // Hostile and malformed bodies: 400 naming the field and the limit.
     for (body, says) in [
-        (json!({"name": "a", "model": "m", "max_turns": 0}), "between 1 and 50"),
-        (json!({"name": "a", "model": "m", "max_turns": 51}), "between 1 and 50"),
-        (json!({"name": "a", "model": "m", "instructions": "x".repeat(70_000)}), "instructions"),
-        (json!({"name": "a", "model": "m", "surprise": 1}), "unknown field"),
+        (
+            json!({"name": "a", "model": "m", "max_turns": 0}),
+            "between 1 and 50",
+        ),
+        (
+            json!({"name": "a", "model": "m", "max_turns": 51}),
+            "between 1 and 50",
+        ),
+        (
+            json!({"name": "a", "model": "m", "instructions": "x".repeat(70_000)}),
+            "instructions",
+        ),
+        (
+            json!({"name": "a", "model": "m", "surprise": 1}),
+            "unknown field",
+        ),
         (json!({"name": "a"}), "exactly one of `model`"),
-        (json!({"name": "a", "model": "m", "tools": [{"tool_names": ["echo"]}]}), "exactly one of `instance_id`"),
-        (json!({"name": "a", "model": "m", "tools": [{"instance_id": "nope", "tool_names": ["echo"]}]}), "does not exist"),
-        (json!({"name": "a", "model": "m", "workflows_as_tools": ["nope"]}), "does not exist"),
-        (json!({"name": "a", "model": "m", "max_turns": -1}), "invalid request body"),
+        (
+            json!({"name": "a", "model": "m", "tools": [{"tool_names": ["echo"]}]}),
+            "exactly one of `instance_id`",
+        ),
+        (
+            json!({"name": "a", "model": "m", "tools": [{"instance_id": "nope", "tool_names": ["echo"]}]}),
+            "does not exist",
+        ),
+        (
+            json!({"name": "a", "model": "m", "workflows_as_tools": ["nope"]}),
+            "does not exist",
+        ),
+        (
+            json!({"name": "a", "model": "m", "max_turns": -1}),
+            "invalid request body",
+        ),
     ] {
         let r = post(body.clone()).await;
         assert_eq!(r.status, 400, "{body}: {}", r.body);
@@ -404,13 +467,20 @@ async fn agents_refuse_hostile_input_other_tenants_ids_and_viewer_writes() {
         assert!(error.contains(says), "{body}: {error}");
     }
     // A body beyond the server's request limit is refused before it is read.
-    let huge = post(json!({"name": "a", "model": "m", "instructions": "x".repeat(20 * 1024 * 1024)})).await;
+    let huge =
+        post(json!({"name": "a", "model": "m", "instructions": "x".repeat(20 * 1024 * 1024)}))
+            .await;
     assert_eq!(huge.status, 413, "{}", huge.body);
 
     // Named from another project, the agent is not found, whatever the route (other
     // workspaces: tests/tenant_isolation in ar-server).
     let other = client
-        .send(Method::POST, "/v1/projects", None, Some(json!({"name": "Other"})))
+        .send(
+            Method::POST,
+            "/v1/projects",
+            None,
+            Some(json!({"name": "Other"})),
+        )
         .await;
     assert_eq!(other.status, 201, "{}", other.body);
     let other = other.body["id"].as_str().expect("project id").to_owned();
@@ -426,10 +496,15 @@ async fn agents_refuse_hostile_input_other_tenants_ids_and_viewer_writes() {
     }
     let unknown = format!("/v1/agents/{}", uuid::Uuid::now_v7());
     let r = client.get(&unknown).await;
-    assert_eq!((r.status, r.body["error"].clone()), (404, json!("agent not found")));
+    assert_eq!(
+        (r.status, r.body["error"].clone()),
+        (404, json!("agent not found"))
+    );
     assert_eq!(client.get(&path).await.body["name"], "mine", "unchanged");
     // The other project's agent list does not show it.
-    let listed = client.send(Method::GET, "/v1/agents", Some(&other), None).await;
+    let listed = client
+        .send(Method::GET, "/v1/agents", Some(&other), None)
+        .await;
     assert_eq!(listed.body["agents"], json!([]), "{}", listed.body);
 
     // A viewer's token (read scope only) reads but cannot write.
@@ -445,11 +520,21 @@ async fn agents_refuse_hostile_input_other_tenants_ids_and_viewer_writes() {
     let viewer = Client::with_pat(&server.base, viewer.body["token"].as_str().expect("token"));
     assert_eq!(viewer.get(&path).await.status, 200);
     let write = viewer
-        .send(Method::PATCH, &path, None, Some(json!({"name": "viewer was here"})))
+        .send(
+            Method::PATCH,
+            &path,
+            None,
+            Some(json!({"name": "viewer was here"})),
+        )
         .await;
     assert_eq!(write.status, 403, "{}", write.body);
     let create = viewer
-        .send(Method::POST, "/v1/agents", Some(&project), Some(json!({"name": "v", "model": "m"})))
+        .send(
+            Method::POST,
+            "/v1/agents",
+            Some(&project),
+            Some(json!({"name": "v", "model": "m"})),
+        )
         .await;
     assert_eq!(create.status, 403, "{}", create.body);
     // A revoked token is refused.
@@ -468,14 +553,26 @@ async fn agents_refuse_hostile_input_other_tenants_ids_and_viewer_writes() {
 
     // The owner's changes and deletion work, and a deleted agent is gone.
     let changed = client
-        .send(Method::PATCH, &path, None, Some(json!({"max_turns": 12, "model_ref": "direct.openai.gpt-4o"})))
+        .send(
+            Method::PATCH,
+            &path,
+            None,
+            Some(json!({"max_turns": 12, "model_ref": "direct.openai.gpt-4o"})),
+        )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
     assert_eq!(changed.body["max_turns"], 12);
     assert_eq!(changed.body["model"], Value::Null);
     assert_eq!(changed.body["model_ref"], "direct.openai.gpt-4o");
-    let listed = client.send(Method::GET, "/v1/agents", Some(&project), None).await;
-    assert_eq!(listed.body["agents"].as_array().map(Vec::len), Some(1), "{}", listed.body);
+    let listed = client
+        .send(Method::GET, "/v1/agents", Some(&project), None)
+        .await;
+    assert_eq!(
+        listed.body["agents"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.body
+    );
     let deleted = client.send(Method::DELETE, &path, None, None).await;
     assert_eq!(deleted.status, 204);
     assert_eq!(client.get(&path).await.status, 404);
@@ -489,8 +586,12 @@ async fn dry_run_reports_an_agent_call_whose_agent_is_not_in_the_project() {
     let server = serve(dir.path(), &model);
     let (pat, project) = owner_pat(&server.base).await;
     let client = Client::with_pat(&server.base, &pat);
-    let agent = create_agent(&client, &project, json!({"name": "known", "model": "gpt-4o-mini"}))
-        .await;
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "known", "model": "gpt-4o-mini"}),
+    )
+    .await;
     let created = client
         .send(
             Method::POST,

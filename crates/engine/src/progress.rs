@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use ar_store::{Commit, EventRecord, NewEvent, Store, WorkFence};
+use ar_store::{Commit, EventRecord, NewEvent, RunStatus, Store, WorkFence};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
@@ -70,15 +70,17 @@ impl StepEvents {
         };
         let commit = Commit {
             run_id: sink.run_id.clone(),
+            // A run that ended gets no more progress of its steps.
+            expect_status: Some(vec![
+                RunStatus::Running,
+                RunStatus::Paused,
+                RunStatus::Draining,
+            ]),
             check: vec![sink.fence],
             events: vec![NewEvent::new(kind, Some(&sink.step_id), data)],
             ..Commit::default()
         };
-        let outcome = sink
-            .store
-            .commit(commit)
-            .await
-            .map_err(|e| e.to_string())?;
+        let outcome = sink.store.commit(commit).await.map_err(|e| e.to_string())?;
         for event in outcome.events {
             let _ = sink.live.send(event);
         }
@@ -108,6 +110,9 @@ mod tests {
     #[test]
     fn top_level_steps_keep_their_id_and_body_steps_are_named_after_their_loop() {
         assert_eq!(event_step_id("r1", "r1:ask:2", "ask"), "ask");
-        assert_eq!(event_step_id("r1", "r1:loop#3/ask:1", "ask"), "loop#body#ask");
+        assert_eq!(
+            event_step_id("r1", "r1:loop#3/ask:1", "ask"),
+            "loop#body#ask"
+        );
     }
 }

@@ -488,7 +488,8 @@ mod tests {
         assert_eq!(tool_text(json!({"text": "Echo: hi"})), "Echo: hi");
         assert_eq!(tool_text(json!("plain")), "plain");
         assert_eq!(tool_text(json!({"a": 1})), r#"{"a":1}"#);
-        let both: Value = serde_json::from_str(&tool_text(json!({"text": "t", "b": 2}))).expect("json");
+        let both: Value =
+            serde_json::from_str(&tool_text(json!({"text": "t", "b": 2}))).expect("json");
         assert_eq!(both, json!({"text": "t", "b": 2}));
     }
 

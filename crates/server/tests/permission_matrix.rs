@@ -781,9 +781,7 @@ fn sample(
             Some(p.clone()),
             201,
         ),
-        ("GET", "/v1/agents/{id}") => {
-            (format!("/v1/agents/{}", w.agents.agent), None, None, 200)
-        }
+        ("GET", "/v1/agents/{id}") => (format!("/v1/agents/{}", w.agents.agent), None, None, 200),
         ("PATCH", "/v1/agents/{id}") => (
             format!("/v1/agents/{}", w.agents.agent),
             Some(json!({"description": unique})),
@@ -995,7 +993,8 @@ async fn agent_fixtures(s: &TestServer, owner: &Auth, project: &str) -> AgentFix
         spares: Vec::new(),
     };
     for kind in KINDS {
-        out.spares.push((kind, create(format!("spare {kind:?}")).await));
+        out.spares
+            .push((kind, create(format!("spare {kind:?}")).await));
     }
     out
 }

@@ -121,11 +121,7 @@ fn request_body(request: &LlmRequest, stream: bool) -> Result<Value, LlmError> {
     if let Some(system) = &request.system {
         body.insert("system".into(), json!(system));
     }
-    let messages = request
-        .messages
-        .iter()
-        .map(message_json)
-        .collect();
+    let messages = request.messages.iter().map(message_json).collect();
     body.insert("messages".into(), Value::Array(messages));
     if !request.tools.is_empty() {
         let tools = request

@@ -205,12 +205,16 @@ impl AgentChange {
 }
 
 fn too_long(field: &str, max: usize) -> ApiError {
-    ApiError::bad_request(format!("`{field}` is longer than {max} characters; shorten it"))
+    ApiError::bad_request(format!(
+        "`{field}` is longer than {max} characters; shorten it"
+    ))
 }
 
 fn short_text(field: &str, text: &str) -> ApiResult<()> {
     if text.trim().is_empty() {
-        return Err(ApiError::bad_request(format!("`{field}` must not be empty")));
+        return Err(ApiError::bad_request(format!(
+            "`{field}` must not be empty"
+        )));
     }
     if text.chars().count() > MAX_SHORT_TEXT {
         return Err(too_long(field, MAX_SHORT_TEXT));
@@ -401,14 +405,36 @@ mod tests {
 
     #[test]
     fn max_turns_is_bounded() {
-        assert!(refused(AgentDefinition { max_turns: 0, ..def() }).contains("between 1 and 50"));
-        assert!(refused(AgentDefinition { max_turns: 51, ..def() }).contains("between 1 and 50"));
-        check_shape(&AgentDefinition { max_turns: 50, ..def() }).expect("50 is allowed");
+        assert!(
+            refused(AgentDefinition {
+                max_turns: 0,
+                ..def()
+            })
+            .contains("between 1 and 50")
+        );
+        assert!(
+            refused(AgentDefinition {
+                max_turns: 51,
+                ..def()
+            })
+            .contains("between 1 and 50")
+        );
+        check_shape(&AgentDefinition {
+            max_turns: 50,
+            ..def()
+        })
+        .expect("50 is allowed");
     }
 
     #[test]
     fn exactly_one_model_is_given() {
-        assert!(refused(AgentDefinition { model: None, ..def() }).contains("exactly one"));
+        assert!(
+            refused(AgentDefinition {
+                model: None,
+                ..def()
+            })
+            .contains("exactly one")
+        );
         assert!(
             refused(AgentDefinition {
                 model_ref: Some("direct.openai.gpt-4o".into()),
@@ -429,7 +455,13 @@ mod tests {
     #[test]
     fn huge_values_are_refused_with_the_limit() {
         let huge = "x".repeat(MAX_INSTRUCTIONS_CHARS + 1);
-        assert!(refused(AgentDefinition { instructions: huge, ..def() }).contains("65536"));
+        assert!(
+            refused(AgentDefinition {
+                instructions: huge,
+                ..def()
+            })
+            .contains("65536")
+        );
         let sets = vec![
             AgentToolSet {
                 instance_id: Some("i".into()),
@@ -438,7 +470,13 @@ mod tests {
             };
             MAX_TOOL_SERVERS + 1
         ];
-        assert!(refused(AgentDefinition { tools: sets, ..def() }).contains("at most 20"));
+        assert!(
+            refused(AgentDefinition {
+                tools: sets,
+                ..def()
+            })
+            .contains("at most 20")
+        );
     }
 
     #[test]
@@ -448,13 +486,25 @@ mod tests {
             server_url: Some("http://x".into()),
             tool_names: vec!["t".into()],
         };
-        assert!(refused(AgentDefinition { tools: vec![both], ..def() }).contains("exactly one"));
+        assert!(
+            refused(AgentDefinition {
+                tools: vec![both],
+                ..def()
+            })
+            .contains("exactly one")
+        );
         let none = AgentToolSet {
             instance_id: Some("i".into()),
             server_url: None,
             tool_names: vec![],
         };
-        assert!(refused(AgentDefinition { tools: vec![none], ..def() }).contains("1 to 100"));
+        assert!(
+            refused(AgentDefinition {
+                tools: vec![none],
+                ..def()
+            })
+            .contains("1 to 100")
+        );
     }
 
     #[test]

@@ -28,7 +28,8 @@ async fn load_agent(state: &AppState, gate: &Gate, id: &str) -> ApiResult<AgentR
         .agent(&ws.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("agent"))?;
-    gate.object_project(state, &agent.project_id, "agent").await?;
+    gate.object_project(state, &agent.project_id, "agent")
+        .await?;
     Ok(agent)
 }
 
@@ -89,11 +90,7 @@ pub async fn patch(
     if let Some(name) = &body.name {
         agent.name = check_name("name", name)?;
     }
-    let def = AgentChange {
-        name: None,
-        ..body
-    }
-    .apply(definition_of(&agent));
+    let def = AgentChange { name: None, ..body }.apply(definition_of(&agent));
     check_shape(&def)?;
     check_in_project(&state, &agent.workspace_id, &agent.project_id, &def).await?;
     agent.definition = serde_json::to_value(&def).map_err(ApiError::internal)?;

@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::agents::dry_run::add_agent_issues;
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
 use crate::error::{ApiError, ApiResult};
@@ -27,7 +28,6 @@ use crate::json::{Json, OptionalJson};
 use crate::mcp::dry_run::BindingSnapshot;
 use crate::mcp::import::remap_instances;
 use crate::routes::workspaces::check_name;
-use crate::agents::dry_run::add_agent_issues;
 use crate::state::AppState;
 use crate::views;
 

@@ -50,8 +50,11 @@ pub trait AgentStore: Send + Sync + 'static {
     /// False if there is no such agent in the workspace.
     async fn delete_agent(&self, workspace_id: &str, id: &str) -> StoreResult<bool>;
     /// The stored rounds of one step's turn, in order.
-    async fn agent_rounds(&self, run_id: &str, step_key: &str)
-    -> StoreResult<Vec<AgentRoundRecord>>;
+    async fn agent_rounds(
+        &self,
+        run_id: &str,
+        step_key: &str,
+    ) -> StoreResult<Vec<AgentRoundRecord>>;
     /// Stores a round unless that round of the step is stored already; true if stored.
     async fn put_agent_round(&self, round: &AgentRoundRecord) -> StoreResult<bool>;
 }
