@@ -630,3 +630,81 @@ async fn dry_run_reports_an_agent_call_whose_agent_is_not_in_the_project() {
     assert_eq!(known.body["readiness"], "ready", "{}", known.body);
     server.terminate();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_loop_item_takes_its_own_turn() {
+    let (model, seen) = model_server(Script::EchoThenAnswer, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve(dir.path(), &model);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "looped", "model": "gpt-4o-mini",
+               "tools": [{"server_url": "stdio:everything", "tool_names": ["echo"]}]}),
+    )
+    .await;
+    let graph = json!({"steps": [{"id": "each", "type": "for_each",
+        "for_each_items": "{{ input.questions }}", "for_each_max_parallel": 2,
+        "for_each_body_steps": [{"id": "ask", "type": "agent_call", "agent_id": agent,
+                                 "prompt": "{{ item }}"}]}]});
+    let workflow = publish(&client, &project, "agent loop", graph).await;
+    let r = client
+        .send(
+            Method::POST,
+            &format!("/v1/workflows/{workflow}/command"),
+            None,
+            Some(json!({"command": "start", "params": {"trigger_payload": {"questions": ["a", "b"]}}})),
+        )
+        .await;
+    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+    let run = r.body["run_id"].as_str().expect("run_id").to_owned();
+    let done = wait_run(
+        &client,
+        &workflow,
+        &run,
+        Duration::from_secs(120),
+        is_terminal,
+    )
+    .await;
+    let context = client
+        .get(&format!("/v1/workflows/{workflow}/runs/{run}/context"))
+        .await;
+    assert_eq!(done["status"], "completed", "{done}\n{}", context.body);
+    let results = context.body["steps"]["each"]["result"]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("results in {}", context.body));
+    assert_eq!(results.len(), 2, "{results:?}");
+    for item in &results {
+        assert!(
+            item.to_string().contains("Echo: agents are durable"),
+            "{item}"
+        );
+    }
+    // Two separate turns: each item started without rounds (its own stored rounds).
+    let lengths: Vec<usize> = seen.all().iter().map(Vec::len).collect();
+    assert_eq!(
+        lengths.iter().filter(|n| **n == 0).count(),
+        2,
+        "{lengths:?}"
+    );
+    assert_eq!(lengths.len(), 4, "{lengths:?}");
+    let events = client
+        .get(&format!(
+            "/v1/workflows/{workflow}/runs/{run}/events?limit=1000"
+        ))
+        .await;
+    let events = events.body["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let started = of_type(&events, "agent_turn_started");
+    assert_eq!(started.len(), 2, "{events:?}");
+    assert!(
+        started.iter().all(|e| e["step_id"] == "each#body#ask"),
+        "{started:?}"
+    );
+    server.terminate();
+}
