@@ -708,3 +708,66 @@ async fn each_loop_item_takes_its_own_turn() {
     );
     server.terminate();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_budget_ends_the_turn_and_an_unoffered_tool_fails_the_step() {
+    let (model, seen) = model_server(Script::AlwaysTools, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve(dir.path(), &model);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    // Each scripted answer costs 13 tokens: the second one spends a budget of 20.
+    let budgeted = create_agent(
+        &client,
+        &project,
+        json!({"name": "budgeted", "model": "gpt-4o-mini", "token_budget": 20,
+               "tools": [{"server_url": "stdio:everything", "tool_names": ["echo"]}]}),
+    )
+    .await;
+    let workflow = publish(&client, &project, "budget", agent_graph(&budgeted)).await;
+    let run = start(&client, &workflow).await;
+    let (result, _) = finished(&client, &workflow, &run).await;
+    assert_eq!(result["stopped_reason"], "token_budget", "{result}");
+    assert_eq!(
+        result["usage"],
+        json!({"tokens_in": 20, "tokens_out": 6}),
+        "{result}"
+    );
+    assert_eq!(seen.all().len(), 2, "{:?}", seen.all());
+
+    // A tool the server does not offer: the step fails saying which tools exist.
+    let wrong = create_agent(
+        &client,
+        &project,
+        json!({"name": "wrong tool", "model": "gpt-4o-mini",
+               "tools": [{"server_url": "stdio:everything", "tool_names": ["no_such_tool"]}]}),
+    )
+    .await;
+    let workflow = publish(&client, &project, "wrong tool", agent_graph(&wrong)).await;
+    let run = start(&client, &workflow).await;
+    let done = wait_run(
+        &client,
+        &workflow,
+        &run,
+        Duration::from_secs(120),
+        is_terminal,
+    )
+    .await;
+    assert_eq!(done["status"], "failed", "{done}");
+    let context = client
+        .get(&format!("/v1/workflows/{workflow}/runs/{run}/context"))
+        .await;
+    let step = &context.body["steps"]["ask"];
+    assert_eq!(step["failure_code"], "AGENT_INVALID", "{step}");
+    let error = step["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("no_such_tool") && error.contains("echo"),
+        "{error}"
+    );
+    assert_eq!(
+        seen.all().len(),
+        2,
+        "no model call for a misconfigured agent"
+    );
+    server.terminate();
+}
