@@ -147,6 +147,11 @@ fn everything_settings() -> String {
 
 /// A server on `data` (kept across restarts) with the model server as `openai`.
 fn serve(data: &Path, model_base: &str) -> Server {
+    serve_with(data, model_base, &[])
+}
+
+/// [`serve`] with more environment (a Postgres database).
+fn serve_with(data: &Path, model_base: &str, extra: &[(&str, &str)]) -> Server {
     let config = data.join("settings.toml");
     std::fs::write(&config, everything_settings()).expect("settings");
     let data_arg = data.join("db").display().to_string();
@@ -158,7 +163,9 @@ fn serve(data: &Path, model_base: &str) -> Server {
             ("AR_OPENAI_API_KEY", "sk-agent-test"),
             ("AR_MCP_ALLOWED_HOSTS", "127.0.0.1"),
         ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| (k.to_string(), v.to_string())),
     );
     spawn(
         &[
@@ -345,6 +352,43 @@ fn hold_calls(dir: &Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_turn_killed_between_rounds_resumes_after_its_stored_rounds() {
+    killed_between_rounds(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_killed_between_rounds_resumes_after_its_stored_rounds_on_postgres() {
+    let schema = format!("serve_agents_{}", uuid::Uuid::now_v7().simple());
+    // A short lease: the restarted node takes the dead one's work over once it expires.
+    killed_between_rounds(&[
+        ("AR_DATABASE_URL", serve_support::PG_URL),
+        ("AR_DATABASE_SCHEMA", &schema),
+        ("AR_LEASE_MS", "1000"),
+        // A Postgres node generates no master key; the restarted one must use the same.
+        (
+            "AR_MASTER_KEY",
+            "YWdlbnRzLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=",
+        ),
+    ])
+    .await;
+    drop_schema(&schema).await;
+}
+
+async fn drop_schema(schema: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(serve_support::PG_URL)
+        .await
+        .expect("connect to postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("drop schema");
+}
+
+/// Two tool rounds, SIGKILL while the model holds its third answer, a restart on the
+/// same database: the turn resumes after the stored rounds.
+async fn killed_between_rounds(extra: &[(&str, &str)]) {
     let fixture = mcp_fixture();
     let holds = tempfile::tempdir().expect("hold dir");
     // `hold` returns at once when `release` exists; each call still leaves its marker.
@@ -352,7 +396,7 @@ async fn a_turn_killed_between_rounds_resumes_after_its_stored_rounds() {
     let (model, seen) =
         model_server(Script::HoldTwiceThenHang, Some(holds.path().to_path_buf())).await;
     let dir = tempfile::tempdir().expect("dir");
-    let server = serve(dir.path(), &model);
+    let server = serve_with(dir.path(), &model, extra);
     let (pat, project) = owner_pat(&server.base).await;
     let client = Client::with_pat(&server.base, &pat);
     let agent = create_agent(
@@ -368,7 +412,12 @@ async fn a_turn_killed_between_rounds_resumes_after_its_stored_rounds() {
     // Wait until the model holds its third answer: two rounds are done (and stored).
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while seen.all().iter().filter(|r| r.len() == 2).count() == 0 {
-        assert!(std::time::Instant::now() < deadline, "{:?}", seen.all());
+        if std::time::Instant::now() > deadline {
+            let context = client
+                .get(&format!("/v1/workflows/{workflow}/runs/{run}/context"))
+                .await;
+            panic!("the model saw {:?}; the run: {}", seen.all(), context.body);
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(
@@ -380,7 +429,7 @@ async fn a_turn_killed_between_rounds_resumes_after_its_stored_rounds() {
     assert!(!killed.status.success(), "{killed:?}");
 
     // A new process on the same data directory picks the step up again.
-    let server = serve(dir.path(), &model);
+    let server = serve_with(dir.path(), &model, extra);
     let client = Client::with_pat(&server.base, &pat);
     let (result, events) = finished(&client, &workflow, &run).await;
     assert_eq!(result["stopped_reason"], "final_answer", "{result}");
