@@ -389,6 +389,9 @@ async fn drop_schema(schema: &str) {
 /// Two tool rounds, SIGKILL while the model holds its third answer, a restart on the
 /// same database: the turn resumes after the stored rounds.
 async fn killed_between_rounds(extra: &[(&str, &str)]) {
+    // One crash test at a time: each runs two servers, a Python MCP server and a kill.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let fixture = mcp_fixture();
     let holds = tempfile::tempdir().expect("hold dir");
     // `hold` returns at once when `release` exists; each call still leaves its marker.
