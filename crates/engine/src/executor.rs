@@ -11,6 +11,8 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use crate::progress::StepEvents;
+
 /// One attempt of one step, as handed to an executor.
 #[derive(Debug, Clone)]
 pub struct StepCall {
@@ -39,6 +41,8 @@ pub struct StepCall {
     pub timeout: Option<Duration>,
     /// Cancelled when the run is stopped or failed, or the attempt timed out.
     pub cancel: CancellationToken,
+    /// Where the executor may report progress events of the step (`agent_*`).
+    pub events: StepEvents,
 }
 
 /// Why an attempt failed.

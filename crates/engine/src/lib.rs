@@ -31,6 +31,7 @@ mod error;
 mod executor;
 mod lease;
 mod params;
+mod progress;
 mod step_events;
 pub mod telemetry;
 mod worker;
@@ -45,4 +46,5 @@ pub use executor::{
     EXECUTOR_UNAVAILABLE, Executors, LuaExecutor, StepCall, StepExecutor, StepFailure,
 };
 pub use params::StartParams;
+pub use progress::StepEvents;
 pub use worker::STORE_FULL;

@@ -18,6 +18,7 @@ use crate::compiled::CompiledStep;
 use crate::engine::Inner;
 use crate::error::{EngineError, EngineResult};
 use crate::executor::{EXECUTOR_UNAVAILABLE, StepCall, StepFailure, run_lua};
+use crate::progress::{StepEvents, event_step_id};
 use crate::step_events;
 use crate::telemetry;
 
@@ -128,6 +129,13 @@ pub(crate) fn completed_terminal_step(cache: &RunCache, written: &[StepRecord]) 
                     .is_some_and(|s| s.step.terminal)
         })
         .map(|r| r.step_key.clone())
+}
+
+/// Whether the step's executor writes progress events of its own while it runs
+/// (`agent_call`'s `agent_*` events, docs/contract.md §7), so that its `step_started`
+/// must be in the log before the call begins.
+fn reports_progress(step: &CompiledStep) -> bool {
+    matches!(step.step.config, StepConfig::AgentCall(_))
 }
 
 /// The `step_id` of a loop body's inner step in events: `<parent>#body#<inner>`
@@ -571,11 +579,18 @@ impl Inner {
             step_id: step.step.id.clone(),
             step_type: type_name.to_string(),
             attempt: attempt.max(1) as u32,
-            idempotency_key: key,
+            idempotency_key: key.clone(),
             inputs,
             globals: Arc::new(globals),
             timeout,
             cancel: token.clone(),
+            events: StepEvents::new(
+                self.store.clone(),
+                self.events.clone(),
+                cache.run.id.clone(),
+                event_step_id(&cache.run.id, &key, &step.step.id),
+                fence,
+            ),
         };
         // One span per attempt; the executor's own spans (a tool or model call) nest in it.
         let span = tracing::info_span!(
@@ -671,33 +686,38 @@ impl Inner {
             w.fence(),
         );
         tokio::pin!(call);
+        let mark_running = |started_event: NewEvent| Commit {
+            run_id: w.run_id.clone(),
+            check: vec![w.fence()],
+            steps: vec![StepRecord {
+                step_key: step.step.id.clone(),
+                step_type: Some(step_type_name(step).into()),
+                status: Some(StepStatus::Running),
+                attempt: w.attempt,
+                input: Some(inputs.clone()),
+                started_at: Some(started),
+                ..Default::default()
+            }],
+            events: vec![started_event],
+            ..Default::default()
+        };
         // A fast step writes `step_started` in the same transaction as its outcome; one
         // that is still running after MARK_RUNNING_AFTER is marked `running` on its own, so
-        // long calls show up as running while they run.
-        let (outcome, pending_start) = tokio::select! {
-            biased;
-            out = &mut call => (out, Some(started_event)),
-            _ = tokio::time::sleep(MARK_RUNNING_AFTER) => {
-                let running = StepRecord {
-                    step_key: step.step.id.clone(),
-                    step_type: Some(step_type_name(step).into()),
-                    status: Some(StepStatus::Running),
-                    attempt: w.attempt,
-                    input: Some(inputs.clone()),
-                    started_at: Some(started),
-                    ..Default::default()
-                };
-                let mark = Commit {
-                    run_id: w.run_id.clone(),
-                    check: vec![w.fence()],
-                    steps: vec![running],
-                    events: vec![started_event],
-                    ..Default::default()
-                };
-                // A refused mark means the lease is gone: the outcome's commit will be
-                // refused as well, so the call just runs out.
-                self.commit_or_drop(mark).await?;
-                (call.await, None)
+        // long calls show up as running while they run. A step whose executor writes
+        // progress events of its own (`agent_call`) is marked first, so that its events
+        // follow its `step_started` in the log. A refused mark means the lease is gone: the
+        // outcome's commit will be refused as well, so the call just runs out.
+        let (outcome, pending_start) = if reports_progress(step) {
+            self.commit_or_drop(mark_running(started_event)).await?;
+            (call.await, None)
+        } else {
+            tokio::select! {
+                biased;
+                out = &mut call => (out, Some(started_event)),
+                _ = tokio::time::sleep(MARK_RUNNING_AFTER) => {
+                    self.commit_or_drop(mark_running(started_event)).await?;
+                    (call.await, None)
+                }
             }
         };
         match outcome {
@@ -1318,7 +1338,22 @@ impl Inner {
                     "{}:{}/{}:{attempt}",
                     cache.run.id, w.step_key, inner.step.id
                 );
-                events.push(inner_event("step_started", json!({"attempt": attempt})));
+                let started_event = inner_event("step_started", json!({"attempt": attempt}));
+                if reports_progress(inner) {
+                    // Its executor's own events are written as they happen: its start
+                    // goes first, not with the item's outcome.
+                    let mark = Commit {
+                        run_id: w.run_id.clone(),
+                        check: vec![w.fence()],
+                        events: vec![started_event],
+                        ..Default::default()
+                    };
+                    if self.commit_or_drop(mark).await.ok().flatten().is_none() {
+                        return Err(None);
+                    }
+                } else {
+                    events.push(started_event);
+                }
                 let started = now_ms();
                 match self
                     .call(

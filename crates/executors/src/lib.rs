@@ -6,10 +6,13 @@
 //!   cancellation, and maps the answer per docs/contract.md §2.
 //! - [`LlmCallExecutor`] (`llm_call`): resolves `model_ref`/`model` to a provider,
 //!   its API key through a [`LlmKeySource`], and calls it with `ar_connect::llm`.
+//! - [`AgentCallExecutor`] (`agent_call`): one durable turn of a project agent over
+//!   both, its agents and stored rounds behind an [`AgentBackend`] (the server's).
 //!
 //! [`register`] adds both to an engine's [`ar_engine::Executors`]. User guide:
 //! `docs/integrations.md`.
 
+pub mod agent_call;
 mod inputs;
 pub mod llm_call;
 pub mod llm_keys;
@@ -17,7 +20,8 @@ pub mod mcp_call;
 pub mod mcp_target;
 pub mod telemetry;
 
-pub use llm_call::{LlmCallExecutor, LlmProviders};
+pub use agent_call::{AgentBackend, AgentCallExecutor, AgentSpec, AgentTools};
+pub use llm_call::{LlmCallExecutor, LlmProviders, ModelChoice};
 pub use llm_keys::{LlmKeySource, SystemKeys};
 pub use mcp_call::{McpCallExecutor, stable_idempotency_key};
 pub use mcp_target::{McpServerRef, McpTargetResolver, ResolvedTarget, UrlResolver};

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ar_connect::llm::{
-    LlmError, LlmRequest, ModelRef, Provider, ProviderConfig, RetryPolicy, built_in_names,
-    resolve_api_key,
+    LlmError, LlmRequest, LlmResponse, ModelRef, Provider, ProviderConfig, RetryPolicy,
+    built_in_names, resolve_api_key,
 };
 use ar_engine::{StepCall, StepExecutor, StepFailure};
 use async_trait::async_trait;
@@ -140,22 +140,39 @@ impl LlmCallExecutor {
             .ok_or_else(|| inputs.invalid("`prompt` is missing".to_owned()))?;
         let mut params = inputs.object("llm_params")?;
         let stream = take_stream_flag(&mut params).map_err(|what| inputs.invalid(what))?;
-        let (config, model) = self
-            .providers
-            .resolve(
-                inputs.optional_text("model_ref")?.as_deref(),
-                inputs.optional_text("model")?.as_deref(),
-            )
-            .map_err(|error| llm_failure(&error))?;
-        let credential_id = inputs.optional_text("llm_credential_id")?;
-        let candidates = self
-            .keys
-            .candidates(call, &config.name, credential_id.as_deref())
-            .await?;
-        let key = resolve_api_key(&config, candidates).map_err(|error| llm_failure(&error))?;
-        let mut request = LlmRequest::new(model, prompt);
+        let model = ModelChoice {
+            model_ref: inputs.optional_text("model_ref")?,
+            model: inputs.optional_text("model")?,
+            credential_id: inputs.optional_text("llm_credential_id")?,
+        };
+        let mut request = LlmRequest::new(String::new(), prompt);
         request.system = inputs.optional_text("system")?;
         request.params = params;
+        self.converse(call, &model, request, stream)
+            .await
+            .map(|response| response.step_result())
+    }
+
+    /// Sends `request` (its `model` is filled in from `model`) to the provider `model`
+    /// names, with the key the step may use: what an `llm_call` does once, and an
+    /// `agent_call` once per round of its turn.
+    pub async fn converse(
+        &self,
+        call: &StepCall,
+        model: &ModelChoice,
+        mut request: LlmRequest,
+        stream: bool,
+    ) -> Result<LlmResponse, StepFailure> {
+        let (config, wire_model) = self
+            .providers
+            .resolve(model.model_ref.as_deref(), model.model.as_deref())
+            .map_err(|error| llm_failure(&error))?;
+        let candidates = self
+            .keys
+            .candidates(call, &config.name, model.credential_id.as_deref())
+            .await?;
+        let key = resolve_api_key(&config, candidates).map_err(|error| llm_failure(&error))?;
+        request.model = wire_model;
         let provider_name = config.name.clone();
         let span = tracing::info_span!(
             "llm.call",
@@ -200,10 +217,19 @@ impl LlmCallExecutor {
                 telemetry::llm_call(&provider_name, outcome, began.elapsed(), None);
             }
         }
-        response
-            .map(|response| response.step_result())
-            .map_err(|error| llm_failure(&error))
+        response.map_err(|error| llm_failure(&error))
     }
+}
+
+/// Which model a call goes to, and with which step credential.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelChoice {
+    /// `<source>.<provider>.<model>`; names the provider.
+    pub model_ref: Option<String>,
+    /// A model of the default provider (when there is no `model_ref`).
+    pub model: Option<String>,
+    /// `llm_credential_id`: a workspace key chosen by id.
+    pub credential_id: Option<String>,
 }
 
 #[async_trait]
@@ -233,7 +259,7 @@ fn prompt_text(inputs: &Value) -> Option<String> {
 }
 
 /// Removes `stream` from `llm_params`; it must be a boolean.
-fn take_stream_flag(params: &mut Map<String, Value>) -> Result<bool, String> {
+pub(crate) fn take_stream_flag(params: &mut Map<String, Value>) -> Result<bool, String> {
     match params.remove(STREAM_PARAM) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(flag)) => Ok(flag),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ar_engine::{StepCall, StepExecutor, StepFailure};
-use ar_mcp::{CallOptions, McpClientPool, McpError, McpTarget};
+use ar_mcp::{CallOptions, McpClientPool, McpError, McpTarget, ToolInfo};
 use async_trait::async_trait;
 use serde_json::Value;
 use tracing::Instrument;
@@ -73,7 +73,25 @@ impl StepExecutor for McpCallExecutor {
             server_url: inputs.optional_text("server_url")?,
             instance_id: inputs.optional_text("instance_id")?,
         };
-        let ResolvedTarget { owner, target } = self.resolver.resolve(&call, &server).await?;
+        let idempotency_key = stable_idempotency_key(&call);
+        self.call_tool(&call, &server, &tool, Value::Object(args), idempotency_key)
+            .await
+    }
+}
+
+impl McpCallExecutor {
+    /// Calls `tool` with `args` on `server` for the step `call` (resolution, credentials,
+    /// the SSRF-guarded pool, the step's timeout and cancellation): what an `mcp_call`
+    /// step does, and what an `agent_call` does for each tool its model asks for.
+    pub async fn call_tool(
+        &self,
+        call: &StepCall,
+        server: &McpServerRef,
+        tool: &str,
+        args: Value,
+        idempotency_key: String,
+    ) -> Result<Value, StepFailure> {
+        let ResolvedTarget { owner, target } = self.resolver.resolve(call, server).await?;
         let transport = match target {
             McpTarget::Http { .. } => "http",
             McpTarget::Stdio { .. } => "stdio",
@@ -90,14 +108,14 @@ impl StepExecutor for McpCallExecutor {
         let options = CallOptions {
             timeout: call.timeout.unwrap_or(self.default_timeout),
             cancel: call.cancel.clone(),
-            idempotency_key: Some(stable_idempotency_key(&call)),
+            idempotency_key: Some(idempotency_key),
             // The trace hook (if the process exports traces) names this span's context.
             traceparent: ar_engine::telemetry::traceparent(&span),
         };
         let began = Instant::now();
         let outcome = self
             .pool
-            .call_tool(&owner, &target, &tool, Value::Object(args), &options)
+            .call_tool(&owner, &target, tool, args, &options)
             .instrument(span.clone())
             .await;
         let label = match &outcome {
@@ -109,6 +127,25 @@ impl StepExecutor for McpCallExecutor {
         };
         telemetry::mcp_call(transport, label, began.elapsed());
         outcome.map_err(|error| step_failure(&error))
+    }
+
+    /// The tools `server` offers (`tools/list`), resolved and connected like a call.
+    pub async fn list_tools(
+        &self,
+        call: &StepCall,
+        server: &McpServerRef,
+    ) -> Result<Vec<ToolInfo>, StepFailure> {
+        let ResolvedTarget { owner, target } = self.resolver.resolve(call, server).await?;
+        let timeout = call.timeout.unwrap_or(self.default_timeout);
+        tokio::select! {
+            _ = call.cancel.cancelled() => Err(StepFailure::permanent(
+                "MCP_CANCELLED",
+                "listing the tools was cancelled (the run was stopped)",
+            )),
+            listed = self.pool.list_tools(&owner, &target, timeout) => {
+                listed.map_err(|error| step_failure(&error))
+            }
+        }
     }
 }
 
@@ -151,6 +188,7 @@ mod tests {
             globals: Arc::new(serde_json::Map::new()),
             timeout: None,
             cancel: Default::default(),
+            events: Default::default(),
         }
     }
 

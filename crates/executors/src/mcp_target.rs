@@ -131,6 +131,7 @@ mod tests {
             globals: Arc::new(serde_json::Map::new()),
             timeout: None,
             cancel: Default::default(),
+            events: Default::default(),
         }
     }
 

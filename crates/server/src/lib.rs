@@ -8,6 +8,7 @@
 //! - [`routes`]: the route table (every route names its permission-table action);
 //! - [`serve`] / [`start`]: bind, bootstrap on first start, graceful shutdown.
 
+pub mod agents;
 pub mod analytics;
 pub mod auth;
 pub mod automation;
@@ -223,24 +224,48 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
         .pool
         .get_or_create(settings)
         .and_then(|pool| {
-            let resolver = mcp::RegistryResolver::new(
-                stores.integrations.clone(),
-                settings.mcp_catalog.clone(),
-                stores.mcp_state.state.clone(),
-            );
-            ar_executors::register_with(&mut executors, pool, Arc::new(resolver))
+            let resolver: Arc<dyn ar_executors::McpTargetResolver> =
+                Arc::new(mcp::RegistryResolver::new(
+                    stores.integrations.clone(),
+                    settings.mcp_catalog.clone(),
+                    stores.mcp_state.state.clone(),
+                ));
+            ar_executors::register_with(&mut executors, pool.clone(), resolver.clone())
+                .map(|()| Arc::new(ar_executors::McpCallExecutor::new(pool, resolver)))
         });
-    if let Err(error) = registered {
-        // Fail closed: MCP and LLM steps fail with "no executor configured".
-        tracing::error!(%error, "mcp_call and llm_call are unavailable");
-        return executors;
-    }
+    let mcp = match registered {
+        Ok(mcp) => mcp,
+        Err(error) => {
+            // Fail closed: MCP, LLM and agent steps fail with "no executor configured".
+            tracing::error!(%error, "mcp_call, llm_call and agent_call are unavailable");
+            return executors;
+        }
+    };
     match llm_executor(settings, stores) {
         Ok(llm) => {
-            executors.register("llm_call", llm);
+            let metered = llm::metering::Metered::new(
+                llm.clone(),
+                llm::metering::Meter::Llm,
+                stores.integrations.clone(),
+            );
+            executors.register("llm_call", Arc::new(metered));
+            // docs/contract.md §13: one durable turn of a project agent, metered (§14).
+            let agent = ar_executors::AgentCallExecutor::new(
+                llm,
+                mcp,
+                Arc::new(agents::backend::StoreAgentBackend::new(
+                    stores.integrations.clone(),
+                )),
+            );
+            let metered = llm::metering::Metered::new(
+                Arc::new(agent),
+                llm::metering::Meter::Agent,
+                stores.integrations.clone(),
+            );
+            executors.register("agent_call", Arc::new(metered));
         }
         Err(error) => {
-            tracing::error!(%error, "llm_call is unavailable");
+            tracing::error!(%error, "llm_call and agent_call are unavailable");
             executors.register("llm_call", Arc::new(Unavailable(error)));
         }
     }
@@ -255,11 +280,12 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
     executors
 }
 
-/// `llm_call` with this server's providers and keys, metered.
+/// `llm_call`'s executor with this server's providers and keys (unmetered: the
+/// registered `llm_call` and `agent_call` each wrap it in their metering).
 fn llm_executor(
     settings: &Settings,
     stores: &Stores,
-) -> Result<Arc<dyn ar_engine::StepExecutor>, String> {
+) -> Result<Arc<ar_executors::LlmCallExecutor>, String> {
     let providers = llm::providers(settings)?;
     let http = ar_connect::llm::http_client(ar_connect::llm::HttpOptions::default())
         .map_err(|e| e.to_string())?;
@@ -269,11 +295,10 @@ fn llm_executor(
         llm::system_keys(settings),
         llm::keys::SystemKeyWorkspaces::new(settings.llm.clone(), stores.tenants.clone()),
     );
-    let executor = ar_executors::LlmCallExecutor::new(providers, Arc::new(keys), http);
-    Ok(Arc::new(llm::metering::Metered::new(
-        Arc::new(executor),
-        llm::metering::Meter::Llm,
-        stores.integrations.clone(),
+    Ok(Arc::new(ar_executors::LlmCallExecutor::new(
+        providers,
+        Arc::new(keys),
+        http,
     )))
 }
 

@@ -74,6 +74,8 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", "/v1/mcp/instances/{id}/validate") => {
             return Some((mcp::ValidateInstanceBody::schema(), false));
         }
+        ("POST", "/v1/agents") => crate::agents::definition::NewAgent::schema(),
+        ("PATCH", "/v1/agents/{id}") => crate::agents::definition::AgentChange::schema(),
         ("POST", "/v1/mcp/instances") => mcp_instances::NewInstance::schema(),
         ("PATCH", "/v1/mcp/instances/{id}") => mcp_instances::InstanceChange::schema(),
         ("POST", "/v1/mcp/instances/resolve") => mcp_instances::ResolveBody::schema(),

@@ -527,6 +527,7 @@ async fn a_retried_step_is_metered_once(backend: Backend) {
         globals: Arc::new(serde_json::Map::new()),
         timeout: None,
         cancel: tokio_util::sync::CancellationToken::new(),
+        events: Default::default(),
     };
     for attempt in [1, 2, 1] {
         metered.execute(call(attempt, "ask")).await.expect("ok");

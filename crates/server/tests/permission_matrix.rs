@@ -116,6 +116,8 @@ struct World {
     connections: ConnectionFixtures,
     /// A workspace LLM key of acme (only a tenant admin gets to delete it).
     llm_key: String,
+    /// An agent of P, with spares to delete.
+    agents: AgentFixtures,
 }
 
 impl World {
@@ -341,7 +343,9 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let llm_key = r.body["id"].as_str().expect("llm key").to_string();
+    let agents = agent_fixtures(&s, &owner, &project).await;
     World {
+        agents,
         llm_key,
         automation,
         runs,
@@ -770,6 +774,26 @@ fn sample(
             Some(p.clone()),
             200,
         ),
+        ("GET", "/v1/agents") => ("/v1/agents".into(), None, Some(p.clone()), 200),
+        ("POST", "/v1/agents") => (
+            "/v1/agents".into(),
+            Some(json!({"name": unique, "model": "gpt-4o-mini"})),
+            Some(p.clone()),
+            201,
+        ),
+        ("GET", "/v1/agents/{id}") => (format!("/v1/agents/{}", w.agents.agent), None, None, 200),
+        ("PATCH", "/v1/agents/{id}") => (
+            format!("/v1/agents/{}", w.agents.agent),
+            Some(json!({"description": unique})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/agents/{id}") => (
+            format!("/v1/agents/{}", spare(&w.agents.spares, kind)),
+            None,
+            None,
+            204,
+        ),
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -835,6 +859,9 @@ fn contract_action(method: &str, path: &str) -> Action {
         (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
         ("POST", "/v1/llm/resolve") => Action::LlmResolve,
         ("GET", "/v1/billing/usage") => Action::BillingRead,
+        // docs/contract.md §13: viewers read agents, contributors and above write.
+        ("GET", "/v1/agents" | "/v1/agents/{id}") => Action::AgentsRead,
+        ("POST" | "PATCH" | "DELETE", "/v1/agents" | "/v1/agents/{id}") => Action::AgentsManage,
         // docs/contract.md §14: analytics are for contributors and above.
         ("GET", p) if p.starts_with("/v1/analytics/") => Action::AnalyticsRead,
         (m, p) => panic!("no contract action stated for {m} {p}"),
@@ -939,6 +966,37 @@ async fn permission_matrix_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permission_matrix_on_postgres() {
     matrix(Backend::Postgres).await;
+}
+
+/// Agent fixtures of the matrix: one agent of P to read and change, and one spare per
+/// caller kind for the delete route.
+struct AgentFixtures {
+    agent: String,
+    spares: Vec<(Kind, String)>,
+}
+
+async fn agent_fixtures(s: &TestServer, owner: &Auth, project: &str) -> AgentFixtures {
+    let create = |name: String| async move {
+        let r = s
+            .call(Method::POST, "/v1/agents")
+            .auth(owner)
+            .tenant("acme")
+            .project(project)
+            .json(json!({"name": name, "model": "gpt-4o-mini"}))
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    };
+    let mut out = AgentFixtures {
+        agent: create("matrix agent".into()).await,
+        spares: Vec::new(),
+    };
+    for kind in KINDS {
+        out.spares
+            .push((kind, create(format!("spare {kind:?}")).await));
+    }
+    out
 }
 
 /// Webhook and trigger fixtures of the matrix (inbound webhooks and cron triggers rows).

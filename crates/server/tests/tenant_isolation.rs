@@ -75,6 +75,8 @@ async fn snapshot(s: &TestServer, a: &Tenant) -> Vec<(String, Value)> {
             false,
         ),
         ("/v1/llm-provider-keys".into(), false),
+        ("/v1/agents".into(), true),
+        (format!("/v1/agents/{}", x.agent), false),
     ];
     let mut out = Vec::new();
     for (path, in_project) in reads {

@@ -1,5 +1,6 @@
 //! Conformance tests of the `IntegrationStore` parts — `VaultStore` (workspace data keys,
-//! vault secrets) and `ConnectionStore` (connections, pending OAuth authorizations) — one
+//! vault secrets), `ConnectionStore` (connections, pending OAuth authorizations) and
+//! `AgentStore` (agents, the stored rounds of their turns) — one
 //! suite run on SQLite (a database file) and on Postgres (a fresh schema per test).
 
 mod common;
@@ -367,6 +368,103 @@ async fn pending_states_are_taken_once(f: &Fixture) {
     assert!(f.store.take_oauth_pending("live").await.unwrap().is_some());
 }
 
+fn agent(id: &str, ws: &str, project: &str) -> AgentRecord {
+    AgentRecord {
+        id: id.into(),
+        workspace_id: ws.into(),
+        project_id: project.into(),
+        name: format!("agent {id}"),
+        definition: json!({"instructions": "be brief", "model": "m", "max_turns": 8}),
+        created_by: "u1".into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+/// Agents are found in their workspace only, listed per project, updated and deleted
+/// by (workspace, id).
+async fn agents_round_trip_per_workspace(f: &Fixture) {
+    f.store
+        .create_agent(&agent("a1", "w1", "p1"))
+        .await
+        .unwrap();
+    f.store
+        .create_agent(&agent("a2", "w2", "p2"))
+        .await
+        .unwrap();
+    let a1 = f.store.agent("w1", "a1").await.unwrap().expect("a1");
+    assert_eq!(a1, agent("a1", "w1", "p1"));
+    assert_eq!(f.store.agent("w2", "a1").await.unwrap(), None);
+    let listed = f.store.list_agents("p1").await.unwrap();
+    assert_eq!(
+        listed.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        ["a1"]
+    );
+
+    let mut changed = agent("a1", "w1", "p1");
+    changed.name = "renamed".into();
+    changed.definition = json!({"model_ref": "direct.openai.gpt-4o", "max_turns": 3});
+    changed.updated_at = 5;
+    assert!(f.store.update_agent(&changed).await.unwrap());
+    assert_eq!(
+        f.store.agent("w1", "a1").await.unwrap(),
+        Some(changed.clone())
+    );
+    // Another workspace cannot change or delete it.
+    let mut foreign = changed.clone();
+    foreign.workspace_id = "w2".into();
+    assert!(!f.store.update_agent(&foreign).await.unwrap());
+    assert!(!f.store.delete_agent("w2", "a1").await.unwrap());
+    assert!(f.store.delete_agent("w1", "a1").await.unwrap());
+    assert_eq!(f.store.agent("w1", "a1").await.unwrap(), None);
+}
+
+/// The first stored version of a round wins; rounds come back in order, per step.
+async fn agent_rounds_are_stored_once(f: &Fixture) {
+    let round = |n: i64, data: serde_json::Value| AgentRoundRecord {
+        run_id: "r1".into(),
+        step_key: "ask".into(),
+        round: n,
+        data,
+        created_at: n,
+    };
+    assert!(
+        f.store
+            .put_agent_round(&round(2, json!({"round": 2})))
+            .await
+            .unwrap()
+    );
+    assert!(
+        f.store
+            .put_agent_round(&round(1, json!({"round": 1})))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .put_agent_round(&round(1, json!({"round": "again"})))
+            .await
+            .unwrap()
+    );
+    let mut other = round(1, json!({"other": true}));
+    other.step_key = "loop#0/ask".into();
+    assert!(f.store.put_agent_round(&other).await.unwrap());
+    let stored = f.store.agent_rounds("r1", "ask").await.unwrap();
+    assert_eq!(
+        stored.iter().map(|r| r.data.clone()).collect::<Vec<_>>(),
+        [json!({"round": 1}), json!({"round": 2})]
+    );
+    assert_eq!(
+        f.store
+            .agent_rounds("r1", "loop#0/ask")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(f.store.agent_rounds("r2", "ask").await.unwrap().is_empty());
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -386,4 +484,6 @@ on_both_backends!(
     connections_round_trip_per_workspace,
     saves_are_compare_and_set,
     pending_states_are_taken_once,
+    agents_round_trip_per_workspace,
+    agent_rounds_are_stored_once,
 );

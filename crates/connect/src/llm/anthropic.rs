@@ -12,7 +12,7 @@ use super::error::{LlmError, is_transient_error_type};
 use super::http::CallContext;
 use super::provider_config::ProviderConfig;
 use super::stream::{LlmStream, StreamDecoder, drive};
-use super::types::{LlmRequest, LlmResponse, ToolCall};
+use super::types::{ChatMessage, LlmRequest, LlmResponse, ToolCall};
 use crate::secret::SecretString;
 
 /// The API version this client speaks (`anthropic-version` header).
@@ -121,11 +121,7 @@ fn request_body(request: &LlmRequest, stream: bool) -> Result<Value, LlmError> {
     if let Some(system) = &request.system {
         body.insert("system".into(), json!(system));
     }
-    let messages = request
-        .messages
-        .iter()
-        .map(|message| json!({"role": message.role, "content": message.content}))
-        .collect();
+    let messages = request.messages.iter().map(message_json).collect();
     body.insert("messages".into(), Value::Array(messages));
     if !request.tools.is_empty() {
         let tools = request
@@ -146,6 +142,41 @@ fn request_body(request: &LlmRequest, stream: bool) -> Result<Value, LlmError> {
         body.insert("stream".into(), json!(true));
     }
     Ok(Value::Object(body))
+}
+
+/// One conversation message: plain text, or content blocks for tool use and results.
+fn message_json(message: &ChatMessage) -> Value {
+    if !message.tool_results.is_empty() {
+        let blocks: Vec<Value> = message
+            .tool_results
+            .iter()
+            .map(|result| {
+                json!({
+                    "type": "tool_result",
+                    "tool_use_id": result.call_id,
+                    "content": result.content,
+                    "is_error": result.is_error,
+                })
+            })
+            .collect();
+        return json!({"role": "user", "content": blocks});
+    }
+    if !message.tool_calls.is_empty() {
+        let mut blocks = Vec::new();
+        if !message.content.is_empty() {
+            blocks.push(json!({"type": "text", "text": message.content}));
+        }
+        for call in &message.tool_calls {
+            blocks.push(json!({
+                "type": "tool_use",
+                "id": call.id,
+                "name": call.name,
+                "input": call.arguments,
+            }));
+        }
+        return json!({"role": "assistant", "content": blocks});
+    }
+    json!({"role": message.role, "content": message.content})
 }
 
 #[derive(Deserialize)]

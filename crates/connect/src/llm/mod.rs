@@ -37,4 +37,6 @@ pub use provider::Provider;
 pub use provider_config::{ApiFlavor, ProviderConfig, built_in_names};
 pub use retry::{RetryPolicy, parse_retry_after, retry_after_from_headers, with_retries};
 pub use stream::LlmStream;
-pub use types::{ChatMessage, LlmRequest, LlmResponse, Role, StreamEvent, ToolCall, ToolSpec};
+pub use types::{
+    ChatMessage, LlmRequest, LlmResponse, Role, StreamEvent, ToolCall, ToolResult, ToolSpec,
+};

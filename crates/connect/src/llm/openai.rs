@@ -113,7 +113,36 @@ fn request_body(request: &LlmRequest, stream: bool) -> Result<Value, LlmError> {
         messages.push(json!({"role": "system", "content": system}));
     }
     for message in &request.messages {
-        messages.push(json!({"role": message.role, "content": message.content}));
+        if !message.tool_results.is_empty() {
+            // One `tool` message per answered call.
+            for result in &message.tool_results {
+                messages.push(json!({
+                    "role": "tool",
+                    "tool_call_id": result.call_id,
+                    "content": result.content,
+                }));
+            }
+        } else if !message.tool_calls.is_empty() {
+            let calls: Vec<Value> = message
+                .tool_calls
+                .iter()
+                .map(|call| {
+                    json!({
+                        "id": call.id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": call.arguments.to_string()},
+                    })
+                })
+                .collect();
+            let content = if message.content.is_empty() {
+                Value::Null
+            } else {
+                json!(message.content)
+            };
+            messages.push(json!({"role": "assistant", "content": content, "tool_calls": calls}));
+        } else {
+            messages.push(json!({"role": message.role, "content": message.content}));
+        }
     }
     body.insert("model".into(), json!(request.model));
     body.insert("messages".into(), Value::Array(messages));

@@ -14,12 +14,63 @@ pub enum Role {
 }
 
 /// One conversation turn.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChatMessage {
     /// Who said it.
     pub role: Role,
     /// What was said.
     pub content: String,
+    /// An assistant message's requests to call tools (an agent's conversation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// The answers to the previous assistant message's tool calls (sent as the tool
+    /// messages of the provider's protocol; `role` is then `User`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_results: Vec<ToolResult>,
+}
+
+impl ChatMessage {
+    /// A plain user message.
+    pub fn user(content: impl Into<String>) -> Self {
+        Self {
+            role: Role::User,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_results: Vec::new(),
+        }
+    }
+
+    /// An assistant message that asked for `tool_calls` (with the text it said, if any).
+    pub fn assistant_tool_calls(content: impl Into<String>, tool_calls: Vec<ToolCall>) -> Self {
+        Self {
+            role: Role::Assistant,
+            content: content.into(),
+            tool_calls,
+            tool_results: Vec::new(),
+        }
+    }
+
+    /// The results of the previous message's tool calls.
+    pub fn tool_results(tool_results: Vec<ToolResult>) -> Self {
+        Self {
+            role: Role::User,
+            content: String::new(),
+            tool_calls: Vec::new(),
+            tool_results,
+        }
+    }
+}
+
+/// What a tool call answered, sent back to the model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolResult {
+    /// The [`ToolCall::id`] this answers.
+    pub call_id: String,
+    /// The result as text (JSON results as compact JSON).
+    pub content: String,
+    /// True when the call failed and `content` is the error message.
+    #[serde(default)]
+    pub is_error: bool,
 }
 
 /// A tool the model may call, described by a JSON Schema for its arguments.
@@ -66,10 +117,7 @@ impl LlmRequest {
         Self {
             model: model.into(),
             system: None,
-            messages: vec![ChatMessage {
-                role: Role::User,
-                content: prompt.into(),
-            }],
+            messages: vec![ChatMessage::user(prompt)],
             params: Map::new(),
             tools: Vec::new(),
         }

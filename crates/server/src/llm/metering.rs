@@ -1,4 +1,4 @@
-//! Usage metering: a thin wrapper around the `llm_call` and `mcp_call` executors that
+//! Usage metering: a thin wrapper around the `llm_call`, `mcp_call` and `agent_call` executors that
 //! records, after a successful call, what it consumed (`llm.tokens_in`, `llm.tokens_out`,
 //! `mcp.call`, and `workflow.step.execute` for both). Each record's idempotency key is
 //! `<run_id>:<step key>:<kind>`, without the attempt number, and the store ignores a
@@ -21,6 +21,9 @@ pub enum Meter {
     Llm,
     /// One `mcp.call`.
     Mcp,
+    /// An `agent_call` turn (docs/contract.md §13): `llm.tokens_in` / `llm.tokens_out`
+    /// from the result's `usage`, and one `mcp.call` per tool call it made.
+    Agent,
 }
 
 /// `inner`, with its successful calls recorded.
@@ -52,6 +55,23 @@ impl Metered {
                 ("llm.tokens_out", count("tokens_out")),
             ],
             Meter::Mcp => vec![("mcp.call", 1)],
+            Meter::Agent => {
+                let usage = |field: &str| {
+                    result
+                        .pointer(&format!("/usage/{field}"))
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0)
+                };
+                let tool_calls = result
+                    .get("tool_calls")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                vec![
+                    ("llm.tokens_in", usage("tokens_in")),
+                    ("llm.tokens_out", usage("tokens_out")),
+                    ("mcp.call", i64::try_from(tool_calls).unwrap_or(i64::MAX)),
+                ]
+            }
         };
         out.push(("workflow.step.execute", 1));
         out

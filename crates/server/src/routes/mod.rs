@@ -6,6 +6,7 @@
 //! Extension point: runs, commands, tasks, streams, webhooks and triggers are added here
 //! (with their actions from `ar_model::authz`) once the engine API is final.
 
+pub mod agents;
 pub mod analytics;
 pub mod billing;
 pub mod commands;
@@ -140,6 +141,11 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/workflows/{id}/versions", Action::WorkflowRead, workflows::list_versions),
         gated(M::GET, "/v1/workflows/{id}/versions/{version}", Action::WorkflowRead, workflows::get_version),
         gated(M::GET, "/v1/starters", Action::WorkflowRead, starters::list),
+        gated(M::GET, "/v1/agents", Action::AgentsRead, agents::list),
+        gated(M::POST, "/v1/agents", Action::AgentsManage, agents::create),
+        gated(M::GET, "/v1/agents/{id}", Action::AgentsRead, agents::get),
+        gated(M::PATCH, "/v1/agents/{id}", Action::AgentsManage, agents::patch),
+        gated(M::DELETE, "/v1/agents/{id}", Action::AgentsManage, agents::delete),
         gated(M::GET, "/v1/starters/{id}", Action::WorkflowRead, starters::get),
         gated(M::POST, "/v1/workflows/{id}/validate", Action::WorkflowValidate, workflows::validate_route),
         gated(M::POST, "/v1/workflows/{id}/command", Action::RunStart, commands::command),

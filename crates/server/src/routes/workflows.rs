@@ -11,7 +11,7 @@ use ar_lua::SandboxLuaChecker;
 use ar_model::graph::StepType;
 use ar_model::import::{GraphLimits, ParsedGraph, parse_graph_value};
 use ar_model::validate::{
-    ValidateRequest, ValidateResponse, ValidationContext, validate, validate_unreadable,
+    CheckName, ValidateRequest, ValidateResponse, ValidationContext, validate, validate_unreadable,
 };
 use ar_store::now_ms;
 use ar_store::tenant::{NewVersion, WorkflowPatch, WorkflowRecord};
@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::agents::dry_run::add_agent_issues;
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
 use crate::error::{ApiError, ApiResult};
@@ -36,12 +37,13 @@ fn read_graph(graph: &Value) -> ApiResult<ParsedGraph> {
         .map_err(|e| ApiError::unprocessable(format!("`graph`: {e}")))
 }
 
-/// Step types this server can execute: `default_executors` registers Lua and, through
-/// `ar_executors::register_from_env`, `mcp_call` and `llm_call`.
+/// Step types this server can execute: `default_executors` registers Lua, `mcp_call`,
+/// `llm_call` and `agent_call`.
 const EXECUTORS: &[StepType] = &[
     StepType::LuaScript,
     StepType::McpCall,
     StepType::LlmCall,
+    StepType::AgentCall,
     StepType::HumanTask,
     StepType::ForEach,
     StepType::While,
@@ -311,7 +313,8 @@ pub async fn publish(
     let parsed = read_graph(&wf.draft_graph)?;
     let ws = gate.require_workspace()?;
     let bindings = BindingSnapshot::load(&state, &ws.id, &wf.project_id, &parsed.graph).await?;
-    let report = dry_run(&state, parsed.clone(), ValidateRequest::default(), bindings).await?;
+    let mut report = dry_run(&state, parsed.clone(), ValidateRequest::default(), bindings).await?;
+    add_agent_issues(&state, ws, &wf.project_id, &parsed.graph, &mut report).await?;
     if !report.valid && !body.force {
         let issues = serde_json::to_value(&report.issues).map_err(ApiError::internal)?;
         return Err(ApiError::unprocessable(
@@ -379,7 +382,14 @@ pub async fn validate_route(
             let ws = gate.require_workspace()?;
             let bindings =
                 BindingSnapshot::load(&state, &ws.id, &wf.project_id, &parsed.graph).await?;
-            dry_run(&state, parsed, request, bindings).await?
+            let graph = parsed.graph.clone();
+            let mut report = dry_run(&state, parsed, request, bindings).await?;
+            // The agents a step names are checked with the MCP bindings (they resolve
+            // against the project the same way).
+            if report.checks_performed.contains(&CheckName::McpBindings) {
+                add_agent_issues(&state, ws, &wf.project_id, &graph, &mut report).await?;
+            }
+            report
         }
         Err(e) => validate_unreadable(&e),
     };

@@ -130,6 +130,7 @@ fn rows() -> Vec<Row> {
             .body(json!({"cron": "* * * * *"}))),
     ];
     rows.extend(mcp_rows());
+    rows.extend(agent_rows());
     for (method, body) in [("GET", None), ("PATCH", Some(json!({"enabled": true, "cron": "* * * * *"}))), ("DELETE", None)] {
         let route = "/v1/workflows/{id}/triggers/{trigger_id}";
         let (all_a, mixed) = (body.clone(), body);
@@ -254,6 +255,42 @@ fn mcp_rows() -> Vec<Row> {
         }));
         rows.push(row(method, route, Header, "X-Project-Id", Project, move |b, x| {
             let req = Req::of(b, route).project(&x.project);
+            match &with_project { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    rows
+}
+
+/// Project agents: by id in the path, the ids their bodies name (an MCP instance in
+/// `tools`, workflows in `workflows_as_tools`), and the list routes' headers.
+#[rustfmt::skip]
+fn agent_rows() -> Vec<Row> {
+    use Obj::*;
+    use Place::*;
+    let mut rows = Vec::new();
+    for (method, body) in [("GET", None), ("PATCH", Some(json!({"name": TAKEN, "instructions": TAKEN}))), ("DELETE", None)] {
+        rows.push(row(method, "/v1/agents/{id}", Path, "id", Agent, move |b, x| {
+            let req = Req::of(b, format!("/v1/agents/{}", x.agent));
+            match &body { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    let new_agent = |tools: Value, workflows: Value| json!({"name": TAKEN, "model": "gpt-4o-mini", "tools": tools, "workflows_as_tools": workflows});
+    rows.push(row("POST", "/v1/agents", Body, "tools", McpInstance, move |b, x| Req::of(b, "/v1/agents").project(&b.ids.project)
+        .body(new_agent(json!([{"instance_id": x.mcp_instance, "tool_names": ["echo"]}]), json!([])))));
+    rows.push(row("POST", "/v1/agents", Body, "workflows_as_tools", Workflow, move |b, x| Req::of(b, "/v1/agents").project(&b.ids.project)
+        .body(new_agent(json!([]), json!([x.workflow])))));
+    rows.push(row("PATCH", "/v1/agents/{id}", Body, "tools", McpInstance, |b, x| Req::of(b, format!("/v1/agents/{}", b.ids.agent))
+        .body(json!({"tools": [{"instance_id": x.mcp_instance, "tool_names": ["echo"]}]}))));
+    rows.push(row("PATCH", "/v1/agents/{id}", Body, "workflows_as_tools", Workflow, |b, x| Req::of(b, format!("/v1/agents/{}", b.ids.agent))
+        .body(json!({"workflows_as_tools": [x.workflow]}))));
+    for (method, body) in [("GET", None), ("POST", Some(json!({"name": TAKEN, "model": "gpt-4o-mini"})))] {
+        let (with_tenant, with_project) = (body.clone(), body);
+        rows.push(row(method, "/v1/agents", Header, "X-Tenant-Id", Workspace, move |b, x| {
+            let req = Req::of(b, "/v1/agents").tenant(Some(&x.slug)).project(&x.project);
+            match &with_tenant { Some(v) => req.body(v.clone()), None => req }
+        }));
+        rows.push(row(method, "/v1/agents", Header, "X-Project-Id", Project, move |b, x| {
+            let req = Req::of(b, "/v1/agents").project(&x.project);
             match &with_project { Some(v) => req.body(v.clone()), None => req }
         }));
     }

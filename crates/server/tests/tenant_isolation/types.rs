@@ -37,9 +37,11 @@ pub(crate) enum Obj {
     Connection,
     /// A workspace LLM provider key.
     LlmKey,
+    /// A project agent.
+    Agent,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 16] = [
+pub(crate) const OBJECT_KINDS: [Obj; 17] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -56,6 +58,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 16] = [
     Obj::VaultSecret,
     Obj::Connection,
     Obj::LlmKey,
+    Obj::Agent,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -98,6 +101,8 @@ pub(crate) struct Ids {
     /// A connection in P.
     pub(crate) connection: String,
     pub(crate) llm_key: String,
+    /// An agent of P, whose tools name `mcp_instance`.
+    pub(crate) agent: String,
 }
 
 impl Ids {
@@ -121,6 +126,7 @@ impl Ids {
             ("secret", &self.secret),
             ("connection", &self.connection),
             ("llm_key", &self.llm_key),
+            ("agent", &self.agent),
         ]
     }
 
@@ -147,6 +153,7 @@ impl Ids {
             secret: format!("no_such_{}", tail()),
             connection: id(),
             llm_key: id(),
+            agent: id(),
         }
     }
 }

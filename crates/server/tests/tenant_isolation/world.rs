@@ -188,7 +188,21 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         json!({"provider": "openai", "api_key": format!("sk-{slug}-llm-key"), "label": format!("{slug} llm key")}),
     )
     .await;
+    let r = s
+        .call(Method::POST, "/v1/agents")
+        .auth(&owner)
+        .tenant(slug)
+        .project(&project)
+        .json(json!({"name": format!("{slug} secret agent"),
+                     "instructions": format!("{slug} secret instructions"),
+                     "model": "gpt-4o-mini", "workflows_as_tools": [workflow],
+                     "tools": [{"instance_id": mcp_instance, "tool_names": ["echo"]}]}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let agent = text(&r.body, "id");
     let ids = Ids {
+        agent,
         mcp_server,
         mcp_instance,
         mcp_profile,
@@ -227,6 +241,8 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} secret description"),
         format!("sk-{slug}-llm-key"),
         format!("{slug} llm key"),
+        format!("{slug} secret agent"),
+        format!("{slug} secret instructions"),
     ];
     Tenant {
         ids,

@@ -1,6 +1,6 @@
 //! Persistence of what workflows use to act in the world: the vault (workspace data keys
 //! and secrets), and — each in its own module with its own trait — connections, the MCP
-//! server registry and LLM provider keys.
+//! server registry, LLM provider keys and project agents.
 //!
 //! Every area is a trait of its own ([`VaultStore`], …) implemented by the same two structs
 //! ([`SqliteIntegrationStore`], [`PgIntegrationStore`]) on the tenancy pool; the server
@@ -11,12 +11,14 @@
 //! returns. Lookups the API reaches by id take the workspace the object must belong to,
 //! so another tenant's object is simply not found.
 
+mod agents;
 mod connections;
 mod llm_keys;
 mod mcp;
 mod usage;
 mod vault;
 
+pub use agents::*;
 pub use connections::*;
 pub use llm_keys::*;
 pub use mcp::*;
@@ -28,7 +30,15 @@ use sqlx::sqlite::SqlitePool;
 
 /// Everything the integrations need from the database.
 pub trait IntegrationStore:
-    VaultStore + ConnectionStore + McpRegistryStore + LlmKeyStore + UsageStore + Send + Sync + 'static
+    VaultStore
+    + ConnectionStore
+    + McpRegistryStore
+    + LlmKeyStore
+    + UsageStore
+    + AgentStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -38,6 +48,7 @@ impl<T> IntegrationStore for T where
         + McpRegistryStore
         + LlmKeyStore
         + UsageStore
+        + AgentStore
         + Send
         + Sync
         + 'static
@@ -81,3 +92,5 @@ llm_keys::impl_llm_key_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 llm_keys::impl_llm_key_store!(PgIntegrationStore, sqlx::postgres::PgRow);
 usage::impl_usage_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 usage::impl_usage_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+agents::impl_agent_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
+agents::impl_agent_store!(PgIntegrationStore, sqlx::postgres::PgRow);
