@@ -10,6 +10,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod billing;
 pub mod automation;
 pub mod body_limit;
 pub mod bootstrap;
@@ -249,7 +250,8 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
             mcp,
             llm::metering::Meter::Mcp,
             stores.integrations.clone(),
-        );
+        )
+        .charging(charger(settings, stores));
         executors.register("mcp_call", Arc::new(metered));
     }
     executors
@@ -270,11 +272,24 @@ fn llm_executor(
         llm::keys::SystemKeyWorkspaces::new(settings.llm.clone(), stores.tenants.clone()),
     );
     let executor = ar_executors::LlmCallExecutor::new(providers, Arc::new(keys), http);
-    Ok(Arc::new(llm::metering::Metered::new(
-        Arc::new(executor),
-        llm::metering::Meter::Llm,
-        stores.integrations.clone(),
-    )))
+    Ok(Arc::new(
+        llm::metering::Metered::new(
+            Arc::new(executor),
+            llm::metering::Meter::Llm,
+            stores.integrations.clone(),
+        )
+        .charging(charger(settings, stores)),
+    ))
+}
+
+/// The charge of metered steps, when billing is on (docs/billing.md).
+fn charger(settings: &Settings, stores: &Stores) -> Option<Arc<billing::charge::Charger>> {
+    settings.billing.enabled.then(|| {
+        Arc::new(billing::charge::Charger::new(
+            stores.integrations.clone(),
+            settings.billing.clone(),
+        ))
+    })
 }
 
 /// A step type whose executor could not be configured: every step fails saying why.

@@ -11,12 +11,17 @@
 //! returns. Lookups the API reaches by id take the workspace the object must belong to,
 //! so another tenant's object is simply not found.
 
+pub mod billing;
 mod connections;
 mod llm_keys;
 mod mcp;
 mod usage;
 mod vault;
 
+pub use billing::{
+    ActionUsage, Balances, BillingStore, Bucket, Debit, DebitOutcome, Grant, LedgerEntry,
+    LedgerFilter, RunRejection, SubscriptionRecord,
+};
 pub use connections::*;
 pub use llm_keys::*;
 pub use mcp::*;
@@ -28,7 +33,15 @@ use sqlx::sqlite::SqlitePool;
 
 /// Everything the integrations need from the database.
 pub trait IntegrationStore:
-    VaultStore + ConnectionStore + McpRegistryStore + LlmKeyStore + UsageStore + Send + Sync + 'static
+    VaultStore
+    + ConnectionStore
+    + McpRegistryStore
+    + LlmKeyStore
+    + UsageStore
+    + BillingStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -38,6 +51,7 @@ impl<T> IntegrationStore for T where
         + McpRegistryStore
         + LlmKeyStore
         + UsageStore
+        + BillingStore
         + Send
         + Sync
         + 'static
@@ -81,3 +95,9 @@ llm_keys::impl_llm_key_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 llm_keys::impl_llm_key_store!(PgIntegrationStore, sqlx::postgres::PgRow);
 usage::impl_usage_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 usage::impl_usage_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+billing::impl_billing_store!(
+    SqliteIntegrationStore,
+    sqlx::sqlite::SqliteRow,
+    "BEGIN IMMEDIATE"
+);
+billing::impl_billing_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");
