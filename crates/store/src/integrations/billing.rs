@@ -330,7 +330,7 @@ macro_rules! impl_billing_store {
                     "UPDATE billing_balances SET {col} = {col} + $2 WHERE workspace_id = $1",
                     col = bucket.column()
                 );
-                sqlx::query(&sql)
+                sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(workspace_id)
                     .bind(delta)
                     .execute(&mut **tx)
@@ -343,7 +343,7 @@ macro_rules! impl_billing_store {
                 e: &LedgerEntry,
             ) -> StoreResult<LedgerEntry> {
                 let sql = format!("INSERT INTO billing_ledger (id, workspace_id, project_id, at, action, quantity, microcredits, bucket, run_id, step_id, attempt, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {ENTRY_COLUMNS}");
-                let row: $row = sqlx::query(&sql)
+                let row: $row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&e.id)
                     .bind(&e.workspace_id)
                     .bind(&e.project_id)
@@ -515,7 +515,7 @@ macro_rules! impl_billing_store {
                         LedgerFilter::Payments => ("action IN ('credits.grant', 'payg.topup')", None),
                     };
                     let sql = format!("SELECT {ENTRY_COLUMNS} FROM billing_ledger WHERE workspace_id = $1 AND seq < $2 AND {which} ORDER BY seq DESC LIMIT $3");
-                    let mut query = sqlx::query(&sql)
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(workspace_id)
                         .bind(before_seq.unwrap_or(i64::MAX))
                         .bind(limit);
@@ -528,7 +528,7 @@ macro_rules! impl_billing_store {
 
                 async fn billing_ledger_all(&self, workspace_id: &str) -> StoreResult<Vec<LedgerEntry>> {
                     let sql = format!("SELECT {ENTRY_COLUMNS} FROM billing_ledger WHERE workspace_id = $1 ORDER BY seq");
-                    let rows = sqlx::query(&sql)
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(workspace_id)
                         .fetch_all(&self.pool)
                         .await?;
