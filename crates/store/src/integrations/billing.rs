@@ -409,10 +409,14 @@ macro_rules! impl_billing_store {
                         .fetch_one(&mut *tx)
                         .await?
                         .try_get("n")?;
+                    // Rolled back explicitly, at once: a dropped transaction would keep
+                    // the balance row locked until its connection is next used.
                     if seen > 0 {
+                        tx.rollback().await?;
                         return Ok(DebitOutcome::Duplicate);
                     }
                     if balances.total() <= 0 {
+                        tx.rollback().await?;
                         return Ok(DebitOutcome::Empty);
                     }
                     let mut rows = Vec::new();
@@ -460,6 +464,7 @@ macro_rules! impl_billing_store {
                     let balances = lock_balances(&mut tx, workspace_id, at).await?;
                     let left = balances.get(bucket);
                     if left == 0 {
+                        tx.rollback().await?;
                         return Ok(None);
                     }
                     let row = movement(workspace_id, bucket, action, -left, None, at);
@@ -486,6 +491,7 @@ macro_rules! impl_billing_store {
                         .rows_affected()
                         == 1;
                     if !claimed {
+                        tx.rollback().await?;
                         return Ok(false);
                     }
                     let balances = lock_balances(&mut tx, workspace_id, at).await?;
