@@ -37,8 +37,8 @@ async fn a_grant_reaches_a_running_server() {
     let data_arg = data.display().to_string();
     let mut env = base_env();
     env.push(("AR_BILLING_ENABLED".into(), "true".into()));
-    let server = spawn(&["--listen", "127.0.0.1:0", "--data-dir", &data_arg], &env)
-        .expect("server starts");
+    let server =
+        spawn(&["--listen", "127.0.0.1:0", "--data-dir", &data_arg], &env).expect("server starts");
     let (pat, project) = owner_pat(&server.base).await;
     let api = Client::with_pat(&server.base, &pat);
     let r = api
@@ -52,32 +52,79 @@ async fn a_grant_reaches_a_running_server() {
     assert_eq!(r.status, 201, "{:?}", r.body);
     let wf = r.body["id"].as_str().expect("id").to_owned();
     let r = api
-        .send(reqwest::Method::POST, &format!("/v1/workflows/{wf}/versions"), None, Some(json!({})))
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/workflows/{wf}/versions"),
+            None,
+            Some(json!({})),
+        )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let start = json!({"command": "start", "params": {}});
     let path = format!("/v1/workflows/{wf}/command");
-    let r = api.send(reqwest::Method::POST, &path, None, Some(start.clone())).await;
-    assert_eq!((r.status, &r.body["code"]), (422, &json!("INSUFFICIENT_CREDITS")), "{:?}", r.body);
+    let r = api
+        .send(reqwest::Method::POST, &path, None, Some(start.clone()))
+        .await;
+    assert_eq!(
+        (r.status, &r.body["code"]),
+        (422, &json!("INSUFFICIENT_CREDITS")),
+        "{:?}",
+        r.body
+    );
 
     let (code, out, err) = grant(&[
-        "--data-dir", &data_arg, "--workspace", "default", "--microcredits", "5000000", "--note", "invoice 12",
+        "--data-dir",
+        &data_arg,
+        "--workspace",
+        "default",
+        "--microcredits",
+        "5000000",
+        "--note",
+        "invoice 12",
     ]);
     assert_eq!(code, 0, "stdout {out}\nstderr {err}");
-    assert!(out.contains("granted 5000000 microcredits to default"), "{out}");
+    assert!(
+        out.contains("granted 5000000 microcredits to default"),
+        "{out}"
+    );
     assert!(out.contains("payg 5000000"), "{out}");
 
-    let r = api.send(reqwest::Method::GET, "/v1/billing/usage", Some(&project), None).await;
+    let r = api
+        .send(
+            reqwest::Method::GET,
+            "/v1/billing/usage",
+            Some(&project),
+            None,
+        )
+        .await;
     assert_eq!(r.body["payg_remaining"], 5_000_000, "{:?}", r.body);
-    let r = api.send(reqwest::Method::GET, "/v1/billing/payment-history", Some(&project), None).await;
+    let r = api
+        .send(
+            reqwest::Method::GET,
+            "/v1/billing/payment-history",
+            Some(&project),
+            None,
+        )
+        .await;
     assert_eq!(r.body["payments"][0]["note"], "invoice 12", "{:?}", r.body);
-    let r = api.send(reqwest::Method::POST, &path, None, Some(start)).await;
+    let r = api
+        .send(reqwest::Method::POST, &path, None, Some(start))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 
     for (args, says) in [
-        (vec!["--workspace", "nope", "--microcredits", "1"], "no workspace with the slug \"nope\""),
-        (vec!["--workspace", "default", "--microcredits", "0"], "between 1 and"),
-        (vec!["--workspace", "default", "--microcredits=-3"], "between 1 and"),
+        (
+            vec!["--workspace", "nope", "--microcredits", "1"],
+            "no workspace with the slug \"nope\"",
+        ),
+        (
+            vec!["--workspace", "default", "--microcredits", "0"],
+            "between 1 and",
+        ),
+        (
+            vec!["--workspace", "default", "--microcredits=-3"],
+            "between 1 and",
+        ),
     ] {
         let mut all = vec!["--data-dir", data_arg.as_str()];
         all.extend(args);

@@ -10,8 +10,8 @@
 
 pub mod analytics;
 pub mod auth;
-pub mod billing;
 pub mod automation;
+pub mod billing;
 pub mod body_limit;
 pub mod bootstrap;
 pub mod client_addr;

@@ -88,7 +88,11 @@ async fn catalog_and_admin_actions(backend: Backend) {
         .iter()
         .filter_map(|p| p["plan_code"].as_str())
         .collect();
-    assert_eq!(codes, ["pro", "max"], "another product's plan is never shown");
+    assert_eq!(
+        codes,
+        ["pro", "max"],
+        "another product's plan is never shown"
+    );
     assert_eq!(r.body["plans"][0]["trial_microcredits"], 12 * CREDIT);
     assert_eq!(r.body["plans"][0]["overdraft"], false);
     let r = get(&s, &ws, "/v1/billing/action-pricing").await;
@@ -99,66 +103,188 @@ async fn catalog_and_admin_actions(backend: Backend) {
     let zero = json!({"trial_remaining": 0, "included_remaining": 0, "payg_remaining": 0,
                       "total_remaining_microcredits": 0});
     assert_eq!(get(&s, &ws, "/v1/billing/usage").await.body, zero);
-    assert_eq!(get(&s, &ws, "/v1/billing/status").await.body["status"], "none");
+    assert_eq!(
+        get(&s, &ws, "/v1/billing/status").await.body["status"],
+        "none"
+    );
 
     // A trial, once.
     let r = post(&s, &ws, "/v1/billing/trial", None).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!((&r.body["status"], &r.body["plan_code"]), (&json!("trialing"), &json!("pro")));
+    assert_eq!(
+        (&r.body["status"], &r.body["plan_code"]),
+        (&json!("trialing"), &json!("pro"))
+    );
     assert!(r.body["trial_ends_at"].is_string(), "{}", r.body);
-    assert_eq!(get(&s, &ws, "/v1/billing/usage").await.body["trial_remaining"], 12 * CREDIT);
-    let r = post(&s, &ws, "/v1/billing/trial", Some(json!({"plan_code": "pro"}))).await;
+    assert_eq!(
+        get(&s, &ws, "/v1/billing/usage").await.body["trial_remaining"],
+        12 * CREDIT
+    );
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/trial",
+        Some(json!({"plan_code": "pro"})),
+    )
+    .await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(r.error().contains("once"), "{}", r.body);
 
     // Converting ends the trial (its credits with it); pro includes nothing.
     let r = post(&s, &ws, "/v1/billing/subscription/convert-trial-now", None).await;
-    assert_eq!((r.status, &r.body["status"]), (200, &json!("active")), "{}", r.body);
-    assert_eq!(get(&s, &ws, "/v1/billing/usage").await.body["trial_remaining"], 0);
-    let r = post(&s, &ws, "/v1/billing/subscription", Some(json!({"plan_code": "max"}))).await;
+    assert_eq!(
+        (r.status, &r.body["status"]),
+        (200, &json!("active")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        get(&s, &ws, "/v1/billing/usage").await.body["trial_remaining"],
+        0
+    );
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/subscription",
+        Some(json!({"plan_code": "max"})),
+    )
+    .await;
     assert_eq!(r.status, 409, "already subscribed: {}", r.body);
 
     // Upgrade now (max includes 5 credits), downgrade at the period's end.
-    let r = post(&s, &ws, "/v1/billing/subscription/change-plan", Some(json!({"plan_code": "max"}))).await;
-    assert_eq!((r.status, &r.body["applies"]), (200, &json!("now")), "{}", r.body);
-    assert_eq!(get(&s, &ws, "/v1/billing/usage").await.body["included_remaining"], 5 * CREDIT);
-    let r = post(&s, &ws, "/v1/billing/subscription/change-plan", Some(json!({"plan_code": "pro"}))).await;
-    assert_eq!((r.status, &r.body["applies"]), (200, &json!("period_end")), "{}", r.body);
-    assert_eq!((&r.body["plan_code"], &r.body["pending_plan_code"]), (&json!("max"), &json!("pro")));
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/subscription/change-plan",
+        Some(json!({"plan_code": "max"})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["applies"]),
+        (200, &json!("now")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        get(&s, &ws, "/v1/billing/usage").await.body["included_remaining"],
+        5 * CREDIT
+    );
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/subscription/change-plan",
+        Some(json!({"plan_code": "pro"})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["applies"]),
+        (200, &json!("period_end")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        (&r.body["plan_code"], &r.body["pending_plan_code"]),
+        (&json!("max"), &json!("pro"))
+    );
     let r = post(&s, &ws, "/v1/billing/subscription/cancel", None).await;
-    assert_eq!((r.status, &r.body["cancel_at_period_end"]), (200, &json!(true)), "{}", r.body);
+    assert_eq!(
+        (r.status, &r.body["cancel_at_period_end"]),
+        (200, &json!(true)),
+        "{}",
+        r.body
+    );
 
     // The owner grants PAYG credits; they show in the payment history.
-    let r = post(&s, &ws, "/v1/billing/credits/grant", Some(json!({"microcredits": 3 * CREDIT, "note": "invoice 7"}))).await;
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/credits/grant",
+        Some(json!({"microcredits": 3 * CREDIT, "note": "invoice 7"})),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["balances"]["payg_remaining"], 3 * CREDIT);
     let r = get(&s, &ws, "/v1/billing/payment-history").await;
     assert_eq!(r.body["payments"][0]["note"], "invoice 7", "{}", r.body);
     assert_eq!(r.body["next_cursor"], Value::Null);
     let r = get(&s, &ws, "/v1/billing/summary").await;
-    assert_eq!((r.status, &r.body["plan_code"]), (200, &json!("max")), "{}", r.body);
-    assert_eq!(r.body["balances"]["total_remaining_microcredits"], 8 * CREDIT);
+    assert_eq!(
+        (r.status, &r.body["plan_code"]),
+        (200, &json!("max")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.body["balances"]["total_remaining_microcredits"],
+        8 * CREDIT
+    );
 
     // Hostile values: 400s that say what to fix.
     let long = "p".repeat(100_000);
     let bad: Vec<(&str, Option<Value>, &str)> = vec![
-        ("/v1/billing/subscription", Some(json!({"plan_code": long})), "plan_code"),
-        ("/v1/billing/subscription/change-plan", Some(json!({"plan_code": "gold"})), "unknown plan_code"),
-        ("/v1/billing/subscription/change-plan", Some(json!({"plan_code": "elsewhere"})), "unknown plan_code"),
-        ("/v1/billing/subscription", Some(json!({"plan_code": "pro", "coupon": 1})), "coupon"),
-        ("/v1/billing/credits/grant", Some(json!({"microcredits": 0})), "between 1 and"),
-        ("/v1/billing/credits/grant", Some(json!({"microcredits": -5})), "between 1 and"),
-        ("/v1/billing/credits/grant", Some(json!({"microcredits": i64::MAX})), "between 1 and"),
-        ("/v1/billing/credits/grant", Some(json!({"microcredits": "10"})), "invalid type"),
-        ("/v1/billing/credits/grant", Some(json!({"microcredits": 1, "note": "n".repeat(501)})), "note"),
+        (
+            "/v1/billing/subscription",
+            Some(json!({"plan_code": long})),
+            "plan_code",
+        ),
+        (
+            "/v1/billing/subscription/change-plan",
+            Some(json!({"plan_code": "gold"})),
+            "unknown plan_code",
+        ),
+        (
+            "/v1/billing/subscription/change-plan",
+            Some(json!({"plan_code": "elsewhere"})),
+            "unknown plan_code",
+        ),
+        (
+            "/v1/billing/subscription",
+            Some(json!({"plan_code": "pro", "coupon": 1})),
+            "coupon",
+        ),
+        (
+            "/v1/billing/credits/grant",
+            Some(json!({"microcredits": 0})),
+            "between 1 and",
+        ),
+        (
+            "/v1/billing/credits/grant",
+            Some(json!({"microcredits": -5})),
+            "between 1 and",
+        ),
+        (
+            "/v1/billing/credits/grant",
+            Some(json!({"microcredits": i64::MAX})),
+            "between 1 and",
+        ),
+        (
+            "/v1/billing/credits/grant",
+            Some(json!({"microcredits": "10"})),
+            "invalid type",
+        ),
+        (
+            "/v1/billing/credits/grant",
+            Some(json!({"microcredits": 1, "note": "n".repeat(501)})),
+            "note",
+        ),
     ];
     for (path, body, says) in bad {
         let r = post(&s, &ws, path, body).await;
         assert_eq!(r.status, 400, "{path}: {}", r.body);
         assert!(r.error().contains(says), "{path}: {}", r.body);
-        assert!(r.error().len() < 500, "the error does not echo the input: {}", r.error().len());
+        assert!(
+            r.error().len() < 500,
+            "the error does not echo the input: {}",
+            r.error().len()
+        );
     }
-    for query in ["?limit=0", "?limit=201", "?cursor=abc", "?cursor=-1", "?page=2"] {
+    for query in [
+        "?limit=0",
+        "?limit=201",
+        "?cursor=abc",
+        "?cursor=-1",
+        "?page=2",
+    ] {
         let r = get(&s, &ws, &format!("/v1/billing/usage-history{query}")).await;
         assert_eq!(r.status, 400, "{query}: {}", r.body);
     }
@@ -178,7 +304,10 @@ async fn catalog_and_admin_actions(backend: Backend) {
     assert_eq!(r.status, 404, "{}", r.body);
     for (path, body) in [
         ("/v1/billing/credits/grant", json!({"microcredits": CREDIT})),
-        ("/v1/billing/subscription/cancel", json!({"at_period_end": false})),
+        (
+            "/v1/billing/subscription/cancel",
+            json!({"at_period_end": false}),
+        ),
     ] {
         let r = s
             .call(Method::POST, path)
@@ -205,11 +334,29 @@ async fn starts_need_credits_when_billing_is_on(backend: Backend) {
     assert_eq!(r.body["code"], "INSUFFICIENT_CREDITS", "{}", r.body);
     assert!(r.error().contains("no credits left"), "{}", r.body);
     let ws_id = workspace_id(&s, &ws).await;
-    let rejections = s.server.state.integrations().run_rejections(&ws_id).await.expect("store");
+    let rejections = s
+        .server
+        .state
+        .integrations()
+        .run_rejections(&ws_id)
+        .await
+        .expect("store");
     assert_eq!(rejections.len(), 1);
-    assert_eq!((rejections[0].workflow_id.as_str(), rejections[0].code.as_str()), (wf.as_str(), "INSUFFICIENT_CREDITS"));
+    assert_eq!(
+        (
+            rejections[0].workflow_id.as_str(),
+            rejections[0].code.as_str()
+        ),
+        (wf.as_str(), "INSUFFICIENT_CREDITS")
+    );
 
-    let r = post(&s, &ws, "/v1/billing/credits/grant", Some(json!({"microcredits": CREDIT}))).await;
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/credits/grant",
+        Some(json!({"microcredits": CREDIT})),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = start_run(&s, &ws, &wf).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -241,14 +388,22 @@ fn llm_settings(provider: &FakeProvider, slug: &str) -> ar_server::Settings {
 /// INSUFFICIENT_CREDITS or are refused at start, and the balance ends at 0 — nothing
 /// overdrawn, since the price divides the balance (docs/billing.md "Overdraw").
 async fn fifty_racing_runs_against_ten_credits(backend: Backend) {
-    let replies = (0..60).map(|_| LlmReply::json(200, openai::completion("ok", 1, 1))).collect();
+    let replies = (0..60)
+        .map(|_| LlmReply::json(200, openai::completion("ok", 1, 1)))
+        .collect();
     let provider = FakeProvider::start(replies).await;
     let s = start_with(backend, llm_settings(&provider, "bill-race")).await;
     let ws = workspace(&s, "bill-race").await;
     let graph = json!({"steps": [{"id": "ask", "type": "llm_call",
         "model_ref": "direct.openai.gpt-4o-mini", "prompt": "hi"}]});
     let wf = published_workflow(&s, &ws, json!({"name": "ask", "graph": graph})).await;
-    let r = post(&s, &ws, "/v1/billing/credits/grant", Some(json!({"microcredits": 10 * CREDIT}))).await;
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/credits/grant",
+        Some(json!({"microcredits": 10 * CREDIT})),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     let starts = (0..50).map(|_| start_run(&s, &ws, &wf));
@@ -276,7 +431,11 @@ async fn fifty_racing_runs_against_ten_credits(backend: Backend) {
             match r.body["status"].as_str() {
                 Some("completed") => completed += 1,
                 Some("failed") => {
-                    assert!(r.body.to_string().contains("INSUFFICIENT_CREDITS"), "{}", r.body);
+                    assert!(
+                        r.body.to_string().contains("INSUFFICIENT_CREDITS"),
+                        "{}",
+                        r.body
+                    );
                     out_of_credits += 1;
                 }
                 _ => still.push(run),
@@ -290,7 +449,10 @@ async fn fifty_racing_runs_against_ten_credits(backend: Backend) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(completed, 10, "{completed} completed, {out_of_credits} failed, {refused} refused");
+    assert_eq!(
+        completed, 10,
+        "{completed} completed, {out_of_credits} failed, {refused} refused"
+    );
     assert_eq!(completed + out_of_credits + refused, 50);
     let usage = get(&s, &ws, "/v1/billing/usage").await.body;
     assert_eq!(usage["total_remaining_microcredits"], 0, "{usage}");
@@ -308,7 +470,13 @@ async fn fifty_racing_runs_against_ten_credits(backend: Backend) {
         let r = get(&s, &ws, &format!("/v1/billing/usage-history{query}")).await;
         assert_eq!(r.status, 200, "{}", r.body);
         let entries = r.body["entries"].as_array().expect("entries");
-        assert!(entries.iter().all(|e| e["microcredits"] == -CREDIT && e["action"] == "workflow.step.execute"), "{}", r.body);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e["microcredits"] == -CREDIT && e["action"] == "workflow.step.execute"),
+            "{}",
+            r.body
+        );
         seen += entries.len();
         match r.body["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
@@ -375,7 +543,10 @@ async fn a_metered_step_is_charged_once(backend: Backend) {
         .await
         .expect("grant");
     metered.execute(call(1)).await.expect("charged");
-    metered.execute(call(1)).await.expect("the same attempt again");
+    metered
+        .execute(call(1))
+        .await
+        .expect("the same attempt again");
     let rows = store.billing_ledger_all(&ws_id).await.expect("ledger");
     let debits: Vec<(&str, i64, Option<i64>)> = rows
         .iter()
@@ -384,7 +555,10 @@ async fn a_metered_step_is_charged_once(backend: Backend) {
         .collect();
     assert_eq!(
         debits,
-        [("llm.tokens_in", -500, Some(1)), ("workflow.step.execute", -CREDIT, Some(1))],
+        [
+            ("llm.tokens_in", -500, Some(1)),
+            ("workflow.step.execute", -CREDIT, Some(1))
+        ],
         "one debit per priced action, unpriced tokens_out free"
     );
     let b = store.billing_balances(&ws_id).await.expect("balances");
@@ -414,10 +588,26 @@ async fn subscriptions_over_time(backend: Backend) {
     let t0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
     let a = account(0);
     a.start_trial(None, t0).await.expect("trial");
-    assert_eq!(stores.integrations.billing_balances(&ids[0]).await.unwrap().trial, 12 * CREDIT);
+    assert_eq!(
+        stores
+            .integrations
+            .billing_balances(&ids[0])
+            .await
+            .unwrap()
+            .trial,
+        12 * CREDIT
+    );
     let sub = a.refresh(t0 + 15 * DAY).await.unwrap().expect("sub");
     assert_eq!(sub.status, "none");
-    assert_eq!(stores.integrations.billing_balances(&ids[0]).await.unwrap().trial, 0);
+    assert_eq!(
+        stores
+            .integrations
+            .billing_balances(&ids[0])
+            .await
+            .unwrap()
+            .trial,
+        0
+    );
 
     let b = account(1);
     b.grant(2 * CREDIT, None, t0).await.expect("payg");
@@ -444,11 +634,31 @@ async fn subscriptions_over_time(backend: Backend) {
         "max's credits granted once, expired once at the roll-over to pro (nothing included)"
     );
     let balances = stores.integrations.billing_balances(&ids[1]).await.unwrap();
-    assert_eq!((balances.included, balances.payg), (0, 2 * CREDIT), "pro includes nothing");
+    assert_eq!(
+        (balances.included, balances.payg),
+        (0, 2 * CREDIT),
+        "pro includes nothing"
+    );
 
     b.cancel(false, later).await.expect("cancel now");
-    assert_eq!(b.refresh(later + 60 * DAY).await.unwrap().expect("sub").status, "canceled");
-    assert_eq!(stores.integrations.billing_balances(&ids[1]).await.unwrap().payg, 2 * CREDIT, "PAYG survives cancellation");
+    assert_eq!(
+        b.refresh(later + 60 * DAY)
+            .await
+            .unwrap()
+            .expect("sub")
+            .status,
+        "canceled"
+    );
+    assert_eq!(
+        stores
+            .integrations
+            .billing_balances(&ids[1])
+            .await
+            .unwrap()
+            .payg,
+        2 * CREDIT,
+        "PAYG survives cancellation"
+    );
     s.close().await;
 }
 

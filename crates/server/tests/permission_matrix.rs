@@ -766,9 +766,12 @@ fn sample(
         ("GET", path) if path.starts_with("/v1/billing/") => {
             (path.to_string(), None, Some(p.clone()), 200)
         }
-        ("POST", "/v1/billing/trial" | "/v1/billing/subscription") => {
-            (spec.path.to_string(), Some(json!({"plan_code": "pro"})), None, 200)
-        }
+        ("POST", "/v1/billing/trial" | "/v1/billing/subscription") => (
+            spec.path.to_string(),
+            Some(json!({"plan_code": "pro"})),
+            None,
+            200,
+        ),
         // Allowed through the gate, then refused by the state: no subscription yet.
         ("POST", "/v1/billing/subscription/change-plan") => (
             spec.path.to_string(),
@@ -776,9 +779,10 @@ fn sample(
             None,
             409,
         ),
-        ("POST", "/v1/billing/subscription/cancel" | "/v1/billing/subscription/convert-trial-now") => {
-            (spec.path.to_string(), None, None, 409)
-        }
+        (
+            "POST",
+            "/v1/billing/subscription/cancel" | "/v1/billing/subscription/convert-trial-now",
+        ) => (spec.path.to_string(), None, None, 409),
         // Owner only: no caller kind of the matrix is the owner, so every one is refused.
         ("POST", "/v1/billing/credits/grant") => (
             spec.path.to_string(),

@@ -25,9 +25,13 @@ struct Fixture {
 async fn sqlite() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("ar.db");
-    let tenants = SqliteTenantStore::open(path.clone()).await.expect("open sqlite");
+    let tenants = SqliteTenantStore::open(path.clone())
+        .await
+        .expect("open sqlite");
     common::seed_workspaces(&tenants).await;
-    let second = SqliteTenantStore::open(path.clone()).await.expect("open again");
+    let second = SqliteTenantStore::open(path.clone())
+        .await
+        .expect("open again");
     Fixture {
         store: Arc::new(SqliteIntegrationStore::from_pool(tenants.pool().clone())),
         other_node: Arc::new(SqliteIntegrationStore::from_pool(second.pool().clone())),
@@ -109,16 +113,34 @@ async fn a_debit_is_charged_once(f: &Fixture) {
         .unwrap();
     let d = debit("w1", "r1", "s1", 2 * CREDIT);
     let first = f.store.billing_debit(&d).await.unwrap();
-    assert!(matches!(&first, DebitOutcome::Charged(rows) if rows.len() == 1), "{first:?}");
-    assert_eq!(f.store.billing_debit(&d).await.unwrap(), DebitOutcome::Duplicate);
-    assert_eq!(f.other_node.billing_debit(&d).await.unwrap(), DebitOutcome::Duplicate);
+    assert!(
+        matches!(&first, DebitOutcome::Charged(rows) if rows.len() == 1),
+        "{first:?}"
+    );
+    assert_eq!(
+        f.store.billing_debit(&d).await.unwrap(),
+        DebitOutcome::Duplicate
+    );
+    assert_eq!(
+        f.other_node.billing_debit(&d).await.unwrap(),
+        DebitOutcome::Duplicate
+    );
     // Another attempt or action is another debit.
-    let retry = Debit { attempt: 2, ..d.clone() };
-    assert!(matches!(f.store.billing_debit(&retry).await.unwrap(), DebitOutcome::Charged(_)));
+    let retry = Debit {
+        attempt: 2,
+        ..d.clone()
+    };
+    assert!(matches!(
+        f.store.billing_debit(&retry).await.unwrap(),
+        DebitOutcome::Charged(_)
+    ));
     let b = assert_balances_are_the_ledger(&*f.store, "w1").await;
     assert_eq!(b.payg, 6 * CREDIT);
     // The other workspace is untouched.
-    assert_eq!(f.store.billing_balances("w2").await.unwrap(), Balances::default());
+    assert_eq!(
+        f.store.billing_balances("w2").await.unwrap(),
+        Balances::default()
+    );
 }
 
 /// Twenty nodes committing the same debit at once: one charge.
@@ -130,7 +152,11 @@ async fn concurrent_duplicates_charge_once(f: &Fixture) {
     let d = debit("w1", "r1", "s1", CREDIT);
     let tasks: Vec<_> = (0..20)
         .map(|i| {
-            let store = if i % 2 == 0 { f.store.clone() } else { f.other_node.clone() };
+            let store = if i % 2 == 0 {
+                f.store.clone()
+            } else {
+                f.other_node.clone()
+            };
             let d = d.clone();
             tokio::spawn(async move { store.billing_debit(&d).await.unwrap() })
         })
@@ -142,26 +168,54 @@ async fn concurrent_duplicates_charge_once(f: &Fixture) {
         }
     }
     assert_eq!(charged, 1);
-    assert_eq!(assert_balances_are_the_ledger(&*f.store, "w1").await.payg, 99 * CREDIT);
+    assert_eq!(
+        assert_balances_are_the_ledger(&*f.store, "w1").await.payg,
+        99 * CREDIT
+    );
 }
 
 /// Trial first, then included, then PAYG; a debit spanning buckets is one row per bucket
 /// with its quantity on the first.
 async fn buckets_are_drawn_in_order(f: &Fixture) {
-    for (bucket, n) in [(Bucket::Trial, 3), (Bucket::Included, 5), (Bucket::Payg, 10)] {
-        f.store.billing_grant(&grant("w1", bucket, n * CREDIT)).await.unwrap();
+    for (bucket, n) in [
+        (Bucket::Trial, 3),
+        (Bucket::Included, 5),
+        (Bucket::Payg, 10),
+    ] {
+        f.store
+            .billing_grant(&grant("w1", bucket, n * CREDIT))
+            .await
+            .unwrap();
     }
-    let DebitOutcome::Charged(rows) = f.store.billing_debit(&debit("w1", "r1", "a", 7 * CREDIT)).await.unwrap() else {
+    let DebitOutcome::Charged(rows) = f
+        .store
+        .billing_debit(&debit("w1", "r1", "a", 7 * CREDIT))
+        .await
+        .unwrap()
+    else {
         panic!("not charged");
     };
     let drawn: Vec<(&str, i64, i64)> = rows
         .iter()
         .map(|r| (r.bucket.as_str(), r.microcredits, r.quantity))
         .collect();
-    assert_eq!(drawn, [("trial", -3 * CREDIT, 1), ("included", -4 * CREDIT, 0)]);
-    f.store.billing_debit(&debit("w1", "r1", "b", 5 * CREDIT)).await.unwrap();
+    assert_eq!(
+        drawn,
+        [("trial", -3 * CREDIT, 1), ("included", -4 * CREDIT, 0)]
+    );
+    f.store
+        .billing_debit(&debit("w1", "r1", "b", 5 * CREDIT))
+        .await
+        .unwrap();
     let b = assert_balances_are_the_ledger(&*f.store, "w1").await;
-    assert_eq!(b, Balances { trial: 0, included: 0, payg: 6 * CREDIT });
+    assert_eq!(
+        b,
+        Balances {
+            trial: 0,
+            included: 0,
+            payg: 6 * CREDIT
+        }
+    );
     let usage = f.store.billing_usage_by_action("w1", 0, 100).await.unwrap();
     assert_eq!(
         usage,
@@ -171,27 +225,45 @@ async fn buckets_are_drawn_in_order(f: &Fixture) {
             microcredits: 12 * CREDIT
         }]
     );
-    assert_eq!(f.store.billing_project_spent("p1", 0, 100).await.unwrap(), 12 * CREDIT);
-    assert_eq!(f.store.billing_project_spent("p2", 0, 100).await.unwrap(), 0);
+    assert_eq!(
+        f.store.billing_project_spent("p1", 0, 100).await.unwrap(),
+        12 * CREDIT
+    );
+    assert_eq!(
+        f.store.billing_project_spent("p2", 0, 100).await.unwrap(),
+        0
+    );
 }
 
 /// A balance not above zero refuses; a positive one below the price overdraws PAYG by
 /// less than that one price.
 async fn an_empty_balance_refuses_and_overdraw_is_one_price(f: &Fixture) {
     assert_eq!(
-        f.store.billing_debit(&debit("w1", "r1", "s1", CREDIT)).await.unwrap(),
+        f.store
+            .billing_debit(&debit("w1", "r1", "s1", CREDIT))
+            .await
+            .unwrap(),
         DebitOutcome::Empty
     );
     assert!(f.store.billing_ledger_all("w1").await.unwrap().is_empty());
-    f.store.billing_grant(&grant("w1", Bucket::Trial, 1)).await.unwrap();
+    f.store
+        .billing_grant(&grant("w1", Bucket::Trial, 1))
+        .await
+        .unwrap();
     assert!(matches!(
-        f.store.billing_debit(&debit("w1", "r1", "s2", 5 * CREDIT)).await.unwrap(),
+        f.store
+            .billing_debit(&debit("w1", "r1", "s2", 5 * CREDIT))
+            .await
+            .unwrap(),
         DebitOutcome::Charged(_)
     ));
     let b = assert_balances_are_the_ledger(&*f.store, "w1").await;
     assert_eq!((b.trial, b.payg), (0, -(5 * CREDIT - 1)));
     assert_eq!(
-        f.store.billing_debit(&debit("w1", "r1", "s3", 1)).await.unwrap(),
+        f.store
+            .billing_debit(&debit("w1", "r1", "s3", 1))
+            .await
+            .unwrap(),
         DebitOutcome::Empty
     );
 }
@@ -199,12 +271,22 @@ async fn an_empty_balance_refuses_and_overdraw_is_one_price(f: &Fixture) {
 /// 50 debits racing on two nodes against credits for 10: exactly 10 are charged, and
 /// nothing is overdrawn (each costs exactly a tenth).
 async fn fifty_racing_debits_against_ten_credits(f: &Fixture) {
-    f.store.billing_grant(&grant("w1", Bucket::Payg, 10 * CREDIT)).await.unwrap();
+    f.store
+        .billing_grant(&grant("w1", Bucket::Payg, 10 * CREDIT))
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..50)
         .map(|i| {
-            let store = if i % 2 == 0 { f.store.clone() } else { f.other_node.clone() };
+            let store = if i % 2 == 0 {
+                f.store.clone()
+            } else {
+                f.other_node.clone()
+            };
             tokio::spawn(async move {
-                store.billing_debit(&debit("w1", &format!("run{i}"), "s", CREDIT)).await.unwrap()
+                store
+                    .billing_debit(&debit("w1", &format!("run{i}"), "s", CREDIT))
+                    .await
+                    .unwrap()
             })
         })
         .collect();
@@ -217,7 +299,12 @@ async fn fifty_racing_debits_against_ten_credits(f: &Fixture) {
         }
     }
     assert_eq!(charged, 10);
-    assert_eq!(assert_balances_are_the_ledger(&*f.store, "w1").await.total(), 0);
+    assert_eq!(
+        assert_balances_are_the_ledger(&*f.store, "w1")
+            .await
+            .total(),
+        0
+    );
 }
 
 /// The included credits of a period are granted once, with two nodes racing; the next
@@ -225,12 +312,26 @@ async fn fifty_racing_debits_against_ten_credits(f: &Fixture) {
 async fn a_period_is_granted_once(f: &Fixture) {
     let (a, b) = tokio::join!(
         f.store.billing_start_period("w1", 1000, 5 * CREDIT, 1000),
-        f.other_node.billing_start_period("w1", 1000, 5 * CREDIT, 1000),
+        f.other_node
+            .billing_start_period("w1", 1000, 5 * CREDIT, 1000),
     );
     assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|x| **x).count(), 1);
-    assert!(!f.store.billing_start_period("w1", 1000, 5 * CREDIT, 1001).await.unwrap());
-    f.store.billing_debit(&debit("w1", "r", "s", 2 * CREDIT)).await.unwrap();
-    assert!(f.other_node.billing_start_period("w1", 2000, 5 * CREDIT, 2000).await.unwrap());
+    assert!(
+        !f.store
+            .billing_start_period("w1", 1000, 5 * CREDIT, 1001)
+            .await
+            .unwrap()
+    );
+    f.store
+        .billing_debit(&debit("w1", "r", "s", 2 * CREDIT))
+        .await
+        .unwrap();
+    assert!(
+        f.other_node
+            .billing_start_period("w1", 2000, 5 * CREDIT, 2000)
+            .await
+            .unwrap()
+    );
     let b = assert_balances_are_the_ledger(&*f.store, "w1").await;
     assert_eq!(b.included, 5 * CREDIT);
     let actions: Vec<String> = f
@@ -254,39 +355,77 @@ async fn a_period_is_granted_once(f: &Fixture) {
 
 /// Emptying a bucket writes one row taking what is left (nothing when empty).
 async fn clearing_a_bucket(f: &Fixture) {
-    f.store.billing_grant(&grant("w1", Bucket::Trial, 7)).await.unwrap();
+    f.store
+        .billing_grant(&grant("w1", Bucket::Trial, 7))
+        .await
+        .unwrap();
     let row = f
         .store
         .billing_clear_bucket("w1", Bucket::Trial, "trial.expired", 30)
         .await
         .unwrap()
         .expect("a row");
-    assert_eq!((row.microcredits, row.action.as_str()), (-7, "trial.expired"));
-    assert!(f.store.billing_clear_bucket("w1", Bucket::Trial, "trial.expired", 31).await.unwrap().is_none());
+    assert_eq!(
+        (row.microcredits, row.action.as_str()),
+        (-7, "trial.expired")
+    );
+    assert!(
+        f.store
+            .billing_clear_bucket("w1", Bucket::Trial, "trial.expired", 31)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_balances_are_the_ledger(&*f.store, "w1").await;
 }
 
 /// Pages are newest first, by cursor; usage pages hold one project's debits, payment
 /// pages the grants.
 async fn ledger_pages(f: &Fixture) {
-    f.store.billing_grant(&grant("w1", Bucket::Payg, 100 * CREDIT)).await.unwrap();
+    f.store
+        .billing_grant(&grant("w1", Bucket::Payg, 100 * CREDIT))
+        .await
+        .unwrap();
     for i in 0..5 {
-        f.store.billing_debit(&debit("w1", "r", &format!("s{i}"), 1)).await.unwrap();
+        f.store
+            .billing_debit(&debit("w1", "r", &format!("s{i}"), 1))
+            .await
+            .unwrap();
     }
     let mut other = debit("w1", "r9", "x", 1);
     other.project_id = Some("p-other".into());
     f.store.billing_debit(&other).await.unwrap();
-    let usage = LedgerFilter::Usage { project_id: "p1".into() };
-    let first = f.store.billing_ledger("w1", usage.clone(), None, 3).await.unwrap();
+    let usage = LedgerFilter::Usage {
+        project_id: "p1".into(),
+    };
+    let first = f
+        .store
+        .billing_ledger("w1", usage.clone(), None, 3)
+        .await
+        .unwrap();
     let steps: Vec<_> = first.iter().map(|r| r.step_id.clone().unwrap()).collect();
     assert_eq!(steps, ["s4", "s3", "s2"]);
-    let rest = f.store.billing_ledger("w1", usage, Some(first[2].seq), 3).await.unwrap();
+    let rest = f
+        .store
+        .billing_ledger("w1", usage, Some(first[2].seq), 3)
+        .await
+        .unwrap();
     let steps: Vec<_> = rest.iter().map(|r| r.step_id.clone().unwrap()).collect();
     assert_eq!(steps, ["s1", "s0"]);
-    let payments = f.store.billing_ledger("w1", LedgerFilter::Payments, None, 10).await.unwrap();
+    let payments = f
+        .store
+        .billing_ledger("w1", LedgerFilter::Payments, None, 10)
+        .await
+        .unwrap();
     assert_eq!(payments.len(), 1);
     assert_eq!(payments[0].microcredits, 100 * CREDIT);
-    assert!(f.store.billing_ledger("w2", LedgerFilter::Payments, None, 10).await.unwrap().is_empty());
+    assert!(
+        f.store
+            .billing_ledger("w2", LedgerFilter::Payments, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// A first subscription is created once; saving replaces it; rejections are per workspace.
@@ -303,7 +442,12 @@ async fn subscriptions_and_rejections(f: &Fixture) {
         updated_at: 1,
     };
     assert!(f.store.billing_create_subscription(&sub).await.unwrap());
-    assert!(!f.other_node.billing_create_subscription(&sub).await.unwrap());
+    assert!(
+        !f.other_node
+            .billing_create_subscription(&sub)
+            .await
+            .unwrap()
+    );
     let active = SubscriptionRecord {
         status: "active".into(),
         current_period_start: Some(5),
@@ -313,7 +457,10 @@ async fn subscriptions_and_rejections(f: &Fixture) {
         ..sub.clone()
     };
     f.store.billing_save_subscription(&active).await.unwrap();
-    assert_eq!(f.store.billing_subscription("w1").await.unwrap(), Some(active));
+    assert_eq!(
+        f.store.billing_subscription("w1").await.unwrap(),
+        Some(active)
+    );
     assert_eq!(f.store.billing_subscription("w2").await.unwrap(), None);
     let rejection = RunRejection {
         id: "rj1".into(),

@@ -59,7 +59,11 @@ impl Account<'_> {
                     .collect();
                 ApiError::bad_request(format!(
                     "unknown plan_code {plan_code:?}; the plans of this server are: {}",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 ))
                 .with("known_plans", json!(known))
             })
@@ -96,7 +100,12 @@ impl Account<'_> {
         {
             if sub.cancel_at_period_end {
                 self.store
-                    .billing_clear_bucket(self.workspace_id, Bucket::Included, INCLUDED_EXPIRED, now)
+                    .billing_clear_bucket(
+                        self.workspace_id,
+                        Bucket::Included,
+                        INCLUDED_EXPIRED,
+                        now,
+                    )
                     .await?;
                 sub.status = CANCELED.into();
             } else {
@@ -134,13 +143,13 @@ impl Account<'_> {
         let code = plan_code
             .or(self.billing.default_plan.as_deref())
             .ok_or_else(|| {
-                ApiError::bad_request(
-                    "name a plan_code: this server has no billing.default_plan",
-                )
+                ApiError::bad_request("name a plan_code: this server has no billing.default_plan")
             })?;
         let plan = self.plan(code)?;
         let days = plan.trial_days.filter(|d| *d > 0).ok_or_else(|| {
-            conflict(format!("plan {code:?} has no trial; subscribe to it instead"))
+            conflict(format!(
+                "plan {code:?} has no trial; subscribe to it instead"
+            ))
         })?;
         let sub = SubscriptionRecord {
             workspace_id: self.workspace_id.to_owned(),
@@ -160,7 +169,8 @@ impl Account<'_> {
         }
         let credits = plan.trial_microcredits.unwrap_or(0);
         if credits > 0 {
-            self.put(Bucket::Trial, TRIAL_GRANT, credits, None, now).await?;
+            self.put(Bucket::Trial, TRIAL_GRANT, credits, None, now)
+                .await?;
         }
         Ok(sub)
     }
@@ -242,7 +252,9 @@ impl Account<'_> {
             return Err(no_subscription());
         };
         if sub.plan_code == plan_code && sub.pending_plan_code.is_none() {
-            return Err(conflict(format!("the workspace is already on plan {plan_code:?}")));
+            return Err(conflict(format!(
+                "the workspace is already on plan {plan_code:?}"
+            )));
         }
         match sub.status.as_str() {
             TRIALING => {
@@ -259,9 +271,13 @@ impl Account<'_> {
                     .map_or(0, monthly_price);
                 if monthly_price(next) > current_price {
                     let current = sub.clone();
-                    Ok((self.activate(plan_code, Some(&current), now).await?, Applies::Now))
+                    Ok((
+                        self.activate(plan_code, Some(&current), now).await?,
+                        Applies::Now,
+                    ))
                 } else {
-                    sub.pending_plan_code = (plan_code != sub.plan_code).then(|| plan_code.to_owned());
+                    sub.pending_plan_code =
+                        (plan_code != sub.plan_code).then(|| plan_code.to_owned());
                     sub.updated_at = now;
                     self.store.billing_save_subscription(&sub).await?;
                     Ok((sub, Applies::PeriodEnd))
@@ -286,7 +302,12 @@ impl Account<'_> {
             }
             ACTIVE if immediately => {
                 self.store
-                    .billing_clear_bucket(self.workspace_id, Bucket::Included, INCLUDED_EXPIRED, now)
+                    .billing_clear_bucket(
+                        self.workspace_id,
+                        Bucket::Included,
+                        INCLUDED_EXPIRED,
+                        now,
+                    )
                     .await?;
                 sub.status = CANCELED.into();
                 sub.pending_plan_code = None;
@@ -314,7 +335,8 @@ impl Account<'_> {
                 "microcredits must be between 1 and {MAX_MICROCREDITS} (one credit is 1000000)"
             )));
         }
-        self.put(Bucket::Payg, GRANT_ACTION, microcredits, note, now).await
+        self.put(Bucket::Payg, GRANT_ACTION, microcredits, note, now)
+            .await
     }
 
     async fn put(

@@ -23,11 +23,17 @@ pub async fn check_credits(state: &AppState, project_id: &str, workflow_id: &str
     if !state.settings().billing.enabled {
         return Ok(());
     }
-    let Some(workspace) = state.integrations().workspace_of_project(project_id).await? else {
+    let Some(workspace) = state
+        .integrations()
+        .workspace_of_project(project_id)
+        .await?
+    else {
         return Err(ApiError::not_found("project"));
     };
     let now = now_ms();
-    crate::billing::account(state, &workspace).refresh(now).await?;
+    crate::billing::account(state, &workspace)
+        .refresh(now)
+        .await?;
     let balances = state.integrations().billing_balances(&workspace).await?;
     if balances.total() > 0 {
         return Ok(());
@@ -40,7 +46,10 @@ pub async fn check_credits(state: &AppState, project_id: &str, workflow_id: &str
         code: INSUFFICIENT_CREDITS.into(),
         at: now,
     };
-    state.integrations().record_run_rejection(&rejection).await?;
+    state
+        .integrations()
+        .record_run_rejection(&rejection)
+        .await?;
     tracing::warn!(
         event = "run_rejected",
         workspace_id = %workspace,

@@ -133,16 +133,18 @@ impl BillingSettings {
             let which = format!("[[billing.plans]] {:?}", plan.plan_code);
             let code_ok = !plan.plan_code.is_empty()
                 && plan.plan_code.len() <= 64
-                && plan
-                    .plan_code
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                && plan.plan_code.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                });
             if !code_ok {
                 return Err(format!(
                     "{which}: plan_code must be 1-64 characters of a-z, 0-9, _ and -"
                 ));
             }
-            if !keys.insert((Self::product_of(plan, product_code), plan.plan_code.as_str())) {
+            if !keys.insert((
+                Self::product_of(plan, product_code),
+                plan.plan_code.as_str(),
+            )) {
                 return Err(format!(
                     "{which}: the plan_code is used twice for one product_code"
                 ));
@@ -209,9 +211,9 @@ impl BillingSettings {
 
     /// One plan of this deployment's product.
     pub fn plan(&self, product_code: &str, plan_code: &str) -> Option<&PlanSettings> {
-        self.plans.iter().find(|p| {
-            Self::product_of(p, product_code) == product_code && p.plan_code == plan_code
-        })
+        self.plans
+            .iter()
+            .find(|p| Self::product_of(p, product_code) == product_code && p.plan_code == plan_code)
     }
 
     /// Microcredits per unit of `action` (0 when not priced).
@@ -259,7 +261,10 @@ mod tests {
     fn the_issue_example_is_valid_and_other_products_are_hidden() {
         let b = issue_example();
         b.check("agentruntime").expect("valid");
-        let shown: Vec<&str> = b.plans_of("agentruntime").map(|p| p.name.as_str()).collect();
+        let shown: Vec<&str> = b
+            .plans_of("agentruntime")
+            .map(|p| p.name.as_str())
+            .collect();
         assert_eq!(shown, ["Pro"]);
         assert_eq!(b.price("workflow.step.execute"), 1_000_000);
         assert_eq!(b.price("mcp.call"), 0);
@@ -269,10 +274,18 @@ mod tests {
     fn bad_settings_are_refused_with_the_setting_named() {
         let mut b = issue_example();
         b.prices.insert("llm.tokens".into(), 1);
-        assert!(b.check("agentruntime").unwrap_err().contains("unknown action \"llm.tokens\""));
+        assert!(
+            b.check("agentruntime")
+                .unwrap_err()
+                .contains("unknown action \"llm.tokens\"")
+        );
         let mut b = issue_example();
         b.default_plan = Some("max".into());
-        assert!(b.check("agentruntime").unwrap_err().contains("default_plan \"max\""));
+        assert!(
+            b.check("agentruntime")
+                .unwrap_err()
+                .contains("default_plan \"max\"")
+        );
         let mut b = issue_example();
         b.plans[0].currency = "USD".into();
         assert!(b.check("agentruntime").unwrap_err().contains("currency"));
@@ -298,9 +311,17 @@ mod tests {
         b.apply_env(&env).expect("applies");
         assert!(!b.enabled);
         assert_eq!(b.price("mcp.call"), 5);
-        assert_eq!(b.price("workflow.step.execute"), 0, "the variable replaces the table");
+        assert_eq!(
+            b.price("workflow.step.execute"),
+            0,
+            "the variable replaces the table"
+        );
         let bad = |name: &str| (name == "AR_BILLING_ENABLED").then(|| "yes".to_string());
-        assert!(b.apply_env(&bad).unwrap_err().contains("AR_BILLING_ENABLED"));
+        assert!(
+            b.apply_env(&bad)
+                .unwrap_err()
+                .contains("AR_BILLING_ENABLED")
+        );
     }
 
     #[test]

@@ -135,7 +135,9 @@ impl StepExecutor for Metered {
         }
         if let Some((charger, ws)) = charger {
             let quantities = self.quantities(&result);
-            charger.charge(ws, &call, &step_key(&call), &quantities).await?;
+            charger
+                .charge(ws, &call, &step_key(&call), &quantities)
+                .await?;
         }
         Ok(result)
     }

@@ -91,7 +91,9 @@ fn entry_json(e: &LedgerEntry) -> Value {
 async fn project_workspace(state: &AppState, gate: &Gate) -> ApiResult<(String, String)> {
     let project = gate.project()?;
     let ws = project.workspace_id.clone();
-    crate::billing::account(state, &ws).refresh(now_ms()).await?;
+    crate::billing::account(state, &ws)
+        .refresh(now_ms())
+        .await?;
     Ok((ws, project.id.clone()))
 }
 
@@ -123,7 +125,9 @@ pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<
             })
         })
         .collect();
-    Ok(Json(json!({"product_code": settings.product_code, "plans": plans})))
+    Ok(Json(
+        json!({"product_code": settings.product_code, "plans": plans}),
+    ))
 }
 
 /// `GET /v1/billing/action-pricing` → `{prices: [{action, microcredits, unit}]}`.
@@ -134,7 +138,9 @@ pub async fn action_pricing(State(state): State<AppState>, gate: Gate) -> ApiRes
         .iter()
         .map(|a| json!({"action": a, "microcredits": billing.price(a), "unit": unit_of(a)}))
         .collect();
-    Ok(Json(json!({"prices": prices, "billing_enabled": billing.enabled})))
+    Ok(Json(
+        json!({"prices": prices, "billing_enabled": billing.enabled}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -177,7 +183,8 @@ async fn ledger_page(
         .billing_ledger(ws, filter, before, limit)
         .await?;
     let next = if rows.len() as i64 == limit {
-        rows.last().map_or(Value::Null, |r| json!(r.seq.to_string()))
+        rows.last()
+            .map_or(Value::Null, |r| json!(r.seq.to_string()))
     } else {
         Value::Null
     };
@@ -192,8 +199,15 @@ pub async fn usage_history(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Value>> {
     let (ws, project) = project_workspace(&state, &gate).await?;
-    let (entries, next) =
-        ledger_page(&state, &ws, LedgerFilter::Usage { project_id: project }, &q).await?;
+    let (entries, next) = ledger_page(
+        &state,
+        &ws,
+        LedgerFilter::Usage {
+            project_id: project,
+        },
+        &q,
+    )
+    .await?;
     Ok(Json(json!({"entries": entries, "next_cursor": next})))
 }
 
@@ -237,7 +251,9 @@ pub async fn summary(State(state): State<AppState>, gate: Gate) -> ApiResult<Jso
         .billing_usage_by_action(&ws, from, to.max(now))
         .await?
         .iter()
-        .map(|u| json!({"action": u.action, "quantity": u.quantity, "microcredits": u.microcredits}))
+        .map(
+            |u| json!({"action": u.action, "quantity": u.quantity, "microcredits": u.microcredits}),
+        )
         .collect();
     let status = status_json(sub.as_ref());
     Ok(Json(json!({
@@ -348,7 +364,9 @@ pub async fn subscribe(
     Json(body): Json<PlanBody>,
 ) -> ApiResult<Json<Value>> {
     let code = plan_code(&body.plan_code)?;
-    let sub = admin_account(&state, &gate)?.subscribe(code, now_ms()).await?;
+    let sub = admin_account(&state, &gate)?
+        .subscribe(code, now_ms())
+        .await?;
     Ok(Json(status_json(Some(&sub))))
 }
 
@@ -405,7 +423,9 @@ pub async fn cancel(
 
 /// `POST /v1/billing/subscription/convert-trial-now` → the status.
 pub async fn convert_trial(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
-    let sub = admin_account(&state, &gate)?.convert_trial(now_ms()).await?;
+    let sub = admin_account(&state, &gate)?
+        .convert_trial(now_ms())
+        .await?;
     Ok(Json(status_json(Some(&sub))))
 }
 
@@ -426,7 +446,11 @@ pub async fn grant(
     gate: Gate,
     Json(body): Json<GrantBody>,
 ) -> ApiResult<Json<Value>> {
-    if body.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+    if body
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE)
+    {
         return Err(ApiError::bad_request(format!(
             "`note` is longer than {MAX_NOTE} characters"
         )));
@@ -436,5 +460,7 @@ pub async fn grant(
         .grant(body.microcredits, body.note, now_ms())
         .await?;
     let balances = balances_json(&state, account.workspace_id).await?;
-    Ok(Json(json!({"entry": entry_json(&entry), "balances": balances})))
+    Ok(Json(
+        json!({"entry": entry_json(&entry), "balances": balances}),
+    ))
 }
