@@ -10,8 +10,16 @@ use std::process::{Command, Stdio};
 use serde_json::json;
 use serve_support::*;
 
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const SHARED_MASTER_KEY: &str = "dHdvLW5vZGVzLXNoYXJlLW9uZS1tYXN0ZXIta2V5ISE=";
+
 /// Runs `agentruntime admin credits grant ARGS` without any inherited `AR_*` variable.
 fn grant(args: &[&str]) -> (i32, String, String) {
+    grant_with(args, &[])
+}
+
+/// The same, with these `AR_*` variables.
+fn grant_with(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_agentruntime"));
     command.args(["admin", "credits", "grant"]).args(args);
     for (name, _) in std::env::vars() {
@@ -19,6 +27,7 @@ fn grant(args: &[&str]) -> (i32, String, String) {
             command.env_remove(name);
         }
     }
+    command.envs(env.iter().copied());
     let out = command
         .stdin(Stdio::null())
         .output()
@@ -132,4 +141,51 @@ async fn a_grant_reaches_a_running_server() {
         assert_eq!(code, 2, "{all:?}: stdout {out}\nstderr {err}");
         assert!(err.contains(says), "{all:?}: {err}");
     }
+}
+
+/// `--database-url`: the grant goes into the shared Postgres database a running node
+/// serves from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_through_the_database_url() {
+    let dir = tempfile::tempdir().expect("dir");
+    let schema = format!("admin_credits_{}", uuid::Uuid::now_v7().simple());
+    let mut env = base_env();
+    env.extend(
+        [
+            ("AR_DATABASE_URL", PG_URL),
+            ("AR_DATABASE_SCHEMA", schema.as_str()),
+            ("AR_MASTER_KEY", SHARED_MASTER_KEY),
+            ("AR_DATA_DIR", &dir.path().display().to_string()),
+            ("AR_BILLING_ENABLED", "true"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let server = spawn(&["--listen", "127.0.0.1:0"], &env).expect("server starts");
+    let (pat, project) = owner_pat(&server.base).await;
+    let (code, out, err) = grant_with(
+        &[
+            "--database-url",
+            PG_URL,
+            "--workspace",
+            "default",
+            "--microcredits",
+            "7",
+        ],
+        &[
+            ("AR_DATABASE_SCHEMA", &schema),
+            ("AR_MASTER_KEY", SHARED_MASTER_KEY),
+        ],
+    );
+    assert_eq!(code, 0, "stdout {out}\nstderr {err}");
+    assert!(out.contains("payg 7, total 7"), "{out}");
+    let api = Client::with_pat(&server.base, &pat);
+    let r = api
+        .send(
+            reqwest::Method::GET,
+            "/v1/billing/usage",
+            Some(&project),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["total_remaining_microcredits"], 7, "{:?}", r.body);
 }
