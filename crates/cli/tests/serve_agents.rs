@@ -312,13 +312,18 @@ async fn an_agent_calls_a_real_mcp_tool_and_answers_with_its_result() {
 
     // Metered like llm_call (docs/contract.md §14): tokens and the tool call.
     let usage = client
-        .send(Method::GET, "/v1/billing/usage", Some(&project), None)
+        .send(
+            Method::GET,
+            "/v1/billing/usage-dimensions",
+            Some(&project),
+            None,
+        )
         .await;
     assert_eq!(usage.status, 200, "{}", usage.body);
     let quantity = |kind: &str| {
-        usage.body["usage"]
+        usage.body["dimensions"]
             .as_array()
-            .and_then(|u| u.iter().find(|x| x["kind"] == kind))
+            .and_then(|u| u.iter().find(|x| x["action"] == kind))
             .map(|x| x["quantity"].clone())
     };
     assert_eq!(quantity("llm.tokens_in"), Some(json!(30)), "{}", usage.body);

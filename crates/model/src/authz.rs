@@ -152,6 +152,8 @@ pub enum RoleRequirement {
     WorkspaceMember,
     /// A workspace admin or owner (`tenant_admin`).
     TenantAdmin,
+    /// The workspace's owner only (operator-grade actions such as granting credits).
+    WorkspaceOwner,
     /// At least this role in the project the request names.
     Project(ProjectRole),
 }
@@ -199,7 +201,7 @@ macro_rules! actions {
 }
 
 use ProjectRole::{Admin as PAdmin, Contributor, Viewer};
-use RoleRequirement::{Authenticated, Project, TenantAdmin, WorkspaceMember};
+use RoleRequirement::{Authenticated, Project, TenantAdmin, WorkspaceMember, WorkspaceOwner};
 
 actions! {
     // --- workspace level
@@ -232,7 +234,10 @@ actions! {
     /// Tenant-wide feeds, filtered to the projects the caller can see.
     RunsListTenant => WorkspaceMember, WorkflowRead;
     TasksListTenant => WorkspaceMember, WorkflowRead;
+    /// Trials, subscriptions, plan changes and cancellation (docs/contract.md §14).
     BillingManage => TenantAdmin, Admin;
+    /// Grant credits to the workspace by hand (the `manual` payment provider).
+    BillingGrant => WorkspaceOwner, Admin;
 
     // --- project level
     ProjectRead => Project(Viewer), WorkflowRead;
@@ -265,7 +270,11 @@ actions! {
     McpExecute => Project(Contributor), McpExecute;
     /// The project's analytics (docs/contract.md §14: contributors and above).
     AnalyticsRead => Project(Contributor), WorkflowRead;
+    /// Balances, plans, prices, the ledger, the subscription (docs/contract.md §14:
+    /// contributors and above, through `X-Project-Id`).
     BillingRead => Project(Contributor), WorkflowRead;
+    /// The metered dimensions (viewers and above, as hosted).
+    BillingDimensionsRead => Project(Viewer), WorkflowRead;
     AgentsRead => Project(Viewer), WorkflowRead;
     AgentsManage => Project(Contributor), WorkflowWrite;
     ChatRead => Project(Viewer), WorkflowRead;
@@ -383,6 +392,7 @@ pub fn authorize(caller: &Caller, action: Action, project: Option<ProjectAccess>
         RoleRequirement::Authenticated => true,
         RoleRequirement::WorkspaceMember
         | RoleRequirement::TenantAdmin
+        | RoleRequirement::WorkspaceOwner
         | RoleRequirement::Project(_)
             if caller.workspace_role.is_none() =>
         {
@@ -392,6 +402,7 @@ pub fn authorize(caller: &Caller, action: Action, project: Option<ProjectAccess>
         RoleRequirement::TenantAdmin => caller
             .workspace_role
             .is_some_and(WorkspaceRole::is_tenant_admin),
+        RoleRequirement::WorkspaceOwner => caller.workspace_role == Some(WorkspaceRole::Owner),
         RoleRequirement::Project(min) => match project.unwrap_or(ProjectAccess::None) {
             ProjectAccess::None => return Decision::NotFound,
             ProjectAccess::ReadOnly if requirement.read_only => true,

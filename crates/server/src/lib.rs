@@ -12,6 +12,7 @@ pub mod agents;
 pub mod analytics;
 pub mod auth;
 pub mod automation;
+pub mod billing;
 pub mod body_limit;
 pub mod bootstrap;
 pub mod client_addr;
@@ -247,7 +248,8 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
                 llm.clone(),
                 llm::metering::Meter::Llm,
                 stores.integrations.clone(),
-            );
+            )
+            .charging(charger(settings, stores));
             executors.register("llm_call", Arc::new(metered));
             // docs/contract.md §13: one durable turn of a project agent, metered (§14).
             let agent = ar_executors::AgentCallExecutor::new(
@@ -261,7 +263,8 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
                 Arc::new(agent),
                 llm::metering::Meter::Agent,
                 stores.integrations.clone(),
-            );
+            )
+            .charging(charger(settings, stores));
             executors.register("agent_call", Arc::new(metered));
         }
         Err(error) => {
@@ -274,7 +277,8 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
             mcp,
             llm::metering::Meter::Mcp,
             stores.integrations.clone(),
-        );
+        )
+        .charging(charger(settings, stores));
         executors.register("mcp_call", Arc::new(metered));
     }
     executors
@@ -300,6 +304,16 @@ fn llm_executor(
         Arc::new(keys),
         http,
     )))
+}
+
+/// The charge of metered steps, when billing is on (docs/billing.md).
+fn charger(settings: &Settings, stores: &Stores) -> Option<Arc<billing::charge::Charger>> {
+    settings.billing.enabled.then(|| {
+        Arc::new(billing::charge::Charger::new(
+            stores.integrations.clone(),
+            settings.billing.clone(),
+        ))
+    })
 }
 
 /// A step type whose executor could not be configured: every step fails saying why.

@@ -21,7 +21,7 @@ use crate::routes::{
     self, RouteSpec, connections, identity, invites, llm_keys, members, pats, triggers, vault,
     webhooks, workflows, workspaces,
 };
-use crate::routes::{analytics, commands, runs, tasks};
+use crate::routes::{analytics, billing, commands, runs, tasks};
 use crate::routes::{mcp, mcp_instances};
 
 /// Path of the document.
@@ -89,6 +89,14 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("PUT", "/v1/vault/secrets/{name}") => vault::SecretBody::schema(),
         ("POST", "/v1/llm-provider-keys") => llm_keys::NewLlmKey::schema(),
         ("POST", "/v1/llm/resolve") => llm_keys::ResolveBody::schema(),
+        ("POST", "/v1/billing/trial") => return Some((billing::TrialBody::schema(), false)),
+        ("POST", "/v1/billing/subscription" | "/v1/billing/subscription/change-plan") => {
+            billing::PlanBody::schema()
+        }
+        ("POST", "/v1/billing/subscription/cancel") => {
+            return Some((billing::CancelBody::schema(), false));
+        }
+        ("POST", "/v1/billing/credits/grant") => billing::GrantBody::schema(),
         ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete") => {
             tasks::CompleteBody::schema()
         }
@@ -355,7 +363,7 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             let required = if spec.path == "/v1/workflows"
                 || lists_webhooks
                 || connections_list_or_create
-                || spec.path == "/v1/billing/usage"
+                || (spec.path.starts_with("/v1/billing/") && spec.method == Method::GET)
                 || spec.path.starts_with("/v1/analytics/")
                 || spec.path.starts_with("/v1/starters")
             {
@@ -397,7 +405,33 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             op = op.parameter(parameter);
         }
     }
-    if spec.path == "/v1/billing/usage" {
+    if matches!(
+        spec.path,
+        "/v1/billing/usage-history" | "/v1/billing/payment-history"
+    ) {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("limit")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some("Page size, 1 to 200 (default 50)."))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1))
+                        .maximum(Some(200)),
+                )),
+        );
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("cursor")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some("The previous page's `next_cursor`."))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+        );
+    }
+    if spec.path == "/v1/billing/usage-dimensions" {
         for (name, what) in [
             (
                 "from",
@@ -570,6 +604,7 @@ mod tests {
                             | "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active"
                     )
                     | ("PUT", "/v1/vault/secrets/{name}/grants/{project_id}")
+                    | ("POST", "/v1/billing/subscription/convert-trial-now")
             );
             if matches!(spec.method, Method::POST | Method::PATCH | Method::PUT) && !bodyless {
                 assert!(

@@ -157,6 +157,8 @@ pub struct Settings {
     pub dry_run: DryRunSettings,
     /// The Platform MCP endpoint `/mcp` (`[platform_mcp]`, docs/platform-mcp.md).
     pub platform_mcp: PlatformMcpSettings,
+    /// Credits, plans and prices (`[billing]`, docs/billing.md).
+    pub billing: crate::billing::settings::BillingSettings,
 }
 
 /// Parses the value of the environment variable `name`.
@@ -658,6 +660,7 @@ impl Default for Settings {
             allowed_hosts: Vec::new(),
             dry_run: DryRunSettings::default(),
             platform_mcp: PlatformMcpSettings::default(),
+            billing: Default::default(),
         }
     }
 }
@@ -700,6 +703,9 @@ pub enum SettingsError {
     /// A `[platform_mcp]` setting is invalid.
     #[error("{0}")]
     PlatformMcp(String),
+    /// A `[billing]` setting is invalid.
+    #[error("{0}")]
+    Billing(String),
 }
 
 impl Settings {
@@ -842,6 +848,10 @@ impl Settings {
         self.tracing.apply_env(&get);
         self.dry_run.apply_env(&get)?;
         self.platform_mcp.apply_env(&get)?;
+        self.billing
+            .apply_env(&get)
+            .and_then(|()| self.billing.check(&self.product_code))
+            .map_err(SettingsError::Billing)?;
         Ok(self)
     }
 

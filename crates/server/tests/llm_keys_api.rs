@@ -327,9 +327,9 @@ async fn workspace_keys_pay_for_llm_steps(backend: Backend) {
             .all(|u| u.step_key == "ask" && u.project_id.as_deref() == Some(f.ws.project.as_str()))
     );
 
-    // The project's usage, summed per kind (both runs).
+    // The project's usage, summed per dimension (both runs).
     let billing = |query: &str| {
-        f.s.call(Method::GET, format!("/v1/billing/usage{query}"))
+        f.s.call(Method::GET, format!("/v1/billing/usage-dimensions{query}"))
             .auth(&f.ws.owner)
             .tenant(&f.ws.slug)
             .project(&f.ws.project)
@@ -338,17 +338,17 @@ async fn workspace_keys_pay_for_llm_steps(backend: Backend) {
     let r = billing("").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        r.body["usage"],
+        r.body["dimensions"],
         json!([
-            {"kind": "llm.tokens_in", "quantity": 18},
-            {"kind": "llm.tokens_out", "quantity": 5},
-            {"kind": "workflow.step.execute", "quantity": 2}
+            {"action": "llm.tokens_in", "quantity": 18, "unit": "token"},
+            {"action": "llm.tokens_out", "quantity": 5, "unit": "token"},
+            {"action": "workflow.step.execute", "quantity": 2, "unit": "step"}
         ]),
         "{}",
         r.body
     );
     let r = billing("?to=2000-01-01T00:00:00Z").await;
-    assert_eq!(r.body["usage"], json!([]), "{}", r.body);
+    assert_eq!(r.body["dimensions"], json!([]), "{}", r.body);
     let r = billing("?from=yesterday").await;
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.error().contains("RFC 3339"), "{}", r.body);

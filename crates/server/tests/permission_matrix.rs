@@ -86,6 +86,9 @@ fn expected_refusal(kind: Kind, req: Requirement) -> Option<u16> {
         (Standing::Member(role, _), RoleRequirement::TenantAdmin) => {
             (role < WorkspaceRole::Admin).then_some(403)
         }
+        (Standing::Member(role, _), RoleRequirement::WorkspaceOwner) => {
+            (role < WorkspaceRole::Owner).then_some(403)
+        }
         (Standing::Member(_, None), RoleRequirement::Project(_)) => Some(404),
         (Standing::Member(_, Some(None)), RoleRequirement::Project(_)) => {
             (!req.read_only).then_some(403)
@@ -764,7 +767,33 @@ fn sample(
             None,
             204,
         ),
-        ("GET", "/v1/billing/usage") => ("/v1/billing/usage".into(), None, Some(p.clone()), 200),
+        ("GET", path) if path.starts_with("/v1/billing/") => {
+            (path.to_string(), None, Some(p.clone()), 200)
+        }
+        ("POST", "/v1/billing/trial" | "/v1/billing/subscription") => (
+            spec.path.to_string(),
+            Some(json!({"plan_code": "pro"})),
+            None,
+            200,
+        ),
+        // Allowed through the gate, then refused by the state: no subscription yet.
+        ("POST", "/v1/billing/subscription/change-plan") => (
+            spec.path.to_string(),
+            Some(json!({"plan_code": "max"})),
+            None,
+            409,
+        ),
+        (
+            "POST",
+            "/v1/billing/subscription/cancel" | "/v1/billing/subscription/convert-trial-now",
+        ) => (spec.path.to_string(), None, None, 409),
+        // Owner only: no caller kind of the matrix is the owner, so every one is refused.
+        ("POST", "/v1/billing/credits/grant") => (
+            spec.path.to_string(),
+            Some(json!({"microcredits": 1})),
+            None,
+            200,
+        ),
         ("GET", path) if path.starts_with("/v1/analytics/") => {
             (path.to_string(), None, Some(p.clone()), 200)
         }
@@ -858,10 +887,15 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("GET", "/v1/llm-provider-keys/catalog") => Action::LlmCatalogRead,
         (_, p) if p.starts_with("/v1/llm-provider-keys") => Action::LlmKeysManage,
         ("POST", "/v1/llm/resolve") => Action::LlmResolve,
-        ("GET", "/v1/billing/usage") => Action::BillingRead,
         // docs/contract.md §13: viewers read agents, contributors and above write.
         ("GET", "/v1/agents" | "/v1/agents/{id}") => Action::AgentsRead,
         ("POST" | "PATCH" | "DELETE", "/v1/agents" | "/v1/agents/{id}") => Action::AgentsManage,
+        // docs/contract.md §14 and the hosted roles: contributors read billing, viewers
+        // the usage dimensions, tenant admins change the plan, the owner grants credits.
+        ("GET", "/v1/billing/usage-dimensions") => Action::BillingDimensionsRead,
+        ("GET", p) if p.starts_with("/v1/billing/") => Action::BillingRead,
+        ("POST", "/v1/billing/credits/grant") => Action::BillingGrant,
+        ("POST", p) if p.starts_with("/v1/billing/") => Action::BillingManage,
         // docs/contract.md §14: analytics are for contributors and above.
         ("GET", p) if p.starts_with("/v1/analytics/") => Action::AnalyticsRead,
         (m, p) => panic!("no contract action stated for {m} {p}"),

@@ -77,6 +77,10 @@ async fn snapshot(s: &TestServer, a: &Tenant) -> Vec<(String, Value)> {
         ("/v1/llm-provider-keys".into(), false),
         ("/v1/agents".into(), true),
         (format!("/v1/agents/{}", x.agent), false),
+        // Billing: balances, subscription and grants (B's grant or trial must not land here).
+        ("/v1/billing/usage".into(), true),
+        ("/v1/billing/status".into(), true),
+        ("/v1/billing/payment-history".into(), true),
     ];
     let mut out = Vec::new();
     for (path, in_project) in reads {
@@ -108,6 +112,11 @@ async fn lists_of_b(s: &TestServer, a: &Tenant, b: &Tenant, failures: &mut Vec<S
         ("/v1/llm-provider-keys", false),
         ("/v1/llm-provider-keys/catalog", false),
         ("/v1/billing/usage", true),
+        ("/v1/billing/usage-history", true),
+        ("/v1/billing/payment-history", true),
+        ("/v1/billing/summary", true),
+        ("/v1/billing/status", true),
+        ("/v1/billing/usage-dimensions", true),
     ];
     for (path, in_project) in lists {
         let mut req = Req::of(b, path);

@@ -5,6 +5,10 @@
 //! key without downtime (`ar_server::vault::rotation`, docs/vault.md): it re-wraps every
 //! data key to the new key and prints what it did; `--retire` then drops the old key once
 //! nothing uses it. Exit 0 when done, 2 when it could not (the message says why).
+//!
+//! `admin credits grant --workspace SLUG --microcredits N [--note TEXT]` adds PAYG
+//! credits to a workspace (the `manual` payment provider, docs/billing.md) and prints
+//! the ledger row and the new balances.
 
 use std::path::PathBuf;
 
@@ -31,6 +35,38 @@ pub enum AdminCommand {
     Backup(super::backup::BackupArgs),
     /// Put a backup in place of a stopped server's data directory.
     Restore(super::backup::RestoreArgs),
+    /// Workspace credits (docs/billing.md).
+    #[command(subcommand)]
+    Credits(CreditsCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CreditsCommand {
+    /// Add PAYG credits to a workspace (manual payments, support grants).
+    Grant(GrantArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 when granted, 2 when it could not.")]
+pub struct GrantArgs {
+    /// Directory of the embedded SQLite database and the master key file [env: AR_DATA_DIR].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` of the shared database [env: AR_DATABASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// A TOML settings file (the servers' own).
+    #[arg(long, value_name = "FILE", env = "AR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The workspace's slug.
+    #[arg(long, value_name = "SLUG")]
+    pub workspace: String,
+    /// How many microcredits to add (one credit is 1000000).
+    #[arg(long, value_name = "N")]
+    pub microcredits: i64,
+    /// Why (an invoice number, …), kept on the ledger row.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,18 +101,85 @@ pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
         AdminCommand::RotateMasterKey(a) => rotate(a),
         AdminCommand::Backup(a) => super::backup::backup(a),
         AdminCommand::Restore(a) => super::backup::restore(a),
+        AdminCommand::Credits(CreditsCommand::Grant(a)) => grant(a),
     }
 }
 
-fn rotate(args: &RotateArgs) -> Result<Verdict, Unreadable> {
-    let mut settings =
-        Settings::load(args.config.as_deref()).map_err(|e| Unreadable(e.to_string()))?;
-    if let Some(dir) = &args.data_dir {
+/// The settings of an admin command: the file, the environment, then its flags.
+fn admin_settings(
+    config: Option<&std::path::Path>,
+    data_dir: Option<&PathBuf>,
+    database_url: Option<&String>,
+) -> Result<Settings, Unreadable> {
+    let mut settings = Settings::load(config).map_err(|e| Unreadable(e.to_string()))?;
+    if let Some(dir) = data_dir {
         settings.data_dir = dir.clone();
     }
-    if let Some(url) = &args.database_url {
+    if let Some(url) = database_url {
         settings.database_url = Some(url.clone());
     }
+    Ok(settings)
+}
+
+fn grant(args: &GrantArgs) -> Result<Verdict, Unreadable> {
+    let settings = admin_settings(
+        args.config.as_deref(),
+        args.data_dir.as_ref(),
+        args.database_url.as_ref(),
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+    let report = runtime
+        .block_on(async {
+            let stores = ar_server::open_stores(&settings).await?;
+            let result = grant_in(&settings, &stores, args).await;
+            stores.runs.close().await;
+            result
+        })
+        .map_err(|e| Unreadable(format!("{e:#}")))?;
+    println!("{report}");
+    Ok(Verdict::Yes)
+}
+
+async fn grant_in(
+    settings: &Settings,
+    stores: &ar_server::Stores,
+    args: &GrantArgs,
+) -> anyhow::Result<String> {
+    let Some(ws) = stores.tenants.workspace_by_slug(&args.workspace).await? else {
+        anyhow::bail!("no workspace with the slug {:?}", args.workspace);
+    };
+    let account = ar_server::billing::Account {
+        store: &*stores.integrations,
+        billing: &settings.billing,
+        product_code: &settings.product_code,
+        workspace_id: &ws.id,
+    };
+    let entry = account
+        .grant(args.microcredits, args.note.clone(), ar_store::now_ms())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let b = stores.integrations.billing_balances(&ws.id).await?;
+    Ok(format!(
+        "granted {} microcredits to {} (ledger entry {}); balances: trial {}, included {}, payg {}, total {}",
+        args.microcredits,
+        args.workspace,
+        entry.id,
+        b.trial,
+        b.included,
+        b.payg,
+        b.total()
+    ))
+}
+
+fn rotate(args: &RotateArgs) -> Result<Verdict, Unreadable> {
+    let settings = admin_settings(
+        args.config.as_deref(),
+        args.data_dir.as_ref(),
+        args.database_url.as_ref(),
+    )?;
     let new_key = match &args.new_key_file {
         Some(path) => Some(MasterKey::load_file(path).map_err(|e| Unreadable(e.to_string()))?),
         None => None,

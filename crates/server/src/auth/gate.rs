@@ -122,7 +122,9 @@ impl FromRequestParts<AppState> for Gate {
             RoleRequirement::Authenticated => {
                 decision_error(authorize(&gate.caller, action, None), action)?
             }
-            RoleRequirement::WorkspaceMember | RoleRequirement::TenantAdmin => {
+            RoleRequirement::WorkspaceMember
+            | RoleRequirement::TenantAdmin
+            | RoleRequirement::WorkspaceOwner => {
                 gate.require_workspace()?;
                 decision_error(authorize(&gate.caller, action, None), action)?;
             }

@@ -5,12 +5,18 @@
 //! second record with the same key: a step retried after a failure, or re-run after a
 //! crash, counts once. A failed record is logged and does not fail the step (it already
 //! happened, and running it again would consume again).
+//!
+//! With billing on, the wrapper also charges credits (`crate::billing::charge`): a step
+//! of a workspace without credits fails before its call, and each priced quantity is
+//! debited once per (run, step, attempt, action).
 
 use std::sync::Arc;
 
 use ar_engine::{StepCall, StepExecutor, StepFailure};
 use ar_store::integrations::{IntegrationStore, UsageRecord};
 use ar_store::now_ms;
+
+use crate::billing::charge::Charger;
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -31,6 +37,7 @@ pub struct Metered {
     inner: Arc<dyn StepExecutor>,
     meter: Meter,
     store: Arc<dyn IntegrationStore>,
+    charger: Option<Arc<Charger>>,
 }
 
 impl Metered {
@@ -43,7 +50,14 @@ impl Metered {
             inner,
             meter,
             store,
+            charger: None,
         }
+    }
+
+    /// Also charges credits (billing on).
+    pub fn charging(mut self, charger: Option<Arc<Charger>>) -> Self {
+        self.charger = charger;
+        self
     }
 
     /// The quantities of one successful result.
@@ -77,24 +91,28 @@ impl Metered {
         out
     }
 
-    async fn record(&self, call: &StepCall, result: &Value) {
-        let Some(project) = &call.project_id else {
-            return; // an ad-hoc local run: no workspace to meter
-        };
-        let workspace = match self.store.workspace_of_project(project).await {
-            Ok(Some(ws)) => ws,
-            Ok(None) => return,
+    /// The workspace to meter (`None` for ad-hoc local runs, which have none).
+    async fn workspace(&self, call: &StepCall) -> Option<String> {
+        let project = call.project_id.as_ref()?;
+        match self.store.workspace_of_project(project).await {
+            Ok(ws) => ws,
             Err(error) => {
                 tracing::warn!(run_id = %call.run_id, %error, "usage not recorded");
-                return;
+                None
             }
+        }
+    }
+
+    async fn record(&self, call: &StepCall, workspace: &str, result: &Value) {
+        let Some(project) = &call.project_id else {
+            return;
         };
         let step_key = step_key(call);
         let at = now_ms();
         for (kind, quantity) in self.quantities(result) {
             let usage = UsageRecord {
                 idempotency_key: format!("{}:{step_key}:{kind}", call.run_id),
-                workspace_id: workspace.clone(),
+                workspace_id: workspace.to_owned(),
                 project_id: Some(project.clone()),
                 run_id: call.run_id.clone(),
                 step_key: step_key.clone(),
@@ -126,8 +144,21 @@ pub fn step_key(call: &StepCall) -> String {
 #[async_trait]
 impl StepExecutor for Metered {
     async fn execute(&self, call: StepCall) -> Result<Value, StepFailure> {
+        let workspace = self.workspace(&call).await;
+        let charger = self.charger.as_ref().zip(workspace.as_deref());
+        if let Some((charger, ws)) = charger {
+            charger.check(ws, &call).await?;
+        }
         let result = self.inner.execute(call.clone()).await?;
-        self.record(&call, &result).await;
+        if let Some(ws) = &workspace {
+            self.record(&call, ws, &result).await;
+        }
+        if let Some((charger, ws)) = charger {
+            let quantities = self.quantities(&result);
+            charger
+                .charge(ws, &call, &step_key(&call), &quantities)
+                .await?;
+        }
         Ok(result)
     }
 }

@@ -53,7 +53,7 @@ pub const FAMILIES: &[MetricFamily] = &[
     MetricFamily {
         name: BILLING_DEBITED_CREDITS,
         kind: MetricKind::Counter,
-        help: "Credits debited, by kind.",
+        help: "Microcredits debited (one credit is 1,000,000), by kind.",
     },
 ];
 
@@ -111,9 +111,9 @@ fn describe_all() {
 /// Records a billing debit: call it where a debit is committed (once per debit row
 /// written, never for a replayed idempotent one). `kind` is the usage kind
 /// (`llm.tokens_in`, `mcp.call`, …), a fixed set.
-pub fn billing_debited(kind: &str, credits: u64) {
+pub fn billing_debited(kind: &str, microcredits: u64) {
     metrics::counter!(BILLING_DEBITS, "kind" => kind.to_owned()).increment(1);
-    metrics::counter!(BILLING_DEBITED_CREDITS, "kind" => kind.to_owned()).increment(credits);
+    metrics::counter!(BILLING_DEBITED_CREDITS, "kind" => kind.to_owned()).increment(microcredits);
 }
 
 /// Tracks one open WebSocket stream: the gauge goes up now and down on drop.

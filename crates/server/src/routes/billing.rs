@@ -1,25 +1,275 @@
-//! Metered usage (docs/contract.md §9 billing, `BillingRead`): `GET /v1/billing/usage` sums a
-//! project's usage records per kind over a window. Recording is done by the metered
-//! executors (`crate::llm::metering`), once per (run, step, kind).
+//! `/v1/billing/*` (docs/contract.md §14, docs/billing.md): balances, plans, prices, the
+//! ledger and the subscription for contributors of a project of the workspace
+//! (`BillingRead`, `X-Project-Id`); the metered dimensions for its viewers
+//! (`BillingDimensionsRead`); trials and subscriptions for tenant admins
+//! (`BillingManage`); hand grants for the owner (`BillingGrant`).
+//!
+//! Balances are the workspace's; ledger rows that name a run are shown only through the
+//! project of that run, so a project's readers never see another project's run ids.
 
+use ar_store::integrations::{LedgerEntry, LedgerFilter, SubscriptionRecord};
 use ar_store::now_ms;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::gate::Gate;
+use crate::billing::account::{Account, Applies, NONE};
+use crate::billing::settings::{PRICED_ACTIONS, unit_of};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::json::Json;
+use crate::json::{Json, OptionalJson};
 use crate::state::AppState;
 use crate::views;
 
-/// The default window: the last 30 days.
+/// The default window of usage-dimensions: the last 30 days.
 const DEFAULT_WINDOW_MS: i64 = 30 * 86_400_000;
+/// Ledger pages: default and largest size.
+const DEFAULT_PAGE: i64 = 50;
+const MAX_PAGE: i64 = 200;
+/// The longest plan code the catalog accepts (settings.rs) and a grant's note.
+const MAX_PLAN_CODE: usize = 64;
+const MAX_NOTE: usize = 500;
+
+fn time(name: &str, text: &str) -> ApiResult<i64> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| ApiError::bad_request(format!("`{name}` is not an RFC 3339 time: {e}")))
+}
+
+fn opt_time(at: Option<i64>) -> Value {
+    at.map_or(Value::Null, views::time)
+}
+
+/// `{trial_remaining, included_remaining, payg_remaining, total_remaining_microcredits}`.
+async fn balances_json(state: &AppState, workspace_id: &str) -> ApiResult<Value> {
+    let b = state.integrations().billing_balances(workspace_id).await?;
+    Ok(json!({
+        "trial_remaining": b.trial,
+        "included_remaining": b.included,
+        "payg_remaining": b.payg,
+        "total_remaining_microcredits": b.total(),
+    }))
+}
+
+/// `GET /v1/billing/status`'s shape.
+fn status_json(sub: Option<&SubscriptionRecord>) -> Value {
+    match sub {
+        None => json!({
+            "plan_code": null, "status": NONE, "trial_ends_at": null,
+            "current_period_end": null, "cancel_at_period_end": false,
+            "pending_plan_code": null,
+        }),
+        Some(s) => json!({
+            "plan_code": s.plan_code,
+            "status": s.status,
+            "trial_ends_at": opt_time(s.trial_ends_at),
+            "current_period_end": opt_time(s.current_period_end),
+            "cancel_at_period_end": s.cancel_at_period_end,
+            "pending_plan_code": s.pending_plan_code,
+        }),
+    }
+}
+
+fn entry_json(e: &LedgerEntry) -> Value {
+    json!({
+        "id": e.id,
+        "at": views::time(e.at),
+        "action": e.action,
+        "quantity": e.quantity,
+        "microcredits": e.microcredits,
+        "bucket": e.bucket,
+        "run_id": e.run_id,
+        "step_id": e.step_id,
+        "attempt": e.attempt,
+        "note": e.note,
+    })
+}
+
+/// The workspace of the request's project (`X-Project-Id`), refreshed (an ended trial or
+/// period is applied before anything is read).
+async fn project_workspace(state: &AppState, gate: &Gate) -> ApiResult<(String, String)> {
+    let project = gate.project()?;
+    let ws = project.workspace_id.clone();
+    crate::billing::account(state, &ws)
+        .refresh(now_ms())
+        .await?;
+    Ok((ws, project.id.clone()))
+}
+
+/// `GET /v1/billing/usage` → the balances.
+pub async fn usage(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let (ws, _) = project_workspace(&state, &gate).await?;
+    Ok(Json(balances_json(&state, &ws).await?))
+}
+
+/// `GET /v1/billing/plans` → this deployment's plans (its `product_code` only).
+pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    gate.project()?;
+    let settings = state.settings();
+    let plans: Vec<Value> = settings
+        .billing
+        .plans_of(&settings.product_code)
+        .map(|p| {
+            json!({
+                "plan_code": p.plan_code,
+                "name": p.name,
+                "interval": p.interval.as_str(),
+                "price_cents": p.price_cents,
+                "currency": p.currency,
+                "included_microcredits": p.included_microcredits,
+                "trial_days": p.trial_days,
+                "trial_microcredits": p.trial_microcredits,
+                "max_members": p.max_members,
+                "overdraft": false,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({"product_code": settings.product_code, "plans": plans}),
+    ))
+}
+
+/// `GET /v1/billing/action-pricing` → `{prices: [{action, microcredits, unit}]}`.
+pub async fn action_pricing(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    gate.project()?;
+    let billing = &state.settings().billing;
+    let prices: Vec<Value> = PRICED_ACTIONS
+        .iter()
+        .map(|a| json!({"action": a, "microcredits": billing.price(a), "unit": unit_of(a)}))
+        .collect();
+    Ok(Json(
+        json!({"prices": prices, "billing_enabled": billing.enabled}),
+    ))
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UsageQuery {
+pub struct PageQuery {
+    #[serde(default)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+impl PageQuery {
+    fn read(&self) -> ApiResult<(i64, Option<i64>)> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::bad_request(format!(
+                "`limit` must be between 1 and {MAX_PAGE}"
+            )));
+        }
+        let before = match &self.cursor {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ApiError::bad_request("`cursor` is not a cursor this server gave out")
+            })?),
+        };
+        Ok((limit, before))
+    }
+}
+
+async fn ledger_page(
+    state: &AppState,
+    ws: &str,
+    filter: LedgerFilter,
+    q: &PageQuery,
+) -> ApiResult<(Vec<Value>, Value)> {
+    let (limit, before) = q.read()?;
+    let rows = state
+        .integrations()
+        .billing_ledger(ws, filter, before, limit)
+        .await?;
+    let next = if rows.len() as i64 == limit {
+        rows.last()
+            .map_or(Value::Null, |r| json!(r.seq.to_string()))
+    } else {
+        Value::Null
+    };
+    Ok((rows.iter().map(entry_json).collect(), next))
+}
+
+/// `GET /v1/billing/usage-history` (`limit`, `cursor`): the project's debits, newest
+/// first → `{entries, next_cursor}`.
+pub async fn usage_history(
+    State(state): State<AppState>,
+    gate: Gate,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let (ws, project) = project_workspace(&state, &gate).await?;
+    let (entries, next) = ledger_page(
+        &state,
+        &ws,
+        LedgerFilter::Usage {
+            project_id: project,
+        },
+        &q,
+    )
+    .await?;
+    Ok(Json(json!({"entries": entries, "next_cursor": next})))
+}
+
+/// `GET /v1/billing/payment-history` (`limit`, `cursor`): credits paid for or granted,
+/// newest first → `{payments, next_cursor}`.
+pub async fn payment_history(
+    State(state): State<AppState>,
+    gate: Gate,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let (ws, _) = project_workspace(&state, &gate).await?;
+    let (payments, next) = ledger_page(&state, &ws, LedgerFilter::Payments, &q).await?;
+    Ok(Json(json!({"payments": payments, "next_cursor": next})))
+}
+
+/// `GET /v1/billing/status`.
+pub async fn status(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let project = gate.project()?;
+    let sub = crate::billing::account(&state, &project.workspace_id)
+        .refresh(now_ms())
+        .await?;
+    Ok(Json(status_json(sub.as_ref())))
+}
+
+/// `GET /v1/billing/summary`: plan, status, balances and the workspace's spending of the
+/// current period (the last 30 days without one) by action.
+pub async fn summary(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let project = gate.project()?;
+    let ws = project.workspace_id.clone();
+    let now = now_ms();
+    let sub = crate::billing::account(&state, &ws).refresh(now).await?;
+    let (from, to) = match &sub {
+        Some(s) if s.current_period_start.is_some() && s.current_period_end.is_some() => (
+            s.current_period_start.unwrap_or(now),
+            s.current_period_end.unwrap_or(now),
+        ),
+        _ => (now - DEFAULT_WINDOW_MS, now),
+    };
+    let usage: Vec<Value> = state
+        .integrations()
+        .billing_usage_by_action(&ws, from, to.max(now))
+        .await?
+        .iter()
+        .map(
+            |u| json!({"action": u.action, "quantity": u.quantity, "microcredits": u.microcredits}),
+        )
+        .collect();
+    let status = status_json(sub.as_ref());
+    Ok(Json(json!({
+        "plan_code": status["plan_code"],
+        "status": status["status"],
+        "subscription": status,
+        "balances": balances_json(&state, &ws).await?,
+        "period": {"from": views::time(from), "to": views::time(to)},
+        "usage": usage,
+        "billing_enabled": state.settings().billing.enabled,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowQuery {
     /// RFC 3339 start (inclusive); default 30 days before `to`.
     #[serde(default)]
     from: Option<String>,
@@ -28,18 +278,13 @@ pub struct UsageQuery {
     to: Option<String>,
 }
 
-fn time(name: &str, text: &str) -> ApiResult<i64> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.timestamp_millis())
-        .map_err(|e| ApiError::bad_request(format!("`{name}` is not an RFC 3339 time: {e}")))
-}
-
-/// `GET /v1/billing/usage` (`X-Project-Id`; optional `from`, `to`) → `{ project_id, from,
-/// to, usage: [{kind, quantity}] }`.
-pub async fn usage(
+/// `GET /v1/billing/usage-dimensions` (`X-Project-Id`; optional `from`, `to`): what the
+/// project's runs consumed per metered dimension, priced or not → `{project_id, from, to,
+/// dimensions: [{action, quantity, unit}]}`.
+pub async fn usage_dimensions(
     State(state): State<AppState>,
     gate: Gate,
-    Query(q): Query<UsageQuery>,
+    Query(q): Query<WindowQuery>,
 ) -> ApiResult<Json<Value>> {
     let project = gate.project()?;
     let to = match &q.to {
@@ -57,12 +302,165 @@ pub async fn usage(
         .integrations()
         .usage_totals(&project.workspace_id, Some(&project.id), from, to)
         .await?;
-    let usage: Vec<Value> = totals
+    let dimensions: Vec<Value> = totals
         .iter()
-        .map(|t| json!({"kind": t.kind, "quantity": t.quantity}))
+        .map(|t| json!({"action": t.kind, "quantity": t.quantity, "unit": unit_of(&t.kind)}))
         .collect();
     Ok(Json(json!({
         "project_id": project.id, "from": views::time(from), "to": views::time(to),
-        "usage": usage,
+        "dimensions": dimensions,
     })))
+}
+
+// --- tenant admin actions
+
+/// The workspace a tenant admin acts on (`X-Tenant-Id`).
+fn admin_account<'a>(state: &'a AppState, gate: &'a Gate) -> ApiResult<Account<'a>> {
+    let ws = gate.require_workspace()?;
+    Ok(crate::billing::account(state, &ws.id))
+}
+
+fn plan_code(code: &str) -> ApiResult<&str> {
+    if code.is_empty() || code.len() > MAX_PLAN_CODE {
+        return Err(ApiError::bad_request(format!(
+            "`plan_code` must be 1 to {MAX_PLAN_CODE} characters (GET /v1/billing/plans lists them)"
+        )));
+    }
+    Ok(code)
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrialBody {
+    /// The plan to try; default: the server's `billing.default_plan`.
+    #[serde(default)]
+    pub plan_code: Option<String>,
+}
+
+/// `POST /v1/billing/trial` (`{plan_code?}`): a trial, once per workspace → the status.
+pub async fn start_trial(
+    State(state): State<AppState>,
+    gate: Gate,
+    OptionalJson(body): OptionalJson<TrialBody>,
+) -> ApiResult<Json<Value>> {
+    let code = body.plan_code.as_deref().map(plan_code).transpose()?;
+    let sub = admin_account(&state, &gate)?
+        .start_trial(code, now_ms())
+        .await?;
+    Ok(Json(status_json(Some(&sub))))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// A plan of `GET /v1/billing/plans`.
+    pub plan_code: String,
+}
+
+/// `POST /v1/billing/subscription` (`{plan_code}`): a paid period starts now → the status.
+pub async fn subscribe(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<PlanBody>,
+) -> ApiResult<Json<Value>> {
+    let code = plan_code(&body.plan_code)?;
+    let sub = admin_account(&state, &gate)?
+        .subscribe(code, now_ms())
+        .await?;
+    Ok(Json(status_json(Some(&sub))))
+}
+
+/// `POST /v1/billing/subscription/change-plan` (`{plan_code}`): upgrades apply now,
+/// downgrades at the end of the period → the status with `applies: now | period_end`.
+pub async fn change_plan(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<PlanBody>,
+) -> ApiResult<Json<Value>> {
+    let code = plan_code(&body.plan_code)?;
+    let (sub, applies) = admin_account(&state, &gate)?
+        .change_plan(code, now_ms())
+        .await?;
+    let mut out = status_json(Some(&sub));
+    out["applies"] = json!(match applies {
+        Applies::Now => "now",
+        Applies::PeriodEnd => "period_end",
+    });
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// End at the end of the period (default) or, false, now.
+    #[serde(default = "yes")]
+    pub at_period_end: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for CancelBody {
+    fn default() -> Self {
+        CancelBody {
+            at_period_end: true,
+        }
+    }
+}
+
+/// `POST /v1/billing/subscription/cancel` (`{at_period_end?}`) → the status.
+pub async fn cancel(
+    State(state): State<AppState>,
+    gate: Gate,
+    OptionalJson(body): OptionalJson<CancelBody>,
+) -> ApiResult<Json<Value>> {
+    let sub = admin_account(&state, &gate)?
+        .cancel(!body.at_period_end, now_ms())
+        .await?;
+    Ok(Json(status_json(Some(&sub))))
+}
+
+/// `POST /v1/billing/subscription/convert-trial-now` → the status.
+pub async fn convert_trial(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+    let sub = admin_account(&state, &gate)?
+        .convert_trial(now_ms())
+        .await?;
+    Ok(Json(status_json(Some(&sub))))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// PAYG microcredits to add (one credit is 1,000,000).
+    pub microcredits: i64,
+    /// Why (an invoice number, …), kept on the ledger row.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/billing/credits/grant` (owner; `{microcredits, note?}`): the `manual`
+/// payment provider → `{entry, balances}`.
+pub async fn grant(
+    State(state): State<AppState>,
+    gate: Gate,
+    Json(body): Json<GrantBody>,
+) -> ApiResult<Json<Value>> {
+    if body
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE)
+    {
+        return Err(ApiError::bad_request(format!(
+            "`note` is longer than {MAX_NOTE} characters"
+        )));
+    }
+    let account = admin_account(&state, &gate)?;
+    let entry = account
+        .grant(body.microcredits, body.note, now_ms())
+        .await?;
+    let balances = balances_json(&state, account.workspace_id).await?;
+    Ok(Json(
+        json!({"entry": entry_json(&entry), "balances": balances}),
+    ))
 }

@@ -7,6 +7,7 @@ use ar_store::tenant::WorkflowRecord;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::billing::enforce::check_credits;
 use crate::error::{ApiError, ApiResult};
 use crate::runs::params::{StartRequest, check_input, merge_run_setup};
 use crate::runs::quota::check_run_quota;
@@ -46,6 +47,7 @@ impl StartedRun {
 /// Refusals: 400 malformed params; 404 an unknown `version` or `resume_from_run_id` (runs
 /// of other workflows count as unknown); 409 an archived workflow or one never published;
 /// 422 a payload failing `input_schema` (with `issues`) or params naming unknown steps;
+/// 422 `INSUFFICIENT_CREDITS` when billing is on and the workspace has no credits left;
 /// 429 the workspace has its quota of unfinished runs.
 pub async fn start_workflow_run(
     state: &AppState,
@@ -94,6 +96,7 @@ pub async fn start_workflow_run(
         }
     }
     check_run_quota(state, &workflow.project_id).await?;
+    check_credits(state, &workflow.project_id, &workflow.id).await?;
     let run = state
         .engine()
         .start_run(StartRun {

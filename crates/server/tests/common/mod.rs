@@ -57,7 +57,40 @@ pub fn test_settings() -> Settings {
         product_code: "test-product".into(),
         // The tests sign strangers up; the default is invitation only.
         signup: ar_server::SignupPolicy::Open,
+        // A catalog to act on; billing stays off (nothing is refused for credits).
+        billing: test_billing(false),
         ..Settings::default()
+    }
+}
+
+/// `[billing]` of the tests: plans `pro` (14-day trial of 12 credits, 2900 cents a month)
+/// and `max` (5 credits included, 9900 cents), and one of another product that is never
+/// shown; `workflow.step.execute` costs one credit.
+pub fn test_billing(enabled: bool) -> ar_server::billing::settings::BillingSettings {
+    use ar_server::billing::settings::{BillingSettings, Interval, PlanSettings};
+    let plan = |code: &str, price: i64, included: i64, trial: Option<(u32, i64)>| PlanSettings {
+        plan_code: code.into(),
+        name: code.to_uppercase(),
+        interval: Interval::Month,
+        price_cents: price,
+        currency: "usd".into(),
+        included_microcredits: included,
+        trial_days: trial.map(|t| t.0),
+        trial_microcredits: trial.map(|t| t.1),
+        max_members: None,
+        product_code: None,
+    };
+    let mut other = plan("elsewhere", 1, 0, None);
+    other.product_code = Some("another-product".into());
+    BillingSettings {
+        enabled,
+        default_plan: Some("pro".into()),
+        plans: vec![
+            plan("pro", 2900, 0, Some((14, 12_000_000))),
+            plan("max", 9900, 5_000_000, None),
+            other,
+        ],
+        prices: [("workflow.step.execute".to_string(), 1_000_000)].into(),
     }
 }
 

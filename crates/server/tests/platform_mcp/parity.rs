@@ -242,7 +242,7 @@ fn table_refuses(kind: Kind, tool: &ar_server::platform_tools::ToolSpec) -> bool
         }
         Kind::Viewer => match requirement.role {
             RoleRequirement::Authenticated | RoleRequirement::WorkspaceMember => false,
-            RoleRequirement::TenantAdmin => true,
+            RoleRequirement::TenantAdmin | RoleRequirement::WorkspaceOwner => true,
             RoleRequirement::Project(min) => min > ProjectRole::Viewer,
         },
     }

@@ -352,6 +352,31 @@ fn list_header_rows() -> Vec<Row> {
             .body(json!({"model_ref": "direct.openai.gpt-4o-mini"}))),
         row("GET", "/v1/billing/usage", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/usage").tenant(Some(&x.slug)).project(&x.project)),
         row("GET", "/v1/billing/usage", Header, P, Project, |b, x| Req::of(b, "/v1/billing/usage").project(&x.project)),
+        row("GET", "/v1/billing/plans", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/plans").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/plans", Header, P, Project, |b, x| Req::of(b, "/v1/billing/plans").project(&x.project)),
+        row("GET", "/v1/billing/action-pricing", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/action-pricing").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/action-pricing", Header, P, Project, |b, x| Req::of(b, "/v1/billing/action-pricing").project(&x.project)),
+        row("GET", "/v1/billing/usage-history", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/usage-history").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/usage-history", Header, P, Project, |b, x| Req::of(b, "/v1/billing/usage-history").project(&x.project)),
+        row("GET", "/v1/billing/payment-history", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/payment-history").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/payment-history", Header, P, Project, |b, x| Req::of(b, "/v1/billing/payment-history").project(&x.project)),
+        row("GET", "/v1/billing/summary", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/summary").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/summary", Header, P, Project, |b, x| Req::of(b, "/v1/billing/summary").project(&x.project)),
+        row("GET", "/v1/billing/status", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/status").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/status", Header, P, Project, |b, x| Req::of(b, "/v1/billing/status").project(&x.project)),
+        row("GET", "/v1/billing/usage-dimensions", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/usage-dimensions").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/usage-dimensions", Header, P, Project, |b, x| Req::of(b, "/v1/billing/usage-dimensions").project(&x.project)),
+        row("POST", "/v1/billing/trial", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/trial").tenant(Some(&x.slug))
+            .body(json!({"plan_code": "pro"}))),
+        row("POST", "/v1/billing/subscription", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/subscription").tenant(Some(&x.slug))
+            .body(json!({"plan_code": "pro"}))),
+        row("POST", "/v1/billing/subscription/change-plan", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/subscription/change-plan").tenant(Some(&x.slug))
+            .body(json!({"plan_code": "pro"}))),
+        row("POST", "/v1/billing/subscription/cancel", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/subscription/cancel").tenant(Some(&x.slug))
+            .body(json!({"at_period_end": false}))),
+        row("POST", "/v1/billing/subscription/convert-trial-now", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/subscription/convert-trial-now").tenant(Some(&x.slug))),
+        row("POST", "/v1/billing/credits/grant", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/credits/grant").tenant(Some(&x.slug))
+            .body(json!({"microcredits": 1, "note": TAKEN}))),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         // The gallery is the same for everyone, but naming another workspace's project is refused like any read.
         row("GET", "/v1/starters", Header, T, Workspace, |b, x| Req::of(b, "/v1/starters").tenant(Some(&x.slug)).project(&x.project)),

@@ -12,6 +12,7 @@
 //! so another tenant's object is simply not found.
 
 mod agents;
+pub mod billing;
 mod connections;
 mod llm_keys;
 mod mcp;
@@ -19,6 +20,10 @@ mod usage;
 mod vault;
 
 pub use agents::*;
+pub use billing::{
+    ActionUsage, Balances, BillingStore, Bucket, Debit, DebitOutcome, Grant, LedgerEntry,
+    LedgerFilter, RunRejection, SubscriptionRecord,
+};
 pub use connections::*;
 pub use llm_keys::*;
 pub use mcp::*;
@@ -36,6 +41,7 @@ pub trait IntegrationStore:
     + LlmKeyStore
     + UsageStore
     + AgentStore
+    + BillingStore
     + Send
     + Sync
     + 'static
@@ -49,6 +55,7 @@ impl<T> IntegrationStore for T where
         + LlmKeyStore
         + UsageStore
         + AgentStore
+        + BillingStore
         + Send
         + Sync
         + 'static
@@ -94,3 +101,9 @@ usage::impl_usage_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 usage::impl_usage_store!(PgIntegrationStore, sqlx::postgres::PgRow);
 agents::impl_agent_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 agents::impl_agent_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+billing::impl_billing_store!(
+    SqliteIntegrationStore,
+    sqlx::sqlite::SqliteRow,
+    "BEGIN IMMEDIATE"
+);
+billing::impl_billing_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");

@@ -1,0 +1,66 @@
+//! The credit check at run start (docs/contract.md §14 "Enforcement"): with billing on, a
+//! start whose workspace balance is not above zero is refused with 422
+//! `INSUFFICIENT_CREDITS`, and the refusal is recorded (`run_rejections`) and logged as a
+//! `run_rejected` event. With billing off nothing is refused.
+//!
+//! The check reads the balance; it reserves nothing. Starts racing one another all pass
+//! while the balance is positive, and the charge of their metered steps (charge.rs) is
+//! what stops them: see docs/billing.md "Overdraw" for the bound.
+
+use ar_store::integrations::RunRejection;
+use ar_store::now_ms;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The failure code of a refused start and of a run stopped by an empty balance.
+pub const INSUFFICIENT_CREDITS: &str = "INSUFFICIENT_CREDITS";
+
+/// 422 when billing is on and the workspace of `project_id` has no credits left.
+pub async fn check_credits(state: &AppState, project_id: &str, workflow_id: &str) -> ApiResult<()> {
+    if !state.settings().billing.enabled {
+        return Ok(());
+    }
+    let Some(workspace) = state
+        .integrations()
+        .workspace_of_project(project_id)
+        .await?
+    else {
+        return Err(ApiError::not_found("project"));
+    };
+    let now = now_ms();
+    crate::billing::account(state, &workspace)
+        .refresh(now)
+        .await?;
+    let balances = state.integrations().billing_balances(&workspace).await?;
+    if balances.total() > 0 {
+        return Ok(());
+    }
+    let rejection = RunRejection {
+        id: crate::auth::tokens::new_id(),
+        workspace_id: workspace.clone(),
+        project_id: project_id.to_owned(),
+        workflow_id: workflow_id.to_owned(),
+        code: INSUFFICIENT_CREDITS.into(),
+        at: now,
+    };
+    state
+        .integrations()
+        .record_run_rejection(&rejection)
+        .await?;
+    tracing::warn!(
+        event = "run_rejected",
+        workspace_id = %workspace,
+        workflow_id,
+        code = INSUFFICIENT_CREDITS,
+        "run start refused: no credits left"
+    );
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "this workspace has no credits left; a tenant admin can top up, start a trial or subscribe (GET /v1/billing/usage shows the balance)",
+    )
+    .with("code", json!(INSUFFICIENT_CREDITS))
+    .with("total_remaining_microcredits", json!(balances.total())))
+}
