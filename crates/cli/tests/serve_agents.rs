@@ -544,11 +544,9 @@ async fn agents_refuse_hostile_input_other_tenants_ids_and_viewer_writes() {
         let error = r.body["error"].as_str().unwrap_or_default();
         assert!(error.contains(says), "{body}: {error}");
     }
-    // A body beyond the server's request limit is refused before it is read.
-    let huge =
-        post(json!({"name": "a", "model": "m", "instructions": "x".repeat(20 * 1024 * 1024)}))
-            .await;
-    assert_eq!(huge.status, 413, "{}", huge.body);
+    // (A body beyond the server's request limit is a 413 on every route, /v1/agents
+    // included: ar-server's tests/bad_input.rs, in process. Over a real socket the server
+    // may close before the client has written 20 MiB, so the answer can be a reset.)
 
     // Named from another project, the agent is not found, whatever the route (other
     // workspaces: tests/tenant_isolation in ar-server).
