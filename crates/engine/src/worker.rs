@@ -1543,6 +1543,7 @@ impl Inner {
 
     /// A loop failed (fail-fast item, failed iteration): the loop step fails and so does
     /// the run; other items in flight are cancelled.
+    #[allow(clippy::too_many_arguments)]
     async fn fail_composite(
         &self,
         cache: &RunCache,

@@ -474,27 +474,6 @@ fn without_nagle(
     axum::serve::ListenerExt::tap_io(listener, set_nodelay as fn(&mut tokio::net::TcpStream))
 }
 
-#[cfg(test)]
-mod listener_tests {
-    use axum::serve::Listener;
-
-    /// Regression: streamed answers were held back ~40 ms each by Nagle's algorithm and
-    /// the client's delayed ACK until accepted connections got TCP_NODELAY.
-    #[tokio::test]
-    async fn accepted_connections_have_nagle_off() {
-        let bound = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = bound.local_addr().unwrap();
-        let mut listener = super::without_nagle(bound);
-        let client = tokio::spawn(tokio::net::TcpStream::connect(addr));
-        let (accepted, _) = listener.accept().await;
-        assert!(
-            accepted.nodelay().unwrap(),
-            "TCP_NODELAY on the accepted socket"
-        );
-        drop(client.await.unwrap().unwrap());
-    }
-}
-
 /// Resolves on Ctrl-C or (on Unix) SIGTERM: the usual `shutdown` for [`serve`].
 ///
 /// The handlers are installed when this is called, not when the future is first polled:
@@ -568,4 +547,25 @@ pub async fn serve_with(
     tracing::info!("shutting down: finishing in-flight requests");
     server.stop().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod listener_tests {
+    use axum::serve::Listener;
+
+    /// Regression: streamed answers were held back ~40 ms each by Nagle's algorithm and
+    /// the client's delayed ACK until accepted connections got TCP_NODELAY.
+    #[tokio::test]
+    async fn accepted_connections_have_nagle_off() {
+        let bound = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = bound.local_addr().unwrap();
+        let mut listener = super::without_nagle(bound);
+        let client = tokio::spawn(tokio::net::TcpStream::connect(addr));
+        let (accepted, _) = listener.accept().await;
+        assert!(
+            accepted.nodelay().unwrap(),
+            "TCP_NODELAY on the accepted socket"
+        );
+        drop(client.await.unwrap().unwrap());
+    }
 }
