@@ -22,7 +22,7 @@ use crate::routes::{
     webhooks, workflows, workspaces,
 };
 use crate::routes::{analytics, billing, commands, runs, tasks};
-use crate::routes::{mcp, mcp_instances};
+use crate::routes::{mcp, mcp_instances, mcp_versions};
 
 /// Path of the document.
 pub const OPENAPI_PATH: &str = "/v1/openapi.json";
@@ -71,8 +71,12 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", "/v1/mcp/servers/{id}/validate") => {
             return Some((mcp::ValidateBody::schema(), false));
         }
-        ("POST", "/v1/mcp/instances/{id}/validate") => {
+        ("POST", "/v1/mcp/instances/{id}/validate")
+        | ("POST", "/v1/mcp/servers/{id}/connections/{connection_id}/validate") => {
             return Some((mcp::ValidateInstanceBody::schema(), false));
+        }
+        ("POST", "/v1/mcp/servers/{id}/versions") => {
+            return Some((mcp_versions::PublishBody::schema(), false));
         }
         ("POST", "/v1/agents") => crate::agents::definition::NewAgent::schema(),
         ("PATCH", "/v1/agents/{id}") => crate::agents::definition::AgentChange::schema(),
@@ -599,8 +603,7 @@ mod tests {
                 ("POST", "/v1/auth/logout" | "/v1/invites/{token}/accept")
                     | (
                         "POST",
-                        "/v1/mcp/servers/{id}/versions"
-                            | "/v1/mcp/servers/{id}/discover"
+                        "/v1/mcp/servers/{id}/discover"
                             | "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active"
                     )
                     | ("PUT", "/v1/vault/secrets/{name}/grants/{project_id}")

@@ -8,7 +8,7 @@
 //! operator's catalog servers are shared by the workspace's projects and are addressed
 //! with `X-Project-Id`.
 
-use ar_store::integrations::McpServerRecord;
+use ar_store::integrations::{McpInstanceRecord, McpProfileRecord, McpServerRecord};
 use ar_store::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::json::{Json, OptionalJson};
 use crate::mcp::discovery::tools_json;
-use crate::mcp::resolver::server_target;
+use crate::mcp::resolver::{apply_profile, server_target};
 use crate::routes::mcp_instances;
 use crate::routes::workspaces::check_name;
 use crate::state::AppState;
@@ -360,7 +360,7 @@ pub async fn discover(
 /// `POST /v1/mcp/servers/{id}/discover` (McpManage) → `{server_id, url, tools, changed}`:
 /// the registered server's tools as it offers them now, without saving anything
 /// (`changed`: whether they differ from its current version; publish them with
-/// `POST /v1/mcp/servers/{id}/versions`).
+/// `POST /v1/mcp/servers/{id}/versions`, [`crate::routes::mcp_versions`]).
 pub async fn discover_server(
     State(state): State<AppState>,
     gate: Gate,
@@ -381,26 +381,9 @@ pub async fn discover_server(
     })))
 }
 
-/// `GET /v1/mcp/servers/{id}/versions` (McpRead) → `{ "versions": [...] }`, newest first.
-pub async fn list_versions(
-    State(state): State<AppState>,
-    gate: Gate,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let server = load_server(&state, &gate, &id).await?;
-    let versions: Vec<Value> = state
-        .integrations()
-        .list_mcp_server_versions(&server.id)
-        .await?
-        .iter()
-        .map(|v| json!({"version": v.version, "tools": v.tools, "created_at": views::time(v.created_at)}))
-        .collect();
-    Ok(Json(json!({ "versions": versions })))
-}
-
 /// The server's target without credentials, for discovery and validation (a custom
 /// server's URL passes the SSRF guard again: the allowlist may have changed).
-async fn bare_target(state: &AppState, server: &McpServerRecord) -> ApiResult<ar_mcp::McpTarget> {
+pub(crate) async fn bare_target(state: &AppState, server: &McpServerRecord) -> ApiResult<ar_mcp::McpTarget> {
     if server.source == "custom" {
         state
             .mcp_discovery()
@@ -410,40 +393,6 @@ async fn bare_target(state: &AppState, server: &McpServerRecord) -> ApiResult<ar
     server_target(&state.settings().mcp_catalog, server)
         .map(|bare| bare.target)
         .map_err(ApiError::unprocessable)
-}
-
-/// `POST /v1/mcp/servers/{id}/versions` (McpManage): discovers the tools again; a changed
-/// list becomes a new version (201 `{changed: true, version, server}`), an unchanged one
-/// answers 200 `{changed: false, …}`.
-pub async fn rediscover(
-    State(state): State<AppState>,
-    gate: Gate,
-    Path(id): Path<String>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let server = load_server(&state, &gate, &id).await?;
-    let target = bare_target(&state, &server).await?;
-    let tools = state
-        .mcp_discovery()
-        .discover(&server.workspace_id, &target, &server.canonical_url)
-        .await?;
-    let tools = tools_json(&tools);
-    if tools == server.tools {
-        return Ok((
-            StatusCode::OK,
-            Json(
-                json!({"changed": false, "version": server.current_version, "server": server_view(&server)}),
-            ),
-        ));
-    }
-    let version = state
-        .integrations()
-        .add_mcp_server_version(&server.id, server.current_version, &tools, now_ms())
-        .await?;
-    let updated = load_server(&state, &gate, &id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"changed": true, "version": version, "server": server_view(&updated)})),
-    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -483,7 +432,11 @@ pub async fn validate(
         None => None,
     };
     let smoke = SmokeCall::read(body.tool, body.args)?;
-    run_validation(&state, &server, instance.as_ref(), smoke).await
+    let credentials = match &instance {
+        Some(instance) => Credentials::Instance(instance),
+        None => Credentials::None,
+    };
+    run_validation(&state, &server, credentials, smoke).await
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -513,7 +466,46 @@ pub async fn validate_instance(
         .await?
         .ok_or_else(|| ApiError::not_found("MCP server of this instance"))?;
     let smoke = SmokeCall::read(body.tool, body.args)?;
-    run_validation(&state, &server, Some(&instance), smoke).await
+    run_validation(&state, &server, Credentials::Instance(&instance), smoke).await
+}
+
+/// `POST /v1/mcp/servers/{id}/connections/{connection_id}/validate` (McpExecute), body
+/// optional `{tool?, args?}`: the server validated with the connection's credentials
+/// applied as an instance's profile binding of that connection would apply them (its
+/// bearer token as `Authorization`); the answer of `POST /v1/mcp/servers/{id}/validate`
+/// plus `connection_id`. The connection must be one of the project the server is
+/// addressed in (a custom server's own project, `X-Project-Id` for a catalog server):
+/// any other id answers 404, as an unknown one does.
+pub async fn validate_connection(
+    State(state): State<AppState>,
+    gate: Gate,
+    Path((id, connection_id)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<ValidateInstanceBody>,
+) -> ApiResult<Json<Value>> {
+    let server = load_server(&state, &gate, &id).await?;
+    let project_id = match &server.project_id {
+        Some(project_id) => project_id.clone(),
+        None => gate.project()?.id.clone(),
+    };
+    let connection = state
+        .integrations()
+        .connection(&server.workspace_id, &connection_id)
+        .await?
+        .filter(|c| c.project_id == project_id)
+        .ok_or_else(|| ApiError::not_found("connection"))?;
+    let smoke = SmokeCall::read(body.tool, body.args)?;
+    let Json(mut result) = run_validation(
+        &state,
+        &server,
+        Credentials::Connection {
+            project_id: &project_id,
+            connection_id: &connection.id,
+        },
+        smoke,
+    )
+    .await?;
+    result["connection_id"] = json!(connection.id);
+    Ok(Json(result))
 }
 
 /// The optional smoke call of a validation: a tool and its arguments (an object).
@@ -538,17 +530,37 @@ impl SmokeCall {
     }
 }
 
-/// Validates `server` (through `instance`'s active profile when given), stores the
-/// result on the server and answers it.
+/// What a validation presents to the server.
+enum Credentials<'a> {
+    None,
+    /// The instance's active profile.
+    Instance(&'a McpInstanceRecord),
+    /// A profile binding only this connection of `project_id`.
+    Connection {
+        project_id: &'a str,
+        connection_id: &'a str,
+    },
+}
+
+/// Validates `server` with `credentials`, stores the result on the server and answers it.
 async fn run_validation(
     state: &AppState,
     server: &McpServerRecord,
-    instance: Option<&ar_store::integrations::McpInstanceRecord>,
+    credentials: Credentials<'_>,
     smoke: SmokeCall,
 ) -> ApiResult<Json<Value>> {
     let mut target = bare_target(state, server).await?;
-    if let Some(instance) = instance {
-        target = mcp_instances::instance_target(state, instance, server).await?;
+    match credentials {
+        Credentials::None => {}
+        Credentials::Instance(instance) => {
+            target = mcp_instances::instance_target(state, instance, server).await?;
+        }
+        Credentials::Connection {
+            project_id,
+            connection_id,
+        } => {
+            target = connection_target(state, server, project_id, connection_id).await?;
+        }
     }
     let now = now_ms();
     let call = smoke.tool.as_deref().map(|t| (t, &smoke.args));
@@ -561,4 +573,34 @@ async fn run_validation(
         .set_mcp_server_validation(&server.id, &result, now)
         .await?;
     Ok(Json(result))
+}
+
+/// The server's target with `connection_id` bound the way a config profile binds a
+/// connection ([`apply_profile`]): an unsaved profile holding only that binding.
+async fn connection_target(
+    state: &AppState,
+    server: &McpServerRecord,
+    project_id: &str,
+    connection_id: &str,
+) -> ApiResult<ar_mcp::McpTarget> {
+    let bare =
+        server_target(&state.settings().mcp_catalog, server).map_err(ApiError::unprocessable)?;
+    let now = now_ms();
+    let binding = McpProfileRecord {
+        id: String::new(),
+        workspace_id: server.workspace_id.clone(),
+        instance_id: String::new(),
+        name: format!("connection {connection_id}"),
+        env: json!({}),
+        headers: json!({}),
+        connection_id: Some(connection_id.to_owned()),
+        connection_env: None,
+        active: true,
+        created_by: String::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    apply_profile(state, &server.workspace_id, project_id, bare, &binding)
+        .await
+        .map_err(ApiError::unprocessable)
 }

@@ -17,6 +17,7 @@ pub mod invites;
 pub mod llm_keys;
 pub mod mcp;
 pub mod mcp_instances;
+pub mod mcp_versions;
 pub mod members;
 pub mod pats;
 pub mod runs;
@@ -189,9 +190,10 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/mcp/servers/{id}", Action::McpRead, mcp::get_server),
         gated(M::DELETE, "/v1/mcp/servers/{id}", Action::McpManage, mcp::delete_server),
         gated(M::POST, "/v1/mcp/servers/{id}/discover", Action::McpManage, mcp::discover_server),
-        gated(M::GET, "/v1/mcp/servers/{id}/versions", Action::McpRead, mcp::list_versions),
-        gated(M::POST, "/v1/mcp/servers/{id}/versions", Action::McpManage, mcp::rediscover),
+        gated(M::GET, "/v1/mcp/servers/{id}/versions", Action::McpRead, mcp_versions::list_versions),
+        gated(M::POST, "/v1/mcp/servers/{id}/versions", Action::McpManage, mcp_versions::publish),
         gated(M::POST, "/v1/mcp/servers/{id}/validate", Action::McpExecute, mcp::validate),
+        gated(M::POST, "/v1/mcp/servers/{id}/connections/{connection_id}/validate", Action::McpExecute, mcp::validate_connection),
         gated(M::GET, "/v1/mcp/instances", Action::McpRead, mcp_instances::list),
         gated(M::POST, "/v1/mcp/instances", Action::McpManage, mcp_instances::create),
         gated(M::POST, "/v1/mcp/instances/resolve", Action::McpManage, mcp_instances::resolve),

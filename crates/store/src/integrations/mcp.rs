@@ -49,7 +49,18 @@ pub struct McpServerVersionRecord {
     pub server_id: String,
     pub version: i64,
     pub tools: Value,
+    /// The configuration schema published with the version, if any.
+    pub config_schema: Option<Value>,
     pub created_at: i64,
+}
+
+/// A tool list to record as a server's next version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMcpServerVersion<'a> {
+    pub tools: &'a Value,
+    pub config_schema: Option<&'a Value>,
+    /// Whether it becomes the server's current tool list; otherwise it is only recorded.
+    pub activate: bool,
 }
 
 /// A project's deployment of a server.
@@ -133,13 +144,15 @@ pub trait McpRegistryStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<McpServerRecord>>;
     /// Deletes a server with its versions. `Conflict` while instances use it.
     async fn delete_mcp_server(&self, workspace_id: &str, id: &str) -> StoreResult<bool>;
-    /// Records a new tool list as version `current_version + 1`, only if the server is
-    /// still at `expected_version` (`Conflict` otherwise: a concurrent re-discovery won).
+    /// Records a new tool list as the version after the server's highest one, only if the
+    /// server is still at current version `expected_version` (`Conflict` otherwise: a
+    /// concurrent publication won). An activated version becomes the server's `tools` and
+    /// `current_version`; an inactive one is only listed.
     async fn add_mcp_server_version(
         &self,
         server_id: &str,
         expected_version: i64,
-        tools: &Value,
+        version: &NewMcpServerVersion<'_>,
         at: i64,
     ) -> StoreResult<i64>;
     async fn list_mcp_server_versions(
@@ -410,37 +423,56 @@ macro_rules! impl_mcp_registry_store {
                     &self,
                     server_id: &str,
                     expected_version: i64,
-                    tools: &Value,
+                    version: &NewMcpServerVersion<'_>,
                     at: i64,
                 ) -> StoreResult<i64> {
-                    let next = expected_version + 1;
+                    let changed_meanwhile = || {
+                        StoreError::Conflict("the server's tool list changed meanwhile; discover again".into())
+                    };
                     let mut tx = self.pool.begin_with($begin).await?;
-                    let done = sqlx::query("UPDATE mcp_servers SET tools = $1, current_version = $2, updated_at = $3 WHERE id = $4 AND current_version = $5")
-                        .bind(Json(tools))
-                        .bind(next)
+                    // Locks the server's row (Postgres) so publications of one server queue.
+                    let current: Option<i64> = sqlx::query("UPDATE mcp_servers SET updated_at = $1 WHERE id = $2 RETURNING current_version")
                         .bind(at)
                         .bind(server_id)
-                        .bind(expected_version)
-                        .execute(&mut *tx)
-                        .await?;
-                    if done.rows_affected() != 1 {
-                        return Err(StoreError::Conflict(
-                            "the server's tool list changed meanwhile; discover again".into(),
-                        ));
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|row| row.try_get("current_version"))
+                        .transpose()?;
+                    if current != Some(expected_version) {
+                        return Err(changed_meanwhile());
                     }
-                    sqlx::query("INSERT INTO mcp_server_versions (server_id, version, tools, created_at) VALUES ($1, $2, $3, $4)")
+                    let highest: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM mcp_server_versions WHERE server_id = $1")
+                        .bind(server_id)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("v")?;
+                    let next = highest.max(expected_version) + 1;
+                    if version.activate {
+                        sqlx::query("UPDATE mcp_servers SET tools = $1, current_version = $2 WHERE id = $3")
+                            .bind(Json(version.tools))
+                            .bind(next)
+                            .bind(server_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query("INSERT INTO mcp_server_versions (server_id, version, tools, config_schema, created_at) VALUES ($1, $2, $3, $4, $5)")
                         .bind(server_id)
                         .bind(next)
-                        .bind(Json(tools))
+                        .bind(Json(version.tools))
+                        .bind(version.config_schema.map(Json))
                         .bind(at)
                         .execute(&mut *tx)
-                        .await?;
+                        .await
+                        .map_err(|e| match &e {
+                            sqlx::Error::Database(db) if db.is_unique_violation() => changed_meanwhile(),
+                            _ => StoreError::Database(e),
+                        })?;
                     tx.commit().await?;
                     Ok(next)
                 }
 
                 async fn list_mcp_server_versions(&self, server_id: &str) -> StoreResult<Vec<McpServerVersionRecord>> {
-                    let rows = sqlx::query("SELECT server_id, version, tools, created_at FROM mcp_server_versions WHERE server_id = $1 ORDER BY version DESC")
+                    let rows = sqlx::query("SELECT server_id, version, tools, config_schema, created_at FROM mcp_server_versions WHERE server_id = $1 ORDER BY version DESC")
                         .bind(server_id)
                         .fetch_all(&self.pool)
                         .await?;
@@ -450,6 +482,9 @@ macro_rules! impl_mcp_registry_store {
                                 server_id: row.try_get("server_id")?,
                                 version: row.try_get("version")?,
                                 tools: row.try_get::<Json<Value>, _>("tools")?.0,
+                                config_schema: row
+                                    .try_get::<Option<Json<Value>>, _>("config_schema")?
+                                    .map(|j| j.0),
                                 created_at: row.try_get("created_at")?,
                             })
                         })
