@@ -3,7 +3,8 @@
 //! validation, instances and config profiles, and published workflows whose `mcp_call`
 //! steps reach servers through instances — the vault secret of the active profile arrives
 //! as a header (HTTP) and as an environment variable (stdio catalog server), and appears
-//! in no event, run context, API response or log line.
+//! in no event, run context, API response or log line. Publishing given tool lists (with a
+//! config schema, activated or not) and validating a server through a connection.
 
 mod common;
 
@@ -27,6 +28,8 @@ use sha2::{Digest, Sha256};
 const HTTP_TOKEN: &str = "reg-http-token-7c1f02a9e4";
 const STDIO_TOKEN: &str = "reg-stdio-token-3b8d55e0f1";
 const CONNECTION_TOKEN: &str = "reg-conn-token-91d0c4e7aa";
+const WRONG_TOKEN: &str = "reg-wrong-token-5e2b7d10c3";
+const BASIC_PASSWORD: &str = "reg-basic-password-0a9c3f";
 
 /// Every log line of this test binary (debug and above).
 #[derive(Clone, Default)]
@@ -127,6 +130,62 @@ async fn serve_toolless() -> String {
         let _ = axum::serve(listener, Router::new().route("/mcp", post(handle))).await;
     });
     format!("http://{addr}/mcp")
+}
+
+/// An MCP server that lists one tool, `ping`, to anyone and answers a call of it only
+/// with `Authorization: Bearer <token>` (a JSON-RPC error otherwise). Returns its URL and
+/// the `Authorization` values its calls carried.
+async fn serve_bearer_only(token: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen_by_handler = seen.clone();
+    let handle = move |headers: axum::http::HeaderMap, body: String| {
+        let seen = seen_by_handler.clone();
+        async move {
+            use axum::response::IntoResponse;
+            let message: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let Some(id) = message.get("id").cloned() else {
+                return axum::http::StatusCode::ACCEPTED.into_response();
+            };
+            let authorization = headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let reply = match message["method"].as_str().unwrap_or_default() {
+                "initialize" => json!({"result": {
+                    "protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "bearer-only", "version": "0"}
+                }}),
+                "tools/list" => json!({"result": {"tools": [
+                    {"name": "ping", "description": "needs the bearer", "inputSchema": {"type": "object"}}
+                ]}}),
+                "tools/call" => {
+                    if let Ok(mut all) = seen.lock() {
+                        all.push(authorization.clone());
+                    }
+                    if authorization == format!("Bearer {token}") {
+                        json!({"result": {"content": [{"type": "text", "text": "pong"}], "isError": false}})
+                    } else {
+                        json!({"error": {"code": -32001, "message": "unauthorized"}})
+                    }
+                }
+                _ => json!({"error": {"code": -32601, "message": "Method not found"}}),
+            };
+            let mut out = json!({"jsonrpc": "2.0", "id": id});
+            for (k, v) in reply.as_object().into_iter().flatten() {
+                out[k] = v.clone();
+            }
+            axum::Json(out).into_response()
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, Router::new().route("/mcp", post(handle))).await;
+    });
+    (format!("http://{addr}/mcp"), seen)
 }
 
 /// Puts a vault secret into the workspace (sealed as the vault API does).
@@ -842,6 +901,483 @@ async fn registry_end_to_end_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_end_to_end_on_postgres() {
     scenario(Backend::Postgres).await;
+}
+
+/// `POST /v1/mcp/servers/{id}/versions {tools?, config_schema?, activate?}`: given tools
+/// (hosted and snake_case schema spellings), a config schema, an inactive version that
+/// leaves the current list alone, an activated one, re-discovery without a body, and the
+/// refusals (bad bodies 400, a viewer 403, another workspace 404).
+async fn versions_scenario(backend: Backend) {
+    let python = mcp_fixtures::start_python_http(true);
+    let s = start_with(backend, registry_settings(true)).await;
+    let ws = workspace(&s, "ver").await;
+    let mut seen = Seen::default();
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        "/v1/mcp/servers",
+        Some(json!({"url": python.url})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let server = r.body["id"].as_str().expect("id").to_string();
+    let discovered = r.body["tools"].clone();
+    let versions = format!("/v1/mcp/servers/{server}/versions");
+
+    // An inactive version: listed with its config schema, the current list unchanged.
+    let config_schema = json!({"type": "object", "properties": {"region": {"type": "string"}}});
+    let body = json!({
+        "tools": [{"name": "lookup", "description": "finds", "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}, "outputSchema": {"type": "object"}}],
+        "config_schema": config_schema, "activate": false,
+    });
+    let r = call(&s, &ws, &mut seen, Method::POST, &versions, Some(body)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        (&r.body["changed"], &r.body["version"], &r.body["active"]),
+        (&json!(true), &json!(2), &json!(false)),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["config_schema"], config_schema);
+    assert_eq!(r.body["server"]["current_version"], 1, "{:?}", r.body);
+    assert_eq!(r.body["server"]["tools"], discovered);
+    let r = call(&s, &ws, &mut seen, Method::GET, &versions, None).await;
+    let listed = r.body["versions"].as_array().expect("versions");
+    assert_eq!(listed.len(), 2, "{:?}", r.body);
+    assert_eq!(
+        (&listed[0]["version"], &listed[0]["active"]),
+        (&json!(2), &json!(false))
+    );
+    assert_eq!(listed[0]["config_schema"], config_schema);
+    assert_eq!(listed[0]["tools"][0]["name"], "lookup");
+    assert_eq!(
+        listed[0]["tools"][0]["input_schema"]["properties"]["q"]["type"],
+        "string"
+    );
+    assert_eq!(
+        listed[0]["tools"][0]["output_schema"],
+        json!({"type": "object"})
+    );
+    assert_eq!(
+        (&listed[1]["version"], &listed[1]["active"]),
+        (&json!(1), &json!(true))
+    );
+
+    // Activated by default: the given tools become the server's (snake_case spelling).
+    let body = json!({"tools": [{"name": "lookup", "input_schema": {"type": "object"}}, {"name": "store"}]});
+    let r = call(&s, &ws, &mut seen, Method::POST, &versions, Some(body)).await;
+    assert_eq!(
+        (r.status, &r.body["version"], &r.body["active"]),
+        (201, &json!(3), &json!(true)),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["server"]["current_version"], 3);
+    let names: Vec<&str> = r.body["server"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["lookup", "store"]);
+    assert_eq!(
+        r.body["server"]["tools"][1]["input_schema"],
+        json!({"type": "object"})
+    );
+
+    // No body, or `{}`: discovered again, as before this body existed.
+    let r = call(&s, &ws, &mut seen, Method::POST, &versions, None).await;
+    assert_eq!(
+        (r.status, &r.body["version"]),
+        (201, &json!(4)),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["server"]["tools"], discovered);
+    let r = call(&s, &ws, &mut seen, Method::POST, &versions, Some(json!({}))).await;
+    assert_eq!(
+        (r.status, &r.body["changed"], &r.body["version"]),
+        (200, &json!(false), &json!(4)),
+        "{:?}",
+        r.body
+    );
+
+    // Bad bodies: 400, naming what is wrong; nothing recorded.
+    let huge = json!({"type": "object", "description": "x".repeat(70 * 1024)});
+    for (body, needle) in [
+        (json!({"tools": "lookup"}), "expected a sequence"),
+        (json!({"tools": []}), "at least one tool"),
+        (json!({"tools": [{"name": ""}]}), "tools[0].name"),
+        (json!({"tools": [{"name": "a"}, {"name": "a"}]}), "unique"),
+        (
+            json!({"tools": [{"name": "a", "input_schema": "object"}]}),
+            "tools[0].input_schema",
+        ),
+        (
+            json!({"tools": [{"name": "a", "input_schema": huge}]}),
+            "bytes of JSON",
+        ),
+        (json!({"tools": [{"name": "a", "extra": 1}]}), "extra"),
+        (json!({"config_schema": [1, 2]}), "config_schema"),
+        (json!({"config_schema": huge}), "bytes of JSON"),
+        (json!({"activate": "yes"}), "expected a boolean"),
+        (json!({"tool": "x"}), "tool"),
+    ] {
+        let r = call(
+            &s,
+            &ws,
+            &mut seen,
+            Method::POST,
+            &versions,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}: {:?}", r.body);
+        assert!(r.error().contains(needle), "{body}: {}", r.error());
+    }
+    let many: Vec<Value> = (0..1001)
+        .map(|i| json!({"name": format!("t{i}")}))
+        .collect();
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &versions,
+        Some(json!({"tools": many})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let r = call(&s, &ws, &mut seen, Method::GET, &versions, None).await;
+    assert_eq!(
+        r.body["versions"].as_array().map(Vec::len),
+        Some(4),
+        "{:?}",
+        r.body
+    );
+
+    // A project viewer may not publish; another workspace does not see the server.
+    let viewer = project_viewer(&s, &ws, "viewer@ver.test").await;
+    let r = s
+        .call(Method::POST, versions.clone())
+        .auth(&viewer)
+        .tenant(&ws.slug)
+        .project(&ws.project)
+        .json(json!({"tools": [{"name": "v"}]}))
+        .send()
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+    let intruder = workspace(&s, "ver-intruder").await;
+    let r = call(
+        &s,
+        &intruder,
+        &mut seen,
+        Method::POST,
+        &versions,
+        Some(json!({"tools": [{"name": "v"}]})),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    let r = call(&s, &ws, &mut seen, Method::GET, &versions, None).await;
+    assert_eq!(
+        r.body["versions"].as_array().map(Vec::len),
+        Some(4),
+        "{:?}",
+        r.body
+    );
+    s.close().await;
+}
+
+/// Makes a new user a project viewer of the workspace's project; returns their session.
+async fn project_viewer(s: &TestServer, ws: &Workspace, email: &str) -> Auth {
+    use ar_store::tenant::MembershipRecord;
+    let (user_id, cookie) = s.signup(email, "password-123").await;
+    let workspace = s
+        .tenants()
+        .workspace_by_slug(&ws.slug)
+        .await
+        .expect("read")
+        .expect("workspace");
+    s.tenants()
+        .upsert_member(&MembershipRecord {
+            workspace_id: workspace.id,
+            user_id: user_id.clone(),
+            role: "member".into(),
+            active: true,
+            created_at: 0,
+        })
+        .await
+        .expect("member");
+    s.tenants()
+        .set_project_member(&ws.project, &user_id, "project_viewer", 0)
+        .await
+        .expect("viewer");
+    Auth::Session(cookie)
+}
+
+/// `POST /v1/mcp/servers/{id}/connections/{connection_id}/validate`: the connection's
+/// bearer reaches the server (a smoke call that needs it passes only through the right
+/// connection), the answer is the validation's plus `connection_id`; other projects' and
+/// workspaces' connections are 404, a viewer 403, and no credential is in any answer or
+/// log line.
+async fn connection_validation_scenario(backend: Backend) {
+    let logs = logs();
+    let python = mcp_fixtures::start_python_http(true);
+    let (bearer_url, authorizations) = serve_bearer_only(CONNECTION_TOKEN).await;
+    let s = start_with(backend, registry_settings(true)).await;
+    let ws = workspace(&s, "cv").await;
+    let mut seen = Seen::default();
+    let register = async |url: &str| {
+        let r = s
+            .call(Method::POST, "/v1/mcp/servers")
+            .auth(&ws.owner)
+            .tenant(&ws.slug)
+            .project(&ws.project)
+            .json(json!({"url": url}))
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    };
+    let bearer_server = register(&bearer_url).await;
+    let python_server = register(&python.url).await;
+    let connection = async |ws: &Workspace, body: Value| {
+        let r = s
+            .call(Method::POST, "/v1/connections")
+            .auth(&ws.owner)
+            .tenant(&ws.slug)
+            .project(&ws.project)
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_str().expect("id").to_string()
+    };
+    let right = connection(&ws, json!({"display_name": "right", "provider": "fixture", "auth_type": "api_key", "credentials": {"api_key": CONNECTION_TOKEN}})).await;
+    let wrong = connection(&ws, json!({"display_name": "wrong", "provider": "fixture", "auth_type": "token", "credentials": {"token": WRONG_TOKEN}})).await;
+    let basic = connection(&ws, json!({"display_name": "basic", "provider": "fixture", "auth_type": "basic", "credentials": {"username": "u", "password": BASIC_PASSWORD}})).await;
+    let path = |server: &str, connection: &str| {
+        format!("/v1/mcp/servers/{server}/connections/{connection}/validate")
+    };
+    let ping = json!({"tool": "ping"});
+
+    // Without credentials the smoke call is refused; through the connection it passes.
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &format!("/v1/mcp/servers/{bearer_server}/validate"),
+        Some(ping.clone()),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["smoke"]["ok"]),
+        (200, &json!(false)),
+        "{:?}",
+        r.body
+    );
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &path(&bearer_server, &right),
+        Some(ping.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        (&r.body["ok"], &r.body["reachable"], &r.body["smoke"]["ok"]),
+        (&json!(true), &json!(true), &json!(true)),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["connection_id"], json!(right));
+    assert!(r.body["checked_at"].is_string(), "{:?}", r.body);
+    assert!(
+        authorizations
+            .lock()
+            .expect("seen")
+            .contains(&format!("Bearer {CONNECTION_TOKEN}")),
+        "the connection's token reached the server as the bearer"
+    );
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &path(&bearer_server, &wrong),
+        Some(ping.clone()),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["ok"], &r.body["smoke"]["ok"]),
+        (200, &json!(false), &json!(false)),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["connection_id"], json!(wrong));
+    // The real Python server, no body: reachable, schemas checked, no smoke call.
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &path(&python_server, &right),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["ok"], &r.body["reachable"]),
+        (200, &json!(true), &json!(true)),
+        "{:?}",
+        r.body
+    );
+    assert!(
+        r.body.get("smoke").is_none_or(Value::is_null),
+        "{:?}",
+        r.body
+    );
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &path(&python_server, &right),
+        Some(json!({"tool": "add", "args": {"a": 1, "b": 2}})),
+    )
+    .await;
+    assert_eq!(r.body["smoke"]["ok"], true, "{:?}", r.body);
+
+    // A connection without a bearer token: 422 saying so, naming no value.
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        &path(&bearer_server, &basic),
+        Some(ping.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert!(r.error().contains("no bearer token"), "{}", r.error());
+    // Bad bodies.
+    for body in [
+        json!({"args": {"a": 1}}),
+        json!({"tool": "ping", "args": [1]}),
+        json!({"connection_id": right}),
+    ] {
+        let r = call(
+            &s,
+            &ws,
+            &mut seen,
+            Method::POST,
+            &path(&bearer_server, &right),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}: {:?}", r.body);
+    }
+
+    // Unknown, another project's and another workspace's connections: the same 404.
+    let r = call(
+        &s,
+        &ws,
+        &mut seen,
+        Method::POST,
+        "/v1/projects",
+        Some(json!({"name": "other"})),
+    )
+    .await;
+    let other = Workspace {
+        slug: ws.slug.clone(),
+        owner: ws.owner.clone(),
+        project: r.body["id"].as_str().expect("project").into(),
+    };
+    let other_project = connection(&other, json!({"display_name": "other", "provider": "fixture", "auth_type": "api_key", "credentials": {"api_key": CONNECTION_TOKEN}})).await;
+    let intruder = workspace(&s, "cv-intruder").await;
+    let foreign = connection(&intruder, json!({"display_name": "foreign", "provider": "fixture", "auth_type": "api_key", "credentials": {"api_key": CONNECTION_TOKEN}})).await;
+    let mut answers = Vec::new();
+    for connection in [
+        "no-such-connection",
+        other_project.as_str(),
+        foreign.as_str(),
+    ] {
+        let r = call(
+            &s,
+            &ws,
+            &mut seen,
+            Method::POST,
+            &path(&bearer_server, connection),
+            Some(ping.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 404, "{connection}: {:?}", r.body);
+        answers.push(r.body);
+    }
+    assert!(
+        answers.iter().all(|a| a == &answers[0]),
+        "one answer for all: {answers:?}"
+    );
+    // The intruder addressing this workspace's server, with its own or this connection.
+    for connection in [&foreign, &right] {
+        let r = call(
+            &s,
+            &intruder,
+            &mut seen,
+            Method::POST,
+            &path(&bearer_server, connection),
+            Some(ping.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 404, "{:?}", r.body);
+    }
+    // A project viewer may not validate.
+    let viewer = project_viewer(&s, &ws, "viewer@cv.test").await;
+    let r = s
+        .call(Method::POST, path(&bearer_server, &right))
+        .auth(&viewer)
+        .tenant(&ws.slug)
+        .project(&ws.project)
+        .json(ping.clone())
+        .send()
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+
+    // The credentials went to the server only.
+    let everything_seen = seen.0.join("\n");
+    let log_text = logs.text();
+    for secret in [CONNECTION_TOKEN, WRONG_TOKEN, BASIC_PASSWORD] {
+        assert!(
+            !everything_seen.contains(secret),
+            "{secret} in an API response"
+        );
+        assert!(!log_text.contains(secret), "{secret} in a log line");
+    }
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_on_sqlite() {
+    versions_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_on_postgres() {
+    versions_scenario(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_validation_on_sqlite() {
+    connection_validation_scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_validation_on_postgres() {
+    connection_validation_scenario(Backend::Postgres).await;
 }
 
 /// Without an operator allowlist, loopback, cloud metadata and names resolving to them

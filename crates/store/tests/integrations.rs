@@ -465,6 +465,82 @@ async fn agent_rounds_are_stored_once(f: &Fixture) {
     assert!(f.store.agent_rounds("r2", "ask").await.unwrap().is_empty());
 }
 
+fn mcp_server(id: &str) -> McpServerRecord {
+    McpServerRecord {
+        id: id.into(),
+        workspace_id: "w1".into(),
+        project_id: Some("p1".into()),
+        name: "tools".into(),
+        description: None,
+        canonical_url: format!("https://{id}.example.com/mcp"),
+        transport: "http".into(),
+        auth_mode: "none".into(),
+        source: "custom".into(),
+        tools: json!([{"name": "v1"}]),
+        current_version: 1,
+        validation: None,
+        created_by: "u1".into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+/// A published version takes the number after the highest one; an activated one becomes
+/// the server's tools, an inactive one is only listed (with its config schema), and a
+/// publication from a stale current version is a conflict.
+async fn mcp_versions_activate_or_only_record(f: &Fixture) {
+    f.store.create_server(&mcp_server("s1")).await.unwrap();
+    let v2_tools = json!([{"name": "v2"}]);
+    let schema = json!({"type": "object", "properties": {"region": {"type": "string"}}});
+    let inactive = NewMcpServerVersion {
+        tools: &v2_tools,
+        config_schema: Some(&schema),
+        activate: false,
+    };
+    assert_eq!(
+        f.store
+            .add_mcp_server_version("s1", 1, &inactive, 5)
+            .await
+            .unwrap(),
+        2
+    );
+    let server = f.store.mcp_server("w1", "s1").await.unwrap().unwrap();
+    assert_eq!(
+        (server.current_version, server.tools),
+        (1, json!([{"name": "v1"}]))
+    );
+    let v3_tools = json!([{"name": "v3"}]);
+    let active = NewMcpServerVersion {
+        tools: &v3_tools,
+        config_schema: None,
+        activate: true,
+    };
+    assert_eq!(
+        f.store
+            .add_mcp_server_version("s1", 1, &active, 6)
+            .await
+            .unwrap(),
+        3
+    );
+    let server = f.store.mcp_server("w1", "s1").await.unwrap().unwrap();
+    assert_eq!(
+        (server.current_version, server.tools),
+        (3, v3_tools.clone())
+    );
+    let stale = f.store.add_mcp_server_version("s1", 1, &active, 7).await;
+    assert!(
+        matches!(stale, Err(ar_store::StoreError::Conflict(_))),
+        "{stale:?}"
+    );
+    let versions = f.store.list_mcp_server_versions("s1").await.unwrap();
+    let listed: Vec<_> = versions
+        .iter()
+        .map(|v| (v.version, v.config_schema.clone()))
+        .collect();
+    assert_eq!(listed, vec![(3, None), (2, Some(schema)), (1, None)]);
+    assert_eq!(versions[1].tools, v2_tools);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -486,4 +562,5 @@ on_both_backends!(
     pending_states_are_taken_once,
     agents_round_trip_per_workspace,
     agent_rounds_are_stored_once,
+    mcp_versions_activate_or_only_record,
 );

@@ -383,7 +383,10 @@ pub async fn discover_server(
 
 /// The server's target without credentials, for discovery and validation (a custom
 /// server's URL passes the SSRF guard again: the allowlist may have changed).
-pub(crate) async fn bare_target(state: &AppState, server: &McpServerRecord) -> ApiResult<ar_mcp::McpTarget> {
+pub(crate) async fn bare_target(
+    state: &AppState,
+    server: &McpServerRecord,
+) -> ApiResult<ar_mcp::McpTarget> {
     if server.source == "custom" {
         state
             .mcp_discovery()
