@@ -655,6 +655,14 @@ fn sample(
             None,
             422,
         ),
+        ("POST", "/v1/mcp/servers/{id}/connections/{connection_id}/validate") => (
+            spec.path
+                .replace("{id}", &w.mcp.server)
+                .replace("{connection_id}", &w.connections.connection),
+            Some(json!({})),
+            None,
+            422,
+        ),
         ("DELETE", "/v1/mcp/servers/{id}") => (
             format!("/v1/mcp/servers/{}", spare(&w.mcp.spare_servers, kind)),
             None,
@@ -875,9 +883,12 @@ fn contract_action(method: &str, path: &str) -> Action {
         }
         ("POST", "/v1/workflows/{id}/versions") => Action::WorkflowPublish,
         ("POST", "/v1/workflows/{id}/validate") => Action::WorkflowValidate,
-        ("POST", "/v1/mcp/servers/{id}/validate" | "/v1/mcp/instances/{id}/validate") => {
-            Action::McpExecute
-        }
+        (
+            "POST",
+            "/v1/mcp/servers/{id}/validate"
+            | "/v1/mcp/instances/{id}/validate"
+            | "/v1/mcp/servers/{id}/connections/{connection_id}/validate",
+        ) => Action::McpExecute,
         ("GET", p) if p.starts_with("/v1/mcp/") => Action::McpRead,
         (_, p) if p.starts_with("/v1/mcp/") => Action::McpManage,
         ("GET", "/v1/vault/secrets") => Action::VaultRead,

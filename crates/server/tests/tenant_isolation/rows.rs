@@ -199,6 +199,11 @@ fn mcp_rows() -> Vec<Row> {
             if method == "POST" { req.body(json!({})) } else { req }
         }));
     }
+    // Validating through a connection: A's server with B's connection, B's server with A's.
+    rows.push(row("POST", "/v1/mcp/servers/{id}/connections/{connection_id}/validate", Path, "id", McpServer, |b, x| Req::of(b, fill("/v1/mcp/servers/{id}/connections/{connection_id}/validate", &[("id", &x.mcp_server), ("connection_id", &b.ids.connection)]))
+        .body(json!({}))));
+    rows.push(row("POST", "/v1/mcp/servers/{id}/connections/{connection_id}/validate", Path, "connection_id", Connection, |b, x| Req::of(b, fill("/v1/mcp/servers/{id}/connections/{connection_id}/validate", &[("id", &b.ids.mcp_server), ("connection_id", &x.connection)]))
+        .body(json!({}))));
     rows.push(row("POST", "/v1/mcp/servers/{id}/validate", Body, "instance_id", McpInstance, |b, x| Req::of(b, format!("/v1/mcp/servers/{}/validate", b.ids.mcp_server))
         .body(json!({"instance_id": x.mcp_instance}))));
     for (method, route, body) in [
