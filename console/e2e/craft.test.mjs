@@ -108,9 +108,10 @@ test("empty workspace → starter → run, its approval answered as a form, then
     const result = panel.getByRole("group", { name: `Result of ${id}` });
     await result.waitFor();
     assert.match(await result.innerText(), expected[id], `${id}'s result`);
-    // A while loop's input is not recorded by the engine (it has no resolved config of its own).
-    if (id === "pay-out") await panel.getByText("The engine recorded no input for this step.").waitFor();
-    else await panel.getByRole("group", { name: `Input of ${id}` }).waitFor();
+    const input = panel.getByRole("group", { name: `Input of ${id}` });
+    await input.waitFor();
+    // A while loop records its own fields as its input (docs/contract.md §2).
+    if (id === "pay-out") assert.match(await input.innerText(), /while_max_iterations/, "the while loop's input");
     assert.match(await panel.locator("table.attempts").innerText(), /completed/, `${id} lists its attempt`);
     assert.equal(new URL(page.url()).searchParams.get("step"), id, "the picked step is in the address");
     if (id === "score-lines") {
