@@ -49,9 +49,10 @@ impl StepExecutor for PoolUser {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steps_holding_pool_connections_do_not_starve_the_workers() {
     let db = TestDb::new(Backend::Postgres).await;
-    let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(db.schema.as_deref().expect("schema")))
-        .await
-        .expect("Postgres must be reachable at 127.0.0.1:5432 (database test)");
+    let pg =
+        PgStore::open(PgConfig::new(PG_URL).with_schema(db.schema.as_deref().expect("schema")))
+            .await
+            .expect("Postgres must be reachable at 127.0.0.1:5432 (database test)");
     let user = Arc::new(PoolUser {
         pool: pg.pool().clone(),
         failures: AtomicUsize::new(0),
@@ -68,15 +69,20 @@ async fn steps_holding_pool_connections_do_not_starve_the_workers() {
         .expect("engine starts");
 
     let g = json!({"steps": [tool("use", "hold", json!({}), &[])]});
+    // All at once, so that all 16 workers claim a step in the same instant.
     let began = Instant::now();
-    let mut runs = Vec::new();
+    let mut starts = tokio::task::JoinSet::new();
     for _ in 0..32 {
-        let run = engine
-            .start_run(StartRun::new(graph(g.clone()), json!({})))
-            .await
-            .expect("start");
-        runs.push(run.id);
+        let (engine, g) = (engine.clone(), g.clone());
+        starts.spawn(async move {
+            engine
+                .start_run(StartRun::new(graph(g), json!({})))
+                .await
+                .expect("start")
+                .id
+        });
     }
+    let runs = starts.join_all().await;
     for id in &runs {
         // Measured: all 32 runs finish in well under a second; a pool stall lasts 30 s.
         let left = Duration::from_secs(15).saturating_sub(began.elapsed());
@@ -86,7 +92,11 @@ async fn steps_holding_pool_connections_do_not_starve_the_workers() {
             .expect("every run ends within 15 s (a pool stall lasts 30)");
         assert_eq!(run.status, RunStatus::Completed, "{run:?}");
     }
-    assert_eq!(user.failures.load(Ordering::SeqCst), 0, "an attempt ran out of connections");
+    assert_eq!(
+        user.failures.load(Ordering::SeqCst),
+        0,
+        "an attempt ran out of connections"
+    );
     engine.shutdown().await;
     store.close().await;
     db.cleanup().await;

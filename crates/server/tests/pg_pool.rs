@@ -128,7 +128,11 @@ async fn fifty_concurrent_llm_runs_on_postgres_all_complete() {
     let started_in = began.elapsed();
     let mut runs = Vec::new();
     for a in &answers {
-        assert_eq!(a.status, 200, "a start failed after {started_in:?}: {}", a.body);
+        assert_eq!(
+            a.status, 200,
+            "a start failed after {started_in:?}: {}",
+            a.body
+        );
         runs.push(a.body["run_id"].as_str().expect("run id").to_string());
     }
 
