@@ -715,8 +715,30 @@ impl Inner {
                 biased;
                 out = &mut call => (out, Some(started_event)),
                 _ = tokio::time::sleep(MARK_RUNNING_AFTER) => {
-                    self.commit_or_drop(mark_running(started_event)).await?;
-                    (call.await, None)
+                    // The call keeps running while the mark commits. Suspending it instead
+                    // would freeze whatever it holds at that instant, such as a pooled
+                    // connection of its own (metering, vault reads): with more workers than
+                    // connections, every worker could hold one in its frozen call while
+                    // waiting for another to commit its mark, and the pool would stay
+                    // exhausted until its acquire timeout.
+                    let mark = self.commit_or_drop(mark_running(started_event));
+                    tokio::pin!(mark);
+                    let mut early = None;
+                    loop {
+                        tokio::select! {
+                            biased;
+                            marked = &mut mark => {
+                                marked?;
+                                break;
+                            }
+                            out = &mut call, if early.is_none() => early = Some(out),
+                        }
+                    }
+                    let out = match early {
+                        Some(out) => out,
+                        None => call.await,
+                    };
+                    (out, None)
                 }
             }
         };
