@@ -681,14 +681,5 @@ on_both_backends!(
     starts_need_credits_when_billing_is_on,
     a_metered_step_is_charged_once,
     subscriptions_over_time,
+    fifty_racing_runs_against_ten_credits,
 );
-
-// The server-level race runs on SQLite. On Postgres, 50 `llm_call` runs started at once
-// stall the test harness's 10-connection pool for 30 s whether billing is on or off (a
-// pool exhaustion outside billing, reproduced with billing off); the race of the debits
-// themselves is covered on both stores by crates/store/tests/billing.rs
-// `fifty_racing_debits_against_ten_credits`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_racing_runs_against_ten_credits_on_sqlite() {
-    fifty_racing_runs_against_ten_credits(Backend::Sqlite).await;
-}
