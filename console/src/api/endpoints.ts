@@ -6,6 +6,12 @@
 import { HttpClient, seg, type HttpClientOptions } from "./client";
 import type {
   AnalyticsCount,
+  BillingBalances,
+  BillingPlan,
+  BillingStatus,
+  BillingSummary,
+  CreditGrant,
+  LedgerPage,
   AnalyticsGranularity,
   AnalyticsWindow,
   CatalogServer,
@@ -229,6 +235,49 @@ export class Api {
   }
   usageTimeseries(window: AnalyticsWindow, granularity: AnalyticsGranularity): Promise<TimeSeries<UsagePoint>> {
     return this.http.request("GET", "/analytics/usage-timeseries", { query: { window, granularity } });
+  }
+
+  // --- billing (project-scoped reads for contributors; admin/owner actions: docs/billing.md) --
+
+  billingUsage(): Promise<BillingBalances> {
+    return this.http.request("GET", "/billing/usage");
+  }
+  billingStatus(): Promise<BillingStatus> {
+    return this.http.request("GET", "/billing/status");
+  }
+  billingSummary(): Promise<BillingSummary> {
+    return this.http.request("GET", "/billing/summary");
+  }
+  async billingPlans(): Promise<BillingPlan[]> {
+    const page = await this.http.request<{ plans: BillingPlan[] }>("GET", "/billing/plans");
+    return page.plans ?? [];
+  }
+  usageHistory(cursor?: string | null, limit?: number): Promise<LedgerPage> {
+    return this.http.request("GET", "/billing/usage-history", { query: { cursor: cursor ?? undefined, limit } });
+  }
+  /** The server names the list `payments`; it is returned as a {@link LedgerPage}. */
+  async paymentHistory(cursor?: string | null, limit?: number): Promise<LedgerPage> {
+    const page = await this.http.request<{ payments: LedgerPage["entries"]; next_cursor: string | null }>(
+      "GET",
+      "/billing/payment-history",
+      { query: { cursor: cursor ?? undefined, limit } },
+    );
+    return { entries: page.payments ?? [], next_cursor: page.next_cursor ?? null };
+  }
+  startTrial(planCode?: string): Promise<BillingStatus> {
+    return this.http.request("POST", "/billing/trial", { body: planCode ? { plan_code: planCode } : {} });
+  }
+  subscribe(planCode: string): Promise<BillingStatus> {
+    return this.http.request("POST", "/billing/subscription", { body: { plan_code: planCode } });
+  }
+  changePlan(planCode: string): Promise<BillingStatus & { applies?: "now" | "period_end" }> {
+    return this.http.request("POST", "/billing/subscription/change-plan", { body: { plan_code: planCode } });
+  }
+  cancelSubscription(atPeriodEnd = true): Promise<BillingStatus> {
+    return this.http.request("POST", "/billing/subscription/cancel", { body: { at_period_end: atPeriodEnd } });
+  }
+  grantCredits(microcredits: number, note?: string): Promise<CreditGrant> {
+    return this.http.request("POST", "/billing/credits/grant", { body: { microcredits, ...(note ? { note } : {}) } });
   }
 
   // --- human tasks ------------------------------------------------------------------------

@@ -659,3 +659,83 @@ export interface TimeSeries<P> extends AnalyticsPeriod {
   granularity: AnalyticsGranularity;
   points: P[];
 }
+
+// --- billing (docs/billing.md) -----------------------------------------------------------
+
+/** Workspace balances in microcredits (1 credit = 1,000,000 microcredits). */
+export interface BillingBalances {
+  trial_remaining: number;
+  included_remaining: number;
+  payg_remaining: number;
+  total_remaining_microcredits: number;
+}
+
+export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "none";
+
+/** `GET /v1/billing/status`. */
+export interface BillingStatus {
+  plan_code: string | null;
+  status: SubscriptionStatus;
+  trial_ends_at: string | null;
+  current_period_end: string | null;
+  cancel_at_period_end: boolean;
+  pending_plan_code: string | null;
+}
+
+/** One action's spending in the summary's period. */
+export interface BillingUsageByAction {
+  action: string;
+  quantity: number;
+  microcredits: number;
+}
+
+/** `GET /v1/billing/summary`. */
+export interface BillingSummary {
+  plan_code: string | null;
+  status: SubscriptionStatus;
+  subscription: BillingStatus;
+  balances: BillingBalances;
+  period: { from: string; to: string };
+  usage: BillingUsageByAction[];
+  billing_enabled: boolean;
+}
+
+/** One plan of `GET /v1/billing/plans`. */
+export interface BillingPlan {
+  plan_code: string;
+  name: string;
+  interval: "month" | "year";
+  price_cents: number;
+  currency: string;
+  included_microcredits: number;
+  trial_days: number | null;
+  trial_microcredits: number | null;
+  max_members: number | null;
+  overdraft: boolean;
+}
+
+/** One ledger row: negative `microcredits` for debits, positive for grants. */
+export interface LedgerEntry {
+  id: string;
+  at: string;
+  action: string;
+  quantity: number | null;
+  microcredits: number;
+  bucket: string;
+  run_id: string | null;
+  step_id: string | null;
+  attempt: number | null;
+  note: string | null;
+}
+
+/** A page of the ledger; `next_cursor` is `null` on the last page. */
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  next_cursor: string | null;
+}
+
+/** `POST /v1/billing/credits/grant`'s answer. */
+export interface CreditGrant {
+  entry: LedgerEntry;
+  balances: BillingBalances;
+}

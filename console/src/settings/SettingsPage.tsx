@@ -1,13 +1,14 @@
 /**
  * `/settings/*`: API keys, connecting an IDE (Platform MCP snippets), workspace members and
  * invites, the current project's access, its inbound webhooks, the workspace's LLM provider
- * keys and vault secrets, and what the signed-in user's roles allow (My access).
+ * keys and vault secrets, billing (plan, credits, usage; docs/billing.md), and what the signed-in user's roles allow (My access).
  * Admin-only controls are hidden from others (the server refuses them anyway).
  */
 import { Navigate, NavLink, Route, Routes } from "react-router";
 import { currentProject } from "../session/scope";
 import { useSession } from "../session/SessionContext";
 import { ApiKeys } from "./ApiKeys";
+import { Billing } from "./Billing";
 import { ConnectIde } from "./ConnectIde";
 import { Members } from "./Members";
 import { MyAccess } from "./MyAccess";
@@ -20,6 +21,7 @@ export function SettingsPage() {
   const { me, scope } = useSession();
   const workspace = me?.workspaces.find((w) => w.slug === scope.tenant);
   const isWorkspaceAdmin = workspace?.role === "admin" || workspace?.role === "owner";
+  const isWorkspaceOwner = workspace?.role === "owner";
   const isProjectAdmin = isWorkspaceAdmin || currentProject(me ?? null, scope)?.role === "project_admin";
   return (
     <section className="page">
@@ -32,6 +34,7 @@ export function SettingsPage() {
         {scope.project && <NavLink to="/settings/webhooks">Webhooks</NavLink>}
         <NavLink to="/settings/providers">Providers</NavLink>
         <NavLink to="/settings/secrets">Secrets</NavLink>
+        {scope.project && <NavLink to="/settings/billing">Billing</NavLink>}
         <NavLink to="/settings/access">My access</NavLink>
       </nav>
       <Routes>
@@ -45,6 +48,9 @@ export function SettingsPage() {
         {scope.project && <Route path="webhooks" element={<Webhooks />} />}
         <Route path="providers" element={<Providers isAdmin={isWorkspaceAdmin} />} />
         <Route path="secrets" element={<Secrets isAdmin={isWorkspaceAdmin} />} />
+        {scope.project && (
+          <Route path="billing" element={<Billing isAdmin={isWorkspaceAdmin} isOwner={isWorkspaceOwner} />} />
+        )}
         <Route path="access" element={<MyAccess />} />
         <Route path="*" element={<p>This settings page does not exist.</p>} />
       </Routes>
