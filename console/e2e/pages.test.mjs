@@ -65,6 +65,8 @@ function pages({ workflowId, runId }) {
     ["Webhooks", "/settings/webhooks", (p) => p.getByRole("heading", { name: "Inbound webhooks" }).waitFor()],
     ["Providers", "/settings/providers", (p) => p.getByRole("heading", { name: "LLM providers" }).waitFor()],
     ["Secrets", "/settings/secrets", (p) => p.getByText("CRM_TOKEN").first().waitFor()],
+    // The harness's server runs with billing off: the page says so.
+    ["Billing", "/settings/billing", (p) => p.getByText(/^Billing is off on this server/).waitFor()],
     ["My access", "/settings/access", (p) => p.getByRole("heading", { name: "All your workspaces and projects" }).waitFor()],
     ["an invitation", "/invites/no-such-token", (p) => p.getByRole("heading", { name: "Workspace invitation" }).waitFor()],
     ["an unknown page", "/no-such-page", (p) => p.getByText("This page does not exist.").waitFor()],
