@@ -157,6 +157,24 @@ describe("Settings → Billing", () => {
     ]);
   });
 
+  it("says when a cheaper plan applies only at the period's end, and shows the pending plan", async () => {
+    const sub = { plan_code: "team", status: "active" as const, trial_ends_at: null, current_period_end: "2027-01-01T00:00:00Z", cancel_at_period_end: false, pending_plan_code: null };
+    let current = summary({ plan_code: "team", status: "active", subscription: sub });
+    server("admin", {
+      "GET /v1/billing/summary": () => ({ body: current }),
+      "POST /v1/billing/subscription/change-plan": () => {
+        current = summary({ plan_code: "team", status: "active", subscription: { ...sub, pending_plan_code: "pro" } });
+        return { body: { ...sub, pending_plan_code: "pro", applies: "period_end" } };
+      },
+    });
+    render();
+    const form = await screen.findByRole("form", { name: "Subscription" });
+    fireEvent.change(within(form).getByLabelText("Plan"), { target: { value: "pro" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Change plan" }));
+    await within(form).findByText("The new plan applies at the end of the period.");
+    await waitFor(() => expect(screen.getByLabelText("Plan", { selector: "dl" }).textContent).toContain("Pro (from the next period)"));
+  });
+
   it("shows a refused action's message next to the subscription controls", async () => {
     server("admin", { "POST /v1/billing/subscription": { status: 409, body: { error: "the workspace already has an active subscription" } } });
     render();
