@@ -58,7 +58,7 @@ export function AgentForm({
   const invalid = (field: FieldName) => (at(field) ? true : undefined);
 
   return (
-    <form className="stacked-form card" aria-label={title} onSubmit={submit} noValidate>
+    <form className="stacked-form card agent-form" aria-label={title} onSubmit={submit} noValidate>
       <h2>{title}</h2>
       <label>
         Name
