@@ -60,9 +60,10 @@ function pages({ workflowId, runId }) {
     ["Analytics", "/analytics", (p) => p.getByRole("figure", { name: "Runs over time" }).locator("canvas").first().waitFor()],
     ["Connections", "/connections", (p) => p.getByRole("heading", { name: "In this project" }).waitFor()],
     ["MCP", "/mcp", (p) => p.getByRole("heading", { name: "Servers of this project" }).waitFor()],
-    ["Agents", "/agents", (p) => p.getByRole("cell", { name: /Support triage/ }).waitFor()],
+    // Each theme's test sets up its own data, so the second one finds two agents.
+    ["Agents", "/agents", (p) => p.getByRole("cell", { name: /^Support triage/ }).first().waitFor()],
     ["Agents, the form", "/agents", async (p) => {
-      await p.getByRole("button", { name: "Edit agent Support triage" }).click();
+      await p.getByRole("button", { name: "Edit agent Support triage" }).first().click();
       await p.getByRole("form", { name: "Edit agent Support triage" }).waitFor();
     }],
     ["API keys", "/settings/api-keys", (p) => p.getByRole("heading", { name: "API keys" }).waitFor()],
