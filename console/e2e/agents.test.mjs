@@ -84,8 +84,8 @@ test("create an agent with tools of an MCP instance, edit it, delete it", async 
   await form.getByRole("button", { name: "Create agent" }).click();
   const row = page.getByRole("row").filter({ hasText: "Support triage" });
   await row.waitFor();
-  assert.match(await row.textContent(), /direct\.openai\.gpt-4o-mini/);
-  assert.match(await row.textContent(), /echo/);
+  await row.getByRole("cell", { name: "direct.openai.gpt-4o-mini", exact: true }).waitFor();
+  await row.getByRole("cell", { name: "echo, get-sum (docs)", exact: true }).waitFor();
 
   const stored = await api(url, "GET", "/agents", scope);
   assert.equal(stored.body.agents.length, 1);
@@ -105,7 +105,8 @@ test("create an agent with tools of an MCP instance, edit it, delete it", async 
   await edit.getByLabel("Model", { exact: true }).fill("gpt-4o-mini");
   await edit.getByRole("button", { name: "Save agent" }).click();
   await edit.waitFor({ state: "detached" });
-  await row.getByText("gpt-4o-mini", { exact: true }).waitFor();
+  await row.getByRole("cell", { name: "gpt-4o-mini", exact: true }).waitFor();
+  await row.getByRole("cell", { name: "echo (docs)", exact: true }).waitFor();
   const edited = (await api(url, "GET", `/agents/${agent.id}`, scope)).body;
   assert.deepEqual(edited.tools, [{ instance_id: instance.body.id, tool_names: ["echo"] }]);
   assert.equal(edited.token_budget, 20000);

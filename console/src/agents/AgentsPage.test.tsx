@@ -168,6 +168,7 @@ describe("Agents page", () => {
     await screen.findByRole("cell", { name: /Triage/ });
     expect(screen.queryByRole("button")).toBeNull();
     expect(screen.getByText(/can read agents, not change them/)).toBeTruthy();
+    expect(screen.getByText("Be brief.")).toBeTruthy(); // the instructions, behind their summary
     expect(calls.every((c) => c.method === "GET")).toBe(true);
   });
 });

@@ -56,6 +56,12 @@ export default function AgentsPage() {
                 <td>
                   {a.name}
                   {a.description && <div className="muted">{a.description}</div>}
+                  {a.instructions && (
+                    <details>
+                      <summary>Instructions</summary>
+                      <p className="agent-instructions">{a.instructions}</p>
+                    </details>
+                  )}
                 </td>
                 <td>
                   <code>{a.model_ref ?? a.model}</code>
