@@ -3,7 +3,7 @@
  * console supports (1024 px) and at 1440 px: an axe audit (no serious or critical
  * violation) and the layout holds (nothing wider than the window; the page does not
  * scroll sideways). The pages are filled with real data first (a workflow, a finished run
- * with a skipped step, a waiting task, a vault secret) so the audit sees them as a user does.
+ * with a skipped step, a waiting task, a vault secret, an agent) so the audit sees them as a user does.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -33,6 +33,8 @@ async function setUp(url) {
     await new Promise((r) => setTimeout(r, 100));
   }
   await api(url, "PUT", "/vault/secrets/CRM_TOKEN", { ...as, body: { value: "s3cret-value", description: "CRM API token" } });
+  const agent = { name: "Support triage", description: "Answers from the docs", instructions: "Be brief.", model_ref: "direct.openai.gpt-4o-mini" };
+  assert.equal((await api(url, "POST", "/agents", { ...as, body: agent })).status, 201);
   return { workflowId: wf.id, runId: run.run_id };
 }
 
@@ -58,6 +60,12 @@ function pages({ workflowId, runId }) {
     ["Analytics", "/analytics", (p) => p.getByRole("figure", { name: "Runs over time" }).locator("canvas").first().waitFor()],
     ["Connections", "/connections", (p) => p.getByRole("heading", { name: "In this project" }).waitFor()],
     ["MCP", "/mcp", (p) => p.getByRole("heading", { name: "Servers of this project" }).waitFor()],
+    // Each theme's test sets up its own data, so the second one finds two agents.
+    ["Agents", "/agents", (p) => p.getByRole("cell", { name: /^Support triage/ }).first().waitFor()],
+    ["Agents, the form", "/agents", async (p) => {
+      await p.getByRole("button", { name: "Edit agent Support triage" }).first().click();
+      await p.getByRole("form", { name: "Edit agent Support triage" }).waitFor();
+    }],
     ["API keys", "/settings/api-keys", (p) => p.getByRole("heading", { name: "API keys" }).waitFor()],
     ["Connect an IDE", "/settings/ide", (p) => p.getByRole("heading", { name: "Connect an IDE" }).waitFor()],
     ["Members", "/settings/members", (p) => p.getByText(ADMIN_EMAIL).nth(1).waitFor()],

@@ -1,5 +1,5 @@
 /**
- * Routes. The Studio, the run view (canvas, editors), Connections, MCP and Analytics (charts)
+ * Routes. The Studio, the run view (canvas, editors), Connections, MCP, Agents and Analytics (charts)
  * are loaded on demand so the first page stays small.
  */
 import { lazy, Suspense } from "react";
@@ -18,6 +18,7 @@ const RunView = lazy(() => import("./runs/RunView"));
 const Connections = lazy(() => import("./integrations/Connections"));
 const Mcp = lazy(() => import("./integrations/Mcp"));
 const Analytics = lazy(() => import("./analytics/AnalyticsPage"));
+const Agents = lazy(() => import("./agents/AgentsPage"));
 
 export function App() {
   return (
@@ -34,6 +35,7 @@ export function App() {
         <Route path="/analytics" element={<Lazy><Analytics /></Lazy>} />
         <Route path="/connections" element={<Lazy><Connections /></Lazy>} />
         <Route path="/mcp" element={<Lazy><Mcp /></Lazy>} />
+        <Route path="/agents" element={<Lazy><Agents /></Lazy>} />
         <Route path="/providers" element={<Navigate to="/settings/providers" replace />} />
         <Route path="/settings/*" element={<SettingsPage />} />
         <Route path="*" element={<p className="page">This page does not exist.</p>} />

@@ -5,6 +5,8 @@
  */
 import { HttpClient, seg, type HttpClientOptions } from "./client";
 import type {
+  Agent,
+  AgentRequest,
   AnalyticsCount,
   BillingBalances,
   BillingPlan,
@@ -445,6 +447,23 @@ export class Api {
   }
   setActiveConfigProfile(instanceId: string, profileId: string): Promise<ConfigProfile> {
     return this.http.request("POST", `/mcp/instances/${seg(instanceId)}/config-profiles/${seg(profileId)}/set-active`, { body: {} });
+  }
+
+  // --- agents (project-scoped; docs/agents.md) ---------------------------------------------
+
+  async listAgents(): Promise<Agent[]> {
+    const page = await this.http.request<{ agents: Agent[] }>("GET", "/agents");
+    return page.agents ?? [];
+  }
+  createAgent(req: AgentRequest): Promise<Agent> {
+    return this.http.request("POST", "/agents", { body: req });
+  }
+  /** Replaces the fields given; `model` clears `model_ref` and the other way round. */
+  patchAgent(id: string, req: Partial<AgentRequest>): Promise<Agent> {
+    return this.http.request("PATCH", `/agents/${seg(id)}`, { body: req });
+  }
+  deleteAgent(id: string): Promise<unknown> {
+    return this.http.request("DELETE", `/agents/${seg(id)}`);
   }
 
   // --- workspace vault secrets (tenant admins) --------------------------------------------

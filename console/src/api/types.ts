@@ -739,3 +739,41 @@ export interface CreditGrant {
   entry: LedgerEntry;
   balances: BillingBalances;
 }
+
+/** One MCP server an agent may use and the tools of it offered to the model (docs/agents.md). */
+export interface AgentToolSet {
+  instance_id?: string;
+  server_url?: string;
+  tool_names: string[];
+}
+
+/** A stored agent definition (`/v1/agents`, docs/contract.md §13). */
+export interface Agent {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  instructions: string;
+  model: string | null;
+  model_ref: string | null;
+  llm_params: Record<string, JsonValue> | null;
+  tools: AgentToolSet[];
+  workflows_as_tools: string[];
+  max_turns: number;
+  token_budget: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The body of `POST /v1/agents` (and, every field optional, of `PATCH`). */
+export interface AgentRequest {
+  name: string;
+  description?: string;
+  instructions?: string;
+  model?: string;
+  model_ref?: string;
+  llm_params?: Record<string, JsonValue> | null;
+  tools?: AgentToolSet[];
+  max_turns?: number;
+  token_budget?: number | null;
+}

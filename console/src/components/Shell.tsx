@@ -25,6 +25,7 @@ export function Shell() {
           <NavLink to="/analytics">Analytics</NavLink>
           <NavLink to="/connections">Connections</NavLink>
           <NavLink to="/mcp">MCP</NavLink>
+          <NavLink to="/agents">Agents</NavLink>
           <NavLink to="/settings/providers">Providers</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>

@@ -25,9 +25,9 @@ describe("field table", () => {
     expect(fieldsFor(step, false).some((f) => f.key === key)).toBe(false);
   });
 
-  it.each(STEP_TYPES.map((t) => [t]))("gives a new %s step every required field except free text to fill", (type) => {
+  it.each(STEP_TYPES.map((t) => [t]))("gives a new %s step every required field except free text or an agent to choose", (type) => {
     const missing = missingRequired(defaultStep(type, "a"));
-    const requiredText = TYPE_FIELDS[type].filter((f) => f.required && ["text", "template", "longTemplate"].includes(f.kind)).map((f) => f.label);
+    const requiredText = TYPE_FIELDS[type].filter((f) => f.required && ["text", "template", "longTemplate", "agent"].includes(f.kind)).map((f) => f.label);
     expect(missing.every((m) => requiredText.includes(m))).toBe(true);
   });
 });

@@ -4,7 +4,8 @@
  */
 import type { JsonValue, Step, StepType } from "./types";
 
-export type FieldKind = "text" | "template" | "longTemplate" | "integer" | "number" | "json" | "lua" | "select" | "checkbox";
+/** `agent` is a pick among the project's agents (studio/AgentPicker.tsx). */
+export type FieldKind = "text" | "template" | "longTemplate" | "integer" | "number" | "json" | "lua" | "select" | "checkbox" | "agent";
 
 export interface FieldSpec {
   key: string;
@@ -82,7 +83,7 @@ export const TYPE_FIELDS: Record<StepType, readonly FieldSpec[]> = {
     { key: "while_eval_script", label: "Condition script (Lua returning {pass = bool}; wins over the template)", kind: "lua" },
   ],
   agent_call: [
-    { key: "agent_id", label: "Agent id", kind: "text", required: true },
+    { key: "agent_id", label: "Agent", kind: "agent", required: true },
     { key: "prompt", label: "Prompt", kind: "longTemplate" },
     { key: "input", label: "Input (JSON)", kind: "json" },
   ],

@@ -9,6 +9,7 @@ import { fieldsFor, missingRequired, setField, STEP_TYPE_INFO, type FieldSpec } 
 import { suggestTemplatePaths } from "../graph/templates";
 import { bodyOf, BODY_STEP_TYPES, isLoopStep, type JsonValue, type Step, type WorkflowGraph } from "../graph/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { AgentPicker } from "./AgentPicker";
 
 export interface ConfigPanelProps {
   graph: WorkflowGraph;
@@ -256,6 +257,8 @@ function Field({ spec, value, onChange, suggest, readOnly }: FieldProps) {
           <LazyCodeEditor language="lua" ariaLabel={spec.label} value={typeof value === "string" ? value : ""} onChange={(v) => onChange(v)} readOnly={readOnly} />
         </div>
       );
+    case "agent":
+      return <AgentPicker label={label} value={typeof value === "string" ? value : undefined} onChange={onChange} readOnly={readOnly} />;
     case "json":
       return <JsonField spec={spec} label={label} value={value} onChange={onChange} suggest={suggest} readOnly={readOnly} />;
   }

@@ -212,6 +212,26 @@ describe("Studio", () => {
     expect(await screen.findByText("task_type is required")).toBeTruthy();
   });
 
+  it("picks an agent_call's agent from the project's agents, or keeps a template typed under Other", async () => {
+    server("project_contributor", {
+      "GET /v1/agents": () => ({ body: { agents: [{ id: "0193-triage", name: "Support triage", tools: [] }] } }),
+    });
+    await openStudio();
+    fireEvent.click(screen.getByRole("button", { name: "Add Agent call step" }));
+    const panel = await screen.findByRole("region", { name: /Configure step agent/ });
+    const picker = within(panel).getByLabelText("Agent (required)") as HTMLSelectElement;
+    await within(panel).findByRole("option", { name: "Support triage" });
+    fireEvent.change(picker, { target: { value: "0193-triage" } });
+    await waitFor(() => expect(document.querySelector('[data-step-id="agent-1"]')?.textContent).toContain("0193-triage"));
+    expect(within(panel).queryByLabelText("Agent id or template")).toBeNull();
+
+    fireEvent.change(picker, { target: { value: picker.options[picker.options.length - 1]!.value } });
+    const typed = within(panel).getByLabelText("Agent id or template");
+    fireEvent.change(typed, { target: { value: "{{ input.agent }}" } });
+    await waitFor(() => expect(document.querySelector('[data-step-id="agent-1"]')?.textContent).toContain("{{ input.agent }}"));
+    expect(picker.value).not.toBe("0193-triage");
+  });
+
   it("applies JSON mode to the canvas, in the canvas shape too", async () => {
     server("project_contributor");
     await openStudio();
