@@ -77,6 +77,14 @@ pub const EXECUTOR_UNAVAILABLE: &str = "EXECUTOR_UNAVAILABLE";
 #[async_trait]
 pub trait StepExecutor: Send + Sync + 'static {
     async fn execute(&self, call: StepCall) -> Result<Value, StepFailure>;
+
+    /// Whether `execute` writes progress events of its own while it runs (through
+    /// `StepCall::events`, e.g. `agent_call`'s `agent_*` events, docs/contract.md §7). The
+    /// engine then commits the step's `step_started` before the call begins, so those
+    /// events follow it in the log. A wrapping executor forwards its inner one's answer.
+    fn reports_progress(&self) -> bool {
+        false
+    }
 }
 
 /// Executors by step type name.

@@ -131,13 +131,6 @@ pub(crate) fn completed_terminal_step(cache: &RunCache, written: &[StepRecord]) 
         .map(|r| r.step_key.clone())
 }
 
-/// Whether the step's executor writes progress events of its own while it runs
-/// (`agent_call`'s `agent_*` events, docs/contract.md §7), so that its `step_started`
-/// must be in the log before the call begins.
-fn reports_progress(step: &CompiledStep) -> bool {
-    matches!(step.step.config, StepConfig::AgentCall(_))
-}
-
 /// The `step_id` of a loop body's inner step in events: `<parent>#body#<inner>`
 /// (docs/contract.md §7), apart from the `<parent>#<index>` keys of item states.
 fn inner_step_id(parent: &str, inner: &str) -> String {
@@ -485,6 +478,14 @@ impl Inner {
         }
     }
 
+    /// Whether the executor of `step`'s type writes its own progress events while it runs
+    /// (`StepExecutor::reports_progress`), so that its `step_started` goes first.
+    fn reports_progress(&self, step: &CompiledStep) -> bool {
+        self.executors
+            .get(step_type_name(step))
+            .is_some_and(|executor| executor.reports_progress())
+    }
+
     /// `step_started` for an attempt of `step` run by this node: `{attempt, node_id}`, so
     /// a takeover shows which node ran which attempt.
     fn step_started(&self, step: &CompiledStep, w: &ClaimedWork) -> NewEvent {
@@ -707,7 +708,7 @@ impl Inner {
         // progress events of its own (`agent_call`) is marked first, so that its events
         // follow its `step_started` in the log. A refused mark means the lease is gone: the
         // outcome's commit will be refused as well, so the call just runs out.
-        let (outcome, pending_start) = if reports_progress(step) {
+        let (outcome, pending_start) = if self.reports_progress(step) {
             self.commit_or_drop(mark_running(started_event)).await?;
             (call.await, None)
         } else {
@@ -1361,7 +1362,7 @@ impl Inner {
                     cache.run.id, w.step_key, inner.step.id
                 );
                 let started_event = inner_event("step_started", json!({"attempt": attempt}));
-                if reports_progress(inner) {
+                if self.reports_progress(inner) {
                     // Its executor's own events are written as they happen: its start
                     // goes first, not with the item's outcome.
                     let mark = Commit {

@@ -132,6 +132,11 @@ const TOKEN_BUDGET: &str = "token_budget";
 
 #[async_trait]
 impl StepExecutor for AgentCallExecutor {
+    /// `agent_turn_started`, `agent_tool_round`, `agent_turn_completed`.
+    fn reports_progress(&self) -> bool {
+        true
+    }
+
     async fn execute(&self, call: StepCall) -> Result<Value, StepFailure> {
         let inputs = Inputs::new(&call.inputs, "agent_call", AGENT_INVALID);
         let agent_id = inputs.text("agent_id")?;

@@ -122,6 +122,10 @@ struct HookedExecutor {
 
 #[async_trait]
 impl StepExecutor for HookedExecutor {
+    fn reports_progress(&self) -> bool {
+        self.inner.reports_progress()
+    }
+
     async fn execute(&self, call: StepCall) -> Result<Value, StepFailure> {
         if let Some(delay) = self.hooks.delay {
             tokio::select! {

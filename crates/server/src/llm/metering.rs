@@ -143,6 +143,10 @@ pub fn step_key(call: &StepCall) -> String {
 
 #[async_trait]
 impl StepExecutor for Metered {
+    fn reports_progress(&self) -> bool {
+        self.inner.reports_progress()
+    }
+
     async fn execute(&self, call: StepCall) -> Result<Value, StepFailure> {
         let workspace = self.workspace(&call).await;
         let charger = self.charger.as_ref().zip(workspace.as_deref());
