@@ -1,6 +1,7 @@
 //! Conformance tests of the `IntegrationStore` parts — `VaultStore` (workspace data keys,
 //! vault secrets), `ConnectionStore` (connections, pending OAuth authorizations) and
-//! `AgentStore` (agents, the stored rounds of their turns) — one
+//! `AgentStore` (agents, the stored rounds of their turns), `ChatStore` (threads,
+//! messages, turns) — one
 //! suite run on SQLite (a database file) and on Postgres (a fresh schema per test).
 
 mod common;
@@ -541,6 +542,196 @@ async fn mcp_versions_activate_or_only_record(f: &Fixture) {
     assert_eq!(versions[1].tools, v2_tools);
 }
 
+fn thread(id: &str, ws: &str, project: &str, kind: &str, by: &str) -> ChatThreadRecord {
+    ChatThreadRecord {
+        id: id.into(),
+        workspace_id: ws.into(),
+        project_id: project.into(),
+        kind: kind.into(),
+        title: format!("thread {id}"),
+        agent_ids: vec!["ag1".into()],
+        created_by: by.into(),
+        created_at: 10,
+        updated_at: 10,
+        last_message_at: None,
+    }
+}
+
+fn chat_message(id: &str, thread: &str, text: &str, at: i64) -> NewChatMessage {
+    NewChatMessage {
+        id: id.into(),
+        thread_id: thread.into(),
+        author_kind: "user".into(),
+        author_id: "u1".into(),
+        text: text.into(),
+        data: json!({}),
+        run_id: None,
+        created_at: at,
+    }
+}
+
+fn query(user: &str, kind: Option<&str>, before: Option<(i64, String)>) -> ThreadQuery {
+    ThreadQuery {
+        project_id: "p1".into(),
+        user_id: user.into(),
+        kind: kind.map(str::to_owned),
+        limit: 2,
+        before,
+    }
+}
+
+/// Threads stay in their workspace; a user lists the project's channels and their own
+/// other threads, latest activity first, page by page.
+async fn chat_threads_are_per_workspace_and_visible_by_kind(f: &Fixture) {
+    let s = &f.store;
+    s.create_thread(&thread("t1", "w1", "p1", "channel", "u9"))
+        .await
+        .unwrap();
+    s.create_thread(&thread("t2", "w1", "p1", "dm", "u1"))
+        .await
+        .unwrap();
+    s.create_thread(&thread("t3", "w1", "p1", "autopilot", "u9"))
+        .await
+        .unwrap();
+    s.create_thread(&thread("t4", "w2", "p2", "channel", "u1"))
+        .await
+        .unwrap();
+    assert_eq!(s.thread("w2", "t1").await.unwrap(), None);
+    assert_eq!(
+        s.thread("w1", "t1").await.unwrap().unwrap().agent_ids,
+        vec!["ag1".to_owned()]
+    );
+    // A message moves t1 to the front.
+    s.append_message(&chat_message("m1", "t1", "hi", 20))
+        .await
+        .unwrap();
+    let first = s.list_threads(&query("u1", None, None)).await.unwrap();
+    let ids: Vec<&str> = first.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["t1", "t2"],
+        "u9's autopilot thread is not u1's to see"
+    );
+    assert_eq!(first[0].last_message_at, Some(20));
+    let last = &first[1];
+    let rest = s
+        .list_threads(&query("u1", None, Some((last.updated_at, last.id.clone()))))
+        .await
+        .unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
+    let autopilot = s
+        .list_threads(&query("u9", Some("autopilot"), None))
+        .await
+        .unwrap();
+    assert_eq!(autopilot.len(), 1);
+    assert!(s.rename_thread("w1", "t2", "renamed", 30).await.unwrap());
+    assert!(!s.rename_thread("w2", "t2", "theirs", 30).await.unwrap());
+    assert_eq!(
+        s.thread("w1", "t2").await.unwrap().unwrap().title,
+        "renamed"
+    );
+    assert!(!s.delete_thread("w2", "t1").await.unwrap());
+    assert!(s.delete_thread("w1", "t1").await.unwrap());
+    assert_eq!(s.thread("w1", "t1").await.unwrap(), None);
+    assert!(s.messages("t1", 0, 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.append_message(&chat_message("m2", "t1", "late", 40))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+/// Messages get 1, 2, 3, … per thread, also when appended concurrently; a retried
+/// append of the same id stores nothing twice.
+async fn chat_messages_get_the_next_seq_once(f: &Fixture) {
+    let s = &f.store;
+    s.create_thread(&thread("t1", "w1", "p1", "channel", "u1"))
+        .await
+        .unwrap();
+    s.create_thread(&thread("t2", "w1", "p1", "channel", "u1"))
+        .await
+        .unwrap();
+    let appends = (0..20).map(|i| {
+        let s = s.clone();
+        async move {
+            s.append_message(&chat_message(&format!("m{i}"), "t1", "x", 100 + i))
+                .await
+        }
+    });
+    for stored in futures::future::join_all(appends).await {
+        stored.unwrap().expect("thread exists");
+    }
+    let again = s
+        .append_message(&chat_message("m3", "t1", "changed", 999))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again.text, "x",
+        "the stored message is answered, not replaced"
+    );
+    let seqs: Vec<i64> = s
+        .messages("t1", 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.seq)
+        .collect();
+    assert_eq!(seqs, (1..=20).collect::<Vec<i64>>());
+    let after = s.messages("t1", 18, 100).await.unwrap();
+    assert_eq!(after.iter().map(|m| m.seq).collect::<Vec<_>>(), [19, 20]);
+    let other = s
+        .append_message(&chat_message("n1", "t2", "y", 5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.seq, 1);
+}
+
+/// A turn ends once: the first finisher stores the reply, a second gets nothing.
+async fn chat_turns_finish_once_with_their_reply(f: &Fixture) {
+    let s = &f.store;
+    s.create_thread(&thread("t1", "w1", "p1", "dm", "u1"))
+        .await
+        .unwrap();
+    s.append_message(&chat_message("m1", "t1", "question", 10))
+        .await
+        .unwrap();
+    let turn = ChatTurnRecord {
+        id: "r1".into(),
+        thread_id: "t1".into(),
+        agent_id: Some("ag1".into()),
+        reply_to: "m1".into(),
+        run_id: None,
+        status: TURN_RUNNING.into(),
+        created_at: 11,
+        updated_at: 11,
+    };
+    s.create_turn(&turn).await.unwrap();
+    s.set_turn_run("r1", "run_1", 12).await.unwrap();
+    let running = s.running_turns(Some("t1")).await.unwrap();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].run_id.as_deref(), Some("run_1"));
+    assert!(s.running_turns(Some("t2")).await.unwrap().is_empty());
+    let mut reply = chat_message("r1", "t1", "answer", 13);
+    reply.author_kind = "agent".into();
+    reply.run_id = Some("run_1".into());
+    let stored = s
+        .finish_turn("r1", TURN_COMPLETED, &reply)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.seq, stored.author_kind.as_str()), (2, "agent"));
+    assert_eq!(
+        s.finish_turn("r1", TURN_FAILED, &reply).await.unwrap(),
+        None
+    );
+    assert_eq!(s.turn("r1").await.unwrap().unwrap().status, TURN_COMPLETED);
+    assert!(s.running_turns(None).await.unwrap().is_empty());
+    assert_eq!(s.messages("t1", 0, 10).await.unwrap().len(), 2);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -563,4 +754,7 @@ on_both_backends!(
     agents_round_trip_per_workspace,
     agent_rounds_are_stored_once,
     mcp_versions_activate_or_only_record,
+    chat_threads_are_per_workspace_and_visible_by_kind,
+    chat_messages_get_the_next_seq_once,
+    chat_turns_finish_once_with_their_reply,
 );

@@ -1,6 +1,6 @@
 //! Persistence of what workflows use to act in the world: the vault (workspace data keys
 //! and secrets), and — each in its own module with its own trait — connections, the MCP
-//! server registry, LLM provider keys and project agents.
+//! server registry, LLM provider keys, project agents and chat.
 //!
 //! Every area is a trait of its own ([`VaultStore`], …) implemented by the same two structs
 //! ([`SqliteIntegrationStore`], [`PgIntegrationStore`]) on the tenancy pool; the server
@@ -13,6 +13,7 @@
 
 mod agents;
 pub mod billing;
+mod chat;
 mod connections;
 mod llm_keys;
 mod mcp;
@@ -24,6 +25,7 @@ pub use billing::{
     ActionUsage, Balances, BillingStore, Bucket, Debit, DebitOutcome, Grant, LedgerEntry,
     LedgerFilter, RunRejection, SubscriptionRecord,
 };
+pub use chat::*;
 pub use connections::*;
 pub use llm_keys::*;
 pub use mcp::*;
@@ -41,6 +43,7 @@ pub trait IntegrationStore:
     + LlmKeyStore
     + UsageStore
     + AgentStore
+    + ChatStore
     + BillingStore
     + Send
     + Sync
@@ -55,6 +58,7 @@ impl<T> IntegrationStore for T where
         + LlmKeyStore
         + UsageStore
         + AgentStore
+        + ChatStore
         + BillingStore
         + Send
         + Sync
@@ -101,6 +105,18 @@ usage::impl_usage_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 usage::impl_usage_store!(PgIntegrationStore, sqlx::postgres::PgRow);
 agents::impl_agent_store!(SqliteIntegrationStore, sqlx::sqlite::SqliteRow);
 agents::impl_agent_store!(PgIntegrationStore, sqlx::postgres::PgRow);
+chat::impl_chat_store!(
+    SqliteIntegrationStore,
+    sqlx::sqlite::SqliteRow,
+    sqlx::Sqlite,
+    "BEGIN IMMEDIATE"
+);
+chat::impl_chat_store!(
+    PgIntegrationStore,
+    sqlx::postgres::PgRow,
+    sqlx::Postgres,
+    "BEGIN"
+);
 billing::impl_billing_store!(
     SqliteIntegrationStore,
     sqlx::sqlite::SqliteRow,
