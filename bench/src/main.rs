@@ -7,6 +7,7 @@
 //! See `bench/README.md` for what each figure means. Engine workloads (chain-40,
 //! chain-1000, fanout-1000, hitl-resume) join as further subcommands.
 
+mod agent;
 mod analytics;
 mod cli;
 mod engine;
@@ -51,6 +52,9 @@ enum Command {
     /// The `/v1/analytics/*` answers over 1,000,000 seeded steps, on SQLite and Postgres:
     /// p50/p99 per answer and window (bench/README.md, analytics section).
     Analytics(analytics::Options),
+    /// One tool round of an `agent_call` turn: engine wall beside the same model requests
+    /// and tool calls made directly; overhead per round (bench/README.md, agent section).
+    Agent(agent::Options),
     /// One engine measurement in this process (run by `engine` in child processes).
     #[command(hide = true)]
     EngineWorker(engine::WorkerOptions),
@@ -59,6 +63,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Agent(options) => agent::run(&options),
         Command::Analytics(options) => analytics::run(&options),
         Command::Foundation(options) => foundation::run(&options),
         Command::Cli(options) => cli::run(&options),

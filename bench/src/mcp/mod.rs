@@ -11,7 +11,7 @@
 //! Target (issue 5): our overhead per call (engine path minus the Python baseline) under
 //! 1 ms. Needs `scripts/mcp-fixtures.sh` (node, the npm server and the Python venv).
 
-mod servers;
+pub(crate) mod servers;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
