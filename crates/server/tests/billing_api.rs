@@ -486,6 +486,19 @@ async fn fifty_racing_runs_against_ten_credits(backend: Backend) {
     assert_eq!(seen, 10);
     let r = get(&s, &ws, "/v1/analytics/credits-consumed?window=all").await;
     assert_eq!(r.body["microcredits"], 10 * CREDIT, "{}", r.body);
+    // The time series reads the same ledger: its points add up to the same spend.
+    let r = get(
+        &s,
+        &ws,
+        "/v1/analytics/usage-timeseries?window=all&granularity=hour",
+    )
+    .await;
+    let points = r.body["points"].as_array().expect("points");
+    let spent: i64 = points
+        .iter()
+        .filter_map(|p| p["microcredits"].as_i64())
+        .sum();
+    assert_eq!(spent, 10 * CREDIT, "{}", r.body);
     let r = get(&s, &ws, "/v1/billing/summary").await;
     assert_eq!(r.body["usage"][0]["quantity"], 10, "{}", r.body);
     s.close().await;

@@ -10,7 +10,6 @@ use ar_store::tenant::{BucketCount, TenantStore};
 use serde_json::{Map, Value, json};
 
 use crate::analytics::period::{AnalyticsQuery, Period, Series};
-use crate::analytics::pricing;
 use crate::error::ApiResult;
 use crate::views;
 
@@ -121,9 +120,10 @@ async fn scalar(
         Metric::StepsExecuted => {
             json!({"quantity": store.steps_executed(project, span).await?})
         }
+        // What the ledger debited the project's runs (docs/billing.md), not a re-pricing of
+        // metered usage: prices may have changed since, and billing may be off.
         Metric::CreditsConsumed => {
-            let usage = store.usage_by_kind(project, span).await?;
-            json!({"microcredits": pricing::total_cost(pricing::current(), &usage)})
+            json!({"microcredits": store.ledger_spent(project, span).await?})
         }
         Metric::StepsSummary => {
             let counts = store.completed_steps_by_type(project, span).await?;
@@ -194,14 +194,10 @@ async fn series(
                    "failed": count(c, "failed"), "stopped": count(c, "stopped")})
         })
     } else {
-        let prices = pricing::current();
         points(&series, rows, |c| {
-            let microcredits = c
-                .iter()
-                .filter(|(series, _)| series.as_str() != "steps_executed")
-                .fold(0i64, |sum, (kind, n)| {
-                    sum.saturating_add(pricing::cost(prices, kind, *n))
-                });
+            // What the ledger debited, as `credits-consumed` answers: not a re-pricing of
+            // the usage at today's prices (docs/billing.md).
+            let microcredits = count(c, "ledger_spent");
             json!({"steps_executed": count(c, "steps_executed"),
                    "llm_tokens_in": count(c, "llm.tokens_in"),
                    "llm_tokens_out": count(c, "llm.tokens_out"),

@@ -1,7 +1,6 @@
 //! `GET /v1/analytics/*` (docs/contract.md §14, `AnalyticsRead`: contributors and above, in
 //! the project of `X-Project-Id`). Each handler names its [`Metric`]; what it computes is
-//! in `crate::analytics::metrics`, except `credits-consumed`, which reads the billing
-//! ledger.
+//! in `crate::analytics::metrics`.
 
 use ar_store::now_ms;
 use axum::extract::State;
@@ -23,17 +22,7 @@ async fn answer(
 ) -> ApiResult<Json<Value>> {
     let project = gate.project()?;
     let now = now_ms();
-    let mut value = compute(state.tenants(), metric, &project.id, q, now).await?;
-    if metric == Metric::CreditsConsumed {
-        // What the ledger debited the project's runs (docs/billing.md), not a re-pricing
-        // of metered usage: prices may have changed since, and billing may be off.
-        let span = q.period(now)?.span;
-        value["microcredits"] = state
-            .integrations()
-            .billing_project_spent(&project.id, span.from.unwrap_or(i64::MIN), span.to)
-            .await?
-            .into();
-    }
+    let value = compute(state.tenants(), metric, &project.id, q, now).await?;
     Ok(Json(value))
 }
 

@@ -105,6 +105,9 @@ pub trait AnalyticsReads: Send + Sync + 'static {
         sample: i64,
         percentiles: &[u32],
     ) -> StoreResult<Vec<Option<i64>>>;
+    /// What the billing ledger debited the project's runs in `span`, in microcredits
+    /// (docs/billing.md; 0 when billing is off).
+    async fn ledger_spent(&self, project_id: &str, span: Span) -> StoreResult<i64>;
     /// Metered usage recorded in `span`, summed per kind.
     async fn usage_by_kind(&self, project_id: &str, span: Span) -> StoreResult<Vec<UsageTotal>>;
     /// When the project's first run was created, if it has one.
@@ -117,8 +120,9 @@ pub trait AnalyticsReads: Send + Sync + 'static {
         span: Span,
         buckets: Buckets,
     ) -> StoreResult<Vec<BucketCount>>;
-    /// Per bucket: executed steps (`steps_executed`) and metered usage per kind in `span`.
-    /// Empty buckets are absent.
+    /// Per bucket: executed steps (`steps_executed`), metered usage per kind in `span`, and
+    /// what the billing ledger debited the project's runs (`ledger_spent`, microcredits;
+    /// docs/billing.md). Empty buckets are absent.
     async fn usage_buckets(
         &self,
         project_id: &str,
@@ -315,6 +319,19 @@ macro_rules! impl_analytics_reads {
                         .collect())
                 }
 
+                async fn ledger_spent(&self, project_id: &str, span: Span) -> StoreResult<i64> {
+                    let row = sqlx::query(
+                        "SELECT CAST(COALESCE(-SUM(microcredits), 0) AS BIGINT) AS spent FROM billing_ledger \
+                         WHERE project_id = $1 AND run_id IS NOT NULL AND at >= $2 AND at < $3",
+                    )
+                    .bind(project_id)
+                    .bind(span.lower())
+                    .bind(span.to)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(row.try_get("spent")?)
+                }
+
                 async fn usage_by_kind(&self, project_id: &str, span: Span) -> StoreResult<Vec<UsageTotal>> {
                     let rows = sqlx::query(
                         "SELECT kind, CAST(SUM(quantity) AS BIGINT) AS total FROM usage_records \
@@ -379,7 +396,11 @@ macro_rules! impl_analytics_reads {
                          UNION ALL \
                          SELECT (at - $4) / $5 AS bucket, kind AS series, CAST(SUM(quantity) AS BIGINT) AS n \
                          FROM usage_records WHERE project_id = $1 AND at >= $2 AND at < $3 \
-                         GROUP BY 1, 2"
+                         GROUP BY 1, 2 \
+                         UNION ALL \
+                         SELECT (at - $4) / $5 AS bucket, 'ledger_spent' AS series, CAST(-SUM(microcredits) AS BIGINT) AS n \
+                         FROM billing_ledger WHERE project_id = $1 AND run_id IS NOT NULL AND at >= $2 AND at < $3 \
+                         GROUP BY 1"
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(project_id)
