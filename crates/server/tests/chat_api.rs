@@ -12,7 +12,11 @@ mod common;
 
 use std::time::Duration;
 
-use ar_store::tenant::MembershipRecord;
+use std::sync::Arc;
+
+use ar_server::Stores;
+use ar_store::tenant::{MembershipRecord, PgTenantStore};
+use ar_store::{PgConfig, PgStore};
 use common::*;
 use futures::StreamExt;
 use reqwest::Method;
@@ -31,7 +35,10 @@ struct World {
 }
 
 async fn world(backend: Backend) -> World {
-    let s = start(backend).await;
+    world_on(start(backend).await).await
+}
+
+async fn world_on(s: TestServer) -> World {
     let (_, owner) = s.signup("owner@acme.test", "password-123").await;
     let owner = Auth::Session(owner);
     let r = s
@@ -682,6 +689,82 @@ async fn agents_need_contributors_and_answer_once(backend: Backend) {
     // The pass that finishes turns finds nothing more to do: still one reply.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(w.messages(&w.viewer, &room).await.len(), 2);
+    w.s.close().await;
+}
+
+/// Stores on an existing Postgres schema, as a second node opens them.
+async fn pg_stores(schema: &str, vault_keys: ar_connect::vault::MasterKeyRing) -> Stores {
+    let pg = PgStore::open(PgConfig::new(PG_URL).with_schema(schema))
+        .await
+        .expect("postgres");
+    Stores {
+        tenants: Arc::new(PgTenantStore::from_pool(pg.pool().clone())),
+        automation: Arc::new(ar_store::automation::PgAutomationStore::from_pool(
+            pg.pool().clone(),
+        )),
+        integrations: Arc::new(ar_store::integrations::PgIntegrationStore::from_pool(
+            pg.pool().clone(),
+        )),
+        runs: Arc::new(pg),
+        vault_keys: vault_keys.into(),
+        mcp_state: Default::default(),
+    }
+}
+
+/// A message appended on node A reaches a stream open on node B (both on one Postgres):
+/// B reads the store every 0.5 s. Prints the latency of each message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_on_one_node_reaches_a_stream_on_another() {
+    let schema = format!("chat_{}", uuid::Uuid::now_v7().simple());
+    let keys = test_vault_keys();
+    let a = start_on(pg_stores(&schema, keys.clone()).await, test_settings()).await;
+    let b = start_on(pg_stores(&schema, keys).await, test_settings()).await;
+    let w = world_on(a).await;
+    let t = w.thread(&w.owner, json!({"kind": "channel"})).await;
+    let Auth::Session(cookie) = &w.viewer else {
+        unreachable!()
+    };
+    let stream = b
+        .http
+        .get(format!("{}/v1/chat/threads/{t}/stream", b.base))
+        .header("cookie", format!("ar_session={cookie}"))
+        .header("x-tenant-id", "acme")
+        .send()
+        .await
+        .expect("stream on node B");
+    assert_eq!(stream.status(), 200);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        let mut body = stream.bytes_stream();
+        let mut buffer = String::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                if block.contains("event: message") {
+                    let _ = tx.send(std::time::Instant::now());
+                }
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut latencies = Vec::new();
+    for i in 0..8 {
+        let sent = std::time::Instant::now();
+        let r = w.post(&w.contributor, &t, &format!("from node A {i}")).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let seen = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("the message reached node B's stream within 5 s")
+            .expect("frame");
+        latencies.push(seen.duration_since(sent).as_millis());
+        // Spread the posts over B's poll interval.
+        tokio::time::sleep(Duration::from_millis(137)).await;
+    }
+    eprintln!("chat cross-node latency (ms): {latencies:?}");
+    assert!(latencies.iter().all(|ms| *ms < 2_000), "{latencies:?}");
+    reader.abort();
+    b.close().await;
     w.s.close().await;
 }
 

@@ -861,15 +861,16 @@ fn sample(
             None,
             201,
         ),
-        // Each caller renames and deletes a thread of its own (the creator may).
+        // Each caller renames and deletes a thread of its own (the creator may); callers
+        // that could make none aim at the owner's channel (and are refused before it).
         ("PATCH", "/v1/chat/threads/{id}") => (
-            format!("/v1/chat/threads/{}", spare(&w.chat.own, kind)),
+            format!("/v1/chat/threads/{}", w.chat.own_or_channel(kind)),
             Some(json!({"title": unique})),
             None,
             200,
         ),
         ("DELETE", "/v1/chat/threads/{id}") => (
-            format!("/v1/chat/threads/{}", spare(&w.chat.own, kind)),
+            format!("/v1/chat/threads/{}", w.chat.own_or_channel(kind)),
             None,
             None,
             204,
@@ -1102,6 +1103,15 @@ async fn agent_fixtures(s: &TestServer, owner: &Auth, project: &str) -> AgentFix
 struct ChatFixtures {
     channel: String,
     own: Vec<(Kind, String)>,
+}
+
+impl ChatFixtures {
+    fn own_or_channel(&self, kind: Kind) -> String {
+        self.own
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or_else(|| self.channel.clone(), |(_, id)| id.clone())
+    }
 }
 
 async fn chat_fixtures(
