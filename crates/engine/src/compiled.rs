@@ -200,6 +200,7 @@ fn compile_step(s: &Step, top_ids: &HashSet<&str>) -> EngineResult<CompiledStep>
             put("agent_id", &c.agent_id.clone().map(Value::String))?;
             put("prompt", &c.prompt.clone().map(Value::String))?;
             put("input", &c.input)?;
+            put("messages", &c.messages)?;
         }
         StepConfig::HumanTask(c) => put("task_payload", &c.task_payload)?,
         StepConfig::LuaScript(c) => {

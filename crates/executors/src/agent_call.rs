@@ -108,7 +108,15 @@ pub trait AgentBackend: Send + Sync + 'static {
     ) -> Result<Round, StepFailure>;
 }
 
-/// Runs `agent_call` steps: `agent_id` with `prompt` (or `input`, sent as JSON).
+/// The most messages of a `messages` conversation a turn sends: older ones are dropped.
+pub const MAX_CONVERSATION_MESSAGES: usize = 40;
+
+/// The most bytes of message text a `messages` conversation sends: older messages are
+/// dropped until the rest fits (the newest one is always kept).
+pub const MAX_CONVERSATION_BYTES: usize = 64 * 1024;
+
+/// Runs `agent_call` steps: `agent_id` with `messages` (the conversation so far) and/or
+/// `prompt` (or `input`, sent as JSON) as the newest user message.
 pub struct AgentCallExecutor {
     llm: Arc<LlmCallExecutor>,
     mcp: Arc<McpCallExecutor>,
@@ -140,12 +148,18 @@ impl StepExecutor for AgentCallExecutor {
     async fn execute(&self, call: StepCall) -> Result<Value, StepFailure> {
         let inputs = Inputs::new(&call.inputs, "agent_call", AGENT_INVALID);
         let agent_id = inputs.text("agent_id")?;
-        let prompt = prompt_of(&call.inputs)
-            .ok_or_else(|| inputs.invalid("neither `prompt` nor `input` is set".to_owned()))?;
+        let mut conversation =
+            conversation_of(&call.inputs).map_err(|what| inputs.invalid(what))?;
+        conversation.extend(prompt_of(&call.inputs).map(ChatMessage::user));
+        if conversation.is_empty() {
+            return Err(
+                inputs.invalid("neither `prompt`, `input` nor `messages` is set".to_owned())
+            );
+        }
         let agent = self.backend.agent(&call, &agent_id).await?;
         emit(&call, "agent_turn_started", json!({"agent_id": agent.id})).await;
         let turn = Turn::new(self, &call, &agent).await?;
-        let outcome = turn.run(prompt).await?;
+        let outcome = turn.run(conversation).await?;
         emit(
             &call,
             "agent_turn_completed",
@@ -222,11 +236,11 @@ impl<'a> Turn<'a> {
         })
     }
 
-    async fn run(&self, prompt: String) -> Result<Value, StepFailure> {
+    async fn run(&self, conversation: Vec<ChatMessage>) -> Result<Value, StepFailure> {
         let mut params = self.agent.llm_params.clone();
         let stream = take_stream_flag(&mut params)
             .map_err(|what| StepFailure::permanent(AGENT_INVALID, what))?;
-        let mut messages = vec![ChatMessage::user(prompt)];
+        let mut messages = conversation;
         let mut rounds = self
             .executor
             .backend
@@ -404,6 +418,42 @@ fn append_round(messages: &mut Vec<ChatMessage>, round: &Round) {
     ));
 }
 
+/// The `messages` input (`[{role: "user" | "assistant", content}]`) as the start of the
+/// conversation, bounded to the newest [`MAX_CONVERSATION_MESSAGES`] messages and
+/// [`MAX_CONVERSATION_BYTES`] of text; absent or `null`: none. A malformed entry is
+/// refused with what is wrong.
+fn conversation_of(inputs: &Value) -> Result<Vec<ChatMessage>, String> {
+    let list = match inputs.get("messages") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err("`messages` must be a list of {role, content}".to_owned()),
+    };
+    let mut conversation = Vec::with_capacity(list.len().min(MAX_CONVERSATION_MESSAGES));
+    for (i, entry) in list.iter().enumerate() {
+        let content = entry
+            .get("content")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("`messages[{i}].content` must be text"))?;
+        let message = match entry.get("role").and_then(Value::as_str) {
+            Some("user") => ChatMessage::user(content),
+            Some("assistant") => ChatMessage::assistant_tool_calls(content, Vec::new()),
+            _ => {
+                return Err(format!(
+                    "`messages[{i}].role` must be \"user\" or \"assistant\""
+                ));
+            }
+        };
+        conversation.push(message);
+    }
+    let mut start = conversation.len().saturating_sub(MAX_CONVERSATION_MESSAGES);
+    let mut bytes: usize = conversation[start..].iter().map(|m| m.content.len()).sum();
+    while bytes > MAX_CONVERSATION_BYTES && start + 1 < conversation.len() {
+        bytes -= conversation[start].content.len();
+        start += 1;
+    }
+    Ok(conversation.split_off(start))
+}
+
 /// `prompt` as text, else `input` as compact JSON (or its text).
 fn prompt_of(inputs: &Value) -> Option<String> {
     let text = |v: &Value| match v {
@@ -486,6 +536,44 @@ mod tests {
             Some(r#"{"q":1}"#)
         );
         assert_eq!(prompt_of(&json!({})), None);
+    }
+
+    #[test]
+    fn messages_start_the_conversation_newest_kept_within_bounds() {
+        let conversation = conversation_of(&json!({"messages": [
+            {"role": "user", "content": "alice: hi"},
+            {"role": "assistant", "content": "hello"},
+        ]}))
+        .expect("valid");
+        assert_eq!(conversation.len(), 2);
+        assert_eq!(conversation[1].role, ar_connect::llm::Role::Assistant);
+        assert_eq!(conversation[1].content, "hello");
+
+        let many: Vec<Value> = (0..50)
+            .map(|i| json!({"role": "user", "content": format!("m{i}")}))
+            .collect();
+        let kept = conversation_of(&json!({ "messages": many })).expect("valid");
+        assert_eq!(kept.len(), MAX_CONVERSATION_MESSAGES);
+        assert_eq!(kept[0].content, "m10");
+
+        let big = "x".repeat(30 * 1024);
+        let heavy: Vec<Value> = (0..4)
+            .map(|i| json!({"role": "user", "content": format!("{i}{big}")}))
+            .collect();
+        let kept = conversation_of(&json!({ "messages": heavy })).expect("valid");
+        assert_eq!(
+            kept.len(),
+            2,
+            "two 30 KiB messages fit in 64 KiB, three do not"
+        );
+        assert!(kept[0].content.starts_with('2'));
+
+        assert!(
+            conversation_of(&json!({"messages": [{"role": "system", "content": "x"}]})).is_err()
+        );
+        assert!(conversation_of(&json!({"messages": [{"role": "user"}]})).is_err());
+        assert!(conversation_of(&json!({"messages": "text"})).is_err());
+        assert!(conversation_of(&json!({})).expect("none").is_empty());
     }
 
     #[test]

@@ -170,7 +170,7 @@ impl StepType {
                 "while_condition",
                 "while_eval_script",
             ],
-            StepType::AgentCall => &["agent_id", "prompt", "input"],
+            StepType::AgentCall => &["agent_id", "prompt", "input", "messages"],
         }
     }
 }
@@ -372,6 +372,9 @@ pub struct AgentCall {
     pub agent_id: Option<String>,
     pub prompt: Option<String>,
     pub input: Option<Value>,
+    /// The conversation so far, `[{role: "user" | "assistant", content}]` (a chat
+    /// thread's history; docs/agents.md "Chat"), usually one whole-value template.
+    pub messages: Option<Value>,
 }
 
 fn put<T: Into<Value>>(map: &mut Map<String, Value>, key: &str, value: Option<T>) {
@@ -473,6 +476,7 @@ impl Step {
                 put(&mut m, "agent_id", c.agent_id.clone());
                 put(&mut m, "prompt", c.prompt.clone());
                 put(&mut m, "input", c.input.clone());
+                put(&mut m, "messages", c.messages.clone());
             }
             StepConfig::Invalid { .. } => {}
         }

@@ -201,6 +201,7 @@ fn engine_fields(step: &Step) -> Vec<(&str, Field<'_>)> {
             opt_str(&mut f, "agent_id", &c.agent_id);
             opt_str(&mut f, "prompt", &c.prompt);
             json(&mut f, "input", &c.input);
+            json(&mut f, "messages", &c.messages);
         }
         StepConfig::Invalid { .. } => {}
     }
@@ -367,6 +368,7 @@ mod tests {
                     agent_id: Some("ag".into()),
                     prompt: Some("hi".into()),
                     input: Some(json!({ "k": 1 })),
+                    messages: Some(json!("{{ input.messages }}")),
                 }),
             ),
             Step::new(

@@ -571,6 +571,7 @@ fn read_step(
             agent_id: r.string("agent_id"),
             prompt: r.string("prompt"),
             input: r.value("input"),
+            messages: r.value("messages"),
         }),
         Some(StepType::ForEach) => {
             let max_parallel = r.u32("for_each_max_parallel");

@@ -15,6 +15,7 @@ pub mod automation;
 pub mod billing;
 pub mod body_limit;
 pub mod bootstrap;
+pub mod chat;
 pub mod client_addr;
 pub mod connections;
 pub mod console;
@@ -342,6 +343,11 @@ pub struct RunningServer {
         tokio_util::sync::CancellationToken,
         tokio::task::JoinHandle<()>,
     ),
+    /// Stops this node's chat turn finisher (`chat::finisher`).
+    chat_finisher: (
+        tokio_util::sync::CancellationToken,
+        tokio::task::JoinHandle<()>,
+    ),
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -362,6 +368,8 @@ impl RunningServer {
         // No new cron fires once the node is going away (a pass in progress finishes).
         self.scheduler.0.cancel();
         let _ = self.scheduler.1.await;
+        self.chat_finisher.0.cancel();
+        let _ = self.chat_finisher.1.await;
         self.state.streams().shutdown().await;
         self.state.engine().shutdown().await;
         self.stores.runs.close().await;
@@ -439,6 +447,9 @@ pub async fn start(
     let scheduler_stop = tokio_util::sync::CancellationToken::new();
     let scheduler = automation::scheduler::Scheduler::new(state.clone(), auth::tokens::new_id())
         .spawn(scheduler_stop.clone());
+    // Finishes agent turns whose runs ended, here or elsewhere (also those a crash left).
+    let finisher_stop = tokio_util::sync::CancellationToken::new();
+    let finisher = chat::finisher::spawn(state.clone(), finisher_stop.clone());
     let task = tokio::spawn(async move {
         axum::serve(
             without_nagle(listener),
@@ -455,6 +466,7 @@ pub async fn start(
             state,
             stores,
             scheduler: (scheduler_stop, scheduler),
+            chat_finisher: (finisher_stop, finisher),
             shutdown: tx,
             task,
         },

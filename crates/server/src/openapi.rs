@@ -80,6 +80,9 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         }
         ("POST", "/v1/agents") => crate::agents::definition::NewAgent::schema(),
         ("PATCH", "/v1/agents/{id}") => crate::agents::definition::AgentChange::schema(),
+        ("POST", "/v1/chat/threads") => routes::chat::NewThread::schema(),
+        ("PATCH", "/v1/chat/threads/{id}") => routes::chat::ThreadChange::schema(),
+        ("POST", "/v1/chat/threads/{id}/messages") => routes::chat::NewMessage::schema(),
         ("POST", "/v1/mcp/instances") => mcp_instances::NewInstance::schema(),
         ("PATCH", "/v1/mcp/instances/{id}") => mcp_instances::InstanceChange::schema(),
         ("POST", "/v1/mcp/instances/resolve") => mcp_instances::ResolveBody::schema(),
@@ -294,6 +297,7 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/vault/secrets/{name}"
                     | "/v1/vault/secrets/{name}/grants/{project_id}"
                     | "/v1/llm-provider-keys/{id}"
+                    | "/v1/chat/threads/{id}"
             )
     )
 }
@@ -370,6 +374,7 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 || (spec.path.starts_with("/v1/billing/") && spec.method == Method::GET)
                 || spec.path.starts_with("/v1/analytics/")
                 || spec.path.starts_with("/v1/starters")
+                || spec.path == "/v1/chat/threads"
             {
                 Required::True
             } else {
@@ -458,6 +463,9 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         }
     }
     for parameter in runs::query_parameters(spec) {
+        op = op.parameter(parameter);
+    }
+    for parameter in routes::chat::query_parameters(spec) {
         op = op.parameter(parameter);
     }
     for parameter in analytics::query_parameters(spec) {

@@ -55,6 +55,8 @@ struct Inner {
     engine: Engine,
     /// Live event streams (hubs shared by this node's WebSocket subscribers).
     streams: Streams,
+    /// "A chat thread changed here", for this node's open thread streams.
+    chat_live: crate::chat::live::ChatLive,
     /// The vault's master key(s); integrations seal and open secrets with them.
     vault_keys: VaultKeys,
     passwords: Passwords,
@@ -113,6 +115,7 @@ impl AppState {
                 mcp_discovery,
                 mcp_allowlist,
                 streams: Streams::new(engine.clone(), StreamConfig::default()),
+                chat_live: crate::chat::live::ChatLive::default(),
                 metrics: crate::metrics::Scrape::new(engine.store().clone(), mcp_pool),
                 engine,
                 vault_keys,
@@ -162,6 +165,9 @@ impl AppState {
     }
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+    pub fn chat_live(&self) -> &crate::chat::live::ChatLive {
+        &self.inner.chat_live
     }
     pub fn streams(&self) -> &Streams {
         &self.inner.streams

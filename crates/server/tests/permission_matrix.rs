@@ -121,6 +121,8 @@ struct World {
     llm_key: String,
     /// An agent of P, with spares to delete.
     agents: AgentFixtures,
+    /// Chat threads of P.
+    chat: ChatFixtures,
 }
 
 impl World {
@@ -347,7 +349,9 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
     assert_eq!(r.status, 201, "{}", r.body);
     let llm_key = r.body["id"].as_str().expect("llm key").to_string();
     let agents = agent_fixtures(&s, &owner, &project).await;
+    let chat = chat_fixtures(&s, &owner, &project, &auth).await;
     World {
+        chat,
         agents,
         llm_key,
         automation,
@@ -831,6 +835,53 @@ fn sample(
             None,
             204,
         ),
+        ("GET", "/v1/chat/threads") => ("/v1/chat/threads".into(), None, Some(p.clone()), 200),
+        // Without agents: viewers may make threads and post (agents need ChatWrite).
+        ("POST", "/v1/chat/threads") => (
+            "/v1/chat/threads".into(),
+            Some(json!({"kind": "channel", "title": unique})),
+            Some(p.clone()),
+            201,
+        ),
+        ("GET", "/v1/chat/threads/{id}") => (
+            format!("/v1/chat/threads/{}", w.chat.channel),
+            None,
+            None,
+            200,
+        ),
+        ("GET", "/v1/chat/threads/{id}/messages") => (
+            format!("/v1/chat/threads/{}/messages", w.chat.channel),
+            None,
+            None,
+            200,
+        ),
+        ("POST", "/v1/chat/threads/{id}/messages") => (
+            format!("/v1/chat/threads/{}/messages", w.chat.channel),
+            Some(json!({"text": unique})),
+            None,
+            201,
+        ),
+        // Each caller renames and deletes a thread of its own (the creator may); callers
+        // that could make none aim at the owner's channel (and are refused before it).
+        ("PATCH", "/v1/chat/threads/{id}") => (
+            format!("/v1/chat/threads/{}", w.chat.own_or_channel(kind)),
+            Some(json!({"title": unique})),
+            None,
+            200,
+        ),
+        ("DELETE", "/v1/chat/threads/{id}") => (
+            format!("/v1/chat/threads/{}", w.chat.own_or_channel(kind)),
+            None,
+            None,
+            204,
+        ),
+        // SSE once authorized: a bad `after_seq` makes the authorized answer end (400).
+        ("GET", "/v1/chat/threads/{id}/stream") => (
+            format!("/v1/chat/threads/{}/stream?after_seq=-1", w.chat.channel),
+            None,
+            None,
+            400,
+        ),
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -901,6 +952,9 @@ fn contract_action(method: &str, path: &str) -> Action {
         // docs/contract.md §13: viewers read agents, contributors and above write.
         ("GET", "/v1/agents" | "/v1/agents/{id}") => Action::AgentsRead,
         ("POST" | "PATCH" | "DELETE", "/v1/agents" | "/v1/agents/{id}") => Action::AgentsManage,
+        // docs/contract.md §13 and docs/agents.md "Chat": viewers read and post; starting
+        // an agent's turn (ChatWrite) is checked inside the routes.
+        (_, p) if p.starts_with("/v1/chat/") => Action::ChatRead,
         // docs/contract.md §14 and the hosted roles: contributors read billing, viewers
         // the usage dimensions, tenant admins change the plan, the owner grants credits.
         ("GET", "/v1/billing/usage-dimensions") => Action::BillingDimensionsRead,
@@ -1042,6 +1096,51 @@ async fn agent_fixtures(s: &TestServer, owner: &Auth, project: &str) -> AgentFix
             .push((kind, create(format!("spare {kind:?}")).await));
     }
     out
+}
+
+/// Chat fixtures: a channel of the owner's, and a thread of each caller's own (made with
+/// its credentials; kinds that cannot make one get none).
+struct ChatFixtures {
+    channel: String,
+    own: Vec<(Kind, String)>,
+}
+
+impl ChatFixtures {
+    fn own_or_channel(&self, kind: Kind) -> String {
+        self.own
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or_else(|| self.channel.clone(), |(_, id)| id.clone())
+    }
+}
+
+async fn chat_fixtures(
+    s: &TestServer,
+    owner: &Auth,
+    project: &str,
+    auth: &[(Kind, Auth)],
+) -> ChatFixtures {
+    let create = |who: Auth, title: String| async move {
+        let r = s
+            .call(Method::POST, "/v1/chat/threads")
+            .auth(&who)
+            .tenant("acme")
+            .project(project)
+            .json(json!({"kind": "channel", "title": title}))
+            .send()
+            .await;
+        (r.status == 201).then(|| r.body["id"].as_str().expect("id").to_string())
+    };
+    let channel = create(owner.clone(), "matrix channel".into())
+        .await
+        .expect("the owner makes a channel");
+    let mut own = Vec::new();
+    for (kind, who) in auth {
+        if let Some(id) = create(who.clone(), format!("own {kind:?}")).await {
+            own.push((*kind, id));
+        }
+    }
+    ChatFixtures { channel, own }
 }
 
 /// Webhook and trigger fixtures of the matrix (inbound webhooks and cron triggers rows).

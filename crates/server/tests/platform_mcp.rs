@@ -716,3 +716,61 @@ async fn a_session_caller_uses_the_same_tools() {
     assert!(listed.is_error && listed.status == 404, "{listed:?}");
     s.close().await;
 }
+
+// --- chat (docs/agents.md "Chat")
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_tools_list_post_and_read_threads() {
+    let s = start(Backend::Sqlite).await;
+    let ws = workspace(&s, "acme").await;
+    let (_, token) = pat(&s, &ws.owner, "acme", &TokenScope::ALL).await;
+    let r = s
+        .call(Method::POST, "/v1/chat/threads")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .project(&ws.project)
+        .json(json!({"kind": "channel", "title": "tools"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let thread = r.body["id"].as_str().expect("id").to_string();
+    let client = connect(&s, &token, Era::Stateless).await.expect("connect");
+    let listed = ok(
+        "chat_list_threads",
+        &call(&client, "chat_list_threads", json!({})).await,
+    );
+    assert_eq!(listed["threads"][0]["id"], json!(thread), "{listed}");
+    for i in 0..3 {
+        let sent = ok(
+            "chat_send_message",
+            &call(
+                &client,
+                "chat_send_message",
+                json!({"thread_id": thread, "text": format!("via mcp {i}")}),
+            )
+            .await,
+        );
+        assert_eq!(sent["seq"], i + 1, "{sent}");
+    }
+    let got = ok(
+        "chat_get_thread",
+        &call(&client, "chat_get_thread", json!({"thread_id": thread, "limit": 2})).await,
+    );
+    assert_eq!(got["thread"]["id"], json!(thread), "{got}");
+    let texts: Vec<&str> = got["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["via mcp 1", "via mcp 2"], "the newest two, oldest first");
+    let unknown = call(
+        &client,
+        "chat_get_thread",
+        json!({"thread_id": "cth_00000000-0000-7000-8000-000000000000"}),
+    )
+    .await;
+    assert_eq!(unknown.is_error, Some(true));
+    let _ = client.cancel().await;
+    s.close().await;
+}

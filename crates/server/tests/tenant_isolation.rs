@@ -77,6 +77,12 @@ async fn snapshot(s: &TestServer, a: &Tenant) -> Vec<(String, Value)> {
         ("/v1/llm-provider-keys".into(), false),
         ("/v1/agents".into(), true),
         (format!("/v1/agents/{}", x.agent), false),
+        ("/v1/chat/threads".into(), true),
+        (format!("/v1/chat/threads/{}", x.chat_thread), false),
+        (
+            format!("/v1/chat/threads/{}/messages", x.chat_thread),
+            false,
+        ),
         // Billing: balances, subscription and grants (B's grant or trial must not land here).
         ("/v1/billing/usage".into(), true),
         ("/v1/billing/status".into(), true),
@@ -111,6 +117,7 @@ async fn lists_of_b(s: &TestServer, a: &Tenant, b: &Tenant, failures: &mut Vec<S
         ("/v1/connections", true),
         ("/v1/llm-provider-keys", false),
         ("/v1/llm-provider-keys/catalog", false),
+        ("/v1/chat/threads", true),
         ("/v1/billing/usage", true),
         ("/v1/billing/usage-history", true),
         ("/v1/billing/payment-history", true),

@@ -138,6 +138,11 @@ fn templated_fields(step: &Step) -> Vec<(&'static str, Source<'_>)> {
         _ => None,
     };
     out.extend(json.map(|(name, v)| (name, Source::Json(v))));
+    if let StepConfig::AgentCall(c) = &step.config
+        && let Some(messages) = &c.messages
+    {
+        out.push(("messages", Source::Json(messages)));
+    }
     let text: [(&'static str, Option<&String>); 2] = match &step.config {
         StepConfig::LlmCall(c) => [("prompt", c.prompt.as_ref()), ("system", c.system.as_ref())],
         StepConfig::AgentCall(c) => [("prompt", c.prompt.as_ref()), ("", None)],

@@ -84,11 +84,11 @@ pub(crate) fn check_step_config(run: &mut Run<'_>) {
                         "set `agent_id` to the id of a project agent",
                     ));
                 }
-                if c.prompt.is_none() && c.input.is_none() {
+                if c.prompt.is_none() && c.input.is_none() && c.messages.is_none() {
                     issues.push(missing(
                         "prompt",
-                        "this agent_call step has neither `prompt` nor `input`".into(),
-                        "give the agent a `prompt` (or an `input` object)",
+                        "this agent_call step has neither `prompt`, `input` nor `messages`".into(),
+                        "give the agent a `prompt` (or an `input` object, or `messages`)",
                     ));
                 }
             }

@@ -314,3 +314,32 @@ pub struct LlmKeyPut {
     pub api_key: String,
     pub label: Option<String>,
 }
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatThreads {
+    pub project_id: Option<String>,
+    /// `dm`, `channel` or `autopilot`.
+    pub kind: Option<String>,
+    pub limit: Option<i64>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatThreadRef {
+    pub project_id: Option<String>,
+    pub thread_id: String,
+    /// How many of the newest messages to return (1 to 200, default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatSend {
+    pub project_id: Option<String>,
+    pub thread_id: String,
+    /// 1 to 32 KiB of text.
+    pub text: String,
+}

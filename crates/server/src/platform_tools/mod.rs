@@ -16,6 +16,7 @@
 
 pub mod args;
 pub mod catalog;
+pub mod chat;
 pub mod dispatch;
 pub mod health;
 pub mod stream;
@@ -159,6 +160,8 @@ pub enum Behavior {
     CatalogRequest,
     /// `workflows_stream_websocket` ([`stream`]).
     StreamRead,
+    /// `chat_get_thread` ([`chat`]).
+    ChatThread,
 }
 
 /// One row of the tool table.
@@ -218,6 +221,7 @@ impl ToolSpec {
     pub fn routes(&self) -> Vec<(Method, &'static str)> {
         match self.behavior {
             Behavior::HealthSummary => health::ROUTES.to_vec(),
+            Behavior::ChatThread => chat::ROUTES.to_vec(),
             Behavior::CatalogRequest => crate::routes::specs()
                 .into_iter()
                 .filter(|s| catalog::forwardable(s.path))
@@ -330,5 +334,6 @@ pub async fn call(
             catalog::request(dispatcher, caller, groups.risk(), arguments).await
         }
         Behavior::StreamRead => stream::read(dispatcher, caller, arguments).await,
+        Behavior::ChatThread => chat::get_thread(dispatcher, caller, &arguments).await,
     }
 }

@@ -1,6 +1,5 @@
 //! The tool table (docs/contract.md §12; listed in docs/platform-mcp.md). The names are
-//! fixed by the contract; each row names the REST route the tool is. Chat tools come with
-//! their routes (the group exists already).
+//! fixed by the contract; each row names the REST route the tool is.
 //!
 //! `vault_get_secret` is absent on purpose: there is no REST route that reveals a secret's
 //! value, and a tool never does more than its route.
@@ -161,6 +160,16 @@ pub fn tools() -> Vec<ToolSpec> {
         row::<StreamRead>("workflows_stream_websocket", G::Websocket, M::GET, crate::routes::stream::PATH, READ, Behavior::StreamRead,
             &[("frames", "array"), ("ended", "string")],
             "Listen to a workflow's (or one run's) live event stream for a bounded time and return the events."),
+        // --- chat (docs/agents.md "Chat")
+        rest::<ChatThreads>("chat_list_threads", G::Chat, M::GET, "/v1/chat/threads", &[], &["kind", "limit", "cursor"], READ,
+            &[("threads", "array")],
+            "The project's chat channels and your own dm and autopilot threads, latest activity first (GET /v1/chat/threads)."),
+        row::<ChatThreadRef>("chat_get_thread", G::Chat, M::GET, "/v1/chat/threads/{id}", READ, Behavior::ChatThread,
+            &[("thread", "object"), ("messages", "array")],
+            "A chat thread with its latest messages, oldest first (GET /v1/chat/threads/{id} and …/messages)."),
+        rest::<ChatSend>("chat_send_message", G::Chat, M::POST, "/v1/chat/threads/{id}/messages", &[("id", "thread_id")], &[], ACT,
+            &[("id", "string"), ("seq", "integer"), ("text", "string")],
+            "Post a message in a chat thread; the thread's agents answer it (POST /v1/chat/threads/{id}/messages)."),
         // --- vault
         rest::<Nothing>("vault_list_secrets", G::Vault, M::GET, "/v1/vault/secrets", &[], &[], READ,
             &[("secrets", "array")],

@@ -9,6 +9,7 @@
 pub mod agents;
 pub mod analytics;
 pub mod billing;
+pub mod chat;
 pub mod commands;
 pub mod connections;
 pub mod health;
@@ -148,6 +149,14 @@ pub fn table() -> Vec<Route> {
         gated(M::PATCH, "/v1/agents/{id}", Action::AgentsManage, agents::patch),
         gated(M::DELETE, "/v1/agents/{id}", Action::AgentsManage, agents::delete),
         gated(M::GET, "/v1/starters/{id}", Action::WorkflowRead, starters::get),
+        gated(M::GET, "/v1/chat/threads", Action::ChatRead, chat::list),
+        gated(M::POST, "/v1/chat/threads", Action::ChatRead, chat::create),
+        gated(M::GET, "/v1/chat/threads/{id}", Action::ChatRead, chat::get),
+        gated(M::PATCH, "/v1/chat/threads/{id}", Action::ChatRead, chat::patch),
+        gated(M::DELETE, "/v1/chat/threads/{id}", Action::ChatRead, chat::delete),
+        gated(M::GET, "/v1/chat/threads/{id}/messages", Action::ChatRead, chat::messages),
+        gated(M::POST, "/v1/chat/threads/{id}/messages", Action::ChatRead, chat::post_message),
+        stream::with_tenant_query(gated(M::GET, "/v1/chat/threads/{id}/stream", Action::ChatRead, chat::stream)),
         gated(M::POST, "/v1/workflows/{id}/validate", Action::WorkflowValidate, workflows::validate_route),
         gated(M::POST, "/v1/workflows/{id}/command", Action::RunStart, commands::command),
         gated(M::GET, "/v1/workflows/{id}/runs", Action::RunRead, runs::list_for_workflow),

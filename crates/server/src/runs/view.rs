@@ -7,10 +7,20 @@ use serde_json::{Value, json};
 
 use crate::views::{opt_time, time};
 
+/// A run's `workflow_id`: `null` for a run of no workflow (an agent's chat turn,
+/// docs/agents.md "Chat"), which the store keeps as `""`.
+fn workflow_id_of(workflow_id: &str) -> Value {
+    if workflow_id.is_empty() {
+        Value::Null
+    } else {
+        Value::String(workflow_id.to_owned())
+    }
+}
+
 /// A run in a list.
 pub fn run_item(r: &RunListRecord) -> Value {
     json!({
-        "run_id": r.id, "workflow_id": r.workflow_id, "workflow_name": r.workflow_name,
+        "run_id": r.id, "workflow_id": workflow_id_of(&r.workflow_id), "workflow_name": r.workflow_name,
         "version": r.version, "project_id": r.project_id, "status": r.status,
         "failure_code": r.failure_code, "client_run_id": r.client_run_id,
         "awaiting_human": r.awaiting_human, "created_at": time(r.created_at),

@@ -18,6 +18,8 @@ pub struct StreamAccess {
     principal: Principal,
     workspace_id: String,
     project_id: String,
+    /// What the stream lets its caller keep doing: RunRead (run streams), ChatRead.
+    action: Action,
 }
 
 impl StreamAccess {
@@ -33,7 +35,14 @@ impl StreamAccess {
             principal,
             workspace_id,
             project_id,
+            action: Action::RunRead,
         }
+    }
+
+    /// The same re-check for another project-scoped read (a chat thread's stream).
+    pub fn for_action(mut self, action: Action) -> StreamAccess {
+        self.action = action;
+        self
     }
 
     /// `Ok(Ok(()))` while the stream may stay open; the refusal once it may not.
@@ -49,6 +58,6 @@ impl StreamAccess {
             user_id: &self.principal.user.id,
             token_scopes: self.principal.token_scopes(),
         };
-        may(&self.state, &reader, Action::RunRead).await
+        may(&self.state, &reader, self.action).await
     }
 }

@@ -15,8 +15,8 @@ enum Kind {
 }
 
 /// The fixture: workspace `acme` (owner, a viewer of its Default project, a published
-/// workflow with a run waiting on a human task, a webhook, a secret, an LLM key) and
-/// workspace `globex`.
+/// workflow with a run waiting on a human task, a webhook, a secret, an LLM key, a chat
+/// channel) and workspace `globex`.
 struct Parity {
     s: TestServer,
     ws: Workspace,
@@ -25,6 +25,7 @@ struct Parity {
     task: String,
     webhook: String,
     llm_key: String,
+    channel: String,
     owner_pat_id: String,
     viewer_token: String,
     other_token: String,
@@ -90,6 +91,16 @@ async fn parity_world() -> Parity {
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let llm_key = r.body["id"].as_str().expect("llm key").to_string();
+    let r = s
+        .call(Method::POST, "/v1/chat/threads")
+        .auth(&ws.owner)
+        .tenant("acme")
+        .project(&ws.project)
+        .json(json!({"kind": "channel", "title": "parity"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let channel = r.body["id"].as_str().expect("channel").to_string();
     let (owner_pat_id, _) = pat(&s, &ws.owner, "acme", &[TokenScope::WorkflowRead]).await;
     // The viewer.
     let (viewer_id, cookie) = s.signup("viewer@acme.test", "password-123").await;
@@ -125,6 +136,7 @@ async fn parity_world() -> Parity {
         task,
         webhook,
         llm_key,
+        channel,
         owner_pat_id,
         viewer_token,
         other_token,
@@ -170,6 +182,8 @@ fn sample_args(w: &Parity, tool: &ar_server::platform_tools::ToolSpec) -> Value 
             "scopes" => json!(["workflow:read"]),
             "provider" => json!("openai"),
             "api_key" => json!("sk-x"),
+            "thread_id" => json!(w.channel),
+            "text" => json!("said through a tool"),
             other => panic!("{}: no sample for required `{other}`", tool.name),
         };
         args.insert(name, value);
@@ -218,6 +232,12 @@ fn rest_twin(
             None,
         ),
         Behavior::HealthSummary => (Method::GET, "/v1/auth/me".into(), None, None),
+        Behavior::ChatThread => (
+            Method::GET,
+            format!("/v1/chat/threads/{}", w.channel),
+            args["project_id"].as_str().map(str::to_string),
+            None,
+        ),
     }
 }
 

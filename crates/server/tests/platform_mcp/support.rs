@@ -6,7 +6,7 @@ use super::*;
 pub type Client = RunningService<RoleClient, ClientConfig>;
 
 /// The tools of the default groups (every group but `risk`), in docs/contract.md §12 order.
-pub const DEFAULT_TOOLS: [&str; 31] = [
+pub const DEFAULT_TOOLS: [&str; 34] = [
     "ar_health_summary",
     "workflows_list",
     "workflows_get",
@@ -30,6 +30,9 @@ pub const DEFAULT_TOOLS: [&str; 31] = [
     "analytics_usage_timeseries",
     "catalog_bff_request",
     "workflows_stream_websocket",
+    "chat_list_threads",
+    "chat_get_thread",
+    "chat_send_message",
     "vault_list_secrets",
     "vault_delete_secret",
     "pat_list",

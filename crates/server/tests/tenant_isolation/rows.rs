@@ -131,6 +131,7 @@ fn rows() -> Vec<Row> {
     ];
     rows.extend(mcp_rows());
     rows.extend(agent_rows());
+    rows.extend(chat_rows());
     for (method, body) in [("GET", None), ("PATCH", Some(json!({"enabled": true, "cron": "* * * * *"}))), ("DELETE", None)] {
         let route = "/v1/workflows/{id}/triggers/{trigger_id}";
         let (all_a, mixed) = (body.clone(), body);
@@ -296,6 +297,46 @@ fn agent_rows() -> Vec<Row> {
         }));
         rows.push(row(method, "/v1/agents", Header, "X-Project-Id", Project, move |b, x| {
             let req = Req::of(b, "/v1/agents").project(&x.project);
+            match &with_project { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    rows
+}
+
+/// Chat threads: by id in the path (every route of one thread, its stream included), the
+/// agents a new thread names, and the list routes' headers.
+#[rustfmt::skip]
+fn chat_rows() -> Vec<Row> {
+    use Obj::*;
+    use Place::*;
+    let mut rows = Vec::new();
+    let one = [
+        ("GET", "/v1/chat/threads/{id}", None),
+        ("PATCH", "/v1/chat/threads/{id}", Some(json!({"title": TAKEN}))),
+        ("DELETE", "/v1/chat/threads/{id}", None),
+        ("GET", "/v1/chat/threads/{id}/messages", None),
+        ("POST", "/v1/chat/threads/{id}/messages", Some(json!({"text": TAKEN}))),
+        ("GET", "/v1/chat/threads/{id}/stream", None),
+    ];
+    for (method, route, body) in one {
+        rows.push(row(method, route, Path, "id", ChatThread, move |b, x| {
+            let req = Req::of(b, fill(route, &[("id", &x.chat_thread)]));
+            match &body { Some(v) => req.body(v.clone()), None => req }
+        }));
+    }
+    rows.push(row("GET", "/v1/chat/threads/{id}/stream", Query, "tenant", Workspace, |b, x| {
+        Req::of(b, format!("/v1/chat/threads/{}/stream?tenant={}", x.chat_thread, x.slug)).tenant(None)
+    }));
+    rows.push(row("POST", "/v1/chat/threads", Body, "agent_ids", Agent, |b, x| Req::of(b, "/v1/chat/threads").project(&b.ids.project)
+        .body(json!({"title": TAKEN, "kind": "channel", "agent_ids": [x.agent]}))));
+    for (method, body) in [("GET", None), ("POST", Some(json!({"title": TAKEN, "kind": "channel"})))] {
+        let (with_tenant, with_project) = (body.clone(), body);
+        rows.push(row(method, "/v1/chat/threads", Header, "X-Tenant-Id", Workspace, move |b, x| {
+            let req = Req::of(b, "/v1/chat/threads").tenant(Some(&x.slug)).project(&x.project);
+            match &with_tenant { Some(v) => req.body(v.clone()), None => req }
+        }));
+        rows.push(row(method, "/v1/chat/threads", Header, "X-Project-Id", Project, move |b, x| {
+            let req = Req::of(b, "/v1/chat/threads").project(&x.project);
             match &with_project { Some(v) => req.body(v.clone()), None => req }
         }));
     }

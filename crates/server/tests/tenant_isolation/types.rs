@@ -39,9 +39,11 @@ pub(crate) enum Obj {
     LlmKey,
     /// A project agent.
     Agent,
+    /// A chat thread (a channel of P).
+    ChatThread,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 17] = [
+pub(crate) const OBJECT_KINDS: [Obj; 18] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -59,6 +61,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 17] = [
     Obj::Connection,
     Obj::LlmKey,
     Obj::Agent,
+    Obj::ChatThread,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -103,6 +106,8 @@ pub(crate) struct Ids {
     pub(crate) llm_key: String,
     /// An agent of P, whose tools name `mcp_instance`.
     pub(crate) agent: String,
+    /// A channel of P with one message.
+    pub(crate) chat_thread: String,
 }
 
 impl Ids {
@@ -127,6 +132,7 @@ impl Ids {
             ("connection", &self.connection),
             ("llm_key", &self.llm_key),
             ("agent", &self.agent),
+            ("chat_thread", &self.chat_thread),
         ]
     }
 
@@ -154,6 +160,7 @@ impl Ids {
             connection: id(),
             llm_key: id(),
             agent: id(),
+            chat_thread: format!("cth_{}", id()),
         }
     }
 }

@@ -201,8 +201,30 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let agent = text(&r.body, "id");
+    let r = s
+        .call(Method::POST, "/v1/chat/threads")
+        .auth(&owner)
+        .tenant(slug)
+        .project(&project)
+        .json(json!({"title": format!("{slug} secret channel"), "kind": "channel"}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let chat_thread = text(&r.body, "id");
+    let r = s
+        .call(
+            Method::POST,
+            &format!("/v1/chat/threads/{chat_thread}/messages"),
+        )
+        .auth(&owner)
+        .tenant(slug)
+        .json(json!({"text": format!("{slug} secret chat message")}))
+        .send()
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let ids = Ids {
         agent,
+        chat_thread,
         mcp_server,
         mcp_instance,
         mcp_profile,
@@ -243,6 +265,8 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("{slug} llm key"),
         format!("{slug} secret agent"),
         format!("{slug} secret instructions"),
+        format!("{slug} secret channel"),
+        format!("{slug} secret chat message"),
     ];
     Tenant {
         ids,
