@@ -8,6 +8,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod autopilot;
 pub mod billing;
 pub mod commands;
 pub mod connections;
@@ -148,6 +149,9 @@ pub fn table() -> Vec<Route> {
         gated(M::PATCH, "/v1/agents/{id}", Action::AgentsManage, agents::patch),
         gated(M::DELETE, "/v1/agents/{id}", Action::AgentsManage, agents::delete),
         gated(M::GET, "/v1/starters/{id}", Action::WorkflowRead, starters::get),
+        // docs/contract.md §13: viewers and above; each action is then the caller's own.
+        gated(M::POST, "/v1/autopilot/chat", Action::ChatRead, autopilot::chat),
+        stream::with_tenant_query(gated(M::GET, "/v1/autopilot/stream", Action::ChatRead, autopilot::stream)),
         gated(M::POST, "/v1/workflows/{id}/validate", Action::WorkflowValidate, workflows::validate_route),
         gated(M::POST, "/v1/workflows/{id}/command", Action::RunStart, commands::command),
         gated(M::GET, "/v1/workflows/{id}/runs", Action::RunRead, runs::list_for_workflow),

@@ -39,9 +39,13 @@ pub(crate) enum Obj {
     LlmKey,
     /// A project agent.
     Agent,
+    /// An Autopilot thread (docs/contract.md §13).
+    ChatThread,
+    /// A message (an Autopilot turn's reply) of such a thread.
+    ChatMessage,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 17] = [
+pub(crate) const OBJECT_KINDS: [Obj; 19] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -59,6 +63,8 @@ pub(crate) const OBJECT_KINDS: [Obj; 17] = [
     Obj::Connection,
     Obj::LlmKey,
     Obj::Agent,
+    Obj::ChatThread,
+    Obj::ChatMessage,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -103,6 +109,9 @@ pub(crate) struct Ids {
     pub(crate) llm_key: String,
     /// An agent of P, whose tools name `mcp_instance`.
     pub(crate) agent: String,
+    /// The owner's Autopilot thread in P, and its reply's id (a finished turn).
+    pub(crate) autopilot_thread: String,
+    pub(crate) autopilot_message: String,
 }
 
 impl Ids {
@@ -127,6 +136,8 @@ impl Ids {
             ("connection", &self.connection),
             ("llm_key", &self.llm_key),
             ("agent", &self.agent),
+            ("autopilot_thread", &self.autopilot_thread),
+            ("autopilot_message", &self.autopilot_message),
         ]
     }
 
@@ -154,6 +165,8 @@ impl Ids {
             connection: id(),
             llm_key: id(),
             agent: id(),
+            autopilot_thread: format!("cth_{}", tail()),
+            autopilot_message: format!("cmsg_{}", tail()),
         }
     }
 }
