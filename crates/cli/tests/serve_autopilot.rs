@@ -683,3 +683,37 @@ async fn bad_input_on_both_routes_is_refused_clearly() {
         .await;
     assert_eq!(r.status, 404, "{:?}", r.body);
 }
+
+/// Without a key for its model, the turn ends with an error that names what to fix; the
+/// stored reply replays the same error, and the thread takes the next message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_model_key_the_stream_says_what_to_fix() {
+    let (model, seen) = model_server().await;
+    let served = serve(
+        None,
+        &[
+            ("AR_OPENAI_BASE_URL", model.as_str()),
+            ("AR_OPENAI_API_KEY", ""),
+        ],
+    );
+    let (api, _) = owner(served.base()).await;
+    let (started, frames) = ask(&api, "hello", "ask", None).await;
+    assert_eq!(events(&frames), ["error"], "{frames:?}");
+    let error = &frames[0].1;
+    assert_eq!(error["code"], "AUTOPILOT_MODEL_UNAVAILABLE");
+    let message = error["message"].as_str().unwrap_or_default();
+    for named in [
+        "AR_OPENAI_API_KEY",
+        "/v1/llm-provider-keys",
+        "AR_AUTOPILOT_MODEL_REF",
+    ] {
+        assert!(message.contains(named), "{named} not in {message}");
+    }
+    assert!(seen.all().is_empty(), "no model was called");
+    let url = started["stream_url"].as_str().expect("url");
+    let replayed = read_stream(&api, url).await;
+    assert_eq!(replayed, frames);
+    let thread = started["thread_id"].as_str().expect("thread");
+    let (_, again) = ask(&api, "hello again", "ask", Some(thread)).await;
+    assert_eq!(events(&again), ["error"]);
+}

@@ -5,12 +5,14 @@
 //! `error`) goes out. While it runs, the turn row's `updated_at` is refreshed every
 //! [`BEAT`], so a sweep ([`super::sweep`]) can tell a turn lost to a restart.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ar_connect::llm::{ChatMessage, LlmRequest, LlmResponse, Role, ToolResult};
 use ar_store::integrations::{NewChatMessage, TURN_COMPLETED, TURN_FAILED};
 use ar_store::now_ms;
+use futures::FutureExt;
 use serde_json::{Value, json};
 
 use super::actions::use_tool;
@@ -81,11 +83,25 @@ struct Ending {
     error: Option<(String, String)>,
 }
 
+/// The error code of a turn that failed inside the server (a bug): the reply is still
+/// stored, so the thread is not left with a turn that never ends.
+pub const AUTOPILOT_FAILED: &str = "AUTOPILOT_FAILED";
+
 /// Runs the turn in the background; `live` is its registered replay buffer.
 pub fn spawn(state: AppState, request: TurnRequest, live: Arc<LiveTurn>) {
     tokio::spawn(async move {
         let beat = heartbeat(state.clone(), request.turn_id.clone());
-        let ending = run(&state, &request, &live).await;
+        let ending = AssertUnwindSafe(run(&state, &request, &live))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Ending {
+                text: String::new(),
+                actions: Vec::new(),
+                error: Some((
+                    AUTOPILOT_FAILED.into(),
+                    "the Autopilot failed inside the server; send the message again".into(),
+                )),
+            });
         beat.abort();
         finish(&state, &request, &live, ending).await;
     });

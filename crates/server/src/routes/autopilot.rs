@@ -13,6 +13,7 @@ use ar_store::integrations::{
     ChatMessageRecord, ChatThreadRecord, ChatTurnRecord, NewChatMessage, TURN_RUNNING,
 };
 use ar_store::now_ms;
+use ar_store::tenant::ProjectRecord;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -68,19 +69,25 @@ fn new_message_id() -> String {
     format!("cmsg_{}", uuid::Uuid::now_v7().simple())
 }
 
-/// The caller's autopilot thread `id`, authorized on its project; 404 for anything else.
-async fn own_thread(state: &AppState, gate: &Gate, id: &str) -> ApiResult<ChatThreadRecord> {
+/// The caller's autopilot thread `id` and its project, authorized; 404 for anything the
+/// caller may not see, 409 for a chat room it may see.
+async fn own_thread(
+    state: &AppState,
+    gate: &Gate,
+    id: &str,
+) -> ApiResult<(ChatThreadRecord, ProjectRecord)> {
     let ws = gate.require_workspace()?;
     let thread = state
         .integrations()
         .thread(&ws.id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("thread"))?;
-    gate.object_project(state, &thread.project_id, "thread")
+    let project = gate
+        .object_project(state, &thread.project_id, "thread")
         .await?;
     let own = thread.created_by == gate.principal.user.id;
     match (thread.kind.as_str(), own) {
-        ("autopilot", true) => Ok(thread),
+        ("autopilot", true) => Ok((thread, project)),
         ("channel", _) | (_, true) => Err(ApiError::conflict(format!(
             "thread {id} is a {} thread; post to it with POST /v1/chat/threads/{id}/messages",
             thread.kind
@@ -115,13 +122,7 @@ pub async fn chat(
     let user = gate.principal.user.id.clone();
     let now = now_ms();
     let (thread, project) = match &body.thread_id {
-        Some(id) => {
-            let thread = own_thread(&state, &gate, id).await?;
-            let project = gate
-                .object_project(&state, &thread.project_id, "thread")
-                .await?;
-            (thread, project)
-        }
+        Some(id) => own_thread(&state, &gate, id).await?,
         None => {
             let project = gate.project()?.clone();
             let thread = ChatThreadRecord {
@@ -233,10 +234,6 @@ pub struct StreamQuery {
     thread_id: Option<String>,
     #[serde(default)]
     message_id: Option<String>,
-    /// `crate::routes::stream::with_tenant_query` reads it.
-    #[serde(default)]
-    #[allow(dead_code)]
-    tenant: Option<String>,
 }
 
 /// `GET /v1/autopilot/stream?thread_id=…&message_id=…` (ChatRead): SSE `token`, `action`,
@@ -251,7 +248,7 @@ pub async fn stream(
             "`thread_id` and `message_id` are required query parameters",
         ));
     };
-    let thread = own_thread(&state, &gate, &thread_id).await?;
+    let (thread, _) = own_thread(&state, &gate, &thread_id).await?;
     let turn = state
         .integrations()
         .turn(&message_id)
