@@ -181,6 +181,10 @@ async fn model_server() -> (String, Seen) {
                     let sse = if has_tool_results(&body) {
                         streamed("All done.", None)
                     } else {
+                        if message.contains("hang") {
+                            // The server under test is killed while it waits for this.
+                            std::future::pending::<()>().await;
+                        }
                         if message.contains("slowly") {
                             // Long enough for a stream client to connect mid-turn.
                             tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -716,4 +720,106 @@ async fn without_a_model_key_the_stream_says_what_to_fix() {
     let thread = started["thread_id"].as_str().expect("thread");
     let (_, again) = ask(&api, "hello again", "ask", Some(thread)).await;
     assert_eq!(events(&again), ["error"]);
+}
+
+/// A server on `data` (kept across restarts) with the model server as `openai`.
+fn serve_on(data: &std::path::Path, model: &str, extra: &[(&str, &str)]) -> serve_support::Server {
+    let data_arg = data.display().to_string();
+    let mut env = serve_support::base_env();
+    env.extend(
+        [
+            ("AR_OPENAI_BASE_URL", model),
+            ("AR_OPENAI_API_KEY", "sk-autopilot-test"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    serve_support::spawn(&["--listen", "127.0.0.1:0", "--data-dir", &data_arg], &env)
+        .expect("serve starts")
+}
+
+/// A turn whose server dies: after the restart, the sweep fails it with
+/// AUTOPILOT_INTERRUPTED (its row is no longer refreshed), a stream waiting on it gets
+/// that error, and the thread takes a new message.
+async fn interrupted_by_a_restart(extra: &[(&str, &str)]) {
+    let (model, _) = model_server().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let first = serve_on(&data, &model, extra);
+    let (api, _) = owner(&first.base).await;
+    let r = api
+        .post(
+            "/v1/autopilot/chat",
+            json!({"message": "hang on", "mode": "ask"}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    let thread = r.body["thread_id"].as_str().expect("thread").to_string();
+    let url = r.body["stream_url"].as_str().expect("url").to_string();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.kill();
+
+    let second = serve_on(&data, &model, extra);
+    let api = Api {
+        base: second.base.clone(),
+        ..api
+    };
+    // Still running as far as the store knows: a new message waits its turn.
+    let busy = api
+        .post(
+            "/v1/autopilot/chat",
+            json!({"message": "hi", "mode": "ask", "thread_id": thread}),
+        )
+        .await;
+    assert_eq!(busy.status, 409, "{:?}", busy.body);
+    let began = std::time::Instant::now();
+    let frames = read_stream(&api, &url).await;
+    assert_eq!(events(&frames), ["error"], "{frames:?}");
+    assert_eq!(frames[0].1["code"], "AUTOPILOT_INTERRUPTED");
+    assert!(
+        frames[0].1["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("send the message again"),
+        "{frames:?}"
+    );
+    // Not before the turn went 30 s without a refresh (the sweep runs every 10 s).
+    assert!(
+        began.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        began.elapsed()
+    );
+    let (_, frames) = ask(&api, "hello after the restart", "ask", Some(&thread)).await;
+    assert_eq!(tokens(&frames), "Hello from Autopilot.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_lost_to_a_restart_is_failed_as_interrupted() {
+    interrupted_by_a_restart(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_lost_to_a_restart_is_failed_as_interrupted_on_postgres() {
+    let schema = format!("serve_autopilot_{}", uuid::Uuid::now_v7().simple());
+    interrupted_by_a_restart(&[
+        ("AR_DATABASE_URL", serve_support::PG_URL),
+        ("AR_DATABASE_SCHEMA", &schema),
+        // A Postgres node generates no master key; the restarted one must use the same.
+        (
+            "AR_MASTER_KEY",
+            "YXV0b3BpbG90LXRlc3QtbWFzdGVyLWtleS0zMmJ5dGU=",
+        ),
+    ])
+    .await;
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(serve_support::PG_URL)
+        .await
+        .expect("connect to postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("drop schema");
 }
