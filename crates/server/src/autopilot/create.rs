@@ -20,6 +20,9 @@ use crate::platform_tools::dispatch::Answer;
 
 /// The longest workflow name derived from a description.
 const NAME_CHARS: usize = 60;
+/// The longest name `POST /v1/workflows` takes (a longer one given by the model is cut,
+/// rather than refused on every repair).
+const MAX_NAME_CHARS: usize = 200;
 
 /// Runs the write–validate–repair loop.
 pub async fn create_workflow(ctx: &TurnContext, arguments: &Map<String, Value>) -> ActionOutcome {
@@ -34,7 +37,7 @@ pub async fn create_workflow(ctx: &TurnContext, arguments: &Map<String, Value>) 
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .map(str::to_string)
+        .map(|n| n.chars().take(MAX_NAME_CHARS).collect::<String>())
         .unwrap_or_else(|| description.chars().take(NAME_CHARS).collect());
     let mut conversation = vec![ChatMessage::user(prompt::graph_request(&description))];
     let mut workflow_id: Option<String> = None;

@@ -166,7 +166,7 @@ impl WorkspaceLlmKeys {
             Some(id) => {
                 let key = self
                     .integrations
-                    .llm_key(&workspace_id, id)
+                    .llm_key(workspace_id, id)
                     .await
                     .map_err(read)?
                     .ok_or_else(|| {
@@ -186,12 +186,12 @@ impl WorkspaceLlmKeys {
         };
         // Checked only when there is a system key to withhold.
         let system_key = match system_key {
-            Some(key) if self.allowed.allows(&workspace_id).await? => Some(key),
+            Some(key) if self.allowed.allows(workspace_id).await? => Some(key),
             _ => None,
         };
         let workspace_key = match self
             .integrations
-            .workspace_llm_key(&workspace_id, provider)
+            .workspace_llm_key(workspace_id, provider)
             .await
             .map_err(read)?
         {

@@ -257,7 +257,11 @@ pub async fn stream(
         .ok_or_else(|| ApiError::not_found("message"))?;
     let (tx, rx) = mpsc::channel::<Result<Event, Infallible>>(64);
     // Ends with the turn's last frame, or when the client goes away (the send fails).
-    tokio::spawn(async move { frames_of(&state, &turn).await.follow(tx).await });
+    tokio::spawn(async move {
+        if let Some(source) = frames_of(&state, &turn, &tx).await {
+            source.follow(tx).await;
+        }
+    });
     Ok(Sse::new(rx)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
@@ -272,23 +276,40 @@ fn event(frame: &Frame) -> Event {
 /// Where the frames of a turn come from, from the beginning: the live buffer while it runs
 /// here, else (once it ended, waiting for that if it runs on another node) the stored
 /// reply.
-async fn frames_of(state: &AppState, turn: &ChatTurnRecord) -> FrameSource {
-    if let Some(live) = state.autopilot().live.get(&turn.id) {
-        return FrameSource::Live(live, 0, Vec::new().into_iter());
-    }
+/// `None` once the client has gone away while waiting.
+async fn frames_of(
+    state: &AppState,
+    turn: &ChatTurnRecord,
+    client: &mpsc::Sender<Result<Event, Infallible>>,
+) -> Option<FrameSource> {
     loop {
+        if let Some(live) = state.autopilot().live.get(&turn.id) {
+            return Some(FrameSource::Live(live, 0, Vec::new().into_iter()));
+        }
         match state.integrations().turn(&turn.id).await {
             Ok(Some(t)) if t.status == TURN_RUNNING => {
-                if let Some(live) = state.autopilot().live.get(&turn.id) {
-                    return FrameSource::Live(live, 0, Vec::new().into_iter());
+                if client.is_closed() {
+                    return None;
                 }
                 tokio::time::sleep(POLL).await;
             }
             Ok(Some(_)) => {
                 let reply = stored_reply(state, &turn.thread_id, &turn.id).await;
-                return FrameSource::Stored(replay(reply.as_ref(), &turn.id).into_iter());
+                return Some(FrameSource::Stored(
+                    replay(reply.as_ref(), &turn.id).into_iter(),
+                ));
             }
-            _ => return FrameSource::Stored(Vec::new().into_iter()),
+            Ok(None) => return None,
+            Err(error) => {
+                tracing::warn!(turn_id = %turn.id, %error, "autopilot stream could not read its turn");
+                return Some(FrameSource::Stored(
+                    vec![Frame::error(
+                        "AUTOPILOT_STREAM_FAILED",
+                        "the turn could not be read; connect again",
+                    )]
+                    .into_iter(),
+                ));
+            }
         }
     }
 }
