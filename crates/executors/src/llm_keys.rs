@@ -54,7 +54,8 @@ impl SystemKeys {
         self
     }
 
-    fn system_key(&self, provider: &str) -> Option<SecretString> {
+    /// The operator's key for `provider`, if one is configured.
+    pub fn system_key(&self, provider: &str) -> Option<SecretString> {
         let explicit = self
             .keys
             .get(provider)

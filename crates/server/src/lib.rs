@@ -12,6 +12,7 @@ pub mod agents;
 pub mod analytics;
 pub mod auth;
 pub mod automation;
+pub mod autopilot;
 pub mod billing;
 pub mod body_limit;
 pub mod bootstrap;
@@ -444,6 +445,8 @@ pub async fn start(
             metrics_state.metrics().handle.run_upkeep();
         }
     });
+    // Autopilot turns lost to a restart (docs/agents.md "Autopilot").
+    tokio::spawn(autopilot::sweep::run(state.downgrade()));
     let scheduler_stop = tokio_util::sync::CancellationToken::new();
     let scheduler = automation::scheduler::Scheduler::new(state.clone(), auth::tokens::new_id())
         .spawn(scheduler_stop.clone());

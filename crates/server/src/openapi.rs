@@ -79,6 +79,7 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
             return Some((mcp_versions::PublishBody::schema(), false));
         }
         ("POST", "/v1/agents") => crate::agents::definition::NewAgent::schema(),
+        ("POST", "/v1/autopilot/chat") => crate::routes::autopilot::ChatBody::schema(),
         ("PATCH", "/v1/agents/{id}") => crate::agents::definition::AgentChange::schema(),
         ("POST", "/v1/chat/threads") => routes::chat::NewThread::schema(),
         ("PATCH", "/v1/chat/threads/{id}") => routes::chat::ThreadChange::schema(),
@@ -398,6 +399,17 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 .required(Required::False)
                 .schema(Some(ObjectBuilder::new().schema_type(Type::Boolean))),
         );
+    }
+    if spec.path == "/v1/autopilot/stream" {
+        for name in ["thread_id", "message_id"] {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::True)
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
     }
     if spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET {
         op = op.parameter(

@@ -159,6 +159,8 @@ pub struct Settings {
     pub platform_mcp: PlatformMcpSettings,
     /// Credits, plans and prices (`[billing]`, docs/billing.md).
     pub billing: crate::billing::settings::BillingSettings,
+    /// The console copilot (`[autopilot]`, docs/agents.md "Autopilot").
+    pub autopilot: crate::autopilot::settings::AutopilotSettings,
 }
 
 /// Parses the value of the environment variable `name`.
@@ -661,6 +663,7 @@ impl Default for Settings {
             dry_run: DryRunSettings::default(),
             platform_mcp: PlatformMcpSettings::default(),
             billing: Default::default(),
+            autopilot: Default::default(),
         }
     }
 }
@@ -706,6 +709,9 @@ pub enum SettingsError {
     /// A `[billing]` setting is invalid.
     #[error("{0}")]
     Billing(String),
+    /// An `[autopilot]` setting is invalid.
+    #[error("{0}")]
+    Autopilot(String),
 }
 
 impl Settings {
@@ -852,6 +858,9 @@ impl Settings {
             .apply_env(&get)
             .and_then(|()| self.billing.check(&self.product_code))
             .map_err(SettingsError::Billing)?;
+        self.autopilot
+            .apply_env(&get)
+            .map_err(SettingsError::Autopilot)?;
         Ok(self)
     }
 
@@ -1544,6 +1553,44 @@ mod tests {
                 .expect("toml");
         assert_eq!(toml.platform_mcp.groups, Some(vec!["core".to_string()]));
         assert_eq!(toml.platform_mcp.tool_calls_per_minute, 0);
+    }
+
+    #[test]
+    fn autopilot_settings_default_read_env_and_refuse_out_of_range() {
+        let s = Settings::default().with_env(env(&[])).expect("defaults");
+        assert_eq!(s.autopilot.model_ref, None);
+        assert_eq!((s.autopilot.max_rounds, s.autopilot.max_repairs), (8, 3));
+        let s = Settings::default()
+            .with_env(env(&[
+                ("AR_AUTOPILOT_MODEL_REF", "direct.openai.gpt-4o"),
+                ("AR_AUTOPILOT_MAX_ROUNDS", "3"),
+                ("AR_AUTOPILOT_MAX_REPAIRS", "0"),
+            ]))
+            .expect("overrides");
+        assert_eq!(
+            s.autopilot.model_ref.as_deref(),
+            Some("direct.openai.gpt-4o")
+        );
+        assert_eq!((s.autopilot.max_rounds, s.autopilot.max_repairs), (3, 0));
+        for (name, value) in [
+            ("AR_AUTOPILOT_MAX_ROUNDS", "0"),
+            ("AR_AUTOPILOT_MAX_ROUNDS", "51"),
+            ("AR_AUTOPILOT_MAX_REPAIRS", "11"),
+            ("AR_AUTOPILOT_MAX_REPAIRS", "three"),
+            ("AR_AUTOPILOT_MODEL_REF", "gpt-4o"),
+        ] {
+            let error = Settings::default()
+                .with_env(env(&[(name, value)]))
+                .expect_err("refused");
+            assert!(error.to_string().contains(name), "{error}");
+        }
+        let toml: Settings = toml::from_str(
+            "[autopilot]\nmodel_ref = \"direct.anthropic.claude-x\"\nmax_rounds = 4\n",
+        )
+        .expect("toml");
+        assert_eq!(toml.autopilot.max_rounds, 4);
+        assert_eq!(toml.autopilot.max_repairs, 3);
+        assert!(toml::from_str::<Settings>("[autopilot]\nmodle_ref = \"x\"\n").is_err());
     }
 
     #[test]

@@ -75,6 +75,8 @@ struct Inner {
     /// Cancelled when the server stops: ends the Platform MCP's open sessions and event
     /// streams, which would otherwise hold a graceful shutdown open.
     platform_mcp_shutdown: tokio_util::sync::CancellationToken,
+    /// The console copilot: its model access and this node's live turns.
+    autopilot: crate::autopilot::Autopilot,
 }
 
 impl AppState {
@@ -103,6 +105,20 @@ impl AppState {
         let mcp_discovery =
             crate::mcp::Discovery::new(Arc::clone(&mcp_pool), Arc::clone(&mcp_allowlist));
         let validation = crate::validation_pool::ValidationPool::new(&settings.dry_run);
+        let autopilot =
+            crate::autopilot::Autopilot::new(crate::autopilot::model::ModelAccess::new(
+                &settings,
+                crate::llm::keys::WorkspaceLlmKeys::new(
+                    integrations.clone(),
+                    WorkspaceVault::new(vault_keys.clone(), integrations.clone()),
+                    crate::llm::system_keys(&settings),
+                    crate::llm::keys::SystemKeyWorkspaces::new(
+                        settings.llm.clone(),
+                        tenants.clone(),
+                    ),
+                ),
+                integrations.clone(),
+            ));
         Ok(AppState {
             inner: Arc::new(Inner {
                 validation,
@@ -126,12 +142,16 @@ impl AppState {
                 allowed_hosts,
                 origin: public_origin,
                 platform_mcp_shutdown: tokio_util::sync::CancellationToken::new(),
+                autopilot,
             }),
         })
     }
     /// See [`crate::platform_mcp`]: cancelled when the server stops.
     pub fn platform_mcp_shutdown(&self) -> &tokio_util::sync::CancellationToken {
         &self.inner.platform_mcp_shutdown
+    }
+    pub fn autopilot(&self) -> &crate::autopilot::Autopilot {
+        &self.inner.autopilot
     }
     pub fn downgrade(&self) -> WeakAppState {
         WeakAppState(Arc::downgrade(&self.inner))

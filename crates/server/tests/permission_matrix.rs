@@ -882,6 +882,20 @@ fn sample(
             None,
             400,
         ),
+        // Accepted: the turn runs in the background (and fails: the matrix has no model).
+        ("POST", "/v1/autopilot/chat") => (
+            "/v1/autopilot/chat".into(),
+            Some(json!({"message": unique, "mode": "ask"})),
+            Some(p.clone()),
+            202,
+        ),
+        // Past the gate, the handler finds no such thread: allowed callers get its 404.
+        ("GET", "/v1/autopilot/stream") => (
+            "/v1/autopilot/stream?thread_id=cth_none&message_id=cmsg_none".into(),
+            None,
+            Some(p.clone()),
+            404,
+        ),
         (m, path) => {
             panic!("route {m} {path} has no sample request in the permission matrix: add one")
         }
@@ -955,6 +969,9 @@ fn contract_action(method: &str, path: &str) -> Action {
         // docs/contract.md §13 and docs/agents.md "Chat": viewers read and post; starting
         // an agent's turn (ChatWrite) is checked inside the routes.
         (_, p) if p.starts_with("/v1/chat/") => Action::ChatRead,
+        // docs/contract.md §13: Autopilot is for viewers and above; what it does is then
+        // authorized per action as the caller.
+        (_, "/v1/autopilot/chat" | "/v1/autopilot/stream") => Action::ChatRead,
         // docs/contract.md §14 and the hosted roles: contributors read billing, viewers
         // the usage dimensions, tenant admins change the plan, the owner grants credits.
         ("GET", "/v1/billing/usage-dimensions") => Action::BillingDimensionsRead,

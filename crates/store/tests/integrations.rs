@@ -710,6 +710,10 @@ async fn chat_turns_finish_once_with_their_reply(f: &Fixture) {
     };
     s.create_turn(&turn).await.unwrap();
     s.set_turn_run("r1", "run_1", 12).await.unwrap();
+    // The liveness beat moves a running turn's updated_at, and nothing else's.
+    assert!(s.touch_turn("r1", 15).await.unwrap());
+    assert_eq!(s.turn("r1").await.unwrap().unwrap().updated_at, 15);
+    assert!(!s.touch_turn("nope", 15).await.unwrap());
     let running = s.running_turns(Some("t1")).await.unwrap();
     assert_eq!(running.len(), 1);
     assert_eq!(running[0].run_id.as_deref(), Some("run_1"));
@@ -728,6 +732,10 @@ async fn chat_turns_finish_once_with_their_reply(f: &Fixture) {
         None
     );
     assert_eq!(s.turn("r1").await.unwrap().unwrap().status, TURN_COMPLETED);
+    assert!(
+        !s.touch_turn("r1", 99).await.unwrap(),
+        "a finished turn is not touched"
+    );
     assert!(s.running_turns(None).await.unwrap().is_empty());
     assert_eq!(s.messages("t1", 0, 10).await.unwrap().len(), 2);
 }

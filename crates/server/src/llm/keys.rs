@@ -127,12 +127,23 @@ impl LlmKeySource for WorkspaceLlmKeys {
         provider: &str,
         credential_id: Option<&str>,
     ) -> Result<ApiKeyCandidates, StepFailure> {
-        let system_key = self
-            .system
-            .candidates(call, provider, None)
-            .await?
-            .system_key;
-        let Some(workspace_id) = self.workspace_of(call).await? else {
+        let workspace_id = self.workspace_of(call).await?;
+        self.candidates_in(workspace_id.as_deref(), provider, credential_id)
+            .await
+    }
+}
+
+impl WorkspaceLlmKeys {
+    /// The candidates of a call made for `workspace_id` (a run's, or the Autopilot's
+    /// caller's: docs/agents.md "Autopilot"); `None`: no workspace (ad-hoc runs).
+    pub async fn candidates_in(
+        &self,
+        workspace_id: Option<&str>,
+        provider: &str,
+        credential_id: Option<&str>,
+    ) -> Result<ApiKeyCandidates, StepFailure> {
+        let system_key = self.system.system_key(provider);
+        let Some(workspace_id) = workspace_id else {
             if let Some(id) = credential_id {
                 return Err(failure(format!(
                     "llm_credential_id {id:?} needs a workspace, and this run has none"
@@ -155,7 +166,7 @@ impl LlmKeySource for WorkspaceLlmKeys {
             Some(id) => {
                 let key = self
                     .integrations
-                    .llm_key(&workspace_id, id)
+                    .llm_key(workspace_id, id)
                     .await
                     .map_err(read)?
                     .ok_or_else(|| {
@@ -175,12 +186,12 @@ impl LlmKeySource for WorkspaceLlmKeys {
         };
         // Checked only when there is a system key to withhold.
         let system_key = match system_key {
-            Some(key) if self.allowed.allows(&workspace_id).await? => Some(key),
+            Some(key) if self.allowed.allows(workspace_id).await? => Some(key),
             _ => None,
         };
         let workspace_key = match self
             .integrations
-            .workspace_llm_key(&workspace_id, provider)
+            .workspace_llm_key(workspace_id, provider)
             .await
             .map_err(read)?
         {

@@ -8,6 +8,7 @@
 
 pub mod agents;
 pub mod analytics;
+pub mod autopilot;
 pub mod billing;
 pub mod chat;
 pub mod commands;
@@ -157,6 +158,9 @@ pub fn table() -> Vec<Route> {
         gated(M::GET, "/v1/chat/threads/{id}/messages", Action::ChatRead, chat::messages),
         gated(M::POST, "/v1/chat/threads/{id}/messages", Action::ChatRead, chat::post_message),
         stream::with_tenant_query(gated(M::GET, "/v1/chat/threads/{id}/stream", Action::ChatRead, chat::stream)),
+        // docs/contract.md §13: viewers and above; each action is then the caller's own.
+        gated(M::POST, "/v1/autopilot/chat", Action::ChatRead, autopilot::chat),
+        stream::with_tenant_query(gated(M::GET, "/v1/autopilot/stream", Action::ChatRead, autopilot::stream)),
         gated(M::POST, "/v1/workflows/{id}/validate", Action::WorkflowValidate, workflows::validate_route),
         gated(M::POST, "/v1/workflows/{id}/command", Action::RunStart, commands::command),
         gated(M::GET, "/v1/workflows/{id}/runs", Action::RunRead, runs::list_for_workflow),

@@ -59,6 +59,12 @@ pub fn test_settings() -> Settings {
         signup: ar_server::SignupPolicy::Open,
         // A catalog to act on; billing stays off (nothing is refused for credits).
         billing: test_billing(false),
+        // These servers talk to no model: Autopilot's provider is unknown, so its turns
+        // end at once with AUTOPILOT_MODEL_UNAVAILABLE (and nothing leaves the machine).
+        autopilot: ar_server::autopilot::settings::AutopilotSettings {
+            model_ref: Some("direct.no-model-in-tests.none".into()),
+            ..Default::default()
+        },
         ..Settings::default()
     }
 }

@@ -54,6 +54,8 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Body, "model_ref", "a model reference (provider and model names)"),
     ("*", "*", Place::Body, "model", "a model's wire name"),
     ("*", "/v1/agents", Place::Body, "instructions", "free text (the agent's system prompt)"),
+    ("POST", "/v1/autopilot/chat", Place::Body, "message", "free text (the user's message)"),
+    ("POST", "/v1/autopilot/chat", Place::Body, "mode", "ask or autopilot"),
     ("*", "/v1/agents/{id}", Place::Body, "instructions", "free text (the agent's system prompt)"),
     ("*", "*", Place::Body, "llm_params", "model parameters passed to the provider"),
     ("*", "*", Place::Body, "max_turns", "a number"),

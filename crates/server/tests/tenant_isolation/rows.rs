@@ -132,6 +132,7 @@ fn rows() -> Vec<Row> {
     rows.extend(mcp_rows());
     rows.extend(agent_rows());
     rows.extend(chat_rows());
+    rows.extend(autopilot_rows());
     for (method, body) in [("GET", None), ("PATCH", Some(json!({"enabled": true, "cron": "* * * * *"}))), ("DELETE", None)] {
         let route = "/v1/workflows/{id}/triggers/{trigger_id}";
         let (all_a, mixed) = (body.clone(), body);
@@ -265,6 +266,32 @@ fn mcp_rows() -> Vec<Row> {
         }));
     }
     rows
+}
+
+/// Autopilot (docs/contract.md §13): the thread a message continues, the thread and
+/// message a stream names, and the headers of both routes.
+#[rustfmt::skip]
+fn autopilot_rows() -> Vec<Row> {
+    use Obj::*;
+    use Place::*;
+    let chat = |thread: Option<&str>| {
+        let mut body = json!({"message": TAKEN, "mode": "ask"});
+        if let Some(t) = thread { body["thread_id"] = json!(t); }
+        body
+    };
+    let stream = |thread: &str, message: &str| format!("/v1/autopilot/stream?thread_id={thread}&message_id={message}");
+    vec![
+        row("POST", "/v1/autopilot/chat", Body, "thread_id", ChatThread, move |b, x| Req::of(b, "/v1/autopilot/chat").project(&b.ids.project)
+            .body(chat(Some(&x.autopilot_thread)))),
+        row("POST", "/v1/autopilot/chat", Header, "X-Tenant-Id", Workspace, move |b, x| Req::of(b, "/v1/autopilot/chat").tenant(Some(&x.slug)).project(&x.project)
+            .body(chat(None))),
+        row("POST", "/v1/autopilot/chat", Header, "X-Project-Id", Project, move |b, x| Req::of(b, "/v1/autopilot/chat").project(&x.project)
+            .body(chat(None))),
+        row("GET", "/v1/autopilot/stream", Query, "thread_id", ChatThread, move |b, x| Req::of(b, stream(&x.autopilot_thread, &b.ids.autopilot_message))),
+        row("GET", "/v1/autopilot/stream", Query, "message_id", ChatMessage, move |b, x| Req::of(b, stream(&b.ids.autopilot_thread, &x.autopilot_message))),
+        row("GET", "/v1/autopilot/stream", Header, "X-Tenant-Id", Workspace, move |b, x| Req::of(b, stream(&b.ids.autopilot_thread, &b.ids.autopilot_message)).tenant(Some(&x.slug))),
+        row("GET", "/v1/autopilot/stream", Header, "X-Project-Id", Project, move |b, x| Req::of(b, stream(&b.ids.autopilot_thread, &b.ids.autopilot_message)).project(&x.project)),
+    ]
 }
 
 /// Project agents: by id in the path, the ids their bodies name (an MCP instance in

@@ -39,11 +39,13 @@ pub(crate) enum Obj {
     LlmKey,
     /// A project agent.
     Agent,
-    /// A chat thread (a channel of P).
+    /// A chat thread (a channel of P, or the owner's Autopilot thread; docs/contract.md §13).
     ChatThread,
+    /// A message (an Autopilot turn's reply) of such a thread.
+    ChatMessage,
 }
 
-pub(crate) const OBJECT_KINDS: [Obj; 18] = [
+pub(crate) const OBJECT_KINDS: [Obj; 19] = [
     Obj::Workspace,
     Obj::Project,
     Obj::Member,
@@ -62,6 +64,7 @@ pub(crate) const OBJECT_KINDS: [Obj; 18] = [
     Obj::LlmKey,
     Obj::Agent,
     Obj::ChatThread,
+    Obj::ChatMessage,
 ];
 
 /// How the answer to A's id is compared with the answer to an unknown id.
@@ -108,6 +111,9 @@ pub(crate) struct Ids {
     pub(crate) agent: String,
     /// A channel of P with one message.
     pub(crate) chat_thread: String,
+    /// The owner's Autopilot thread in P, and its reply's id (a finished turn).
+    pub(crate) autopilot_thread: String,
+    pub(crate) autopilot_message: String,
 }
 
 impl Ids {
@@ -133,6 +139,8 @@ impl Ids {
             ("llm_key", &self.llm_key),
             ("agent", &self.agent),
             ("chat_thread", &self.chat_thread),
+            ("autopilot_thread", &self.autopilot_thread),
+            ("autopilot_message", &self.autopilot_message),
         ]
     }
 
@@ -161,6 +169,8 @@ impl Ids {
             llm_key: id(),
             agent: id(),
             chat_thread: format!("cth_{}", id()),
+            autopilot_thread: format!("cth_{}", tail()),
+            autopilot_message: format!("cmsg_{}", tail()),
         }
     }
 }

@@ -222,9 +222,13 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         .send()
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    let (autopilot_thread, autopilot_message) =
+        autopilot_thread(s, slug, &owner_id, &project).await;
     let ids = Ids {
         agent,
         chat_thread,
+        autopilot_thread,
+        autopilot_message,
         mcp_server,
         mcp_instance,
         mcp_profile,
@@ -250,6 +254,7 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
         format!("invitee@{slug}.test"),
         format!("{slug} private project"),
         format!("{slug} secret workflow"),
+        format!("{slug} secret autopilot question"),
         format!("{slug} secret webhook"),
         format!("{slug} secret connection"),
         format!("{slug}-connection-token"),
@@ -417,4 +422,87 @@ async fn mcp_objects(s: &TestServer, slug: &str, project: &str) -> (String, Stri
         .await
         .expect("profile");
     (server.id, instance.id, profile.id)
+}
+
+/// The owner's Autopilot thread in `project` with one question and its stored reply
+/// (written to the store: the test server has no model to answer). Returns the thread's
+/// and the reply's ids.
+async fn autopilot_thread(
+    s: &TestServer,
+    slug: &str,
+    owner_id: &str,
+    project: &str,
+) -> (String, String) {
+    use ar_store::integrations::{
+        ChatThreadRecord, ChatTurnRecord, NewChatMessage, TURN_COMPLETED, TURN_RUNNING,
+    };
+    let state = &s.server.state;
+    let ws = s
+        .tenants()
+        .workspace_by_slug(slug)
+        .await
+        .expect("workspace")
+        .expect("exists");
+    let tail = uuid::Uuid::now_v7().simple().to_string();
+    let (thread, question, reply) = (
+        format!("cth_{tail}"),
+        format!("cmsg_q{tail}"),
+        format!("cmsg_r{tail}"),
+    );
+    let store = state.integrations();
+    store
+        .create_thread(&ChatThreadRecord {
+            id: thread.clone(),
+            workspace_id: ws.id.clone(),
+            project_id: project.to_string(),
+            kind: "autopilot".into(),
+            title: format!("{slug} secret autopilot question"),
+            agent_ids: Vec::new(),
+            created_by: owner_id.to_string(),
+            created_at: 1,
+            updated_at: 1,
+            last_message_at: None,
+        })
+        .await
+        .expect("thread");
+    let message = |id: &str, kind: &str, text: String| NewChatMessage {
+        id: id.to_string(),
+        thread_id: thread.clone(),
+        author_kind: kind.into(),
+        author_id: owner_id.to_string(),
+        text,
+        data: json!({"actions": []}),
+        run_id: None,
+        created_at: 2,
+    };
+    store
+        .append_message(&message(
+            &question,
+            "user",
+            format!("{slug} secret autopilot question"),
+        ))
+        .await
+        .expect("question");
+    store
+        .create_turn(&ChatTurnRecord {
+            id: reply.clone(),
+            thread_id: thread.clone(),
+            agent_id: None,
+            reply_to: question,
+            run_id: None,
+            status: TURN_RUNNING.into(),
+            created_at: 2,
+            updated_at: 2,
+        })
+        .await
+        .expect("turn");
+    store
+        .finish_turn(
+            &reply,
+            TURN_COMPLETED,
+            &message(&reply, "autopilot", "answer".into()),
+        )
+        .await
+        .expect("reply");
+    (thread, reply)
 }

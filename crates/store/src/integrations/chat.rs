@@ -131,6 +131,10 @@ pub trait ChatStore: Send + Sync + 'static {
     /// Records the run that carries the turn.
     async fn set_turn_run(&self, turn_id: &str, run_id: &str, now: i64) -> StoreResult<()>;
     async fn turn(&self, turn_id: &str) -> StoreResult<Option<ChatTurnRecord>>;
+    /// Refreshes a running turn's `updated_at` (the Autopilot's liveness beat, so a sweep
+    /// can tell a turn interrupted by a restart from a live one); false if it is not
+    /// running.
+    async fn touch_turn(&self, turn_id: &str, now: i64) -> StoreResult<bool>;
     /// Running turns, of one thread or (None) of all threads, oldest first.
     async fn running_turns(&self, thread_id: Option<&str>) -> StoreResult<Vec<ChatTurnRecord>>;
     /// Ends a running turn with `status` and stores its reply (whose id must be the
@@ -372,6 +376,16 @@ macro_rules! impl_chat_store {
                         .execute(&self.pool)
                         .await?;
                     Ok(())
+                }
+
+                async fn touch_turn(&self, turn_id: &str, now: i64) -> StoreResult<bool> {
+                    let done = sqlx::query("UPDATE chat_turns SET updated_at = $1 WHERE id = $2 AND status = $3")
+                        .bind(now)
+                        .bind(turn_id)
+                        .bind(TURN_RUNNING)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn turn(&self, turn_id: &str) -> StoreResult<Option<ChatTurnRecord>> {
