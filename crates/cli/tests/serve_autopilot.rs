@@ -203,7 +203,8 @@ async fn model_server() -> (String, Seen) {
                     };
                     return ([("content-type", "text/event-stream")], sse).into_response();
                 }
-                // The graph writer: broken first for REPAIR ME, fixed once told the issues.
+                // The graph writer: broken first for REPAIR ME, fixed once told the issues;
+                // always broken for NEVER FIXED.
                 let all_user: String = body["messages"]
                     .as_array()
                     .into_iter()
@@ -212,12 +213,10 @@ async fn model_server() -> (String, Seen) {
                     .filter_map(|m| m["content"].as_str())
                     .collect::<Vec<_>>()
                     .join("\n");
-                let graph = if all_user.contains("NEVER FIXED") {
-                    broken_graph()
-                } else if all_user.contains("REPAIR ME")
-                    && !all_user.contains("fix these issues")
-                    && !all_user.contains("Fix these issues")
-                {
+                let told_the_issues = all_user.to_lowercase().contains("fix these issues");
+                let broken = all_user.contains("NEVER FIXED")
+                    || (all_user.contains("REPAIR ME") && !told_the_issues);
+                let graph = if broken {
                     broken_graph()
                 } else {
                     valid_graph()
@@ -861,7 +860,7 @@ async fn a_graph_never_repaired_is_kept_as_an_invalid_draft() {
     assert!(
         !kept["result"]["issues"]
             .as_array()
-            .map_or(true, Vec::is_empty),
+            .is_none_or(Vec::is_empty),
         "{kept}"
     );
     assert_eq!(seen.writer().len(), 3);
