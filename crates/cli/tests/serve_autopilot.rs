@@ -141,6 +141,12 @@ fn first_round(message: &str) -> (String, Option<(&'static str, Value)>) {
             json!({"description": "expense approval", "name": "Expenses"}),
         );
         ("I will build that workflow.".into(), Some(tool))
+    } else if message.contains("hopeless") {
+        let tool = (
+            "create_workflow",
+            json!({"description": "NEVER FIXED sums things"}),
+        );
+        ("Trying.".into(), Some(tool))
     } else if message.contains("repair") {
         let tool = (
             "create_workflow",
@@ -159,6 +165,9 @@ fn first_round(message: &str) -> (String, Option<(&'static str, Value)>) {
             json!({"workflow_id": word_after("run"), "params": {}}),
         );
         ("Starting a run.".into(), Some(tool))
+    } else if message.contains("go to") {
+        let to = word_after("to");
+        ("Opening it.".into(), Some(("navigate", json!({"to": to}))))
     } else if message.contains("list") {
         ("Looking.".into(), Some(("workflows_list", json!({}))))
     } else {
@@ -194,7 +203,8 @@ async fn model_server() -> (String, Seen) {
                     };
                     return ([("content-type", "text/event-stream")], sse).into_response();
                 }
-                // The graph writer: broken first for REPAIR ME, fixed once told the issues.
+                // The graph writer: broken first for REPAIR ME, fixed once told the issues;
+                // always broken for NEVER FIXED.
                 let all_user: String = body["messages"]
                     .as_array()
                     .into_iter()
@@ -203,10 +213,10 @@ async fn model_server() -> (String, Seen) {
                     .filter_map(|m| m["content"].as_str())
                     .collect::<Vec<_>>()
                     .join("\n");
-                let graph = if all_user.contains("REPAIR ME")
-                    && !all_user.contains("fix these issues")
-                    && !all_user.contains("Fix these issues")
-                {
+                let told_the_issues = all_user.to_lowercase().contains("fix these issues");
+                let broken = all_user.contains("NEVER FIXED")
+                    || (all_user.contains("REPAIR ME") && !told_the_issues);
+                let graph = if broken {
                     broken_graph()
                 } else {
                     valid_graph()
@@ -384,13 +394,6 @@ async fn creates_a_valid_draft_and_repairs_an_invalid_graph() {
         "the issues name the Lua problem: {}",
         last_user_text(repair_request)
     );
-    // The thread keeps both exchanges; the replies are the Autopilot's, with their actions.
-    let messages = api
-        .get(&format!("/v1/chat/threads/{thread}/messages"))
-        .await;
-    if messages.status == 200 {
-        assert_eq!(messages.body["messages"].as_array().map(Vec::len), Some(4));
-    }
     // The second turn's model saw the first exchange as history.
     let turns = seen.turns();
     let later = turns
@@ -579,6 +582,17 @@ async fn scaffolds_runs_and_replays_to_late_clients() {
         .await;
     assert_eq!(got.status, 200, "{:?}", got.body);
     assert!(ran["result"]["status"].is_string());
+
+    // navigate: console paths only.
+    let (_, went) = ask(&api, "go to /command-center", "ask", None).await;
+    assert_eq!(
+        actions(&went)[0]["result"],
+        json!({"to": "/command-center"})
+    );
+    assert_eq!(actions(&went)[0]["status"], "ok");
+    let (_, refused) = ask(&api, "go to https://evil.test/phish", "ask", None).await;
+    assert_eq!(actions(&refused)[0]["status"], "error", "{refused:?}");
+    assert_eq!(actions(&refused)[0]["result"]["status"], 400);
 
     // A client connecting after the turn ended gets the stored reply: its text, its
     // actions, done.
@@ -822,4 +836,39 @@ async fn a_turn_lost_to_a_restart_is_failed_as_interrupted_on_postgres() {
     .execute(&mut conn)
     .await
     .expect("drop schema");
+}
+
+/// A graph still invalid after `max_repairs` is kept as a draft, with `valid: false` and
+/// its issues; the writer was asked `max_repairs + 1` times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_never_repaired_is_kept_as_an_invalid_draft() {
+    let (model, seen) = model_server().await;
+    let served = serve(
+        None,
+        &[
+            ("AR_OPENAI_BASE_URL", model.as_str()),
+            ("AR_OPENAI_API_KEY", "sk-autopilot-test"),
+            ("AR_AUTOPILOT_MAX_REPAIRS", "2"),
+        ],
+    );
+    let (api, _) = owner(served.base()).await;
+    let (_, frames) = ask(&api, "a hopeless one", "autopilot", None).await;
+    let kept = actions(&frames)[0];
+    assert_eq!(kept["status"], "ok", "{kept}");
+    assert_eq!(kept["result"]["valid"], false);
+    assert_eq!(kept["result"]["attempts"], 3);
+    assert!(
+        !kept["result"]["issues"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{kept}"
+    );
+    assert_eq!(seen.writer().len(), 3);
+    let wf = kept["result"]["workflow_id"].as_str().expect("id");
+    let got = api.get(&format!("/v1/workflows/{wf}")).await;
+    assert_eq!(got.body["status"], "draft", "{:?}", got.body);
+    let check = api
+        .post(&format!("/v1/workflows/{wf}/validate"), json!({}))
+        .await;
+    assert_eq!(check.body["valid"], false);
 }

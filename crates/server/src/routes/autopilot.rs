@@ -275,8 +275,8 @@ fn event(frame: &Frame) -> Event {
 
 /// Where the frames of a turn come from, from the beginning: the live buffer while it runs
 /// here, else (once it ended, waiting for that if it runs on another node) the stored
-/// reply.
-/// `None` once the client has gone away while waiting.
+/// reply. `None` when there is nothing to send: the client went away while waiting, or the
+/// turn is gone (its thread was deleted).
 async fn frames_of(
     state: &AppState,
     turn: &ChatTurnRecord,
