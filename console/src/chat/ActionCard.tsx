@@ -44,7 +44,7 @@ export function ActionCard({ action }: { action: AutopilotAction }) {
           <strong>{name ?? workflowId}</strong>
           {valid === false && <span className="badge warn-badge">has validation issues</span>}
         </p>
-        <Link className="button-link" to={`/workflow/${enc(workflowId)}`} aria-label={`Open ${name ?? workflowId} in Studio`}>
+        <Link className="button-link" to={`/workflow/${enc(workflowId)}`}>
           Open in Studio
         </Link>
       </>

@@ -120,14 +120,16 @@ describe("Chat page", () => {
       stream.send("done", { message_id: "cmsg_r", text: "I'll build it now." });
     });
     await waitFor(() => expect(text.getAttribute("aria-busy")).toBe("false"));
-    expect(within(answer).getByRole("link", { name: "Open Nightly report in Studio" }).getAttribute("href")).toBe("/workflow/wf_1");
+    const created = within(answer).getByRole("article", { name: "Created a workflow" });
+    expect(within(created).getByText("Nightly report")).toBeTruthy();
+    expect(within(created).getByRole("link", { name: "Open in Studio" }).getAttribute("href")).toBe("/workflow/wf_1");
     expect(within(answer).getByRole("link", { name: "Open the run" }).getAttribute("href")).toBe("/workflow/wf_1/runs/run_9");
     expect(within(answer).getByRole("link", { name: "Go to /command-center" }).getAttribute("href")).toBe("/command-center");
     // A path outside the console is shown, never linked.
     expect(within(answer).queryByRole("link", { name: /evil/ })).toBeNull();
     expect(within(answer).getByLabelText("Result of workflows_list").textContent).toContain('"wf_1"');
 
-    fireEvent.click(within(answer).getByRole("link", { name: "Open Nightly report in Studio" }));
+    fireEvent.click(within(created).getByRole("link", { name: "Open in Studio" }));
     expect(await screen.findByText("elsewhere")).toBeTruthy();
   });
 
@@ -154,14 +156,15 @@ describe("Chat page", () => {
     await waitFor(() => expect(screen.getByTestId("live-text").textContent).toBe("None today."));
   });
 
-  it("replaces the live answer with the stored reply once the thread stream delivers it", async () => {
+  it("replaces the live answer with the stored reply once its stream has ended", async () => {
     const threadStream = sseStream();
+    const answerStream = sseStream();
     serve({
       "GET /v1/chat/threads/cth_auto": { body: autopilotThread },
       "GET /v1/chat/threads/cth_auto/messages": { body: { messages: [], next_after_seq: null } },
       "GET /v1/chat/threads/cth_auto/stream": () => threadStream.response,
       "POST /v1/autopilot/chat": { status: 202, body: { thread_id: "cth_auto", message_id: "cmsg_r", stream_url: "/v1/autopilot/stream?thread_id=cth_auto&message_id=cmsg_r" } },
-      "GET /v1/autopilot/stream": () => sseStream().response,
+      "GET /v1/autopilot/stream": () => answerStream.response,
     });
     renderAt(<ChatPage />, "/chat/cth_auto", "/chat/:threadId?");
     await screen.findByText(/^No messages yet/);
@@ -173,8 +176,17 @@ describe("Chat page", () => {
       threadStream.send("message", message(1, "user", "u1", "Hello", { thread_id: "cth_auto" }), 1);
       threadStream.send("message", { ...message(2, "autopilot", "autopilot", "Hi! What shall we build?", { thread_id: "cth_auto" }), id: "cmsg_r" }, 2);
     });
-    await screen.findByText("Hi! What shall we build?");
-    expect(screen.queryByRole("listitem", { name: "The Autopilot's answer" })).toBeNull();
+    await screen.findByText("Hello");
+    // The stored reply came before the live answer ended: it is not shown twice.
+    act(() => answerStream.send("token", { text: "Hi! What" }));
+    await screen.findByText("Hi! What");
+    expect(screen.queryByText("Hi! What shall we build?")).toBeNull();
+    act(() => {
+      answerStream.send("token", { text: " shall we build?" });
+      answerStream.send("done", { message_id: "cmsg_r", text: "Hi! What shall we build?" });
+    });
+    await waitFor(() => expect(screen.queryByRole("listitem", { name: "The Autopilot's answer" })).toBeNull());
+    expect(screen.getByText("Hi! What shall we build?").closest("li")?.getAttribute("data-seq")).toBe("2");
     expect(screen.getAllByRole("listitem").filter((li) => li.classList.contains("chat-message")).length).toBe(2);
   });
 

@@ -2,8 +2,8 @@
  * An open thread: its stored messages, then whatever its stream appends, and the composer.
  * In an agent room a message goes to `POST …/messages` and the agents' replies arrive on the
  * thread's stream, with "… is replying" while their turn runs. In an Autopilot thread it
- * goes to `POST /v1/autopilot/chat` and the answer is shown as it is written until the
- * stored reply (the message whose id the start answered) replaces it.
+ * goes to `POST /v1/autopilot/chat` and the answer is shown as it is written; once its stream
+ * has ended, the stored reply (the message whose id the start answered) takes its place.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { messageOf } from "../api/errors";
@@ -69,6 +69,8 @@ export function ThreadView({ threadId, agents, pending: initialPending, mode, on
       .then((all) => {
         if (cancelled) return;
         setMessages(all);
+        // Opened again after the answer was stored: nothing left to stream.
+        if (initialPending && all.some((m) => m.id === initialPending.messageId)) setAnswering(false);
         close = openThreadStream(api.http, threadId, lastSeqOf(all), {
           onMessage: (m) => append([m]),
           onTurn: (t) => setTurns((prev) => ({ ...prev, [t.turn_id]: t })),
@@ -82,6 +84,7 @@ export function ThreadView({ threadId, agents, pending: initialPending, mode, on
       cancelled = true;
       close?.();
     };
+    // `initialPending` is read once, at mount, like the state it seeds.
   }, [api, threadId, append]);
 
   /** Fetches what was stored since the last message seen (the stream brings it too; merging is idempotent). */
@@ -102,8 +105,10 @@ export function ThreadView({ threadId, agents, pending: initialPending, mode, on
 
   const t = thread.data;
   const isAutopilot = t?.kind === "autopilot";
-  const stored = messages ?? [];
-  const showLive = pending !== undefined && messages !== null && !stored.some((m) => m.id === pending.messageId);
+  // The live answer stays until its own stream has ended (so no token is cut off), then gives
+  // way to the stored reply; until then the stored copy, if it came first, is not shown twice.
+  const live = messages !== null && pending !== undefined && (answering || !messages.some((m) => m.id === pending.messageId)) ? pending : undefined;
+  const stored = (messages ?? []).filter((m) => m.id !== live?.messageId);
   const replying = Object.values(turns).filter((x) => x.status === "running");
 
   const send = async (text: string) => {
@@ -129,15 +134,15 @@ export function ThreadView({ threadId, agents, pending: initialPending, mode, on
       <ErrorMessage error={loadError ?? streamError} />
       <div className="chat-scroll" ref={scroller} tabIndex={0} role="region" aria-label="Messages">
         {messages === null && !loadError && <p role="status">Loading messages…</p>}
-        {messages !== null && stored.length === 0 && !showLive && <p className="muted">No messages yet. Write the first one below.</p>}
+        {messages !== null && stored.length === 0 && !live && <p className="muted">No messages yet. Write the first one below.</p>}
         <ol className="chat-messages">
           {stored.map((m) => (
             <MessageItem key={m.seq} message={m} author={authorName(m, me?.user.id, agents)} />
           ))}
-          {showLive && (
+          {live && (
             <LiveAnswerView
-              key={pending.messageId}
-              streamUrl={pending.streamUrl}
+              key={live.messageId}
+              streamUrl={live.streamUrl}
               onEnd={() => {
                 setAnswering(false);
                 void catchUp();
@@ -156,7 +161,7 @@ export function ThreadView({ threadId, agents, pending: initialPending, mode, on
         <Composer
           label={isAutopilot ? "Message to the Autopilot" : `Message to ${t.title}`}
           placeholder={isAutopilot ? "Ask a question, or describe a workflow to build" : "Write a message"}
-          busy={isAutopilot && answering && showLive}
+          busy={isAutopilot && live !== undefined && answering}
           onSend={send}
         >
           {isAutopilot && <ModeSwitch mode={mode} onChange={onMode} />}
