@@ -241,6 +241,7 @@ describe("Chat page", () => {
     fireEvent.click(await within(form).findByLabelText("Triage"));
     fireEvent.click(within(form).getByRole("button", { name: "Create room" }));
     await screen.findByRole("heading", { name: "Ask Triage" });
+    expect(screen.queryByRole("form", { name: "New agent room" })).toBeNull();
     expect(calls.find((c) => c.method === "POST")?.body).toEqual({ kind: "dm", agent_ids: ["a1"], title: "Ask Triage" });
   });
 
@@ -253,6 +254,9 @@ describe("Chat page", () => {
     fireEvent.click(await screen.findByRole("button", { name: "New agent room" }));
     fireEvent.click(within(screen.getByRole("form", { name: "New agent room" })).getByRole("button", { name: "Create room" }));
     expect((await screen.findByRole("alert")).textContent).toBe("agent a_gone is not an agent of this project");
+    // A thread picked in the list closes the form.
+    fireEvent.click(screen.getByRole("link", { name: /^Support room/ }));
+    await waitFor(() => expect(screen.queryByRole("form", { name: "New agent room" })).toBeNull());
     fireEvent.click(screen.getByRole("button", { name: "New chat" }));
     sendWithEnter("hello");
     expect((await screen.findByRole("alert")).textContent).toBe("Autopilot is not allowed for this token");

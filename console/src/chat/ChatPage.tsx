@@ -3,7 +3,7 @@
  * project's agents (docs/contract.md §13, docs/console.md "Chat"). Viewers chat too; what the
  * Autopilot may do is bounded by the user's own permissions on the server.
  */
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useLocation, useNavigate, useParams } from "react-router";
 import type { AutopilotMode, ChatThread } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -28,6 +28,8 @@ export default function ChatPage() {
   const agents = useAsync(() => (scope.project ? api.listAgents() : Promise.resolve([])), deps);
   const [roomForm, setRoomForm] = useState(false);
   const [mode, setMode] = useState<AutopilotMode>("ask");
+  // Following a link (a thread, New chat) leaves the room form.
+  useEffect(() => setRoomForm(false), [location.key]);
 
   if (!scope.project) return <p className="page">Pick a project in the header bar first.</p>;
 
@@ -47,10 +49,7 @@ export default function ChatPage() {
           <button
             type="button"
             className="primary"
-            onClick={() => {
-              setRoomForm(false);
-              navigate("/chat");
-            }}
+            onClick={() => navigate("/chat")}
           >
             New chat
           </button>
