@@ -69,6 +69,19 @@ describe("Chat page", () => {
     expect(screen.getByRole("button", { name: "Ask" }).getAttribute("aria-pressed")).toBe("true");
   });
 
+  it("loads the next page of threads with the cursor the first one gave", async () => {
+    const older = thread("cth_old", "dm", "Last month", "2026-11-02T10:00:00Z");
+    const { calls } = serve({
+      "GET /v1/chat/threads": (req) =>
+        req.path.includes("cursor=c2") ? { body: { threads: [older], next_cursor: null } } : { body: { threads: [autopilotThread, room], next_cursor: "c2" } },
+    });
+    renderAt(<ChatPage />, "/chat", "/chat/:threadId?");
+    fireEvent.click(await screen.findByRole("button", { name: "Load more" }));
+    await screen.findByRole("link", { name: /^Last month/ });
+    expect(calls.filter((c) => c.path.startsWith("/v1/chat/threads?")).map((c) => c.path)).toEqual(["/v1/chat/threads?limit=50", "/v1/chat/threads?limit=50&cursor=c2"]);
+    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+  });
+
   it("says so when there is no conversation yet", async () => {
     serve({ "GET /v1/chat/threads": { body: { threads: [], next_cursor: null } } });
     renderAt(<ChatPage />, "/chat", "/chat/:threadId?");

@@ -32,9 +32,13 @@ export function LiveAnswerView({ streamUrl, onEnd }: { streamUrl: string; onEnd:
     if (answer.status !== "streaming") onEndRef.current(answer);
   }, [answer]);
 
+  // Keep the growing answer in view (the thread scrolls, not the page).
+  const item = useRef<HTMLLIElement>(null);
+  useEffect(() => item.current?.scrollIntoView?.({ block: "nearest" }), [answer.text.length, answer.actions.length]);
+
   const streaming = answer.status === "streaming";
   return (
-    <li className="chat-message from-autopilot live" aria-label="The Autopilot's answer">
+    <li ref={item} className="chat-message from-autopilot live" aria-label="The Autopilot's answer">
       <div className="chat-message-head">
         <span className="chat-author">Autopilot</span>
         {streaming && (
