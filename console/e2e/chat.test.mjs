@@ -58,9 +58,15 @@ test("describe a workflow to the Autopilot, watch the answer stream, open the re
   await page.waitForURL(/\/chat\/[^/]+$/);
   await page.getByRole("navigation", { name: "Conversations" }).getByRole("link").first().waitFor();
   const card = page.getByRole("article", { name: "Created a workflow" });
-  await card.waitFor({ timeout: 60_000 });
+  await card.waitFor({ timeout: 60_000 }).catch(async (e) => {
+    await screenshot(page, "chat-failed");
+    const asked = model.requests.map((r) => `${r.stream ? "stream" : "json"} tools=[${(r.tools ?? []).map((t) => t.function?.name).join(",")}] last=${r.messages?.at(-1)?.role}`);
+    throw new Error(`${e.message}\nmodel requests:\n  ${asked.join("\n  ")}\nserver log (tail):\n${env.server.log.join("").slice(-3000)}`);
+  });
   const studioLink = card.getByRole("link", { name: "Open in Studio" });
-  await page.getByText(FINAL_TEXT.slice(0, 40)).waitFor({ timeout: 60_000 });
+  // The answer is complete once "writing…" is gone; the stored reply then holds the final text.
+  await page.getByText("writing…").waitFor({ state: "detached", timeout: 60_000 });
+  await page.getByText(FINAL_TEXT.slice(0, 40)).waitFor();
 
   const texts = await page.evaluate(() => window.__answerTexts);
   const final = texts[texts.length - 1];
@@ -75,7 +81,6 @@ test("describe a workflow to the Autopilot, watch the answer stream, open the re
   assert.ok(offered.length >= 2, `the Autopilot asked the model at least twice with its tools (${model.requests.length} requests)`);
   assert.ok(JSON.stringify(offered[0].messages).includes(DESCRIPTION));
 
-  await page.getByText("writing…").waitFor({ state: "detached" });
   await auditAccessibility(page, "Chat, an Autopilot answer with an action card");
   await screenshot(page, "chat-autopilot");
 

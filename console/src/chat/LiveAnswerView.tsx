@@ -34,7 +34,10 @@ export function LiveAnswerView({ streamUrl, onEnd }: { streamUrl: string; onEnd:
 
   // Keep the growing answer in view (the thread scrolls, not the page).
   const item = useRef<HTMLLIElement>(null);
-  useEffect(() => item.current?.scrollIntoView?.({ block: "nearest" }), [answer.text.length, answer.actions.length]);
+  // In braces: newer browsers' scrollIntoView returns a promise, which React would take for a cleanup.
+  useEffect(() => {
+    void item.current?.scrollIntoView?.({ block: "nearest" });
+  }, [answer.text.length, answer.actions.length]);
 
   const streaming = answer.status === "streaming";
   return (
