@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Agent, ChatMessage, ChatThread } from "../api/types";
 import { fakeServer, meWithRole, renderAt, sseStream } from "../test/harness";
 import ChatPage from "./ChatPage";
@@ -170,6 +170,10 @@ describe("Chat page", () => {
   });
 
   it("replaces the live answer with the stored reply once its stream has ended", async () => {
+    // As in Chromium, where scrollIntoView returns a promise (an effect must not return it).
+    const scroll = vi.fn(() => Promise.resolve());
+    Object.defineProperty(HTMLElement.prototype, "scrollIntoView", { value: scroll, configurable: true, writable: true });
+    onTestFinished(() => void delete (HTMLElement.prototype as { scrollIntoView?: unknown }).scrollIntoView);
     const threadStream = sseStream();
     const answerStream = sseStream();
     serve({
@@ -200,6 +204,8 @@ describe("Chat page", () => {
     });
     await waitFor(() => expect(screen.queryByRole("listitem", { name: "The Autopilot's answer" })).toBeNull());
     expect(screen.getByText("Hi! What shall we build?").closest("li")?.getAttribute("data-seq")).toBe("2");
+    // The growing answer was kept in view.
+    expect(scroll).toHaveBeenCalled();
     expect(screen.getAllByRole("listitem").filter((li) => li.classList.contains("chat-message")).length).toBe(2);
   });
 
