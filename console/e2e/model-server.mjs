@@ -16,12 +16,15 @@
  *      streamed in several small pieces;
  *    - otherwise (the user just spoke) → a short text, `INTRO_TEXT`, then one
  *      `create_workflow` tool call with `{"description": <the last user message>}`.
- * 2. The request offers tools, none of them `create_workflow` (e.g. ask mode) → `ASK_TEXT`.
- * 3. The request offers no tools and mentions a graph, steps or a workflow (create_workflow
+ * 2. The request offers the reference MCP server's `echo` tool (an agent of
+ *    e2e/agent-rounds.test.mjs) → an `echo` call, every time: an agent that never stops by
+ *    itself, so its turn ends at its `max_turns`.
+ * 3. The request offers other tools, none of them `create_workflow` (e.g. ask mode) → `ASK_TEXT`.
+ * 4. The request offers no tools and mentions a graph, steps or a workflow (create_workflow
  *    asking the model to write the graph, or to repair it after validation) → `GRAPH` as
  *    JSON text: a valid one-step graph (a `lua_script`, which runs offline), the same every
  *    time, so a repair round gets a valid answer too.
- * 4. Anything else → `ASK_TEXT`.
+ * 5. Anything else → `ASK_TEXT`.
  *
  * Pieces of a streamed answer are sent `delayMs` apart, so a browser can watch the text
  * grow token by token. Every request body is kept in `requests` for the test to inspect.
@@ -66,6 +69,7 @@ export function answerFor(body) {
     const lastUser = [...messages].reverse().find((m) => m.role === "user");
     return { text: INTRO_TEXT, toolCall: { name: "create_workflow", arguments: { description: contentText(lastUser) || "a workflow" } } };
   }
+  if (tools.includes("echo")) return { text: "", toolCall: { name: "echo", arguments: { message: `round ${messages.filter((m) => m.role === "tool").length + 1}` } } };
   if (tools.length > 0) return { text: ASK_TEXT };
   const all = messages.map(contentText).join("\n");
   if (/graph|steps|workflow/i.test(all)) return { text: JSON.stringify(GRAPH) };
