@@ -66,6 +66,11 @@ function pages({ workflowId, runId }) {
       await p.getByRole("button", { name: "Edit agent Support triage" }).first().click();
       await p.getByRole("form", { name: "Edit agent Support triage" }).waitFor();
     }],
+    ["Chat", "/chat", (p) => p.getByRole("heading", { name: "New chat" }).waitFor()],
+    ["Chat, the new agent room form", "/chat", async (p) => {
+      await p.getByRole("button", { name: "New agent room" }).click();
+      await p.getByRole("form", { name: "New agent room" }).getByLabel("Support triage").first().waitFor();
+    }],
     ["API keys", "/settings/api-keys", (p) => p.getByRole("heading", { name: "API keys" }).waitFor()],
     ["Connect an IDE", "/settings/ide", (p) => p.getByRole("heading", { name: "Connect an IDE" }).waitFor()],
     ["Members", "/settings/members", (p) => p.getByText(ADMIN_EMAIL).nth(1).waitFor()],

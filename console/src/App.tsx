@@ -1,6 +1,6 @@
 /**
- * Routes. The Studio, the run view (canvas, editors), Connections, MCP, Agents and Analytics (charts)
- * are loaded on demand so the first page stays small.
+ * Routes. The Studio, the run view (canvas, editors), Connections, MCP, Agents, Chat and Analytics
+ * (charts) are loaded on demand so the first page stays small.
  */
 import { lazy, Suspense } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
@@ -19,6 +19,7 @@ const Connections = lazy(() => import("./integrations/Connections"));
 const Mcp = lazy(() => import("./integrations/Mcp"));
 const Analytics = lazy(() => import("./analytics/AnalyticsPage"));
 const Agents = lazy(() => import("./agents/AgentsPage"));
+const Chat = lazy(() => import("./chat/ChatPage"));
 
 export function App() {
   return (
@@ -36,6 +37,8 @@ export function App() {
         <Route path="/connections" element={<Lazy><Connections /></Lazy>} />
         <Route path="/mcp" element={<Lazy><Mcp /></Lazy>} />
         <Route path="/agents" element={<Lazy><Agents /></Lazy>} />
+        {/* One route for both, so opening a thread keeps the page (its list and mode) mounted. */}
+        <Route path="/chat/:threadId?" element={<Lazy><Chat /></Lazy>} />
         <Route path="/providers" element={<Navigate to="/settings/providers" replace />} />
         <Route path="/settings/*" element={<SettingsPage />} />
         <Route path="*" element={<p className="page">This page does not exist.</p>} />

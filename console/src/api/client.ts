@@ -54,12 +54,50 @@ export class HttpClient {
     this.fetchImpl = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
-  /** Sends one request and decodes the JSON answer (`undefined` for 204 / empty bodies). */
-  async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+  /** The scope headers every request carries, with `accept` as the wanted answer. */
+  private headers(accept: string): Record<string, string> {
+    const headers: Record<string, string> = { Accept: accept };
     const scope = this.getScope();
     if (scope.tenant) headers["X-Tenant-Id"] = scope.tenant;
     if (scope.project) headers["X-Project-Id"] = scope.project;
+    return headers;
+  }
+
+  /**
+   * Opens a Server-Sent Events stream (`GET`, `Accept: text/event-stream`) and returns its
+   * body once the server has accepted it. Read with `fetch` rather than `EventSource`, which
+   * cannot send the scope headers; a refusal (403, 404, …) is thrown as an {@link ApiError}.
+   */
+  async openEventStream(path: string, opts: Omit<RequestOptions, "body"> = {}): Promise<ReadableStream<Uint8Array>> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(buildUrl(this.baseUrl, path, opts.query), {
+        method: "GET",
+        headers: this.headers("text/event-stream"),
+        credentials: "same-origin",
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "AbortError") throw err;
+      throw networkError(err);
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => "");
+      let decoded: unknown = text;
+      try {
+        decoded = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: the raw text is the body
+      }
+      throw errorFromResponse(response.status, decoded);
+    }
+    if (!response.body) throw new ApiError("bad_response", response.status, "The server sent an empty stream.");
+    return response.body;
+  }
+
+  /** Sends one request and decodes the JSON answer (`undefined` for 204 / empty bodies). */
+  async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+    const headers = this.headers("application/json");
     const init: RequestInit = {
       method,
       headers,

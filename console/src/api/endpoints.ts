@@ -7,6 +7,13 @@ import { HttpClient, seg, type HttpClientOptions } from "./client";
 import type {
   Agent,
   AgentRequest,
+  AutopilotMode,
+  AutopilotStart,
+  ChatMessage,
+  ChatMessagesPage,
+  ChatThread,
+  ChatThreadsPage,
+  NewChatThread,
   AnalyticsCount,
   BillingBalances,
   BillingPlan,
@@ -464,6 +471,31 @@ export class Api {
   }
   deleteAgent(id: string): Promise<unknown> {
     return this.http.request("DELETE", `/agents/${seg(id)}`);
+  }
+
+  // --- chat and Autopilot (project-scoped; docs/contract.md §13) ---------------------------
+
+  /** Threads the caller can see, newest activity first. */
+  listChatThreads(q: { limit?: number; cursor?: string | null } = {}): Promise<ChatThreadsPage> {
+    return this.http.request("GET", "/chat/threads", { query: q });
+  }
+  createChatThread(req: NewChatThread): Promise<ChatThread> {
+    return this.http.request("POST", "/chat/threads", { body: req });
+  }
+  getChatThread(id: string): Promise<ChatThread> {
+    return this.http.request("GET", `/chat/threads/${seg(id)}`);
+  }
+  /** Messages after `afterSeq`, oldest first. */
+  listChatMessages(id: string, afterSeq = 0, limit?: number): Promise<ChatMessagesPage> {
+    return this.http.request("GET", `/chat/threads/${seg(id)}/messages`, { query: { after_seq: afterSeq || undefined, limit } });
+  }
+  /** Posts to an agent room; its agents answer on the thread's stream. */
+  postChatMessage(id: string, text: string): Promise<ChatMessage> {
+    return this.http.request("POST", `/chat/threads/${seg(id)}/messages`, { body: { text } });
+  }
+  /** Asks the Autopilot; without `threadId` a new Autopilot thread is made. */
+  autopilotChat(message: string, mode: AutopilotMode, threadId?: string): Promise<AutopilotStart> {
+    return this.http.request("POST", "/autopilot/chat", { body: threadId ? { message, thread_id: threadId, mode } : { message, mode } });
   }
 
   // --- workspace vault secrets (tenant admins) --------------------------------------------

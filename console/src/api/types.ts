@@ -777,3 +777,79 @@ export interface AgentRequest {
   max_turns?: number;
   token_budget?: number | null;
 }
+
+// --- chat and Autopilot (docs/contract.md §13) -------------------------------------------
+
+export type ChatThreadKind = "dm" | "channel" | "autopilot";
+
+/** A chat thread: an agent room (`dm`, `channel`) or an Autopilot conversation. */
+export interface ChatThread {
+  id: string;
+  project_id: string;
+  kind: ChatThreadKind;
+  title: string;
+  agent_ids: string[];
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  /** `null` while the thread has no message. */
+  last_message_at: string | null;
+}
+
+/** One page of `GET /v1/chat/threads` (newest activity first). */
+export interface ChatThreadsPage {
+  threads: ChatThread[];
+  next_cursor: string | null;
+}
+
+/** The body of `POST /v1/chat/threads` (Autopilot threads are made by `/v1/autopilot/chat`). */
+export interface NewChatThread {
+  title?: string;
+  kind: "dm" | "channel";
+  agent_ids?: string[];
+}
+
+/** Something the Autopilot did during its turn, e.g. `create_workflow` with its result. */
+export interface AutopilotAction {
+  action: string;
+  status: "ok" | "error";
+  result: JsonValue;
+}
+
+/** A stored chat message; immutable once stored, `seq` counts 1, 2, 3… per thread. */
+export interface ChatMessage {
+  id: string;
+  thread_id: string;
+  seq: number;
+  author: { kind: "user" | "agent" | "autopilot"; id: string };
+  text: string;
+  actions: AutopilotAction[];
+  error: { code: string; message: string } | null;
+  run_id: string | null;
+  created_at: string;
+}
+
+/** One page of `GET /v1/chat/threads/{id}/messages` (oldest first). */
+export interface ChatMessagesPage {
+  messages: ChatMessage[];
+  next_after_seq: number | null;
+}
+
+/** The `turn` frame of a thread's stream: an agent is (or was) answering. */
+export interface ChatTurn {
+  turn_id: string;
+  agent_id: string;
+  status: "running" | "completed" | "failed";
+  run_id: string | null;
+}
+
+export type AutopilotMode = "ask" | "autopilot";
+
+/** `POST /v1/autopilot/chat`'s answer: where to read the reply as it is written. */
+export interface AutopilotStart {
+  thread_id: string;
+  /** The id the Autopilot's reply will have once it is stored. */
+  message_id: string;
+  /** `/v1/autopilot/stream?thread_id=…&message_id=…` */
+  stream_url: string;
+}

@@ -26,6 +26,7 @@ export function Shell() {
           <NavLink to="/connections">Connections</NavLink>
           <NavLink to="/mcp">MCP</NavLink>
           <NavLink to="/agents">Agents</NavLink>
+          <NavLink to="/chat">Chat</NavLink>
           <NavLink to="/settings/providers">Providers</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>

@@ -238,7 +238,7 @@ export default function RunView() {
             <section className="timeline" aria-labelledby="timeline-heading" tabIndex={0}>
               <h2 id="timeline-heading">Timeline</h2>
               <p className="muted tl-legend">
-                Time from the run's start. A bar per attempt, hatched while waiting for a person; a diamond marks a skipped step; dashed lines mark pauses and stops.
+                Time from the run's start. A bar per attempt, hatched while waiting for a person; a diamond marks a skipped step; dashed lines mark pauses and stops. An agent step's tool calls are the small diamonds on the rows under it (red: the call failed).
               </p>
               <Timeline graph={graph} timeline={timeline} live={!terminal} />
             </section>

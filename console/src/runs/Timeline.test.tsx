@@ -76,6 +76,30 @@ describe("Timeline", () => {
     expect(screen.getByRole("list", { name: "Run events" }).textContent).toBe("completed at 2 s");
   });
 
+  it("draws an agent step's tool rounds as sub-rows under it, and the limit its turn hit", () => {
+    const agentGraph = importGraph({ steps: [{ id: "triage", type: "agent_call", agent_id: "a1", prompt: "hi" }, { id: "after", type: "lua_script", depends_on: ["triage"] }] }).graph;
+    const tl = applyTimelineEvents(emptyTimeline, [
+      ev(1, 0, "run_started"),
+      ev(2, 0, "step_started", "triage", { attempt: 1 }),
+      ev(3, 0, "agent_turn_started", "triage", { agent_id: "a1" }),
+      ev(4, 1, "agent_tool_round", "triage", { round: 1, tool: "search", ok: true }),
+      ev(5, 2, "agent_tool_round", "triage", { round: 2, tool: "fetch", ok: false }),
+      ev(6, 3, "agent_turn_completed", "triage", { turns: 2, stopped_reason: "max_turns" }),
+      ev(7, 3, "step_completed", "triage"),
+    ]);
+    render(<Timeline graph={agentGraph} timeline={tl} live={false} />);
+    const sub = screen.getByRole("list", { name: "Agent rounds of triage" });
+    expect([...sub.children].map((li) => li.textContent)).toEqual([
+      "round 1 · searchtriage: round 1, search, ok at 1 s",
+      "round 2 · fetchtriage: round 2, fetch, failed at 2 s",
+      "limit: max_turnstriage: stopped at its turn limit (max_turns) at 3 s",
+    ]);
+    expect(sub.querySelector(".tl-round.status-failed")?.getAttribute("style")).toContain("--s: 2000");
+    // The sub-rows sit right under their step, before the next step's row.
+    const rows = [...screen.getByRole("list", { name: "Steps" }).children];
+    expect(rows.map((li) => li.getAttribute("data-step-id") ?? li.className)).toEqual(["triage", "tl-agent", "after"]);
+  });
+
   it("says so when the run has no events yet", () => {
     render(<Timeline graph={graph} timeline={emptyTimeline} live />);
     expect(screen.getByRole("status").textContent).toBe("No events yet.");

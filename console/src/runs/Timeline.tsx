@@ -1,7 +1,8 @@
 /**
  * The run's Timeline: one row per step in graph order with its attempts as bars on a time
  * axis from the run's start, waits for a person drawn over them, skips as marks, loop rows
- * with their inner steps' bars, and run-wide markers (paused, resumed, stopping, the end).
+ * with their inner steps' bars, an agent step's tool rounds as sub-rows under it, and run-wide
+ * markers (paused, resumed, stopping, the end).
  *
  * Bars are placed by CSS from their start and end in ms (`--s`, `--e`) against the axis
  * length (`--span`) set once on the chart; an open bar ends at `--now`. So while a run is
@@ -11,6 +12,8 @@
 import { memo, useEffect, useMemo, useState, type CSSProperties } from "react";
 import type { WorkflowGraph } from "../graph/types";
 import {
+  agentLimitLabel,
+  agentRoundLabel,
   axisTicks,
   formatDuration,
   markLabel,
@@ -20,6 +23,7 @@ import {
   type PointMark,
   type RunMarkKind,
   type Span,
+  type StepTimeline,
   type Timeline as TimelineData,
   type TimelineRow,
 } from "./timeline";
@@ -97,25 +101,73 @@ export function Timeline({ graph, timeline, live }: { graph: WorkflowGraph | nul
 const Row = memo(function Row({ row, t0 }: { row: TimelineRow; t0: number }) {
   const own = row.own;
   const empty = !own?.spans.length && !own?.marks.length && row.inner.length === 0;
+  const agents = [
+    ...(own?.agent ? [{ name: row.id, agent: own.agent }] : []),
+    ...row.inner.flatMap(({ id, timeline }) => (timeline.agent ? [{ name: `${row.id} › ${id}`, agent: timeline.agent }] : [])),
+  ];
   return (
-    <li className={`tl-row${row.inner.length ? " tl-loop" : ""}`} data-step-id={row.id}>
-      <span className="tl-label" title={row.type ? `${row.id} (${row.type})` : row.id}>
-        {row.id}
-      </span>
-      {empty ? (
-        <span className="tl-track tl-none">not started</span>
-      ) : (
-        <ul className="tl-track" aria-label={`${row.id} over time`}>
-          {own?.spans.map((s, i) => <Bar key={i} name={row.id} span={s} t0={t0} />)}
-          {own?.marks.map((m, i) => <Mark key={`m${i}`} name={row.id} mark={m} t0={t0} />)}
-          {row.inner.map(({ id, timeline }) => (
-            <InnerBars key={id} name={`${row.id} › ${id}`} spans={timeline.spans} marks={timeline.marks} t0={t0} />
-          ))}
-        </ul>
-      )}
-    </li>
+    <>
+      <li className={`tl-row${row.inner.length ? " tl-loop" : ""}`} data-step-id={row.id}>
+        <span className="tl-label" title={row.type ? `${row.id} (${row.type})` : row.id}>
+          {row.id}
+        </span>
+        {empty ? (
+          <span className="tl-track tl-none">not started</span>
+        ) : (
+          <ul className="tl-track" aria-label={`${row.id} over time`}>
+            {own?.spans.map((s, i) => <Bar key={i} name={row.id} span={s} t0={t0} />)}
+            {own?.marks.map((m, i) => <Mark key={`m${i}`} name={row.id} mark={m} t0={t0} />)}
+            {row.inner.map(({ id, timeline }) => (
+              <InnerBars key={id} name={`${row.id} › ${id}`} spans={timeline.spans} marks={timeline.marks} t0={t0} />
+            ))}
+          </ul>
+        )}
+      </li>
+      {agents.map(({ name, agent }) => (
+        <AgentRows key={name} name={name} agent={agent} t0={t0} />
+      ))}
+    </>
   );
 }, sameRow);
+
+/**
+ * The sub-rows of an `agent_call` step (docs/agents.md "Events"): one per tool call of its
+ * turn, marked ok or failed at the time its round was stored, and a marker when the turn
+ * stopped at a limit (`max_turns`, `token_budget`) rather than with a final answer.
+ */
+function AgentRows({ name, agent, t0 }: { name: string; agent: NonNullable<StepTimeline["agent"]>; t0: number }) {
+  return (
+    <li className="tl-agent">
+      <ol className="tl-agent-rows" aria-label={`Agent rounds of ${name}`}>
+        {agent.rounds.map((r, i) => {
+          const label = agentRoundLabel(name, r, t0);
+          return (
+            <li key={i} className="tl-row tl-agent-row">
+              <span className="tl-label" title={label}>
+                round {r.round} · {r.tool}
+              </span>
+              <span className="tl-track">
+                <span className={`tl-mark tl-round status-${r.ok ? "completed" : "failed"}`} style={vars({ "--s": r.at - t0 })} title={label}>
+                  <span className="sr-only">{label}</span>
+                </span>
+              </span>
+            </li>
+          );
+        })}
+        {agent.limit && (
+          <li className="tl-row tl-agent-row tl-agent-limit">
+            <span className="tl-label">limit: {agent.limit.reason}</span>
+            <span className="tl-track">
+              <span className="tl-limit status-stopped" style={vars({ "--s": agent.limit.at - t0 })} title={agentLimitLabel(name, agent.limit, t0)}>
+                <span className="sr-only">{agentLimitLabel(name, agent.limit, t0)}</span>
+              </span>
+            </span>
+          </li>
+        )}
+      </ol>
+    </li>
+  );
+}
 
 function sameRow(a: { row: TimelineRow; t0: number }, b: { row: TimelineRow; t0: number }): boolean {
   if (a.t0 !== b.t0 || a.row.own !== b.row.own || a.row.type !== b.row.type || a.row.inner.length !== b.row.inner.length) return false;

@@ -83,6 +83,38 @@ describe("step spans", () => {
   });
 });
 
+describe("agent rounds", () => {
+  it("keeps each tool call of an agent turn in order, ok or failed, and no limit after a final answer", () => {
+    const tl = fold(
+      ev(0, "step_started", "triage", { attempt: 1 }),
+      ev(0, "agent_turn_started", "triage", { agent_id: "a1" }),
+      ev(800, "agent_tool_round", "triage", { round: 1, tool: "search", ok: true }),
+      ev(800, "agent_tool_round", "triage", { round: 1, tool: "fetch", ok: false }),
+      ev(1_900, "agent_tool_round", "triage", { round: 2, tool: "search", ok: true }),
+      ev(2_500, "agent_turn_completed", "triage", { turns: 3, stopped_reason: "final_answer" }),
+    );
+    expect(tl.steps.triage?.agent).toEqual({
+      rounds: [
+        { at: T0 + 800, round: 1, tool: "search", ok: true },
+        { at: T0 + 800, round: 1, tool: "fetch", ok: false },
+        { at: T0 + 1_900, round: 2, tool: "search", ok: true },
+      ],
+    });
+  });
+
+  it("records the limit a turn stopped at, and copies rows so the earlier timeline is unchanged", () => {
+    const before = fold(ev(0, "step_started", "triage"), ev(500, "agent_tool_round", "triage", { round: 1, tool: "echo", ok: true }));
+    const after = applyTimelineEvents(before, [ev(900, "agent_turn_completed", "triage", { turns: 1, stopped_reason: "max_turns" })]);
+    expect(after.steps.triage?.agent?.limit).toEqual({ at: T0 + 900, reason: "max_turns" });
+    expect(before.steps.triage?.agent?.limit).toBeUndefined();
+    const more = applyTimelineEvents(after, [ev(1_000, "agent_tool_round", "triage", { round: 2, tool: "echo", ok: true })]);
+    expect(after.steps.triage?.agent?.rounds).toHaveLength(1);
+    expect(more.steps.triage?.agent?.rounds).toHaveLength(2);
+    const budget = fold(ev(0, "agent_turn_completed", "b", { turns: 2, stopped_reason: "token_budget" }));
+    expect(budget.steps.b?.agent).toEqual({ rounds: [], limit: { at: T0, reason: "token_budget" } });
+  });
+});
+
 describe("run markers", () => {
   it("marks pause, resume, graceful stop and the stop, but not the start or terminal state changes", () => {
     const tl = fold(

@@ -33,10 +33,23 @@ export interface PointMark {
   reason?: string;
 }
 
+/** One tool call of an `agent_call` step's turn (`agent_tool_round`, docs/agents.md "Events"). */
+export interface AgentRound {
+  at: number;
+  round: number;
+  tool: string;
+  ok: boolean;
+}
+
+/** Why a turn stopped early: the limits of docs/agents.md ("One turn"), marked on the timeline. */
+export type AgentLimit = "max_turns" | "token_budget";
+
 export interface StepTimeline {
   /** In the order they happened; a retry is a further `attempt` span. */
   spans: Span[];
   marks: PointMark[];
+  /** An `agent_call` step's tool rounds, in order, and the limit its turn hit, if any. */
+  agent?: { rounds: AgentRound[]; limit?: { at: number; reason: AgentLimit } };
 }
 
 export type RunMarkKind = "paused" | "resumed" | "draining" | "completed" | "failed" | "stopped" | "rejected";
@@ -114,6 +127,7 @@ class Draft {
     const existing = this.tl.steps[stepId];
     if (existing && this.copied.has(stepId)) return existing;
     const row: StepTimeline = existing ? { spans: [...existing.spans], marks: [...existing.marks] } : { spans: [], marks: [] };
+    if (existing?.agent) row.agent = { ...existing.agent, rounds: [...existing.agent.rounds] };
     this.tl.steps[stepId] = row;
     this.copied.add(stepId);
     return row;
@@ -201,6 +215,19 @@ function applyInto(d: Draft, e: RunEvent): void {
       const row = d.row(stepId);
       closeSpan(row.spans, "waiting", at, "waiting");
       if (!closeSpan(row.spans, "attempt", at, "cancelled", str(data.reason))) row.marks.push({ at, kind: "cancelled", reason: str(data.reason) });
+      return;
+    }
+    case "agent_tool_round": {
+      const row = d.row(stepId);
+      row.agent ??= { rounds: [] };
+      row.agent.rounds.push({ at, round: typeof data.round === "number" ? data.round : row.agent.rounds.length + 1, tool: str(data.tool) ?? "?", ok: data.ok === true });
+      return;
+    }
+    case "agent_turn_completed": {
+      const reason = str(data.stopped_reason);
+      if (reason !== "max_turns" && reason !== "token_budget") return;
+      const row = d.row(stepId);
+      row.agent = { rounds: row.agent?.rounds ?? [], limit: { at, reason } };
       return;
     }
     default:
@@ -346,6 +373,18 @@ export function spanLabel(name: string, span: Span, t0: number): string {
 /** What a point mark says, e.g. "b: skipped at 1.2 s (condition_false)". */
 export function markLabel(name: string, mark: PointMark, t0: number): string {
   return `${name}: ${mark.kind} at ${formatDuration(mark.at - t0)}${mark.reason ? ` (${mark.reason})` : ""}`;
+}
+
+/** What an agent round's mark says, e.g. "triage: round 2, search, failed at 1.2 s". */
+export function agentRoundLabel(name: string, round: AgentRound, t0: number): string {
+  return `${name}: round ${round.round}, ${round.tool}, ${round.ok ? "ok" : "failed"} at ${formatDuration(round.at - t0)}`;
+}
+
+const LIMIT_TEXT: Record<AgentLimit, string> = { max_turns: "stopped at its turn limit (max_turns)", token_budget: "stopped at its token budget (token_budget)" };
+
+/** What the limit marker says, e.g. "triage: stopped at its turn limit (max_turns) at 3 s". */
+export function agentLimitLabel(name: string, limit: { at: number; reason: AgentLimit }, t0: number): string {
+  return `${name}: ${LIMIT_TEXT[limit.reason]} at ${formatDuration(limit.at - t0)}`;
 }
 
 const RUN_MARK_TEXT: Record<RunMarkKind, string> = {

@@ -16,7 +16,8 @@ export interface Recorded {
   headers: Record<string, string>;
 }
 
-type Handler = (req: Recorded) => { status?: number; body?: unknown } | undefined;
+/** A route's answer: status and JSON body, or a whole `Response` (e.g. {@link sseStream}'s). */
+type Handler = (req: Recorded) => { status?: number; body?: unknown } | Response | undefined;
 
 /** Installs a fake `fetch` answering `"METHOD /v1/path"` keys; unknown routes answer 404. */
 export function fakeServer(routes: Record<string, Handler | { status?: number; body?: unknown }>) {
@@ -32,6 +33,7 @@ export function fakeServer(routes: Record<string, Handler | { status?: number; b
     calls.push(req);
     const route = routes[`${req.method} ${url.pathname}`];
     const answer = typeof route === "function" ? route(req) : route;
+    if (answer instanceof Response) return answer;
     const status = answer?.status ?? (route ? 200 : 404);
     const body = answer?.body ?? (route ? {} : { error: `no fake route for ${req.method} ${url.pathname}` });
     return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -83,5 +85,27 @@ export function polyfillDialog() {
   HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
     this.open = false;
     this.dispatchEvent(new Event("close"));
+  };
+}
+
+/**
+ * A Server-Sent Events response the test writes to as it goes: `send` writes one frame,
+ * `close` ends the stream. The screen reads it as it would a live server's.
+ */
+export function sseStream() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const encoder = new TextEncoder();
+  return {
+    response: new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } }),
+    send(event: string, data: unknown, id?: number) {
+      controller.enqueue(encoder.encode(`event: ${event}\n${id !== undefined ? `id: ${id}\n` : ""}data: ${JSON.stringify(data)}\n\n`));
+    },
+    comment(text: string) {
+      controller.enqueue(encoder.encode(`: ${text}\n\n`));
+    },
+    close() {
+      controller.close();
+    },
   };
 }
