@@ -162,9 +162,19 @@ async fn run(state: &AppState, request: &TurnRequest, live: &LiveTurn) -> Ending
         llm.messages = messages.clone();
         llm.tools = offered.clone();
         let mut said = String::new();
+        // The text of each model call continues the answer: a paragraph break between
+        // two rounds' texts, so they do not run together ("…for you.Done: …").
+        let mut pending_break = paragraph_break(&ending.text);
         let answer = ctx
             .model
             .stream(llm, |text| {
+                if text.is_empty() {
+                    return;
+                }
+                if let Some(gap) = pending_break.take() {
+                    said.push_str(gap);
+                    live.push(Frame::token(gap));
+                }
                 said.push_str(text);
                 live.push(Frame::token(text));
             })
@@ -216,6 +226,16 @@ async fn run(state: &AppState, request: &TurnRequest, live: &LiveTurn) -> Ending
     live.push(Frame::token(&note));
     ending.text.push_str(&note);
     ending
+}
+
+/// What goes between the answer so far and the next round's text: nothing at the start or
+/// after whitespace, else a paragraph break.
+fn paragraph_break(so_far: &str) -> Option<&'static str> {
+    match so_far.chars().last() {
+        None => None,
+        Some(c) if c.is_whitespace() => None,
+        Some(_) => Some("\n\n"),
+    }
 }
 
 fn cut(mut text: String) -> String {
@@ -296,4 +316,17 @@ async fn finish(state: &AppState, request: &TurnRequest, live: &LiveTurn, ending
         None => Frame::done(&request.turn_id, &ending.text),
     });
     state.autopilot().live.end(&request.turn_id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paragraph_break;
+
+    #[test]
+    fn rounds_texts_are_separated_by_a_paragraph_break() {
+        assert_eq!(paragraph_break(""), None);
+        assert_eq!(paragraph_break("I made it for you."), Some("\n\n"));
+        assert_eq!(paragraph_break("I made it for you.\n"), None);
+        assert_eq!(paragraph_break("Working on it "), None);
+    }
 }

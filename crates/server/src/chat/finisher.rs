@@ -64,7 +64,8 @@ pub fn spawn(state: AppState, stop: CancellationToken) -> tokio::task::JoinHandl
 /// fails those that never got a run.
 pub async fn finish_turns_of(state: &AppState, run_id: Option<&str>) -> ApiResult<()> {
     let running = state.integrations().running_turns(None).await?;
-    for turn in running {
+    // Autopilot turns carry no run; autopilot/sweep.rs ends the ones a restart lost.
+    for turn in running.into_iter().filter(|t| t.agent_id.is_some()) {
         match (&turn.run_id, run_id) {
             (Some(own), Some(wanted)) if own != wanted => {}
             (Some(own), _) => match state.engine().store().get_run(own).await? {
