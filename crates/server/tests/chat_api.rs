@@ -751,7 +751,9 @@ async fn a_message_on_one_node_reaches_a_stream_on_another() {
     let mut latencies = Vec::new();
     for i in 0..8 {
         let sent = std::time::Instant::now();
-        let r = w.post(&w.contributor, &t, &format!("from node A {i}")).await;
+        let r = w
+            .post(&w.contributor, &t, &format!("from node A {i}"))
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
         let seen = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await

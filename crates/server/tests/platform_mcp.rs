@@ -754,7 +754,12 @@ async fn the_chat_tools_list_post_and_read_threads() {
     }
     let got = ok(
         "chat_get_thread",
-        &call(&client, "chat_get_thread", json!({"thread_id": thread, "limit": 2})).await,
+        &call(
+            &client,
+            "chat_get_thread",
+            json!({"thread_id": thread, "limit": 2}),
+        )
+        .await,
     );
     assert_eq!(got["thread"]["id"], json!(thread), "{got}");
     let texts: Vec<&str> = got["messages"]
@@ -763,7 +768,11 @@ async fn the_chat_tools_list_post_and_read_threads() {
         .iter()
         .filter_map(|m| m["text"].as_str())
         .collect();
-    assert_eq!(texts, ["via mcp 1", "via mcp 2"], "the newest two, oldest first");
+    assert_eq!(
+        texts,
+        ["via mcp 1", "via mcp 2"],
+        "the newest two, oldest first"
+    );
     let unknown = call(
         &client,
         "chat_get_thread",

@@ -392,7 +392,8 @@ pub async fn post_message(
         // In a task of its own: a client that hangs up must not cut a turn off between
         // its row and its run (the answer still waits for the runs to be started).
         let (state, stored) = (state.clone(), stored.clone());
-        let started = tokio::spawn(async move { turns::start_turns(&state, &thread, &stored).await });
+        let started =
+            tokio::spawn(async move { turns::start_turns(&state, &thread, &stored).await });
         let _ = started.await;
     }
     Ok((StatusCode::CREATED, Json(view::message(&stored))))
