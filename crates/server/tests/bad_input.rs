@@ -215,3 +215,45 @@ async fn malformed_path_and_query_values_get_a_json_4xx() {
         assert!(!error(&body).is_empty(), "GET {path}: {body}");
     }
 }
+
+/// A NUL in a path id is refused as bad input on both backends (PostgreSQL would refuse it
+/// inside the query: a 500 before).
+async fn a_nul_in_a_path_id_is_bad_input(backend: Backend) {
+    let s = start(backend).await;
+    let ws = workspace(&s, "acme").await;
+    for path in [
+        "/v1/agents/%00",
+        "/v1/workflows/x%00y",
+        "/v1/connections/%00",
+        "/v1/mcp/instances/%00",
+        "/v1/chat/threads/%00/messages",
+    ] {
+        let r = s
+            .call(Method::GET, path)
+            .auth(&ws.owner)
+            .tenant("acme")
+            .send()
+            .await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert!(
+            r.body["error"].as_str().is_some_and(|e| e.contains("NUL")),
+            "{path}: {}",
+            r.body
+        );
+    }
+    s.close().await;
+}
+
+mod nul_in_path {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        a_nul_in_a_path_id_is_bad_input(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        a_nul_in_a_path_id_is_bad_input(Backend::Postgres).await
+    }
+}

@@ -591,6 +591,68 @@ async fn the_stream_closes_when_access_ends(backend: Backend) {
     w.s.close().await;
 }
 
+/// The WebSocket form of the stream: the same frames as JSON text, `{event, id, data}`;
+/// 1008 with the reason once the thread is gone.
+async fn the_stream_is_also_a_websocket(backend: Backend) {
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let w = world(backend).await;
+    let t = w.thread(&w.owner, json!({"kind": "channel"})).await;
+    w.post(&w.owner, &t, "before").await;
+    let Auth::Session(cookie) = &w.viewer else {
+        unreachable!()
+    };
+    let url = format!(
+        "{}/v1/chat/threads/{t}/stream?tenant=acme",
+        w.s.base.replacen("http://", "ws://", 1)
+    );
+    let mut request = url.into_client_request().expect("request");
+    let headers = request.headers_mut();
+    headers.insert(
+        "cookie",
+        format!("ar_session={cookie}").parse().expect("cookie"),
+    );
+    headers.insert("origin", w.s.base.parse().expect("origin"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("handshake");
+    let mut next = async || loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+            .expect("frame");
+        match message {
+            Message::Text(text) => return Ok(serde_json::from_str::<Value>(&text).expect("json")),
+            Message::Close(frame) => return Err(frame),
+            _ => continue,
+        }
+    };
+    let first = next().await.expect("a frame");
+    assert_eq!(first["event"], "message", "{first}");
+    assert_eq!(first["id"], 1, "{first}");
+    assert_eq!(first["data"]["text"], "before", "{first}");
+    w.post(&w.contributor, &t, "after").await;
+    let second = next().await.expect("a frame");
+    assert_eq!(
+        (second["id"].clone(), second["data"]["text"].clone()),
+        (json!(2), json!("after"))
+    );
+    let r = w
+        .call(
+            &w.owner,
+            Method::DELETE,
+            &format!("/v1/chat/threads/{t}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let closed = next().await.expect_err("closed").expect("a close frame");
+    assert_eq!(u16::from(closed.code), 1008, "{closed:?}");
+    assert!(closed.reason.contains("deleted"), "{closed:?}");
+    w.s.close().await;
+}
+
 /// Waits until the thread holds `n` messages.
 async fn wait_for_messages(w: &World, who: &Auth, thread: &str, n: usize) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -686,6 +748,21 @@ async fn agents_need_contributors_and_answer_once(backend: Backend) {
         .unwrap_or_else(|| panic!("the turn's run is listed: {}", r.body))
         .clone();
     assert!(run["workflow_id"].is_null(), "{run}");
+    // Runs of no workflow break no other view of runs.
+    for path in [
+        "/v1/analytics/live-runs",
+        "/v1/analytics/runs-count",
+        "/v1/analytics/success-rate",
+        "/v1/analytics/steps-summary",
+        "/v1/analytics/execution-duration",
+        "/v1/analytics/runs-timeseries",
+        "/v1/analytics/usage-timeseries",
+        "/v1/tasks/pending",
+        "/v1/runs?status=failed",
+    ] {
+        let r = w.call(&w.contributor, Method::GET, path, None).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+    }
     // The pass that finishes turns finds nothing more to do: still one reply.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(w.messages(&w.viewer, &room).await.len(), 2);
@@ -770,12 +847,68 @@ async fn a_message_on_one_node_reaches_a_stream_on_another() {
     w.s.close().await;
 }
 
+/// The pass over running turns (docs/agents.md "Chat", durability) finishes a turn whose
+/// run ended while no node was listening (a crash), and fails one that never got a run.
+async fn the_pass_finishes_turns_that_events_missed(backend: Backend) {
+    use ar_server::chat::finisher::{UNSTARTED_GRACE_MS, finish_turns_of};
+    use ar_store::integrations::{ChatStore, ChatTurnRecord, TURN_RUNNING};
+    let w = world(backend).await;
+    let room = w
+        .thread(
+            &w.contributor,
+            json!({"kind": "dm", "agent_ids": [w.agent]}),
+        )
+        .await;
+    let asked = w.post(&w.contributor, &room, "first").await;
+    let done = wait_for_messages(&w, &w.contributor, &room, 2).await;
+    let ended_run = done[1]["run_id"].as_str().expect("run").to_string();
+    let state = &w.s.server.state;
+    let store = state.integrations();
+    let now = ar_store::now_ms();
+    let turn = |id: &str, run: Option<&str>, at: i64| ChatTurnRecord {
+        id: id.into(),
+        thread_id: room.clone(),
+        agent_id: Some(w.agent.clone()),
+        reply_to: asked.body["id"].as_str().expect("id").into(),
+        run_id: run.map(str::to_string),
+        status: TURN_RUNNING.into(),
+        created_at: at,
+        updated_at: at,
+    };
+    // As a crash leaves them: a turn whose run has ended, one that never got a run (old
+    // enough to give up on), and a fresh one still waiting for its run.
+    let ended = turn("cmsg_ended-while-down", Some(&ended_run), now);
+    let orphan = turn("cmsg_never-started", None, now - UNSTARTED_GRACE_MS - 1_000);
+    let fresh = turn("cmsg_just-made", None, now);
+    for t in [&ended, &orphan, &fresh] {
+        ChatStore::create_turn(store, t).await.expect("turn");
+    }
+    finish_turns_of(state, None).await.expect("pass");
+    let all = w.messages(&w.contributor, &room).await;
+    let by_id = |id: &str| all.iter().find(|m| m["id"] == id).cloned();
+    let ended_reply = by_id(&ended.id).expect("the ended run's turn is finished");
+    assert_eq!(ended_reply["run_id"], json!(ended_run), "{ended_reply}");
+    assert!(ended_reply["error"]["code"].is_string(), "{ended_reply}");
+    let orphan_reply = by_id(&orphan.id).expect("the orphan is failed");
+    assert_eq!(
+        orphan_reply["error"]["code"], "TURN_NOT_STARTED",
+        "{orphan_reply}"
+    );
+    assert!(by_id(&fresh.id).is_none(), "a fresh turn waits for its run");
+    // Twice changes nothing: each reply is stored once.
+    finish_turns_of(state, None).await.expect("pass");
+    assert_eq!(w.messages(&w.contributor, &room).await.len(), all.len());
+    w.s.close().await;
+}
+
 on_both_backends!(
+    the_pass_finishes_turns_that_events_missed,
     threads_messages_and_shapes,
     dms_are_their_creators_alone,
     bounds_and_hostile_input,
     another_workspaces_thread_is_unknown,
     the_stream_sends_messages_live_and_resumes,
     the_stream_closes_when_access_ends,
+    the_stream_is_also_a_websocket,
     agents_need_contributors_and_answer_once,
 );

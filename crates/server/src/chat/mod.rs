@@ -11,12 +11,14 @@
 //!   events, and every two seconds from the store (runs that ended on another node, or
 //!   before a crash).
 //! - `live`: this node's "a thread changed" signal; `stream`: the frames of a thread's
-//!   live stream, resumable by seq, fed by the signal and by store polls (other nodes).
+//!   live stream, resumable by seq, fed by the signal and by store polls (other nodes);
+//!   `transport`: those frames over SSE or WebSocket, with the access re-check.
 
 pub mod finisher;
 pub mod history;
 pub mod live;
 pub mod stream;
+pub mod transport;
 pub mod turns;
 pub mod view;
 pub mod visibility;

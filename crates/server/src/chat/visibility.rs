@@ -30,10 +30,6 @@ pub async fn visible_thread(
     id: &str,
 ) -> ApiResult<(ChatThreadRecord, ProjectRecord)> {
     let ws = gate.require_workspace()?;
-    if id.contains('\0') {
-        // No id holds a NUL, and PostgreSQL refuses one in text (an error, not a miss).
-        return Err(ApiError::not_found("thread"));
-    }
     let thread = state
         .integrations()
         .thread(&ws.id, id)
