@@ -171,7 +171,8 @@ export type StepStatus = "pending" | "running" | "waiting" | "completed" | "fail
 
 export interface Run {
   run_id: string;
-  workflow_id: string;
+  /** null for the run of a chat agent's turn (docs/agents.md "Chat"). */
+  workflow_id: string | null;
   workflow_name?: string;
   version: number;
   status: RunStatus;

@@ -6,11 +6,11 @@
  * the task cards.
  */
 import { useCallback, type KeyboardEvent, type ReactNode } from "react";
-import { Link } from "react-router";
 import type { Run, RunsPage } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { useAsync } from "../components/useAsync";
 import { useLiveRefresh } from "../components/useLiveRefresh";
+import { RunLink, runLabel } from "../runs/RunLink";
 import { useSession } from "../session/SessionContext";
 import { TaskForm } from "../tasks/TaskForm";
 
@@ -20,8 +20,6 @@ const FAILED_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** One page of failed runs is shown; more than that is counted as "100+". */
 const FAILED_LIMIT = 100;
 
-const runPath = (r: { workflow_id: string; run_id: string }) =>
-  `/workflow/${encodeURIComponent(r.workflow_id)}/runs/${encodeURIComponent(r.run_id)}`;
 
 /** `refreshMs` is for tests; the screen refreshes every 2 s. */
 export function CommandCenter({ refreshMs = REFRESH_MS }: { refreshMs?: number }) {
@@ -71,7 +69,7 @@ export function CommandCenter({ refreshMs = REFRESH_MS }: { refreshMs?: number }
               onDone={() => void refreshAll()}
               meta={
                 <p className="muted task-meta">
-                  <Link to={runPath(t)}>{t.workflow_name ?? t.workflow_id}</Link> · step {t.step_id} · since{" "}
+                  <RunLink run={t}>{runLabel(t)}</RunLink> · step {t.step_id} · since{" "}
                   {new Date(t.created_at).toLocaleString()}
                 </p>
               }
@@ -133,9 +131,9 @@ function RunSection({
           const more = detail?.(r);
           return (
             <li key={r.run_id}>
-              <Link to={runPath(r)}>
-                {r.workflow_name ?? r.workflow_id} — run {r.run_id}
-              </Link>{" "}
+              <RunLink run={r}>
+                {runLabel(r)} — run {r.run_id}
+              </RunLink>{" "}
               <span className="muted">
                 {r.status}
                 {more && <> · {more}</>}

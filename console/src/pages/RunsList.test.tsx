@@ -30,6 +30,18 @@ describe("RunsList", () => {
     expect(calls.filter((c) => c.path === "/v1/runs?cursor=c2")).toHaveLength(1);
   });
 
+  it("names a chat agent's run (no workflow) without a broken link", async () => {
+    fakeServer({
+      "GET /v1/auth/me": { body: meWithRole("project_viewer") },
+      "GET /v1/runs": { body: { runs: [{ run_id: "rc", workflow_id: null, version: null, status: "completed" }, run("r1", "completed")] } },
+    });
+    renderAt(<RunsList />, "/runs");
+    await screen.findByText("run rc");
+    expect(screen.getByText("Chat turn").closest("a")).toBeNull();
+    const hrefs = screen.getAllByRole("link").map((a) => a.getAttribute("href") ?? "");
+    expect(hrefs.filter((h) => h.includes("/runs/"))).toEqual(["/workflow/w1/runs/r1"]);
+  });
+
   it("filters by status through the query", async () => {
     const { calls } = fakeServer({
       "GET /v1/auth/me": { body: meWithRole("project_viewer") },

@@ -1,10 +1,10 @@
 /** `/runs`: the project's runs, newest first, filtered by status, paged with a cursor. */
 import { useState } from "react";
-import { Link } from "react-router";
 import type { Run, RunStatus } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { useAction } from "../components/useAction";
 import { useAsync } from "../components/useAsync";
+import { RunLink, runLabel } from "../runs/RunLink";
 import { useSession } from "../session/SessionContext";
 
 const STATUSES: RunStatus[] = ["queued", "running", "paused", "draining", "completed", "failed", "stopped"];
@@ -65,12 +65,10 @@ export function RunsList() {
             {runs.map((r) => (
               <tr key={r.run_id}>
                 <td>
-                  <Link to={`/workflow/${encodeURIComponent(r.workflow_id)}/runs/${encodeURIComponent(r.run_id)}`}>
-                    {r.workflow_name ?? r.workflow_id}
-                  </Link>
+                  <RunLink run={r}>{runLabel(r)}</RunLink>
                   <div className="muted">run {r.run_id}</div>
                 </td>
-                <td>v{r.version}</td>
+                <td>{r.workflow_id ? `v${r.version}` : "—"}</td>
                 <td>
                   <span className={`status-pill status-${r.status}`}>{r.status}</span>
                   {r.failure_code && <div className="muted">{r.failure_code}</div>}
