@@ -9,35 +9,12 @@
  * Needs the MCP fixtures: `eval "$(bash scripts/mcp-fixtures.sh)"` (scripts/test does).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, api, auditAccessibility, freePort, screenshot, serverAndBrowser, sessionCookie, signIn, watchPage } from "./harness.mjs";
+import { after, test } from "node:test";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, api, auditAccessibility, screenshot, serverAndBrowser, sessionCookie, signIn, watchPage, everythingServer } from "./harness.mjs";
 import { startModelServer } from "./model-server.mjs";
 
-const FIXTURES = process.env.AR_MCP_FIXTURES_DIR ?? "/var/tmp/agentruntime-fixtures";
-const EVERYTHING = join(FIXTURES, "npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-
 /** server-everything over Streamable HTTP on a free port; its URL is `mcp.url`. */
-const mcp = { url: null, child: null };
-before(async () => {
-  if (!existsSync(EVERYTHING)) throw new Error(`${EVERYTHING} is missing: run eval "$(bash scripts/mcp-fixtures.sh)" first`);
-  const port = await freePort();
-  mcp.child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
-  mcp.url = `http://127.0.0.1:${port}/mcp`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(mcp.url, { method: "GET" });
-      break; // any HTTP answer means it listens
-    } catch {
-      if (Date.now() > deadline || mcp.child.exitCode !== null) throw new Error("server-everything did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-});
-after(() => mcp.child?.kill("SIGTERM"));
+const mcp = everythingServer();
 
 const model = await startModelServer({ delayMs: 5 });
 after(() => model.close());

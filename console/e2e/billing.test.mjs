@@ -7,34 +7,11 @@
  * Needs the MCP fixtures: `eval "$(bash scripts/mcp-fixtures.sh)"` (scripts/test does).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, api, auditAccessibility, freePort, screenshot, serverAndBrowser, sessionCookie, signIn, watchPage } from "./harness.mjs";
-
-const FIXTURES = process.env.AR_MCP_FIXTURES_DIR ?? "/var/tmp/agentruntime-fixtures";
-const EVERYTHING = join(FIXTURES, "npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+import { test } from "node:test";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, api, auditAccessibility, screenshot, serverAndBrowser, sessionCookie, signIn, watchPage, everythingServer } from "./harness.mjs";
 
 /** server-everything over Streamable HTTP on a free port; its URL is `mcp.url`. */
-const mcp = { url: null, child: null };
-before(async () => {
-  if (!existsSync(EVERYTHING)) throw new Error(`${EVERYTHING} is missing: run eval "$(bash scripts/mcp-fixtures.sh)" first`);
-  const port = await freePort();
-  mcp.child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
-  mcp.url = `http://127.0.0.1:${port}/mcp`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(mcp.url, { method: "GET" });
-      break; // any HTTP answer means it listens
-    } catch {
-      if (Date.now() > deadline || mcp.child.exitCode !== null) throw new Error("server-everything did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-});
-after(() => mcp.child?.kill("SIGTERM"));
+const mcp = everythingServer();
 
 // One metered step costs 1 credit for the step plus 0.1 for the MCP call: 1.1 credits.
 const env = serverAndBrowser({

@@ -297,3 +297,32 @@ export async function sessionCookie(url, email, password, { signup } = {}) {
   if (cookies.length === 0) throw new Error(`${path} set no cookie`);
   return cookies.join("; ");
 }
+
+/**
+ * server-everything (the npm MCP fixture, `scripts/mcp-fixtures.sh`) over Streamable HTTP on
+ * a free port for the calling test file: registers `before`/`after` hooks that start and
+ * stop it. The returned object's `url` is set once it listens.
+ */
+export function everythingServer() {
+  const fixtures = process.env.AR_MCP_FIXTURES_DIR ?? "/var/tmp/agentruntime-fixtures";
+  const entry = join(fixtures, "npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+  const mcp = { url: null, child: null };
+  before(async () => {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run eval "$(bash scripts/mcp-fixtures.sh)" first`);
+    const port = await freePort();
+    mcp.child = spawn(process.execPath, [entry, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
+    mcp.url = `http://127.0.0.1:${port}/mcp`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await fetch(mcp.url, { method: "GET" });
+        break; // any HTTP answer means it listens
+      } catch {
+        if (Date.now() > deadline || mcp.child.exitCode !== null) throw new Error("server-everything did not start");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  });
+  after(() => mcp.child?.kill("SIGTERM"));
+  return mcp;
+}
