@@ -27,6 +27,7 @@ use crate::auth::gate::Gate;
 use crate::autopilot::live::Frame;
 use crate::autopilot::tools::Mode;
 use crate::autopilot::turn::{self, TurnRequest};
+use crate::chat::{self, visibility::visible_thread};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::json::Json;
@@ -61,14 +62,6 @@ fn mode_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-fn new_thread_id() -> String {
-    format!("cth_{}", uuid::Uuid::now_v7().simple())
-}
-
-fn new_message_id() -> String {
-    format!("cmsg_{}", uuid::Uuid::now_v7().simple())
-}
-
 /// The caller's autopilot thread `id` and its project, authorized; 404 for anything the
 /// caller may not see, 409 for a chat room it may see.
 async fn own_thread(
@@ -76,24 +69,15 @@ async fn own_thread(
     gate: &Gate,
     id: &str,
 ) -> ApiResult<(ChatThreadRecord, ProjectRecord)> {
-    let ws = gate.require_workspace()?;
-    let thread = state
-        .integrations()
-        .thread(&ws.id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("thread"))?;
-    let project = gate
-        .object_project(state, &thread.project_id, "thread")
-        .await?;
-    let own = thread.created_by == gate.principal.user.id;
-    match (thread.kind.as_str(), own) {
-        ("autopilot", true) => Ok((thread, project)),
-        ("channel", _) | (_, true) => Err(ApiError::conflict(format!(
+    // Visible and not a channel means the caller's own (chat/visibility.rs).
+    let (thread, project) = visible_thread(state, gate, id).await?;
+    if thread.kind != "autopilot" {
+        return Err(ApiError::conflict(format!(
             "thread {id} is a {} thread; post to it with POST /v1/chat/threads/{id}/messages",
             thread.kind
-        ))),
-        _ => Err(ApiError::not_found("thread")),
+        )));
     }
+    Ok((thread, project))
 }
 
 /// `POST /v1/autopilot/chat` (ChatRead) → 202 `{thread_id, message_id, stream_url}`.
@@ -126,7 +110,7 @@ pub async fn chat(
         None => {
             let project = gate.project()?.clone();
             let thread = ChatThreadRecord {
-                id: new_thread_id(),
+                id: chat::thread_id(),
                 workspace_id: ws.id.clone(),
                 project_id: project.id.clone(),
                 kind: "autopilot".into(),
@@ -155,7 +139,7 @@ pub async fn chat(
     {
         return Err(busy());
     }
-    let turn_id = new_message_id();
+    let turn_id = chat::message_id();
     let live = state
         .autopilot()
         .live
@@ -165,7 +149,7 @@ pub async fn chat(
         let asked = state
             .integrations()
             .append_message(&NewChatMessage {
-                id: new_message_id(),
+                id: chat::message_id(),
                 thread_id: thread.id.clone(),
                 author_kind: "user".into(),
                 author_id: user.clone(),
