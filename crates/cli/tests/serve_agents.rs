@@ -667,3 +667,136 @@ async fn a_token_budget_ends_the_turn_and_an_unoffered_tool_fails_the_step() {
     );
     server.terminate();
 }
+
+/// docs/agents.md "Workflows as tools": the model sees each of `workflows_as_tools` as a
+/// tool with its published `input_schema`; calling one runs the workflow as a child run
+/// (client run id = the call's stable key) and hands the model its output; a workflow
+/// never published or archived since answers an error the model reads; an archived one
+/// is refused at definition time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_runs_a_workflow_tool_and_reads_its_output() {
+    let (model, seen) = model_server(Script::WorkflowTools, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve(dir.path(), &model);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    let schema = json!({"type": "object", "properties": {"text": {"type": "string"}},
+                        "required": ["text"]});
+    let shout = publish(
+        &client,
+        &project,
+        "Shout",
+        json!({"input_schema": schema, "steps": [{"id": "up", "type": "lua_script",
+               "script": "return {shouted = string.upper(input.text)}"}]}),
+    )
+    .await;
+    let draft = client
+        .send(
+            Method::POST,
+            "/v1/workflows",
+            Some(&project),
+            Some(json!({"name": "Draft", "graph": {"steps": [
+                {"id": "a", "type": "lua_script", "script": "return {}"}]}})),
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.body);
+    let draft = draft.body["id"].as_str().expect("id").to_owned();
+    let gone = publish(
+        &client,
+        &project,
+        "Gone",
+        json!({"steps": [{"id": "a", "type": "lua_script", "script": "return {}"}]}),
+    )
+    .await;
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "caller", "model_ref": "direct.openai.gpt-4o-mini",
+               "workflows_as_tools": [shout, draft, gone]}),
+    )
+    .await;
+    let archived = client
+        .send(Method::DELETE, &format!("/v1/workflows/{gone}"), None, None)
+        .await;
+    assert!(archived.status < 300, "{}", archived.body);
+    // An archived workflow is refused when an agent is saved.
+    let refused = client
+        .send(
+            Method::POST,
+            "/v1/agents",
+            Some(&project),
+            Some(json!({"name": "late", "model": "m", "workflows_as_tools": [gone]})),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["error"]
+            .to_string()
+            .contains("workflows_as_tools"),
+        "{}",
+        refused.body
+    );
+
+    let parent = publish(&client, &project, "parent", agent_graph(&agent)).await;
+    let run = start(&client, &parent).await;
+    let (result, _) = finished(&client, &parent, &run).await;
+    assert_eq!(result["stopped_reason"], "final_answer", "{result}");
+    assert_eq!(result["turns"], 4, "{result}");
+    let oks: Vec<&Value> = result["tool_calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .map(|c| &c["ok"])
+        .collect();
+    assert_eq!(
+        oks,
+        [&json!(true), &json!(false), &json!(false)],
+        "{result}"
+    );
+
+    // The model's first request lists the three workflow tools with their schemas.
+    let bodies = seen.bodies();
+    assert_eq!(bodies.len(), 4, "{bodies:?}");
+    let tools = bodies[0]["tools"].as_array().expect("tools");
+    let tool = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t["function"]["name"] == name)
+            .unwrap_or_else(|| panic!("no tool {name} in {tools:?}"))
+            .clone()
+    };
+    assert_eq!(tool("workflow_Shout")["function"]["parameters"], schema);
+    assert_eq!(
+        tool("workflow_Draft")["function"]["parameters"],
+        json!({"type": "object"})
+    );
+    tool("workflow_Gone");
+
+    // The child run exists, completed, under the call's stable key.
+    let runs = client.get(&format!("/v1/workflows/{shout}/runs")).await;
+    let runs = runs.body["runs"].as_array().expect("runs").clone();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "completed", "{runs:?}");
+    let child = runs[0]["run_id"].as_str().expect("run id");
+    assert_eq!(
+        runs[0]["client_run_id"],
+        json!(format!("{run}:ask#agent/1/0")),
+        "{runs:?}"
+    );
+
+    // What the model received back: the child's output, then readable refusals.
+    let results = agents_support::tool_results(&bodies[3]);
+    assert_eq!(results.len(), 3, "{results:?}");
+    let answer: Value = serde_json::from_str(&results[0]).expect("json answer");
+    assert_eq!(
+        answer,
+        json!({"run_id": child, "status": "completed",
+               "output": {"up": {"shouted": "HI"}}})
+    );
+    assert!(results[1].contains("no published version"), "{results:?}");
+    assert!(results[2].contains("archived"), "{results:?}");
+    assert!(
+        result["text"].as_str().expect("text").contains("HI"),
+        "{result}"
+    );
+}

@@ -24,6 +24,9 @@ pub enum Script {
     /// Rounds 1 and 2: call `hold`; the first request after two rounds is never
     /// answered (the test kills the server meanwhile); later ones get the final answer.
     HoldTwiceThenHang,
+    /// Rounds 1–3: call the workflow tools `workflow_Shout` (`{"text": "hi"}`),
+    /// `workflow_Draft` and `workflow_Gone`; then answer with the three results.
+    WorkflowTools,
 }
 
 /// The model server's record of every request: the tool results it carried.
@@ -110,6 +113,16 @@ pub async fn model_server(script: Script, hold_dir: Option<PathBuf>) -> (String,
                         let dir = hold_dir.as_ref().expect("hold dir").display().to_string();
                         tool_call_answer(rounds + 1, "hold", json!({"directory": dir}))
                     }
+                    Script::WorkflowTools if rounds < 3 => {
+                        let (tool, args) = [
+                            ("workflow_Shout", json!({"text": "hi"})),
+                            ("workflow_Draft", json!({})),
+                            ("workflow_Gone", json!({})),
+                        ][rounds]
+                            .clone();
+                        tool_call_answer(rounds + 1, tool, args)
+                    }
+                    Script::WorkflowTools => final_answer(&results.join(" | ")),
                     Script::HoldTwiceThenHang => {
                         let first = !std::mem::replace(&mut *hung.lock().expect("lock"), true);
                         if first {
