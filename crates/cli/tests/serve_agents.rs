@@ -675,9 +675,28 @@ async fn a_token_budget_ends_the_turn_and_an_unoffered_tool_fails_the_step() {
 /// is refused at definition time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_runs_a_workflow_tool_and_reads_its_output() {
+    workflow_tool_turn(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_runs_a_workflow_tool_and_reads_its_output_on_postgres() {
+    let schema = format!("serve_agents_{}", uuid::Uuid::now_v7().simple());
+    workflow_tool_turn(&[
+        ("AR_DATABASE_URL", serve_support::PG_URL),
+        ("AR_DATABASE_SCHEMA", &schema),
+        (
+            "AR_MASTER_KEY",
+            "YWdlbnRzLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=",
+        ),
+    ])
+    .await;
+    drop_schema(&schema).await;
+}
+
+async fn workflow_tool_turn(extra: &[(&str, &str)]) {
     let (model, seen) = model_server(Script::WorkflowTools, None).await;
     let dir = tempfile::tempdir().expect("dir");
-    let server = serve(dir.path(), &model);
+    let server = serve_with(dir.path(), &model, extra);
     let (pat, project) = owner_pat(&server.base).await;
     let client = Client::with_pat(&server.base, &pat);
     let schema = json!({"type": "object", "properties": {"text": {"type": "string"}},
