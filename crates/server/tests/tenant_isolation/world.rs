@@ -214,7 +214,7 @@ async fn objects(s: &TestServer, slug: &str) -> Tenant {
     let r = s
         .call(
             Method::POST,
-            &format!("/v1/chat/threads/{chat_thread}/messages"),
+            format!("/v1/chat/threads/{chat_thread}/messages"),
         )
         .auth(&owner)
         .tenant(slug)
