@@ -772,6 +772,16 @@ async fn workflow_tool_turn(extra: &[(&str, &str)]) {
         [&json!(true), &json!(false), &json!(false)],
         "{result}"
     );
+    assert_eq!(
+        result["tool_calls"][0]["workflow_id"],
+        json!(shout),
+        "{result}"
+    );
+    assert_eq!(
+        result["tool_calls"][1]["workflow_id"],
+        json!(draft),
+        "{result}"
+    );
 
     // The model's first request lists the three workflow tools with their schemas.
     let bodies = seen.bodies();

@@ -105,6 +105,9 @@ pub struct RoundResult {
     pub tool: String,
     /// The instance the tool was called on (`None` for a `server_url`).
     pub instance_id: Option<String>,
+    /// The workflow a workflow tool runs (`None` for an MCP tool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
     pub ok: bool,
     /// The result as text, or the error message.
     pub content: String,
@@ -401,7 +404,12 @@ impl<'a> Turn<'a> {
             .iter()
             .flat_map(|r| {
                 r.results.iter().map(move |res| {
-                    json!({"round": r.round, "tool": res.tool, "instance_id": res.instance_id, "ok": res.ok})
+                    let mut entry = json!({"round": r.round, "tool": res.tool, "instance_id": res.instance_id, "ok": res.ok});
+                    // Only workflow tools name a workflow: metering tells them from MCP calls.
+                    if let Some(id) = &res.workflow_id {
+                        entry["workflow_id"] = json!(id);
+                    }
+                    entry
                 })
             })
             .collect();
@@ -429,6 +437,7 @@ impl<'a> Turn<'a> {
             call_id: tool_call.id.clone(),
             tool: tool_call.name.clone(),
             instance_id: None,
+            workflow_id: None,
             ok: false,
             content: String::new(),
         };
@@ -497,6 +506,7 @@ impl<'a> Turn<'a> {
         tool_call: &ToolCall,
         key: &str,
     ) -> Result<RoundResult, StepFailure> {
+        result.workflow_id = Some(workflow_id.to_owned());
         let input = match &tool_call.arguments {
             Value::Object(_) => tool_call.arguments.clone(),
             Value::Null => json!({}),
@@ -751,6 +761,7 @@ mod tests {
                 call_id: "c1".into(),
                 tool: "echo".into(),
                 instance_id: None,
+                workflow_id: None,
                 ok: false,
                 content: "boom".into(),
             }],
