@@ -829,3 +829,64 @@ async fn workflow_tool_turn(extra: &[(&str, &str)]) {
         "{result}"
     );
 }
+
+/// A crash while a workflow tool's child run is still going: the restarted node re-makes
+/// the round in flight, and its workflow call — same stable key, same client run id —
+/// finds the child run the first attempt started instead of starting a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_call_made_again_after_a_crash_finds_its_child_run() {
+    let fixture = mcp_fixture();
+    let holds = tempfile::tempdir().expect("hold dir");
+    let (model, seen) = model_server(Script::HeldWorkflowThenAnswer, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve(dir.path(), &model);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    // The child run's one step blocks in `hold` until `release` exists.
+    let held = publish(
+        &client,
+        &project,
+        "Held",
+        json!({"steps": [{"id": "hold", "type": "mcp_call", "server_url": fixture.url,
+               "tool_name": "hold",
+               "tool_args": {"directory": holds.path().display().to_string()}}]}),
+    )
+    .await;
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "waiter", "model": "gpt-4o-mini", "workflows_as_tools": [held]}),
+    )
+    .await;
+    let parent = publish(&client, &project, "parent", agent_graph(&agent)).await;
+    let run = start(&client, &parent).await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while hold_calls(holds.path()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child run never reached `hold`"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let killed = server.kill();
+    assert!(!killed.status.success(), "{killed:?}");
+
+    let server = serve(dir.path(), &model);
+    let client = Client::with_pat(&server.base, &pat);
+    std::fs::write(holds.path().join("release"), "go").expect("release");
+    let (result, _) = finished(&client, &parent, &run).await;
+    assert_eq!(result["stopped_reason"], "final_answer", "{result}");
+    let runs = client.get(&format!("/v1/workflows/{held}/runs")).await;
+    let runs = runs.body["runs"].as_array().expect("runs").clone();
+    assert_eq!(runs.len(), 1, "one child run across the crash: {runs:?}");
+    assert_eq!(runs[0]["status"], "completed", "{runs:?}");
+    // The model's first request was made twice (before and after the crash); its
+    // answer carries the one child run's id.
+    assert_eq!(seen.all().iter().filter(|r| r.is_empty()).count(), 2);
+    let answer: Value =
+        serde_json::from_str(result["text"].as_str().expect("text")).expect("the child's answer");
+    assert_eq!(answer["run_id"], runs[0]["run_id"], "{answer}");
+    assert_eq!(answer["status"], "completed", "{answer}");
+    server.terminate();
+}

@@ -27,6 +27,8 @@ pub enum Script {
     /// Rounds 1–3: call the workflow tools `workflow_Shout` (`{"text": "hi"}`),
     /// `workflow_Draft` and `workflow_Gone`; then answer with the three results.
     WorkflowTools,
+    /// Round 1: call the workflow tool `workflow_Held` (`{}`); then answer with its result.
+    HeldWorkflowThenAnswer,
 }
 
 /// The model server's record of every request: the tool results it carried.
@@ -123,6 +125,10 @@ pub async fn model_server(script: Script, hold_dir: Option<PathBuf>) -> (String,
                         tool_call_answer(rounds + 1, tool, args)
                     }
                     Script::WorkflowTools => final_answer(&results.join(" | ")),
+                    Script::HeldWorkflowThenAnswer if rounds == 0 => {
+                        tool_call_answer(1, "workflow_Held", json!({}))
+                    }
+                    Script::HeldWorkflowThenAnswer => final_answer(&results[0]),
                     Script::HoldTwiceThenHang => {
                         let first = !std::mem::replace(&mut *hung.lock().expect("lock"), true);
                         if first {

@@ -77,16 +77,26 @@ impl StoreAgentBackend {
             .and_then(|parsed| parsed.graph.input_schema))
     }
 
-    fn bound_state(&self) -> Result<AppState, StepFailure> {
-        self.state.get().ok_or_else(|| {
-            StepFailure::new(
-                AGENT_STATE_FAILED,
-                "the server is not ready to run workflows yet".to_owned(),
-                true,
-            )
-        })
+    /// The server's state. `start` binds it just after the engine starts, and the engine
+    /// may resume a recovered step before that: such a step waits for it (briefly).
+    async fn bound_state(&self) -> Result<AppState, StepFailure> {
+        for _ in 0..STATE_BIND_POLLS {
+            if let Some(state) = self.state.get() {
+                return Ok(state);
+            }
+            tokio::time::sleep(STATE_BIND_POLL).await;
+        }
+        Err(StepFailure::new(
+            AGENT_STATE_FAILED,
+            "the server is not ready to run workflows yet".to_owned(),
+            true,
+        ))
     }
 }
+
+/// How often, and how many times, a step looks for the state before giving up (10 s).
+const STATE_BIND_POLL: Duration = Duration::from_millis(50);
+const STATE_BIND_POLLS: u32 = 200;
 
 /// What the model reads of an ended child run: `{run_id, status, output}` with `output`
 /// the results of its completed steps by step id; a failed or stopped run also says why.
@@ -178,7 +188,7 @@ impl AgentBackend for StoreAgentBackend {
         call: &StepCall,
         ids: &[String],
     ) -> Result<Vec<WorkflowTool>, StepFailure> {
-        let state = self.bound_state()?;
+        let state = self.bound_state().await?;
         let mut tools = Vec::with_capacity(ids.len());
         for id in ids {
             // Deleted since the agent was saved: not offered.
@@ -203,7 +213,7 @@ impl AgentBackend for StoreAgentBackend {
         client_run_id: &str,
         wait: Duration,
     ) -> Result<Value, String> {
-        let state = self.bound_state().map_err(|f| f.message)?;
+        let state = self.bound_state().await.map_err(|f| f.message)?;
         let workflow = self
             .project_workflow(&state, call, workflow_id)
             .await
