@@ -890,3 +890,68 @@ async fn a_workflow_call_made_again_after_a_crash_finds_its_child_run() {
     assert_eq!(answer["status"], "completed", "{answer}");
     server.terminate();
 }
+
+/// A workflow that calls itself through its agent ends: each level's call waits in one of
+/// the node's waiting slots (half its 16 workers), the call beyond them is answered
+/// "busy", and the chain unwinds — no deadlock, every run completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_calling_itself_through_its_agent_ends_at_the_waiting_bound() {
+    let (model, seen) = model_server(Script::RecurseUntilBusy, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve(dir.path(), &model);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    let created = client
+        .send(
+            Method::POST,
+            "/v1/workflows",
+            Some(&project),
+            Some(json!({"name": "Again", "graph": {"steps": [
+                {"id": "a", "type": "lua_script", "script": "return {}"}]}})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let again = created.body["id"].as_str().expect("id").to_owned();
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "recursive", "model": "gpt-4o-mini", "workflows_as_tools": [again]}),
+    )
+    .await;
+    let patched = client
+        .send(
+            Method::PATCH,
+            &format!("/v1/workflows/{again}"),
+            None,
+            Some(json!({"graph": agent_graph(&agent)})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let published = client
+        .send(
+            Method::POST,
+            &format!("/v1/workflows/{again}/versions"),
+            None,
+            Some(json!({"changelog": "calls itself"})),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{}", published.body);
+    let run = start(&client, &again).await;
+    let (result, _) = finished(&client, &again, &run).await;
+    assert_eq!(result["stopped_reason"], "final_answer", "{result}");
+
+    // The top run and 8 waiting levels below it; the 9th level's call was answered busy.
+    let runs = client
+        .get(&format!("/v1/workflows/{again}/runs?limit=100"))
+        .await;
+    let runs = runs.body["runs"].as_array().expect("runs").clone();
+    assert_eq!(runs.len(), 9, "{runs:?}");
+    assert!(runs.iter().all(|r| r["status"] == "completed"), "{runs:?}");
+    let busy = seen
+        .all()
+        .iter()
+        .filter(|results| results.first().is_some_and(|r| r.starts_with("busy")))
+        .count();
+    assert_eq!(busy, 1, "{:?}", seen.all());
+    server.terminate();
+}

@@ -29,6 +29,9 @@ pub enum Script {
     WorkflowTools,
     /// Round 1: call the workflow tool `workflow_Held` (`{}`); then answer with its result.
     HeldWorkflowThenAnswer,
+    /// Call `workflow_Again` (`{}`) until a call answers "busy", then answer `busy
+    /// seen`; a turn whose call returned a run answers with that result.
+    RecurseUntilBusy,
 }
 
 /// The model server's record of every request: the tool results it carried.
@@ -129,6 +132,13 @@ pub async fn model_server(script: Script, hold_dir: Option<PathBuf>) -> (String,
                         tool_call_answer(1, "workflow_Held", json!({}))
                     }
                     Script::HeldWorkflowThenAnswer => final_answer(&results[0]),
+                    Script::RecurseUntilBusy if rounds == 0 => {
+                        tool_call_answer(1, "workflow_Again", json!({}))
+                    }
+                    Script::RecurseUntilBusy if results[0].starts_with("busy") => {
+                        final_answer("busy seen")
+                    }
+                    Script::RecurseUntilBusy => final_answer(&results[0]),
                     Script::HoldTwiceThenHang => {
                         let first = !std::mem::replace(&mut *hung.lock().expect("lock"), true);
                         if first {
