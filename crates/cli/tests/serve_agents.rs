@@ -667,3 +667,291 @@ async fn a_token_budget_ends_the_turn_and_an_unoffered_tool_fails_the_step() {
     );
     server.terminate();
 }
+
+/// docs/agents.md "Workflows as tools": the model sees each of `workflows_as_tools` as a
+/// tool with its published `input_schema`; calling one runs the workflow as a child run
+/// (client run id = the call's stable key) and hands the model its output; a workflow
+/// never published or archived since answers an error the model reads; an archived one
+/// is refused at definition time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_runs_a_workflow_tool_and_reads_its_output() {
+    workflow_tool_turn(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_runs_a_workflow_tool_and_reads_its_output_on_postgres() {
+    let schema = format!("serve_agents_{}", uuid::Uuid::now_v7().simple());
+    workflow_tool_turn(&[
+        ("AR_DATABASE_URL", serve_support::PG_URL),
+        ("AR_DATABASE_SCHEMA", &schema),
+        (
+            "AR_MASTER_KEY",
+            "YWdlbnRzLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=",
+        ),
+    ])
+    .await;
+    drop_schema(&schema).await;
+}
+
+async fn workflow_tool_turn(extra: &[(&str, &str)]) {
+    let (model, seen) = model_server(Script::WorkflowTools, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve_with(dir.path(), &model, extra);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    let schema = json!({"type": "object", "properties": {"text": {"type": "string"}},
+                        "required": ["text"]});
+    let shout = publish(
+        &client,
+        &project,
+        "Shout",
+        json!({"input_schema": schema, "steps": [{"id": "up", "type": "lua_script",
+               "script": "return {shouted = string.upper(input.text)}"}]}),
+    )
+    .await;
+    let draft = client
+        .send(
+            Method::POST,
+            "/v1/workflows",
+            Some(&project),
+            Some(json!({"name": "Draft", "graph": {"steps": [
+                {"id": "a", "type": "lua_script", "script": "return {}"}]}})),
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.body);
+    let draft = draft.body["id"].as_str().expect("id").to_owned();
+    let gone = publish(
+        &client,
+        &project,
+        "Gone",
+        json!({"steps": [{"id": "a", "type": "lua_script", "script": "return {}"}]}),
+    )
+    .await;
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "caller", "model_ref": "direct.openai.gpt-4o-mini",
+               "workflows_as_tools": [shout, draft, gone]}),
+    )
+    .await;
+    let archived = client
+        .send(Method::DELETE, &format!("/v1/workflows/{gone}"), None, None)
+        .await;
+    assert!(archived.status < 300, "{}", archived.body);
+    // An archived workflow is refused when an agent is saved.
+    let refused = client
+        .send(
+            Method::POST,
+            "/v1/agents",
+            Some(&project),
+            Some(json!({"name": "late", "model": "m", "workflows_as_tools": [gone]})),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["error"]
+            .to_string()
+            .contains("workflows_as_tools"),
+        "{}",
+        refused.body
+    );
+
+    let parent = publish(&client, &project, "parent", agent_graph(&agent)).await;
+    let run = start(&client, &parent).await;
+    let (result, _) = finished(&client, &parent, &run).await;
+    assert_eq!(result["stopped_reason"], "final_answer", "{result}");
+    assert_eq!(result["turns"], 4, "{result}");
+    let oks: Vec<&Value> = result["tool_calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .map(|c| &c["ok"])
+        .collect();
+    assert_eq!(
+        oks,
+        [&json!(true), &json!(false), &json!(false)],
+        "{result}"
+    );
+    assert_eq!(
+        result["tool_calls"][0]["workflow_id"],
+        json!(shout),
+        "{result}"
+    );
+    assert_eq!(
+        result["tool_calls"][1]["workflow_id"],
+        json!(draft),
+        "{result}"
+    );
+
+    // The model's first request lists the three workflow tools with their schemas.
+    let bodies = seen.bodies();
+    assert_eq!(bodies.len(), 4, "{bodies:?}");
+    let tools = bodies[0]["tools"].as_array().expect("tools");
+    let tool = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t["function"]["name"] == name)
+            .unwrap_or_else(|| panic!("no tool {name} in {tools:?}"))
+            .clone()
+    };
+    assert_eq!(tool("workflow_Shout")["function"]["parameters"], schema);
+    assert_eq!(
+        tool("workflow_Draft")["function"]["parameters"],
+        json!({"type": "object"})
+    );
+    tool("workflow_Gone");
+
+    // The child run exists, completed, under the call's stable key.
+    let runs = client.get(&format!("/v1/workflows/{shout}/runs")).await;
+    let runs = runs.body["runs"].as_array().expect("runs").clone();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "completed", "{runs:?}");
+    let child = runs[0]["run_id"].as_str().expect("run id");
+    assert_eq!(
+        runs[0]["client_run_id"],
+        json!(format!("{run}:ask#agent/1/0")),
+        "{runs:?}"
+    );
+
+    // What the model received back: the child's output, then readable refusals.
+    let results = agents_support::tool_results(&bodies[3]);
+    assert_eq!(results.len(), 3, "{results:?}");
+    let answer: Value = serde_json::from_str(&results[0]).expect("json answer");
+    assert_eq!(
+        answer,
+        json!({"run_id": child, "status": "completed",
+               "output": {"up": {"shouted": "HI"}}})
+    );
+    assert!(results[1].contains("no published version"), "{results:?}");
+    assert!(results[2].contains("archived"), "{results:?}");
+    assert!(
+        result["text"].as_str().expect("text").contains("HI"),
+        "{result}"
+    );
+}
+
+/// A crash while a workflow tool's child run is still going: the restarted node re-makes
+/// the round in flight, and its workflow call — same stable key, same client run id —
+/// finds the child run the first attempt started instead of starting a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_call_made_again_after_a_crash_finds_its_child_run() {
+    let fixture = mcp_fixture();
+    let holds = tempfile::tempdir().expect("hold dir");
+    let (model, seen) = model_server(Script::HeldWorkflowThenAnswer, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve(dir.path(), &model);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    // The child run's one step blocks in `hold` until `release` exists.
+    let held = publish(
+        &client,
+        &project,
+        "Held",
+        json!({"steps": [{"id": "hold", "type": "mcp_call", "server_url": fixture.url,
+               "tool_name": "hold",
+               "tool_args": {"directory": holds.path().display().to_string()}}]}),
+    )
+    .await;
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "waiter", "model": "gpt-4o-mini", "workflows_as_tools": [held]}),
+    )
+    .await;
+    let parent = publish(&client, &project, "parent", agent_graph(&agent)).await;
+    let run = start(&client, &parent).await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while hold_calls(holds.path()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child run never reached `hold`"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let killed = server.kill();
+    assert!(!killed.status.success(), "{killed:?}");
+
+    let server = serve(dir.path(), &model);
+    let client = Client::with_pat(&server.base, &pat);
+    std::fs::write(holds.path().join("release"), "go").expect("release");
+    let (result, _) = finished(&client, &parent, &run).await;
+    assert_eq!(result["stopped_reason"], "final_answer", "{result}");
+    let runs = client.get(&format!("/v1/workflows/{held}/runs")).await;
+    let runs = runs.body["runs"].as_array().expect("runs").clone();
+    assert_eq!(runs.len(), 1, "one child run across the crash: {runs:?}");
+    assert_eq!(runs[0]["status"], "completed", "{runs:?}");
+    // The model's first request was made twice (before and after the crash); its
+    // answer carries the one child run's id.
+    assert_eq!(seen.all().iter().filter(|r| r.is_empty()).count(), 2);
+    let answer: Value =
+        serde_json::from_str(result["text"].as_str().expect("text")).expect("the child's answer");
+    assert_eq!(answer["run_id"], runs[0]["run_id"], "{answer}");
+    assert_eq!(answer["status"], "completed", "{answer}");
+    server.terminate();
+}
+
+/// A workflow that calls itself through its agent ends: each level's call waits in one of
+/// the node's waiting slots (half its 16 workers), the call beyond them is answered
+/// "busy", and the chain unwinds — no deadlock, every run completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_calling_itself_through_its_agent_ends_at_the_waiting_bound() {
+    let (model, seen) = model_server(Script::RecurseUntilBusy, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = serve(dir.path(), &model);
+    let (pat, project) = owner_pat(&server.base).await;
+    let client = Client::with_pat(&server.base, &pat);
+    let created = client
+        .send(
+            Method::POST,
+            "/v1/workflows",
+            Some(&project),
+            Some(json!({"name": "Again", "graph": {"steps": [
+                {"id": "a", "type": "lua_script", "script": "return {}"}]}})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let again = created.body["id"].as_str().expect("id").to_owned();
+    let agent = create_agent(
+        &client,
+        &project,
+        json!({"name": "recursive", "model": "gpt-4o-mini", "workflows_as_tools": [again]}),
+    )
+    .await;
+    let patched = client
+        .send(
+            Method::PATCH,
+            &format!("/v1/workflows/{again}"),
+            None,
+            Some(json!({"graph": agent_graph(&agent)})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let published = client
+        .send(
+            Method::POST,
+            &format!("/v1/workflows/{again}/versions"),
+            None,
+            Some(json!({"changelog": "calls itself"})),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{}", published.body);
+    let run = start(&client, &again).await;
+    let (result, _) = finished(&client, &again, &run).await;
+    assert_eq!(result["stopped_reason"], "final_answer", "{result}");
+
+    // The top run and 8 waiting levels below it; the 9th level's call was answered busy.
+    let runs = client
+        .get(&format!("/v1/workflows/{again}/runs?limit=100"))
+        .await;
+    let runs = runs.body["runs"].as_array().expect("runs").clone();
+    assert_eq!(runs.len(), 9, "{runs:?}");
+    assert!(runs.iter().all(|r| r["status"] == "completed"), "{runs:?}");
+    let busy = seen
+        .all()
+        .iter()
+        .filter(|results| results.first().is_some_and(|r| r.starts_with("busy")))
+        .count();
+    assert_eq!(busy, 1, "{:?}", seen.all());
+    server.terminate();
+}

@@ -79,6 +79,15 @@ impl Store for HiccupStore {
     async fn get_run(&self, run_id: &str) -> StoreResult<Option<RunRecord>> {
         self.inner.get_run(run_id).await
     }
+    async fn run_by_client_id(
+        &self,
+        workflow_id: &str,
+        client_run_id: &str,
+    ) -> StoreResult<Option<RunRecord>> {
+        self.inner
+            .run_by_client_id(workflow_id, client_run_id)
+            .await
+    }
     async fn runs_with_status(&self, statuses: &[RunStatus]) -> StoreResult<Vec<String>> {
         self.inner.runs_with_status(statuses).await
     }

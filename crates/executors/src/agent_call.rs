@@ -12,9 +12,16 @@
 //! continues after the last one, so no tool call of a stored round is made twice. Only
 //! the round in flight at the crash (its model call and any of its tool calls) can run
 //! again.
+//!
+//! **Workflows as tools.** Each of the agent's `workflows_as_tools` is offered as one more
+//! tool (named by [`workflow_tool_name`]); a call starts a run of the workflow's latest
+//! published version through [`AgentBackend::run_workflow`] under a client run id made
+//! from the call's stable key — so the call re-made after a crash finds the run it
+//! started — and waits for it, within the [`WorkflowCallLimit`] of the node.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ar_connect::llm::{ChatMessage, LlmRequest, ToolCall, ToolResult, ToolSpec};
 use ar_engine::{StepCall, StepExecutor, StepFailure};
@@ -26,6 +33,7 @@ use crate::inputs::Inputs;
 use crate::llm_call::{LlmCallExecutor, ModelChoice, take_stream_flag};
 use crate::mcp_call::McpCallExecutor;
 use crate::mcp_target::McpServerRef;
+use crate::workflow_tools::{BUSY, WorkflowCallLimit, workflow_tool_name};
 
 /// Failure code of an `agent_call` that cannot run as configured (unknown agent, a tool
 /// its server does not offer, a missing prompt).
@@ -52,6 +60,19 @@ pub struct AgentSpec {
     pub max_turns: u32,
     /// The most tokens (in + out) of one turn; `None`: no limit but `max_turns`.
     pub token_budget: Option<u64>,
+    /// Ids of workflows of the agent's project offered as tools (`workflows_as_tools`).
+    pub workflows: Vec<String>,
+}
+
+/// A workflow offered as a tool, as the backend describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowTool {
+    pub workflow_id: String,
+    /// The workflow's name (the tool's name is made from it).
+    pub name: String,
+    pub description: String,
+    /// The latest published version's `input_schema`; `None`: none, or not published.
+    pub input_schema: Option<Value>,
 }
 
 /// Tools of one MCP server an agent may call.
@@ -84,6 +105,9 @@ pub struct RoundResult {
     pub tool: String,
     /// The instance the tool was called on (`None` for a `server_url`).
     pub instance_id: Option<String>,
+    /// The workflow a workflow tool runs (`None` for an MCP tool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
     pub ok: bool,
     /// The result as text, or the error message.
     pub content: String,
@@ -106,6 +130,30 @@ pub trait AgentBackend: Send + Sync + 'static {
         step_key: &str,
         round: &Round,
     ) -> Result<Round, StepFailure>;
+    /// The workflows among `ids` that exist in the call's project, in the order of
+    /// `ids` (a deleted one is left out). A backend without workflows offers none.
+    async fn workflow_tools(
+        &self,
+        _call: &StepCall,
+        _ids: &[String],
+    ) -> Result<Vec<WorkflowTool>, StepFailure> {
+        Ok(Vec::new())
+    }
+    /// Starts a run of the latest published version of `workflow_id` (of the call's
+    /// project) with `input` as its trigger payload and `client_run_id` as its client run
+    /// id — a run already started under that id is the one used — and waits at most
+    /// `wait` for it to end. Answers `{run_id, status, output}`, or why it could not
+    /// (text the model may read: no secrets).
+    async fn run_workflow(
+        &self,
+        _call: &StepCall,
+        _workflow_id: &str,
+        _input: Value,
+        _client_run_id: &str,
+        _wait: Duration,
+    ) -> Result<Value, String> {
+        Err("workflows cannot be called as tools here".to_owned())
+    }
 }
 
 /// The most messages of a `messages` conversation a turn sends: older ones are dropped.
@@ -121,6 +169,7 @@ pub struct AgentCallExecutor {
     llm: Arc<LlmCallExecutor>,
     mcp: Arc<McpCallExecutor>,
     backend: Arc<dyn AgentBackend>,
+    workflow_calls: WorkflowCallLimit,
 }
 
 impl AgentCallExecutor {
@@ -129,7 +178,21 @@ impl AgentCallExecutor {
         mcp: Arc<McpCallExecutor>,
         backend: Arc<dyn AgentBackend>,
     ) -> Self {
-        Self { llm, mcp, backend }
+        Self {
+            llm,
+            mcp,
+            backend,
+            workflow_calls: WorkflowCallLimit::for_workers(
+                ar_engine::EngineConfig::default().workers,
+            ),
+        }
+    }
+
+    /// Bounds the workflow-tool calls waiting at once to those a node with `workers`
+    /// engine workers allows ([`WorkflowCallLimit`]).
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workflow_calls = WorkflowCallLimit::for_workers(workers);
+        self
     }
 }
 
@@ -179,6 +242,10 @@ struct Turn<'a> {
     /// The allowed tools' schemas, and where each tool lives.
     tools: Vec<ToolSpec>,
     servers: HashMap<String, McpServerRef>,
+    /// Workflow tools: tool name -> workflow id.
+    workflows: HashMap<String, String>,
+    /// When the turn began: a workflow call waits at most the step's remaining time.
+    started: Instant,
 }
 
 impl<'a> Turn<'a> {
@@ -226,6 +293,25 @@ impl<'a> Turn<'a> {
                 });
             }
         }
+        let mut taken: HashSet<String> = servers.keys().cloned().collect();
+        let mut workflows = HashMap::new();
+        if !agent.workflows.is_empty() {
+            for workflow in executor
+                .backend
+                .workflow_tools(call, &agent.workflows)
+                .await?
+            {
+                let name = workflow_tool_name(&workflow.name, &workflow.workflow_id, &mut taken);
+                tools.push(ToolSpec {
+                    name: name.clone(),
+                    description: Some(workflow.description).filter(|d| !d.is_empty()),
+                    input_schema: workflow
+                        .input_schema
+                        .unwrap_or_else(|| json!({"type": "object"})),
+                });
+                workflows.insert(name, workflow.workflow_id);
+            }
+        }
         Ok(Turn {
             executor,
             call,
@@ -233,6 +319,8 @@ impl<'a> Turn<'a> {
             step_key: step_key(call),
             tools,
             servers,
+            workflows,
+            started: Instant::now(),
         })
     }
 
@@ -316,7 +404,12 @@ impl<'a> Turn<'a> {
             .iter()
             .flat_map(|r| {
                 r.results.iter().map(move |res| {
-                    json!({"round": r.round, "tool": res.tool, "instance_id": res.instance_id, "ok": res.ok})
+                    let mut entry = json!({"round": r.round, "tool": res.tool, "instance_id": res.instance_id, "ok": res.ok});
+                    // Only workflow tools name a workflow: metering tells them from MCP calls.
+                    if let Some(id) = &res.workflow_id {
+                        entry["workflow_id"] = json!(id);
+                    }
+                    entry
                 })
             })
             .collect();
@@ -344,9 +437,21 @@ impl<'a> Turn<'a> {
             call_id: tool_call.id.clone(),
             tool: tool_call.name.clone(),
             instance_id: None,
+            workflow_id: None,
             ok: false,
             content: String::new(),
         };
+        // Stable across attempts, distinct per call: a deduplicating server sees a
+        // re-made call of the round in flight at a crash as the same operation.
+        let key = format!(
+            "{}:{}#agent/{round}/{index}",
+            self.call.run_id, self.step_key
+        );
+        if let Some(workflow_id) = self.workflows.get(&tool_call.name) {
+            return self
+                .call_workflow(result, workflow_id, tool_call, &key)
+                .await;
+        }
         let Some(server) = self.servers.get(&tool_call.name) else {
             result.content = format!(
                 "there is no tool {:?}; the tools are: {}",
@@ -368,12 +473,6 @@ impl<'a> Turn<'a> {
                 return Ok(result);
             }
         };
-        // Stable across attempts, distinct per call: a deduplicating server sees a
-        // re-made call of the round in flight at a crash as the same operation.
-        let key = format!(
-            "{}:{}#agent/{round}/{index}",
-            self.call.run_id, self.step_key
-        );
         match self
             .executor
             .mcp
@@ -396,7 +495,60 @@ impl<'a> Turn<'a> {
         }
         Ok(result)
     }
+
+    /// Runs a workflow the model asked for and answers with its run's end. `key` (the
+    /// call's stable key) is the run's client run id: a call re-made after a crash finds
+    /// the run the first one started.
+    async fn call_workflow(
+        &self,
+        mut result: RoundResult,
+        workflow_id: &str,
+        tool_call: &ToolCall,
+        key: &str,
+    ) -> Result<RoundResult, StepFailure> {
+        result.workflow_id = Some(workflow_id.to_owned());
+        let input = match &tool_call.arguments {
+            Value::Object(_) => tool_call.arguments.clone(),
+            Value::Null => json!({}),
+            _ => {
+                result.content = "the tool's arguments must be a JSON object".to_owned();
+                return Ok(result);
+            }
+        };
+        // Held while the child run is awaited (WorkflowCallLimit says why).
+        let Some(_slot) = self.executor.workflow_calls.try_acquire() else {
+            result.content = BUSY.to_owned();
+            return Ok(result);
+        };
+        let wait = match self.call.timeout {
+            Some(limit) => limit.saturating_sub(self.started.elapsed()),
+            None => NO_STEP_TIMEOUT_WAIT,
+        };
+        let run = self
+            .executor
+            .backend
+            .run_workflow(self.call, workflow_id, input, key, wait);
+        tokio::select! {
+            outcome = run => match outcome {
+                Ok(value) => {
+                    result.ok = true;
+                    result.content = bounded(tool_text(value));
+                }
+                Err(message) => result.content = bounded(message),
+            },
+            () = self.call.cancel.cancelled() => {
+                return Err(StepFailure::permanent(
+                    "AGENT_CANCELLED",
+                    "the agent's workflow call was cancelled (the run was stopped)",
+                ));
+            }
+        }
+        Ok(result)
+    }
 }
+
+/// How long a workflow call of a step without a timeout waits for its run.
+const NO_STEP_TIMEOUT_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The conversation messages of a stored round: the model's tool calls, then their
 /// results.
@@ -609,6 +761,7 @@ mod tests {
                 call_id: "c1".into(),
                 tool: "echo".into(),
                 instance_id: None,
+                workflow_id: None,
                 ok: false,
                 content: "boom".into(),
             }],

@@ -19,8 +19,9 @@ pub mod llm_keys;
 pub mod mcp_call;
 pub mod mcp_target;
 pub mod telemetry;
+pub mod workflow_tools;
 
-pub use agent_call::{AgentBackend, AgentCallExecutor, AgentSpec, AgentTools};
+pub use agent_call::{AgentBackend, AgentCallExecutor, AgentSpec, AgentTools, WorkflowTool};
 pub use llm_call::{LlmCallExecutor, LlmProviders, ModelChoice};
 pub use llm_keys::{LlmKeySource, SystemKeys};
 pub use mcp_call::{McpCallExecutor, stable_idempotency_key};

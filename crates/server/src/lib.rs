@@ -259,8 +259,12 @@ pub fn default_executors(settings: &Settings, stores: &Stores) -> Executors {
                 mcp,
                 Arc::new(agents::backend::StoreAgentBackend::new(
                     stores.integrations.clone(),
+                    // Bound by `start`, like the MCP resolver's: workflow tools start runs.
+                    stores.mcp_state.state.clone(),
                 )),
-            );
+            )
+            // Workflow-tool calls wait for their runs in worker slots (docs/agents.md).
+            .with_workers(settings.engine_config().workers);
             let metered = llm::metering::Metered::new(
                 Arc::new(agent),
                 llm::metering::Meter::Agent,

@@ -57,6 +57,38 @@ async fn starts_beyond_the_quota_are_refused_per_workspace(backend: Backend) {
         "{:?}",
         refused.body
     );
+    // A start repeating a client run id starts nothing: at the quota it still answers
+    // with its run (docs/contract.md §7), as an agent's workflow call made again does.
+    let by_client_id = |client_id: &'static str| {
+        s.call(Method::POST, format!("/v1/workflows/{flow}/command"))
+            .auth(&busy.owner)
+            .tenant(&busy.slug)
+            .json(json!({"command": "start", "params": {"run_id": client_id}}))
+            .send()
+    };
+    let finished = s
+        .call(Method::POST, format!("/v1/workflows/{flow}/command"))
+        .auth(&busy.owner)
+        .tenant(&busy.slug)
+        .json(json!({"command": "stop", "params": {"run_id": runs[0]}}))
+        .send()
+        .await;
+    assert!(finished.status < 300, "{:?}", finished.body);
+    poll_until(
+        &s,
+        &busy.owner,
+        &busy.slug,
+        &format!("/v1/workflows/{flow}/runs/{}/summary", runs[0]),
+        |b| b["run_complete"] == json!(true),
+    )
+    .await;
+    let first = by_client_id("mine-1").await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let again = by_client_id("mine-1").await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(again.body["run_id"], first.body["run_id"]);
+    assert_eq!(by_client_id("mine-2").await.status, 429);
+    runs[0] = first.body["run_id"].as_str().expect("run id").to_string();
 
     // A cron fire is refused the same way, and the refusal is recorded.
     let r = s

@@ -258,6 +258,15 @@ impl Store for PgStore {
         sql::get_run(&mut *self.pool.acquire().await?, run_id).await
     }
 
+    async fn run_by_client_id(
+        &self,
+        workflow_id: &str,
+        client_run_id: &str,
+    ) -> StoreResult<Option<RunRecord>> {
+        sql::get_run_by_client_id(&mut *self.pool.acquire().await?, workflow_id, client_run_id)
+            .await
+    }
+
     async fn runs_with_status(&self, statuses: &[RunStatus]) -> StoreResult<Vec<String>> {
         sql::runs_with_status(&mut *self.pool.acquire().await?, statuses).await
     }

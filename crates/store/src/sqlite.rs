@@ -270,6 +270,19 @@ impl Store for SqliteStore {
         sql::get_run(&mut *self.read_pool.acquire().await?, run_id).await
     }
 
+    async fn run_by_client_id(
+        &self,
+        workflow_id: &str,
+        client_run_id: &str,
+    ) -> StoreResult<Option<RunRecord>> {
+        sql::get_run_by_client_id(
+            &mut *self.read_pool.acquire().await?,
+            workflow_id,
+            client_run_id,
+        )
+        .await
+    }
+
     async fn runs_with_status(&self, statuses: &[RunStatus]) -> StoreResult<Vec<String>> {
         sql::runs_with_status(&mut *self.read_pool.acquire().await?, statuses).await
     }

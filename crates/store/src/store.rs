@@ -70,6 +70,14 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_run(&self, run_id: &str) -> StoreResult<Option<RunRecord>>;
 
+    /// The run of `workflow_id` started with the client run id `client_run_id`, if any
+    /// (docs/contract.md §7: a repeated client run id answers with that run).
+    async fn run_by_client_id(
+        &self,
+        workflow_id: &str,
+        client_run_id: &str,
+    ) -> StoreResult<Option<RunRecord>>;
+
     /// Ids of runs in any of these statuses, oldest first.
     async fn runs_with_status(&self, statuses: &[RunStatus]) -> StoreResult<Vec<String>>;
 

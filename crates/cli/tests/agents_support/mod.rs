@@ -24,6 +24,14 @@ pub enum Script {
     /// Rounds 1 and 2: call `hold`; the first request after two rounds is never
     /// answered (the test kills the server meanwhile); later ones get the final answer.
     HoldTwiceThenHang,
+    /// Rounds 1–3: call the workflow tools `workflow_Shout` (`{"text": "hi"}`),
+    /// `workflow_Draft` and `workflow_Gone`; then answer with the three results.
+    WorkflowTools,
+    /// Round 1: call the workflow tool `workflow_Held` (`{}`); then answer with its result.
+    HeldWorkflowThenAnswer,
+    /// Call `workflow_Again` (`{}`) until a call answers "busy", then answer `busy
+    /// seen`; a turn whose call returned a run answers with that result.
+    RecurseUntilBusy,
 }
 
 /// The model server's record of every request: the tool results it carried.
@@ -110,6 +118,27 @@ pub async fn model_server(script: Script, hold_dir: Option<PathBuf>) -> (String,
                         let dir = hold_dir.as_ref().expect("hold dir").display().to_string();
                         tool_call_answer(rounds + 1, "hold", json!({"directory": dir}))
                     }
+                    Script::WorkflowTools if rounds < 3 => {
+                        let (tool, args) = [
+                            ("workflow_Shout", json!({"text": "hi"})),
+                            ("workflow_Draft", json!({})),
+                            ("workflow_Gone", json!({})),
+                        ][rounds]
+                            .clone();
+                        tool_call_answer(rounds + 1, tool, args)
+                    }
+                    Script::WorkflowTools => final_answer(&results.join(" | ")),
+                    Script::HeldWorkflowThenAnswer if rounds == 0 => {
+                        tool_call_answer(1, "workflow_Held", json!({}))
+                    }
+                    Script::HeldWorkflowThenAnswer => final_answer(&results[0]),
+                    Script::RecurseUntilBusy if rounds == 0 => {
+                        tool_call_answer(1, "workflow_Again", json!({}))
+                    }
+                    Script::RecurseUntilBusy if results[0].starts_with("busy") => {
+                        final_answer("busy seen")
+                    }
+                    Script::RecurseUntilBusy => final_answer(&results[0]),
                     Script::HoldTwiceThenHang => {
                         let first = !std::mem::replace(&mut *hung.lock().expect("lock"), true);
                         if first {

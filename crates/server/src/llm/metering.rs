@@ -69,23 +69,7 @@ impl Metered {
                 ("llm.tokens_out", count("tokens_out")),
             ],
             Meter::Mcp => vec![("mcp.call", 1)],
-            Meter::Agent => {
-                let usage = |field: &str| {
-                    result
-                        .pointer(&format!("/usage/{field}"))
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0)
-                };
-                let tool_calls = result
-                    .get("tool_calls")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
-                vec![
-                    ("llm.tokens_in", usage("tokens_in")),
-                    ("llm.tokens_out", usage("tokens_out")),
-                    ("mcp.call", i64::try_from(tool_calls).unwrap_or(i64::MAX)),
-                ]
-            }
+            Meter::Agent => agent_quantities(result),
         };
         out.push(("workflow.step.execute", 1));
         out
@@ -164,5 +148,58 @@ impl StepExecutor for Metered {
                 .await?;
         }
         Ok(result)
+    }
+}
+
+/// An `agent_call` result's quantities: its tokens, and its MCP calls only — a workflow
+/// tool's call (it names a `workflow_id`) is a child run, whose own steps are metered as
+/// they run (docs/agents.md "Metering").
+fn agent_quantities(result: &Value) -> Vec<(&'static str, i64)> {
+    let usage = |field: &str| {
+        result
+            .pointer(&format!("/usage/{field}"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    let mcp_calls = result
+        .get("tool_calls")
+        .and_then(Value::as_array)
+        .map_or(0, |calls| {
+            calls
+                .iter()
+                .filter(|c| c.get("workflow_id").is_none())
+                .count()
+        });
+    vec![
+        ("llm.tokens_in", usage("tokens_in")),
+        ("llm.tokens_out", usage("tokens_out")),
+        ("mcp.call", i64::try_from(mcp_calls).unwrap_or(i64::MAX)),
+    ]
+}
+
+#[cfg(test)]
+mod agent_metering_tests {
+    use serde_json::json;
+
+    use super::agent_quantities;
+
+    #[test]
+    fn workflow_tool_calls_are_not_metered_as_mcp_calls() {
+        let result = json!({
+            "usage": {"tokens_in": 30, "tokens_out": 8},
+            "tool_calls": [
+                {"round": 1, "tool": "echo", "instance_id": null, "ok": true},
+                {"round": 1, "tool": "workflow_Shout", "instance_id": null, "ok": true,
+                 "workflow_id": "w1"},
+            ],
+        });
+        assert_eq!(
+            agent_quantities(&result),
+            vec![
+                ("llm.tokens_in", 30),
+                ("llm.tokens_out", 8),
+                ("mcp.call", 1)
+            ]
+        );
     }
 }

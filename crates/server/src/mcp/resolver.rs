@@ -33,7 +33,7 @@ impl StateSlot {
             *slot = Some(state.downgrade());
         }
     }
-    fn get(&self) -> Option<AppState> {
+    pub(crate) fn get(&self) -> Option<AppState> {
         self.0.read().ok()?.as_ref()?.upgrade()
     }
 }

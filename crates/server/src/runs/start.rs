@@ -84,6 +84,18 @@ pub async fn start_workflow_run(
         merge_run_setup(&mut request.params, setup);
     }
     check_input(&parsed, &mut request.params)?;
+    // A repeated client run id answers with its run before the quota and credit checks,
+    // which are for starting new runs (docs/contract.md §7): an agent's workflow call made
+    // again after a crash finds its run even when the workspace is at its quota.
+    if let Some(client_id) = &request.params.run_id
+        && let Some(run) = state
+            .engine()
+            .store()
+            .run_by_client_id(&workflow.id, client_id)
+            .await?
+    {
+        return Ok(StartedRun::of(&run));
+    }
     if let Some(previous) = &request.params.resume_from_run_id {
         let belongs = state
             .engine()
