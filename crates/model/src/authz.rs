@@ -273,6 +273,9 @@ actions! {
     /// Balances, plans, prices, the ledger, the subscription (docs/contract.md §14:
     /// contributors and above, through `X-Project-Id`).
     BillingRead => Project(Contributor), WorkflowRead;
+    /// Open a PAYG top-up (a payment intent) for the workspace of the project, as hosted
+    /// (contributor and up); money moves, so a token needs the admin scope.
+    BillingTopup => Project(Contributor), Admin;
     /// The metered dimensions (viewers and above, as hosted).
     BillingDimensionsRead => Project(Viewer), WorkflowRead;
     AgentsRead => Project(Viewer), WorkflowRead;

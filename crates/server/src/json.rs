@@ -1,6 +1,10 @@
 //! A JSON body extractor whose refusals are API errors: malformed JSON is a 400 naming the
-//! parse error, an oversized body a 413, a missing content type a 415, all as
-//! `{"error": "…"}`.
+//! parse error, a field of the wrong type a 400 naming the field, an oversized body a 413,
+//! a missing content type a 415, all as `{"error": "…"}`.
+//!
+//! Text holding a NUL character (`\u0000`) is refused here, for every route: PostgreSQL
+//! cannot store one in text or JSONB, so it would otherwise be a 500 on one backend and
+//! stored on the other.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -35,8 +39,96 @@ fn from_object<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
             json_type(&value)
         )));
     }
-    serde_json::from_value(value)
-        .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
+    if let Some(path) = nul_at(&value, &mut String::new()) {
+        return Err(ApiError::bad_request(format!(
+            "invalid request body: `{path}` holds a NUL character (\\u0000), which text may not contain"
+        )));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::bad_request(if path == "." {
+            format!("invalid request body: {inner}")
+        } else {
+            format!("invalid request body: `{path}`: {inner}")
+        })
+    })
+}
+
+/// The path of the first key or string value holding a NUL character.
+fn nul_at(value: &Value, path: &mut String) -> Option<String> {
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+            ".".into()
+        } else {
+            path.clone()
+        }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = nul_at(item, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+            let found = if key.contains('\0') {
+                Some(path.clone())
+            } else {
+                nul_at(item, path)
+            };
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        amount: i64,
+        items: Vec<Item>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Item {
+        name: String,
+    }
+
+    fn error(v: Value) -> String {
+        format!("{:?}", from_object::<Body>(v).unwrap_err())
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let e = error(serde_json::json!({"amount": "5", "items": []}));
+        assert!(e.contains("`amount`: invalid type"), "{e}");
+        let e = error(serde_json::json!({"amount": 5, "items": [{"name": 1}]}));
+        assert!(e.contains("`items[0].name`"), "{e}");
+        let e = error(serde_json::json!({"items": []}));
+        assert!(e.contains("missing field `amount`"), "{e}");
+    }
+
+    #[test]
+    fn nul_characters_are_refused_where_they_are() {
+        let e = error(serde_json::json!({"amount": 5, "items": [{"name": "a\u{0}b"}]}));
+        assert!(e.contains("`items[0].name` holds a NUL"), "{e}");
+        let e = error(serde_json::json!({"amount": 5, "items": [], "x": {"k\u{0}": 1}}));
+        assert!(e.contains("holds a NUL"), "{e}");
+        assert!(
+            from_object::<Body>(serde_json::json!({"amount": 5, "items": [{"name": "ok"}]}))
+                .is_ok()
+        );
+    }
 }
 
 fn json_type(v: &Value) -> &'static str {

@@ -21,7 +21,7 @@ use crate::routes::{
     self, RouteSpec, connections, identity, invites, llm_keys, members, pats, triggers, vault,
     webhooks, workflows, workspaces,
 };
-use crate::routes::{analytics, billing, commands, runs, tasks};
+use crate::routes::{analytics, billing, billing_payments, commands, runs, tasks};
 use crate::routes::{mcp, mcp_instances, mcp_versions};
 
 /// Path of the document.
@@ -105,6 +105,10 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
             return Some((billing::CancelBody::schema(), false));
         }
         ("POST", "/v1/billing/credits/grant") => billing::GrantBody::schema(),
+        ("POST", "/v1/billing/topups/payg/intent") => billing_payments::TopupBody::schema(),
+        ("POST", "/v1/billing/codes/apply" | "/v1/billing/discounts/validate") => {
+            billing_payments::CodeBody::schema()
+        }
         ("POST", "/v1/workflows/{id}/runs/{run_id}/tasks/{task_id}/complete") => {
             tasks::CompleteBody::schema()
         }
@@ -373,6 +377,7 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
                 || lists_webhooks
                 || connections_list_or_create
                 || (spec.path.starts_with("/v1/billing/") && spec.method == Method::GET)
+                || spec.path == "/v1/billing/topups/payg/intent"
                 || spec.path.starts_with("/v1/analytics/")
                 || spec.path.starts_with("/v1/starters")
                 || spec.path == "/v1/chat/threads"
@@ -628,6 +633,8 @@ mod tests {
                     )
                     | ("PUT", "/v1/vault/secrets/{name}/grants/{project_id}")
                     | ("POST", "/v1/billing/subscription/convert-trial-now")
+                    // Stripe's event, whatever Stripe sends: read raw and verified.
+                    | ("POST", "/v1/billing/webhooks/stripe")
             );
             if matches!(spec.method, Method::POST | Method::PATCH | Method::PUT) && !bodyless {
                 assert!(

@@ -77,6 +77,8 @@ struct Inner {
     platform_mcp_shutdown: tokio_util::sync::CancellationToken,
     /// The console copilot: its model access and this node's live turns.
     autopilot: crate::autopilot::Autopilot,
+    /// Who takes payments for credits (`[billing.payments]`).
+    payments: crate::billing::payments::Payments,
 }
 
 impl AppState {
@@ -119,8 +121,10 @@ impl AppState {
                 ),
                 integrations.clone(),
             ));
+        let payments = crate::billing::payments::Payments::new(&settings.billing)?;
         Ok(AppState {
             inner: Arc::new(Inner {
+                payments,
                 validation,
                 settings,
                 tenants,
@@ -152,6 +156,9 @@ impl AppState {
     }
     pub fn autopilot(&self) -> &crate::autopilot::Autopilot {
         &self.inner.autopilot
+    }
+    pub fn payments(&self) -> &crate::billing::payments::Payments {
+        &self.inner.payments
     }
     pub fn downgrade(&self) -> WeakAppState {
         WeakAppState(Arc::downgrade(&self.inner))

@@ -244,6 +244,65 @@ async fn a_nul_in_a_path_id_is_bad_input(backend: Backend) {
     s.close().await;
 }
 
+/// A NUL inside a JSON body's text is refused as bad input, naming the field, on both
+/// backends (PostgreSQL refuses it in text and JSONB: a 500 before, and stored on SQLite).
+async fn a_nul_in_a_body_is_bad_input(backend: Backend) {
+    let s = start(backend).await;
+    let ws = workspace(&s, "acme").await;
+    let graph = json!({"steps": [{"id": "a", "type": "lua_script", "script": "return 1"}]});
+    for (method, path, body, field) in [
+        (
+            Method::POST,
+            "/v1/workflows",
+            json!({"name": "x\u{0}y", "graph": graph}),
+            "`name`",
+        ),
+        (
+            Method::POST,
+            "/v1/workflows",
+            json!({"name": "ok", "graph": {"steps": [{"id": "a\u{0}", "type": "lua_script", "script": "return 1"}]}}),
+            "`graph.steps[0].id`",
+        ),
+        (
+            Method::POST,
+            "/v1/agents",
+            json!({"name": "a", "model": "m", "instructions": "\u{0}"}),
+            "`instructions`",
+        ),
+    ] {
+        let r = s
+            .call(method, path)
+            .auth(&ws.owner)
+            .tenant("acme")
+            .project(&ws.project)
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        let error = r.body["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("NUL") && error.contains(field),
+            "{path}: {}",
+            r.body
+        );
+    }
+    s.close().await;
+}
+
+mod nul_in_body {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        a_nul_in_a_body_is_bad_input(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        a_nul_in_a_body_is_bad_input(Backend::Postgres).await
+    }
+}
+
 mod nul_in_path {
     use super::*;
 

@@ -779,9 +779,36 @@ fn sample(
             None,
             204,
         ),
+        // Allowed through the gate, then not found: no top-up has this id.
+        ("GET", "/v1/billing/topups/payg/{payment_id}") => (
+            format!("/v1/billing/topups/payg/{unique}"),
+            None,
+            Some(p.clone()),
+            404,
+        ),
         ("GET", path) if path.starts_with("/v1/billing/") => {
             (path.to_string(), None, Some(p.clone()), 200)
         }
+        // Allowed through the gate, then refused: the matrix's server takes no payments.
+        ("POST", "/v1/billing/topups/payg/intent") => (
+            spec.path.to_string(),
+            Some(json!({"amount_cents": 1000, "idempotency_key": unique})),
+            Some(p.clone()),
+            409,
+        ),
+        ("POST", "/v1/billing/discounts/validate") => (
+            spec.path.to_string(),
+            Some(json!({"code": "NO-SUCH-CODE"})),
+            None,
+            200,
+        ),
+        // Allowed through the gate, then not found: the matrix's server has no codes.
+        ("POST", "/v1/billing/codes/apply") => (
+            spec.path.to_string(),
+            Some(json!({"code": "NO-SUCH-CODE"})),
+            None,
+            404,
+        ),
         ("POST", "/v1/billing/trial" | "/v1/billing/subscription") => (
             spec.path.to_string(),
             Some(json!({"plan_code": "pro"})),
@@ -977,6 +1004,7 @@ fn contract_action(method: &str, path: &str) -> Action {
         ("GET", "/v1/billing/usage-dimensions") => Action::BillingDimensionsRead,
         ("GET", p) if p.starts_with("/v1/billing/") => Action::BillingRead,
         ("POST", "/v1/billing/credits/grant") => Action::BillingGrant,
+        ("POST", "/v1/billing/topups/payg/intent") => Action::BillingTopup,
         ("POST", p) if p.starts_with("/v1/billing/") => Action::BillingManage,
         // docs/contract.md §14: analytics are for contributors and above.
         ("GET", p) if p.starts_with("/v1/analytics/") => Action::AnalyticsRead,
@@ -1063,7 +1091,9 @@ fn every_action_with_a_route_is_in_the_table_once_per_method_and_path() {
             "/v1/auth/password",
             "/v1/invites/{token}/accept",
             "/v1/inbound-webhooks/{id}",
-            "/v1/connections/oauth/callback"
+            "/v1/connections/oauth/callback",
+            "/v1/billing/webhooks/stripe",
+            "/v1/config/stripe"
         ]
     );
     // Every action the table uses is a real row of the permission table.

@@ -475,6 +475,360 @@ async fn subscriptions_and_rejections(f: &Fixture) {
     assert!(f.store.run_rejections("w2").await.unwrap().is_empty());
 }
 
+fn topup(ws: &str, key: &str) -> NewPayment {
+    NewPayment {
+        workspace_id: ws.into(),
+        provider: "stripe".into(),
+        idempotency_key: key.into(),
+        amount_cents: 1000,
+        currency: "usd".into(),
+        microcredits: 10 * CREDIT,
+        discount_code: None,
+        created_by: Some("u1".into()),
+        at: 5,
+    }
+}
+
+fn paid(event: &str, reference: &str, payment_id: Option<&str>) -> Settlement {
+    Settlement {
+        provider: "stripe".into(),
+        event_id: event.into(),
+        event_kind: "payment_intent.succeeded".into(),
+        provider_ref: reference.into(),
+        payment_id: payment_id.map(str::to_owned),
+        outcome: PaymentOutcome::Succeeded {
+            amount_cents: 1000,
+            currency: "usd".into(),
+        },
+        at: 6,
+    }
+}
+
+fn topups_of(rows: &[LedgerEntry]) -> usize {
+    rows.iter().filter(|r| r.action == "payg.topup").count()
+}
+
+async fn settle(store: &dyn IntegrationStore, s: &Settlement) -> SettleOutcome {
+    store.billing_settle_payment(s).await.unwrap()
+}
+
+/// A top-up is opened once per idempotency key and credited once, whatever the number of
+/// deliveries of its events, replays included.
+async fn a_topup_is_credited_once(f: &Fixture) {
+    let opened = f
+        .store
+        .billing_open_payment(&topup("w1", "k1"))
+        .await
+        .unwrap();
+    assert_eq!(opened.status, "pending");
+    let mut again = topup("w1", "k1");
+    again.amount_cents = 1;
+    let found = f.other_node.billing_open_payment(&again).await.unwrap();
+    assert_eq!(
+        found, opened,
+        "the same key finds the first payment, unchanged"
+    );
+    let other_ws = f
+        .store
+        .billing_open_payment(&topup("w2", "k1"))
+        .await
+        .unwrap();
+    assert_ne!(other_ws.id, opened.id, "keys are per workspace");
+    f.store
+        .billing_set_payment_ref(&opened.id, "pi_1", 6)
+        .await
+        .unwrap();
+
+    let SettleOutcome::Credited(entry) =
+        settle(f.store.as_ref(), &paid("evt_1", "pi_1", None)).await
+    else {
+        panic!("the first delivery credits");
+    };
+    assert_eq!(
+        (
+            entry.microcredits,
+            entry.bucket.as_str(),
+            entry.action.as_str()
+        ),
+        (10 * CREDIT, "payg", "payg.topup")
+    );
+    assert_eq!(
+        settle(f.other_node.as_ref(), &paid("evt_1", "pi_1", None)).await,
+        SettleOutcome::DuplicateEvent
+    );
+    assert_eq!(
+        settle(f.store.as_ref(), &paid("evt_2", "pi_1", None)).await,
+        SettleOutcome::Recorded {
+            status: "succeeded".into()
+        },
+        "another event of a paid payment credits nothing"
+    );
+    let mut failed_late = paid("evt_3", "pi_1", None);
+    failed_late.outcome = PaymentOutcome::Failed {
+        reason: "card_declined".into(),
+    };
+    assert_eq!(
+        settle(f.store.as_ref(), &failed_late).await,
+        SettleOutcome::Recorded {
+            status: "succeeded".into()
+        },
+        "a late failure does not undo a payment"
+    );
+    let balances = assert_balances_are_the_ledger(f.store.as_ref(), "w1").await;
+    assert_eq!(balances.payg, 10 * CREDIT);
+    assert_eq!(
+        topups_of(&f.store.billing_ledger_all("w1").await.unwrap()),
+        1
+    );
+    let stored = f
+        .store
+        .billing_payment("w1", &opened.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.status.as_str(), stored.ledger_entry_id.as_deref()),
+        ("succeeded", Some(entry.id.as_str()))
+    );
+    assert!(
+        f.store
+            .billing_payment("w2", &opened.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "another workspace's payment is not found"
+    );
+    let payments = f
+        .store
+        .billing_ledger("w1", LedgerFilter::Payments, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(payments.len(), 1, "top-ups are in the payment history");
+}
+
+/// Ten different events of one payment handled at once on two nodes credit it once.
+async fn racing_events_credit_once(f: &Fixture) {
+    let opened = f
+        .store
+        .billing_open_payment(&topup("w1", "race"))
+        .await
+        .unwrap();
+    f.store
+        .billing_set_payment_ref(&opened.id, "pi_race", 6)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = if i % 2 == 0 {
+            f.store.clone()
+        } else {
+            f.other_node.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            settle(store.as_ref(), &paid(&format!("evt_r{i}"), "pi_race", None)).await
+        }));
+    }
+    let mut credited = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), SettleOutcome::Credited(_)) {
+            credited += 1;
+        }
+    }
+    assert_eq!(credited, 1);
+    assert_eq!(
+        assert_balances_are_the_ledger(f.store.as_ref(), "w1")
+            .await
+            .payg,
+        10 * CREDIT
+    );
+}
+
+/// A payment whose provider id was never recorded (the node died after asking the
+/// provider) is found by the payment id the provider echoes; an unknown one changes
+/// nothing and leaves the event unclaimed; a wrong amount credits nothing; a failed
+/// payment may still be paid later.
+async fn settling_edge_cases(f: &Fixture) {
+    let orphan = f
+        .store
+        .billing_open_payment(&topup("w1", "orphan"))
+        .await
+        .unwrap();
+    assert_eq!(
+        settle(f.store.as_ref(), &paid("evt_u", "pi_orphan", None)).await,
+        SettleOutcome::UnknownPayment
+    );
+    assert!(
+        matches!(
+            settle(
+                f.store.as_ref(),
+                &paid("evt_u", "pi_orphan", Some(&orphan.id))
+            )
+            .await,
+            SettleOutcome::Credited(_)
+        ),
+        "the unclaimed event is handled once the payment is found"
+    );
+    let stored = f
+        .store
+        .billing_payment("w1", &orphan.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.provider_ref.as_deref(), Some("pi_orphan"));
+    // Another workspace's payment id echoed with a foreign provider id finds nothing new:
+    // the id lookup is only for payments without a provider id.
+    assert_eq!(
+        settle(
+            f.store.as_ref(),
+            &paid("evt_x", "pi_other", Some(&orphan.id))
+        )
+        .await,
+        SettleOutcome::UnknownPayment
+    );
+
+    let cheap = f
+        .store
+        .billing_open_payment(&topup("w2", "cheap"))
+        .await
+        .unwrap();
+    f.store
+        .billing_set_payment_ref(&cheap.id, "pi_cheap", 6)
+        .await
+        .unwrap();
+    let mut short = paid("evt_c1", "pi_cheap", None);
+    short.outcome = PaymentOutcome::Succeeded {
+        amount_cents: 1,
+        currency: "usd".into(),
+    };
+    assert!(matches!(
+        settle(f.store.as_ref(), &short).await,
+        SettleOutcome::Mismatch(_)
+    ));
+    assert_eq!(f.store.billing_balances("w2").await.unwrap().payg, 0);
+
+    let retried = f
+        .store
+        .billing_open_payment(&topup("w2", "retried"))
+        .await
+        .unwrap();
+    f.store
+        .billing_set_payment_ref(&retried.id, "pi_retried", 6)
+        .await
+        .unwrap();
+    let mut declined = paid("evt_d1", "pi_retried", None);
+    declined.outcome = PaymentOutcome::Failed {
+        reason: "card_declined".into(),
+    };
+    assert_eq!(
+        settle(f.store.as_ref(), &declined).await,
+        SettleOutcome::Recorded {
+            status: "failed".into()
+        }
+    );
+    assert!(matches!(
+        settle(f.store.as_ref(), &paid("evt_d2", "pi_retried", None)).await,
+        SettleOutcome::Credited(_)
+    ));
+    assert_eq!(
+        assert_balances_are_the_ledger(f.store.as_ref(), "w2")
+            .await
+            .payg,
+        10 * CREDIT
+    );
+}
+
+fn code(ws: &str, code: &str, max: Option<i64>, microcredits: i64) -> Redemption {
+    Redemption {
+        workspace_id: ws.into(),
+        code: code.into(),
+        kind: if microcredits > 0 {
+            "credits"
+        } else {
+            "discount"
+        }
+        .into(),
+        max_redemptions: max,
+        microcredits,
+        redeemed_by: Some("u1".into()),
+        at: 7,
+    }
+}
+
+/// A code applies once per workspace, its credits are granted with it, and its limit
+/// holds under concurrent redemptions from two nodes.
+async fn codes_apply_once_within_their_limit(f: &Fixture) {
+    let RedeemOutcome::Applied(Some(entry)) = f
+        .store
+        .billing_redeem_code(&code("w1", "WELCOME", None, 5 * CREDIT))
+        .await
+        .unwrap()
+    else {
+        panic!("a credits code grants");
+    };
+    assert_eq!(
+        (entry.action.as_str(), entry.microcredits),
+        ("code.credits", 5 * CREDIT)
+    );
+    assert_eq!(
+        f.other_node
+            .billing_redeem_code(&code("w1", "WELCOME", None, 5 * CREDIT))
+            .await
+            .unwrap(),
+        RedeemOutcome::AlreadyApplied
+    );
+    assert_eq!(
+        assert_balances_are_the_ledger(f.store.as_ref(), "w1")
+            .await
+            .payg,
+        5 * CREDIT
+    );
+    assert_eq!(
+        f.store
+            .billing_redeem_code(&code("w1", "TENOFF", Some(5), 0))
+            .await
+            .unwrap(),
+        RedeemOutcome::Applied(None)
+    );
+    let applied: Vec<String> = f
+        .store
+        .billing_redemptions("w1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    assert_eq!(applied, ["TENOFF", "WELCOME"], "ordered by time, then code");
+
+    // One redemption left for two workspaces racing on two nodes.
+    let a = f.store.clone();
+    let b = f.other_node.clone();
+    let (ra, rb) = tokio::join!(
+        tokio::spawn(async move {
+            a.billing_redeem_code(&code("w1", "LAST", Some(1), CREDIT))
+                .await
+                .unwrap()
+        }),
+        tokio::spawn(async move {
+            b.billing_redeem_code(&code("w2", "LAST", Some(1), CREDIT))
+                .await
+                .unwrap()
+        }),
+    );
+    let outcomes = [ra.unwrap(), rb.unwrap()];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, RedeemOutcome::Applied(_)))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(outcomes.contains(&RedeemOutcome::Exhausted), "{outcomes:?}");
+    assert_eq!(f.store.billing_code_redeemed("LAST").await.unwrap(), 1);
+    assert_balances_are_the_ledger(f.store.as_ref(), "w1").await;
+    assert_balances_are_the_ledger(f.store.as_ref(), "w2").await;
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -496,4 +850,8 @@ on_both_backends!(
     clearing_a_bucket,
     ledger_pages,
     subscriptions_and_rejections,
+    a_topup_is_credited_once,
+    racing_events_credit_once,
+    settling_edge_cases,
+    codes_apply_once_within_their_limit,
 );

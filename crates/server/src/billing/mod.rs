@@ -1,12 +1,15 @@
 //! Billing (docs/contract.md §14, docs/billing.md): `[billing]` settings and the plan
 //! catalog (settings.rs), a workspace's subscription and grants (account.rs), the credit
-//! check at run start (enforce.rs) and the charge of metered steps (charge.rs). The
+//! check at run start (enforce.rs), the charge of metered steps (charge.rs), paying for
+//! credits (payments/: the provider, Stripe, top-ups) and codes (codes.rs). The
 //! ledger itself is `ar_store::integrations::BillingStore`; the routes are
 //! `routes/billing.rs`.
 
 pub mod account;
 pub mod charge;
+pub mod codes;
 pub mod enforce;
+pub mod payments;
 pub mod settings;
 
 pub use account::Account;

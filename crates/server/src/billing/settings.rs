@@ -39,6 +39,12 @@ pub struct BillingSettings {
     /// `[billing.prices]`: microcredits per unit of each metered action; an action not
     /// named is free (`AR_BILLING_PRICES`: `action=microcredits,…`).
     pub prices: BTreeMap<String, i64>,
+    /// `[billing.payments]`: the payment provider and what PAYG credits cost.
+    pub payments: crate::billing::payments::settings::PaymentSettings,
+    /// `[billing.stripe]`: Stripe's keys, when it is the provider.
+    pub stripe: crate::billing::payments::settings::StripeSettings,
+    /// `[[billing.codes]]`: credits and discount codes.
+    pub codes: Vec<crate::billing::codes::CodeSettings>,
 }
 
 /// `[[billing.plans]]`: one plan of the catalog, keyed by `(product_code, plan_code)`.
@@ -123,7 +129,7 @@ impl BillingSettings {
             }
             self.prices = prices;
         }
-        Ok(())
+        crate::billing::payments::settings::apply_env(&mut self.payments, &mut self.stripe, get)
     }
 
     /// The start-up checks; `product_code` is the deployment's.
@@ -182,6 +188,8 @@ impl BillingSettings {
                 "billing.default_plan {default:?} is not a plan of product_code {product_code:?}"
             ));
         }
+        crate::billing::payments::settings::check(&self.payments, &self.stripe)?;
+        crate::billing::codes::check(&self.codes)?;
         for (action, price) in &self.prices {
             if !PRICED_ACTIONS.contains(&action.as_str()) {
                 return Err(format!(

@@ -10,6 +10,7 @@ pub mod agents;
 pub mod analytics;
 pub mod autopilot;
 pub mod billing;
+pub mod billing_payments;
 pub mod chat;
 pub mod commands;
 pub mod connections;
@@ -245,6 +246,13 @@ pub fn table() -> Vec<Route> {
         gated(M::POST, "/v1/billing/subscription/cancel", Action::BillingManage, billing::cancel),
         gated(M::POST, "/v1/billing/subscription/convert-trial-now", Action::BillingManage, billing::convert_trial),
         gated(M::POST, "/v1/billing/credits/grant", Action::BillingGrant, billing::grant),
+        gated(M::POST, "/v1/billing/topups/payg/intent", Action::BillingTopup, billing_payments::topup_intent),
+        gated(M::GET, "/v1/billing/topups/payg/{payment_id}", Action::BillingRead, billing_payments::topup),
+        gated(M::POST, "/v1/billing/codes/apply", Action::BillingManage, billing_payments::apply_code),
+        gated(M::POST, "/v1/billing/discounts/validate", Action::BillingManage, billing_payments::validate_code),
+        // Stripe's own calls: the signature is the authentication.
+        identity(M::POST, "/v1/billing/webhooks/stripe", billing_payments::stripe_webhook),
+        identity(M::GET, "/v1/config/stripe", billing_payments::stripe_config),
         gated(M::GET, "/v1/analytics/live-runs", Action::AnalyticsRead, analytics::live_runs),
         gated(M::GET, "/v1/analytics/success-rate", Action::AnalyticsRead, analytics::success_rate),
         gated(M::GET, "/v1/analytics/execution-duration", Action::AnalyticsRead, analytics::execution_duration),

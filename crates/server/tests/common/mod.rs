@@ -97,6 +97,7 @@ pub fn test_billing(enabled: bool) -> ar_server::billing::settings::BillingSetti
             other,
         ],
         prices: [("workflow.step.execute".to_string(), 1_000_000)].into(),
+        ..Default::default()
     }
 }
 

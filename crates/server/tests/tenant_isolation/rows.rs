@@ -450,6 +450,16 @@ fn list_header_rows() -> Vec<Row> {
         row("POST", "/v1/billing/subscription/convert-trial-now", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/subscription/convert-trial-now").tenant(Some(&x.slug))),
         row("POST", "/v1/billing/credits/grant", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/credits/grant").tenant(Some(&x.slug))
             .body(json!({"microcredits": 1, "note": TAKEN}))),
+        row("POST", "/v1/billing/topups/payg/intent", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/topups/payg/intent").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"amount_cents": 1000, "idempotency_key": TAKEN}))),
+        row("POST", "/v1/billing/topups/payg/intent", Header, P, Project, |b, x| Req::of(b, "/v1/billing/topups/payg/intent").project(&x.project)
+            .body(json!({"amount_cents": 1000, "idempotency_key": TAKEN}))),
+        row("GET", "/v1/billing/topups/payg/{payment_id}", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/topups/payg/00000000-0000-0000-0000-000000000000").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/billing/topups/payg/{payment_id}", Header, P, Project, |b, x| Req::of(b, "/v1/billing/topups/payg/00000000-0000-0000-0000-000000000000").project(&x.project)),
+        row("POST", "/v1/billing/codes/apply", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/codes/apply").tenant(Some(&x.slug))
+            .body(json!({"code": "NO-SUCH-CODE"}))),
+        row("POST", "/v1/billing/discounts/validate", Header, T, Workspace, |b, x| Req::of(b, "/v1/billing/discounts/validate").tenant(Some(&x.slug))
+            .body(json!({"code": "NO-SUCH-CODE"}))),
         row("GET", "/v1/workflows", Header, P, Project, |b, x| Req::of(b, "/v1/workflows").project(&x.project)),
         // The gallery is the same for everyone, but naming another workspace's project is refused like any read.
         row("GET", "/v1/starters", Header, T, Workspace, |b, x| Req::of(b, "/v1/starters").tenant(Some(&x.slug)).project(&x.project)),

@@ -13,6 +13,7 @@
 
 mod agents;
 pub mod billing;
+pub mod billing_payments;
 mod chat;
 mod connections;
 mod llm_keys;
@@ -24,6 +25,10 @@ pub use agents::*;
 pub use billing::{
     ActionUsage, Balances, BillingStore, Bucket, Debit, DebitOutcome, Grant, LedgerEntry,
     LedgerFilter, RunRejection, SubscriptionRecord,
+};
+pub use billing_payments::{
+    BillingPaymentStore, CodeRedemption, NewPayment, PaymentOutcome, PaymentRecord, RedeemOutcome,
+    Redemption, SettleOutcome, Settlement,
 };
 pub use chat::*;
 pub use connections::*;
@@ -45,6 +50,7 @@ pub trait IntegrationStore:
     + AgentStore
     + ChatStore
     + BillingStore
+    + BillingPaymentStore
     + Send
     + Sync
     + 'static
@@ -60,6 +66,7 @@ impl<T> IntegrationStore for T where
         + AgentStore
         + ChatStore
         + BillingStore
+        + BillingPaymentStore
         + Send
         + Sync
         + 'static
@@ -123,3 +130,9 @@ billing::impl_billing_store!(
     "BEGIN IMMEDIATE"
 );
 billing::impl_billing_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");
+billing_payments::impl_billing_payment_store!(
+    SqliteIntegrationStore,
+    sqlx::sqlite::SqliteRow,
+    "BEGIN IMMEDIATE"
+);
+billing_payments::impl_billing_payment_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");
