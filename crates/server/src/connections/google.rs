@@ -151,6 +151,7 @@ pub fn authorization(
     services: &[&'static str],
     display_name: String,
     redirect_uri: Option<String>,
+    reconnect: Option<String>,
 ) -> ApiResult<NewAuthorization> {
     let (client_id, client_secret) = configured(state)?;
     let google = &state.settings().connections.google;
@@ -177,6 +178,7 @@ pub fn authorization(
         redirect_uri: redirect_uri.or_else(|| google.redirect_uri.clone()),
         extra_params: AUTHORIZE_PARAMS.to_vec(),
         preset: Some(PRESET.to_owned()),
+        reconnect,
     })
 }
 
@@ -201,17 +203,37 @@ impl Account {
 
 /// The account of a just-exchanged Google authorization: the e-mail from userinfo, the
 /// granted scopes, and as enabled services those the start asked for whose scopes were
-/// all granted (Google lets the user untick some).
-pub async fn account(state: &AppState, exchanged: &Exchanged) -> ApiResult<Value> {
+/// all granted (Google lets the user untick some). Reconnecting `current`, the consent
+/// must come from the same account (409 otherwise: nothing is changed).
+pub async fn account(
+    state: &AppState,
+    exchanged: &Exchanged,
+    current: Option<&ConnectionRecord>,
+) -> ApiResult<Value> {
     let email = userinfo_email(state, &exchanged.access_token()).await?;
-    let granted = exchanged.granted_scopes();
+    let previous = current.and_then(|c| account_of(c).ok());
+    if let (Some(was), Some(now)) = (
+        previous.as_ref().and_then(|a| a.email.as_deref()),
+        email.as_deref(),
+    ) && !was.eq_ignore_ascii_case(now)
+    {
+        return Err(ApiError::conflict(format!(
+            "this connection is the Google account {was}, but the consent was given as {now}: reconnect signed in as {was}, or start a new connection for {now}"
+        )));
+    }
+    let requested = exchanged.requested_scopes();
     let mut account = Account {
         email,
         services: Vec::new(),
-        granted_scopes: granted,
+        granted_scopes: exchanged.granted_scopes(),
     };
     account.services = SERVICES
         .iter()
+        .filter(|s| {
+            s.scopes
+                .iter()
+                .all(|scope| requested.iter().any(|r| r == scope))
+        })
         .filter(|s| account.grants(s))
         .map(|s| s.name.to_owned())
         .collect();
@@ -281,14 +303,18 @@ pub fn change_services(account: &mut Account, changes: &[(String, bool)]) -> Api
     }
     if !missing.is_empty() {
         return Err(ApiError::conflict(format!(
-            "this Google account did not grant the scopes of {}: reconnect with {} (POST /v1/connections/google/oauth-url with \"services\" including {}), then delete this connection",
+            "this Google account did not grant the scopes of {}: reconnect with {} (POST /v1/connections/google/oauth-url with \"connection_id\" of this connection and \"services\": [{}])",
             missing.join(", "),
             if missing.len() == 1 {
                 "that service"
             } else {
                 "those services"
             },
-            missing.join(", ")
+            missing
+                .iter()
+                .map(|m| format!("\"{m}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     for (name, enabled) in changes {

@@ -84,6 +84,9 @@ pub struct NewAuthorization {
     /// The provider preset that started it (`google`), whose completion reads more than
     /// the tokens (see [`super::google`]).
     pub preset: Option<String>,
+    /// The connection whose tokens this authorization replaces (a reconnect keeps the id,
+    /// so MCP profiles bound to it keep working); `None`: a new connection.
+    pub reconnect: Option<String>,
 }
 
 /// What a pending authorization remembers in clear.
@@ -97,6 +100,8 @@ struct PendingRequest {
     redirect_uri: Option<String>,
     #[serde(default)]
     preset: Option<String>,
+    #[serde(default)]
+    reconnect: Option<String>,
 }
 
 /// What a pending authorization keeps sealed (read back only: `SecretString` serializes
@@ -209,6 +214,7 @@ pub async fn start(
         settings: new.settings,
         redirect_uri: new.redirect_uri,
         preset: new.preset,
+        reconnect: new.reconnect,
     };
     state
         .integrations()
@@ -234,16 +240,16 @@ pub async fn start(
 }
 
 /// Finishes the authorization `state_param` names (the generic callback): exchanges
-/// `code` for tokens and creates the connection. `provider_error` is the callback's
-/// `error` (the user or the provider declined): the state is used up and the refusal
-/// reported.
+/// `code` for tokens and creates the connection (or reconnects one, see [`finish`]).
+/// `provider_error` is the callback's `error` (the user or the provider declined): the
+/// state is used up and the refusal reported.
 pub async fn complete(
     state: &AppState,
     state_param: &str,
     code: Option<&str>,
     provider_error: Option<&str>,
     caller_user_id: &str,
-) -> ApiResult<ConnectionRecord> {
+) -> ApiResult<Finished> {
     let pending = take_pending(state, state_param, caller_user_id, None).await?;
     let exchanged = exchange(state, pending, code, provider_error).await?;
     finish(state, exchanged).await
@@ -318,6 +324,11 @@ impl Exchanged {
         self.pending.preset()
     }
 
+    /// The scopes the start asked for.
+    pub fn requested_scopes(&self) -> &[String] {
+        &self.pending.request.settings.scopes
+    }
+
     /// The access token, for a provider call made while completing (Google's userinfo).
     pub fn access_token(&self) -> SecretString {
         SecretString::new(self.tokens.access_token().secret().clone())
@@ -385,14 +396,134 @@ pub async fn exchange(
     })
 }
 
-/// Creates the connection of an exchanged authorization, reading what its preset needs
-/// first (Google: the account's e-mail).
-pub async fn finish(state: &AppState, exchanged: Exchanged) -> ApiResult<ConnectionRecord> {
+/// A completed authorization: the connection, and whether it is new (else reconnected).
+pub struct Finished {
+    pub connection: ConnectionRecord,
+    pub created: bool,
+}
+
+/// Creates the connection of an exchanged authorization, or replaces the tokens of the
+/// connection it reconnects; reads what its preset needs first (Google: the account's
+/// e-mail, which a reconnect must keep).
+pub async fn finish(state: &AppState, exchanged: Exchanged) -> ApiResult<Finished> {
+    let current = match &exchanged.pending.request.reconnect {
+        Some(id) => Some(reconnected(state, &exchanged.pending, id).await?),
+        None => None,
+    };
     let account = match exchanged.preset() {
-        Some(super::google::PRESET) => Some(super::google::account(state, &exchanged).await?),
+        Some(super::google::PRESET) => {
+            Some(super::google::account(state, &exchanged, current.as_ref()).await?)
+        }
         _ => None,
     };
-    create_connection(state, exchanged, account).await
+    Ok(match current {
+        Some(current) => Finished {
+            connection: replace_tokens(state, exchanged, current, account).await?,
+            created: false,
+        },
+        None => Finished {
+            connection: create_connection(state, exchanged, account).await?,
+            created: true,
+        },
+    })
+}
+
+/// The connection a reconnect replaces the tokens of: still there, in the project and of
+/// the provider the authorization started for.
+async fn reconnected(state: &AppState, pending: &Pending, id: &str) -> ApiResult<ConnectionRecord> {
+    state
+        .integrations()
+        .connection(&pending.record.workspace_id, id)
+        .await?
+        .filter(|c| {
+            c.project_id == pending.record.project_id && c.provider == pending.request.provider
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(&format!(
+                "connection {id} (deleted while it was being reconnected?); start a new connection"
+            ))
+        })
+}
+
+async fn seal_client_secret(
+    state: &AppState,
+    workspace_id: &str,
+    connection_id: &str,
+    secret: Option<&SecretString>,
+) -> ApiResult<Option<serde_json::Value>> {
+    match secret {
+        Some(secret) => Ok(Some(
+            state
+                .vault()
+                .seal(
+                    workspace_id,
+                    client_secret_field(connection_id),
+                    secret.expose_secret(),
+                )
+                .await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn settings_with_account(
+    settings: &OAuthSettings,
+    account: Option<serde_json::Value>,
+) -> ApiResult<serde_json::Value> {
+    let mut oauth = serde_json::to_value(settings).map_err(ApiError::internal)?;
+    if let Some(account) = account {
+        oauth[ACCOUNT_KEY] = account;
+    }
+    Ok(oauth)
+}
+
+/// A reconnect: the new tokens (the old refresh token kept if the provider sent none),
+/// settings and account on the same connection, `active` again; compare-and-set.
+async fn replace_tokens(
+    state: &AppState,
+    exchanged: Exchanged,
+    current: ConnectionRecord,
+    account: Option<serde_json::Value>,
+) -> ApiResult<ConnectionRecord> {
+    let Exchanged {
+        pending,
+        client_secret,
+        tokens,
+    } = exchanged;
+    let previous = credentials::open(state, &current).await?;
+    let values = token_values(&tokens, previous.get("refresh_token"));
+    let (credentials_sealed, credential_keys) =
+        credentials::seal(state, &current.workspace_id, &current.id, &values).await?;
+    let now = now_ms();
+    let next = ConnectionRecord {
+        credentials_sealed,
+        credential_keys,
+        oauth: Some(settings_with_account(&pending.request.settings, account)?),
+        oauth_client_secret_sealed: seal_client_secret(
+            state,
+            &current.workspace_id,
+            &current.id,
+            client_secret.as_ref(),
+        )
+        .await?,
+        status: ACTIVE.to_owned(),
+        status_reason: None,
+        expires_at: expires_at(&tokens, now),
+        refreshed_at: Some(now),
+        credentials_version: current.credentials_version + 1,
+        updated_at: now,
+        ..current.clone()
+    };
+    if !state
+        .integrations()
+        .save_connection(&next, current.credentials_version)
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "the connection changed while it was being reconnected: start the reconnect again",
+        ));
+    }
+    Ok(next)
 }
 
 /// Stores the connection: tokens and client secret sealed, the client settings (and the
@@ -413,23 +544,9 @@ async fn create_connection(
     let values = token_values(&tokens, None);
     let (credentials_sealed, credential_keys) =
         credentials::seal(state, &record.workspace_id, &id, &values).await?;
-    let oauth_client_secret_sealed = match &client_secret {
-        Some(secret) => Some(
-            state
-                .vault()
-                .seal(
-                    &record.workspace_id,
-                    client_secret_field(&id),
-                    secret.expose_secret(),
-                )
-                .await?,
-        ),
-        None => None,
-    };
-    let mut oauth = serde_json::to_value(&request.settings).map_err(ApiError::internal)?;
-    if let Some(account) = account {
-        oauth[ACCOUNT_KEY] = account;
-    }
+    let oauth_client_secret_sealed =
+        seal_client_secret(state, &record.workspace_id, &id, client_secret.as_ref()).await?;
+    let oauth = settings_with_account(&request.settings, account)?;
     let connection = ConnectionRecord {
         id,
         workspace_id: record.workspace_id,

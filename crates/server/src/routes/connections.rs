@@ -468,6 +468,7 @@ pub async fn oauth_start(
         redirect_uri: None,
         extra_params: Vec::new(),
         preset: None,
+        reconnect: None,
     };
     let (authorize_url, oauth_state) = oauth::start(
         &state,
@@ -520,7 +521,10 @@ pub async fn oauth_callback(
             "sign in to agentruntime in this browser as the user who started the connection, then start it again",
         )
     })?;
-    let connection = oauth::complete(
+    let oauth::Finished {
+        connection,
+        created,
+    } = oauth::complete(
         &state,
         oauth_state,
         param("code"),
@@ -529,7 +533,12 @@ pub async fn oauth_callback(
     )
     .await?;
     if wants_json(&headers) {
-        return Ok((StatusCode::CREATED, Json(view(&connection))).into_response());
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        return Ok((status, Json(view(&connection))).into_response());
     }
     let target = format!(
         "{CONSOLE_PATH}?connected={}",

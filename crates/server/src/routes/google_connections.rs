@@ -62,18 +62,44 @@ pub struct GoogleOAuthUrl {
     /// the setting `connections.google.redirect_uri`, else this server's OAuth callback.
     #[serde(default)]
     redirect_uri: Option<String>,
+    /// Reconnect this Google connection instead of making a new one: same id (MCP
+    /// profiles bound to it keep working), new tokens, its enabled services asked for
+    /// again along with `services` (which may then be empty).
+    #[serde(default)]
+    connection_id: Option<String>,
 }
 
 /// `POST /v1/connections/google/oauth-url` (ConnectionsManage; `X-Project-Id`) →
 /// `{url, state, redirect_uri, scopes, expires_at}`; 409 when Google connect is not
-/// configured.
+/// configured. With `connection_id`, the authorization reconnects that connection (of
+/// the project; another's is not found).
 pub async fn oauth_url(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<GoogleOAuthUrl>,
 ) -> ApiResult<Json<Value>> {
     let project = gate.project()?;
-    if body.services.is_empty() {
+    let mut services = google::check_services(&body.services)?;
+    let reconnect = match &body.connection_id {
+        Some(id) => {
+            let connection = load(&state, &gate, id).await?;
+            let account = google::account_of(&connection)?;
+            if body.display_name.is_some() {
+                return Err(ApiError::bad_request(
+                    "`display_name` does not go with `connection_id`: a reconnect keeps the connection's name (rename it with PATCH /v1/connections/{id})",
+                ));
+            }
+            let enabled: Vec<String> = account.services.clone();
+            for name in google::check_services(&enabled)? {
+                if !services.contains(&name) {
+                    services.push(name);
+                }
+            }
+            Some(connection)
+        }
+        None => None,
+    };
+    if services.is_empty() && reconnect.is_none() {
         return Err(ApiError::bad_request(format!(
             "`services` must name at least one Google service, e.g. [\"gmail\"]: see GET /v1/connections/google/config ({})",
             google::SERVICES
@@ -83,17 +109,23 @@ pub async fn oauth_url(
                 .join(", ")
         )));
     }
-    let services = google::check_services(&body.services)?;
-    let display_name = match &body.display_name {
-        Some(name) => check_name("display_name", name)?,
-        None => DEFAULT_NAME.to_owned(),
+    let display_name = match (&body.display_name, &reconnect) {
+        (Some(name), _) => check_name("display_name", name)?,
+        (None, Some(connection)) => connection.display_name.clone(),
+        (None, None) => DEFAULT_NAME.to_owned(),
     };
     let redirect_uri = body
         .redirect_uri
         .as_deref()
         .map(|u| check_url_text("redirect_uri", u))
         .transpose()?;
-    let new = google::authorization(&state, &services, display_name, redirect_uri)?;
+    let new = google::authorization(
+        &state,
+        &services,
+        display_name,
+        redirect_uri,
+        reconnect.map(|c| c.id),
+    )?;
     let scopes = new.settings.scopes.clone();
     let redirect_uri = new
         .redirect_uri
@@ -136,7 +168,7 @@ fn check_param(field: &str, value: &str) -> ApiResult<()> {
 
 /// `POST /v1/connections/google/complete` (ConnectionsManage) → 201 with the connection:
 /// exchanges the code, reads the account's e-mail, creates the connection (provider
-/// `google`) in the project that started the authorization. The state is single use and
+/// `google`) in the project that started the authorization; 200 when it reconnected one. The state is single use and
 /// must be this workspace's (another's is answered as unknown) and the caller's own.
 pub async fn complete(
     State(state): State<AppState>,
@@ -157,11 +189,17 @@ pub async fn complete(
     gate.object_project(&state, pending.project_id(), "project")
         .await?;
     let exchanged = oauth::exchange(&state, pending, Some(&body.code), None).await?;
-    let connection = oauth::finish(&state, exchanged).await?;
-    let mut answer = view(&connection);
-    let account = google::account_of(&connection)?;
-    answer["google"] = google::account_view(&connection, &account);
-    Ok((StatusCode::CREATED, Json(answer)))
+    let finished = oauth::finish(&state, exchanged).await?;
+    let connection = &finished.connection;
+    let mut answer = view(connection);
+    let account = google::account_of(connection)?;
+    answer["google"] = google::account_view(connection, &account);
+    let status = if finished.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(answer)))
 }
 
 /// `GET /v1/connections/google/accounts/{connectionId}` (ConnectionsRead) →

@@ -44,6 +44,8 @@ struct Inner {
     authorize_queries: Vec<HashMap<String, String>>,
     /// Bearer tokens `/userinfo` was called with.
     userinfo_calls: Vec<String>,
+    /// The e-mail `/userinfo` answers instead of [`EMAIL`].
+    email: Option<String>,
 }
 
 /// The account `/userinfo` answers.
@@ -92,6 +94,10 @@ impl AuthServer {
     /// Token answers from now on carry `scope` (what the user granted).
     pub fn grant_scopes(&self, scopes: &[&str]) {
         self.with(|i| i.granted_scope = Some(scopes.join(" ")));
+    }
+    /// The user signs in as `email` from now on (`None`: [`EMAIL`]).
+    pub fn set_email(&self, email: Option<&str>) {
+        self.with(|i| i.email = email.map(str::to_owned));
     }
     pub fn authorize_queries(&self) -> Vec<HashMap<String, String>> {
         self.with(|i| i.authorize_queries.clone())
@@ -206,7 +212,8 @@ async fn userinfo(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap) ->
         )
             .into_response();
     }
-    axum::Json(json!({"sub": "1234", "email": EMAIL, "email_verified": true})).into_response()
+    let email = i.email.clone().unwrap_or_else(|| EMAIL.to_owned());
+    axum::Json(json!({"sub": "1234", "email": email, "email_verified": true})).into_response()
 }
 
 async fn token(

@@ -259,6 +259,110 @@ async fn google_flow(backend: Backend) {
         true,
         "a refusal changes nothing"
     );
+
+    // Reconnect with Drive: the same connection, new tokens, Drive granted and enabled,
+    // the enabled services asked for again and kept.
+    auth.grant_scopes(&["openid", "email", GMAIL, CALENDAR, DRIVE]);
+    auth.set_access_ttl(30);
+    let reconnect = json!({"services": ["google-drive"], "connection_id": id});
+    let (redirect, again) = consent(s, &ws, reconnect).await;
+    let scope = query_of(again["url"].as_str().expect("url"))["scope"].clone();
+    assert!(
+        scope.contains(DRIVE) && scope.contains(GMAIL) && scope.contains(CALENDAR),
+        "{scope}"
+    );
+    let re = complete(s, &ws.owner, &ws, &redirect).await;
+    assert_eq!(re.status, 200, "{}", re.body);
+    assert_eq!(re.body["id"], id.as_str());
+    assert_eq!(re.body["display_name"], "Work Google");
+    assert_eq!(
+        re.body["oauth"]["account"]["services"],
+        json!(["gmail", "google-calendar", "google-drive"])
+    );
+    // Its new token expires within the refresh margin: refreshed with the new refresh
+    // token at once.
+    let opened = credentials_for_call(&s.server.state, &ws_id, &id)
+        .await
+        .expect("credentials");
+    assert_eq!(
+        auth.grants().last().map(String::as_str),
+        Some("refresh_token")
+    );
+    assert_eq!(
+        opened.bearer().map(|t| t.expose_secret()),
+        auth.access_tokens().last().map(String::as_str)
+    );
+    // Its refresh token revoked: needs re-authorization, and a reconnect makes it work.
+    auth.revoke_all();
+    let error = credentials_for_call(&s.server.state, &ws_id, &id)
+        .await
+        .expect_err("revoked");
+    assert_eq!(error.status, 409, "{}", error.message);
+    let (redirect, _) = consent(s, &ws, json!({"services": [], "connection_id": id})).await;
+    // Consent given as another Google account: refused, the connection unchanged.
+    auth.set_email(Some("intruder@example.test"));
+    let wrong = complete(s, &ws.owner, &ws, &redirect).await;
+    assert_eq!(wrong.status, 409, "{}", wrong.body);
+    assert!(
+        wrong.error().contains("intruder@example.test"),
+        "{}",
+        wrong.body
+    );
+    auth.set_email(None);
+    let still_revoked = call(
+        s,
+        &ws.owner,
+        &ws,
+        Method::GET,
+        &format!("/v1/connections/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        still_revoked.body["status"], "needs_reauth",
+        "{}",
+        still_revoked.body
+    );
+    auth.set_access_ttl(3600);
+    let (redirect, _) = consent(s, &ws, json!({"services": [], "connection_id": id})).await;
+    let re = complete(s, &ws.owner, &ws, &redirect).await;
+    assert_eq!(re.status, 200, "{}", re.body);
+    assert_eq!(re.body["status"], "active", "{}", re.body);
+    let opened = credentials_for_call(&s.server.state, &ws_id, &id)
+        .await
+        .expect("reconnected");
+    assert_eq!(
+        opened.bearer().map(|t| t.expose_secret()),
+        auth.access_tokens().last().map(String::as_str)
+    );
+    for (body, expected) in [
+        (
+            json!({"services": [], "connection_id": id, "display_name": "x"}),
+            "`display_name`",
+        ),
+        (
+            json!({"services": [], "connection_id": "no-such-connection"}),
+            "not found",
+        ),
+    ] {
+        let r = call(
+            s,
+            &ws.owner,
+            &ws,
+            Method::POST,
+            "/v1/connections/google/oauth-url",
+            Some(body.clone()),
+        )
+        .await;
+        assert!(r.status == 400 || r.status == 404, "{body}: {}", r.body);
+        assert!(r.error().contains(expected), "{body}: {}", r.body);
+    }
+    let unchanged = call(s, &ws.owner, &ws, Method::GET, &path, None).await;
+    assert_eq!(
+        service(&unchanged.body, "gmail")["enabled"],
+        true,
+        "a refusal changes nothing"
+    );
     for (body, expected) in [
         (
             json!({"services": {"gmial": true}}),
@@ -346,6 +450,16 @@ async fn google_flow(backend: Backend) {
     )
     .await;
     assert_eq!(listed.body["connections"], json!([]), "{}", listed.body);
+    let r = call(
+        s,
+        &other.owner,
+        &other,
+        Method::POST,
+        "/v1/connections/google/oauth-url",
+        Some(json!({"services": ["gmail"], "connection_id": id})),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.body);
     let still = call(s, &ws.owner, &ws, Method::GET, &path, None).await;
     assert_eq!(service(&still.body, "gmail")["enabled"], true);
 

@@ -123,6 +123,8 @@ fn rows() -> Vec<Row> {
             .body(json!({"display_name": TAKEN, "credentials": {"token": TAKEN}}))),
         row("DELETE", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
         row("GET", "/v1/connections/google/accounts/{connectionId}", Path, "connectionId", Connection, |b, x| Req::of(b, format!("/v1/connections/google/accounts/{}", x.connection))),
+        row("POST", "/v1/connections/google/oauth-url", Body, "connection_id", Connection, |b, x| Req::of(b, "/v1/connections/google/oauth-url").project(&b.ids.project)
+            .body(json!({"services": ["gmail"], "connection_id": x.connection}))),
         row("PATCH", "/v1/connections/google/accounts/{connectionId}/services", Path, "connectionId", Connection, |b, x| Req::of(b, format!("/v1/connections/google/accounts/{}/services", x.connection))
             .body(json!({"services": {"gmail": false}}))),
         // Workspace LLM keys.
