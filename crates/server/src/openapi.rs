@@ -66,6 +66,21 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
         ("POST", "/v1/connections") => connections::NewConnection::schema(),
         ("PATCH", "/v1/connections/{id}") => connections::ConnectionChange::schema(),
         ("POST", "/v1/connections/oauth/start") => connections::OAuthStart::schema(),
+        ("POST", "/v1/connections/google/oauth-url") => {
+            routes::google_connections::GoogleOAuthUrl::schema()
+        }
+        ("POST", "/v1/connections/google/complete") => {
+            routes::google_connections::GoogleComplete::schema()
+        }
+        ("PATCH", "/v1/connections/google/accounts/{connectionId}/services") => {
+            routes::google_connections::GoogleServicesChange::schema()
+        }
+        ("POST", "/v1/connections/whatsapp/manual") => {
+            routes::whatsapp_connections::WhatsAppManual::schema()
+        }
+        ("POST", "/v1/connections/whatsapp/complete") => {
+            routes::whatsapp_connections::WhatsAppComplete::schema()
+        }
         ("POST", "/v1/mcp/servers") => mcp::NewServer::schema(),
         ("POST", "/v1/mcp/servers/discover") => mcp::DiscoverBody::schema(),
         ("POST", "/v1/mcp/servers/{id}/validate") => {
@@ -371,8 +386,16 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
         if action.is_project_scoped() {
             // List and create routes need it; routes on one object use the object's project.
             let lists_webhooks = spec.path == "/v1/inbound-webhooks" && spec.method == Method::GET;
-            let connections_list_or_create =
-                matches!(spec.path, "/v1/connections" | "/v1/connections/oauth/start");
+            let connections_list_or_create = matches!(
+                spec.path,
+                "/v1/connections"
+                    | "/v1/connections/oauth/start"
+                    | "/v1/connections/google/config"
+                    | "/v1/connections/google/oauth-url"
+                    | "/v1/connections/whatsapp/config"
+                    | "/v1/connections/whatsapp/manual"
+                    | "/v1/connections/whatsapp/complete"
+            );
             let required = if spec.path == "/v1/workflows"
                 || lists_webhooks
                 || connections_list_or_create

@@ -161,6 +161,9 @@ pub struct Settings {
     pub billing: crate::billing::settings::BillingSettings,
     /// The console copilot (`[autopilot]`, docs/agents.md "Autopilot").
     pub autopilot: crate::autopilot::settings::AutopilotSettings,
+    /// Google and WhatsApp connect (`[connections.google]`, `[connections.whatsapp]`,
+    /// docs/connections.md).
+    pub connections: crate::connections::settings::ConnectionsSettings,
 }
 
 /// Parses the value of the environment variable `name`.
@@ -664,6 +667,7 @@ impl Default for Settings {
             platform_mcp: PlatformMcpSettings::default(),
             billing: Default::default(),
             autopilot: Default::default(),
+            connections: Default::default(),
         }
     }
 }
@@ -712,6 +716,9 @@ pub enum SettingsError {
     /// An `[autopilot]` setting is invalid.
     #[error("{0}")]
     Autopilot(String),
+    /// A `[connections.*]` setting is invalid.
+    #[error("{0}")]
+    Connections(String),
 }
 
 impl Settings {
@@ -861,6 +868,9 @@ impl Settings {
         self.autopilot
             .apply_env(&get)
             .map_err(SettingsError::Autopilot)?;
+        self.connections
+            .apply_env(&get)
+            .map_err(SettingsError::Connections)?;
         Ok(self)
     }
 

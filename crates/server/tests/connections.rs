@@ -3,7 +3,9 @@
 //! answered 404, viewers read but do not write; `credentials_for_call`; and OAuth 2.0
 //! against a local authorization server (`connections/auth_server.rs`): PKCE, refresh
 //! before expiry (once for concurrent callers), revoked refresh tokens, wrong or reused
-//! states, and the SSRF guard on tenant-supplied endpoints.
+//! states, and the SSRF guard on tenant-supplied endpoints. `connections/providers.rs`:
+//! Google (against the same authorization server) and WhatsApp (against a Graph API
+//! stand-in, `connections/graph_server.rs`).
 
 #[path = "connections/auth_server.rs"]
 mod auth_server;
@@ -78,13 +80,17 @@ struct Harness {
 }
 
 async fn harness(backend: Backend) -> Harness {
+    harness_with(backend, settings()).await
+}
+
+async fn harness_with(backend: Backend, settings: ar_server::Settings) -> Harness {
     setup();
     match backend {
         Backend::Sqlite => {
             let (stores, dir) = stores(Backend::Sqlite).await;
             let path = dir.as_ref().expect("temp dir").path().join("ar.db");
             Harness {
-                s: start_on(stores, settings()).await,
+                s: start_on(stores, settings).await,
                 raw: Raw::Sqlite(path),
                 _dir: dir,
             }
@@ -109,7 +115,7 @@ async fn harness(backend: Backend) -> Harness {
                 mcp_state: Default::default(),
             };
             Harness {
-                s: start_on(stores, settings()).await,
+                s: start_on(stores, settings).await,
                 raw: Raw::Pg(pool),
                 _dir: None,
             }
@@ -992,3 +998,9 @@ on_both!(isolation_and_roles);
 on_both!(oauth_flow);
 on_both!(oauth_bad_input);
 on_both!(only_the_access_token_of_an_oauth_connection_is_bound);
+
+#[path = "connections/graph_server.rs"]
+mod graph_server;
+// After `on_both!`: the provider tests use it.
+#[path = "connections/providers.rs"]
+mod providers;

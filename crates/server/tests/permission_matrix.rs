@@ -305,7 +305,7 @@ async fn world(backend: Backend, needed_scope: TokenScope) -> World {
 
     let automation = automation_fixtures(&s, &owner, &workflow).await;
     let runs = run_fixtures(&s, &owner, &workflow).await;
-    let connections = connection_fixtures(&s, &owner, &project).await;
+    let connections = connection_fixtures(&s, &owner, &ws, &project).await;
     let mcp = mcp_fixtures(&s, &ws, &project).await;
     // A workspace secret for the delete route (only a tenant admin gets to delete it).
     let r = s
@@ -589,6 +589,60 @@ fn sample(
             })),
             Some(p.clone()),
             200,
+        ),
+        ("GET", "/v1/connections/google/config") => (
+            "/v1/connections/google/config".into(),
+            None,
+            Some(p.clone()),
+            200,
+        ),
+        // Google connect is not configured in this world: an authorized caller is told so.
+        ("POST", "/v1/connections/google/oauth-url") => (
+            "/v1/connections/google/oauth-url".into(),
+            Some(json!({"services": ["gmail"]})),
+            Some(p.clone()),
+            409,
+        ),
+        // An authorized caller gets as far as the state, which nobody issued.
+        ("POST", "/v1/connections/google/complete") => (
+            "/v1/connections/google/complete".into(),
+            Some(json!({"code": "c", "state": "nobody-issued-this-state"})),
+            Some(p.clone()),
+            400,
+        ),
+        ("GET", "/v1/connections/google/accounts/{connectionId}") => (
+            format!("/v1/connections/google/accounts/{}", w.connections.google),
+            None,
+            None,
+            200,
+        ),
+        ("PATCH", "/v1/connections/google/accounts/{connectionId}/services") => (
+            format!(
+                "/v1/connections/google/accounts/{}/services",
+                w.connections.google
+            ),
+            Some(json!({"services": {"gmail": true}})),
+            None,
+            200,
+        ),
+        ("GET", "/v1/connections/whatsapp/config") => (
+            "/v1/connections/whatsapp/config".into(),
+            None,
+            Some(p.clone()),
+            200,
+        ),
+        ("POST", "/v1/connections/whatsapp/manual") => (
+            "/v1/connections/whatsapp/manual".into(),
+            Some(json!({"phone_number_id": "1", "waba_id": "2", "access_token": "t"})),
+            Some(p.clone()),
+            201,
+        ),
+        // Embedded signup is not configured in this world: an authorized caller is told so.
+        ("POST", "/v1/connections/whatsapp/complete") => (
+            "/v1/connections/whatsapp/complete".into(),
+            Some(json!({"code": "c"})),
+            Some(p.clone()),
+            409,
         ),
         // A plain GET: once authorized, the stream asks for a WebSocket handshake (426).
         ("GET", "/v1/workflows/{id}/stream") => {
@@ -1415,13 +1469,71 @@ async fn mcp_fixtures(s: &TestServer, ws: &str, project: &str) -> McpFixtures {
     out
 }
 
-/// A connection in P for the connection rows, and one per caller kind to delete.
+/// A connection in P for the connection rows, and one per caller kind to delete; a
+/// Google connection in P for the Google account rows.
 struct ConnectionFixtures {
     connection: String,
     spares: Vec<(Kind, String)>,
+    google: String,
 }
 
-async fn connection_fixtures(s: &TestServer, owner: &Auth, project: &str) -> ConnectionFixtures {
+/// A Google connection in P as `POST /v1/connections/google/complete` leaves it (Google
+/// is not reachable from the matrix), written to the store: its account granted Gmail.
+async fn google_connection(s: &TestServer, workspace_id: &str, project: &str) -> String {
+    use ar_server::connections::credentials;
+    let state = &s.server.state;
+    let id = format!("google-{}", uuid::Uuid::now_v7().simple());
+    let values = [(
+        "access_token".to_string(),
+        ar_connect::SecretString::new("at-matrix".into()),
+    )]
+    .into_iter()
+    .collect();
+    let (credentials_sealed, credential_keys) =
+        credentials::seal(state, workspace_id, &id, &values)
+            .await
+            .expect("seal");
+    let gmail = "https://www.googleapis.com/auth/gmail.modify";
+    let record = ar_store::integrations::ConnectionRecord {
+        id: id.clone(),
+        workspace_id: workspace_id.into(),
+        project_id: project.into(),
+        display_name: "Google".into(),
+        provider: "google".into(),
+        service: None,
+        auth_type: "oauth2".into(),
+        credential_keys,
+        credentials_sealed,
+        oauth: Some(json!({
+            "authorization_url": "https://203.0.113.10/authorize",
+            "token_url": "https://203.0.113.10/token", "client_id": "c",
+            "scopes": ["openid", "email", gmail],
+            "account": {"email": "g@acme.test", "services": ["gmail"], "granted_scopes": [gmail]},
+        })),
+        oauth_client_secret_sealed: None,
+        status: "active".into(),
+        status_reason: None,
+        expires_at: None,
+        refreshed_at: None,
+        credentials_version: 1,
+        created_by: "matrix".into(),
+        created_at: now_ms(),
+        updated_at: now_ms(),
+    };
+    state
+        .integrations()
+        .create_connection(&record)
+        .await
+        .expect("google connection");
+    id
+}
+
+async fn connection_fixtures(
+    s: &TestServer,
+    owner: &Auth,
+    workspace_id: &str,
+    project: &str,
+) -> ConnectionFixtures {
     let create = || async move {
         let r = s
             .call(Method::POST, "/v1/connections")
@@ -1437,6 +1549,7 @@ async fn connection_fixtures(s: &TestServer, owner: &Auth, project: &str) -> Con
     let mut fixtures = ConnectionFixtures {
         connection: create().await,
         spares: Vec::new(),
+        google: google_connection(s, workspace_id, project).await,
     };
     for kind in KINDS {
         fixtures.spares.push((kind, create().await));

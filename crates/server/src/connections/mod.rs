@@ -3,12 +3,20 @@
 //!
 //! - [`credentials`]: the auth types, what their credentials must hold, sealing.
 //! - [`oauth`]: OAuth 2.0 connections (authorization code with PKCE, refresh).
+//! - [`google`]: the Google preset over [`oauth`] and its service catalog.
+//! - [`whatsapp`]: WhatsApp Business credentials, manual or from Meta's embedded signup.
+//! - [`settings`]: `[connections.google]` and `[connections.whatsapp]`.
+//! - [`provider_http`]: JSON calls to a provider's API while a connection is made.
 //! - [`credentials_for_call`]: what the MCP executor calls to get a connection's values.
 //!
 //! The HTTP surface is `crate::routes::connections`; docs/connections.md is the user guide.
 
 pub mod credentials;
+pub mod google;
 pub mod oauth;
+pub mod provider_http;
+pub mod settings;
+pub mod whatsapp;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, Weak};

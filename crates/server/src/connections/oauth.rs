@@ -77,6 +77,16 @@ pub struct NewAuthorization {
     pub service: Option<String>,
     pub settings: OAuthSettings,
     pub client_secret: Option<SecretString>,
+    /// Where the provider sends the browser back; `None`: [`CALLBACK_PATH`] here.
+    pub redirect_uri: Option<String>,
+    /// More authorize URL parameters (a provider preset's, e.g. Google's `access_type`).
+    pub extra_params: Vec<(&'static str, &'static str)>,
+    /// The provider preset that started it (`google`), whose completion reads more than
+    /// the tokens (see [`super::google`]).
+    pub preset: Option<String>,
+    /// The connection whose tokens this authorization replaces (a reconnect keeps the id,
+    /// so MCP profiles bound to it keep working); `None`: a new connection.
+    pub reconnect: Option<String>,
 }
 
 /// What a pending authorization remembers in clear.
@@ -86,6 +96,12 @@ struct PendingRequest {
     provider: String,
     service: Option<String>,
     settings: OAuthSettings,
+    #[serde(default)]
+    redirect_uri: Option<String>,
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    reconnect: Option<String>,
 }
 
 /// What a pending authorization keeps sealed (read back only: `SecretString` serializes
@@ -165,17 +181,20 @@ pub async fn start(
             check_endpoint(state, name, url).await?;
         }
     }
-    let client = client(
-        &new.settings,
-        new.client_secret.as_ref(),
-        redirect_url(state),
-    )?;
+    let redirect = new
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| redirect_url(state));
+    let client = client(&new.settings, new.client_secret.as_ref(), redirect)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf) = client
+    let mut request = client
         .authorize_url(CsrfToken::new_random)
         .add_scopes(new.settings.scopes.iter().cloned().map(Scope::new))
-        .set_pkce_challenge(challenge)
-        .url();
+        .set_pkce_challenge(challenge);
+    for (name, value) in &new.extra_params {
+        request = request.add_extra_param(*name, *value);
+    }
+    let (url, csrf) = request.url();
     let now = now_ms();
     // Abandoned authorizations go away with the next start.
     state.integrations().purge_oauth_pending(now).await?;
@@ -193,6 +212,9 @@ pub async fn start(
         provider: new.provider,
         service: new.service,
         settings: new.settings,
+        redirect_uri: new.redirect_uri,
+        preset: new.preset,
+        reconnect: new.reconnect,
     };
     state
         .integrations()
@@ -217,37 +239,118 @@ pub async fn start(
     Ok((url.to_string(), csrf.secret().clone()))
 }
 
-/// Finishes the authorization `state_param` names: exchanges `code` for tokens and
-/// creates the connection. `provider_error` is the callback's `error` (the user or the
-/// provider declined): the state is used up and the refusal reported.
+/// Finishes the authorization `state_param` names (the generic callback): exchanges
+/// `code` for tokens and creates the connection (or reconnects one, see [`finish`]).
+/// `provider_error` is the callback's `error` (the user or the provider declined): the
+/// state is used up and the refusal reported.
 pub async fn complete(
     state: &AppState,
     state_param: &str,
     code: Option<&str>,
     provider_error: Option<&str>,
     caller_user_id: &str,
-) -> ApiResult<ConnectionRecord> {
-    let pending = state
+) -> ApiResult<Finished> {
+    let pending = take_pending(state, state_param, caller_user_id, None).await?;
+    let exchanged = exchange(state, pending, code, provider_error).await?;
+    finish(state, exchanged).await
+}
+
+/// A pending authorization taken from the store (its state is spent).
+pub struct Pending {
+    record: OAuthPendingRecord,
+    request: PendingRequest,
+}
+
+impl Pending {
+    /// The project the connection will be created in.
+    pub fn project_id(&self) -> &str {
+        &self.record.project_id
+    }
+
+    /// The provider preset that started it, if any.
+    pub fn preset(&self) -> Option<&str> {
+        self.request.preset.as_deref()
+    }
+}
+
+/// Takes the pending authorization of `state_param` (once: a state is single use) and
+/// checks it may be completed by `caller_user_id`, in `workspace_id` when given (another
+/// workspace's state is answered as unknown).
+pub async fn take_pending(
+    state: &AppState,
+    state_param: &str,
+    caller_user_id: &str,
+    workspace_id: Option<&str>,
+) -> ApiResult<Pending> {
+    let unknown = || {
+        ApiError::bad_request(
+            "unknown or already used OAuth `state`: start the authorization again (POST /v1/connections/oauth/start)",
+        )
+    };
+    let record = state
         .integrations()
         .take_oauth_pending(&hash_secret(state_param))
         .await?
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "unknown or already used OAuth `state`: start the authorization again (POST /v1/connections/oauth/start)",
-            )
-        })?;
+        .ok_or_else(unknown)?;
+    if workspace_id.is_some_and(|ws| ws != record.workspace_id) {
+        return Err(unknown());
+    }
     // The state is spent either way: a link opened by someone else is dead.
-    if pending.created_by != caller_user_id {
+    if record.created_by != caller_user_id {
         return Err(ApiError::forbidden(
             "this authorization was started by another user, and only they can complete it; start the connection again while signed in as yourself",
         ));
     }
-    if pending.expires_at < now_ms() {
+    if record.expires_at < now_ms() {
         return Err(ApiError::bad_request(format!(
             "this authorization expired ({} minutes after it started): start it again",
             PENDING_TTL_MS / 60_000
         )));
     }
+    let request: PendingRequest = serde_json::from_value(record.request.clone())
+        .map_err(|e| ApiError::internal(format!("oauth_pending request unreadable: {e}")))?;
+    Ok(Pending { record, request })
+}
+
+/// A pending authorization whose code was exchanged for tokens (nothing stored yet).
+pub struct Exchanged {
+    pending: Pending,
+    client_secret: Option<SecretString>,
+    tokens: BasicTokenResponse,
+}
+
+impl Exchanged {
+    pub fn preset(&self) -> Option<&str> {
+        self.pending.preset()
+    }
+
+    /// The scopes the start asked for.
+    pub fn requested_scopes(&self) -> &[String] {
+        &self.pending.request.settings.scopes
+    }
+
+    /// The access token, for a provider call made while completing (Google's userinfo).
+    pub fn access_token(&self) -> SecretString {
+        SecretString::new(self.tokens.access_token().secret().clone())
+    }
+
+    /// The scopes the provider granted: its answer's `scope`, else (RFC 6749 §5.1) the
+    /// scopes asked for.
+    pub fn granted_scopes(&self) -> Vec<String> {
+        match self.tokens.scopes() {
+            Some(scopes) => scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            None => self.pending.request.settings.scopes.clone(),
+        }
+    }
+}
+
+/// Exchanges `code` (with the PKCE verifier) for tokens.
+pub async fn exchange(
+    state: &AppState,
+    pending: Pending,
+    code: Option<&str>,
+    provider_error: Option<&str>,
+) -> ApiResult<Exchanged> {
     if let Some(error) = provider_error {
         return Err(ApiError::bad_request(format!(
             "the provider did not authorize the connection ({}): start the authorization again",
@@ -257,22 +360,25 @@ pub async fn complete(
     let code = code.filter(|c| !c.is_empty()).ok_or_else(|| {
         ApiError::bad_request("the callback has no `code`: start the authorization again")
     })?;
-    let request: PendingRequest = serde_json::from_value(pending.request.clone())
-        .map_err(|e| ApiError::internal(format!("oauth_pending request unreadable: {e}")))?;
     let opened = state
         .vault()
         .open(
-            &pending.workspace_id,
-            pending_field(&pending.state_hash),
-            &pending.secrets_sealed,
+            &pending.record.workspace_id,
+            pending_field(&pending.record.state_hash),
+            &pending.record.secrets_sealed,
         )
         .await?;
     let secrets: PendingSecrets = serde_json::from_str(opened.expose_secret())
         .map_err(|e| ApiError::internal(format!("oauth_pending secrets unreadable: {e}")))?;
+    let redirect = pending
+        .request
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| redirect_url(state));
     let client = client(
-        &request.settings,
+        &pending.request.settings,
         secrets.client_secret.as_ref(),
-        redirect_url(state),
+        redirect,
     )?;
     let http = GuardedHttp::new(Arc::clone(state.mcp_allowlist()))?;
     let tokens = client
@@ -283,48 +389,192 @@ pub async fn complete(
         .request_async(&http)
         .await
         .map_err(|e| token_error("exchanging the authorization code", e))?;
+    Ok(Exchanged {
+        pending,
+        client_secret: secrets.client_secret,
+        tokens,
+    })
+}
+
+/// A completed authorization: the connection, and whether it is new (else reconnected).
+pub struct Finished {
+    pub connection: ConnectionRecord,
+    pub created: bool,
+}
+
+/// Creates the connection of an exchanged authorization, or replaces the tokens of the
+/// connection it reconnects; reads what its preset needs first (Google: the account's
+/// e-mail, which a reconnect must keep).
+pub async fn finish(state: &AppState, exchanged: Exchanged) -> ApiResult<Finished> {
+    let current = match &exchanged.pending.request.reconnect {
+        Some(id) => Some(reconnected(state, &exchanged.pending, id).await?),
+        None => None,
+    };
+    let account = match exchanged.preset() {
+        Some(super::google::PRESET) => {
+            Some(super::google::account(state, &exchanged, current.as_ref()).await?)
+        }
+        _ => None,
+    };
+    Ok(match current {
+        Some(current) => Finished {
+            connection: replace_tokens(state, exchanged, current, account).await?,
+            created: false,
+        },
+        None => Finished {
+            connection: create_connection(state, exchanged, account).await?,
+            created: true,
+        },
+    })
+}
+
+/// The connection a reconnect replaces the tokens of: still there, in the project and of
+/// the provider the authorization started for.
+async fn reconnected(state: &AppState, pending: &Pending, id: &str) -> ApiResult<ConnectionRecord> {
+    state
+        .integrations()
+        .connection(&pending.record.workspace_id, id)
+        .await?
+        .filter(|c| {
+            c.project_id == pending.record.project_id && c.provider == pending.request.provider
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(&format!(
+                "connection {id} (deleted while it was being reconnected?); start a new connection"
+            ))
+        })
+}
+
+async fn seal_client_secret(
+    state: &AppState,
+    workspace_id: &str,
+    connection_id: &str,
+    secret: Option<&SecretString>,
+) -> ApiResult<Option<serde_json::Value>> {
+    match secret {
+        Some(secret) => Ok(Some(
+            state
+                .vault()
+                .seal(
+                    workspace_id,
+                    client_secret_field(connection_id),
+                    secret.expose_secret(),
+                )
+                .await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn settings_with_account(
+    settings: &OAuthSettings,
+    account: Option<serde_json::Value>,
+) -> ApiResult<serde_json::Value> {
+    let mut oauth = serde_json::to_value(settings).map_err(ApiError::internal)?;
+    if let Some(account) = account {
+        oauth[ACCOUNT_KEY] = account;
+    }
+    Ok(oauth)
+}
+
+/// A reconnect: the new tokens (the old refresh token kept if the provider sent none),
+/// settings and account on the same connection, `active` again; compare-and-set.
+async fn replace_tokens(
+    state: &AppState,
+    exchanged: Exchanged,
+    current: ConnectionRecord,
+    account: Option<serde_json::Value>,
+) -> ApiResult<ConnectionRecord> {
+    let Exchanged {
+        pending,
+        client_secret,
+        tokens,
+    } = exchanged;
+    let previous = credentials::open(state, &current).await?;
+    let values = token_values(&tokens, previous.get("refresh_token"));
+    let (credentials_sealed, credential_keys) =
+        credentials::seal(state, &current.workspace_id, &current.id, &values).await?;
+    let now = now_ms();
+    let next = ConnectionRecord {
+        credentials_sealed,
+        credential_keys,
+        oauth: Some(settings_with_account(&pending.request.settings, account)?),
+        oauth_client_secret_sealed: seal_client_secret(
+            state,
+            &current.workspace_id,
+            &current.id,
+            client_secret.as_ref(),
+        )
+        .await?,
+        status: ACTIVE.to_owned(),
+        status_reason: None,
+        expires_at: expires_at(&tokens, now),
+        refreshed_at: Some(now),
+        credentials_version: current.credentials_version + 1,
+        updated_at: now,
+        ..current.clone()
+    };
+    if !state
+        .integrations()
+        .save_connection(&next, current.credentials_version)
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "the connection changed while it was being reconnected: start the reconnect again",
+        ));
+    }
+    Ok(next)
+}
+
+/// Stores the connection: tokens and client secret sealed, the client settings (and the
+/// preset's `account`, if any) in clear.
+async fn create_connection(
+    state: &AppState,
+    exchanged: Exchanged,
+    account: Option<serde_json::Value>,
+) -> ApiResult<ConnectionRecord> {
+    let Exchanged {
+        pending,
+        client_secret,
+        tokens,
+    } = exchanged;
+    let Pending { record, request } = pending;
     let now = now_ms();
     let id = new_id();
     let values = token_values(&tokens, None);
     let (credentials_sealed, credential_keys) =
-        credentials::seal(state, &pending.workspace_id, &id, &values).await?;
-    let oauth_client_secret_sealed = match &secrets.client_secret {
-        Some(secret) => Some(
-            state
-                .vault()
-                .seal(
-                    &pending.workspace_id,
-                    client_secret_field(&id),
-                    secret.expose_secret(),
-                )
-                .await?,
-        ),
-        None => None,
-    };
+        credentials::seal(state, &record.workspace_id, &id, &values).await?;
+    let oauth_client_secret_sealed =
+        seal_client_secret(state, &record.workspace_id, &id, client_secret.as_ref()).await?;
+    let oauth = settings_with_account(&request.settings, account)?;
     let connection = ConnectionRecord {
         id,
-        workspace_id: pending.workspace_id,
-        project_id: pending.project_id,
+        workspace_id: record.workspace_id,
+        project_id: record.project_id,
         display_name: request.display_name,
         provider: request.provider,
         service: request.service,
         auth_type: AuthType::OAuth2.as_str().to_owned(),
         credential_keys,
         credentials_sealed,
-        oauth: Some(serde_json::to_value(&request.settings).map_err(ApiError::internal)?),
+        oauth: Some(oauth),
         oauth_client_secret_sealed,
         status: ACTIVE.to_owned(),
         status_reason: None,
         expires_at: expires_at(&tokens, now),
         refreshed_at: Some(now),
         credentials_version: 1,
-        created_by: pending.created_by,
+        created_by: record.created_by,
         created_at: now,
         updated_at: now,
     };
     state.integrations().create_connection(&connection).await?;
     Ok(connection)
 }
+
+/// The key of a connection's `oauth` settings holding what a provider preset knows of the
+/// account (Google: e-mail, services); kept through refreshes (they copy the record).
+pub const ACCOUNT_KEY: &str = "account";
 
 /// Whether the connection's access token must be refreshed before use.
 pub fn needs_refresh(connection: &ConnectionRecord, now: i64) -> bool {

@@ -72,13 +72,15 @@ const MAX_SCOPES: usize = 50;
 const MAX_URL: usize = 2048;
 
 /// A connection as the API shows it: never a credential value.
-fn view(c: &ConnectionRecord) -> Value {
+pub(crate) fn view(c: &ConnectionRecord) -> Value {
     let oauth = c.oauth.as_ref().map(|o| {
         json!({
             "authorization_url": o["authorization_url"], "token_url": o["token_url"],
             "client_id": o["client_id"], "scopes": o["scopes"],
             "revocation_url": o["revocation_url"],
             "has_client_secret": c.oauth_client_secret_sealed.is_some(),
+            // A provider preset's account (Google: e-mail, enabled services).
+            "account": o.get(oauth::ACCOUNT_KEY),
         })
     });
     json!({
@@ -94,7 +96,7 @@ fn view(c: &ConnectionRecord) -> Value {
 
 /// The connection the path names, authorized for the route's action on its project;
 /// another workspace's (or an invisible project's) is not found.
-async fn load(state: &AppState, gate: &Gate, id: &str) -> ApiResult<ConnectionRecord> {
+pub(crate) async fn load(state: &AppState, gate: &Gate, id: &str) -> ApiResult<ConnectionRecord> {
     let ws = gate.require_workspace()?;
     let not_found = || ApiError::not_found("connection");
     let connection = state
@@ -394,7 +396,7 @@ pub struct OAuthStart {
     revocation_url: Option<String>,
 }
 
-fn check_url_text(field: &str, url: &str) -> ApiResult<String> {
+pub(crate) fn check_url_text(field: &str, url: &str) -> ApiResult<String> {
     let url = url.trim();
     if url.is_empty() || url.len() > MAX_URL {
         return Err(ApiError::bad_request(format!(
@@ -463,6 +465,10 @@ pub async fn oauth_start(
         service: check_opt_label("service", body.service.as_deref())?,
         settings,
         client_secret,
+        redirect_uri: None,
+        extra_params: Vec::new(),
+        preset: None,
+        reconnect: None,
     };
     let (authorize_url, oauth_state) = oauth::start(
         &state,
@@ -515,7 +521,10 @@ pub async fn oauth_callback(
             "sign in to agentruntime in this browser as the user who started the connection, then start it again",
         )
     })?;
-    let connection = oauth::complete(
+    let oauth::Finished {
+        connection,
+        created,
+    } = oauth::complete(
         &state,
         oauth_state,
         param("code"),
@@ -524,7 +533,12 @@ pub async fn oauth_callback(
     )
     .await?;
     if wants_json(&headers) {
-        return Ok((StatusCode::CREATED, Json(view(&connection))).into_response());
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        return Ok((status, Json(view(&connection))).into_response());
     }
     let target = format!(
         "{CONSOLE_PATH}?connected={}",

@@ -14,6 +14,7 @@ pub mod billing_payments;
 pub mod chat;
 pub mod commands;
 pub mod connections;
+pub mod google_connections;
 pub mod health;
 pub mod identity;
 pub mod invites;
@@ -31,6 +32,7 @@ pub mod tasks;
 pub mod triggers;
 pub mod vault;
 pub mod webhooks;
+pub mod whatsapp_connections;
 pub mod workflows;
 pub mod workspaces;
 
@@ -196,6 +198,14 @@ pub fn table() -> Vec<Route> {
         gated(M::POST, "/v1/connections/oauth/start", Action::ConnectionsManage, connections::oauth_start),
         // The provider's redirect back: the single-use `state` authenticates it.
         identity(M::GET, "/v1/connections/oauth/callback", connections::oauth_callback),
+        gated(M::GET, "/v1/connections/google/config", Action::ConnectionsRead, google_connections::config),
+        gated(M::POST, "/v1/connections/google/oauth-url", Action::ConnectionsManage, google_connections::oauth_url),
+        gated(M::POST, "/v1/connections/google/complete", Action::ConnectionsManage, google_connections::complete),
+        gated(M::GET, "/v1/connections/google/accounts/{connectionId}", Action::ConnectionsRead, google_connections::account),
+        gated(M::PATCH, "/v1/connections/google/accounts/{connectionId}/services", Action::ConnectionsManage, google_connections::change_services),
+        gated(M::GET, "/v1/connections/whatsapp/config", Action::ConnectionsRead, whatsapp_connections::config),
+        gated(M::POST, "/v1/connections/whatsapp/manual", Action::ConnectionsManage, whatsapp_connections::manual),
+        gated(M::POST, "/v1/connections/whatsapp/complete", Action::ConnectionsManage, whatsapp_connections::complete),
         gated(M::GET, "/v1/mcp/platform-catalog", Action::McpRead, mcp::platform_catalog),
         gated(M::GET, "/v1/mcp/tools", Action::McpRead, mcp::tools),
         gated(M::GET, "/v1/mcp/servers", Action::McpRead, mcp::list_servers),

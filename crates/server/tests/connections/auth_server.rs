@@ -4,7 +4,9 @@
 //! `/token` checks the client's credentials and the PKCE `code_verifier` against the
 //! challenge (S256), issues access tokens living `access_ttl` seconds and rotating
 //! refresh tokens, and answers `invalid_grant` for any refresh token once told to
-//! [`AuthServer::revoke_all`].
+//! [`AuthServer::revoke_all`]. As Google's stand-in it also answers the granted `scope`
+//! when told to ([`AuthServer::grant_scopes`]), records every authorize request's query,
+//! and serves `/userinfo` (an e-mail) to holders of an access token it issued.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,7 +38,18 @@ struct Inner {
     /// Every access token issued, in order.
     access_tokens: Vec<String>,
     refresh_issued: Vec<String>,
+    /// The `scope` of token answers (space-separated), if any.
+    granted_scope: Option<String>,
+    /// The query of every authorize request, in order.
+    authorize_queries: Vec<HashMap<String, String>>,
+    /// Bearer tokens `/userinfo` was called with.
+    userinfo_calls: Vec<String>,
+    /// The e-mail `/userinfo` answers instead of [`EMAIL`].
+    email: Option<String>,
 }
+
+/// The account `/userinfo` answers.
+pub const EMAIL: &str = "someone@example.test";
 
 #[derive(Clone)]
 pub struct AuthServer {
@@ -53,6 +66,7 @@ impl AuthServer {
         let app = axum::Router::new()
             .route("/authorize", get(authorize))
             .route("/token", post(token))
+            .route("/userinfo", get(userinfo))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -76,6 +90,20 @@ impl AuthServer {
     /// From now on every refresh token is refused with `invalid_grant`.
     pub fn revoke_all(&self) {
         self.with(|i| i.revoked = true);
+    }
+    /// Token answers from now on carry `scope` (what the user granted).
+    pub fn grant_scopes(&self, scopes: &[&str]) {
+        self.with(|i| i.granted_scope = Some(scopes.join(" ")));
+    }
+    /// The user signs in as `email` from now on (`None`: [`EMAIL`]).
+    pub fn set_email(&self, email: Option<&str>) {
+        self.with(|i| i.email = email.map(str::to_owned));
+    }
+    pub fn authorize_queries(&self) -> Vec<HashMap<String, String>> {
+        self.with(|i| i.authorize_queries.clone())
+    }
+    pub fn userinfo_calls(&self) -> Vec<String> {
+        self.with(|i| i.userinfo_calls.clone())
     }
     pub fn grants(&self) -> Vec<String> {
         self.with(|i| i.grants.clone())
@@ -117,6 +145,7 @@ async fn authorize(
             .into_response();
     }
     let mut i = inner.lock().expect("state");
+    i.authorize_queries.push(q.clone());
     i.issued += 1;
     let code = format!("code-{}-{}", i.issued, uuid::Uuid::now_v7().simple());
     i.codes.insert(
@@ -156,11 +185,35 @@ fn issue(i: &mut Inner) -> Response {
     i.refresh_tokens.push(refresh.clone());
     i.access_tokens.push(access.clone());
     i.refresh_issued.push(refresh.clone());
-    axum::Json(json!({
+    let mut answer = json!({
         "access_token": access, "token_type": "Bearer", "expires_in": i.access_ttl,
         "refresh_token": refresh,
-    }))
-    .into_response()
+    });
+    if let Some(scope) = &i.granted_scope {
+        answer["scope"] = json!(scope);
+    }
+    axum::Json(answer).into_response()
+}
+
+/// OpenID Connect userinfo: the e-mail, for a bearer access token this server issued.
+async fn userinfo(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap) -> Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_string();
+    let mut i = inner.lock().expect("state");
+    i.userinfo_calls.push(bearer.clone());
+    if !i.access_tokens.contains(&bearer) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": "invalid_token"})),
+        )
+            .into_response();
+    }
+    let email = i.email.clone().unwrap_or_else(|| EMAIL.to_owned());
+    axum::Json(json!({"sub": "1234", "email": email, "email_verified": true})).into_response()
 }
 
 async fn token(

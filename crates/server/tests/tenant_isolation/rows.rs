@@ -122,6 +122,11 @@ fn rows() -> Vec<Row> {
         row("PATCH", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))
             .body(json!({"display_name": TAKEN, "credentials": {"token": TAKEN}}))),
         row("DELETE", "/v1/connections/{id}", Path, "id", Connection, |b, x| Req::of(b, format!("/v1/connections/{}", x.connection))),
+        row("GET", "/v1/connections/google/accounts/{connectionId}", Path, "connectionId", Connection, |b, x| Req::of(b, format!("/v1/connections/google/accounts/{}", x.connection))),
+        row("POST", "/v1/connections/google/oauth-url", Body, "connection_id", Connection, |b, x| Req::of(b, "/v1/connections/google/oauth-url").project(&b.ids.project)
+            .body(json!({"services": ["gmail"], "connection_id": x.connection}))),
+        row("PATCH", "/v1/connections/google/accounts/{connectionId}/services", Path, "connectionId", Connection, |b, x| Req::of(b, format!("/v1/connections/google/accounts/{}/services", x.connection))
+            .body(json!({"services": {"gmail": false}}))),
         // Workspace LLM keys.
         row("DELETE", "/v1/llm-provider-keys/{id}", Path, "id", LlmKey, |b, x| Req::of(b, format!("/v1/llm-provider-keys/{}", x.llm_key))),
         // Cron triggers.
@@ -415,6 +420,26 @@ fn list_header_rows() -> Vec<Row> {
             .body(json!({"display_name": TAKEN, "provider": "p", "auth_type": "token", "credentials": {"token": TAKEN}}))),
         row("POST", "/v1/connections/oauth/start", Header, P, Project, |b, x| Req::of(b, "/v1/connections/oauth/start").project(&x.project)
             .body(oauth_start())),
+        row("GET", "/v1/connections/google/config", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/google/config").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/connections/google/config", Header, P, Project, |b, x| Req::of(b, "/v1/connections/google/config").project(&x.project)),
+        row("POST", "/v1/connections/google/oauth-url", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/google/oauth-url").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"services": ["gmail"]}))),
+        row("POST", "/v1/connections/google/oauth-url", Header, P, Project, |b, x| Req::of(b, "/v1/connections/google/oauth-url").project(&x.project)
+            .body(json!({"services": ["gmail"]}))),
+        row("POST", "/v1/connections/google/complete", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/google/complete").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"code": TAKEN, "state": TAKEN}))),
+        row("POST", "/v1/connections/google/complete", Header, P, Project, |b, x| Req::of(b, "/v1/connections/google/complete").project(&x.project)
+            .body(json!({"code": TAKEN, "state": TAKEN}))),
+        row("GET", "/v1/connections/whatsapp/config", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/whatsapp/config").tenant(Some(&x.slug)).project(&x.project)),
+        row("GET", "/v1/connections/whatsapp/config", Header, P, Project, |b, x| Req::of(b, "/v1/connections/whatsapp/config").project(&x.project)),
+        row("POST", "/v1/connections/whatsapp/manual", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/whatsapp/manual").tenant(Some(&x.slug)).project(&x.project)
+            .body(whatsapp_manual())),
+        row("POST", "/v1/connections/whatsapp/manual", Header, P, Project, |b, x| Req::of(b, "/v1/connections/whatsapp/manual").project(&x.project)
+            .body(whatsapp_manual())),
+        row("POST", "/v1/connections/whatsapp/complete", Header, T, Workspace, |b, x| Req::of(b, "/v1/connections/whatsapp/complete").tenant(Some(&x.slug)).project(&x.project)
+            .body(json!({"code": TAKEN}))),
+        row("POST", "/v1/connections/whatsapp/complete", Header, P, Project, |b, x| Req::of(b, "/v1/connections/whatsapp/complete").project(&x.project)
+            .body(json!({"code": TAKEN}))),
         row("GET", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))),
         row("GET", "/v1/llm-provider-keys/catalog", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys/catalog").tenant(Some(&x.slug))),
         row("POST", "/v1/llm-provider-keys", Header, T, Workspace, |b, x| Req::of(b, "/v1/llm-provider-keys").tenant(Some(&x.slug))
@@ -479,6 +504,11 @@ fn list_header_rows() -> Vec<Row> {
 fn oauth_start() -> Value {
     json!({"display_name": TAKEN, "provider": "p", "client_id": "c",
            "authorization_url": "https://203.0.113.10/authorize", "token_url": "https://203.0.113.10/token"})
+}
+
+/// Valid manual WhatsApp credentials.
+fn whatsapp_manual() -> Value {
+    json!({"display_name": TAKEN, "phone_number_id": "1", "waba_id": "2", "access_token": TAKEN})
 }
 
 /// For every gated route with a path row: `X-Tenant-Id` naming A's workspace (with A's ids
