@@ -872,3 +872,66 @@ async fn a_graph_never_repaired_is_kept_as_an_invalid_draft() {
         .await;
     assert_eq!(check.body["valid"], false);
 }
+
+/// Billing on: a turn needs credits like a run start (422 `INSUFFICIENT_CREDITS` before
+/// any model call), and its model calls are charged at the `llm.tokens_*` prices under
+/// the turn's id, once per call (docs/billing.md "What is charged").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turns_need_credits_and_their_tokens_are_charged() {
+    let (model, seen) = model_server().await;
+    let served = serve(
+        None,
+        &[
+            ("AR_OPENAI_BASE_URL", model.as_str()),
+            ("AR_OPENAI_API_KEY", "sk-autopilot-test"),
+            ("AR_AUTOPILOT_MODEL_REF", "direct.openai.gpt-4o-mini"),
+            ("AR_BILLING_ENABLED", "true"),
+            ("AR_BILLING_PRICES", "llm.tokens_in=2,llm.tokens_out=8"),
+        ],
+    );
+    let (api, _) = owner(served.base()).await;
+    let r = api
+        .post(
+            "/v1/autopilot/chat",
+            json!({"message": "hello", "mode": "ask"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["code"], "INSUFFICIENT_CREDITS");
+    assert!(seen.all().is_empty(), "no model was called");
+
+    let r = api
+        .post("/v1/billing/credits/grant", json!({"microcredits": 1000}))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let (started, frames) = ask(&api, "hello", "ask", None).await;
+    assert_eq!(events(&frames).last(), Some(&"done"), "{frames:?}");
+    // One streamed round: 11 tokens in at 2, 7 out at 8.
+    let usage = api.get("/v1/billing/usage").await;
+    assert_eq!(
+        usage.body["total_remaining_microcredits"],
+        1000 - (11 * 2 + 7 * 8),
+        "{:?}",
+        usage.body
+    );
+    let history = api.get("/v1/billing/usage-history").await;
+    // The turn's id is the `message_id` the stream is opened with.
+    let turn = started["message_id"].as_str().expect("message id");
+    let entries = history.body["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let actions: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions.len(), 2, "{entries:?}");
+    assert!(
+        actions.contains(&"llm.tokens_in") && actions.contains(&"llm.tokens_out"),
+        "{actions:?}"
+    );
+    assert!(
+        entries.iter().all(|e| e["run_id"] == turn),
+        "debits keyed by the turn: {entries:?}"
+    );
+}

@@ -53,7 +53,9 @@ pub async fn create_workflow(ctx: &TurnContext, arguments: &Map<String, Value>) 
                 return ActionOutcome::refused(502, format!("the graph writer failed: {e}"));
             }
         };
-        ctx.meter(&format!("graph{attempt}"), &answer).await;
+        if !ctx.meter(&format!("graph{attempt}"), &answer).await {
+            return ActionOutcome::refused(422, "the workspace has no credits left");
+        }
         conversation.push(ChatMessage {
             role: Role::Assistant,
             content: answer.text.clone(),

@@ -32,6 +32,8 @@ pub struct ModelAccess {
     http: Option<reqwest::Client>,
     settings: AutopilotSettings,
     store: Arc<dyn IntegrationStore>,
+    /// Billing on: the tokens are charged like an `llm_call`'s.
+    charger: Option<crate::billing::charge::Charger>,
 }
 
 /// A provider client, ready for one turn.
@@ -57,6 +59,9 @@ impl ModelAccess {
             keys,
             http,
             settings: settings.autopilot.clone(),
+            charger: settings.billing.enabled.then(|| {
+                crate::billing::charge::Charger::new(store.clone(), settings.billing.clone())
+            }),
             store,
         }
     }
@@ -111,7 +116,9 @@ impl ModelAccess {
     }
 
     /// Records the tokens of one model call of turn `turn_id` to the workspace
-    /// (`llm.tokens_in` / `llm.tokens_out`, keyed by turn and call so each counts once).
+    /// (`llm.tokens_in` / `llm.tokens_out`, keyed by turn and call so each counts once)
+    /// and, billing on, charges them at the `llm.tokens_*` prices under the same key. False
+    /// when the workspace has run out of credits: the turn must stop.
     pub async fn meter(
         &self,
         workspace_id: &str,
@@ -119,7 +126,7 @@ impl ModelAccess {
         turn_id: &str,
         call: &str,
         response: &LlmResponse,
-    ) {
+    ) -> bool {
         let at = now_ms();
         let step_key = format!("autopilot#{call}");
         for (kind, quantity) in [
@@ -140,6 +147,22 @@ impl ModelAccess {
                 tracing::warn!(turn_id, kind, %error, "autopilot usage not recorded");
             }
         }
+        let Some(charger) = &self.charger else {
+            return true;
+        };
+        let key = crate::billing::charge::ChargeKey {
+            workspace_id,
+            project_id: Some(project_id),
+            run_id: turn_id,
+            step_key: &step_key,
+            attempt: 1,
+        };
+        let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let quantities = [
+            ("llm.tokens_in", tokens(response.tokens_in)),
+            ("llm.tokens_out", tokens(response.tokens_out)),
+        ];
+        charger.debit(&key, &quantities).await == crate::billing::charge::Charged::Done
     }
 }
 

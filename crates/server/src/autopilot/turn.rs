@@ -51,8 +51,9 @@ pub struct TurnContext {
 }
 
 impl TurnContext {
-    /// Meters one model call of the turn (`call` tells the calls apart).
-    pub async fn meter(&self, call: &str, response: &LlmResponse) {
+    /// Meters (and, billing on, charges) one model call of the turn (`call` tells the
+    /// calls apart). False when the workspace is out of credits.
+    pub async fn meter(&self, call: &str, response: &LlmResponse) -> bool {
         self.access
             .meter(
                 &self.workspace_id,
@@ -61,7 +62,7 @@ impl TurnContext {
                 call,
                 response,
             )
-            .await;
+            .await
     }
 }
 
@@ -190,7 +191,13 @@ async fn run(state: &AppState, request: &TurnRequest, live: &LiveTurn) -> Ending
                 return ending;
             }
         };
-        ctx.meter(&format!("round{round}"), &answer).await;
+        if !ctx.meter(&format!("round{round}"), &answer).await {
+            ending.error = Some((
+                crate::billing::enforce::INSUFFICIENT_CREDITS.into(),
+                "the workspace has no credits left; Autopilot stops here".into(),
+            ));
+            return ending;
+        }
         if answer.tool_calls.is_empty() {
             return ending;
         }

@@ -60,17 +60,32 @@ impl Charger {
         step_key: &str,
         quantities: &[(&'static str, i64)],
     ) -> Result<(), StepFailure> {
+        let key = ChargeKey {
+            workspace_id,
+            project_id: call.project_id.as_deref(),
+            run_id: &call.run_id,
+            step_key,
+            attempt: i64::from(call.attempt),
+        };
+        match self.debit(&key, quantities).await {
+            Charged::Done => Ok(()),
+            Charged::OutOfCredits => Err(out_of_credits()),
+        }
+    }
+
+    /// One debit per priced quantity under `key` (a step's, or an Autopilot call's).
+    pub async fn debit(&self, key: &ChargeKey<'_>, quantities: &[(&'static str, i64)]) -> Charged {
         for (action, quantity) in quantities {
             let cost = quantity.saturating_mul(self.billing.price(action));
             if cost <= 0 {
                 continue;
             }
             let debit = Debit {
-                workspace_id: workspace_id.to_owned(),
-                project_id: call.project_id.clone(),
-                run_id: call.run_id.clone(),
-                step_id: step_key.to_owned(),
-                attempt: i64::from(call.attempt),
+                workspace_id: key.workspace_id.to_owned(),
+                project_id: key.project_id.map(str::to_owned),
+                run_id: key.run_id.to_owned(),
+                step_id: key.step_key.to_owned(),
+                attempt: key.attempt,
                 action: (*action).to_owned(),
                 quantity: *quantity,
                 microcredits: cost,
@@ -81,13 +96,31 @@ impl Charger {
                     crate::metrics::billing_debited(action, cost.unsigned_abs());
                 }
                 Ok(DebitOutcome::Duplicate) => {}
-                Ok(DebitOutcome::Empty) => return Err(out_of_credits()),
+                Ok(DebitOutcome::Empty) => return Charged::OutOfCredits,
                 Err(error) => {
-                    // The call already happened; failing the step would not undo it.
-                    tracing::warn!(run_id = %call.run_id, action, %error, "debit not written");
+                    // The call already happened; failing it would not undo it.
+                    tracing::warn!(run_id = %key.run_id, action, %error, "debit not written");
                 }
             }
         }
-        Ok(())
+        Charged::Done
     }
+}
+
+/// What a debit is keyed by, besides its action: `(workspace, run, step, attempt)`. An
+/// Autopilot call uses its turn id as the run and `autopilot#<call>` as the step.
+pub struct ChargeKey<'a> {
+    pub workspace_id: &'a str,
+    pub project_id: Option<&'a str>,
+    pub run_id: &'a str,
+    pub step_key: &'a str,
+    pub attempt: i64,
+}
+
+/// Whether the debits found credits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charged {
+    Done,
+    /// The balance was empty before one of them: what follows must stop.
+    OutOfCredits,
 }

@@ -57,10 +57,31 @@ pub async fn check_credits(state: &AppState, project_id: &str, workflow_id: &str
         code = INSUFFICIENT_CREDITS,
         "run start refused: no credits left"
     );
-    Err(ApiError::new(
+    Err(no_credits(balances.total()))
+}
+
+/// The 422 of a start refused for lack of credits.
+fn no_credits(total_remaining: i64) -> ApiError {
+    ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "this workspace has no credits left; a tenant admin can top up, start a trial or subscribe (GET /v1/billing/usage shows the balance)",
     )
     .with("code", json!(INSUFFICIENT_CREDITS))
-    .with("total_remaining_microcredits", json!(balances.total())))
+    .with("total_remaining_microcredits", json!(total_remaining))
+}
+
+/// Before an Autopilot turn (billing on): the workspace must have credits, as a run
+/// start must; no run is refused, so nothing is recorded in `run_rejections`.
+pub async fn require_credits(state: &AppState, workspace_id: &str) -> ApiResult<()> {
+    if !state.settings().billing.enabled {
+        return Ok(());
+    }
+    crate::billing::account(state, workspace_id)
+        .refresh(now_ms())
+        .await?;
+    let balances = state.integrations().billing_balances(workspace_id).await?;
+    if balances.total() > 0 {
+        return Ok(());
+    }
+    Err(no_credits(balances.total()))
 }

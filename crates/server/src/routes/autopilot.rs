@@ -103,6 +103,8 @@ pub async fn chat(
         return Err(ApiError::bad_request("`message` must not be empty"));
     }
     let ws = gate.require_workspace()?.clone();
+    // Billing on: a turn spends model tokens, so it needs credits like a run start.
+    crate::billing::enforce::require_credits(&state, &ws.id).await?;
     let user = gate.principal.user.id.clone();
     let now = now_ms();
     let (thread, project) = match &body.thread_id {
