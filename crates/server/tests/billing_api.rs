@@ -676,6 +676,119 @@ async fn subscriptions_over_time(backend: Backend) {
     s.close().await;
 }
 
+/// The plan's `max_members` (billing on): invites, accepting one and reactivating a member
+/// are refused at the limit with 422 `PLAN_MEMBER_LIMIT`; a workspace without a plan has
+/// no limit.
+async fn the_plans_member_limit_holds(backend: Backend) {
+    let mut settings = billing_on();
+    settings.billing.plans[0].max_members = Some(2);
+    let s = start_with(backend, settings).await;
+    let ws = workspace(&s, "limited").await;
+    let invite = |email: &'static str| {
+        let (s, ws) = (&s, &ws);
+        async move {
+            s.call(Method::POST, "/v1/invites")
+                .auth(&ws.owner)
+                .tenant(&ws.slug)
+                .json(json!({"email": email}))
+                .send()
+                .await
+        }
+    };
+    let accept = |token: String, cookie: String| {
+        let s = &s;
+        async move {
+            s.call(Method::POST, format!("/v1/invites/{token}/accept"))
+                .auth(&Auth::Session(cookie))
+                .send()
+                .await
+        }
+    };
+    // Without a plan: no limit.
+    let first = invite("one@limited.test").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let second = invite("two@limited.test").await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/subscription",
+        Some(json!({"plan_code": "pro"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let (one, one_cookie) = s.signup("one@limited.test", "password-123").await;
+    let r = accept(first.body["token"].as_str().unwrap().into(), one_cookie).await;
+    assert_eq!(r.status, 200, "owner + one = the limit of 2: {}", r.body);
+    let (_, two_cookie) = s.signup("two@limited.test", "password-123").await;
+    let r = accept(
+        second.body["token"].as_str().unwrap().into(),
+        two_cookie.clone(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["code"]),
+        (422, &json!("PLAN_MEMBER_LIMIT")),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body["error"].as_str().unwrap().contains("change-plan"),
+        "{}",
+        r.body
+    );
+    let r = invite("three@limited.test").await;
+    assert_eq!(
+        (r.status, &r.body["max_members"]),
+        (422, &json!(2)),
+        "{}",
+        r.body
+    );
+
+    // Room made by deactivating a member; reactivating them is then refused.
+    let r = s
+        .call(Method::DELETE, format!("/v1/members/{one}"))
+        .auth(&ws.owner)
+        .tenant(&ws.slug)
+        .send()
+        .await;
+    assert!(r.status < 300, "{}", r.body);
+    let r = accept(second.body["token"].as_str().unwrap().into(), two_cookie).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s
+        .call(Method::PATCH, format!("/v1/members/{one}"))
+        .auth(&ws.owner)
+        .tenant(&ws.slug)
+        .json(json!({"active": true}))
+        .send()
+        .await;
+    assert_eq!(
+        (r.status, &r.body["code"]),
+        (422, &json!("PLAN_MEMBER_LIMIT")),
+        "{}",
+        r.body
+    );
+    // A bigger plan lifts the limit.
+    let r = post(
+        &s,
+        &ws,
+        "/v1/billing/subscription/change-plan",
+        Some(json!({"plan_code": "max"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s
+        .call(Method::PATCH, format!("/v1/members/{one}"))
+        .auth(&ws.owner)
+        .tenant(&ws.slug)
+        .json(json!({"active": true}))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    s.close().await;
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -695,4 +808,5 @@ on_both_backends!(
     a_metered_step_is_charged_once,
     subscriptions_over_time,
     fifty_racing_runs_against_ten_credits,
+    the_plans_member_limit_holds,
 );

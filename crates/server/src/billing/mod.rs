@@ -1,7 +1,8 @@
 //! Billing (docs/contract.md §14, docs/billing.md): `[billing]` settings and the plan
 //! catalog (settings.rs), a workspace's subscription and grants (account.rs), the credit
 //! check at run start (enforce.rs), the charge of metered steps (charge.rs), paying for
-//! credits (payments/: the provider, Stripe, top-ups) and codes (codes.rs). The
+//! credits (payments/: the provider, Stripe, top-ups), codes (codes.rs) and the plan's
+//! member limit (members.rs). The
 //! ledger itself is `ar_store::integrations::BillingStore`; the routes are
 //! `routes/billing.rs`.
 
@@ -9,6 +10,7 @@ pub mod account;
 pub mod charge;
 pub mod codes;
 pub mod enforce;
+pub mod members;
 pub mod payments;
 pub mod settings;
 

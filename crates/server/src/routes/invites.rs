@@ -43,6 +43,8 @@ pub async fn create(
         ));
     }
     refuse_deactivated_owner(&state, &ws.id, &email).await?;
+    let joining = state.tenants().user_by_email(&email).await?.map(|u| u.id);
+    crate::billing::members::check_room(&state, &ws.id, joining.as_deref()).await?;
     let token = random_secret("inv_");
     let now = now_ms();
     let invite = InviteRecord {
@@ -118,6 +120,7 @@ pub async fn accept_invite_for(
             "this invite is for another email address",
         ));
     }
+    crate::billing::members::check_room(state, &invite.workspace_id, Some(&user.id)).await?;
     let membership = state
         .tenants()
         .accept_invite(&invite.id, &user.id, now_ms())

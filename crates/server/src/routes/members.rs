@@ -100,6 +100,9 @@ async fn change_member(
             "the workspace must keep at least one active owner",
         ));
     }
+    if active == Some(true) && !current.active {
+        crate::billing::members::check_room(state, &ws.id, Some(user_id)).await?;
+    }
     state
         .tenants()
         .update_member(&ws.id, user_id, role.map(WorkspaceRole::as_str), active)
