@@ -20,8 +20,13 @@ fn grant(args: &[&str]) -> (i32, String, String) {
 
 /// The same, with these `AR_*` variables.
 fn grant_with(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    admin(&["credits", "grant"], args, env)
+}
+
+/// Runs `agentruntime admin COMMAND… ARGS` with these `AR_*` variables only.
+fn admin(command_words: &[&str], args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_agentruntime"));
-    command.args(["admin", "credits", "grant"]).args(args);
+    command.arg("admin").args(command_words).args(args);
     for (name, _) in std::env::vars() {
         if name.starts_with("AR_") {
             command.env_remove(name);
@@ -140,6 +145,61 @@ async fn a_grant_reaches_a_running_server() {
         let (code, out, err) = grant(&all);
         assert_eq!(code, 2, "{all:?}: stdout {out}\nstderr {err}");
         assert!(err.contains(says), "{all:?}: {err}");
+    }
+
+    // The workspace's own price: set, shown by the running server, removed.
+    let prices = |words: &[&str], args: &[&str]| {
+        let mut all = vec!["--data-dir", data_arg.as_str(), "--workspace", "default"];
+        all.extend(args);
+        admin(&[&["prices"][..], words].concat(), &all, &[])
+    };
+    let (code, out, err) = prices(&["set"], &["--action", "mcp.call", "--microcredits", "5"]);
+    assert_eq!(code, 0, "stdout {out}\nstderr {err}");
+    assert!(out.contains("mcp.call = 5 (workspace)"), "{out}");
+    assert!(out.contains("llm.tokens_in = 0 (default)"), "{out}");
+    let r = api
+        .send(
+            reqwest::Method::GET,
+            "/v1/billing/action-pricing",
+            Some(&project),
+            None,
+        )
+        .await;
+    let mcp = r.body["prices"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["action"] == "mcp.call"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&mcp["microcredits"], &mcp["workspace_price"]),
+        (&json!(5), &json!(true)),
+        "{:?}",
+        r.body
+    );
+    let (code, out, _) = prices(&["unset"], &["--action", "mcp.call"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("mcp.call = 0 (default)"), "{out}");
+    for (words, args, says) in [
+        (
+            vec!["set"],
+            vec!["--action", "mcp.calls", "--microcredits", "5"],
+            "unknown action \"mcp.calls\"",
+        ),
+        (
+            vec!["set"],
+            vec!["--action", "mcp.call", "--microcredits=-1"],
+            "between 0",
+        ),
+        (
+            vec!["set"],
+            vec!["--action", "mcp.call"],
+            "--microcredits is required",
+        ),
+        (vec!["unset"], vec![], "--action is required"),
+    ] {
+        let (code, out, err) = prices(&words, &args);
+        assert_eq!(code, 2, "{words:?} {args:?}: stdout {out}\nstderr {err}");
+        assert!(err.contains(says), "{words:?} {args:?}: {err}");
     }
 }
 

@@ -98,7 +98,8 @@ async fn catalog_and_admin_actions(backend: Backend) {
     let r = get(&s, &ws, "/v1/billing/action-pricing").await;
     assert_eq!(
         r.body["prices"][0],
-        json!({"action": "workflow.step.execute", "microcredits": CREDIT, "unit": "step"})
+        json!({"action": "workflow.step.execute", "microcredits": CREDIT, "unit": "step",
+               "workspace_price": false})
     );
     let zero = json!({"trial_remaining": 0, "included_remaining": 0, "payg_remaining": 0,
                       "total_remaining_microcredits": 0});
@@ -561,7 +562,40 @@ async fn a_metered_step_is_charged_once(backend: Backend) {
         .execute(call(1))
         .await
         .expect("the same attempt again");
+    // The workspace's own price (the operator's `admin prices set`) applies to its next
+    // debits once the charger's cache has expired; the catalog route shows it.
+    store
+        .billing_set_price_override(&ws_id, "llm.tokens_in", Some(7), 2)
+        .await
+        .expect("override");
+    let pricing = get(&s, &ws, "/v1/billing/action-pricing").await;
+    let tokens_in = pricing.body["prices"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["action"] == "llm.tokens_in"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&tokens_in["microcredits"], &tokens_in["workspace_price"]),
+        (&json!(7), &json!(true)),
+        "{}",
+        pricing.body
+    );
+    tokio::time::sleep(ar_server::billing::prices::CACHE_TTL).await;
+    metered
+        .execute(call(2))
+        .await
+        .expect("charged at the workspace's price");
     let rows = store.billing_ledger_all(&ws_id).await.expect("ledger");
+    let second: Vec<(&str, i64)> = rows
+        .iter()
+        .filter(|r| r.attempt == Some(2))
+        .map(|r| (r.action.as_str(), r.microcredits))
+        .collect();
+    assert_eq!(
+        second,
+        [("llm.tokens_in", -35), ("workflow.step.execute", -CREDIT)]
+    );
+    let rows: Vec<_> = rows.into_iter().filter(|r| r.attempt != Some(2)).collect();
     let debits: Vec<(&str, i64, Option<i64>)> = rows
         .iter()
         .filter(|r| r.run_id.is_some())
@@ -576,8 +610,9 @@ async fn a_metered_step_is_charged_once(backend: Backend) {
         "one debit per priced action, unpriced tokens_out free"
     );
     let b = store.billing_balances(&ws_id).await.expect("balances");
-    assert_eq!(b.payg, 5 * CREDIT - CREDIT - 500);
-    assert_eq!(rows.iter().map(|r| r.microcredits).sum::<i64>(), b.total());
+    assert_eq!(b.payg, 5 * CREDIT - 2 * CREDIT - 500 - 35);
+    let all = store.billing_ledger_all(&ws_id).await.expect("ledger");
+    assert_eq!(all.iter().map(|r| r.microcredits).sum::<i64>(), b.total());
     s.close().await;
 }
 

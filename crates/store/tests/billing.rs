@@ -829,6 +829,51 @@ async fn codes_apply_once_within_their_limit(f: &Fixture) {
     assert_balances_are_the_ledger(f.store.as_ref(), "w2").await;
 }
 
+/// A workspace's own prices: set, replaced, removed; another workspace's are its own.
+async fn price_overrides(f: &Fixture) {
+    assert!(
+        f.store
+            .billing_price_overrides("w1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    f.store
+        .billing_set_price_override("w1", "mcp.call", Some(5), 1)
+        .await
+        .unwrap();
+    f.store
+        .billing_set_price_override("w1", "llm.tokens_in", Some(1), 1)
+        .await
+        .unwrap();
+    f.other_node
+        .billing_set_price_override("w1", "mcp.call", Some(7), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.billing_price_overrides("w1").await.unwrap(),
+        [
+            ("llm.tokens_in".to_string(), 1),
+            ("mcp.call".to_string(), 7)
+        ]
+    );
+    assert!(
+        f.store
+            .billing_price_overrides("w2")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    f.store
+        .billing_set_price_override("w1", "llm.tokens_in", None, 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.billing_price_overrides("w1").await.unwrap(),
+        [("mcp.call".to_string(), 7)]
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -854,4 +899,5 @@ on_both_backends!(
     racing_events_credit_once,
     settling_edge_cases,
     codes_apply_once_within_their_limit,
+    price_overrides,
 );

@@ -6,6 +6,8 @@
 //! data key to the new key and prints what it did; `--retire` then drops the old key once
 //! nothing uses it. Exit 0 when done, 2 when it could not (the message says why).
 //!
+//! `admin prices set|unset|list --workspace SLUG [--action A] [--microcredits N]` manages
+//! a workspace's own prices (docs/billing.md "Per-workspace prices").
 //! `admin credits grant --workspace SLUG --microcredits N [--note TEXT]` adds PAYG
 //! credits to a workspace (the `manual` payment provider, docs/billing.md) and prints
 //! the ledger row and the new balances.
@@ -38,6 +40,44 @@ pub enum AdminCommand {
     /// Workspace credits (docs/billing.md).
     #[command(subcommand)]
     Credits(CreditsCommand),
+    /// A workspace's own prices per metered action (docs/billing.md "Per-workspace
+    /// prices").
+    #[command(subcommand)]
+    Prices(PricesCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PricesCommand {
+    /// Give the workspace its own price for an action.
+    Set(PriceArgs),
+    /// Remove the workspace's own price: `[billing.prices]` applies again.
+    Unset(PriceArgs),
+    /// Show the workspace's prices, its own marked.
+    List(PriceArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 when done, 2 when it could not.")]
+pub struct PriceArgs {
+    /// Directory of the embedded SQLite database and the master key file [env: AR_DATA_DIR].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` of the shared database [env: AR_DATABASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// A TOML settings file (the servers' own).
+    #[arg(long, value_name = "FILE", env = "AR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The workspace's slug.
+    #[arg(long, value_name = "SLUG")]
+    pub workspace: String,
+    /// The metered action (`workflow.step.execute`, `llm.tokens_in`, `llm.tokens_out`,
+    /// `mcp.call`); required by set and unset.
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// Microcredits per unit; required by set.
+    #[arg(long, value_name = "N")]
+    pub microcredits: Option<i64>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -102,6 +142,7 @@ pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
         AdminCommand::Backup(a) => super::backup::backup(a),
         AdminCommand::Restore(a) => super::backup::restore(a),
         AdminCommand::Credits(CreditsCommand::Grant(a)) => grant(a),
+        AdminCommand::Prices(command) => prices(command),
     }
 }
 
@@ -171,6 +212,90 @@ async fn grant_in(
         b.included,
         b.payg,
         b.total()
+    ))
+}
+
+fn prices(command: &PricesCommand) -> Result<Verdict, Unreadable> {
+    let args = match command {
+        PricesCommand::Set(a) | PricesCommand::Unset(a) | PricesCommand::List(a) => a,
+    };
+    let settings = admin_settings(
+        args.config.as_deref(),
+        args.data_dir.as_ref(),
+        args.database_url.as_ref(),
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+    let report = runtime
+        .block_on(async {
+            let stores = ar_server::open_stores(&settings).await?;
+            let result = prices_in(&settings, &stores, command, args).await;
+            stores.runs.close().await;
+            result
+        })
+        .map_err(|e| Unreadable(format!("{e:#}")))?;
+    println!("{report}");
+    Ok(Verdict::Yes)
+}
+
+async fn prices_in(
+    settings: &Settings,
+    stores: &ar_server::Stores,
+    command: &PricesCommand,
+    args: &PriceArgs,
+) -> anyhow::Result<String> {
+    let Some(ws) = stores.tenants.workspace_by_slug(&args.workspace).await? else {
+        anyhow::bail!("no workspace with the slug {:?}", args.workspace);
+    };
+    let action = || {
+        args.action
+            .as_deref()
+            .ok_or_else(|| anyhow::anyhow!("--action is required"))
+    };
+    let now = ar_store::now_ms();
+    match command {
+        PricesCommand::Set(_) => {
+            let action = action()?;
+            let Some(price) = args.microcredits else {
+                anyhow::bail!("--microcredits is required");
+            };
+            ar_server::billing::prices::check(action, price).map_err(anyhow::Error::msg)?;
+            stores
+                .integrations
+                .billing_set_price_override(&ws.id, action, Some(price), now)
+                .await?;
+        }
+        PricesCommand::Unset(_) => {
+            let action = action()?;
+            ar_server::billing::prices::check(action, 0).map_err(anyhow::Error::msg)?;
+            stores
+                .integrations
+                .billing_set_price_override(&ws.id, action, None, now)
+                .await?;
+        }
+        PricesCommand::List(_) => {}
+    }
+    let (table, own) =
+        ar_server::billing::prices::resolved(&*stores.integrations, &settings.billing, &ws.id)
+            .await?;
+    let lines: Vec<String> = ar_server::billing::settings::PRICED_ACTIONS
+        .iter()
+        .map(|a| {
+            let price = table.get(*a).copied().unwrap_or(0);
+            let whose = if own.iter().any(|o| o == a) {
+                "workspace"
+            } else {
+                "default"
+            };
+            format!("{a} = {price} ({whose})")
+        })
+        .collect();
+    Ok(format!(
+        "prices of {}:\n{}",
+        args.workspace,
+        lines.join("\n")
     ))
 }
 

@@ -18,12 +18,14 @@ use ar_store::integrations::{Debit, DebitOutcome, IntegrationStore};
 use ar_store::now_ms;
 
 use crate::billing::enforce::INSUFFICIENT_CREDITS;
+use crate::billing::prices::WorkspacePrices;
 use crate::billing::settings::BillingSettings;
 
 /// Charges metered steps at the settings' prices (billing on only).
 pub struct Charger {
     store: Arc<dyn IntegrationStore>,
-    billing: BillingSettings,
+    /// Each workspace's prices (its own, else `[billing.prices]`).
+    prices: WorkspacePrices,
 }
 
 fn out_of_credits() -> StepFailure {
@@ -35,7 +37,10 @@ fn out_of_credits() -> StepFailure {
 
 impl Charger {
     pub fn new(store: Arc<dyn IntegrationStore>, billing: BillingSettings) -> Charger {
-        Charger { store, billing }
+        Charger {
+            prices: WorkspacePrices::new(store.clone(), billing),
+            store,
+        }
     }
 
     /// Before the call: fails when the workspace has nothing left to spend.
@@ -75,8 +80,10 @@ impl Charger {
 
     /// One debit per priced quantity under `key` (a step's, or an Autopilot call's).
     pub async fn debit(&self, key: &ChargeKey<'_>, quantities: &[(&'static str, i64)]) -> Charged {
+        let prices = self.prices.of(key.workspace_id).await;
         for (action, quantity) in quantities {
-            let cost = quantity.saturating_mul(self.billing.price(action));
+            let price = prices.get(*action).copied().unwrap_or(0);
+            let cost = quantity.saturating_mul(price);
             if cost <= 0 {
                 continue;
             }

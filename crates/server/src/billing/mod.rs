@@ -12,6 +12,7 @@ pub mod codes;
 pub mod enforce;
 pub mod members;
 pub mod payments;
+pub mod prices;
 pub mod settings;
 
 pub use account::Account;

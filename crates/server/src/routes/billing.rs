@@ -130,13 +130,21 @@ pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<
     ))
 }
 
-/// `GET /v1/billing/action-pricing` → `{prices: [{action, microcredits, unit}]}`.
+/// `GET /v1/billing/action-pricing` → `{prices: [{action, microcredits, unit,
+/// workspace_price}]}`: the workspace's resolved prices (its own where the operator set
+/// one, flagged `workspace_price: true`).
 pub async fn action_pricing(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
-    gate.project()?;
+    let project = gate.project()?;
     let billing = &state.settings().billing;
+    let (table, own) =
+        crate::billing::prices::resolved(state.integrations(), billing, &project.workspace_id)
+            .await?;
     let prices: Vec<Value> = PRICED_ACTIONS
         .iter()
-        .map(|a| json!({"action": a, "microcredits": billing.price(a), "unit": unit_of(a)}))
+        .map(|a| {
+            json!({"action": a, "microcredits": table.get(*a).copied().unwrap_or(0),
+                   "unit": unit_of(a), "workspace_price": own.iter().any(|o| o == a)})
+        })
         .collect();
     Ok(Json(
         json!({"prices": prices, "billing_enabled": billing.enabled}),

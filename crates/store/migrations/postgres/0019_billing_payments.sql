@@ -56,3 +56,13 @@ CREATE TABLE billing_code_counters (
     code TEXT PRIMARY KEY,
     redeemed BIGINT NOT NULL
 );
+
+-- Per-workspace prices set by the operator (`agentruntime admin prices`): an action named
+-- here costs this workspace these microcredits per unit instead of `[billing.prices]`.
+CREATE TABLE billing_price_overrides (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    action TEXT NOT NULL,
+    microcredits BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, action)
+);

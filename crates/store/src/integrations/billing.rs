@@ -222,6 +222,16 @@ pub trait BillingStore: Send + Sync + 'static {
     async fn billing_create_subscription(&self, sub: &SubscriptionRecord) -> StoreResult<bool>;
     async fn record_run_rejection(&self, rejection: &RunRejection) -> StoreResult<()>;
     async fn run_rejections(&self, workspace_id: &str) -> StoreResult<Vec<RunRejection>>;
+    /// The workspace's own prices, `(action, microcredits)` by action.
+    async fn billing_price_overrides(&self, workspace_id: &str) -> StoreResult<Vec<(String, i64)>>;
+    /// Sets (`Some`) or removes (`None`) the workspace's price of `action`.
+    async fn billing_set_price_override(
+        &self,
+        workspace_id: &str,
+        action: &str,
+        microcredits: Option<i64>,
+        at: i64,
+    ) -> StoreResult<()>;
 }
 
 /// The draw of `cost` from `balances`, in bucket order: (bucket, microcredits) pairs; what
@@ -624,6 +634,34 @@ macro_rules! impl_billing_store {
                         .bind(r.at)
                         .execute(&self.pool)
                         .await?;
+                    Ok(())
+                }
+
+                async fn billing_price_overrides(&self, workspace_id: &str) -> StoreResult<Vec<(String, i64)>> {
+                    let rows = sqlx::query("SELECT action, microcredits FROM billing_price_overrides WHERE workspace_id = $1 ORDER BY action")
+                        .bind(workspace_id)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter()
+                        .map(|row: &$row| Ok((row.try_get("action")?, row.try_get("microcredits")?)))
+                        .collect()
+                }
+
+                async fn billing_set_price_override(&self, workspace_id: &str, action: &str, microcredits: Option<i64>, at: i64) -> StoreResult<()> {
+                    match microcredits {
+                        Some(price) => sqlx::query("INSERT INTO billing_price_overrides (workspace_id, action, microcredits, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, action) DO UPDATE SET microcredits = excluded.microcredits, updated_at = excluded.updated_at")
+                            .bind(workspace_id)
+                            .bind(action)
+                            .bind(price)
+                            .bind(at)
+                            .execute(&self.pool)
+                            .await?,
+                        None => sqlx::query("DELETE FROM billing_price_overrides WHERE workspace_id = $1 AND action = $2")
+                            .bind(workspace_id)
+                            .bind(action)
+                            .execute(&self.pool)
+                            .await?,
+                    };
                     Ok(())
                 }
 
