@@ -94,6 +94,27 @@ async fn catalog_and_admin_actions(backend: Backend) {
         "another product's plan is never shown"
     );
     assert_eq!(r.body["plans"][0]["trial_microcredits"], 12 * CREDIT);
+    // The hosted catalog's field names too.
+    let pro = &r.body["plans"][0];
+    assert_eq!(
+        (
+            &pro["amount"],
+            &pro["product_name"],
+            &pro["trial_enabled"],
+            &pro["trial_credits_granted"],
+            &pro["stripe_price_id"],
+            &pro["interval_count"]
+        ),
+        (
+            &json!(2900),
+            &json!("PRO"),
+            &json!(true),
+            &json!(12 * CREDIT),
+            &json!("price_pro"),
+            &json!(1)
+        ),
+        "{pro}"
+    );
     assert_eq!(r.body["plans"][0]["overdraft"], false);
     let r = get(&s, &ws, "/v1/billing/action-pricing").await;
     assert_eq!(
@@ -152,12 +173,13 @@ async fn catalog_and_admin_actions(backend: Backend) {
     .await;
     assert_eq!(r.status, 409, "already subscribed: {}", r.body);
 
-    // Upgrade now (max includes 5 credits), downgrade at the period's end.
+    // Upgrade now (max includes 5 credits), downgrade at the period's end; the plan named
+    // the hosted way, by its `stripe_price_id` from the catalog.
     let r = post(
         &s,
         &ws,
         "/v1/billing/subscription/change-plan",
-        Some(json!({"plan_code": "max"})),
+        Some(json!({"stripe_price_id": "price_max"})),
     )
     .await;
     assert_eq!(
@@ -242,6 +264,21 @@ async fn catalog_and_admin_actions(backend: Backend) {
             "/v1/billing/subscription",
             Some(json!({"plan_code": "pro", "coupon": 1})),
             "coupon",
+        ),
+        (
+            "/v1/billing/subscription/change-plan",
+            Some(json!({"plan_code": "pro", "stripe_price_id": "price_pro"})),
+            "one of them",
+        ),
+        (
+            "/v1/billing/subscription/change-plan",
+            Some(json!({})),
+            "one of them",
+        ),
+        (
+            "/v1/billing/subscription/change-plan",
+            Some(json!({"stripe_price_id": "price_elsewhere"})),
+            "stripe_price_id",
         ),
         (
             "/v1/billing/credits/grant",

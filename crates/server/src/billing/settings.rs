@@ -67,6 +67,10 @@ pub struct PlanSettings {
     /// Unset: the deployment's `product_code`. A plan of another product is never shown.
     #[serde(default)]
     pub product_code: Option<String>,
+    /// The Stripe Price of this plan, shown in the catalog; hosted clients may name the
+    /// plan by it when subscribing.
+    #[serde(default)]
+    pub stripe_price_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -179,6 +183,17 @@ impl BillingSettings {
             }
             if plan.max_members == Some(0) {
                 return Err(format!("{which}: max_members must be at least 1"));
+            }
+            if let Some(price) = &plan.stripe_price_id {
+                let taken = self.plans.iter().filter(|p| {
+                    p.stripe_price_id.as_ref() == Some(price)
+                        && Self::product_of(p, product_code) == Self::product_of(plan, product_code)
+                });
+                if price.trim().is_empty() || taken.count() > 1 {
+                    return Err(format!(
+                        "{which}: stripe_price_id must be non-empty and name one plan of its product"
+                    ));
+                }
             }
         }
         if let Some(default) = &self.default_plan

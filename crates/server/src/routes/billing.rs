@@ -122,6 +122,14 @@ pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<
                 "trial_microcredits": p.trial_microcredits,
                 "max_members": p.max_members,
                 "overdraft": false,
+                // The hosted catalog's names for the same facts (docs/billing.md "Routes").
+                "amount": p.price_cents,
+                "interval_count": 1,
+                "product_name": p.name,
+                "trial_enabled": p.trial_days.is_some(),
+                "trial_credits_granted": p.trial_microcredits,
+                "trial_requires_card": false,
+                "stripe_price_id": p.stripe_price_id,
             })
         })
         .collect();
@@ -343,6 +351,9 @@ pub struct TrialBody {
     /// The plan to try; default: the server's `billing.default_plan`.
     #[serde(default)]
     pub plan_code: Option<String>,
+    /// The hosted way to name the plan: its `stripe_price_id` from the catalog.
+    #[serde(default)]
+    pub stripe_price_id: Option<String>,
 }
 
 /// `POST /v1/billing/trial` (`{plan_code?}`): a trial, once per workspace → the status.
@@ -351,9 +362,12 @@ pub async fn start_trial(
     gate: Gate,
     OptionalJson(body): OptionalJson<TrialBody>,
 ) -> ApiResult<Json<Value>> {
-    let code = body.plan_code.as_deref().map(plan_code).transpose()?;
+    let code = match (&body.plan_code, &body.stripe_price_id) {
+        (None, None) => None,
+        (code, price) => Some(chosen_plan(&state, code.as_deref(), price.as_deref())?),
+    };
     let sub = admin_account(&state, &gate)?
-        .start_trial(code, now_ms())
+        .start_trial(code.as_deref(), now_ms())
         .await?;
     Ok(Json(status_json(Some(&sub))))
 }
@@ -362,7 +376,34 @@ pub async fn start_trial(
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
     /// A plan of `GET /v1/billing/plans`.
-    pub plan_code: String,
+    #[serde(default)]
+    pub plan_code: Option<String>,
+    /// Or, as the hosted API takes it, the plan's `stripe_price_id` from the catalog.
+    #[serde(default)]
+    pub stripe_price_id: Option<String>,
+}
+
+/// The plan a body names, by `plan_code` or by `stripe_price_id` (exactly one).
+fn chosen_plan(state: &AppState, code: Option<&str>, price: Option<&str>) -> ApiResult<String> {
+    match (code, price) {
+        (Some(code), None) => Ok(plan_code(code)?.to_owned()),
+        (None, Some(price)) => {
+            let settings = state.settings();
+            settings
+                .billing
+                .plans_of(&settings.product_code)
+                .find(|p| p.stripe_price_id.as_deref() == Some(price))
+                .map(|p| p.plan_code.clone())
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "unknown stripe_price_id: no plan of this server has it (GET /v1/billing/plans lists them)",
+                    )
+                })
+        }
+        _ => Err(ApiError::bad_request(
+            "name the plan with `plan_code` or `stripe_price_id` (one of them)",
+        )),
+    }
 }
 
 /// `POST /v1/billing/subscription` (`{plan_code}`): a paid period starts now → the status.
@@ -371,9 +412,13 @@ pub async fn subscribe(
     gate: Gate,
     Json(body): Json<PlanBody>,
 ) -> ApiResult<Json<Value>> {
-    let code = plan_code(&body.plan_code)?;
+    let code = chosen_plan(
+        &state,
+        body.plan_code.as_deref(),
+        body.stripe_price_id.as_deref(),
+    )?;
     let sub = admin_account(&state, &gate)?
-        .subscribe(code, now_ms())
+        .subscribe(&code, now_ms())
         .await?;
     Ok(Json(status_json(Some(&sub))))
 }
@@ -385,9 +430,13 @@ pub async fn change_plan(
     gate: Gate,
     Json(body): Json<PlanBody>,
 ) -> ApiResult<Json<Value>> {
-    let code = plan_code(&body.plan_code)?;
+    let code = chosen_plan(
+        &state,
+        body.plan_code.as_deref(),
+        body.stripe_price_id.as_deref(),
+    )?;
     let (sub, applies) = admin_account(&state, &gate)?
-        .change_plan(code, now_ms())
+        .change_plan(&code, now_ms())
         .await?;
     let mut out = status_json(Some(&sub));
     out["applies"] = json!(match applies {

@@ -85,6 +85,7 @@ pub fn test_billing(enabled: bool) -> ar_server::billing::settings::BillingSetti
         trial_microcredits: trial.map(|t| t.1),
         max_members: None,
         product_code: None,
+        stripe_price_id: Some(format!("price_{code}")),
     };
     let mut other = plan("elsewhere", 1, 0, None);
     other.product_code = Some("another-product".into());
