@@ -39,6 +39,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // As for paths: PostgreSQL refuses a NUL in text, so one in a query value would be
+        // an error inside a query (a 500), not bad input.
+        let query = parts.uri.query().unwrap_or_default();
+        if url::form_urlencoded::parse(query.as_bytes())
+            .any(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            return Err(ApiError::bad_request(
+                "invalid query string: a value holds a NUL character",
+            ));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Query(v))

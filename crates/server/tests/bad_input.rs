@@ -216,8 +216,8 @@ async fn malformed_path_and_query_values_get_a_json_4xx() {
     }
 }
 
-/// A NUL in a path id is refused as bad input on both backends (PostgreSQL would refuse it
-/// inside the query: a 500 before).
+/// A NUL in a path id or a query value is refused as bad input on both backends
+/// (PostgreSQL would refuse it inside the query: a 500 before).
 async fn a_nul_in_a_path_id_is_bad_input(backend: Backend) {
     let s = start(backend).await;
     let ws = workspace(&s, "acme").await;
@@ -227,11 +227,16 @@ async fn a_nul_in_a_path_id_is_bad_input(backend: Backend) {
         "/v1/connections/%00",
         "/v1/mcp/instances/%00",
         "/v1/chat/threads/%00/messages",
+        // Query values too.
+        "/v1/runs?status=%00",
+        "/v1/chat/threads?kind=dm%00",
+        "/v1/billing/usage-history?cursor=%00",
     ] {
         let r = s
             .call(Method::GET, path)
             .auth(&ws.owner)
             .tenant("acme")
+            .project(&ws.project)
             .send()
             .await;
         assert_eq!(r.status, 400, "{path}: {}", r.body);

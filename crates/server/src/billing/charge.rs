@@ -98,21 +98,58 @@ impl Charger {
                 microcredits: cost,
                 at: now_ms(),
             };
-            match self.store.billing_debit(&debit).await {
+            match self.write(&debit).await {
                 Ok(DebitOutcome::Charged(_)) => {
                     crate::metrics::billing_debited(action, cost.unsigned_abs());
                 }
                 Ok(DebitOutcome::Duplicate) => {}
                 Ok(DebitOutcome::Empty) => return Charged::OutOfCredits,
                 Err(error) => {
-                    // The call already happened; failing it would not undo it.
-                    tracing::warn!(run_id = %key.run_id, action, %error, "debit not written");
+                    // The call already happened; failing it would not undo it. Counted,
+                    // so an operator can alert on unpaid calls.
+                    crate::metrics::billing_debit_failed(action);
+                    tracing::error!(run_id = %key.run_id, action, %error, "debit not written after retries: the call went unpaid");
                 }
             }
         }
         Charged::Done
     }
 }
+
+impl Charger {
+    /// Writes one debit, retrying a failing store a few times: the debit's key makes a
+    /// retry of a write that did commit a no-op, so retrying never charges twice.
+    async fn write(&self, debit: &Debit) -> ar_store::StoreResult<DebitOutcome> {
+        with_retries(|| self.store.billing_debit(debit), |error| {
+            tracing::warn!(run_id = %debit.run_id, action = %debit.action, %error, "debit failed; retrying");
+        })
+        .await
+    }
+}
+
+/// Runs `op` until it succeeds, at most `DEBIT_RETRY_BACKOFF_MS.len() + 1` times.
+async fn with_retries<T, F, Fut>(
+    mut op: F,
+    on_error: impl Fn(&ar_store::StoreError),
+) -> ar_store::StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ar_store::StoreResult<T>>,
+{
+    for backoff_ms in DEBIT_RETRY_BACKOFF_MS {
+        match op().await {
+            Ok(value) => return Ok(value),
+            Err(error) => {
+                on_error(&error);
+                tokio::time::sleep(std::time::Duration::from_millis(backoff_ms)).await;
+            }
+        }
+    }
+    op().await
+}
+
+/// Waits between the attempts of a failing debit write (then one last attempt).
+const DEBIT_RETRY_BACKOFF_MS: [u64; 3] = [50, 250, 1000];
 
 /// What a debit is keyed by, besides its action: `(workspace, run, step, attempt)`. An
 /// Autopilot call uses its turn id as the run and `autopilot#<call>` as the step.
@@ -130,4 +167,43 @@ pub enum Charged {
     Done,
     /// The balance was empty before one of them: what follows must stop.
     OutOfCredits,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn failure() -> ar_store::StoreError {
+        ar_store::StoreError::Conflict("the database is restarting".into())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_debit_write_is_retried_then_given_up() {
+        let calls = AtomicUsize::new(0);
+        let flaky = with_retries(
+            || {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                async move { if n < 2 { Err(failure()) } else { Ok(n) } }
+            },
+            |_| {},
+        )
+        .await;
+        assert_eq!(flaky.ok(), Some(2), "succeeds on the third attempt");
+        let calls = AtomicUsize::new(0);
+        let down: ar_store::StoreResult<()> = with_retries(
+            || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err(failure()) }
+            },
+            |_| {},
+        )
+        .await;
+        assert!(down.is_err());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            DEBIT_RETRY_BACKOFF_MS.len() + 1
+        );
+    }
 }

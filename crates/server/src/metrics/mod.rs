@@ -27,6 +27,7 @@ pub const WEBSOCKET_SUBSCRIBERS: &str = "agentruntime_websocket_subscribers";
 pub const BUILD_INFO: &str = "agentruntime_build_info";
 pub const BILLING_DEBITS: &str = "agentruntime_billing_debits_total";
 pub const BILLING_DEBITED_CREDITS: &str = "agentruntime_billing_debited_credits_total";
+pub const BILLING_DEBIT_FAILURES: &str = "agentruntime_billing_debit_failures_total";
 
 /// This crate's families (the queue gauges are listed in [`queue::FAMILIES`]).
 pub const FAMILIES: &[MetricFamily] = &[
@@ -54,6 +55,11 @@ pub const FAMILIES: &[MetricFamily] = &[
         name: BILLING_DEBITED_CREDITS,
         kind: MetricKind::Counter,
         help: "Microcredits debited (one credit is 1,000,000), by kind.",
+    },
+    MetricFamily {
+        name: BILLING_DEBIT_FAILURES,
+        kind: MetricKind::Counter,
+        help: "Debits that could not be written after their retries (the call was made unpaid), by kind.",
     },
 ];
 
@@ -114,6 +120,11 @@ fn describe_all() {
 pub fn billing_debited(kind: &str, microcredits: u64) {
     metrics::counter!(BILLING_DEBITS, "kind" => kind.to_owned()).increment(1);
     metrics::counter!(BILLING_DEBITED_CREDITS, "kind" => kind.to_owned()).increment(microcredits);
+}
+
+/// Records a debit given up after its retries (the store kept failing).
+pub fn billing_debit_failed(kind: &str) {
+    metrics::counter!(BILLING_DEBIT_FAILURES, "kind" => kind.to_owned()).increment(1);
 }
 
 /// Tracks one open WebSocket stream: the gauge goes up now and down on drop.

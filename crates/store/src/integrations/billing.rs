@@ -125,7 +125,8 @@ pub struct Grant {
 pub enum LedgerFilter {
     /// Debits of one project's runs.
     Usage { project_id: String },
-    /// Credits paid for or granted by the operator (`credits.grant`, `payg.topup`).
+    /// Credits paid for, granted by the operator or given by a code (`credits.grant`,
+    /// `payg.topup`, `code.credits`).
     Payments,
 }
 
@@ -528,7 +529,7 @@ macro_rules! impl_billing_store {
                 ) -> StoreResult<Vec<LedgerEntry>> {
                     let (which, project) = match &filter {
                         LedgerFilter::Usage { project_id } => ("run_id IS NOT NULL AND project_id = $4", Some(project_id)),
-                        LedgerFilter::Payments => ("action IN ('credits.grant', 'payg.topup')", None),
+                        LedgerFilter::Payments => ("action IN ('credits.grant', 'payg.topup', 'code.credits')", None),
                     };
                     let sql = format!("SELECT {ENTRY_COLUMNS} FROM billing_ledger WHERE workspace_id = $1 AND seq < $2 AND {which} ORDER BY seq DESC LIMIT $3");
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
