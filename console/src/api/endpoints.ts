@@ -20,6 +20,12 @@ import type {
   BillingStatus,
   BillingSummary,
   CreditGrant,
+  AppliedCode,
+  CodeCheck,
+  StripeConfig,
+  TopupIntent,
+  TopupPayment,
+  TopupRequest,
   LedgerPage,
   AnalyticsGranularity,
   AnalyticsWindow,
@@ -287,6 +293,24 @@ export class Api {
   }
   grantCredits(microcredits: number, note?: string): Promise<CreditGrant> {
     return this.http.request("POST", "/billing/credits/grant", { body: { microcredits, ...(note ? { note } : {}) } });
+  }
+  /** `GET /config/stripe` (public): whether card top-ups are on, the key and the limits. */
+  stripeConfig(): Promise<StripeConfig> {
+    return this.http.request("GET", "/config/stripe");
+  }
+  /** Opens (or, with the same key, finds again) a PAYG top-up and its PaymentIntent. */
+  createTopupIntent(req: TopupRequest): Promise<TopupIntent> {
+    return this.http.request("POST", "/billing/topups/payg/intent", { body: req });
+  }
+  async topup(id: string): Promise<TopupPayment> {
+    const r = await this.http.request<{ payment: TopupPayment }>("GET", `/billing/topups/payg/${seg(id)}`);
+    return r.payment;
+  }
+  applyCode(code: string): Promise<AppliedCode> {
+    return this.http.request("POST", "/billing/codes/apply", { body: { code } });
+  }
+  validateCode(code: string): Promise<CodeCheck> {
+    return this.http.request("POST", "/billing/discounts/validate", { body: { code } });
   }
 
   // --- human tasks ------------------------------------------------------------------------
