@@ -121,17 +121,14 @@ describe("Settings → Billing", () => {
     await screen.findByText(/an operator grants pay-as-you-go credits/);
   });
 
-  it("lets a workspace admin apply a code, then shows the new balance and the grant in the payment history", async () => {
+  it("lets a workspace admin apply a code, then reloads the balances", async () => {
     let payg = 0;
-    let payments: LedgerEntry[] = [];
     server("admin", {
       "GET /v1/billing/summary": () => ({
         body: summary({ balances: { trial_remaining: 0, included_remaining: 0, payg_remaining: payg, total_remaining_microcredits: payg } }),
       }),
-      "GET /v1/billing/payment-history": () => ({ body: { payments, next_cursor: null } }),
       "POST /v1/billing/codes/apply": () => {
         payg = 25_000_000;
-        payments = [{ ...entry("c1", payg, "code.credits"), run_id: null, quantity: null, note: "WELCOME25" }];
         const balances = { trial_remaining: 0, included_remaining: 0, payg_remaining: payg, total_remaining_microcredits: payg };
         return { body: { applied: true, code: "WELCOME25", kind: "credits", microcredits: payg, percent_off: null, applies_to: "payg_balance", balances } };
       },
@@ -143,8 +140,6 @@ describe("Settings → Billing", () => {
     await within(form).findByText("Applied WELCOME25: 25 credits added to pay as you go.");
     const total = () => within(screen.getByLabelText("Balances (credits)")).getByText("Total").closest(".kpi")?.querySelector(".kpi-value")?.textContent;
     await waitFor(() => expect(total()).toBe("25"));
-    const history = await screen.findByRole("table", { name: "Credits granted or paid for, newest first" });
-    expect(within(history).getByRole("cell", { name: "code.credits" })).toBeTruthy();
   });
 
   it("lets a workspace admin start a trial and subscribe, but not grant credits", async () => {

@@ -245,12 +245,13 @@ describe("Settings → Billing → Top up", () => {
     const form = await screen.findByRole("form", { name: "Top up" });
     const amount = within(form).getByLabelText("Credits to buy");
     const button = within(form).getByRole("button", { name: "Continue to payment" }) as HTMLButtonElement;
-    for (const [value, words] of [
+    const refused: [string, string][] = [
       ["4", "A top-up is between 5 and 1000 credits."],
       ["1000.01", "A top-up is between 5 and 1000 credits."],
       ["5.005", "Credits are sold in steps of 0.01."],
       ["-1", "Enter how many credits to buy."],
-    ]) {
+    ];
+    for (const [value, words] of refused) {
       fireEvent.change(amount, { target: { value } });
       expect(within(form).getByText(words)).toBeTruthy();
       expect(button.disabled).toBe(true);
