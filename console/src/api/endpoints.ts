@@ -42,6 +42,11 @@ import type {
   McpTool,
   McpValidation,
   NewConnection,
+  GoogleAccount,
+  GoogleConfig,
+  GoogleOAuthUrl,
+  GoogleOAuthUrlRequest,
+  WhatsAppManual,
   OAuthStartRequest,
   OAuthStartResponse,
   ProfileRequest,
@@ -419,6 +424,23 @@ export class Api {
   }
   startOAuth(req: OAuthStartRequest): Promise<OAuthStartResponse> {
     return this.http.request("POST", "/connections/oauth/start", { body: req });
+  }
+  googleConfig(): Promise<GoogleConfig> {
+    return this.http.request("GET", "/connections/google/config");
+  }
+  /** Google's consent page for `services` (or, with `connection_id`, to reconnect that connection). */
+  googleOAuthUrl(req: GoogleOAuthUrlRequest): Promise<GoogleOAuthUrl> {
+    return this.http.request("POST", "/connections/google/oauth-url", { body: req });
+  }
+  googleAccount(connectionId: string): Promise<GoogleAccount> {
+    return this.http.request("GET", `/connections/google/accounts/${seg(connectionId)}`);
+  }
+  /** Turns the named services on or off, within what the account granted (409 beyond it). */
+  setGoogleServices(connectionId: string, services: Record<string, boolean>): Promise<GoogleAccount> {
+    return this.http.request("PATCH", `/connections/google/accounts/${seg(connectionId)}/services`, { body: { services } });
+  }
+  createWhatsAppConnection(req: WhatsAppManual): Promise<Connection> {
+    return this.http.request("POST", "/connections/whatsapp/manual", { body: req });
   }
 
   // --- MCP servers, instances, config profiles (project-scoped) ---------------------------

@@ -412,6 +412,55 @@ export interface Connection {
   updated_at?: string;
 }
 
+/** A Google Workspace service a Google connection may enable (`GET /connections/google/config`). */
+export interface GoogleService {
+  service: string;
+  title: string;
+  scopes: string[];
+}
+
+/** `GET /connections/google/config` (docs/connections.md "Google"). */
+export interface GoogleConfig {
+  enabled: boolean;
+  redirect_uri: string;
+  identity_scopes: string[];
+  services: GoogleService[];
+}
+
+/** `POST /connections/google/oauth-url`; `connection_id` reconnects that connection. */
+export interface GoogleOAuthUrlRequest {
+  services: string[];
+  display_name?: string;
+  connection_id?: string;
+}
+
+export interface GoogleOAuthUrl {
+  url: string;
+  state: string;
+  redirect_uri: string;
+  services: string[];
+  scopes: string[];
+  expires_at: string;
+}
+
+/** `GET /connections/google/accounts/{id}`: the account and every catalog service. */
+export interface GoogleAccount {
+  connection_id: string;
+  display_name: string;
+  email: string | null;
+  status: string;
+  services: { service: string; title: string; enabled: boolean; granted: boolean; scopes: string[] }[];
+  granted_scopes: string[];
+}
+
+/** `POST /connections/whatsapp/manual` (docs/connections.md "WhatsApp"); the token is write-only. */
+export interface WhatsAppManual {
+  display_name?: string;
+  phone_number_id: string;
+  waba_id: string;
+  access_token: string;
+}
+
 export interface NewConnection {
   display_name: string;
   provider: string;
