@@ -38,6 +38,9 @@ test("the owner grants credits, a metered step spends them, the page shows the d
   assert.equal(await total(), "0");
   assert.equal(await page.getByText(/Billing is off/).count(), 0, "billing is on");
   await page.getByText("No credits spent in this project yet.").waitFor();
+  // No Stripe on this server: no checkout, only who grants credits.
+  await page.getByText(/This server takes no card payments: an operator grants pay-as-you-go credits/).waitFor();
+  assert.equal(await page.getByRole("form", { name: "Top up" }).count(), 0);
 
   // --- the owner grants 5 credits on the page ---
   const grant = page.getByRole("form", { name: "Grant credits" });

@@ -20,6 +20,12 @@ import type {
   BillingStatus,
   BillingSummary,
   CreditGrant,
+  AppliedCode,
+  CodeCheck,
+  StripeConfig,
+  TopupIntent,
+  TopupPayment,
+  TopupRequest,
   LedgerPage,
   AnalyticsGranularity,
   AnalyticsWindow,
@@ -36,6 +42,11 @@ import type {
   McpTool,
   McpValidation,
   NewConnection,
+  GoogleAccount,
+  GoogleConfig,
+  GoogleOAuthUrl,
+  GoogleOAuthUrlRequest,
+  WhatsAppManual,
   OAuthStartRequest,
   OAuthStartResponse,
   ProfileRequest,
@@ -288,6 +299,24 @@ export class Api {
   grantCredits(microcredits: number, note?: string): Promise<CreditGrant> {
     return this.http.request("POST", "/billing/credits/grant", { body: { microcredits, ...(note ? { note } : {}) } });
   }
+  /** `GET /config/stripe` (public): whether card top-ups are on, the key and the limits. */
+  stripeConfig(): Promise<StripeConfig> {
+    return this.http.request("GET", "/config/stripe");
+  }
+  /** Opens (or, with the same key, finds again) a PAYG top-up and its PaymentIntent. */
+  createTopupIntent(req: TopupRequest): Promise<TopupIntent> {
+    return this.http.request("POST", "/billing/topups/payg/intent", { body: req });
+  }
+  async topup(id: string): Promise<TopupPayment> {
+    const r = await this.http.request<{ payment: TopupPayment }>("GET", `/billing/topups/payg/${seg(id)}`);
+    return r.payment;
+  }
+  applyCode(code: string): Promise<AppliedCode> {
+    return this.http.request("POST", "/billing/codes/apply", { body: { code } });
+  }
+  validateCode(code: string): Promise<CodeCheck> {
+    return this.http.request("POST", "/billing/discounts/validate", { body: { code } });
+  }
 
   // --- human tasks ------------------------------------------------------------------------
 
@@ -395,6 +424,23 @@ export class Api {
   }
   startOAuth(req: OAuthStartRequest): Promise<OAuthStartResponse> {
     return this.http.request("POST", "/connections/oauth/start", { body: req });
+  }
+  googleConfig(): Promise<GoogleConfig> {
+    return this.http.request("GET", "/connections/google/config");
+  }
+  /** Google's consent page for `services` (or, with `connection_id`, to reconnect that connection). */
+  googleOAuthUrl(req: GoogleOAuthUrlRequest): Promise<GoogleOAuthUrl> {
+    return this.http.request("POST", "/connections/google/oauth-url", { body: req });
+  }
+  googleAccount(connectionId: string): Promise<GoogleAccount> {
+    return this.http.request("GET", `/connections/google/accounts/${seg(connectionId)}`);
+  }
+  /** Turns the named services on or off, within what the account granted (409 beyond it). */
+  setGoogleServices(connectionId: string, services: Record<string, boolean>): Promise<GoogleAccount> {
+    return this.http.request("PATCH", `/connections/google/accounts/${seg(connectionId)}/services`, { body: { services } });
+  }
+  createWhatsAppConnection(req: WhatsAppManual): Promise<Connection> {
+    return this.http.request("POST", "/connections/whatsapp/manual", { body: req });
   }
 
   // --- MCP servers, instances, config profiles (project-scoped) ---------------------------

@@ -412,6 +412,55 @@ export interface Connection {
   updated_at?: string;
 }
 
+/** A Google Workspace service a Google connection may enable (`GET /connections/google/config`). */
+export interface GoogleService {
+  service: string;
+  title: string;
+  scopes: string[];
+}
+
+/** `GET /connections/google/config` (docs/connections.md "Google"). */
+export interface GoogleConfig {
+  enabled: boolean;
+  redirect_uri: string;
+  identity_scopes: string[];
+  services: GoogleService[];
+}
+
+/** `POST /connections/google/oauth-url`; `connection_id` reconnects that connection. */
+export interface GoogleOAuthUrlRequest {
+  services: string[];
+  display_name?: string;
+  connection_id?: string;
+}
+
+export interface GoogleOAuthUrl {
+  url: string;
+  state: string;
+  redirect_uri: string;
+  services: string[];
+  scopes: string[];
+  expires_at: string;
+}
+
+/** `GET /connections/google/accounts/{id}`: the account and every catalog service. */
+export interface GoogleAccount {
+  connection_id: string;
+  display_name: string;
+  email: string | null;
+  status: string;
+  services: { service: string; title: string; enabled: boolean; granted: boolean; scopes: string[] }[];
+  granted_scopes: string[];
+}
+
+/** `POST /connections/whatsapp/manual` (docs/connections.md "WhatsApp"); the token is write-only. */
+export interface WhatsAppManual {
+  display_name?: string;
+  phone_number_id: string;
+  waba_id: string;
+  access_token: string;
+}
+
 export interface NewConnection {
   display_name: string;
   provider: string;
@@ -739,6 +788,77 @@ export interface LedgerPage {
 export interface CreditGrant {
   entry: LedgerEntry;
   balances: BillingBalances;
+}
+
+/** `GET /v1/config/stripe` (public): whether card top-ups are on and their limits (docs/billing.md "Top-ups with Stripe"). */
+export interface StripeConfig {
+  enabled: boolean;
+  provider: "manual" | "stripe" | string;
+  publishable_key: string | null;
+  currency: string;
+  microcredits_per_cent: number;
+  min_topup_cents: number;
+  max_topup_cents: number;
+}
+
+export type TopupStatus = "pending" | "succeeded" | "failed" | "canceled";
+
+/** A PAYG top-up of the workspace (`payment` of the top-up routes). */
+export interface TopupPayment {
+  id: string;
+  provider: string;
+  status: TopupStatus;
+  amount_cents: number;
+  currency: string;
+  microcredits: number;
+  discount_code: string | null;
+  payment_intent_id: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a top-up request asks for; `idempotency_key` makes a retry answer the same payment. */
+export interface TopupRequest {
+  microcredits?: number;
+  amount_cents?: number;
+  currency?: string;
+  idempotency_key: string;
+}
+
+/** `POST /v1/billing/topups/payg/intent`'s 201: the PaymentIntent the browser confirms. */
+export interface TopupIntent {
+  payment: TopupPayment;
+  client_secret: string;
+  publishable_key: string;
+  payment_intent_id: string;
+  list_amount_cents: number;
+  percent_off: number | null;
+}
+
+export type CodeKind = "credits" | "discount";
+
+/** `POST /v1/billing/codes/apply`'s answer. */
+export interface AppliedCode {
+  applied: boolean;
+  code: string;
+  kind: CodeKind;
+  microcredits: number | null;
+  percent_off: number | null;
+  applies_to: "payg_balance" | "payg_topups";
+  balances: BillingBalances;
+}
+
+/** `POST /v1/billing/discounts/validate`'s answer; an unusable code is `valid: false` with its `reason`. */
+export interface CodeCheck {
+  valid: boolean;
+  reason: "unknown" | "expired" | "exhausted" | "already_applied" | string | null;
+  code: string | null;
+  kind: CodeKind | null;
+  microcredits: number | null;
+  percent_off: number | null;
+  applies_to: "payg_balance" | "payg_topups" | null;
+  expires_at: string | null;
 }
 
 /** One MCP server an agent may use and the tools of it offered to the model (docs/agents.md). */

@@ -1,7 +1,7 @@
 /**
  * `/connections`: the project's connections (credentials for outside services). Create one
- * with key/value credentials or through OAuth 2.0, rename it or replace its credentials,
- * delete it. Values are write-only: the API shows key names and status, never a value.
+ * with key/value credentials or through OAuth 2.0, connect a Google account or WhatsApp
+ * Business, rename it or replace its credentials, delete it. Values are write-only: the API shows key names and status, never a value.
  * The OAuth callback sends the browser back to `/connections?connected=<id>`.
  */
 import { useState } from "react";
@@ -11,6 +11,8 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { useAction, useRowAction } from "../components/useAction";
 import { useAsync } from "../components/useAsync";
 import { useSession } from "../session/SessionContext";
+import { GoogleAccounts, GoogleConnect } from "./GoogleAccount";
+import { WhatsAppConnect } from "./WhatsAppConnect";
 import { AUTH_TYPE_LABELS, CredentialRows, credentialsOf, REQUIRED_KEYS, rowsFor, type CredentialRow } from "./CredentialRows";
 
 type KeyAuth = Exclude<AuthType, "oauth2">;
@@ -41,6 +43,8 @@ export default function Connections() {
         <div className="columns">
           <CreateConnection onCreated={list.reload} />
           <OAuthConnect />
+          <GoogleConnect />
+          <WhatsAppConnect onCreated={list.reload} />
         </div>
       )}
 
@@ -113,6 +117,7 @@ export default function Connections() {
           </tbody>
         </table>
       )}
+      {scope.project && list.data && <GoogleAccounts connections={list.data} canEdit={canEdit} />}
     </section>
   );
 }

@@ -39,6 +39,10 @@ function summary(over: Partial<BillingSummary> = {}): BillingSummary {
   };
 }
 
+const STRIPE_OFF = {
+  enabled: false, provider: "manual", publishable_key: null, currency: "usd", microcredits_per_cent: 10_000, min_topup_cents: 500, max_topup_cents: 100_000,
+};
+
 const entry = (id: string, microcredits: number, action = "mcp.call"): LedgerEntry => ({
   id, at: "2026-12-07T10:00:00Z", action, quantity: 1, microcredits, bucket: "payg", run_id: `run-${id}`, step_id: "s1", attempt: 1, note: null,
 });
@@ -51,6 +55,7 @@ function server(role: string, extra: Parameters<typeof fakeServer>[0] = {}) {
     "GET /v1/billing/plans": { body: PLANS },
     "GET /v1/billing/usage-history": { body: { entries: [], next_cursor: null } },
     "GET /v1/billing/payment-history": { body: { payments: [], next_cursor: null } },
+    "GET /v1/config/stripe": { body: STRIPE_OFF },
     ...extra,
   });
 }
@@ -105,12 +110,36 @@ describe("Settings → Billing", () => {
     expect((await screen.findByRole("alert")).textContent).toBe("the store is unavailable");
   });
 
-  it("hides subscription and grant controls from a member", async () => {
+  it("hides subscription, code and grant controls from a member", async () => {
     server("member");
     render();
     await screen.findByLabelText("Balances (credits)");
     expect(screen.queryByRole("form", { name: "Subscription" })).toBeNull();
     expect(screen.queryByRole("form", { name: "Grant credits" })).toBeNull();
+    expect(screen.queryByRole("form", { name: "Apply a code" })).toBeNull();
+    // A contributor may top up; on a manual server the page says who grants credits.
+    await screen.findByText(/an operator grants pay-as-you-go credits/);
+  });
+
+  it("lets a workspace admin apply a code, then reloads the balances", async () => {
+    let payg = 0;
+    server("admin", {
+      "GET /v1/billing/summary": () => ({
+        body: summary({ balances: { trial_remaining: 0, included_remaining: 0, payg_remaining: payg, total_remaining_microcredits: payg } }),
+      }),
+      "POST /v1/billing/codes/apply": () => {
+        payg = 25_000_000;
+        const balances = { trial_remaining: 0, included_remaining: 0, payg_remaining: payg, total_remaining_microcredits: payg };
+        return { body: { applied: true, code: "WELCOME25", kind: "credits", microcredits: payg, percent_off: null, applies_to: "payg_balance", balances } };
+      },
+    });
+    render();
+    const form = await screen.findByRole("form", { name: "Apply a code" });
+    fireEvent.change(within(form).getByLabelText("Code"), { target: { value: "welcome25" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Apply" }));
+    await within(form).findByText("Applied WELCOME25: 25 credits added to pay as you go.");
+    const total = () => within(screen.getByLabelText("Balances (credits)")).getByText("Total").closest(".kpi")?.querySelector(".kpi-value")?.textContent;
+    await waitFor(() => expect(total()).toBe("25"));
   });
 
   it("lets a workspace admin start a trial and subscribe, but not grant credits", async () => {

@@ -1,8 +1,9 @@
 /**
  * Settings → Billing: the workspace's plan and subscription, its credit balances per bucket,
  * this period's spending by action, and the project's usage and the workspace's payment
- * history (docs/billing.md). Contributors read; a workspace admin starts a trial, subscribes,
- * changes plan or cancels; the owner grants credits. The server refuses the others anyway.
+ * history (docs/billing.md). Contributors read and top up by card when the server takes card
+ * payments; a workspace admin starts a trial, subscribes, changes plan, cancels or applies a
+ * code; the owner grants credits. The server refuses the others anyway.
  */
 import { useState } from "react";
 import { formatCredits } from "../analytics/format";
@@ -12,6 +13,8 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { useAction } from "../components/useAction";
 import { useAsync } from "../components/useAsync";
 import { useSession } from "../session/SessionContext";
+import { ApplyCode } from "./billing/ApplyCode";
+import { TopUp } from "./billing/TopUp";
 
 const MICROCREDITS_PER_CREDIT = 1_000_000;
 const formatTime = (t?: string | null) => (t ? new Date(t).toLocaleString() : "—");
@@ -64,7 +67,9 @@ export function Billing({ isAdmin, isOwner }: { isAdmin: boolean; isOwner: boole
             </p>
           )}
           <Overview summary={data.summary} plans={data.plans} />
+          <TopUp onDone={refresh} />
           {isAdmin && <PlanActions summary={data.summary} plans={data.plans} onDone={refresh} />}
+          {isAdmin && <ApplyCode onDone={refresh} />}
           {isOwner && <GrantCredits onDone={refresh} />}
           <PeriodUsage summary={data.summary} />
           <History
