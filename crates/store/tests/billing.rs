@@ -787,7 +787,11 @@ async fn codes_apply_once_within_their_limit(f: &Fixture) {
         .billing_ledger("w1", LedgerFilter::Payments, None, 10)
         .await
         .unwrap();
-    assert_eq!(payments.len(), 1, "a code's credits are in the payment history");
+    assert_eq!(
+        payments.len(),
+        1,
+        "a code's credits are in the payment history"
+    );
     assert_eq!(
         f.store
             .billing_redeem_code(&code("w1", "TENOFF", Some(5), 0))

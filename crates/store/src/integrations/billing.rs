@@ -685,6 +685,8 @@ macro_rules! impl_billing_store {
                         .collect()
                 }
             }
+
+            $crate::integrations::billing_payments::impl_billing_payment_store!($store, $row, $begin);
         };
     };
 }

@@ -130,9 +130,3 @@ billing::impl_billing_store!(
     "BEGIN IMMEDIATE"
 );
 billing::impl_billing_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");
-billing_payments::impl_billing_payment_store!(
-    SqliteIntegrationStore,
-    sqlx::sqlite::SqliteRow,
-    "BEGIN IMMEDIATE"
-);
-billing_payments::impl_billing_payment_store!(PgIntegrationStore, sqlx::postgres::PgRow, "BEGIN");
