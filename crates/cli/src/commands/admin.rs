@@ -59,15 +59,8 @@ pub enum PricesCommand {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Exit status: 0 when done, 2 when it could not.")]
 pub struct PriceArgs {
-    /// Directory of the embedded SQLite database and the master key file [env: AR_DATA_DIR].
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// `postgres://…` of the shared database [env: AR_DATABASE_URL].
-    #[arg(long, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// A TOML settings file (the servers' own).
-    #[arg(long, value_name = "FILE", env = "AR_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// The workspace's slug.
     #[arg(long, value_name = "SLUG")]
     pub workspace: String,
@@ -80,15 +73,9 @@ pub struct PriceArgs {
     pub microcredits: Option<i64>,
 }
 
-#[derive(Debug, clap::Subcommand)]
-pub enum CreditsCommand {
-    /// Add PAYG credits to a workspace (manual payments, support grants).
-    Grant(GrantArgs),
-}
-
+/// Where an admin command finds the database: the servers' settings, then these flags.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 when granted, 2 when it could not.")]
-pub struct GrantArgs {
+pub struct StoreArgs {
     /// Directory of the embedded SQLite database and the master key file [env: AR_DATA_DIR].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -98,6 +85,19 @@ pub struct GrantArgs {
     /// A TOML settings file (the servers' own).
     #[arg(long, value_name = "FILE", env = "AR_CONFIG")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CreditsCommand {
+    /// Add PAYG credits to a workspace (manual payments, support grants).
+    Grant(GrantArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 when granted, 2 when it could not.")]
+pub struct GrantArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// The workspace's slug.
     #[arg(long, value_name = "SLUG")]
     pub workspace: String,
@@ -118,15 +118,8 @@ pub struct GrantArgs {
     with that environment. Exit status: 0 when done, 2 when it could not."
 )]
 pub struct RotateArgs {
-    /// Directory of the embedded SQLite database and the master key file [env: AR_DATA_DIR].
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// `postgres://…` of the shared database [env: AR_DATABASE_URL].
-    #[arg(long, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// A TOML settings file (the servers' own).
-    #[arg(long, value_name = "FILE", env = "AR_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Use this key (base64 in a file, e.g. from `openssl rand -base64 32`) instead of
     /// generating one (key-file deployments).
     #[arg(long, value_name = "FILE", conflicts_with = "retire")]
@@ -146,32 +139,32 @@ pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
     }
 }
 
-/// The settings of an admin command: the file, the environment, then its flags.
-fn admin_settings(
-    config: Option<&std::path::Path>,
-    data_dir: Option<&PathBuf>,
-    database_url: Option<&String>,
-) -> Result<Settings, Unreadable> {
-    let mut settings = Settings::load(config).map_err(|e| Unreadable(e.to_string()))?;
-    if let Some(dir) = data_dir {
-        settings.data_dir = dir.clone();
+impl StoreArgs {
+    /// The settings of an admin command: the file, the environment, then its flags.
+    fn settings(&self) -> Result<Settings, Unreadable> {
+        let mut settings =
+            Settings::load(self.config.as_deref()).map_err(|e| Unreadable(e.to_string()))?;
+        if let Some(dir) = &self.data_dir {
+            settings.data_dir = dir.clone();
+        }
+        if let Some(url) = &self.database_url {
+            settings.database_url = Some(url.clone());
+        }
+        Ok(settings)
     }
-    if let Some(url) = database_url {
-        settings.database_url = Some(url.clone());
-    }
-    Ok(settings)
+}
+
+/// The single-threaded runtime an admin command's store work runs on.
+fn runtime() -> Result<tokio::runtime::Runtime, Unreadable> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))
 }
 
 fn grant(args: &GrantArgs) -> Result<Verdict, Unreadable> {
-    let settings = admin_settings(
-        args.config.as_deref(),
-        args.data_dir.as_ref(),
-        args.database_url.as_ref(),
-    )?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+    let settings = args.store.settings()?;
+    let runtime = runtime()?;
     let report = runtime
         .block_on(async {
             let stores = ar_server::open_stores(&settings).await?;
@@ -219,15 +212,8 @@ fn prices(command: &PricesCommand) -> Result<Verdict, Unreadable> {
     let args = match command {
         PricesCommand::Set(a) | PricesCommand::Unset(a) | PricesCommand::List(a) => a,
     };
-    let settings = admin_settings(
-        args.config.as_deref(),
-        args.data_dir.as_ref(),
-        args.database_url.as_ref(),
-    )?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Unreadable(format!("cannot start the async runtime: {e}")))?;
+    let settings = args.store.settings()?;
+    let runtime = runtime()?;
     let report = runtime
         .block_on(async {
             let stores = ar_server::open_stores(&settings).await?;
@@ -300,11 +286,7 @@ async fn prices_in(
 }
 
 fn rotate(args: &RotateArgs) -> Result<Verdict, Unreadable> {
-    let settings = admin_settings(
-        args.config.as_deref(),
-        args.data_dir.as_ref(),
-        args.database_url.as_ref(),
-    )?;
+    let settings = args.store.settings()?;
     let new_key = match &args.new_key_file {
         Some(path) => Some(MasterKey::load_file(path).map_err(|e| Unreadable(e.to_string()))?),
         None => None,
