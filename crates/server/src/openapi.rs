@@ -137,6 +137,23 @@ pub fn request_body(spec: &RouteSpec) -> Option<(RefOr<Schema>, bool)> {
     Some((body, true))
 }
 
+/// An optional query parameter of the OpenAPI document (the routes' own
+/// `query_parameters` build theirs with it).
+pub fn optional_query(
+    name: &str,
+    schema: utoipa::openapi::ObjectBuilder,
+    description: &str,
+) -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
 /// Field schemas stating what the handlers check, so generated requests that fit the
 /// document are requests the server accepts (used with `#[schema(schema_with = …)]`).
 pub mod field {

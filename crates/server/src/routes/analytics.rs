@@ -54,20 +54,11 @@ handlers! {
 
 /// The analytics routes' query parameters, for the OpenAPI document.
 pub fn query_parameters(spec: &crate::routes::RouteSpec) -> Vec<utoipa::openapi::path::Parameter> {
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::{KnownFormat, ObjectBuilder, Required, SchemaFormat, Type};
+    use utoipa::openapi::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
     if !spec.path.starts_with("/v1/analytics/") {
         return Vec::new();
     }
-    let param = |name: &str, schema: ObjectBuilder, description: &str| {
-        ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Query)
-            .required(Required::False)
-            .description(Some(description))
-            .schema(Some(schema))
-            .build()
-    };
+    let param = crate::openapi::optional_query;
     let one_of = |values: &[&str]| {
         ObjectBuilder::new()
             .schema_type(Type::String)

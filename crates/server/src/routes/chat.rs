@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::openapi::path::Parameter;
+use utoipa::openapi::{ObjectBuilder, Type};
 
 use crate::auth::gate::Gate;
 use crate::auth::principal::Credential;
@@ -397,15 +397,7 @@ pub async fn post_message(
 
 /// The query parameters of the chat routes, for the OpenAPI document.
 pub fn query_parameters(spec: &crate::routes::RouteSpec) -> Vec<Parameter> {
-    let param = |name: &str, schema: ObjectBuilder, description: &str| {
-        ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Query)
-            .required(Required::False)
-            .description(Some(description))
-            .schema(Some(schema))
-            .build()
-    };
+    let param = crate::openapi::optional_query;
     let limit = || {
         param(
             "limit",

@@ -270,16 +270,9 @@ pub async fn retry(
 
 /// The query parameters of the run, event and task list routes, for the OpenAPI document.
 pub fn query_parameters(spec: &crate::routes::RouteSpec) -> Vec<utoipa::openapi::path::Parameter> {
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    use utoipa::openapi::{ObjectBuilder, Type};
     let param = |name: &str, ty: Type, description: &str| {
-        ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Query)
-            .required(Required::False)
-            .description(Some(description))
-            .schema(Some(ObjectBuilder::new().schema_type(ty)))
-            .build()
+        crate::openapi::optional_query(name, ObjectBuilder::new().schema_type(ty), description)
     };
     let status = || {
         param(

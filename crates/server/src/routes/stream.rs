@@ -34,8 +34,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::mpsc;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::openapi::path::Parameter;
+use utoipa::openapi::{ObjectBuilder, Type};
 
 use crate::auth::gate::{Gate, TENANT_HEADER};
 use crate::auth::principal::Credential;
@@ -146,15 +146,7 @@ pub const PATH: &str = "/v1/workflows/{id}/stream";
 
 /// The query parameters, for the OpenAPI document.
 pub fn query_parameters() -> Vec<Parameter> {
-    let param = |name: &str, schema: ObjectBuilder, description: &str| {
-        ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Query)
-            .required(Required::False)
-            .description(Some(description))
-            .schema(Some(schema))
-            .build()
-    };
+    let param = crate::openapi::optional_query;
     vec![
         param(
             "run_id",
