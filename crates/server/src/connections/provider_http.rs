@@ -58,13 +58,10 @@ pub async fn get_json(
     }
     let mut response = request.send().await.map_err(transport)?;
     let status = response.status();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(ProviderError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_bounded(&mut response, MAX_RESPONSE_BYTES)
+        .await
+        .map_err(transport)?
+        .ok_or(ProviderError::TooLarge)?;
     let json: Option<Value> = serde_json::from_slice(&body).ok();
     if !status.is_success() {
         return Err(ProviderError::Status {
@@ -73,6 +70,22 @@ pub async fn get_json(
         });
     }
     json.ok_or(ProviderError::NotJson)
+}
+
+/// The body of `response`, or `None` when it is longer than `max` bytes (reading stops
+/// there). Shared by the calls this server makes to providers it is configured with.
+pub async fn read_bounded(
+    response: &mut reqwest::Response,
+    max: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 /// The provider's own error text: Graph's `error.message`, OAuth's `error_description`

@@ -166,18 +166,10 @@ fn signature_message(e: SignatureError) -> &'static str {
 }
 
 async fn read_limited(mut answer: reqwest::Response) -> Result<Vec<u8>, StripeError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = answer
-        .chunk()
+    crate::connections::provider_http::read_bounded(&mut answer, MAX_ANSWER_BYTES)
         .await
         .map_err(|e| StripeError::Unreachable(e.without_url().to_string()))?
-    {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(StripeError::Unexpected("an answer too large".into()));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        .ok_or_else(|| StripeError::Unexpected("an answer too large".into()))
 }
 
 /// Stripe's `{"error": {"message", "code"}}`, bounded; or the status.
