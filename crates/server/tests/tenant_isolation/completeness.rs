@@ -118,6 +118,7 @@ const NOT_IDS: &[(&str, &str, Place, &str, &str)] = &[
     ("*", "*", Place::Query, "granularity", "a bucket size (hour, day, week)"),
     ("*", "*", Place::Query, "cursor", "a position in the caller's own ledger page (a sequence number, filtered by the request's workspace)"),
     ("*", "*", Place::Body, "plan_code", "a plan of the operator's catalog, the same for every workspace"),
+    ("*", "*", Place::Body, "stripe_price_id", "names a plan of the operator's catalog, the same for every workspace"),
     ("*", "*", Place::Body, "at_period_end", "a flag"),
     ("*", "*", Place::Body, "microcredits", "an amount"),
     ("*", "*", Place::Body, "note", "free text"),
