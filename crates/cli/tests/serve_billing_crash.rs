@@ -1,6 +1,6 @@
 //! Exactly-once metering under kill -9 (docs/billing.md "The ledger and exactly-once"):
 //! 20 runs of three metered `llm_call` steps against a slow, sometimes failing
-//! OpenAI-compatible model, while `agentruntime serve` is SIGKILLed at random moments
+//! OpenAI-compatible model and one `mcp_call` of a slow tool, while `agentruntime serve` is SIGKILLed at random moments
 //! (seeded; `AR_TEST_SEED=N` replays a seed) and restarted — one node on SQLite, two
 //! nodes on one Postgres schema killed one or both at a time. Afterwards, read straight
 //! from the store: every completed step is charged exactly once per priced action, under
@@ -12,6 +12,7 @@
 //! not charged again.
 
 mod crash_support;
+mod ops_support;
 mod serve_support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,17 +28,20 @@ use serde_json::{Value, json};
 use serve_support::*;
 
 const RUNS: usize = 20;
-const STEPS: [&str; 3] = ["a", "b", "c"];
-/// What the fake model reports per call, and the prices: so each completed step costs
-/// 1_000_000 + 10*2 + 3*8 microcredits.
+/// What the fake model reports per call; with the prices below each `llm_call` costs
+/// 1_000_000 + 10*2 + 3*8 microcredits, each `mcp_call` 1_000_000 + 100_000.
 const TOKENS_IN: i64 = 10;
 const TOKENS_OUT: i64 = 3;
-const PRICES: &str = "workflow.step.execute=1000000,llm.tokens_in=2,llm.tokens_out=8";
-const PRICE: [(&str, i64); 3] = [
+const PRICES: &str =
+    "workflow.step.execute=1000000,llm.tokens_in=2,llm.tokens_out=8,mcp.call=100000";
+const LLM: &[(&str, i64)] = &[
     ("workflow.step.execute", 1_000_000),
     ("llm.tokens_in", TOKENS_IN * 2),
     ("llm.tokens_out", TOKENS_OUT * 8),
 ];
+const MCP: &[(&str, i64)] = &[("workflow.step.execute", 1_000_000), ("mcp.call", 100_000)];
+/// The steps of a run and what each costs per priced action.
+const STEPS: [(&str, &[(&str, i64)]); 4] = [("a", LLM), ("b", LLM), ("c", LLM), ("t", MCP)];
 const GRANT: i64 = 1_000_000_000;
 const SHARED_MASTER_KEY: &str = "dHdvLW5vZGVzLXNoYXJlLW9uZS1tYXN0ZXIta2V5ISE=";
 /// Kills per backend: enough to land in calls, between calls and during recovery, few
@@ -136,14 +140,18 @@ async fn model_server(fail: bool) -> String {
     format!("http://{addr}/v1")
 }
 
-/// `a → b → c`, three metered model calls with engine retries.
-fn graph() -> Value {
+/// `a → b → c`, three metered model calls with engine retries, and beside `b` and `c`
+/// the tool call `t` (the MCP fixture's `sleep`, so kills land in it too).
+fn graph(mcp_url: &str) -> Value {
     let step = |id: &str, deps: &[&str]| {
         json!({"id": id, "type": "llm_call", "model_ref": "direct.openai.gpt-4o-mini",
                "prompt": format!("run {{{{input.n}}}} step {id}"), "depends_on": deps,
                "retry_count": 30})
     };
-    json!({"steps": [step("a", &[]), step("b", &["a"]), step("c", &["b"])]})
+    let tool = json!({"id": "t", "type": "mcp_call", "depends_on": ["a"],
+        "server_url": mcp_url, "tool_name": "sleep", "tool_args": {"seconds": 0.5},
+        "retry_count": 30});
+    json!({"steps": [step("a", &[]), step("b", &["a"]), step("c", &["b"]), tool]})
 }
 
 /// Where the nodes keep their data: one SQLite data dir, or one Postgres schema.
@@ -154,6 +162,8 @@ enum Backend {
 
 struct Cluster {
     backend: Backend,
+    /// The MCP fixture every node calls (over HTTP: it outlives the nodes' kills).
+    mcp: ops_support::McpFixture,
     dir: tempfile::TempDir,
     model: String,
     nodes: Vec<Option<Server>>,
@@ -166,6 +176,7 @@ impl Cluster {
     fn new(backend: Backend, nodes: usize, model: String, extra: &[(&str, &str)]) -> Cluster {
         let mut c = Cluster {
             backend,
+            mcp: ops_support::mcp_fixture(),
             dir: tempfile::tempdir().expect("dir"),
             model,
             nodes: (0..nodes).map(|_| None).collect(),
@@ -195,6 +206,7 @@ impl Cluster {
         add("AR_OPENAI_API_KEY", "sk-meter-test");
         // A dead node's leases are taken over soon after.
         add("AR_LEASE_MS", "1000");
+        add("AR_MCP_ALLOWED_HOSTS", "127.0.0.1");
         add("AR_TEST_EXECUTION_LOG", &log.display().to_string());
         match &self.backend {
             Backend::Sqlite => {
@@ -365,12 +377,12 @@ fn assert_exactly_once(what: &str, books: &Books) {
     let mut expected = BTreeSet::new();
     for (run, (status, steps)) in &books.runs {
         assert_eq!(*status, RunStatus::Completed, "{what}: run {run}");
-        for step in STEPS {
+        for (step, prices) in STEPS {
             let (status, attempt) = steps
                 .get(step)
                 .unwrap_or_else(|| panic!("{what}: {run} has no step {step}"));
             assert_eq!(*status, StepStatus::Completed, "{what}: {run}/{step}");
-            for (action, price) in PRICE {
+            for &(action, price) in prices {
                 let key = (run.clone(), step.to_owned(), action.to_owned());
                 let rows = charged.get(&key).map(Vec::as_slice).unwrap_or_default();
                 assert_eq!(
@@ -423,7 +435,7 @@ async fn set_up(cluster: &Cluster, runs: usize) -> (String, String, Vec<String>)
         "{}",
         granted.body
     );
-    let workflow = published_workflow(&client, &project, graph()).await;
+    let workflow = published_workflow(&client, &project, graph(&cluster.mcp.url)).await;
     let mut ids = Vec::new();
     for n in 0..runs {
         ids.push(start_run(&client, &workflow, json!({"n": n})).await);
@@ -526,10 +538,13 @@ async fn kill_at_random_until_done(backend: Backend, nodes: usize) {
     );
     assert_exactly_once(&what, &books);
     assert_eq!(books.runs.len(), RUNS);
-    assert_eq!(debits, RUNS * STEPS.len() * PRICE.len(), "{what}");
+    let per_run = |f: fn(&(&str, i64)) -> i64| -> i64 {
+        STEPS.iter().flat_map(|(_, p)| p.iter()).map(f).sum()
+    };
+    assert_eq!(debits as i64, RUNS as i64 * per_run(|_| 1), "{what}");
     assert_eq!(
         books.balances.total(),
-        GRANT - (RUNS * STEPS.len()) as i64 * PRICE.iter().map(|(_, p)| p).sum::<i64>(),
+        GRANT - RUNS as i64 * per_run(|(_, price)| *price),
         "{what}"
     );
     if let Backend::Postgres { schema } = &cluster.backend {
