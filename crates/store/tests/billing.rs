@@ -201,8 +201,27 @@ async fn a_debit_is_charged_once(f: &Fixture) {
         f.store.billing_debit(&third).await.unwrap(),
         DebitOutcome::Duplicate
     );
+    // An earlier attempt's debit arriving after a later one's (a node that lost its lease
+    // and finished its call anyway): stale, not charged.
+    let stale = Debit {
+        attempt: 1,
+        action: "llm.tokens_out".into(),
+        ..d.clone()
+    };
+    let later = Debit {
+        attempt: 2,
+        ..stale.clone()
+    };
+    assert!(matches!(
+        f.other_node.billing_debit(&later).await.unwrap(),
+        DebitOutcome::Charged(_)
+    ));
+    assert_eq!(
+        f.store.billing_debit(&stale).await.unwrap(),
+        DebitOutcome::Duplicate
+    );
     let b = assert_balances_are_the_ledger(&*f.store, "w1").await;
-    assert_eq!(b.payg, 5 * CREDIT);
+    assert_eq!(b.payg, 3 * CREDIT);
     // The other workspace is untouched.
     assert_eq!(
         f.store.billing_balances("w2").await.unwrap(),

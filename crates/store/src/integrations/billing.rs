@@ -7,10 +7,11 @@
 //! moves of one workspace are serialized on every node. That is what makes a debit happen
 //! once: the debit looks for its own rows (the key `(workspace, run, step, attempt,
 //! action)`) after taking the lock, and a unique index on that key (with the bucket) backs
-//! it up. It also looks for a debit of another attempt of the same step whose outcome was
-//! never committed (no `step_completed` / `step_failed` event of that attempt): the step
-//! was cut off between its debit and its commit, and this later attempt is its re-run,
-//! already paid for.
+//! it up. It also looks for a debit of an earlier attempt of the same step whose outcome
+//! was never committed (no `step_completed` / `step_failed` event of that attempt): the
+//! step was cut off between its debit and its commit, and this later attempt is its
+//! re-run, already paid for; and for a debit of a later attempt, which makes this one a
+//! stale execution.
 
 use async_trait::async_trait;
 
@@ -444,11 +445,12 @@ macro_rules! impl_billing_store {
                         .into_iter()
                         .flatten()
                         .collect();
-                    let duplicate = charged.contains(&d.attempt) || {
-                        let others: Vec<i64> = charged.iter().copied().filter(|a| *a != d.attempt).collect();
-                        !others.is_empty() && {
+                    // A later attempt charged: this one is a stale execution (a node that
+                    // lost its lease and finished anyway), whose outcome the engine refuses.
+                    let duplicate = charged.iter().any(|a| *a >= d.attempt) || {
+                        !charged.is_empty() && {
                             let ended = ended_attempts(&mut tx, &d.run_id, &d.step_id).await?;
-                            others.iter().any(|a| !ended.contains(a))
+                            charged.iter().any(|a| !ended.contains(a))
                         }
                     };
                     // Rolled back explicitly, at once: a dropped transaction would keep
