@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use ar_store::integrations::*;
 use ar_store::tenant::*;
-use ar_store::{PgConfig, PgStore};
+use ar_store::{NewEvent, NewRun, PgConfig, PgStore, SqliteConfig, SqliteStore, Store};
+use serde_json::json;
 
 const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const CREDIT: i64 = 1_000_000;
@@ -18,6 +19,8 @@ struct Fixture {
     store: Arc<dyn IntegrationStore>,
     /// Another handle (its own pool) on the same database: a second node.
     other_node: Arc<dyn IntegrationStore>,
+    /// The run store of the same database (runs and their events).
+    runs: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
     _pg: Vec<PgStore>,
 }
@@ -32,9 +35,13 @@ async fn sqlite() -> Fixture {
     let second = SqliteTenantStore::open(path.clone())
         .await
         .expect("open again");
+    let runs = SqliteStore::open(SqliteConfig::file(path.to_str().expect("utf-8 path")))
+        .await
+        .expect("open the run store");
     Fixture {
         store: Arc::new(SqliteIntegrationStore::from_pool(tenants.pool().clone())),
         other_node: Arc::new(SqliteIntegrationStore::from_pool(second.pool().clone())),
+        runs: Arc::new(runs),
         _dir: Some(dir),
         _pg: Vec::new(),
     }
@@ -49,9 +56,13 @@ async fn postgres() -> Fixture {
     let second = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
         .await
         .expect("open postgres again");
+    let runs = PgStore::open(PgConfig::new(PG_URL).with_schema(&schema))
+        .await
+        .expect("open postgres a third time");
     Fixture {
         store: Arc::new(PgIntegrationStore::from_pool(pg.pool().clone())),
         other_node: Arc::new(PgIntegrationStore::from_pool(second.pool().clone())),
+        runs: Arc::new(runs),
         _dir: None,
         _pg: vec![pg, second],
     }
@@ -125,17 +136,92 @@ async fn a_debit_is_charged_once(f: &Fixture) {
         f.other_node.billing_debit(&d).await.unwrap(),
         DebitOutcome::Duplicate
     );
-    // Another attempt or action is another debit.
-    let retry = Debit {
+    // A later attempt of the step while the charged one has no committed outcome: the
+    // engine re-runs a step cut off between its debit and its commit as a new attempt,
+    // which that debit already paid for.
+    let rerun = Debit {
         attempt: 2,
         ..d.clone()
     };
+    for node in [&f.store, &f.other_node] {
+        assert_eq!(
+            node.billing_debit(&rerun).await.unwrap(),
+            DebitOutcome::Duplicate
+        );
+    }
+    // Another action is another debit.
+    let tokens = Debit {
+        action: "llm.tokens_in".into(),
+        microcredits: CREDIT,
+        ..d.clone()
+    };
     assert!(matches!(
-        f.store.billing_debit(&retry).await.unwrap(),
+        f.store.billing_debit(&tokens).await.unwrap(),
         DebitOutcome::Charged(_)
     ));
+    // Once attempt 1's outcome is committed, a later attempt is a new call to pay for (a
+    // run retried from this step).
+    f.runs
+        .create_run(NewRun {
+            id: "r1".into(),
+            workflow_id: "wf".into(),
+            version: Some(1),
+            project_id: None,
+            client_run_id: None,
+            graph_hash: "h".into(),
+            graph: json!({"steps": []}),
+            input: json!({}),
+            params: json!({}),
+            resumed_from_run_id: None,
+            steps: Vec::new(),
+            work: Vec::new(),
+            events: vec![NewEvent::new(
+                "step_completed",
+                Some("s1"),
+                json!({"result": {}, "attempt": 1}),
+            )],
+            take: None,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.store.billing_debit(&rerun).await.unwrap(),
+        DebitOutcome::Charged(_)
+    ));
+    assert_eq!(
+        f.other_node.billing_debit(&rerun).await.unwrap(),
+        DebitOutcome::Duplicate
+    );
+    // A third attempt while attempt 2 is uncommitted: attempt 2's debit stands for it.
+    let third = Debit {
+        attempt: 3,
+        ..d.clone()
+    };
+    assert_eq!(
+        f.store.billing_debit(&third).await.unwrap(),
+        DebitOutcome::Duplicate
+    );
+    // An earlier attempt's debit arriving after a later one's (a node that lost its lease
+    // and finished its call anyway): stale, not charged.
+    let stale = Debit {
+        attempt: 1,
+        action: "llm.tokens_out".into(),
+        ..d.clone()
+    };
+    let later = Debit {
+        attempt: 2,
+        ..stale.clone()
+    };
+    assert!(matches!(
+        f.other_node.billing_debit(&later).await.unwrap(),
+        DebitOutcome::Charged(_)
+    ));
+    assert_eq!(
+        f.store.billing_debit(&stale).await.unwrap(),
+        DebitOutcome::Duplicate
+    );
     let b = assert_balances_are_the_ledger(&*f.store, "w1").await;
-    assert_eq!(b.payg, 6 * CREDIT);
+    assert_eq!(b.payg, 3 * CREDIT);
     // The other workspace is untouched.
     assert_eq!(
         f.store.billing_balances("w2").await.unwrap(),

@@ -86,7 +86,10 @@ pub fn run(args: &Args) -> Result<Verdict, Unreadable> {
             let shutdown = ar_server::shutdown_signal();
             ar_server::serve_with(settings, shutdown, |executors| {
                 if let Some(hooks) = hooks {
-                    hooks.wrap(executors, &["lua_script"]);
+                    // Around the metered steps too, outside their metering: the failpoint
+                    // then lands between a step's debit and its commit (docs/billing.md
+                    // "The ledger and exactly-once").
+                    hooks.wrap(executors, &["lua_script", "llm_call", "mcp_call"]);
                 }
             })
             .await

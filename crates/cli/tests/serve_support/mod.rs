@@ -139,6 +139,13 @@ impl Server {
         self.wait()
     }
 
+    /// The process's end and output if it has ended by itself (a failpoint), else `None`.
+    pub fn exited(&mut self) -> Option<Exited> {
+        let child = self.child.as_mut().expect("running");
+        child.try_wait().expect("wait")?;
+        Some(self.wait())
+    }
+
     /// SIGKILLs the server (no shutdown of any kind) and collects its output.
     pub fn kill(mut self) -> Exited {
         if let Some(child) = self.child.as_mut() {

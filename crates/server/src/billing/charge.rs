@@ -4,9 +4,11 @@
 //! Before the call, a step of a workspace whose balance is not above zero fails with
 //! `INSUFFICIENT_CREDITS` (nothing is called). After a successful call each metered
 //! quantity is debited under the key `(workspace, run, step, attempt, action)`, so a
-//! re-run of the same attempt after a crash finds its debit and is not charged again. The
-//! debit is written right after the call, not in the step's commit transaction: a node
-//! dying between the two re-runs the attempt, and the key makes that re-run free.
+//! re-run of the same attempt finds its debit and is not charged again. The debit is
+//! written right after the call, not in the step's commit transaction: a node dying
+//! between the two leaves a debit whose attempt never commits, and the engine re-runs
+//! the step as the next attempt; the store counts that attempt's debit as a duplicate
+//! (docs/billing.md "The ledger and exactly-once").
 //! A debit that finds the balance emptied meanwhile (by the steps running beside it)
 //! fails the step with `INSUFFICIENT_CREDITS`; the overdraw this allows is in
 //! docs/billing.md "Overdraw".

@@ -7,7 +7,11 @@
 //! moves of one workspace are serialized on every node. That is what makes a debit happen
 //! once: the debit looks for its own rows (the key `(workspace, run, step, attempt,
 //! action)`) after taking the lock, and a unique index on that key (with the bucket) backs
-//! it up.
+//! it up. It also looks for a debit of an earlier attempt of the same step whose outcome
+//! was never committed (no `step_completed` / `step_failed` event of that attempt): the
+//! step was cut off between its debit and its commit, and this later attempt is its
+//! re-run, already paid for; and for a debit of a later attempt, which makes this one a
+//! stale execution.
 
 use async_trait::async_trait;
 
@@ -102,7 +106,8 @@ pub struct Debit {
 pub enum DebitOutcome {
     /// Charged now: its rows.
     Charged(Vec<LedgerEntry>),
-    /// Charged before (same key): nothing written.
+    /// Charged before (same key, or another attempt of the step that never committed its
+    /// outcome): nothing written.
     Duplicate,
     /// The balance was not above zero: nothing written.
     Empty,
@@ -372,6 +377,32 @@ macro_rules! impl_billing_store {
                 entry(&row)
             }
 
+            /// The attempts of a run's step whose outcome the engine committed
+            /// (`step_completed` / `step_failed` events). A charged attempt not among them
+            /// was cut off between its debit and its commit (its node died, or lost the
+            /// lease): the engine runs the step again as a later attempt, which the first
+            /// one's debit pays for (docs/billing.md "The ledger and exactly-once").
+            async fn ended_attempts<'c>(
+                tx: &mut sqlx::Transaction<'c, <$row as Row>::Database>,
+                run_id: &str,
+                step_id: &str,
+            ) -> StoreResult<Vec<i64>> {
+                let rows = sqlx::query("SELECT CAST(data AS TEXT) AS data FROM events WHERE run_id = $1 AND step_id = $2 AND kind IN ('step_completed', 'step_failed')")
+                    .bind(run_id)
+                    .bind(step_id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                let mut attempts = Vec::new();
+                for row in &rows {
+                    let data: String = row.try_get("data")?;
+                    let attempt = serde_json::from_str::<serde_json::Value>(&data)
+                        .ok()
+                        .and_then(|v| v.get("attempt").and_then(serde_json::Value::as_i64));
+                    attempts.extend(attempt);
+                }
+                Ok(attempts)
+            }
+
             fn movement(workspace_id: &str, bucket: Bucket, action: &str, microcredits: i64, note: Option<String>, at: i64) -> LedgerEntry {
                 LedgerEntry {
                     seq: 0,
@@ -410,19 +441,32 @@ macro_rules! impl_billing_store {
                 async fn billing_debit(&self, d: &Debit) -> StoreResult<DebitOutcome> {
                     let mut tx = self.pool.begin_with($begin).await?;
                     let balances = lock_balances(&mut tx, &d.workspace_id, d.at).await?;
-                    // After the lock: a debit of the same key committed by anyone is seen.
-                    let seen: i64 = sqlx::query("SELECT COUNT(*) AS n FROM billing_ledger WHERE workspace_id = $1 AND run_id = $2 AND step_id = $3 AND attempt = $4 AND action = $5")
+                    // After the lock: a debit of the same key committed by anyone is seen,
+                    // and so is one of another attempt of this step that stands for it.
+                    let charged: Vec<i64> = sqlx::query("SELECT DISTINCT attempt FROM billing_ledger WHERE workspace_id = $1 AND run_id = $2 AND step_id = $3 AND action = $4")
                         .bind(&d.workspace_id)
                         .bind(&d.run_id)
                         .bind(&d.step_id)
-                        .bind(d.attempt)
                         .bind(&d.action)
-                        .fetch_one(&mut *tx)
+                        .fetch_all(&mut *tx)
                         .await?
-                        .try_get("n")?;
+                        .iter()
+                        .map(|row| row.try_get::<Option<i64>, _>("attempt"))
+                        .collect::<Result<Vec<_>, _>>()?
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    // A later attempt charged: this one is a stale execution (a node that
+                    // lost its lease and finished anyway), whose outcome the engine refuses.
+                    let duplicate = charged.iter().any(|a| *a >= d.attempt) || {
+                        !charged.is_empty() && {
+                            let ended = ended_attempts(&mut tx, &d.run_id, &d.step_id).await?;
+                            charged.iter().any(|a| !ended.contains(a))
+                        }
+                    };
                     // Rolled back explicitly, at once: a dropped transaction would keep
                     // the balance row locked until its connection is next used.
-                    if seen > 0 {
+                    if duplicate {
                         tx.rollback().await?;
                         return Ok(DebitOutcome::Duplicate);
                     }
