@@ -618,21 +618,29 @@ async fn a_metered_step_is_charged_once(backend: Backend) {
         pricing.body
     );
     tokio::time::sleep(ar_server::billing::prices::CACHE_TTL).await;
+    // Another run's step (a later attempt of "ask" would be its cut-off re-run, already
+    // paid: docs/billing.md "The ledger and exactly-once").
+    let mut other_run = call(1);
+    other_run.run_id = "run-2".into();
+    other_run.idempotency_key = "run-2:ask:1".into();
     metered
-        .execute(call(2))
+        .execute(other_run)
         .await
         .expect("charged at the workspace's price");
     let rows = store.billing_ledger_all(&ws_id).await.expect("ledger");
     let second: Vec<(&str, i64)> = rows
         .iter()
-        .filter(|r| r.attempt == Some(2))
+        .filter(|r| r.run_id.as_deref() == Some("run-2"))
         .map(|r| (r.action.as_str(), r.microcredits))
         .collect();
     assert_eq!(
         second,
         [("llm.tokens_in", -35), ("workflow.step.execute", -CREDIT)]
     );
-    let rows: Vec<_> = rows.into_iter().filter(|r| r.attempt != Some(2)).collect();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| r.run_id.as_deref() != Some("run-2"))
+        .collect();
     let debits: Vec<(&str, i64, Option<i64>)> = rows
         .iter()
         .filter(|r| r.run_id.is_some())
