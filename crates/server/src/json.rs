@@ -9,6 +9,8 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
+use std::fmt::Write as _;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -65,7 +67,8 @@ fn nul_at(value: &Value, path: &mut String) -> Option<String> {
         }),
         Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
             let len = path.len();
-            path.push_str(&format!("[{i}]"));
+            // Written into the buffer: no allocation per element of every body.
+            let _ = write!(path, "[{i}]");
             let found = nul_at(item, path);
             path.truncate(len);
             found

@@ -31,11 +31,8 @@ pub async fn check_credits(state: &AppState, project_id: &str, workflow_id: &str
         return Err(ApiError::not_found("project"));
     };
     let now = now_ms();
-    crate::billing::account(state, &workspace)
-        .refresh(now)
-        .await?;
-    let balances = state.integrations().billing_balances(&workspace).await?;
-    if balances.total() > 0 {
+    let remaining = remaining_after_refresh(state, &workspace, now).await?;
+    if remaining > 0 {
         return Ok(());
     }
     let rejection = RunRejection {
@@ -57,7 +54,19 @@ pub async fn check_credits(state: &AppState, project_id: &str, workflow_id: &str
         code = INSUFFICIENT_CREDITS,
         "run start refused: no credits left"
     );
-    Err(no_credits(balances.total()))
+    Err(no_credits(remaining))
+}
+
+/// The workspace's total balance once what time did is applied (an ended trial or period).
+async fn remaining_after_refresh(state: &AppState, workspace_id: &str, now: i64) -> ApiResult<i64> {
+    crate::billing::account(state, workspace_id)
+        .refresh(now)
+        .await?;
+    Ok(state
+        .integrations()
+        .billing_balances(workspace_id)
+        .await?
+        .total())
 }
 
 /// The 422 of a start refused for lack of credits.
@@ -76,12 +85,9 @@ pub async fn require_credits(state: &AppState, workspace_id: &str) -> ApiResult<
     if !state.settings().billing.enabled {
         return Ok(());
     }
-    crate::billing::account(state, workspace_id)
-        .refresh(now_ms())
-        .await?;
-    let balances = state.integrations().billing_balances(workspace_id).await?;
-    if balances.total() > 0 {
+    let remaining = remaining_after_refresh(state, workspace_id, now_ms()).await?;
+    if remaining > 0 {
         return Ok(());
     }
-    Err(no_credits(balances.total()))
+    Err(no_credits(remaining))
 }

@@ -238,16 +238,16 @@ impl BillingSettings {
             .iter()
             .find(|p| Self::product_of(p, product_code) == product_code && p.plan_code == plan_code)
     }
-
-    /// Microcredits per unit of `action` (0 when not priced).
-    pub fn price(&self, action: &str) -> i64 {
-        self.prices.get(action).copied().unwrap_or(0)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The default price of `action` (what `billing::prices` starts from).
+    fn price(b: &BillingSettings, action: &str) -> i64 {
+        b.prices.get(action).copied().unwrap_or(0)
+    }
 
     fn issue_example() -> BillingSettings {
         #[derive(Deserialize)]
@@ -289,8 +289,8 @@ mod tests {
             .map(|p| p.name.as_str())
             .collect();
         assert_eq!(shown, ["Pro"]);
-        assert_eq!(b.price("workflow.step.execute"), 1_000_000);
-        assert_eq!(b.price("mcp.call"), 0);
+        assert_eq!(price(&b, "workflow.step.execute"), 1_000_000);
+        assert_eq!(price(&b, "mcp.call"), 0);
     }
 
     #[test]
@@ -333,9 +333,9 @@ mod tests {
         };
         b.apply_env(&env).expect("applies");
         assert!(!b.enabled);
-        assert_eq!(b.price("mcp.call"), 5);
+        assert_eq!(price(&b, "mcp.call"), 5);
         assert_eq!(
-            b.price("workflow.step.execute"),
+            price(&b, "workflow.step.execute"),
             0,
             "the variable replaces the table"
         );

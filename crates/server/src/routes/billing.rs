@@ -42,7 +42,7 @@ fn opt_time(at: Option<i64>) -> Value {
 }
 
 /// `{trial_remaining, included_remaining, payg_remaining, total_remaining_microcredits}`.
-async fn balances_json(state: &AppState, workspace_id: &str) -> ApiResult<Value> {
+pub(crate) async fn balances_json(state: &AppState, workspace_id: &str) -> ApiResult<Value> {
     let b = state.integrations().billing_balances(workspace_id).await?;
     Ok(json!({
         "trial_remaining": b.trial,

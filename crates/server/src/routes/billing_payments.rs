@@ -56,7 +56,7 @@ pub async fn apply_code(
         workspace_id: &ws.id,
     };
     let (found, entry) = codes.apply(code, &gate.principal.user.id, now_ms()).await?;
-    let balances = state.integrations().billing_balances(&ws.id).await?;
+    let balances = super::billing::balances_json(&state, &ws.id).await?;
     Ok(Json(json!({
         "applied": true,
         "code": found.normalized(),
@@ -64,12 +64,7 @@ pub async fn apply_code(
         "microcredits": entry.as_ref().map(|e| e.microcredits),
         "percent_off": found.percent_off,
         "applies_to": applies_to(found.kind),
-        "balances": {
-            "trial_remaining": balances.trial,
-            "included_remaining": balances.included,
-            "payg_remaining": balances.payg,
-            "total_remaining_microcredits": balances.total(),
-        },
+        "balances": balances,
     })))
 }
 
