@@ -89,6 +89,13 @@ impl History {
             "CASE WHEN {k} IN (0, 3) THEN 500 + i % 1000 WHEN {k} IN (1, 4) THEN 100 + i % 300 ELSE 1 END"
         );
         vec![
+            "INSERT INTO workspaces (id, slug, name, product_code, created_at) \
+             VALUES ('bench-workspace', 'bench', 'Bench', 'ar', 0)"
+                .into(),
+            format!(
+                "INSERT INTO projects (id, workspace_id, name, created_at) \
+                 VALUES ('{PROJECT}', 'bench-workspace', 'Bench', 0)"
+            ),
             "INSERT INTO graphs (hash, graph, created_at) VALUES ('bench-graph', '{}', 0)".into(),
             format!(
                 "{counter}INSERT INTO runs (id, workflow_id, version, project_id, graph_hash, status, input, \

@@ -451,6 +451,8 @@ pub async fn start(
     });
     // Autopilot turns lost to a restart (docs/agents.md "Autopilot").
     tokio::spawn(autopilot::sweep::run(state.downgrade()));
+    // Hourly analytics rollups (docs/analytics.md "How it stays fast").
+    tokio::spawn(analytics::rollups::run(state.downgrade()));
     let scheduler_stop = tokio_util::sync::CancellationToken::new();
     let scheduler = automation::scheduler::Scheduler::new(state.clone(), auth::tokens::new_id())
         .spawn(scheduler_stop.clone());

@@ -1,18 +1,19 @@
 //! Read-only aggregates of one project's runs, steps and metered usage for the
 //! `/v1/analytics/*` routes (docs/contract.md §14, docs/analytics.md).
 //!
-//! Every query names one project and a half-open time span, and reads through an index
-//! that starts with `project_id` and the time column it filters on (migration 0014), most
-//! of them index-only, so a query's cost follows the size of the window it asks about.
-//! What counts where:
+//! Every answer names one project and a half-open time span. The counts come from the
+//! hourly rollups for the span's whole, closed hours and from the raw rows for the rest
+//! (`super::rollups`), so an answer's cost follows the number of hours it covers, not the
+//! rows in them; the raw reads go through indexes that start with `project_id` and the time
+//! column they filter on (migrations 0014 and 0020). What counts where:
 //! - runs are counted by `created_at` (started, runs-count) or, once terminal, by
 //!   `finished_at` (outcomes, durations);
 //! - steps are top-level steps (loop items are not steps), counted by `finished_at`;
 //!   *executed* means completed without being skipped, or failed;
 //! - usage is the metered usage records (`crate::integrations::UsageStore`) by `at`.
 //!
-//! The SQL is written once for both backends; [`impl_analytics_reads!`] stamps it out like
-//! `run_reads` does.
+//! The SQL is written once for both backends (`super::rollups::Family` holds the counting
+//! queries); [`impl_analytics_reads!`] stamps it out like `run_reads` does.
 
 use async_trait::async_trait;
 
@@ -38,6 +39,14 @@ impl Span {
 pub struct Buckets {
     pub origin: i64,
     pub width: i64,
+}
+
+impl Buckets {
+    /// One bucket (0) holding every time from 1970 on: totals over a span.
+    pub const WHOLE: Buckets = Buckets {
+        origin: 0,
+        width: i64::MAX,
+    };
 }
 
 /// Terminal runs by how they ended.
@@ -131,7 +140,8 @@ pub trait AnalyticsReads: Send + Sync + 'static {
     ) -> StoreResult<Vec<BucketCount>>;
 }
 
-/// Implements [`AnalyticsReads`] for `$store` (a struct with a `pool` field).
+/// Implements [`AnalyticsReads`] for `$store` (a struct with a `pool` field and the
+/// `counts` reader of `super::rollups::impl_analytics_rollups!`).
 macro_rules! impl_analytics_reads {
     ($store:ty, $row:ty) => {
         const _: () = {
@@ -140,27 +150,36 @@ macro_rules! impl_analytics_reads {
 
             use $crate::error::StoreResult;
             use $crate::integrations::UsageTotal;
+            use $crate::tenant::rollups::Family;
             use $crate::tenant::{
                 AnalyticsReads, BucketCount, Buckets, RunDurations, RunOutcomes, Span,
                 StepTypeCount,
             };
 
-            /// The top-level finished steps of project $1 with $2 <= finished_at < $3: the
-            /// predicate of the `step_states_analytics` partial index, spelled out so both
-            /// planners see that the index applies.
-            const STEPS_IN_SPAN: &str = "project_id = $1 AND parent_key IS NULL AND finished_at IS NOT NULL \
-                 AND finished_at >= $2 AND finished_at < $3";
-            /// Steps that ran: completed without a skip, or failed.
-            const EXECUTED: &str = "(status = 'failed' OR (status = 'completed' AND NOT skipped))";
+            /// The count of `series` in totals over a span (0 when absent).
+            fn total(counts: &[BucketCount], series: &str) -> i64 {
+                counts.iter().filter(|c| c.series == series).map(|c| c.count).sum()
+            }
 
-            fn buckets_from_rows(rows: &[$row]) -> StoreResult<Vec<BucketCount>> {
-                rows.iter()
-                    .map(|row| {
-                        Ok(BucketCount {
-                            bucket: row.try_get("bucket")?,
-                            series: row.try_get("series")?,
-                            count: row.try_get("n")?,
-                        })
+            /// The counts whose series start with `prefix`, the prefix removed.
+            fn with_prefix<'a>(
+                counts: &'a [BucketCount],
+                prefix: &'a str,
+            ) -> impl Iterator<Item = (&'a str, i64)> + 'a {
+                counts
+                    .iter()
+                    .filter_map(move |c| c.series.strip_prefix(prefix).map(|s| (s, c.count)))
+            }
+
+            /// Renames (or drops, for `None`) each count's series.
+            fn renamed(
+                counts: Vec<BucketCount>,
+                name: impl Fn(&str) -> Option<String>,
+            ) -> Vec<BucketCount> {
+                counts
+                    .into_iter()
+                    .filter_map(|c| {
+                        name(&c.series).map(|series| BucketCount { series, ..c })
                     })
                     .collect()
             }
@@ -179,69 +198,40 @@ macro_rules! impl_analytics_reads {
                 }
 
                 async fn runs_created(&self, project_id: &str, span: Span) -> StoreResult<i64> {
-                    let row = sqlx::query(
-                        "SELECT COUNT(*) AS n FROM runs WHERE project_id = $1 AND created_at >= $2 AND created_at < $3",
-                    )
-                    .bind(project_id)
-                    .bind(span.lower())
-                    .bind(span.to)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(row.try_get("n")?)
+                    let counts = self
+                        .counts(project_id, span, Buckets::WHOLE, &[Family::RunsStarted])
+                        .await?;
+                    Ok(total(&counts, "runs_started"))
                 }
 
                 async fn run_outcomes(&self, project_id: &str, span: Span) -> StoreResult<RunOutcomes> {
-                    let rows = sqlx::query(
-                        "SELECT status, COUNT(*) AS n FROM runs WHERE project_id = $1 \
-                         AND status IN ('completed', 'failed', 'stopped') \
-                         AND finished_at >= $2 AND finished_at < $3 GROUP BY status",
-                    )
-                    .bind(project_id)
-                    .bind(span.lower())
-                    .bind(span.to)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut out = RunOutcomes::default();
-                    for row in &rows {
-                        let status: String = row.try_get("status")?;
-                        let n: i64 = row.try_get("n")?;
-                        match status.as_str() {
-                            "completed" => out.completed = n,
-                            "failed" => out.failed = n,
-                            _ => out.stopped = n,
-                        }
-                    }
-                    Ok(out)
+                    let counts = self
+                        .counts(project_id, span, Buckets::WHOLE, &[Family::RunEnds])
+                        .await?;
+                    Ok(RunOutcomes {
+                        completed: total(&counts, "runs_completed"),
+                        failed: total(&counts, "runs_failed"),
+                        stopped: total(&counts, "runs_stopped"),
+                    })
                 }
 
                 async fn run_durations(&self, project_id: &str, span: Span) -> StoreResult<RunDurations> {
-                    // A run stopped before it started has no started_at: it took no time.
-                    let row = sqlx::query(
-                        "SELECT CAST(COALESCE(SUM(COALESCE(finished_at - started_at, 0)), 0) AS BIGINT) AS total, \
-                         COUNT(*) AS n FROM runs WHERE project_id = $1 \
-                         AND status IN ('completed', 'failed', 'stopped') \
-                         AND finished_at >= $2 AND finished_at < $3",
-                    )
-                    .bind(project_id)
-                    .bind(span.lower())
-                    .bind(span.to)
-                    .fetch_one(&self.pool)
-                    .await?;
+                    let counts = self
+                        .counts(project_id, span, Buckets::WHOLE, &[Family::RunEnds])
+                        .await?;
                     Ok(RunDurations {
-                        total_ms: row.try_get("total")?,
-                        runs: row.try_get("n")?,
+                        total_ms: total(&counts, "runs_ms"),
+                        runs: total(&counts, "runs_completed")
+                            + total(&counts, "runs_failed")
+                            + total(&counts, "runs_stopped"),
                     })
                 }
 
                 async fn steps_executed(&self, project_id: &str, span: Span) -> StoreResult<i64> {
-                    let sql = format!("SELECT COUNT(*) AS n FROM step_states WHERE {STEPS_IN_SPAN} AND {EXECUTED}");
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(project_id)
-                        .bind(span.lower())
-                        .bind(span.to)
-                        .fetch_one(&self.pool)
+                    let counts = self
+                        .counts(project_id, span, Buckets::WHOLE, &[Family::StepsExecuted])
                         .await?;
-                    Ok(row.try_get("n")?)
+                    Ok(total(&counts, "steps_executed"))
                 }
 
                 async fn completed_steps_by_type(
@@ -249,25 +239,16 @@ macro_rules! impl_analytics_reads {
                     project_id: &str,
                     span: Span,
                 ) -> StoreResult<Vec<StepTypeCount>> {
-                    let sql = format!(
-                        "SELECT COALESCE(step_type, 'unknown') AS step_type, COUNT(*) AS n FROM step_states \
-                         WHERE {STEPS_IN_SPAN} AND status = 'completed' AND NOT skipped \
-                         GROUP BY 1 ORDER BY 1"
-                    );
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(project_id)
-                        .bind(span.lower())
-                        .bind(span.to)
-                        .fetch_all(&self.pool)
+                    let counts = self
+                        .counts(project_id, span, Buckets::WHOLE, &[Family::StepsCompleted])
                         .await?;
-                    rows.iter()
-                        .map(|row: &$row| {
-                            Ok(StepTypeCount {
-                                step_type: row.try_get("step_type")?,
-                                completed: row.try_get("n")?,
-                            })
+                    // `counts` is sorted by series, so by type.
+                    Ok(with_prefix(&counts, "steps_completed:")
+                        .map(|(step_type, completed)| StepTypeCount {
+                            step_type: step_type.to_string(),
+                            completed,
                         })
-                        .collect()
+                        .collect())
                 }
 
                 async fn step_duration_percentiles(
@@ -288,14 +269,23 @@ macro_rules! impl_analytics_reads {
                         .map(|p| format!("(n * {p} + 99) / 100"))
                         .collect::<Vec<_>>()
                         .join(", ");
+                    // Steps recorded before types were stored report as `unknown`. The
+                    // predicate is the one of the `step_states_analytics_type` index, which
+                    // walks one type's latest steps backwards from `to`.
+                    let of_type = if step_type == "unknown" {
+                        "(step_type = $4 OR step_type IS NULL)"
+                    } else {
+                        "step_type = $4"
+                    };
                     let sql = format!(
                         "SELECT ms, rn, n FROM (\
                            SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n FROM (\
                              SELECT finished_at - started_at AS ms FROM step_states \
                              WHERE {STEPS_IN_SPAN} AND status = 'completed' AND NOT skipped \
-                             AND started_at IS NOT NULL AND COALESCE(step_type, 'unknown') = $4 \
+                             AND {of_type} AND started_at IS NOT NULL \
                              ORDER BY finished_at DESC LIMIT $5) sample) ranked \
-                         WHERE rn IN ({ranks})"
+                         WHERE rn IN ({ranks})",
+                        STEPS_IN_SPAN = $crate::tenant::rollups::STEPS_IN_SPAN,
                     );
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(project_id)
@@ -320,36 +310,22 @@ macro_rules! impl_analytics_reads {
                 }
 
                 async fn ledger_spent(&self, project_id: &str, span: Span) -> StoreResult<i64> {
-                    let row = sqlx::query(
-                        "SELECT CAST(COALESCE(-SUM(microcredits), 0) AS BIGINT) AS spent FROM billing_ledger \
-                         WHERE project_id = $1 AND run_id IS NOT NULL AND at >= $2 AND at < $3",
-                    )
-                    .bind(project_id)
-                    .bind(span.lower())
-                    .bind(span.to)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(row.try_get("spent")?)
+                    let counts = self
+                        .counts(project_id, span, Buckets::WHOLE, &[Family::Ledger])
+                        .await?;
+                    Ok(total(&counts, "ledger_spent"))
                 }
 
                 async fn usage_by_kind(&self, project_id: &str, span: Span) -> StoreResult<Vec<UsageTotal>> {
-                    let rows = sqlx::query(
-                        "SELECT kind, CAST(SUM(quantity) AS BIGINT) AS total FROM usage_records \
-                         WHERE project_id = $1 AND at >= $2 AND at < $3 GROUP BY kind ORDER BY kind",
-                    )
-                    .bind(project_id)
-                    .bind(span.lower())
-                    .bind(span.to)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    rows.iter()
-                        .map(|row: &$row| {
-                            Ok(UsageTotal {
-                                kind: row.try_get("kind")?,
-                                quantity: row.try_get("total")?,
-                            })
+                    let counts = self
+                        .counts(project_id, span, Buckets::WHOLE, &[Family::Usage])
+                        .await?;
+                    Ok(with_prefix(&counts, "usage:")
+                        .map(|(kind, quantity)| UsageTotal {
+                            kind: kind.to_string(),
+                            quantity,
                         })
-                        .collect()
+                        .collect())
                 }
 
                 async fn first_run_at(&self, project_id: &str) -> StoreResult<Option<i64>> {
@@ -366,22 +342,14 @@ macro_rules! impl_analytics_reads {
                     span: Span,
                     buckets: Buckets,
                 ) -> StoreResult<Vec<BucketCount>> {
-                    let rows = sqlx::query(
-                        "SELECT (created_at - $4) / $5 AS bucket, 'started' AS series, COUNT(*) AS n FROM runs \
-                         WHERE project_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1 \
-                         UNION ALL \
-                         SELECT (finished_at - $4) / $5 AS bucket, status AS series, COUNT(*) AS n FROM runs \
-                         WHERE project_id = $1 AND status IN ('completed', 'failed', 'stopped') \
-                         AND finished_at >= $2 AND finished_at < $3 GROUP BY 1, 2",
-                    )
-                    .bind(project_id)
-                    .bind(span.lower())
-                    .bind(span.to)
-                    .bind(buckets.origin)
-                    .bind(buckets.width)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    buckets_from_rows(&rows)
+                    let counts = self
+                        .counts(project_id, span, buckets, &[Family::RunsStarted, Family::RunEnds])
+                        .await?;
+                    Ok(renamed(counts, |series| match series {
+                        "runs_started" => Some("started".into()),
+                        "runs_ms" => None,
+                        other => other.strip_prefix("runs_").map(str::to_string),
+                    }))
                 }
 
                 async fn usage_buckets(
@@ -390,27 +358,11 @@ macro_rules! impl_analytics_reads {
                     span: Span,
                     buckets: Buckets,
                 ) -> StoreResult<Vec<BucketCount>> {
-                    let sql = format!(
-                        "SELECT (finished_at - $4) / $5 AS bucket, 'steps_executed' AS series, COUNT(*) AS n \
-                         FROM step_states WHERE {STEPS_IN_SPAN} AND {EXECUTED} GROUP BY 1 \
-                         UNION ALL \
-                         SELECT (at - $4) / $5 AS bucket, kind AS series, CAST(SUM(quantity) AS BIGINT) AS n \
-                         FROM usage_records WHERE project_id = $1 AND at >= $2 AND at < $3 \
-                         GROUP BY 1, 2 \
-                         UNION ALL \
-                         SELECT (at - $4) / $5 AS bucket, 'ledger_spent' AS series, CAST(-SUM(microcredits) AS BIGINT) AS n \
-                         FROM billing_ledger WHERE project_id = $1 AND run_id IS NOT NULL AND at >= $2 AND at < $3 \
-                         GROUP BY 1"
-                    );
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(project_id)
-                        .bind(span.lower())
-                        .bind(span.to)
-                        .bind(buckets.origin)
-                        .bind(buckets.width)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    buckets_from_rows(&rows)
+                    let families = [Family::StepsExecuted, Family::Usage, Family::Ledger];
+                    let counts = self.counts(project_id, span, buckets, &families).await?;
+                    Ok(renamed(counts, |series| {
+                        Some(series.strip_prefix("usage:").unwrap_or(series).to_string())
+                    }))
                 }
             }
         };

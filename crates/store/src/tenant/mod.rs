@@ -14,6 +14,7 @@
 mod analytics;
 mod postgres;
 mod queries;
+pub mod rollups;
 mod run_reads;
 mod sqlite;
 mod types;
@@ -26,6 +27,7 @@ pub use analytics::{
     AnalyticsReads, BucketCount, Buckets, RunDurations, RunOutcomes, Span, StepTypeCount,
 };
 pub use postgres::PgTenantStore;
+pub use rollups::{AnalyticsRollups, RollupReport};
 pub use sqlite::SqliteTenantStore;
 pub use types::*;
 
@@ -48,7 +50,9 @@ pub trait RunReads: Send + Sync + 'static {
 /// Unique-key violations (an email, a workspace slug, a token hash already taken) are
 /// reported as [`crate::StoreError::Conflict`].
 #[async_trait]
-pub trait TenantStore: RunReads + AnalyticsReads + Send + Sync + 'static {
+pub trait TenantStore:
+    RunReads + AnalyticsReads + AnalyticsRollups + Send + Sync + 'static
+{
     // --- users
     async fn create_user(&self, user: &UserRecord) -> StoreResult<()>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;

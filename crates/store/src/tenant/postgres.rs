@@ -19,3 +19,4 @@ super::queries::impl_tenant_store!(PgTenantStore, sqlx::postgres::PgRow, "BEGIN"
 
 super::run_reads::impl_run_reads!(PgTenantStore, sqlx::postgres::PgRow);
 super::analytics::impl_analytics_reads!(PgTenantStore, sqlx::postgres::PgRow);
+super::rollups::impl_analytics_rollups!(PgTenantStore, sqlx::postgres::PgRow, "BEGIN");

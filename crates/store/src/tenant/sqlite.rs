@@ -57,3 +57,8 @@ super::queries::impl_tenant_store!(
 
 super::run_reads::impl_run_reads!(SqliteTenantStore, sqlx::sqlite::SqliteRow);
 super::analytics::impl_analytics_reads!(SqliteTenantStore, sqlx::sqlite::SqliteRow);
+super::rollups::impl_analytics_rollups!(
+    SqliteTenantStore,
+    sqlx::sqlite::SqliteRow,
+    "BEGIN IMMEDIATE"
+);

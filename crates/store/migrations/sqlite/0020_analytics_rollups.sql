@@ -1,0 +1,123 @@
+-- Hourly rollups of the analytics counts (crates/store/src/tenant/analytics.rs,
+-- docs/analytics.md "How it stays fast"): an answer reads closed hours from here and only
+-- the open edges of its period from the raw rows, so its cost no longer grows with the
+-- history.
+
+-- One project's count of one series (`runs_started`, `steps_executed`, `usage:llm.tokens_in`,
+-- …) in the hour starting at `hour` (unix ms, on the hour). `family` groups the series one
+-- answer reads (`usage` holds every `usage:<kind>`), and leads the key so an answer scans
+-- its own series only.
+CREATE TABLE analytics_hourly (
+    project_id TEXT NOT NULL,
+    family TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    series TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (project_id, family, hour, series)
+) WITHOUT ROWID;
+
+-- How far the rollups reach: every hour before `rolled_until` is in `analytics_hourly`,
+-- except the hours from `pending_from` on while a refresh recomputes them and the hours
+-- listed in `analytics_dirty`. One row, written by the refresh.
+CREATE TABLE analytics_rollup_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    rolled_until BIGINT NOT NULL,
+    pending_from BIGINT
+);
+
+-- Rolled-up hours whose rows changed after they were rolled up (a run retried days later,
+-- a late write): read from the raw rows until the next refresh recomputes them. `marks`
+-- counts the changes, so a mark made while a refresh works on the hour is never lost.
+CREATE TABLE analytics_dirty (
+    project_id TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    marks BIGINT NOT NULL DEFAULT 1,
+    PRIMARY KEY (project_id, hour)
+) WITHOUT ROWID;
+
+-- The percentiles of steps-summary sample a type's latest steps: found through this index
+-- whatever the type's share of the project's steps.
+CREATE INDEX step_states_analytics_type ON step_states(project_id, step_type, finished_at, started_at)
+    WHERE parent_key IS NULL AND finished_at IS NOT NULL AND status = 'completed' AND NOT skipped;
+
+-- Triggers mark the hours a write changes, but only hours already rolled up (before
+-- `rolled_until`): the engine's ordinary writes land in the open hour and cost one
+-- comparison. Rows of these tables are never deleted, so there are no delete triggers.
+CREATE TRIGGER runs_analytics_insert AFTER INSERT ON runs
+BEGIN
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.created_at - NEW.created_at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.project_id IS NOT NULL AND NEW.created_at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+END;
+
+CREATE TRIGGER runs_analytics_update AFTER UPDATE OF status, created_at, started_at, finished_at, project_id ON runs
+WHEN OLD.status IS NOT NEW.status OR OLD.created_at IS NOT NEW.created_at
+    OR OLD.started_at IS NOT NEW.started_at OR OLD.finished_at IS NOT NEW.finished_at
+    OR OLD.project_id IS NOT NEW.project_id
+BEGIN
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT OLD.project_id, OLD.created_at - OLD.created_at % 3600000 FROM analytics_rollup_state
+        WHERE OLD.project_id IS NOT NULL AND OLD.created_at < rolled_until
+          AND (OLD.created_at IS NOT NEW.created_at OR OLD.project_id IS NOT NEW.project_id)
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.created_at - NEW.created_at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.project_id IS NOT NULL AND NEW.created_at < rolled_until
+          AND (OLD.created_at IS NOT NEW.created_at OR OLD.project_id IS NOT NEW.project_id)
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT OLD.project_id, OLD.finished_at - OLD.finished_at % 3600000 FROM analytics_rollup_state
+        WHERE OLD.project_id IS NOT NULL AND OLD.finished_at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+END;
+
+CREATE TRIGGER step_states_analytics_insert AFTER INSERT ON step_states
+WHEN NEW.parent_key IS NULL AND NEW.finished_at IS NOT NULL
+BEGIN
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+END;
+
+CREATE TRIGGER step_states_analytics_update AFTER UPDATE OF status, skipped, step_type, finished_at, parent_key, project_id ON step_states
+WHEN (OLD.finished_at IS NOT NULL OR NEW.finished_at IS NOT NULL)
+    AND (OLD.status IS NOT NEW.status OR OLD.skipped IS NOT NEW.skipped
+         OR OLD.step_type IS NOT NEW.step_type OR OLD.finished_at IS NOT NEW.finished_at
+         OR OLD.parent_key IS NOT NEW.parent_key OR OLD.project_id IS NOT NEW.project_id)
+BEGIN
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT OLD.project_id, OLD.finished_at - OLD.finished_at % 3600000 FROM analytics_rollup_state
+        WHERE OLD.parent_key IS NULL AND OLD.project_id IS NOT NULL AND OLD.finished_at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.parent_key IS NULL AND NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+END;
+
+CREATE TRIGGER usage_records_analytics_insert AFTER INSERT ON usage_records
+BEGIN
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.at - NEW.at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.project_id IS NOT NULL AND NEW.at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+END;
+
+CREATE TRIGGER billing_ledger_analytics_insert AFTER INSERT ON billing_ledger
+WHEN NEW.run_id IS NOT NULL
+BEGIN
+    INSERT INTO analytics_dirty (project_id, hour)
+        SELECT NEW.project_id, NEW.at - NEW.at % 3600000 FROM analytics_rollup_state
+        WHERE NEW.project_id IS NOT NULL AND NEW.at < rolled_until
+        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+END;
