@@ -32,6 +32,10 @@ pub struct EngineConfig {
     /// Largest result (compact JSON bytes) any step may commit; a bigger one fails the step
     /// with `RESULT_TOO_LARGE` instead of bloating the store and every later render.
     pub max_result_bytes: usize,
+    /// How many times in a row a step may be taken over (its node died or stopped
+    /// responding before the step ended) before it fails with `RUN_STALLED_OR_TIMED_OUT`
+    /// instead of running again: a step that brings its node down must not do so forever.
+    pub max_takeovers: u32,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +51,7 @@ impl Default for EngineConfig {
             default_drain_timeout: Duration::from_secs(60),
             lua_limits: LuaLimits::default(),
             max_result_bytes: 16 * 1024 * 1024,
+            max_takeovers: 10,
         }
     }
 }

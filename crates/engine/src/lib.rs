@@ -33,6 +33,7 @@ mod lease;
 mod params;
 mod progress;
 mod step_events;
+mod takeovers;
 pub mod telemetry;
 mod worker;
 

@@ -20,6 +20,7 @@ use crate::error::{EngineError, EngineResult};
 use crate::executor::{EXECUTOR_UNAVAILABLE, StepCall, StepFailure, run_lua};
 use crate::progress::{StepEvents, event_step_id};
 use crate::step_events;
+use crate::takeovers;
 use crate::telemetry;
 
 /// What is known of a failed attempt besides the failure.
@@ -152,6 +153,15 @@ fn inner_failed(
 
 fn template_failure(e: impl std::fmt::Display) -> StepFailure {
     StepFailure::permanent("TEMPLATE_UNRESOLVED", e.to_string())
+}
+
+/// A human task that cannot be opened: its payload does not render (docs/contract.md §7
+/// `HUMAN_TASK_FAILED`, "check the task payload").
+fn human_task_failure(e: impl std::fmt::Display) -> StepFailure {
+    StepFailure::permanent(
+        "HUMAN_TASK_FAILED",
+        format!("the human task could not be opened: its task_payload does not render: {e}"),
+    )
 }
 
 fn step_type_name(step: &CompiledStep) -> &'static str {
@@ -467,6 +477,14 @@ impl Inner {
             }
             Ok(None) => {}
         }
+        if let Some(f) = self.takeovers_exhausted(&step, w).await? {
+            let info = AttemptInfo {
+                input: None,
+                started: now,
+                started_event: None,
+            };
+            return self.finish_failed(&cache, &step, w, f, info).await;
+        }
         match &step.step.config {
             StepConfig::HumanTask(h) => {
                 self.park_human_task(&cache, &step, w, h.task_type.clone(), &roots)
@@ -488,6 +506,32 @@ impl Inner {
 
     /// `step_started` for an attempt of `step` run by this node: `{attempt, node_id}`, so
     /// a takeover shows which node ran which attempt.
+    /// The failure of a step taken over too often to run again (`crate::takeovers`). The
+    /// run's events are read only for attempts that could be past the limit.
+    async fn takeovers_exhausted(
+        &self,
+        step: &CompiledStep,
+        w: &ClaimedWork,
+    ) -> EngineResult<Option<StepFailure>> {
+        let max = self.config.max_takeovers;
+        if !takeovers::may_exceed(w.attempt, max) {
+            return Ok(None);
+        }
+        const PAGE: i64 = 10_000;
+        let mut events = Vec::new();
+        loop {
+            let after = events.last().map_or(0, |e: &EventRecord| e.seq);
+            let page = self.store.events(&w.run_id, after, PAGE).await?;
+            let done = (page.len() as i64) < PAGE;
+            events.extend(page);
+            if done {
+                break;
+            }
+        }
+        let taken = takeovers::takeovers_before(&events, &step.step.id, w.attempt);
+        Ok((taken > i64::from(max)).then(|| takeovers::stalled(&step.step.id, taken)))
+    }
+
     fn step_started(&self, step: &CompiledStep, w: &ClaimedWork) -> NewEvent {
         NewEvent::new(
             "step_started",
@@ -897,7 +941,7 @@ impl Inner {
                         cache,
                         step,
                         w,
-                        template_failure(e),
+                        human_task_failure(e),
                         AttemptInfo {
                             input: None,
                             started: now,

@@ -563,3 +563,66 @@ async fn step_started_names_the_node_that_ran_the_attempt() {
     store.close().await;
     db.cleanup().await;
 }
+
+/// A step whose node keeps dying under it (here: abandoned, as by a crash, three times in
+/// a row) is not run a fourth time when `max_takeovers` is 2: it fails with
+/// `RUN_STALLED_OR_TIMED_OUT`, and so does its run (docs/engine.md "Leases and claim order").
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_a_step_that_keeps_losing_its_node_stops_after_max_takeovers() {
+    let db = TestDb::new(Backend::SqliteFile).await;
+    let config = || EngineConfig {
+        max_takeovers: 2,
+        ..node("n", Duration::from_secs(30), 2)
+    };
+    let mut run_id = None;
+    for crash in 1..=3 {
+        let store = db.open().await;
+        let engine = engine_on(store.clone(), config(), Arc::new(Probe::default())).await;
+        let id = match &run_id {
+            Some(id) => String::clone(id),
+            None => {
+                let run = engine
+                    .start_run(StartRun::new(graph(chain(1, 60_000)), json!({})))
+                    .await
+                    .expect("start");
+                run_id = Some(run.id.clone());
+                run.id
+            }
+        };
+        eventually(&format!("attempt {crash} is in flight"), || async {
+            starts(&events(&store, &id).await, "s1").len() == crash
+        })
+        .await;
+        engine.abandon().await;
+        store.close().await;
+    }
+    let id = run_id.expect("run");
+    let store = db.open().await;
+    let engine = engine_on(store.clone(), config(), Arc::new(Probe::default())).await;
+    let run = engine
+        .wait_for_run(&id, Duration::from_secs(30))
+        .await
+        .expect("the run ends");
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(
+        run.failure_code.as_deref(),
+        Some("RUN_STALLED_OR_TIMED_OUT")
+    );
+    let all = events(&store, &id).await;
+    let attempts: Vec<i64> = starts(&all, "s1").iter().map(|s| s.0).collect();
+    assert_eq!(attempts, vec![1, 2, 3], "the fourth attempt never started");
+    let failed = all
+        .iter()
+        .find(|e| e.kind == "step_failed")
+        .expect("step_failed");
+    assert_eq!(failed.data["attempt"], json!(4));
+    assert!(
+        failed.data["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("3 times") && m.contains("max_takeovers")),
+        "{failed:?}"
+    );
+    engine.shutdown().await;
+    store.close().await;
+    db.cleanup().await;
+}

@@ -114,6 +114,7 @@ on_both_backends!(
     human_task_approval_continues_and_second_completion_conflicts,
     human_task_rejection_skips_downstream,
     human_task_expiry_fails_with_human_task_expired,
+    a_human_task_whose_payload_does_not_render_fails_with_human_task_failed,
     retry_in_place_keeps_completed_upstream,
     retry_from_step_reruns_it_and_downstream,
     retry_of_a_loop_with_fewer_items_leaves_no_stale_items,
@@ -665,6 +666,32 @@ async fn human_task_expiry_fails_with_human_task_expired(b: Backend) {
     assert_eq!(step(&ctx, "h")["failure_code"], json!("HUMAN_TASK_EXPIRED"));
     let late = e.engine.complete_task(&run.id, "h", true, None, None).await;
     assert!(matches!(late, Err(EngineError::Conflict(_))), "{late:?}");
+    e.finish().await;
+}
+
+async fn a_human_task_whose_payload_does_not_render_fails_with_human_task_failed(b: Backend) {
+    let e = env(b).await;
+    let g = json!({"steps": [{"id": "h", "type": "human_task",
+                              "task_payload": {"title": "{{input.customer.name}}"}}]});
+    let (run, ctx) = e.run(g, json!({})).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.failure_code.as_deref(), Some("HUMAN_TASK_FAILED"));
+    assert_eq!(step(&ctx, "h")["failure_code"], json!("HUMAN_TASK_FAILED"));
+    let error = step(&ctx, "h")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        error.contains("task_payload") && error.contains("input.customer.name"),
+        "{error}"
+    );
+    let pending = e
+        .engine
+        .store()
+        .pending_human_tasks(10)
+        .await
+        .expect("tasks");
+    assert!(pending.is_empty(), "no task was opened: {pending:?}");
     e.finish().await;
 }
 

@@ -120,6 +120,9 @@ pub struct Settings {
     /// How long a claim on work lasts before another node may take it over, in
     /// milliseconds; extended every third of it while the work runs (`AR_LEASE_MS`).
     pub lease_ms: u64,
+    /// How many times in a row a step may be taken over (its node died or stopped
+    /// responding) before it fails with `RUN_STALLED_OR_TIMED_OUT` (`AR_MAX_TAKEOVERS`).
+    pub max_takeovers: u32,
     /// `GET /metrics` (`[metrics]`, docs/operations.md).
     pub metrics: MetricsSettings,
     /// OpenTelemetry trace export (`[tracing]`, docs/operations.md).
@@ -651,6 +654,7 @@ impl Default for Settings {
             llm: LlmSettings::default(),
             node_id: None,
             lease_ms: 30_000,
+            max_takeovers: ar_engine::EngineConfig::default().max_takeovers,
             metrics: MetricsSettings::default(),
             tracing: crate::otel::TracingSettings::default(),
             session_idle_seconds: DEFAULT_SESSION_IDLE_SECONDS,
@@ -823,6 +827,9 @@ impl Settings {
         if let Some(v) = get("AR_LEASE_MS") {
             self.lease_ms = parse_env("AR_LEASE_MS", v)?;
         }
+        if let Some(v) = get("AR_MAX_TAKEOVERS") {
+            self.max_takeovers = parse_env("AR_MAX_TAKEOVERS", v)?;
+        }
         if let Some(v) = get("AR_METRICS_ENABLED") {
             self.metrics.enabled = parse_env("AR_METRICS_ENABLED", v)?;
         }
@@ -952,6 +959,7 @@ impl Settings {
     pub fn engine_config(&self) -> ar_engine::EngineConfig {
         let mut config = ar_engine::EngineConfig {
             lease: std::time::Duration::from_millis(self.lease_ms),
+            max_takeovers: self.max_takeovers,
             ..ar_engine::EngineConfig::default()
         };
         if let Some(id) = &self.node_id {
