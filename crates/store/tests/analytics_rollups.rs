@@ -446,14 +446,48 @@ async fn writes_to_rolled_up_hours_are_exact_at_once_and_rolled_up_next(f: Fixtu
     f.assert_exact(now, "after recomputing the dirty hours")
         .await;
 
-    // Writes to the open hours mark nothing.
+    // The engine's ordinary writes mark nothing: a run created two hours ago (a rolled-up
+    // hour, whose count its finishing does not change) that starts, runs a step and
+    // finishes now, in the open hour, with its usage.
+    let created = now - 2 * HOUR_MS;
+    let t = now - 5 * MINUTE;
+    f.exec(&format!(
+        "INSERT INTO runs (id, workflow_id, version, project_id, graph_hash, status, input, params, \
+         open_steps, created_at, updated_at) VALUES ('fresh', 'wf', 1, 'p1', 'g', 'queued', '{{}}', '{{}}', 0, {created}, {created})"
+    ))
+    .await;
+    // Its creation landed in a rolled-up hour (as an import would): recompute that first.
+    assert_eq!(f.number("SELECT COUNT(*) FROM analytics_dirty").await, 1);
+    f.refresh(now).await;
+    f.exec(&format!(
+        "UPDATE runs SET status = 'running', started_at = {t}, last_seq = 2 WHERE id = 'fresh'"
+    ))
+    .await;
+    f.exec(&format!(
+        "INSERT INTO step_states (run_id, step_key, status, attempt, started_at, step_type, project_id) \
+         VALUES ('fresh', 'a', 'running', 1, {t}, 'lua_script', 'p1')"
+    ))
+    .await;
+    f.exec(&format!(
+        "UPDATE step_states SET status = 'completed', finished_at = {} WHERE run_id = 'fresh'",
+        t + 10
+    ))
+    .await;
+    f.exec("UPDATE runs SET status = 'completed', last_seq = 5 WHERE id = 'fresh'")
+        .await;
+    f.exec(&format!(
+        "UPDATE runs SET finished_at = {} WHERE id = 'fresh'",
+        t + 20
+    ))
+    .await;
     f.exec(&format!(
         "INSERT INTO usage_records (idempotency_key, workspace_id, project_id, run_id, step_key, kind, quantity, at) \
-         VALUES ('fresh', 'w1', 'p1', 'retried', 'a', 'mcp.call', 1, {})",
-        now - MINUTE
+         VALUES ('fresh', 'w1', 'p1', 'fresh', 'a', 'mcp.call', 1, {})",
+        t + 10
     ))
     .await;
     assert_eq!(f.number("SELECT COUNT(*) FROM analytics_dirty").await, 0);
+    f.assert_exact(now, "after a run in the open hour").await;
 }
 
 async fn a_refresh_that_died_half_way_is_finished_by_the_next(f: Fixture) {

@@ -40,84 +40,69 @@ CREATE TABLE analytics_dirty (
 CREATE INDEX step_states_analytics_type ON step_states(project_id, step_type, finished_at, started_at)
     WHERE parent_key IS NULL AND finished_at IS NOT NULL AND status = 'completed' AND NOT skipped;
 
--- Triggers mark the hours a write changes, but only hours already rolled up (before
--- `rolled_until`): the engine's ordinary writes land in the open hour and cost one
--- comparison. Rows of these tables are never deleted, so there are no delete triggers.
-CREATE TRIGGER runs_analytics_insert AFTER INSERT ON runs
+-- Marking an hour, written once: inserting `(project_id, at)` here marks the hour holding
+-- `at` for the project when it is already rolled up (before `rolled_until`), and does
+-- nothing otherwise (or when either is NULL). The view itself holds no rows.
+CREATE VIEW analytics_marks AS SELECT project_id, hour AS at FROM analytics_dirty WHERE 0;
+CREATE TRIGGER analytics_marks_insert INSTEAD OF INSERT ON analytics_marks
 BEGIN
     INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.created_at - NEW.created_at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.project_id IS NOT NULL AND NEW.created_at < rolled_until
+        SELECT NEW.project_id, NEW.at - NEW.at % 3600000 FROM analytics_rollup_state
+        WHERE id = 1 AND NEW.project_id IS NOT NULL AND NEW.at < rolled_until
         ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+END;
+
+-- Triggers mark the hours a write changes, but only hours already rolled up. Each WHEN
+-- clause asks that first (one look at the state row), so the engine's ordinary writes,
+-- which land in the open hour or cannot move a count (a run's sequence number, a step
+-- starting), never run a trigger body. Rows of these tables are never deleted, so there
+-- are no delete triggers.
+CREATE TRIGGER runs_analytics_insert AFTER INSERT ON runs
+WHEN NEW.created_at < (SELECT rolled_until FROM analytics_rollup_state) OR NEW.finished_at < (SELECT rolled_until FROM analytics_rollup_state)
+BEGIN
+    INSERT INTO analytics_marks VALUES (NEW.project_id, NEW.created_at), (NEW.project_id, NEW.finished_at);
 END;
 
 CREATE TRIGGER runs_analytics_update AFTER UPDATE OF status, created_at, started_at, finished_at, project_id ON runs
-WHEN OLD.status IS NOT NEW.status OR OLD.created_at IS NOT NEW.created_at
-    OR OLD.started_at IS NOT NEW.started_at OR OLD.finished_at IS NOT NEW.finished_at
-    OR OLD.project_id IS NOT NEW.project_id
+WHEN ((OLD.created_at IS NOT NEW.created_at OR OLD.project_id IS NOT NEW.project_id)
+      AND (OLD.created_at < (SELECT rolled_until FROM analytics_rollup_state) OR NEW.created_at < (SELECT rolled_until FROM analytics_rollup_state)))
+  OR ((OLD.status IS NOT NEW.status OR OLD.started_at IS NOT NEW.started_at
+       OR OLD.finished_at IS NOT NEW.finished_at OR OLD.project_id IS NOT NEW.project_id)
+      AND (OLD.finished_at < (SELECT rolled_until FROM analytics_rollup_state) OR NEW.finished_at < (SELECT rolled_until FROM analytics_rollup_state)))
 BEGIN
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT OLD.project_id, OLD.created_at - OLD.created_at % 3600000 FROM analytics_rollup_state
-        WHERE OLD.project_id IS NOT NULL AND OLD.created_at < rolled_until
-          AND (OLD.created_at IS NOT NEW.created_at OR OLD.project_id IS NOT NEW.project_id)
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.created_at - NEW.created_at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.project_id IS NOT NULL AND NEW.created_at < rolled_until
-          AND (OLD.created_at IS NOT NEW.created_at OR OLD.project_id IS NOT NEW.project_id)
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT OLD.project_id, OLD.finished_at - OLD.finished_at % 3600000 FROM analytics_rollup_state
-        WHERE OLD.project_id IS NOT NULL AND OLD.finished_at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_marks
+        SELECT project_id, at FROM (SELECT OLD.project_id AS project_id, OLD.created_at AS at
+                                    UNION ALL SELECT NEW.project_id, NEW.created_at)
+        WHERE OLD.created_at IS NOT NEW.created_at OR OLD.project_id IS NOT NEW.project_id;
+    INSERT INTO analytics_marks VALUES (OLD.project_id, OLD.finished_at), (NEW.project_id, NEW.finished_at);
 END;
 
 CREATE TRIGGER step_states_analytics_insert AFTER INSERT ON step_states
-WHEN NEW.parent_key IS NULL AND NEW.finished_at IS NOT NULL
+WHEN NEW.parent_key IS NULL AND NEW.finished_at < (SELECT rolled_until FROM analytics_rollup_state)
 BEGIN
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_marks VALUES (NEW.project_id, NEW.finished_at);
 END;
 
 CREATE TRIGGER step_states_analytics_update AFTER UPDATE OF status, skipped, step_type, finished_at, parent_key, project_id ON step_states
-WHEN (OLD.finished_at IS NOT NULL OR NEW.finished_at IS NOT NULL)
-    AND (OLD.status IS NOT NEW.status OR OLD.skipped IS NOT NEW.skipped
-         OR OLD.step_type IS NOT NEW.step_type OR OLD.finished_at IS NOT NEW.finished_at
-         OR OLD.parent_key IS NOT NEW.parent_key OR OLD.project_id IS NOT NEW.project_id)
+WHEN (OLD.status IS NOT NEW.status OR OLD.skipped IS NOT NEW.skipped
+      OR OLD.step_type IS NOT NEW.step_type OR OLD.finished_at IS NOT NEW.finished_at
+      OR OLD.parent_key IS NOT NEW.parent_key OR OLD.project_id IS NOT NEW.project_id)
+  AND ((OLD.parent_key IS NULL AND OLD.finished_at < (SELECT rolled_until FROM analytics_rollup_state))
+       OR (NEW.parent_key IS NULL AND NEW.finished_at < (SELECT rolled_until FROM analytics_rollup_state)))
 BEGIN
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT OLD.project_id, OLD.finished_at - OLD.finished_at % 3600000 FROM analytics_rollup_state
-        WHERE OLD.parent_key IS NULL AND OLD.project_id IS NOT NULL AND OLD.finished_at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.finished_at - NEW.finished_at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.parent_key IS NULL AND NEW.project_id IS NOT NULL AND NEW.finished_at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_marks
+        SELECT OLD.project_id, OLD.finished_at WHERE OLD.parent_key IS NULL
+        UNION ALL SELECT NEW.project_id, NEW.finished_at WHERE NEW.parent_key IS NULL;
 END;
 
 CREATE TRIGGER usage_records_analytics_insert AFTER INSERT ON usage_records
+WHEN NEW.at < (SELECT rolled_until FROM analytics_rollup_state)
 BEGIN
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.at - NEW.at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.project_id IS NOT NULL AND NEW.at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_marks VALUES (NEW.project_id, NEW.at);
 END;
 
 CREATE TRIGGER billing_ledger_analytics_insert AFTER INSERT ON billing_ledger
-WHEN NEW.run_id IS NOT NULL
+WHEN NEW.run_id IS NOT NULL AND NEW.at < (SELECT rolled_until FROM analytics_rollup_state)
 BEGIN
-    INSERT INTO analytics_dirty (project_id, hour)
-        SELECT NEW.project_id, NEW.at - NEW.at % 3600000 FROM analytics_rollup_state
-        WHERE NEW.project_id IS NOT NULL AND NEW.at < rolled_until
-        ON CONFLICT (project_id, hour) DO UPDATE SET marks = marks + 1;
+    INSERT INTO analytics_marks VALUES (NEW.project_id, NEW.at);
 END;
