@@ -113,7 +113,7 @@ async fn timed_runs(
             workload.check(&engine.run_context(&run_id).await?)?;
             let spans = timer.take_spans();
             let gaps = match workload {
-                Workload::Fanout1000 => timing::lane_gaps(&spans),
+                Workload::Fanout1000 | Workload::Fanout10000 => timing::lane_gaps(&spans),
                 _ => timing::lane_gaps(&timing::as_one_lane(&spans)),
             };
             (wall, gaps)

@@ -62,7 +62,7 @@ pub struct Options {
     /// Timed approvals for hitl-resume (the median is reported).
     #[arg(long, default_value_t = 20)]
     hitl_runs: usize,
-    /// Only these workloads (repeatable; default: all four).
+    /// Only these workloads (repeatable; default: all five).
     #[arg(long = "workload", value_enum)]
     workloads: Vec<Workload>,
     /// Also run the peer engines (bench/peers.sh, LangGraph by default) in this sitting and

@@ -1,5 +1,5 @@
-//! The four engine workloads the peer setups also run (see bench/README.md):
-//! their graphs and the check that a finished run did the work.
+//! The engine workloads — the four the peer setups also run, and a large fan-out of ours
+//! (see bench/README.md): their graphs and the check that a finished run did the work.
 
 use std::fmt;
 
@@ -19,6 +19,10 @@ pub enum Workload {
     /// 1,000 integers fanned out (10 in flight), each doubled, then summed (999000).
     #[value(name = "fanout-1000")]
     Fanout1000,
+    /// 10,000 integers fanned out (100 in flight), each doubled, then summed: ours only
+    /// (the peers' setups stop at 1,000), for the peak memory of a large fan-out.
+    #[value(name = "fanout-10000")]
+    Fanout10000,
     /// Step A, a human approval, step B: the time from approving to B finished.
     #[value(name = "hitl-resume")]
     HitlResume,
@@ -28,13 +32,18 @@ pub enum Workload {
 const FANOUT_ITEMS: u64 = 1_000;
 /// Σ 2·i for i in 0..1000.
 const FANOUT_SUM: u64 = 999_000;
+/// Items of the large fan-out; their doubles sum to `LARGE_FANOUT_SUM`.
+const LARGE_FANOUT_ITEMS: u64 = 10_000;
+/// Σ 2·i for i in 0..10000.
+const LARGE_FANOUT_SUM: u64 = 99_990_000;
 
 impl Workload {
     /// Every workload, in the order the table prints them.
-    pub const ALL: [Workload; 4] = [
+    pub const ALL: [Workload; 5] = [
         Workload::Chain40,
         Workload::Chain1000,
         Workload::Fanout1000,
+        Workload::Fanout10000,
         Workload::HitlResume,
     ];
 
@@ -44,6 +53,7 @@ impl Workload {
             Workload::Chain40 => "chain-40",
             Workload::Chain1000 => "chain-1000",
             Workload::Fanout1000 => "fanout-1000",
+            Workload::Fanout10000 => "fanout-10000",
             Workload::HitlResume => "hitl-resume",
         }
     }
@@ -56,6 +66,7 @@ impl Workload {
             Workload::Chain40 => 40,
             Workload::Chain1000 => 1_000,
             Workload::Fanout1000 => FANOUT_ITEMS + 2,
+            Workload::Fanout10000 => LARGE_FANOUT_ITEMS + 2,
             Workload::HitlResume => 1,
         }
     }
@@ -65,7 +76,8 @@ impl Workload {
         let value = match self {
             Workload::Chain40 => chain(40),
             Workload::Chain1000 => chain(1_000),
-            Workload::Fanout1000 => fanout(FANOUT_ITEMS),
+            Workload::Fanout1000 => fanout(FANOUT_ITEMS, 10),
+            Workload::Fanout10000 => fanout(LARGE_FANOUT_ITEMS, 100),
             Workload::HitlResume => hitl(),
         };
         parse(&value)
@@ -78,6 +90,7 @@ impl Workload {
             Workload::Chain40 => ("s40".to_string(), "n", json!(40)),
             Workload::Chain1000 => ("s1000".to_string(), "n", json!(1_000)),
             Workload::Fanout1000 => ("sum".to_string(), "sum", json!(FANOUT_SUM)),
+            Workload::Fanout10000 => ("sum".to_string(), "sum", json!(LARGE_FANOUT_SUM)),
             Workload::HitlResume => ("b".to_string(), "y", json!(2)),
         };
         let got = &context["steps"][&step]["result"][field];
@@ -122,13 +135,14 @@ pub(crate) fn chain(n: usize) -> Value {
     json!({ "steps": steps })
 }
 
-/// A producer of `0..items`, a `for_each` doubling each (10 in flight), a summing step.
-fn fanout(items: u64) -> Value {
+/// A producer of `0..items`, a `for_each` doubling each (`parallel` in flight), a summing
+/// step.
+fn fanout(items: u64, parallel: u64) -> Value {
     json!({"steps": [
         {"id": "gen", "type": "lua_script",
          "script": format!("local t = {{}} for i = 0, {} do t[#t + 1] = i end return {{ items = t }}", items - 1)},
         {"id": "fan", "type": "for_each", "depends_on": ["gen"],
-         "for_each_items": "{{steps.gen.result.items}}", "for_each_max_parallel": 10,
+         "for_each_items": "{{steps.gen.result.items}}", "for_each_max_parallel": parallel,
          "for_each_body_steps": [{"id": "double", "type": "lua_script", "script": "return { v = item * 2 }"}]},
         {"id": "sum", "type": "lua_script", "depends_on": ["fan"],
          "script": "local s = 0 for _, r in ipairs(steps.fan.result.results) do s = s + r.result.v end return { sum = s }"},
@@ -155,6 +169,7 @@ mod tests {
             (Workload::Chain40, 40),
             (Workload::Chain1000, 1_000),
             (Workload::Fanout1000, 3),
+            (Workload::Fanout10000, 3),
             (Workload::HitlResume, 3),
         ];
         for (workload, top_level) in cases {
@@ -169,6 +184,7 @@ mod tests {
             (Workload::Chain40, "s40", "n", json!(40)),
             (Workload::Chain1000, "s1000", "n", json!(1000)),
             (Workload::Fanout1000, "sum", "sum", json!(999000)),
+            (Workload::Fanout10000, "sum", "sum", json!(99990000)),
             (Workload::HitlResume, "b", "y", json!(2)),
         ];
         for (workload, step, field, right) in cases {
@@ -186,5 +202,6 @@ mod tests {
     #[test]
     fn fanout_sum_is_twice_the_sum_of_the_items() {
         assert_eq!(FANOUT_SUM, 2 * (0..FANOUT_ITEMS).sum::<u64>());
+        assert_eq!(LARGE_FANOUT_SUM, 2 * (0..LARGE_FANOUT_ITEMS).sum::<u64>());
     }
 }
