@@ -680,6 +680,9 @@ async fn item_progress_queues_next_item_then_finalize(k: Kind) {
 }
 
 async fn expired_lease_is_reclaimed_as_next_attempt(k: Kind) {
+    // Long enough that the second claim below comes before it expires even on a loaded
+    // machine (at 100 ms it did not always, on Postgres beside a build).
+    const SHORT: Duration = Duration::from_millis(1_000);
     let db = Db::open(k).await;
     db.store
         .create_run(new_run("r1", None))
@@ -687,7 +690,7 @@ async fn expired_lease_is_reclaimed_as_next_attempt(k: Kind) {
         .expect("create");
     let first = db
         .store
-        .claim("n1", 1, Duration::from_millis(100))
+        .claim("n1", 1, SHORT)
         .await
         .expect("claim")
         .remove(0);
@@ -699,7 +702,7 @@ async fn expired_lease_is_reclaimed_as_next_attempt(k: Kind) {
             .is_empty(),
         "a live lease is not taken over"
     );
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::sleep(SHORT + Duration::from_millis(50)).await;
     let second = db
         .store
         .claim("n2", 1, LEASE)
