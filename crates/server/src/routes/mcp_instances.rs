@@ -248,7 +248,7 @@ pub async fn get(
         .mcp_server(&instance.workspace_id, &instance.server_id)
         .await?
     {
-        view["server"] = server_view(&server);
+        view["server"] = serde_json::to_value(server_view(&server)).map_err(ApiError::internal)?;
     }
     Ok(Json(view))
 }

@@ -21,8 +21,10 @@ pub struct StartedRun {
     pub run_id: String,
     pub status: String,
     pub workflow_id: String,
+    #[schema(required = true)]
     pub version: Option<i64>,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub started_at: String,
 }
 
