@@ -601,10 +601,22 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
     .build()
 }
 
+/// The named schemas that request bodies refer to (`$ref`), for `components/schemas`
+/// (the test `every_reference_resolves` finds one missing here).
+fn request_components() -> Vec<(String, RefOr<Schema>)> {
+    use utoipa::ToSchema;
+    let mut out = Vec::new();
+    crate::agents::definition::NewAgent::schemas(&mut out);
+    crate::agents::definition::AgentChange::schemas(&mut out);
+    mcp_versions::PublishBody::schemas(&mut out);
+    commands::CommandBody::schemas(&mut out);
+    out
+}
+
 /// The document for the given routes.
 pub fn document_for(specs: &[RouteSpec]) -> OpenApi {
     let mut paths = Paths::new();
-    let mut schemas = BTreeMap::new();
+    let mut schemas: BTreeMap<String, RefOr<Schema>> = request_components().into_iter().collect();
     for spec in specs {
         paths.add_path_operation(spec.path, vec![http_method(&spec.method)], operation(spec));
         if let Some(Answer::Json { components, .. }) = response_body(spec) {
@@ -693,6 +705,36 @@ mod tests {
              types:\n  UPDATE_OPENAPI=1 cargo test -p ar-server --lib committed_document\n  \
              cd console && npm run gen:api"
         );
+    }
+
+    /// Every `$ref` names a schema of `components/schemas`.
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    map.values().for_each(|x| refs(x, out));
+                }
+                Value::Array(items) => items.iter().for_each(|x| refs(x, out)),
+                _ => {}
+            }
+        }
+        let doc = document_json();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty(), "the document refers to no schema");
+        for r in found {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{r} is not a component schema reference"));
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{r} does not resolve: add its type to request_components or response_body"
+            );
+        }
     }
 
     #[test]

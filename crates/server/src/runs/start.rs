@@ -19,6 +19,7 @@ use crate::views;
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StartedRun {
     pub run_id: String,
+    #[schema(schema_with = crate::runs::view::run_status)]
     pub status: String,
     pub workflow_id: String,
     #[schema(required = true)]
