@@ -3,6 +3,14 @@
  * server may send more fields, so every shape tolerates extra keys.
  */
 import type { GraphDocument, JsonObject, JsonValue } from "../graph/types";
+import type { components } from "./schema.gen";
+
+/**
+ * The shapes of the typed routes, generated from the server's OpenAPI document
+ * (`npm run gen:api`, docs/server.md "Typed responses"); the aliases below keep the names
+ * the console uses. Free-form JSON (graphs, payloads) is narrowed to the console's types.
+ */
+type Schemas = components["schemas"];
 
 /** Project role names (docs/contract.md §1). */
 export type ProjectRole = "project_viewer" | "project_contributor" | "project_admin";
@@ -52,18 +60,11 @@ export interface SignupPolicy {
 
 export type WorkflowStatus = "draft" | "published" | "archived" | string;
 
-/** A workflow as listed and fetched. */
-export interface Workflow {
-  id: string;
-  name: string;
-  description?: string | null;
-  status: WorkflowStatus;
+/** A workflow as listed (no graph) and fetched (with its draft graph and run setup). */
+export type Workflow = Schemas["WorkflowSummary"] & {
   graph?: GraphDocument;
   run_setup?: RunSetup | null;
-  latest_version?: number | null;
-  created_at?: string;
-  updated_at?: string;
-}
+};
 
 export interface CreateWorkflowRequest {
   name: string;
@@ -86,16 +87,12 @@ export interface RunSetup {
   trigger_step_ids?: string[];
 }
 
-/** A published, immutable version. */
-export interface WorkflowVersion {
-  version: number;
-  workflow_id: string;
-  published_at: string;
-  changelog?: string | null;
+/** A published, immutable version (a list has no graph snapshot). */
+export type WorkflowVersion = Schemas["VersionSummary"] & {
   graph_snapshot?: GraphDocument;
   /** Who published it, when the server says (it does not yet). */
   published_by?: string | null;
-}
+};
 
 export type IssueSeverity = "error" | "warning";
 
@@ -150,13 +147,7 @@ export type WorkflowCommand =
   | { command: "resume"; params: { run_id: string } }
   | { command: "stop"; params: { run_id: string; mode?: StopMode } };
 
-export interface StartResponse {
-  run_id: string;
-  status: RunStatus;
-  workflow_id: string;
-  version: number;
-  started_at: string;
-}
+export type StartResponse = Schemas["StartedRun"];
 
 export type RunStatus =
   | "queued"
@@ -169,35 +160,13 @@ export type RunStatus =
 
 export type StepStatus = "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
 
-export interface Run {
-  run_id: string;
-  /** null for the run of a chat agent's turn (docs/agents.md "Chat"). */
-  workflow_id: string | null;
-  workflow_name?: string;
-  version: number;
-  status: RunStatus;
-  failure_code?: string | null;
-  started_at?: string;
-  finished_at?: string | null;
-}
+export type Run = Schemas["RunItem"];
 
 /** `GET …/runs/{run_id}/summary`. */
-export interface RunSummary {
-  run_id: string;
-  workflow_id: string;
-  status: RunStatus;
-  orchestration_phase?: string;
-  run_complete: boolean;
-  awaiting_human: boolean;
-  failure_code?: string | null;
-  started_at: string;
-  finished_at?: string | null;
-}
+/** `GET …/runs/{run_id}/summary`. */
+export type RunSummary = Schemas["RunSummary"];
 
-export interface RunsPage {
-  runs: Run[];
-  next_cursor?: string | null;
-}
+export type RunsPage = Schemas["RunPage"];
 
 export interface RunsQuery {
   status?: RunStatus;
@@ -223,20 +192,10 @@ export type RunEventType =
   | "run_stopped";
 
 /** One persisted run event (docs/contract.md §7, §9). */
-export interface RunEvent {
-  seq: number;
-  run_id: string;
-  workflow_id: string;
-  event_type: RunEventType | string;
-  step_id?: string | null;
-  data?: JsonObject | null;
-  at: string;
-}
+/** One persisted run event (docs/contract.md §7, §9). */
+export type RunEvent = Omit<Schemas["RunEvent"], "data"> & { data?: JsonObject | null };
 
-export interface EventsPage {
-  events: RunEvent[];
-  next_after_seq?: number | null;
-}
+export type EventsPage = Omit<Schemas["EventPage"], "events"> & { events: RunEvent[] };
 
 export interface StepContext {
   status: StepStatus;
@@ -270,40 +229,19 @@ export interface RunContext {
 }
 
 /** A pending human task (Command Center inbox). */
-export interface PendingTask {
-  task_id: string;
-  run_id: string;
-  workflow_id: string;
-  workflow_name?: string;
-  step_id: string;
-  task_type: string;
-  task_payload: JsonValue;
-  created_at: string;
-}
+export type PendingTask = Omit<Schemas["PendingTask"], "task_payload"> & { task_payload: JsonValue };
 
 export interface CompleteTaskRequest {
   approved: boolean;
   result?: JsonObject;
 }
 
-export interface CompleteTaskResponse {
-  status: "completed";
-  task_id: string;
-  approved: boolean;
-}
+export type CompleteTaskResponse = Schemas["CompletedTask"];
 
 /** Scopes a personal access token can carry (docs/contract.md §1). */
 export type PatScope = "workflow:read" | "workflow:write" | "workflow:run" | "mcp:execute" | "admin" | string;
 
-export interface Pat {
-  id: string;
-  name: string;
-  scopes: PatScope[];
-  created_at?: string;
-  expires_at?: string | null;
-  revoked_at?: string | null;
-  last_used_at?: string | null;
-}
+export type Pat = Schemas["Pat"];
 
 export interface CreatePatRequest {
   name: string;
@@ -314,19 +252,11 @@ export interface CreatePatRequest {
 }
 
 /** Creation is the only time the token itself is returned. */
-export interface CreatedPat extends Pat {
-  token: string;
-}
+export type CreatedPat = Schemas["CreatedPat"];
 
 /** A workspace member (`GET /v1/members`). */
-export interface Member {
-  user_id: string;
-  email: string;
-  name?: string | null;
-  role: WorkspaceRole | string;
-  active: boolean;
-  joined_at?: string;
-}
+/** A workspace member (`GET /v1/members`). */
+export type Member = Schemas["Member"];
 
 /** `PATCH /v1/members/{user_id}`. */
 export interface MemberPatch {
@@ -335,48 +265,22 @@ export interface MemberPatch {
 }
 
 /** `POST /v1/invites` answer: the token and link are shown only once. */
-export interface CreatedInvite {
-  id: string;
-  token: string;
-  accept_url: string;
-  email: string;
-  role: string;
-  expires_at?: string;
-}
+/** `POST /v1/invites` answer: the token and link are shown only once. */
+export type CreatedInvite = Schemas["CreatedInvite"];
 
 export type Visibility = "public" | "private";
 
 /** A project as `GET /v1/projects` lists it, with the caller's role. */
-export interface Project {
-  id: string;
-  name: string;
-  visibility: Visibility | string;
-  role: ProjectRole | string;
-  created_at?: string;
-}
+/** A project as `GET /v1/projects` lists it, with the caller's role. */
+export type Project = Schemas["Project"];
 
 /** A member of a project (`GET /v1/projects/{id}/members`). */
-export interface ProjectMember {
-  user_id: string;
-  email: string;
-  name?: string | null;
-  role: ProjectRole | string;
-}
+/** A member of a project (`GET /v1/projects/{id}/members`). */
+export type ProjectMember = Schemas["ProjectMember"];
 
 /** An inbound webhook subscription (`/v1/inbound-webhooks`); never its signing secret. */
-export interface InboundWebhook {
-  id: string;
-  workflow_id: string;
-  project_id?: string;
-  name?: string | null;
-  extras?: JsonObject;
-  enabled: boolean;
-  automation_pat_id?: string | null;
-  /** Only the timestamped signature form (`t=…,v1=…`, replays refused) is accepted. */
-  require_timestamp?: boolean;
-  ingress_url: string;
-  created_at?: string;
-}
+/** An inbound webhook subscription (`/v1/inbound-webhooks`); never its signing secret. */
+export type InboundWebhook = Schemas["Webhook"];
 
 export interface CreateWebhookRequest {
   workflow_id: string;
@@ -386,9 +290,7 @@ export interface CreateWebhookRequest {
 }
 
 /** Creation is the only time the signing secret is returned. */
-export interface CreatedWebhook extends InboundWebhook {
-  signing_secret: string;
-}
+export type CreatedWebhook = Schemas["CreatedWebhook"];
 
 // --- integrations: connections, MCP, vault secrets, LLM provider keys (docs/contract.md §11) -------
 
@@ -396,21 +298,7 @@ export interface CreatedWebhook extends InboundWebhook {
 export type AuthType = "api_key" | "token" | "basic" | "dsn" | "custom" | "oauth2";
 
 /** A connection as the API shows it: key names, never values. */
-export interface Connection {
-  id: string;
-  project_id: string;
-  display_name: string;
-  provider: string;
-  service?: string | null;
-  auth_type: AuthType | string;
-  credential_keys: string[];
-  status: "active" | "needs_reauth" | string;
-  status_reason?: string | null;
-  expires_at?: string | null;
-  oauth?: { authorization_url: string; token_url: string; client_id: string; scopes: string[] } | null;
-  created_at?: string;
-  updated_at?: string;
-}
+export type Connection = Schemas["Connection"];
 
 /** A Google Workspace service a Google connection may enable (`GET /connections/google/config`). */
 export interface GoogleService {
@@ -489,12 +377,7 @@ export interface OAuthStartRequest {
   scopes: string[];
 }
 
-export interface OAuthStartResponse {
-  authorize_url: string;
-  state: string;
-  redirect_uri: string;
-  expires_at: string;
-}
+export type OAuthStartResponse = Schemas["OAuthStarted"];
 
 /** One tool of an MCP server as discovered. */
 export interface McpTool {
@@ -516,18 +399,10 @@ export interface McpValidation {
   [key: string]: JsonValue | undefined;
 }
 
-export interface McpServer {
-  id: string;
-  project_id: string | null;
-  name: string;
-  canonical_url: string;
-  transport: string;
-  auth_mode: "none" | "token" | "oauth" | string;
-  source: "custom" | "catalog" | string;
+export type McpServer = Omit<Schemas["McpServer"], "tools" | "validation"> & {
   tools: McpTool[];
-  current_version: number;
-  validation?: McpValidation | null;
-}
+  validation: McpValidation | null;
+};
 
 /** An entry of the operator's catalog (`GET /mcp/platform-catalog`). */
 export interface CatalogServer {
@@ -585,29 +460,13 @@ export interface ProfileRequest {
 }
 
 /** A workspace vault secret: metadata only, the value never comes back. */
-export interface VaultSecret {
-  name: string;
-  description?: string | null;
-  created_at?: string;
-  updated_at?: string;
-}
+export type VaultSecret = Schemas["Secret"];
 
 /** A workspace LLM provider key: metadata only. */
-export interface LlmProviderKey {
-  id: string;
-  provider: string;
-  label?: string | null;
-  created_at?: string;
-}
+export type LlmProviderKey = Schemas["LlmKey"];
 
 /** A provider the server knows, with which keys it has. */
-export interface LlmCatalogProvider {
-  name: string;
-  flavor: string;
-  requires_api_key: boolean;
-  workspace_key: boolean;
-  system_key: boolean;
-}
+export type LlmCatalogProvider = Schemas["CatalogProvider"];
 
 /** A card of the starter gallery (`GET /v1/starters`). */
 export interface StarterSummary {
