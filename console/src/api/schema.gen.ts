@@ -560,6 +560,11 @@ export interface components {
       /** @description The tools of that server the agent may call (at least one). */
       tool_names: string[];
     };
+    /** @description `live-runs` (runs not finished now, whatever the period) and `runs-count`. */
+    AnalyticsCount: components["schemas"]["PeriodEcho"] & {
+      /** Format: int64 */
+      count: number;
+    };
     /** @description `DELETE /v1/workflows/{id}`'s answer. */
     ArchivedWorkflow: {
       id: string;
@@ -605,6 +610,27 @@ export interface components {
       /** @description Always `completed`. */
       status: string;
       task_id: string;
+    };
+    /**
+     * @description A config profile of an instance: its `env`/`headers` values as references (literal
+     * text, or a vault secret's or a connection credential's name), never opened values.
+     */
+    ConfigProfile: {
+      /** @description The instance's calls use this profile. */
+      active: boolean;
+      connection_env: string | null;
+      connection_id: string | null;
+      created_at: components["schemas"]["Time"];
+      env: Record<string, unknown>;
+      headers: Record<string, unknown>;
+      id: string;
+      instance_id: string;
+      name: string;
+      updated_at: components["schemas"]["Time"];
+    };
+    /** @description `GET /v1/mcp/instances/{id}/config-profiles`'s answer. */
+    ConfigProfileList: {
+      config_profiles: components["schemas"]["ConfigProfile"][];
     };
     /** @description A connection as the API shows it. */
     Connection: {
@@ -700,6 +726,11 @@ export interface components {
       status_reason: string | null;
       updated_at: components["schemas"]["Time"];
     };
+    /** @description `credits-consumed`: what the ledger debited the project's runs. */
+    CreditsConsumed: components["schemas"]["PeriodEcho"] & {
+      /** Format: int64 */
+      microcredits: number;
+    };
     /** @description The ingress answer: the run, the subscription, and whether the key was seen before. */
     Delivered: components["schemas"]["StartedRun"] & {
       /**
@@ -725,6 +756,13 @@ export interface components {
        * @description The last `seq` returned (or the `after_seq` given when none): pass it back.
        */
       next_after_seq: number;
+    };
+    /** @description `execution-duration`: the summed wall-clock time of the period's finished runs. */
+    ExecutionDuration: components["schemas"]["PeriodEcho"] & {
+      /** Format: int64 */
+      runs: number;
+      /** Format: int64 */
+      total_ms: number;
     };
     /** @description What happened to one `mcp_call` step's binding. */
     InstanceMapping: {
@@ -756,6 +794,36 @@ export interface components {
     /** @description `GET /v1/llm-provider-keys`'s answer. */
     LlmKeyList: {
       llm_provider_keys: components["schemas"]["LlmKey"][];
+    };
+    /** @description LLM tokens metered in the period. */
+    LlmTokens: {
+      /** Format: int64 */
+      in: number;
+      /** Format: int64 */
+      out: number;
+    };
+    /** @description An instance of a server in a project: what steps call through. */
+    McpInstance: {
+      /** @description The config profile calls use; `null` without one. */
+      active_profile_id: string | null;
+      created_at: components["schemas"]["Time"];
+      id: string;
+      name: string;
+      project_id: string;
+      server_id: string;
+      server_name: string | null;
+      /** @description The server's `canonical_url` (`null` if the server is gone). */
+      server_url: string | null;
+      transport: string | null;
+      updated_at: components["schemas"]["Time"];
+    };
+    /** @description `GET /v1/mcp/instances/{id}`'s answer: the instance and its server (absent if gone). */
+    McpInstanceDetail: components["schemas"]["McpInstance"] & ({
+      server?: components["schemas"]["McpServer"] | null;
+    });
+    /** @description `GET /v1/mcp/instances`'s answer. */
+    McpInstanceList: {
+      instances: components["schemas"]["McpInstance"][];
     };
     /** @description A server as the API shows it. */
     McpServer: {
@@ -849,6 +917,13 @@ export interface components {
       task_type: string;
       workflow_id: string;
       workflow_name: string | null;
+    };
+    /** @description `window`, `from` and `to`, as answered with every result. */
+    PeriodEcho: {
+      from: components["schemas"]["Time"] | null;
+      to: components["schemas"]["Time"];
+      /** @enum {string|null} */
+      window: "week" | "month" | "all" | null;
     };
     /** @description A project with the caller's effective role in it. */
     Project: {
@@ -1006,6 +1081,24 @@ export interface components {
       version: number | null;
       workflow_id: string;
     };
+    /** @description A bucket of `runs-timeseries`; `t` is the bucket's start (UTC). */
+    RunsPoint: {
+      /** Format: int64 */
+      completed: number;
+      /** Format: int64 */
+      failed: number;
+      /** Format: int64 */
+      started: number;
+      /** Format: int64 */
+      stopped: number;
+      t: components["schemas"]["Time"];
+    };
+    /** @description `runs-timeseries`: every bucket of the period, empty ones included. */
+    RunsSeries: components["schemas"]["PeriodEcho"] & ({
+      /** @enum {string} */
+      granularity: "hour" | "day" | "week";
+      points: components["schemas"]["RunsPoint"][];
+    });
     /** @description A secret as the API shows it: metadata only. */
     Secret: {
       created_at: components["schemas"]["Time"];
@@ -1032,6 +1125,25 @@ export interface components {
     SecretList: {
       secrets: components["schemas"]["Secret"][];
     };
+    /** @description One tool-list version of a server. */
+    ServerVersion: {
+      /** @description The server's current version. */
+      active: boolean;
+      /**
+       * @description The configuration an instance of this version takes (a JSON Schema); `null` when
+       * none.
+       */
+      config_schema: Record<string, unknown> | null;
+      created_at: components["schemas"]["Time"];
+      /** @description `[{name, description, input_schema, output_schema}]` */
+      tools: Record<string, unknown>[];
+      /** Format: int64 */
+      version: number;
+    };
+    /** @description `GET /v1/mcp/servers/{id}/versions`'s answer, newest first. */
+    ServerVersionList: {
+      versions: components["schemas"]["ServerVersion"][];
+    };
     /**
      * @description The answer to a start: `{run_id, status, workflow_id, version, started_at}` (docs/contract.md §7).
      * A repeated client `run_id` answers with the run it already started.
@@ -1049,6 +1161,42 @@ export interface components {
       version: number | null;
       workflow_id: string;
     };
+    /** @description One step type of `steps-summary`; the percentiles are `null` without completed steps. */
+    StepTypeSummary: {
+      /** Format: int64 */
+      completed: number;
+      /** Format: int64 */
+      p50_ms: number | null;
+      /** Format: int64 */
+      p95_ms: number | null;
+      type: string;
+    };
+    /** @description `steps-executed`. */
+    StepsExecuted: components["schemas"]["PeriodEcho"] & {
+      /** Format: int64 */
+      quantity: number;
+    };
+    /** @description `steps-summary`. */
+    StepsSummary: components["schemas"]["PeriodEcho"] & {
+      by_type: components["schemas"]["StepTypeSummary"][];
+      llm_tokens: components["schemas"]["LlmTokens"];
+    };
+    /** @description `success-rate`: the runs that finished in the period, by outcome. */
+    SuccessRate: components["schemas"]["PeriodEcho"] & ({
+      /** Format: int64 */
+      completed: number;
+      /** Format: int64 */
+      failed: number;
+      /**
+       * Format: double
+       * @description `completed / terminal`; `null` below 3 finished runs.
+       */
+      rate: number | null;
+      /** Format: int64 */
+      stopped: number;
+      /** Format: int64 */
+      terminal: number;
+    });
     /** @description A list of pending tasks, oldest first. */
     TaskList: {
       tasks: components["schemas"]["PendingTask"][];
@@ -1078,6 +1226,26 @@ export interface components {
     TriggerList: {
       triggers: components["schemas"]["Trigger"][];
     };
+    /** @description A bucket of `usage-timeseries`; `t` is the bucket's start (UTC). */
+    UsagePoint: {
+      /** Format: int64 */
+      llm_tokens_in: number;
+      /** Format: int64 */
+      llm_tokens_out: number;
+      /** Format: int64 */
+      mcp_calls: number;
+      /** Format: int64 */
+      microcredits: number;
+      /** Format: int64 */
+      steps_executed: number;
+      t: components["schemas"]["Time"];
+    };
+    /** @description `usage-timeseries`: every bucket of the period, empty ones included. */
+    UsageSeries: components["schemas"]["PeriodEcho"] & ({
+      /** @enum {string} */
+      granularity: "hour" | "day" | "week";
+      points: components["schemas"]["UsagePoint"][];
+    });
     /** @description A version with its immutable graph snapshot. */
     Version: components["schemas"]["VersionSummary"] & {
       graph_snapshot: unknown;
@@ -1396,9 +1564,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["CreditsConsumed"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1431,9 +1599,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ExecutionDuration"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1466,9 +1634,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["AnalyticsCount"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1501,9 +1669,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["AnalyticsCount"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1538,9 +1706,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["RunsSeries"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1573,9 +1741,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["StepsExecuted"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1608,9 +1776,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["StepsSummary"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1643,9 +1811,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["SuccessRate"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1680,9 +1848,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["UsageSeries"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -3823,9 +3991,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["McpInstanceList"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -3864,9 +4032,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      201: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["McpInstance"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -3929,9 +4097,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["McpInstanceDetail"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -3994,9 +4162,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["McpInstance"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -4024,9 +4192,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ConfigProfileList"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -4071,9 +4239,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      201: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ConfigProfile"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -4144,9 +4312,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ConfigProfile"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -4175,9 +4343,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ConfigProfile"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -4549,9 +4717,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ServerVersionList"];
         };
       };
       /** @description refused: `{"error": "…"}` */

@@ -7,12 +7,13 @@ use axum::http::StatusCode;
 use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, Schema};
 
+use crate::analytics::answers;
 use crate::automation::view as hooks;
 use crate::connections::view as conn_view;
 use crate::mcp::view as mcp_view;
 use crate::routes::{
-    RouteSpec, commands, invites, llm_keys, members, pats, runs, secret_grants, stream, tasks,
-    triggers, vault, webhooks, workflows, workspaces,
+    RouteSpec, commands, invites, llm_keys, mcp_versions, members, pats, runs, secret_grants,
+    stream, tasks, triggers, vault, webhooks, workflows, workspaces,
 };
 use crate::runs::view as run_view;
 use crate::views;
@@ -106,8 +107,32 @@ pub fn response_body(spec: &RouteSpec) -> Option<Answer> {
         ("GET", "/v1/mcp/servers") => ok::<mcp_view::McpServerList>(),
         ("POST", "/v1/mcp/servers") => created::<mcp_view::McpServer>(),
         ("GET", "/v1/mcp/servers/{id}") => ok::<mcp_view::McpServer>(),
+        ("GET", "/v1/mcp/servers/{id}/versions") => ok::<mcp_versions::ServerVersionList>(),
+        ("GET", "/v1/mcp/instances") => ok::<mcp_view::McpInstanceList>(),
+        ("POST", "/v1/mcp/instances") => created::<mcp_view::McpInstance>(),
+        ("GET", "/v1/mcp/instances/{id}") => ok::<mcp_view::McpInstanceDetail>(),
+        ("PATCH", "/v1/mcp/instances/{id}") => ok::<mcp_view::McpInstance>(),
+        ("GET", "/v1/mcp/instances/{id}/config-profiles") => ok::<mcp_view::ConfigProfileList>(),
+        ("POST", "/v1/mcp/instances/{id}/config-profiles") => created::<mcp_view::ConfigProfile>(),
+        ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}") => {
+            ok::<mcp_view::ConfigProfile>()
+        }
+        ("POST", "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active") => {
+            ok::<mcp_view::ConfigProfile>()
+        }
         ("POST", "/v1/mcp/servers/discover") => ok::<mcp_view::Discovered>(),
         ("POST", "/v1/mcp/servers/{id}/discover") => ok::<mcp_view::Rediscovered>(),
+        // Each metric answers its own variant of `AnalyticsAnswer` (analytics/metrics.rs).
+        ("GET", "/v1/analytics/live-runs" | "/v1/analytics/runs-count") => {
+            ok::<answers::AnalyticsCount>()
+        }
+        ("GET", "/v1/analytics/success-rate") => ok::<answers::SuccessRate>(),
+        ("GET", "/v1/analytics/execution-duration") => ok::<answers::ExecutionDuration>(),
+        ("GET", "/v1/analytics/steps-executed") => ok::<answers::StepsExecuted>(),
+        ("GET", "/v1/analytics/credits-consumed") => ok::<answers::CreditsConsumed>(),
+        ("GET", "/v1/analytics/steps-summary") => ok::<answers::StepsSummary>(),
+        ("GET", "/v1/analytics/runs-timeseries") => ok::<answers::RunsSeries>(),
+        ("GET", "/v1/analytics/usage-timeseries") => ok::<answers::UsageSeries>(),
         ("GET", "/v1/pats") => ok::<pats::PatList>(),
         ("POST", "/v1/pats") => created::<pats::CreatedPat>(),
         ("GET", "/v1/workflows") => ok::<workflows::WorkflowList>(),
@@ -198,20 +223,11 @@ pub const UNTYPED_RESPONSES: &[(&str, &str)] = &[
     ("POST", "/v1/connections/whatsapp/complete"),
     ("GET", "/v1/mcp/platform-catalog"),
     ("GET", "/v1/mcp/tools"),
-    ("GET", "/v1/mcp/servers/{id}/versions"),
     ("POST", "/v1/mcp/servers/{id}/versions"),
     ("POST", "/v1/mcp/servers/{id}/validate"),
     ("POST", "/v1/mcp/servers/{id}/connections/{connection_id}/validate"),
-    ("GET", "/v1/mcp/instances"),
-    ("POST", "/v1/mcp/instances"),
     ("POST", "/v1/mcp/instances/resolve"),
-    ("GET", "/v1/mcp/instances/{id}"),
-    ("PATCH", "/v1/mcp/instances/{id}"),
     ("POST", "/v1/mcp/instances/{id}/validate"),
-    ("GET", "/v1/mcp/instances/{id}/config-profiles"),
-    ("POST", "/v1/mcp/instances/{id}/config-profiles"),
-    ("PATCH", "/v1/mcp/instances/{id}/config-profiles/{profile_id}"),
-    ("POST", "/v1/mcp/instances/{id}/config-profiles/{profile_id}/set-active"),
     ("GET", "/v1/billing/usage"),
     ("GET", "/v1/billing/plans"),
     ("GET", "/v1/billing/action-pricing"),
@@ -232,15 +248,6 @@ pub const UNTYPED_RESPONSES: &[(&str, &str)] = &[
     ("POST", "/v1/billing/discounts/validate"),
     ("POST", "/v1/billing/webhooks/stripe"),
     ("GET", "/v1/config/stripe"),
-    ("GET", "/v1/analytics/live-runs"),
-    ("GET", "/v1/analytics/success-rate"),
-    ("GET", "/v1/analytics/execution-duration"),
-    ("GET", "/v1/analytics/runs-count"),
-    ("GET", "/v1/analytics/steps-executed"),
-    ("GET", "/v1/analytics/credits-consumed"),
-    ("GET", "/v1/analytics/steps-summary"),
-    ("GET", "/v1/analytics/runs-timeseries"),
-    ("GET", "/v1/analytics/usage-timeseries"),
 ];
 
 #[cfg(test)]
