@@ -551,6 +551,14 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    /** @description One action's spending in the summary's period. */
+    ActionSpending: {
+      action: string;
+      /** Format: int64 */
+      microcredits: number;
+      /** Format: int64 */
+      quantity: number;
+    };
     /** @description One tool server of an agent, as stored and shown. */
     AgentToolSet: {
       /** @description An MCP instance of the agent's project. */
@@ -570,6 +578,64 @@ export interface components {
       id: string;
       /** @description Always `archived`. */
       status: components["schemas"]["WorkflowStatus"];
+    };
+    /** @description A workspace's balances in microcredits (1 credit = 1,000,000 microcredits). */
+    BillingBalances: {
+      /** Format: int64 */
+      included_remaining: number;
+      /** Format: int64 */
+      payg_remaining: number;
+      /** Format: int64 */
+      total_remaining_microcredits: number;
+      /** Format: int64 */
+      trial_remaining: number;
+    };
+    /** @description One ledger row: negative `microcredits` for debits, positive for credits. */
+    BillingEntry: {
+      action: string;
+      at: components["schemas"]["Time"];
+      /** Format: int64 */
+      attempt: number | null;
+      bucket: string;
+      id: string;
+      /** Format: int64 */
+      microcredits: number;
+      note: string | null;
+      /**
+       * Format: int64
+       * @description Of a debit drawn from several buckets, only the first row carries the quantity.
+       */
+      quantity: number;
+      run_id: string | null;
+      step_id: string | null;
+    };
+    /**
+     * @description A workspace's subscription (`GET /v1/billing/status`); `status: none` and nulls
+     * without one.
+     */
+    BillingStatus: {
+      cancel_at_period_end: boolean;
+      current_period_end: components["schemas"]["Time"] | null;
+      /** @description A downgrade waiting for the period's end. */
+      pending_plan_code: string | null;
+      plan_code: string | null;
+      /** @enum {string} */
+      status: "trialing" | "active" | "past_due" | "canceled" | "none";
+      trial_ends_at: components["schemas"]["Time"] | null;
+    };
+    /**
+     * @description `GET /v1/billing/summary`: plan, status, balances and the workspace's spending of the
+     * current period (the last 30 days without one) by action.
+     */
+    BillingSummary: {
+      balances: components["schemas"]["BillingBalances"];
+      billing_enabled: boolean;
+      period: components["schemas"]["SummaryPeriod"];
+      plan_code: string | null;
+      /** @enum {string} */
+      status: "trialing" | "active" | "past_due" | "canceled" | "none";
+      subscription: components["schemas"]["BillingStatus"];
+      usage: components["schemas"]["ActionSpending"][];
     };
     /** @description One provider of `GET /v1/llm-provider-keys/catalog`. */
     CatalogProvider: {
@@ -725,6 +791,11 @@ export interface components {
       status: string;
       status_reason: string | null;
       updated_at: components["schemas"]["Time"];
+    };
+    /** @description `POST /v1/billing/credits/grant`'s answer. */
+    CreditGrant: {
+      balances: components["schemas"]["BillingBalances"];
+      entry: components["schemas"]["BillingEntry"];
     };
     /** @description `credits-consumed`: what the ledger debited the project's runs. */
     CreditsConsumed: components["schemas"]["PeriodEcho"] & {
@@ -901,6 +972,12 @@ export interface components {
     PatList: {
       pats: components["schemas"]["Pat"][];
     };
+    /** @description `GET /v1/billing/payment-history`'s answer: credits paid for or granted, newest first. */
+    PaymentHistory: {
+      /** @description Pass it back as `cursor`; `null` on the last page. */
+      next_cursor: string | null;
+      payments: components["schemas"]["BillingEntry"][];
+    };
     /**
      * @description A pending task. Its `task_id` is the step id within the run (docs/contract.md §6): stable, and
      * unique together with the run id that every task route also carries.
@@ -925,6 +1002,14 @@ export interface components {
       /** @enum {string|null} */
       window: "week" | "month" | "all" | null;
     };
+    /**
+     * @description `POST /v1/billing/subscription/change-plan`'s answer: the status, and when the new
+     * plan applies.
+     */
+    PlanChanged: components["schemas"]["BillingStatus"] & ({
+      /** @enum {string} */
+      applies: "now" | "period_end";
+    });
     /** @description A project with the caller's effective role in it. */
     Project: {
       created_at: components["schemas"]["Time"];
@@ -1197,6 +1282,11 @@ export interface components {
       /** Format: int64 */
       terminal: number;
     });
+    /** @description `[from, to)` of the summary. */
+    SummaryPeriod: {
+      from: components["schemas"]["Time"];
+      to: components["schemas"]["Time"];
+    };
     /** @description A list of pending tasks, oldest first. */
     TaskList: {
       tasks: components["schemas"]["PendingTask"][];
@@ -1225,6 +1315,12 @@ export interface components {
     /** @description `GET /v1/workflows/{id}/triggers`'s answer, oldest first. */
     TriggerList: {
       triggers: components["schemas"]["Trigger"][];
+    };
+    /** @description `GET /v1/billing/usage-history`'s answer: the project's debits, newest first. */
+    UsageHistory: {
+      entries: components["schemas"]["BillingEntry"][];
+      /** @description Pass it back as `cursor`; `null` on the last page. */
+      next_cursor: string | null;
     };
     /** @description A bucket of `usage-timeseries`; `t` is the bucket's start (UTC). */
     UsagePoint: {
@@ -2153,9 +2249,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["CreditGrant"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2218,9 +2314,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["PaymentHistory"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2272,9 +2368,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingStatus"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2307,9 +2403,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingStatus"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2340,9 +2436,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingStatus"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2375,9 +2471,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["PlanChanged"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2400,9 +2496,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingStatus"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2427,9 +2523,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingSummary"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2538,9 +2634,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingStatus"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2565,9 +2661,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingBalances"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2631,9 +2727,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["UsageHistory"];
         };
       };
       /** @description refused: `{"error": "…"}` */

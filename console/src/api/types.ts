@@ -572,24 +572,13 @@ export interface TimeSeries<P> extends AnalyticsPeriod {
 // --- billing (docs/billing.md) -----------------------------------------------------------
 
 /** Workspace balances in microcredits (1 credit = 1,000,000 microcredits). */
-export interface BillingBalances {
-  trial_remaining: number;
-  included_remaining: number;
-  payg_remaining: number;
-  total_remaining_microcredits: number;
-}
+export type BillingBalances = Schemas["BillingBalances"];
 
 export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "none";
 
 /** `GET /v1/billing/status`. */
-export interface BillingStatus {
-  plan_code: string | null;
-  status: SubscriptionStatus;
-  trial_ends_at: string | null;
-  current_period_end: string | null;
-  cancel_at_period_end: boolean;
-  pending_plan_code: string | null;
-}
+/** `GET /v1/billing/status`. */
+export type BillingStatus = Schemas["BillingStatus"];
 
 /** One action's spending in the summary's period. */
 export interface BillingUsageByAction {
@@ -624,30 +613,14 @@ export interface BillingPlan {
 }
 
 /** One ledger row: negative `microcredits` for debits, positive for grants. */
-export interface LedgerEntry {
-  id: string;
-  at: string;
-  action: string;
-  quantity: number | null;
-  microcredits: number;
-  bucket: string;
-  run_id: string | null;
-  step_id: string | null;
-  attempt: number | null;
-  note: string | null;
-}
+export type LedgerEntry = Schemas["BillingEntry"];
 
 /** A page of the ledger; `next_cursor` is `null` on the last page. */
-export interface LedgerPage {
-  entries: LedgerEntry[];
-  next_cursor: string | null;
-}
+export type LedgerPage = Schemas["UsageHistory"];
 
 /** `POST /v1/billing/credits/grant`'s answer. */
-export interface CreditGrant {
-  entry: LedgerEntry;
-  balances: BillingBalances;
-}
+/** `POST /v1/billing/credits/grant`'s answer. */
+export type CreditGrant = Schemas["CreditGrant"];
 
 /** `GET /v1/config/stripe` (public): whether card top-ups are on and their limits (docs/billing.md "Top-ups with Stripe"). */
 export interface StripeConfig {

@@ -9,6 +9,7 @@ use utoipa::openapi::{RefOr, Schema};
 
 use crate::analytics::answers;
 use crate::automation::view as hooks;
+use crate::billing::view as billing_view;
 use crate::connections::view as conn_view;
 use crate::mcp::view as mcp_view;
 use crate::routes::{
@@ -133,6 +134,20 @@ pub fn response_body(spec: &RouteSpec) -> Option<Answer> {
         ("GET", "/v1/analytics/steps-summary") => ok::<answers::StepsSummary>(),
         ("GET", "/v1/analytics/runs-timeseries") => ok::<answers::RunsSeries>(),
         ("GET", "/v1/analytics/usage-timeseries") => ok::<answers::UsageSeries>(),
+        ("GET", "/v1/billing/usage") => ok::<billing_view::BillingBalances>(),
+        ("GET", "/v1/billing/summary") => ok::<billing_view::BillingSummary>(),
+        ("GET", "/v1/billing/status") => ok::<billing_view::BillingStatus>(),
+        ("GET", "/v1/billing/usage-history") => ok::<billing_view::UsageHistory>(),
+        ("GET", "/v1/billing/payment-history") => ok::<billing_view::PaymentHistory>(),
+        (
+            "POST",
+            "/v1/billing/trial"
+            | "/v1/billing/subscription"
+            | "/v1/billing/subscription/cancel"
+            | "/v1/billing/subscription/convert-trial-now",
+        ) => ok::<billing_view::BillingStatus>(),
+        ("POST", "/v1/billing/subscription/change-plan") => ok::<billing_view::PlanChanged>(),
+        ("POST", "/v1/billing/credits/grant") => ok::<billing_view::CreditGrant>(),
         ("GET", "/v1/pats") => ok::<pats::PatList>(),
         ("POST", "/v1/pats") => created::<pats::CreatedPat>(),
         ("GET", "/v1/workflows") => ok::<workflows::WorkflowList>(),
@@ -228,20 +243,9 @@ pub const UNTYPED_RESPONSES: &[(&str, &str)] = &[
     ("POST", "/v1/mcp/servers/{id}/connections/{connection_id}/validate"),
     ("POST", "/v1/mcp/instances/resolve"),
     ("POST", "/v1/mcp/instances/{id}/validate"),
-    ("GET", "/v1/billing/usage"),
     ("GET", "/v1/billing/plans"),
     ("GET", "/v1/billing/action-pricing"),
-    ("GET", "/v1/billing/usage-history"),
-    ("GET", "/v1/billing/payment-history"),
-    ("GET", "/v1/billing/summary"),
-    ("GET", "/v1/billing/status"),
     ("GET", "/v1/billing/usage-dimensions"),
-    ("POST", "/v1/billing/trial"),
-    ("POST", "/v1/billing/subscription"),
-    ("POST", "/v1/billing/subscription/change-plan"),
-    ("POST", "/v1/billing/subscription/cancel"),
-    ("POST", "/v1/billing/subscription/convert-trial-now"),
-    ("POST", "/v1/billing/credits/grant"),
     ("POST", "/v1/billing/topups/payg/intent"),
     ("GET", "/v1/billing/topups/payg/{payment_id}"),
     ("POST", "/v1/billing/codes/apply"),
