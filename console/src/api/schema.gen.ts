@@ -653,6 +653,55 @@ export interface components {
       /** @description The workspace has its own key for it. */
       workspace_key: boolean;
     };
+    /** @description Who wrote a message. */
+    ChatAuthor: {
+      id: string;
+      /** @description `user`, `agent` or `autopilot`. */
+      kind: string;
+    };
+    /** @description A stored chat message; immutable once stored, `seq` counts 1, 2, 3… per thread. */
+    ChatMessage: {
+      /** @description What the Autopilot did during its turn (`[{action, status, result}]`). */
+      actions: Record<string, unknown>[];
+      author: components["schemas"]["ChatAuthor"];
+      created_at: components["schemas"]["Time"];
+      /** @description `{code, message}` of a failed turn; `null` otherwise. */
+      error: Record<string, unknown> | null;
+      id: string;
+      run_id: string | null;
+      /** Format: int64 */
+      seq: number;
+      text: string;
+      thread_id: string;
+    };
+    /** @description One page of `GET /v1/chat/threads/{id}/messages` (oldest first). */
+    ChatMessagesPage: {
+      messages: components["schemas"]["ChatMessage"][];
+      /**
+       * Format: int64
+       * @description Pass it back as `after_seq`; `null` on the last page.
+       */
+      next_after_seq: number | null;
+    };
+    /** @description A chat thread: an agent room (`dm`, `channel`) or an Autopilot conversation. */
+    ChatThread: {
+      agent_ids: string[];
+      created_at: components["schemas"]["Time"];
+      created_by: string;
+      id: string;
+      /** @description `dm`, `channel` or `autopilot`. */
+      kind: string;
+      last_message_at: components["schemas"]["Time"] | null;
+      project_id: string;
+      title: string;
+      updated_at: components["schemas"]["Time"];
+    };
+    /** @description One page of `GET /v1/chat/threads` (newest activity first). */
+    ChatThreadsPage: {
+      /** @description Pass it back as `cursor`; `null` on the last page. */
+      next_cursor: string | null;
+      threads: components["schemas"]["ChatThread"][];
+    };
     /**
      * @description `POST /v1/workflows/{id}/command`'s answer: the started run, or the run a `pause`,
      * `resume` or `stop` acted on.
@@ -925,6 +974,29 @@ export interface components {
     /** @description `GET /v1/mcp/servers`'s answer. */
     McpServerList: {
       servers: components["schemas"]["McpServer"][];
+    };
+    /** @description `GET /v1/auth/me`'s answer. */
+    Me: {
+      user: components["schemas"]["User"];
+      workspaces: components["schemas"]["MeWorkspace"][];
+    };
+    /**
+     * @description A project the caller can see, with their effective role (`read_only`: a workspace
+     * admin's view of a private project).
+     */
+    MeProject: {
+      id: string;
+      name: string;
+      role: string;
+    };
+    /** @description A workspace of the caller, with the projects they can see there. */
+    MeWorkspace: {
+      id: string;
+      name: string;
+      projects: components["schemas"]["MeProject"][];
+      /** @description `member`, `admin` or `owner`. */
+      role: string;
+      slug: string;
     };
     /** @description A workspace member. */
     Member: {
@@ -1229,6 +1301,15 @@ export interface components {
     ServerVersionList: {
       versions: components["schemas"]["ServerVersion"][];
     };
+    /** @description The answer of a sign-up (201) or sign-in (200), beside the session cookie. */
+    SignedIn: {
+      user: components["schemas"]["User"];
+    };
+    /** @description `GET /v1/auth/signup`'s answer: who may create an account on this server. */
+    SignupPolicyView: {
+      /** @enum {string} */
+      signup: "open" | "invite";
+    };
     /**
      * @description The answer to a start: `{run_id, status, workflow_id, version, started_at}` (docs/contract.md §7).
      * A repeated client `run_id` answers with the run it already started.
@@ -1342,6 +1423,12 @@ export interface components {
       granularity: "hour" | "day" | "week";
       points: components["schemas"]["UsagePoint"][];
     });
+    /** @description A user account (never its password). */
+    User: {
+      email: string;
+      id: string;
+      name: string | null;
+    };
     /** @description A version with its immutable graph snapshot. */
     Version: components["schemas"]["VersionSummary"] & {
       graph_snapshot: unknown;
@@ -1971,9 +2058,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["SignedIn"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2007,9 +2094,9 @@ export interface operations {
   get_v1_auth_me: {
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["Me"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2051,9 +2138,9 @@ export interface operations {
   get_v1_auth_signup: {
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["SignupPolicyView"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2082,9 +2169,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      201: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["SignedIn"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2781,9 +2868,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ChatThreadsPage"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2820,9 +2907,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      201: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ChatThread"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2850,9 +2937,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ChatThread"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2915,9 +3002,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ChatThread"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2951,9 +3038,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ChatMessagesPage"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2989,9 +3076,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      201: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ChatMessage"];
         };
       };
       /** @description refused: `{"error": "…"}` */

@@ -54,9 +54,8 @@ export interface SignupRequest extends Credentials {
 }
 
 /** `GET /v1/auth/signup`: who may create an account on this server. */
-export interface SignupPolicy {
-  signup: "open" | "invite";
-}
+/** `GET /v1/auth/signup`: who may create an account on this server. */
+export type SignupPolicy = Schemas["SignupPolicyView"];
 
 export type WorkflowStatus = "draft" | "published" | "archived" | string;
 
@@ -736,24 +735,11 @@ export interface AgentRequest {
 export type ChatThreadKind = "dm" | "channel" | "autopilot";
 
 /** A chat thread: an agent room (`dm`, `channel`) or an Autopilot conversation. */
-export interface ChatThread {
-  id: string;
-  project_id: string;
-  kind: ChatThreadKind;
-  title: string;
-  agent_ids: string[];
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  /** `null` while the thread has no message. */
-  last_message_at: string | null;
-}
+export type ChatThread = Omit<Schemas["ChatThread"], "kind"> & { kind: ChatThreadKind };
 
 /** One page of `GET /v1/chat/threads` (newest activity first). */
-export interface ChatThreadsPage {
-  threads: ChatThread[];
-  next_cursor: string | null;
-}
+/** One page of `GET /v1/chat/threads` (newest activity first). */
+export type ChatThreadsPage = Omit<Schemas["ChatThreadsPage"], "threads"> & { threads: ChatThread[] };
 
 /** The body of `POST /v1/chat/threads` (Autopilot threads are made by `/v1/autopilot/chat`). */
 export interface NewChatThread {
@@ -770,23 +756,15 @@ export interface AutopilotAction {
 }
 
 /** A stored chat message; immutable once stored, `seq` counts 1, 2, 3… per thread. */
-export interface ChatMessage {
-  id: string;
-  thread_id: string;
-  seq: number;
+export type ChatMessage = Omit<Schemas["ChatMessage"], "author" | "actions" | "error"> & {
   author: { kind: "user" | "agent" | "autopilot"; id: string };
-  text: string;
   actions: AutopilotAction[];
   error: { code: string; message: string } | null;
-  run_id: string | null;
-  created_at: string;
-}
+};
 
 /** One page of `GET /v1/chat/threads/{id}/messages` (oldest first). */
-export interface ChatMessagesPage {
-  messages: ChatMessage[];
-  next_after_seq: number | null;
-}
+/** One page of `GET /v1/chat/threads/{id}/messages` (oldest first). */
+export type ChatMessagesPage = Omit<Schemas["ChatMessagesPage"], "messages"> & { messages: ChatMessage[] };
 
 /** The `turn` frame of a thread's stream: an agent is (or was) answering. */
 export interface ChatTurn {

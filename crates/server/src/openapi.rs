@@ -707,6 +707,25 @@ mod tests {
         );
     }
 
+    /// Two types never share a schema name (the document would keep only one of them).
+    #[test]
+    fn schema_names_are_unique() {
+        let mut named: BTreeMap<String, String> = BTreeMap::new();
+        let mut all = request_components();
+        for spec in routes::specs() {
+            if let Some(Answer::Json { components, .. }) = response_body(&spec) {
+                all.extend(components);
+            }
+        }
+        assert!(!all.is_empty());
+        for (name, schema) in all {
+            let text = serde_json::to_string(&schema).expect("schema");
+            if let Some(before) = named.insert(name.clone(), text.clone()) {
+                assert_eq!(before, text, "two different types are named {name}");
+            }
+        }
+    }
+
     /// Every `$ref` names a schema of `components/schemas`.
     #[test]
     fn every_reference_resolves() {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use ar_store::tenant::*;
 use serde::{Serialize, Serializer};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
 use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
@@ -55,8 +55,21 @@ impl ToSchema for Time {
     }
 }
 
-pub fn user(u: &UserRecord) -> Value {
-    json!({ "id": u.id, "email": u.email, "name": u.name })
+/// A user account (never its password).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    #[schema(required = true)]
+    pub name: Option<String>,
+}
+
+pub fn user(u: &UserRecord) -> User {
+    User {
+        id: u.id.clone(),
+        email: u.email.clone(),
+        name: u.name.clone(),
+    }
 }
 
 /// A workspace with the caller's role in it.

@@ -10,11 +10,12 @@ use utoipa::openapi::{RefOr, Schema};
 use crate::analytics::answers;
 use crate::automation::view as hooks;
 use crate::billing::view as billing_view;
+use crate::chat::view as chat_view;
 use crate::connections::view as conn_view;
 use crate::mcp::view as mcp_view;
 use crate::routes::{
-    RouteSpec, commands, invites, llm_keys, mcp_versions, members, pats, runs, secret_grants,
-    stream, tasks, triggers, vault, webhooks, workflows, workspaces,
+    RouteSpec, commands, identity, invites, llm_keys, mcp_versions, members, pats, runs,
+    secret_grants, stream, tasks, triggers, vault, webhooks, workflows, workspaces,
 };
 use crate::runs::view as run_view;
 use crate::views;
@@ -148,6 +149,15 @@ pub fn response_body(spec: &RouteSpec) -> Option<Answer> {
         ) => ok::<billing_view::BillingStatus>(),
         ("POST", "/v1/billing/subscription/change-plan") => ok::<billing_view::PlanChanged>(),
         ("POST", "/v1/billing/credits/grant") => ok::<billing_view::CreditGrant>(),
+        ("GET", "/v1/auth/signup") => ok::<identity::SignupPolicyView>(),
+        ("POST", "/v1/auth/signup") => created::<identity::SignedIn>(),
+        ("POST", "/v1/auth/login") => ok::<identity::SignedIn>(),
+        ("GET", "/v1/auth/me") => ok::<identity::Me>(),
+        ("GET", "/v1/chat/threads") => ok::<chat_view::ChatThreadsPage>(),
+        ("POST", "/v1/chat/threads") => created::<chat_view::ChatThread>(),
+        ("GET" | "PATCH", "/v1/chat/threads/{id}") => ok::<chat_view::ChatThread>(),
+        ("GET", "/v1/chat/threads/{id}/messages") => ok::<chat_view::ChatMessagesPage>(),
+        ("POST", "/v1/chat/threads/{id}/messages") => created::<chat_view::ChatMessage>(),
         ("GET", "/v1/pats") => ok::<pats::PatList>(),
         ("POST", "/v1/pats") => created::<pats::CreatedPat>(),
         ("GET", "/v1/workflows") => ok::<workflows::WorkflowList>(),
@@ -207,10 +217,6 @@ fn no_content(spec: &RouteSpec) -> bool {
 /// listed route has a schema, or an unlisted one has none).
 #[rustfmt::skip]
 pub const UNTYPED_RESPONSES: &[(&str, &str)] = &[
-    ("GET", "/v1/auth/signup"),
-    ("POST", "/v1/auth/signup"),
-    ("POST", "/v1/auth/login"),
-    ("GET", "/v1/auth/me"),
     ("GET", "/v1/starters"),
     ("GET", "/v1/agents"),
     ("POST", "/v1/agents"),
@@ -218,12 +224,6 @@ pub const UNTYPED_RESPONSES: &[(&str, &str)] = &[
     ("PATCH", "/v1/agents/{id}"),
     ("DELETE", "/v1/agents/{id}"),
     ("GET", "/v1/starters/{id}"),
-    ("GET", "/v1/chat/threads"),
-    ("POST", "/v1/chat/threads"),
-    ("GET", "/v1/chat/threads/{id}"),
-    ("PATCH", "/v1/chat/threads/{id}"),
-    ("GET", "/v1/chat/threads/{id}/messages"),
-    ("POST", "/v1/chat/threads/{id}/messages"),
     ("POST", "/v1/autopilot/chat"),
     ("POST", "/v1/workflows/{id}/validate"),
     ("GET", "/v1/workflows/{id}/runs/{run_id}/context"),
