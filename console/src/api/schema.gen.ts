@@ -559,6 +559,10 @@ export interface components {
       /** Format: int64 */
       quantity: number;
     };
+    /** @description `GET /v1/agents`'s answer, oldest first. */
+    AgentList: {
+      agents: components["schemas"]["AgentView"][];
+    };
     /** @description One tool server of an agent, as stored and shown. */
     AgentToolSet: {
       /** @description An MCP instance of the agent's project. */
@@ -567,6 +571,26 @@ export interface components {
       server_url?: string | null;
       /** @description The tools of that server the agent may call (at least one). */
       tool_names: string[];
+    };
+    /** @description The API shape of an agent (docs/contract.md §13). */
+    AgentView: {
+      created_at: components["schemas"]["Time"];
+      description: string;
+      id: string;
+      /** @description The system prompt of the agent's model calls. */
+      instructions: string;
+      llm_params: Record<string, unknown> | null;
+      /** Format: int32 */
+      max_turns: number;
+      model: string | null;
+      model_ref: string | null;
+      name: string;
+      project_id: string;
+      /** Format: int64 */
+      token_budget: number | null;
+      tools: components["schemas"]["AgentToolSet"][];
+      updated_at: components["schemas"]["Time"];
+      workflows_as_tools: string[];
     };
     /** @description `live-runs` (runs not finished now, whatever the period) and `runs-count`. */
     AnalyticsCount: components["schemas"]["PeriodEcho"] & {
@@ -1327,6 +1351,26 @@ export interface components {
       version: number | null;
       workflow_id: string;
     };
+    /** @description A card of the gallery (`GET /v1/starters`). */
+    StarterCard: {
+      /** @description One line: what the workflow does. */
+      description: string;
+      id: string;
+      name: string;
+      /** @description Steps in total, inner loop steps included. */
+      step_count: number;
+      /** @description The step types it uses, sorted. */
+      step_types: string[];
+    };
+    /** @description `GET /v1/starters/{id}`: the card and the graph a workflow made from it starts with. */
+    StarterDetail: components["schemas"]["StarterCard"] & {
+      /** @description The graph, ready for `POST /v1/workflows`. */
+      graph: Record<string, unknown>;
+    };
+    /** @description `GET /v1/starters`'s answer. */
+    StarterList: {
+      starters: components["schemas"]["StarterCard"][];
+    };
     /** @description One step type of `steps-summary`; the percentiles are `null` without completed steps. */
     StepTypeSummary: {
       /** Format: int64 */
@@ -1549,9 +1593,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["AgentList"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1604,9 +1648,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      201: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["AgentView"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1634,9 +1678,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["AgentView"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -1663,11 +1707,9 @@ export interface operations {
       };
     };
     responses: {
-      /** @description success */
-      "2XX": {
-        content: {
-          "application/json": Record<string, unknown>;
-        };
+      /** @description done */
+      204: {
+        content: never;
       };
       /** @description refused: `{"error": "…"}` */
       "4XX": {
@@ -1712,9 +1754,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["AgentView"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -5489,9 +5531,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["StarterList"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -5519,9 +5561,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["StarterDetail"];
         };
       };
       /** @description refused: `{"error": "…"}` */

@@ -468,21 +468,12 @@ export type LlmProviderKey = Schemas["LlmKey"];
 export type LlmCatalogProvider = Schemas["CatalogProvider"];
 
 /** A card of the starter gallery (`GET /v1/starters`). */
-export interface StarterSummary {
-  id: string;
-  name: string;
-  /** One line: what the workflow does. */
-  description: string;
-  /** Steps in total, inner loop steps included. */
-  step_count: number;
-  /** The step types it uses, sorted. */
-  step_types: string[];
-}
+/** A card of the starter gallery (`GET /v1/starters`). */
+export type StarterSummary = Schemas["StarterCard"];
 
 /** `GET /v1/starters/{id}`: the card and the graph a workflow made from it starts with. */
-export interface Starter extends StarterSummary {
-  graph: JsonObject;
-}
+/** `GET /v1/starters/{id}`: the card and the graph a workflow made from it starts with. */
+export type Starter = Omit<Schemas["StarterDetail"], "graph"> & { graph: JsonObject };
 
 // --- analytics (docs/analytics.md) ----------------------------------------------------------
 
@@ -693,29 +684,14 @@ export interface CodeCheck {
 }
 
 /** One MCP server an agent may use and the tools of it offered to the model (docs/agents.md). */
-export interface AgentToolSet {
-  instance_id?: string;
-  server_url?: string;
-  tool_names: string[];
-}
+/** One MCP server an agent may use and the tools of it offered to the model (docs/agents.md). */
+export type AgentToolSet = Schemas["AgentToolSet"];
 
 /** A stored agent definition (`/v1/agents`, docs/contract.md §13). */
-export interface Agent {
-  id: string;
-  project_id: string;
-  name: string;
-  description: string;
-  instructions: string;
-  model: string | null;
-  model_ref: string | null;
+/** A stored agent definition (`/v1/agents`, docs/contract.md §13). */
+export type Agent = Omit<Schemas["AgentView"], "llm_params"> & {
   llm_params: Record<string, JsonValue> | null;
-  tools: AgentToolSet[];
-  workflows_as_tools: string[];
-  max_turns: number;
-  token_budget: number | null;
-  created_at: string;
-  updated_at: string;
-}
+};
 
 /** The body of `POST /v1/agents` (and, every field optional, of `PATCH`). */
 export interface AgentRequest {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, Schema};
 
+use crate::agents::definition as agent_definition;
 use crate::analytics::answers;
 use crate::automation::view as hooks;
 use crate::billing::view as billing_view;
@@ -15,7 +16,7 @@ use crate::connections::view as conn_view;
 use crate::mcp::view as mcp_view;
 use crate::routes::{
     RouteSpec, commands, identity, invites, llm_keys, mcp_versions, members, pats, runs,
-    secret_grants, stream, tasks, triggers, vault, webhooks, workflows, workspaces,
+    secret_grants, starters, stream, tasks, triggers, vault, webhooks, workflows, workspaces,
 };
 use crate::runs::view as run_view;
 use crate::views;
@@ -158,6 +159,11 @@ pub fn response_body(spec: &RouteSpec) -> Option<Answer> {
         ("GET" | "PATCH", "/v1/chat/threads/{id}") => ok::<chat_view::ChatThread>(),
         ("GET", "/v1/chat/threads/{id}/messages") => ok::<chat_view::ChatMessagesPage>(),
         ("POST", "/v1/chat/threads/{id}/messages") => created::<chat_view::ChatMessage>(),
+        ("GET", "/v1/agents") => ok::<agent_definition::AgentList>(),
+        ("POST", "/v1/agents") => created::<agent_definition::AgentView>(),
+        ("GET" | "PATCH", "/v1/agents/{id}") => ok::<agent_definition::AgentView>(),
+        ("GET", "/v1/starters") => ok::<starters::StarterList>(),
+        ("GET", "/v1/starters/{id}") => ok::<crate::starters::StarterDetail>(),
         ("GET", "/v1/pats") => ok::<pats::PatList>(),
         ("POST", "/v1/pats") => created::<pats::CreatedPat>(),
         ("GET", "/v1/workflows") => ok::<workflows::WorkflowList>(),
@@ -208,6 +214,7 @@ fn no_content(spec: &RouteSpec) -> bool {
                     | "/v1/vault/secrets/{name}/grants/{project_id}"
                     | "/v1/llm-provider-keys/{id}"
                     | "/v1/chat/threads/{id}"
+                    | "/v1/agents/{id}"
             )
     )
 }
@@ -217,13 +224,6 @@ fn no_content(spec: &RouteSpec) -> bool {
 /// listed route has a schema, or an unlisted one has none).
 #[rustfmt::skip]
 pub const UNTYPED_RESPONSES: &[(&str, &str)] = &[
-    ("GET", "/v1/starters"),
-    ("GET", "/v1/agents"),
-    ("POST", "/v1/agents"),
-    ("GET", "/v1/agents/{id}"),
-    ("PATCH", "/v1/agents/{id}"),
-    ("DELETE", "/v1/agents/{id}"),
-    ("GET", "/v1/starters/{id}"),
     ("POST", "/v1/autopilot/chat"),
     ("POST", "/v1/workflows/{id}/validate"),
     ("GET", "/v1/workflows/{id}/runs/{run_id}/context"),
