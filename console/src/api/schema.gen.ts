@@ -551,6 +551,21 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    /** @description A metered action's price for the workspace. */
+    ActionPrice: {
+      action: string;
+      /** Format: int64 */
+      microcredits: number;
+      /** @description What one unit is (`step`, `token`, `call`). */
+      unit: string;
+      /** @description The operator set this workspace's own price. */
+      workspace_price: boolean;
+    };
+    /** @description `GET /v1/billing/action-pricing`'s answer: the workspace's resolved prices. */
+    ActionPricing: {
+      billing_enabled: boolean;
+      prices: components["schemas"]["ActionPrice"][];
+    };
     /** @description One action's spending in the summary's period. */
     ActionSpending: {
       action: string;
@@ -632,6 +647,55 @@ export interface components {
       quantity: number;
       run_id: string | null;
       step_id: string | null;
+    };
+    /**
+     * @description A plan of this deployment (`GET /v1/billing/plans`), with the hosted catalog's names
+     * for the same facts (docs/billing.md "Routes").
+     */
+    BillingPlan: {
+      /**
+       * Format: int64
+       * @description `price_cents`, under the hosted catalog's name.
+       */
+      amount: number;
+      currency: string;
+      /** Format: int64 */
+      included_microcredits: number;
+      /** @enum {string} */
+      interval: "month" | "year";
+      /**
+       * Format: int64
+       * @description Always 1.
+       */
+      interval_count: number;
+      /** Format: int32 */
+      max_members: number | null;
+      name: string;
+      /** @description Always `false`: no plan runs into debt. */
+      overdraft: boolean;
+      plan_code: string;
+      /** Format: int64 */
+      price_cents: number;
+      /** @description `name`, under the hosted catalog's name. */
+      product_name: string;
+      stripe_price_id: string | null;
+      /**
+       * Format: int64
+       * @description `trial_microcredits`, under the hosted catalog's name.
+       */
+      trial_credits_granted: number | null;
+      /** Format: int32 */
+      trial_days: number | null;
+      trial_enabled: boolean;
+      /** Format: int64 */
+      trial_microcredits: number | null;
+      /** @description Always `false`. */
+      trial_requires_card: boolean;
+    };
+    /** @description `GET /v1/billing/plans`'s answer: this deployment's plans. */
+    BillingPlans: {
+      plans: components["schemas"]["BillingPlan"][];
+      product_code: string;
     };
     /**
      * @description A workspace's subscription (`GET /v1/billing/status`); `status: none` and nulls
@@ -1440,6 +1504,23 @@ export interface components {
     /** @description `GET /v1/workflows/{id}/triggers`'s answer, oldest first. */
     TriggerList: {
       triggers: components["schemas"]["Trigger"][];
+    };
+    /** @description One metered dimension of `GET /v1/billing/usage-dimensions`. */
+    UsageDimension: {
+      action: string;
+      /** Format: int64 */
+      quantity: number;
+      unit: string;
+    };
+    /**
+     * @description `GET /v1/billing/usage-dimensions`'s answer: what the project's runs consumed per
+     * metered dimension in `[from, to)`, priced or not.
+     */
+    UsageDimensions: {
+      dimensions: components["schemas"]["UsageDimension"][];
+      from: components["schemas"]["Time"];
+      project_id: string;
+      to: components["schemas"]["Time"];
     };
     /** @description `GET /v1/billing/usage-history`'s answer: the project's debits, newest first. */
     UsageHistory: {
@@ -2308,9 +2389,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["ActionPricing"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2470,9 +2551,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["BillingPlans"];
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -2823,9 +2904,9 @@ export interface operations {
     };
     responses: {
       /** @description success */
-      "2XX": {
+      200: {
         content: {
-          "application/json": Record<string, unknown>;
+          "application/json": components["schemas"]["UsageDimensions"];
         };
       };
       /** @description refused: `{"error": "…"}` */

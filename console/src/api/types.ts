@@ -589,18 +589,8 @@ export interface BillingSummary {
 }
 
 /** One plan of `GET /v1/billing/plans`. */
-export interface BillingPlan {
-  plan_code: string;
-  name: string;
-  interval: "month" | "year";
-  price_cents: number;
-  currency: string;
-  included_microcredits: number;
-  trial_days: number | null;
-  trial_microcredits: number | null;
-  max_members: number | null;
-  overdraft: boolean;
-}
+/** One plan of `GET /v1/billing/plans`. */
+export type BillingPlan = Schemas["BillingPlan"];
 
 /** One ledger row: negative `microcredits` for debits, positive for grants. */
 export type LedgerEntry = Schemas["BillingEntry"];

@@ -88,6 +88,13 @@ fn subscription_status_schema() -> utoipa::openapi::Object {
         .build()
 }
 
+fn interval_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["month", "year"]))
+        .build()
+}
+
 fn applies_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
@@ -185,4 +192,83 @@ pub struct BillingSummary {
     pub period: SummaryPeriod,
     pub usage: Vec<ActionSpending>,
     pub billing_enabled: bool,
+}
+
+/// A plan of this deployment (`GET /v1/billing/plans`), with the hosted catalog's names
+/// for the same facts (docs/billing.md "Routes").
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BillingPlan {
+    pub plan_code: String,
+    pub name: String,
+    /// `month` or `year`.
+    #[schema(schema_with = interval_schema)]
+    pub interval: &'static str,
+    pub price_cents: i64,
+    pub currency: String,
+    pub included_microcredits: i64,
+    #[schema(required = true)]
+    pub trial_days: Option<u32>,
+    #[schema(required = true)]
+    pub trial_microcredits: Option<i64>,
+    #[schema(required = true)]
+    pub max_members: Option<u32>,
+    /// Always `false`: no plan runs into debt.
+    pub overdraft: bool,
+    /// `price_cents`, under the hosted catalog's name.
+    pub amount: i64,
+    /// Always 1.
+    pub interval_count: i64,
+    /// `name`, under the hosted catalog's name.
+    pub product_name: String,
+    pub trial_enabled: bool,
+    /// `trial_microcredits`, under the hosted catalog's name.
+    #[schema(required = true)]
+    pub trial_credits_granted: Option<i64>,
+    /// Always `false`.
+    pub trial_requires_card: bool,
+    #[schema(required = true)]
+    pub stripe_price_id: Option<String>,
+}
+
+/// `GET /v1/billing/plans`'s answer: this deployment's plans.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BillingPlans {
+    pub product_code: String,
+    pub plans: Vec<BillingPlan>,
+}
+
+/// A metered action's price for the workspace.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionPrice {
+    pub action: &'static str,
+    pub microcredits: i64,
+    /// What one unit is (`step`, `token`, `call`).
+    pub unit: &'static str,
+    /// The operator set this workspace's own price.
+    pub workspace_price: bool,
+}
+
+/// `GET /v1/billing/action-pricing`'s answer: the workspace's resolved prices.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionPricing {
+    pub prices: Vec<ActionPrice>,
+    pub billing_enabled: bool,
+}
+
+/// One metered dimension of `GET /v1/billing/usage-dimensions`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UsageDimension {
+    pub action: String,
+    pub quantity: i64,
+    pub unit: &'static str,
+}
+
+/// `GET /v1/billing/usage-dimensions`'s answer: what the project's runs consumed per
+/// metered dimension in `[from, to)`, priced or not.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UsageDimensions {
+    pub project_id: String,
+    pub from: Time,
+    pub to: Time,
+    pub dimensions: Vec<UsageDimension>,
 }

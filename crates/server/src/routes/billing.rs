@@ -11,20 +11,19 @@ use ar_store::integrations::{LedgerFilter, SubscriptionRecord};
 use ar_store::now_ms;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::auth::gate::Gate;
 use crate::billing::account::{Account, Applies};
 use crate::billing::settings::{PRICED_ACTIONS, unit_of};
 use crate::billing::view::{
-    ActionSpending, BillingBalances, BillingEntry, BillingStatus, BillingSummary, CreditGrant,
-    PaymentHistory, PlanChanged, SummaryPeriod, UsageHistory,
+    ActionPrice, ActionPricing, ActionSpending, BillingBalances, BillingEntry, BillingPlan,
+    BillingPlans, BillingStatus, BillingSummary, CreditGrant, PaymentHistory, PlanChanged,
+    SummaryPeriod, UsageDimension, UsageDimensions, UsageHistory,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::json::{Json, OptionalJson};
 use crate::state::AppState;
-use crate::views;
 use crate::views::Time;
 
 /// The default window of usage-dimensions: the last 30 days.
@@ -74,59 +73,64 @@ pub async fn usage(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<
 }
 
 /// `GET /v1/billing/plans` → this deployment's plans (its `product_code` only).
-pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<BillingPlans>> {
     gate.project()?;
     let settings = state.settings();
-    let plans: Vec<Value> = settings
+    let plans = settings
         .billing
         .plans_of(&settings.product_code)
-        .map(|p| {
-            json!({
-                "plan_code": p.plan_code,
-                "name": p.name,
-                "interval": p.interval.as_str(),
-                "price_cents": p.price_cents,
-                "currency": p.currency,
-                "included_microcredits": p.included_microcredits,
-                "trial_days": p.trial_days,
-                "trial_microcredits": p.trial_microcredits,
-                "max_members": p.max_members,
-                "overdraft": false,
-                // The hosted catalog's names for the same facts (docs/billing.md "Routes").
-                "amount": p.price_cents,
-                "interval_count": 1,
-                "product_name": p.name,
-                "trial_enabled": p.trial_days.is_some(),
-                "trial_credits_granted": p.trial_microcredits,
-                "trial_requires_card": false,
-                "stripe_price_id": p.stripe_price_id,
-            })
+        .map(|p| BillingPlan {
+            plan_code: p.plan_code.clone(),
+            name: p.name.clone(),
+            interval: p.interval.as_str(),
+            price_cents: p.price_cents,
+            currency: p.currency.clone(),
+            included_microcredits: p.included_microcredits,
+            trial_days: p.trial_days,
+            trial_microcredits: p.trial_microcredits,
+            max_members: p.max_members,
+            overdraft: false,
+            // The hosted catalog's names for the same facts (docs/billing.md "Routes").
+            amount: p.price_cents,
+            interval_count: 1,
+            product_name: p.name.clone(),
+            trial_enabled: p.trial_days.is_some(),
+            trial_credits_granted: p.trial_microcredits,
+            trial_requires_card: false,
+            stripe_price_id: p.stripe_price_id.clone(),
         })
         .collect();
-    Ok(Json(
-        json!({"product_code": settings.product_code, "plans": plans}),
-    ))
+    Ok(Json(BillingPlans {
+        product_code: settings.product_code.clone(),
+        plans,
+    }))
 }
 
 /// `GET /v1/billing/action-pricing` → `{prices: [{action, microcredits, unit,
 /// workspace_price}]}`: the workspace's resolved prices (its own where the operator set
 /// one, flagged `workspace_price: true`).
-pub async fn action_pricing(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn action_pricing(
+    State(state): State<AppState>,
+    gate: Gate,
+) -> ApiResult<Json<ActionPricing>> {
     let project = gate.project()?;
     let billing = &state.settings().billing;
     let (table, own) =
         crate::billing::prices::resolved(state.integrations(), billing, &project.workspace_id)
             .await?;
-    let prices: Vec<Value> = PRICED_ACTIONS
+    let prices = PRICED_ACTIONS
         .iter()
-        .map(|a| {
-            json!({"action": a, "microcredits": table.get(*a).copied().unwrap_or(0),
-                   "unit": unit_of(a), "workspace_price": own.iter().any(|o| o == a)})
+        .map(|a| ActionPrice {
+            action: a,
+            microcredits: table.get(*a).copied().unwrap_or(0),
+            unit: unit_of(a),
+            workspace_price: own.iter().any(|o| o == a),
         })
         .collect();
-    Ok(Json(
-        json!({"prices": prices, "billing_enabled": billing.enabled}),
-    ))
+    Ok(Json(ActionPricing {
+        prices,
+        billing_enabled: billing.enabled,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -281,7 +285,7 @@ pub async fn usage_dimensions(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<WindowQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UsageDimensions>> {
     let project = gate.project()?;
     let to = match &q.to {
         Some(t) => time("to", t)?,
@@ -298,14 +302,20 @@ pub async fn usage_dimensions(
         .integrations()
         .usage_totals(&project.workspace_id, Some(&project.id), from, to)
         .await?;
-    let dimensions: Vec<Value> = totals
+    let dimensions = totals
         .iter()
-        .map(|t| json!({"action": t.kind, "quantity": t.quantity, "unit": unit_of(&t.kind)}))
+        .map(|t| UsageDimension {
+            action: t.kind.clone(),
+            quantity: t.quantity,
+            unit: unit_of(&t.kind),
+        })
         .collect();
-    Ok(Json(json!({
-        "project_id": project.id, "from": views::time(from), "to": views::time(to),
-        "dimensions": dimensions,
-    })))
+    Ok(Json(UsageDimensions {
+        project_id: project.id.clone(),
+        from: Time(from),
+        to: Time(to),
+        dimensions,
+    }))
 }
 
 // --- tenant admin actions
