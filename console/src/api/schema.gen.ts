@@ -2364,7 +2364,12 @@ export interface operations {
       /** @description server-sent events */
       200: {
         content: {
-          "text/event-stream": string;
+          "text/event-stream": {
+            data?: string;
+            event?: string;
+            id?: string;
+            retry?: number;
+          };
         };
       };
       /** @description refused: `{"error": "…"}` */
@@ -3241,7 +3246,12 @@ export interface operations {
       /** @description server-sent events */
       200: {
         content: {
-          "text/event-stream": string;
+          "text/event-stream": {
+            data?: string;
+            event?: string;
+            id?: string;
+            retry?: number;
+          };
         };
       };
       /** @description refused: `{"error": "…"}` */

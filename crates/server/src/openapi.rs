@@ -349,14 +349,22 @@ fn json_response(description: &str, schema: RefOr<Schema>) -> utoipa::openapi::R
 
 /// The document's success responses of `spec` ([`response_body`]).
 fn success_responses(spec: &RouteSpec) -> Vec<(String, utoipa::openapi::Response)> {
+    // The schema of one event (its `event`, `data`, `id` and `retry` fields), as
+    // schemathesis checks each event of the stream against it.
+    let event = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("event", ObjectBuilder::new().schema_type(Type::String))
+            .property("data", ObjectBuilder::new().schema_type(Type::String))
+            .property("id", ObjectBuilder::new().schema_type(Type::String))
+            .property("retry", ObjectBuilder::new().schema_type(Type::Integer))
+    };
     let event_stream = || {
         ResponseBuilder::new()
             .description("server-sent events")
             .content(
                 "text/event-stream",
-                ContentBuilder::new()
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                    .build(),
+                ContentBuilder::new().schema(Some(event())).build(),
             )
             .build()
     };
