@@ -134,15 +134,16 @@ async fn open_and_seed(backend: Backend, history: &History) -> anyhow::Result<Se
     }
 }
 
-/// `metric` of the seeded project now, as a request computes it.
+/// `metric` of the seeded project now, as a request computes and serializes it.
 async fn answer(
     store: &dyn TenantStore,
     metric: Metric,
     q: &AnalyticsQuery,
 ) -> anyhow::Result<Value> {
-    compute(store, metric, PROJECT, q, now_ms())
+    let answer = compute(store, metric, PROJECT, q, now_ms())
         .await
-        .map_err(|e| anyhow::anyhow!("{}: {e:?}", metric.name()))
+        .map_err(|e| anyhow::anyhow!("{}: {e:?}", metric.name()))?;
+    Ok(serde_json::to_value(answer)?)
 }
 
 /// The windows measured: the last week (hourly series) and the whole history (daily).

@@ -3,6 +3,14 @@
  * server may send more fields, so every shape tolerates extra keys.
  */
 import type { GraphDocument, JsonObject, JsonValue } from "../graph/types";
+import type { components } from "./schema.gen";
+
+/**
+ * The shapes of the typed routes, generated from the server's OpenAPI document
+ * (`npm run gen:api`, docs/server.md "Typed responses"); the aliases below keep the names
+ * the console uses. Free-form JSON (graphs, payloads) is narrowed to the console's types.
+ */
+type Schemas = components["schemas"];
 
 /** Project role names (docs/contract.md §1). */
 export type ProjectRole = "project_viewer" | "project_contributor" | "project_admin";
@@ -46,24 +54,16 @@ export interface SignupRequest extends Credentials {
 }
 
 /** `GET /v1/auth/signup`: who may create an account on this server. */
-export interface SignupPolicy {
-  signup: "open" | "invite";
-}
+/** `GET /v1/auth/signup`: who may create an account on this server. */
+export type SignupPolicy = Schemas["SignupPolicyView"];
 
 export type WorkflowStatus = "draft" | "published" | "archived" | string;
 
-/** A workflow as listed and fetched. */
-export interface Workflow {
-  id: string;
-  name: string;
-  description?: string | null;
-  status: WorkflowStatus;
+/** A workflow as listed (no graph) and fetched (with its draft graph and run setup). */
+export type Workflow = Schemas["WorkflowSummary"] & {
   graph?: GraphDocument;
   run_setup?: RunSetup | null;
-  latest_version?: number | null;
-  created_at?: string;
-  updated_at?: string;
-}
+};
 
 export interface CreateWorkflowRequest {
   name: string;
@@ -86,16 +86,12 @@ export interface RunSetup {
   trigger_step_ids?: string[];
 }
 
-/** A published, immutable version. */
-export interface WorkflowVersion {
-  version: number;
-  workflow_id: string;
-  published_at: string;
-  changelog?: string | null;
+/** A published, immutable version (a list has no graph snapshot). */
+export type WorkflowVersion = Schemas["VersionSummary"] & {
   graph_snapshot?: GraphDocument;
   /** Who published it, when the server says (it does not yet). */
   published_by?: string | null;
-}
+};
 
 export type IssueSeverity = "error" | "warning";
 
@@ -150,13 +146,7 @@ export type WorkflowCommand =
   | { command: "resume"; params: { run_id: string } }
   | { command: "stop"; params: { run_id: string; mode?: StopMode } };
 
-export interface StartResponse {
-  run_id: string;
-  status: RunStatus;
-  workflow_id: string;
-  version: number;
-  started_at: string;
-}
+export type StartResponse = Schemas["StartedRun"];
 
 export type RunStatus =
   | "queued"
@@ -169,35 +159,13 @@ export type RunStatus =
 
 export type StepStatus = "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled";
 
-export interface Run {
-  run_id: string;
-  /** null for the run of a chat agent's turn (docs/agents.md "Chat"). */
-  workflow_id: string | null;
-  workflow_name?: string;
-  version: number;
-  status: RunStatus;
-  failure_code?: string | null;
-  started_at?: string;
-  finished_at?: string | null;
-}
+export type Run = Schemas["RunItem"];
 
 /** `GET …/runs/{run_id}/summary`. */
-export interface RunSummary {
-  run_id: string;
-  workflow_id: string;
-  status: RunStatus;
-  orchestration_phase?: string;
-  run_complete: boolean;
-  awaiting_human: boolean;
-  failure_code?: string | null;
-  started_at: string;
-  finished_at?: string | null;
-}
+/** `GET …/runs/{run_id}/summary`. */
+export type RunSummary = Schemas["RunSummary"];
 
-export interface RunsPage {
-  runs: Run[];
-  next_cursor?: string | null;
-}
+export type RunsPage = Schemas["RunPage"];
 
 export interface RunsQuery {
   status?: RunStatus;
@@ -223,20 +191,10 @@ export type RunEventType =
   | "run_stopped";
 
 /** One persisted run event (docs/contract.md §7, §9). */
-export interface RunEvent {
-  seq: number;
-  run_id: string;
-  workflow_id: string;
-  event_type: RunEventType | string;
-  step_id?: string | null;
-  data?: JsonObject | null;
-  at: string;
-}
+/** One persisted run event (docs/contract.md §7, §9). */
+export type RunEvent = Omit<Schemas["RunEvent"], "data"> & { data?: JsonObject | null };
 
-export interface EventsPage {
-  events: RunEvent[];
-  next_after_seq?: number | null;
-}
+export type EventsPage = Omit<Schemas["EventPage"], "events"> & { events: RunEvent[] };
 
 export interface StepContext {
   status: StepStatus;
@@ -270,40 +228,19 @@ export interface RunContext {
 }
 
 /** A pending human task (Command Center inbox). */
-export interface PendingTask {
-  task_id: string;
-  run_id: string;
-  workflow_id: string;
-  workflow_name?: string;
-  step_id: string;
-  task_type: string;
-  task_payload: JsonValue;
-  created_at: string;
-}
+export type PendingTask = Omit<Schemas["PendingTask"], "task_payload"> & { task_payload: JsonValue };
 
 export interface CompleteTaskRequest {
   approved: boolean;
   result?: JsonObject;
 }
 
-export interface CompleteTaskResponse {
-  status: "completed";
-  task_id: string;
-  approved: boolean;
-}
+export type CompleteTaskResponse = Schemas["CompletedTask"];
 
 /** Scopes a personal access token can carry (docs/contract.md §1). */
 export type PatScope = "workflow:read" | "workflow:write" | "workflow:run" | "mcp:execute" | "admin" | string;
 
-export interface Pat {
-  id: string;
-  name: string;
-  scopes: PatScope[];
-  created_at?: string;
-  expires_at?: string | null;
-  revoked_at?: string | null;
-  last_used_at?: string | null;
-}
+export type Pat = Schemas["Pat"];
 
 export interface CreatePatRequest {
   name: string;
@@ -314,19 +251,11 @@ export interface CreatePatRequest {
 }
 
 /** Creation is the only time the token itself is returned. */
-export interface CreatedPat extends Pat {
-  token: string;
-}
+export type CreatedPat = Schemas["CreatedPat"];
 
 /** A workspace member (`GET /v1/members`). */
-export interface Member {
-  user_id: string;
-  email: string;
-  name?: string | null;
-  role: WorkspaceRole | string;
-  active: boolean;
-  joined_at?: string;
-}
+/** A workspace member (`GET /v1/members`). */
+export type Member = Schemas["Member"];
 
 /** `PATCH /v1/members/{user_id}`. */
 export interface MemberPatch {
@@ -335,48 +264,22 @@ export interface MemberPatch {
 }
 
 /** `POST /v1/invites` answer: the token and link are shown only once. */
-export interface CreatedInvite {
-  id: string;
-  token: string;
-  accept_url: string;
-  email: string;
-  role: string;
-  expires_at?: string;
-}
+/** `POST /v1/invites` answer: the token and link are shown only once. */
+export type CreatedInvite = Schemas["CreatedInvite"];
 
 export type Visibility = "public" | "private";
 
 /** A project as `GET /v1/projects` lists it, with the caller's role. */
-export interface Project {
-  id: string;
-  name: string;
-  visibility: Visibility | string;
-  role: ProjectRole | string;
-  created_at?: string;
-}
+/** A project as `GET /v1/projects` lists it, with the caller's role. */
+export type Project = Schemas["Project"];
 
 /** A member of a project (`GET /v1/projects/{id}/members`). */
-export interface ProjectMember {
-  user_id: string;
-  email: string;
-  name?: string | null;
-  role: ProjectRole | string;
-}
+/** A member of a project (`GET /v1/projects/{id}/members`). */
+export type ProjectMember = Schemas["ProjectMember"];
 
 /** An inbound webhook subscription (`/v1/inbound-webhooks`); never its signing secret. */
-export interface InboundWebhook {
-  id: string;
-  workflow_id: string;
-  project_id?: string;
-  name?: string | null;
-  extras?: JsonObject;
-  enabled: boolean;
-  automation_pat_id?: string | null;
-  /** Only the timestamped signature form (`t=…,v1=…`, replays refused) is accepted. */
-  require_timestamp?: boolean;
-  ingress_url: string;
-  created_at?: string;
-}
+/** An inbound webhook subscription (`/v1/inbound-webhooks`); never its signing secret. */
+export type InboundWebhook = Schemas["Webhook"];
 
 export interface CreateWebhookRequest {
   workflow_id: string;
@@ -386,9 +289,7 @@ export interface CreateWebhookRequest {
 }
 
 /** Creation is the only time the signing secret is returned. */
-export interface CreatedWebhook extends InboundWebhook {
-  signing_secret: string;
-}
+export type CreatedWebhook = Schemas["CreatedWebhook"];
 
 // --- integrations: connections, MCP, vault secrets, LLM provider keys (docs/contract.md §11) -------
 
@@ -396,21 +297,7 @@ export interface CreatedWebhook extends InboundWebhook {
 export type AuthType = "api_key" | "token" | "basic" | "dsn" | "custom" | "oauth2";
 
 /** A connection as the API shows it: key names, never values. */
-export interface Connection {
-  id: string;
-  project_id: string;
-  display_name: string;
-  provider: string;
-  service?: string | null;
-  auth_type: AuthType | string;
-  credential_keys: string[];
-  status: "active" | "needs_reauth" | string;
-  status_reason?: string | null;
-  expires_at?: string | null;
-  oauth?: { authorization_url: string; token_url: string; client_id: string; scopes: string[] } | null;
-  created_at?: string;
-  updated_at?: string;
-}
+export type Connection = Schemas["Connection"];
 
 /** A Google Workspace service a Google connection may enable (`GET /connections/google/config`). */
 export interface GoogleService {
@@ -489,12 +376,7 @@ export interface OAuthStartRequest {
   scopes: string[];
 }
 
-export interface OAuthStartResponse {
-  authorize_url: string;
-  state: string;
-  redirect_uri: string;
-  expires_at: string;
-}
+export type OAuthStartResponse = Schemas["OAuthStarted"];
 
 /** One tool of an MCP server as discovered. */
 export interface McpTool {
@@ -516,18 +398,10 @@ export interface McpValidation {
   [key: string]: JsonValue | undefined;
 }
 
-export interface McpServer {
-  id: string;
-  project_id: string | null;
-  name: string;
-  canonical_url: string;
-  transport: string;
-  auth_mode: "none" | "token" | "oauth" | string;
-  source: "custom" | "catalog" | string;
+export type McpServer = Omit<Schemas["McpServer"], "tools" | "validation"> & {
   tools: McpTool[];
-  current_version: number;
-  validation?: McpValidation | null;
-}
+  validation: McpValidation | null;
+};
 
 /** An entry of the operator's catalog (`GET /mcp/platform-catalog`). */
 export interface CatalogServer {
@@ -585,46 +459,21 @@ export interface ProfileRequest {
 }
 
 /** A workspace vault secret: metadata only, the value never comes back. */
-export interface VaultSecret {
-  name: string;
-  description?: string | null;
-  created_at?: string;
-  updated_at?: string;
-}
+export type VaultSecret = Schemas["Secret"];
 
 /** A workspace LLM provider key: metadata only. */
-export interface LlmProviderKey {
-  id: string;
-  provider: string;
-  label?: string | null;
-  created_at?: string;
-}
+export type LlmProviderKey = Schemas["LlmKey"];
 
 /** A provider the server knows, with which keys it has. */
-export interface LlmCatalogProvider {
-  name: string;
-  flavor: string;
-  requires_api_key: boolean;
-  workspace_key: boolean;
-  system_key: boolean;
-}
+export type LlmCatalogProvider = Schemas["CatalogProvider"];
 
 /** A card of the starter gallery (`GET /v1/starters`). */
-export interface StarterSummary {
-  id: string;
-  name: string;
-  /** One line: what the workflow does. */
-  description: string;
-  /** Steps in total, inner loop steps included. */
-  step_count: number;
-  /** The step types it uses, sorted. */
-  step_types: string[];
-}
+/** A card of the starter gallery (`GET /v1/starters`). */
+export type StarterSummary = Schemas["StarterCard"];
 
 /** `GET /v1/starters/{id}`: the card and the graph a workflow made from it starts with. */
-export interface Starter extends StarterSummary {
-  graph: JsonObject;
-}
+/** `GET /v1/starters/{id}`: the card and the graph a workflow made from it starts with. */
+export type Starter = Omit<Schemas["StarterDetail"], "graph"> & { graph: JsonObject };
 
 // --- analytics (docs/analytics.md) ----------------------------------------------------------
 
@@ -713,24 +562,13 @@ export interface TimeSeries<P> extends AnalyticsPeriod {
 // --- billing (docs/billing.md) -----------------------------------------------------------
 
 /** Workspace balances in microcredits (1 credit = 1,000,000 microcredits). */
-export interface BillingBalances {
-  trial_remaining: number;
-  included_remaining: number;
-  payg_remaining: number;
-  total_remaining_microcredits: number;
-}
+export type BillingBalances = Schemas["BillingBalances"];
 
 export type SubscriptionStatus = "trialing" | "active" | "past_due" | "canceled" | "none";
 
 /** `GET /v1/billing/status`. */
-export interface BillingStatus {
-  plan_code: string | null;
-  status: SubscriptionStatus;
-  trial_ends_at: string | null;
-  current_period_end: string | null;
-  cancel_at_period_end: boolean;
-  pending_plan_code: string | null;
-}
+/** `GET /v1/billing/status`. */
+export type BillingStatus = Schemas["BillingStatus"];
 
 /** One action's spending in the summary's period. */
 export interface BillingUsageByAction {
@@ -751,44 +589,18 @@ export interface BillingSummary {
 }
 
 /** One plan of `GET /v1/billing/plans`. */
-export interface BillingPlan {
-  plan_code: string;
-  name: string;
-  interval: "month" | "year";
-  price_cents: number;
-  currency: string;
-  included_microcredits: number;
-  trial_days: number | null;
-  trial_microcredits: number | null;
-  max_members: number | null;
-  overdraft: boolean;
-}
+/** One plan of `GET /v1/billing/plans`. */
+export type BillingPlan = Schemas["BillingPlan"];
 
 /** One ledger row: negative `microcredits` for debits, positive for grants. */
-export interface LedgerEntry {
-  id: string;
-  at: string;
-  action: string;
-  quantity: number | null;
-  microcredits: number;
-  bucket: string;
-  run_id: string | null;
-  step_id: string | null;
-  attempt: number | null;
-  note: string | null;
-}
+export type LedgerEntry = Schemas["BillingEntry"];
 
 /** A page of the ledger; `next_cursor` is `null` on the last page. */
-export interface LedgerPage {
-  entries: LedgerEntry[];
-  next_cursor: string | null;
-}
+export type LedgerPage = Schemas["UsageHistory"];
 
 /** `POST /v1/billing/credits/grant`'s answer. */
-export interface CreditGrant {
-  entry: LedgerEntry;
-  balances: BillingBalances;
-}
+/** `POST /v1/billing/credits/grant`'s answer. */
+export type CreditGrant = Schemas["CreditGrant"];
 
 /** `GET /v1/config/stripe` (public): whether card top-ups are on and their limits (docs/billing.md "Top-ups with Stripe"). */
 export interface StripeConfig {
@@ -862,29 +674,14 @@ export interface CodeCheck {
 }
 
 /** One MCP server an agent may use and the tools of it offered to the model (docs/agents.md). */
-export interface AgentToolSet {
-  instance_id?: string;
-  server_url?: string;
-  tool_names: string[];
-}
+/** One MCP server an agent may use and the tools of it offered to the model (docs/agents.md). */
+export type AgentToolSet = Schemas["AgentToolSet"];
 
 /** A stored agent definition (`/v1/agents`, docs/contract.md §13). */
-export interface Agent {
-  id: string;
-  project_id: string;
-  name: string;
-  description: string;
-  instructions: string;
-  model: string | null;
-  model_ref: string | null;
+/** A stored agent definition (`/v1/agents`, docs/contract.md §13). */
+export type Agent = Omit<Schemas["AgentView"], "llm_params"> & {
   llm_params: Record<string, JsonValue> | null;
-  tools: AgentToolSet[];
-  workflows_as_tools: string[];
-  max_turns: number;
-  token_budget: number | null;
-  created_at: string;
-  updated_at: string;
-}
+};
 
 /** The body of `POST /v1/agents` (and, every field optional, of `PATCH`). */
 export interface AgentRequest {
@@ -904,24 +701,11 @@ export interface AgentRequest {
 export type ChatThreadKind = "dm" | "channel" | "autopilot";
 
 /** A chat thread: an agent room (`dm`, `channel`) or an Autopilot conversation. */
-export interface ChatThread {
-  id: string;
-  project_id: string;
-  kind: ChatThreadKind;
-  title: string;
-  agent_ids: string[];
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  /** `null` while the thread has no message. */
-  last_message_at: string | null;
-}
+export type ChatThread = Omit<Schemas["ChatThread"], "kind"> & { kind: ChatThreadKind };
 
 /** One page of `GET /v1/chat/threads` (newest activity first). */
-export interface ChatThreadsPage {
-  threads: ChatThread[];
-  next_cursor: string | null;
-}
+/** One page of `GET /v1/chat/threads` (newest activity first). */
+export type ChatThreadsPage = Omit<Schemas["ChatThreadsPage"], "threads"> & { threads: ChatThread[] };
 
 /** The body of `POST /v1/chat/threads` (Autopilot threads are made by `/v1/autopilot/chat`). */
 export interface NewChatThread {
@@ -938,23 +722,15 @@ export interface AutopilotAction {
 }
 
 /** A stored chat message; immutable once stored, `seq` counts 1, 2, 3… per thread. */
-export interface ChatMessage {
-  id: string;
-  thread_id: string;
-  seq: number;
+export type ChatMessage = Omit<Schemas["ChatMessage"], "author" | "actions" | "error"> & {
   author: { kind: "user" | "agent" | "autopilot"; id: string };
-  text: string;
   actions: AutopilotAction[];
   error: { code: string; message: string } | null;
-  run_id: string | null;
-  created_at: string;
-}
+};
 
 /** One page of `GET /v1/chat/threads/{id}/messages` (oldest first). */
-export interface ChatMessagesPage {
-  messages: ChatMessage[];
-  next_after_seq: number | null;
-}
+/** One page of `GET /v1/chat/threads/{id}/messages` (oldest first). */
+export type ChatMessagesPage = Omit<Schemas["ChatMessagesPage"], "messages"> & { messages: ChatMessage[] };
 
 /** The `turn` frame of a thread's stream: an agent is (or was) answering. */
 export interface ChatTurn {

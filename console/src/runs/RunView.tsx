@@ -54,7 +54,9 @@ export default function RunView() {
     (async () => {
       const [run, wf] = await Promise.all([api.getRun(id, runId), api.getWorkflow(id)]);
       // The version's snapshot (the versions list carries none); the draft only if it cannot be read.
-      const version = await api.getVersion(id, run.version).catch(() => null);
+      // (A run of no workflow version, such as a chat turn, has none.)
+      const version =
+        run.version === null ? null : await api.getVersion(id, run.version).catch(() => null);
       const snapshot = version?.graph_snapshot ?? wf.graph ?? { steps: [] };
       const g = importGraph(snapshot).graph;
       if (!active) return;

@@ -223,7 +223,7 @@ describe("Settings → Billing", () => {
       "POST /v1/billing/credits/grant": (req) => {
         const { microcredits, note } = req.body as { microcredits: number; note?: string };
         payg += microcredits;
-        const row = { ...entry("g1", microcredits, "credits.grant"), run_id: null, quantity: null, note: note ?? null };
+        const row = { ...entry("g1", microcredits, "credits.grant"), run_id: null, quantity: 0, note: note ?? null };
         payments = [row];
         return { status: 201, body: { entry: row, balances: {} } };
       },

@@ -1,7 +1,13 @@
 //! The OpenAPI document of the API (`GET /v1/openapi.json`), generated from the route
 //! table: every route's method and path, its path parameters, the tenant/project headers
 //! of gated routes, the credentials it accepts, its request body schema (derived with
-//! `utoipa` from the handler's body type) and the JSON error shape.
+//! `utoipa` from the handler's body type), its success answer ([`responses`]: derived from
+//! the handler's response type) and the JSON error shape. The document is committed as
+//! `console/openapi.json`, from which the console's types are generated (docs/server.md).
+
+mod responses;
+
+pub use responses::{Answer, UNTYPED_RESPONSES, response_body};
 
 use std::collections::BTreeMap;
 
@@ -13,7 +19,7 @@ use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, Paths,
-    RefOr, Required, ResponseBuilder, Schema, SecurityRequirement, Type,
+    Ref, RefOr, Required, ResponseBuilder, Schema, SecurityRequirement, Type,
 };
 
 use crate::routes::stream;
@@ -315,30 +321,6 @@ fn validate_request_schema() -> RefOr<Schema> {
         .into()
 }
 
-/// Routes answering 204 without a body.
-fn no_content(spec: &RouteSpec) -> bool {
-    matches!(
-        (spec.method.as_str(), spec.path),
-        ("POST", "/v1/auth/logout" | "/v1/auth/password")
-            | (
-                "DELETE",
-                "/v1/members/{user_id}"
-                    | "/v1/projects/{id}/members/{user_id}"
-                    | "/v1/pats/{id}"
-                    | "/v1/inbound-webhooks/{id}"
-                    | "/v1/workflows/{id}/triggers/{trigger_id}"
-                    | "/v1/connections/{id}"
-                    | "/v1/mcp/servers/{id}"
-                    | "/v1/mcp/instances/{id}"
-                    | "/v1/mcp/instances/{id}/config-profiles/{profile_id}"
-                    | "/v1/vault/secrets/{name}"
-                    | "/v1/vault/secrets/{name}/grants/{project_id}"
-                    | "/v1/llm-provider-keys/{id}"
-                    | "/v1/chat/threads/{id}"
-            )
-    )
-}
-
 /// Routes that work without any credentials.
 fn is_public(spec: &RouteSpec) -> bool {
     matches!(
@@ -363,6 +345,65 @@ fn json_response(description: &str, schema: RefOr<Schema>) -> utoipa::openapi::R
             ContentBuilder::new().schema(Some(schema)).build(),
         )
         .build()
+}
+
+/// The document's success responses of `spec` ([`response_body`]).
+fn success_responses(spec: &RouteSpec) -> Vec<(String, utoipa::openapi::Response)> {
+    // The schema of one event (its `event`, `data`, `id` and `retry` fields), as
+    // schemathesis checks each event of the stream against it.
+    let event = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("event", ObjectBuilder::new().schema_type(Type::String))
+            .property("data", ObjectBuilder::new().schema_type(Type::String))
+            .property("id", ObjectBuilder::new().schema_type(Type::String))
+            .property("retry", ObjectBuilder::new().schema_type(Type::Integer))
+    };
+    let event_stream = || {
+        ResponseBuilder::new()
+            .description("server-sent events")
+            .content(
+                "text/event-stream",
+                ContentBuilder::new().schema(Some(event())).build(),
+            )
+            .build()
+    };
+    match response_body(spec) {
+        Some(Answer::Json { statuses, name, .. }) => statuses
+            .iter()
+            .map(|status| {
+                (
+                    status.as_u16().to_string(),
+                    json_response("success", RefOr::Ref(Ref::from_schema_name(name.clone()))),
+                )
+            })
+            .collect(),
+        Some(Answer::NoContent) => vec![(
+            "204".into(),
+            ResponseBuilder::new().description("done").build(),
+        )],
+        Some(Answer::EventStream) => vec![("200".into(), event_stream())],
+        Some(Answer::WebSocket { also_sse }) => {
+            let mut out = vec![(
+                "101".into(),
+                ResponseBuilder::new()
+                    .description("switched to a WebSocket")
+                    .build(),
+            )];
+            if also_sse {
+                out.push(("200".into(), event_stream()));
+            }
+            out
+        }
+        // Still untyped (UNTYPED_RESPONSES): some JSON object.
+        None => vec![(
+            "2XX".into(),
+            json_response(
+                "success",
+                ObjectBuilder::new().schema_type(Type::Object).into(),
+            ),
+        )],
+    }
 }
 
 fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
@@ -558,32 +599,40 @@ fn operation(spec: &RouteSpec) -> utoipa::openapi::path::Operation {
             .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
             .security(SecurityRequirement::new("session", Vec::<String>::new()));
     }
-    let success = if no_content(spec) {
-        ("204", ResponseBuilder::new().description("done").build())
-    } else {
-        (
-            "2XX",
-            json_response(
-                "success",
-                ObjectBuilder::new().schema_type(Type::Object).into(),
-            ),
-        )
-    };
-    op.response(success.0, success.1)
-        .response(
-            "4XX",
-            json_response("refused: `{\"error\": \"…\"}`", error_schema()),
-        )
-        .build()
+    for (status, response) in success_responses(spec) {
+        op = op.response(status, response);
+    }
+    op.response(
+        "4XX",
+        json_response("refused: `{\"error\": \"…\"}`", error_schema()),
+    )
+    .build()
+}
+
+/// The named schemas that request bodies refer to (`$ref`), for `components/schemas`
+/// (the test `every_reference_resolves` finds one missing here).
+fn request_components() -> Vec<(String, RefOr<Schema>)> {
+    use utoipa::ToSchema;
+    let mut out = Vec::new();
+    crate::agents::definition::NewAgent::schemas(&mut out);
+    crate::agents::definition::AgentChange::schemas(&mut out);
+    mcp_versions::PublishBody::schemas(&mut out);
+    commands::CommandBody::schemas(&mut out);
+    out
 }
 
 /// The document for the given routes.
 pub fn document_for(specs: &[RouteSpec]) -> OpenApi {
     let mut paths = Paths::new();
+    let mut schemas: BTreeMap<String, RefOr<Schema>> = request_components().into_iter().collect();
     for spec in specs {
         paths.add_path_operation(spec.path, vec![http_method(&spec.method)], operation(spec));
+        if let Some(Answer::Json { components, .. }) = response_body(spec) {
+            schemas.extend(components);
+        }
     }
     let components = ComponentsBuilder::new()
+        .schemas_from_iter(schemas)
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -641,6 +690,79 @@ pub async fn serve_document() -> crate::json::Json<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `console/openapi.json` is the document this server serves: the console's types are
+    /// generated from it (docs/server.md "Typed responses").
+    #[test]
+    fn committed_document_is_the_served_one() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../console/openapi.json");
+        let served = document_json();
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            let text = serde_json::to_string_pretty(&served).expect("document") + "\n";
+            std::fs::write(&path, text).expect("write console/openapi.json");
+            return;
+        }
+        let committed: Value = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
+        assert!(
+            committed == served,
+            "console/openapi.json is not the served document; regenerate it and the console's \
+             types:\n  UPDATE_OPENAPI=1 cargo test -p ar-server --lib committed_document\n  \
+             cd console && npm run gen:api"
+        );
+    }
+
+    /// Two types never share a schema name (the document would keep only one of them).
+    #[test]
+    fn schema_names_are_unique() {
+        let mut named: BTreeMap<String, String> = BTreeMap::new();
+        let mut all = request_components();
+        for spec in routes::specs() {
+            if let Some(Answer::Json { components, .. }) = response_body(&spec) {
+                all.extend(components);
+            }
+        }
+        assert!(!all.is_empty());
+        for (name, schema) in all {
+            let text = serde_json::to_string(&schema).expect("schema");
+            if let Some(before) = named.insert(name.clone(), text.clone()) {
+                assert_eq!(before, text, "two different types are named {name}");
+            }
+        }
+    }
+
+    /// Every `$ref` names a schema of `components/schemas`.
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    map.values().for_each(|x| refs(x, out));
+                }
+                Value::Array(items) => items.iter().for_each(|x| refs(x, out)),
+                _ => {}
+            }
+        }
+        let doc = document_json();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty(), "the document refers to no schema");
+        for r in found {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{r} is not a component schema reference"));
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{r} does not resolve: add its type to request_components or response_body"
+            );
+        }
+    }
 
     #[test]
     fn every_route_is_documented_with_its_method_and_body() {

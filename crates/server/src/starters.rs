@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use ar_model::graph::{Graph, Step};
 use ar_model::import::{GraphLimits, parse_graph_value};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// One entry of the gallery, as written below.
 struct Entry {
@@ -89,22 +89,46 @@ pub struct Starter {
 
 impl Starter {
     /// The gallery card: everything but the graph.
-    pub fn summary(&self) -> Value {
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "step_count": self.step_count,
-            "step_types": self.step_types,
-        })
+    pub fn summary(&self) -> StarterCard {
+        StarterCard {
+            id: self.id,
+            name: self.name,
+            description: self.description,
+            step_count: self.step_count,
+            step_types: self.step_types.clone(),
+        }
     }
 
     /// The card plus the graph.
-    pub fn detail(&self) -> Value {
-        let mut out = self.summary();
-        out["graph"] = self.graph.clone();
-        out
+    pub fn detail(&self) -> StarterDetail {
+        StarterDetail {
+            card: self.summary(),
+            graph: self.graph.clone(),
+        }
     }
+}
+
+/// A card of the gallery (`GET /v1/starters`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct StarterCard {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// One line: what the workflow does.
+    pub description: &'static str,
+    /// Steps in total, inner loop steps included.
+    pub step_count: usize,
+    /// The step types it uses, sorted.
+    pub step_types: Vec<&'static str>,
+}
+
+/// `GET /v1/starters/{id}`: the card and the graph a workflow made from it starts with.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct StarterDetail {
+    #[serde(flatten)]
+    pub card: StarterCard,
+    /// The graph, ready for `POST /v1/workflows`.
+    #[schema(value_type = Object)]
+    pub graph: Value,
 }
 
 /// Parsed once: the sources are part of the binary and checked by the tests below, so a

@@ -7,12 +7,12 @@
 
 use ar_store::integrations::AgentRecord;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::mcp::resolve::{ResolveError, resolve_binding};
 use crate::state::AppState;
-use crate::views;
+use crate::views::Time;
 
 /// `max_turns` when a new agent gives none.
 pub const DEFAULT_MAX_TURNS: u32 = 8;
@@ -361,25 +361,54 @@ pub fn definition_of(record: &AgentRecord) -> AgentDefinition {
     serde_json::from_value(record.definition.clone()).unwrap_or_default()
 }
 
-/// The API shape of an agent.
-pub fn agent_view(record: &AgentRecord) -> Value {
+/// The API shape of an agent (docs/contract.md §13).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AgentView {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub description: String,
+    /// The system prompt of the agent's model calls.
+    pub instructions: String,
+    #[schema(required = true)]
+    pub model: Option<String>,
+    #[schema(required = true)]
+    pub model_ref: Option<String>,
+    #[schema(value_type = Option<Object>, required = true)]
+    pub llm_params: Option<Map<String, Value>>,
+    pub tools: Vec<AgentToolSet>,
+    pub workflows_as_tools: Vec<String>,
+    pub max_turns: u32,
+    #[schema(required = true)]
+    pub token_budget: Option<u64>,
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+pub fn agent_view(record: &AgentRecord) -> AgentView {
     let def = definition_of(record);
-    json!({
-        "id": record.id,
-        "project_id": record.project_id,
-        "name": record.name,
-        "description": def.description,
-        "instructions": def.instructions,
-        "model": def.model,
-        "model_ref": def.model_ref,
-        "llm_params": def.llm_params,
-        "tools": def.tools,
-        "workflows_as_tools": def.workflows_as_tools,
-        "max_turns": def.max_turns,
-        "token_budget": def.token_budget,
-        "created_at": views::time(record.created_at),
-        "updated_at": views::time(record.updated_at),
-    })
+    AgentView {
+        id: record.id.clone(),
+        project_id: record.project_id.clone(),
+        name: record.name.clone(),
+        description: def.description,
+        instructions: def.instructions,
+        model: def.model,
+        model_ref: def.model_ref,
+        llm_params: def.llm_params,
+        tools: def.tools,
+        workflows_as_tools: def.workflows_as_tools,
+        max_turns: def.max_turns,
+        token_budget: def.token_budget,
+        created_at: Time(record.created_at),
+        updated_at: Time(record.updated_at),
+    }
+}
+
+/// `GET /v1/agents`'s answer, oldest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AgentList {
+    pub agents: Vec<AgentView>,
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 use ar_store::tenant::{BucketCount, TenantStore};
-use serde_json::{Map, Value, json};
 
+use crate::analytics::answers::*;
 use crate::analytics::period::{AnalyticsQuery, Period, Series};
 use crate::error::ApiResult;
-use crate::views;
+use crate::views::Time;
 
 /// Under this many terminal runs the success rate says nothing yet and is `null`.
 const MIN_TERMINAL_FOR_RATE: i64 = 3;
@@ -75,22 +75,17 @@ pub async fn compute(
     project_id: &str,
     q: &AnalyticsQuery,
     now: i64,
-) -> ApiResult<Value> {
+) -> ApiResult<AnalyticsAnswer> {
     if !metric.is_series() {
         q.no_granularity()?;
     }
     let period = q.period(now)?;
-    let fields = match metric {
+    match metric {
         Metric::RunsTimeseries | Metric::UsageTimeseries => {
-            series(store, metric, project_id, q, &period).await?
+            series(store, metric, project_id, q, &period).await
         }
-        _ => scalar(store, metric, project_id, &period).await?,
-    };
-    let mut out: Map<String, Value> = period.echo();
-    if let Value::Object(fields) = fields {
-        out.extend(fields);
+        _ => scalar(store, metric, project_id, &period).await,
     }
-    Ok(Value::Object(out))
 }
 
 /// The routes that answer numbers rather than points.
@@ -99,32 +94,51 @@ async fn scalar(
     metric: Metric,
     project: &str,
     period: &Period,
-) -> ApiResult<Value> {
+) -> ApiResult<AnalyticsAnswer> {
     let span = period.span;
+    let echo = period.echo();
     Ok(match metric {
         // Runs not finished now, whatever the period.
-        Metric::LiveRuns => json!({"count": store.live_runs(project).await?}),
+        Metric::LiveRuns => AnalyticsAnswer::Count(AnalyticsCount {
+            period: echo,
+            count: store.live_runs(project).await?,
+        }),
         Metric::SuccessRate => {
             let o = store.run_outcomes(project, span).await?;
             let terminal = o.completed + o.failed + o.stopped;
             let rate =
                 (terminal >= MIN_TERMINAL_FOR_RATE).then(|| o.completed as f64 / terminal as f64);
-            json!({"rate": rate, "completed": o.completed, "failed": o.failed,
-                   "stopped": o.stopped, "terminal": terminal})
+            AnalyticsAnswer::SuccessRate(SuccessRate {
+                period: echo,
+                rate,
+                completed: o.completed,
+                failed: o.failed,
+                stopped: o.stopped,
+                terminal,
+            })
         }
         Metric::ExecutionDuration => {
             let d = store.run_durations(project, span).await?;
-            json!({"total_ms": d.total_ms, "runs": d.runs})
+            AnalyticsAnswer::ExecutionDuration(ExecutionDuration {
+                period: echo,
+                total_ms: d.total_ms,
+                runs: d.runs,
+            })
         }
-        Metric::RunsCount => json!({"count": store.runs_created(project, span).await?}),
-        Metric::StepsExecuted => {
-            json!({"quantity": store.steps_executed(project, span).await?})
-        }
+        Metric::RunsCount => AnalyticsAnswer::Count(AnalyticsCount {
+            period: echo,
+            count: store.runs_created(project, span).await?,
+        }),
+        Metric::StepsExecuted => AnalyticsAnswer::StepsExecuted(StepsExecuted {
+            period: echo,
+            quantity: store.steps_executed(project, span).await?,
+        }),
         // What the ledger debited the project's runs (docs/billing.md), not a re-pricing of
         // metered usage: prices may have changed since, and billing may be off.
-        Metric::CreditsConsumed => {
-            json!({"microcredits": store.ledger_spent(project, span).await?})
-        }
+        Metric::CreditsConsumed => AnalyticsAnswer::CreditsConsumed(CreditsConsumed {
+            period: echo,
+            microcredits: store.ledger_spent(project, span).await?,
+        }),
         Metric::StepsSummary => {
             let counts = store.completed_steps_by_type(project, span).await?;
             let mut by_type = Vec::with_capacity(counts.len());
@@ -138,10 +152,12 @@ async fn scalar(
                         &[50, 95],
                     )
                     .await?;
-                by_type.push(json!({
-                    "type": c.step_type, "completed": c.completed,
-                    "p50_ms": p.first().copied().flatten(), "p95_ms": p.get(1).copied().flatten(),
-                }));
+                by_type.push(StepTypeSummary {
+                    step_type: c.step_type,
+                    completed: c.completed,
+                    p50_ms: p.first().copied().flatten(),
+                    p95_ms: p.get(1).copied().flatten(),
+                });
             }
             let usage = store.usage_by_kind(project, span).await?;
             let tokens = |kind: &str| {
@@ -150,8 +166,14 @@ async fn scalar(
                     .find(|u| u.kind == kind)
                     .map_or(0, |u| u.quantity)
             };
-            json!({"by_type": by_type,
-                   "llm_tokens": {"in": tokens("llm.tokens_in"), "out": tokens("llm.tokens_out")}})
+            AnalyticsAnswer::StepsSummary(StepsSummary {
+                period: echo,
+                by_type,
+                llm_tokens: LlmTokens {
+                    tokens_in: tokens("llm.tokens_in"),
+                    tokens_out: tokens("llm.tokens_out"),
+                },
+            })
         }
         Metric::RunsTimeseries | Metric::UsageTimeseries => {
             unreachable!("time series are answered by `series`")
@@ -168,7 +190,7 @@ async fn series(
     project: &str,
     q: &AnalyticsQuery,
     period: &Period,
-) -> ApiResult<Value> {
+) -> ApiResult<AnalyticsAnswer> {
     let granularity = q.granularity()?;
     let from = match period.span.from {
         Some(from) => from,
@@ -188,33 +210,46 @@ async fn series(
                 .await?
         }
     };
-    let points = if metric == Metric::RunsTimeseries {
-        points(&series, rows, |c| {
-            json!({"started": count(c, "started"), "completed": count(c, "completed"),
-                   "failed": count(c, "failed"), "stopped": count(c, "stopped")})
+    let granularity = granularity.as_str();
+    Ok(if metric == Metric::RunsTimeseries {
+        let points = points(&series, rows, |t, c| RunsPoint {
+            t,
+            started: count(c, "started"),
+            completed: count(c, "completed"),
+            failed: count(c, "failed"),
+            stopped: count(c, "stopped"),
+        });
+        AnalyticsAnswer::RunsSeries(RunsSeries {
+            period: period.echo(),
+            granularity,
+            points,
         })
     } else {
-        points(&series, rows, |c| {
+        let points = points(&series, rows, |t, c| UsagePoint {
+            t,
+            steps_executed: count(c, "steps_executed"),
+            llm_tokens_in: count(c, "llm.tokens_in"),
+            llm_tokens_out: count(c, "llm.tokens_out"),
+            mcp_calls: count(c, "mcp.call"),
             // What the ledger debited, as `credits-consumed` answers: not a re-pricing of
             // the usage at today's prices (docs/billing.md).
-            let microcredits = count(c, "ledger_spent");
-            json!({"steps_executed": count(c, "steps_executed"),
-                   "llm_tokens_in": count(c, "llm.tokens_in"),
-                   "llm_tokens_out": count(c, "llm.tokens_out"),
-                   "mcp_calls": count(c, "mcp.call"),
-                   "microcredits": microcredits})
+            microcredits: count(c, "ledger_spent"),
+        });
+        AnalyticsAnswer::UsageSeries(UsageSeries {
+            period: period.echo(),
+            granularity,
+            points,
         })
-    };
-    Ok(json!({"granularity": granularity.as_str(), "points": points}))
+    })
 }
 
-/// The points of `series`, each built by `point` from its bucket's counts (series name →
-/// count; empty for a bucket without rows).
-fn points(
+/// The points of `series`, each built by `point` from its bucket's start and counts
+/// (series name → count; empty for a bucket without rows).
+fn points<P>(
     series: &Series,
     rows: Vec<BucketCount>,
-    point: impl Fn(&HashMap<String, i64>) -> Value,
-) -> Vec<Value> {
+    point: impl Fn(Time, &HashMap<String, i64>) -> P,
+) -> Vec<P> {
     let mut counts: HashMap<i64, HashMap<String, i64>> = HashMap::new();
     for r in rows {
         *counts
@@ -226,14 +261,7 @@ fn points(
     let empty = HashMap::new();
     series
         .indexes()
-        .map(|i| {
-            let mut p = Map::new();
-            p.insert("t".into(), views::time(series.start(i)));
-            if let Value::Object(fields) = point(counts.get(&i).unwrap_or(&empty)) {
-                p.extend(fields);
-            }
-            Value::Object(p)
-        })
+        .map(|i| point(Time(series.start(i)), counts.get(&i).unwrap_or(&empty)))
         .collect()
 }
 

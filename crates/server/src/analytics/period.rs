@@ -5,10 +5,10 @@
 
 use ar_store::tenant::{Buckets, Span};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
 
+use crate::analytics::answers::PeriodEcho;
 use crate::error::{ApiError, ApiResult};
-use crate::views;
+use crate::views::Time;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -50,15 +50,12 @@ pub struct Period {
 impl Period {
     /// `window`, `from` and `to` as answered with every result (`from: null` = no lower
     /// bound).
-    pub fn echo(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("window".into(), json!(self.window));
-        m.insert(
-            "from".into(),
-            self.span.from.map(views::time).unwrap_or(Value::Null),
-        );
-        m.insert("to".into(), views::time(self.span.to));
-        m
+    pub fn echo(&self) -> PeriodEcho {
+        PeriodEcho {
+            window: self.window,
+            from: Time::opt(self.span.from),
+            to: Time(self.span.to),
+        }
     }
 }
 
@@ -268,7 +265,8 @@ mod tests {
         assert_eq!(p.window, None);
         assert_eq!(p.span.from, Some(1_767_225_600_000));
         assert_eq!(p.span.to, 1_767_312_000_000);
-        assert_eq!(p.echo()["from"], "2026-01-01T00:00:00.000Z");
+        let echo = serde_json::to_value(p.echo()).unwrap();
+        assert_eq!(echo["from"], "2026-01-01T00:00:00.000Z");
     }
 
     #[test]

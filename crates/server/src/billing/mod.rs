@@ -4,7 +4,7 @@
 //! credits (payments/: the provider, Stripe, top-ups), codes (codes.rs) and the plan's
 //! member limit (members.rs). The
 //! ledger itself is `ar_store::integrations::BillingStore`; the routes are
-//! `routes/billing.rs`.
+//! `routes/billing.rs`, their answers' shapes view.rs.
 
 pub mod account;
 pub mod charge;
@@ -14,6 +14,7 @@ pub mod members;
 pub mod payments;
 pub mod prices;
 pub mod settings;
+pub mod view;
 
 pub use account::Account;
 

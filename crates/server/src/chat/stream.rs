@@ -106,7 +106,7 @@ pub async fn pump(
                     Frame {
                         event: "message",
                         id: Some(m.seq),
-                        data: view::message(m),
+                        data: serde_json::json!(view::message(m)),
                     },
                 )
                 .await

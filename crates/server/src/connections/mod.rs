@@ -7,6 +7,7 @@
 //! - [`whatsapp`]: WhatsApp Business credentials, manual or from Meta's embedded signup.
 //! - [`settings`]: `[connections.google]` and `[connections.whatsapp]`.
 //! - [`provider_http`]: JSON calls to a provider's API while a connection is made.
+//! - [`view`]: what the API shows of a connection.
 //! - [`credentials_for_call`]: what the MCP executor calls to get a connection's values.
 //!
 //! The HTTP surface is `crate::routes::connections`; docs/connections.md is the user guide.
@@ -16,6 +17,7 @@ pub mod google;
 pub mod oauth;
 pub mod provider_http;
 pub mod settings;
+pub mod view;
 pub mod whatsapp;
 
 use std::collections::{BTreeMap, HashMap};

@@ -24,18 +24,35 @@ use crate::mcp::resolve::{ResolveError, Resolved, resolve_binding};
 use crate::state::AppState;
 
 /// What happened to one `mcp_call` step's binding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct InstanceMapping {
     pub step_id: String,
+    #[schema(required = true)]
     pub server_url: Option<String>,
     /// The `instance_id` the imported graph carried.
+    #[schema(required = true)]
     pub from_instance_id: Option<String>,
     /// The `instance_id` the step has now.
+    #[schema(required = true)]
     pub instance_id: Option<String>,
     /// `kept` (already this project's), `mapped` (by the given `instance_map`),
     /// `resolved` (by `server_url`), `server_url` (no instance: the URL is used),
     /// `unresolved` (nothing here matches; fix it in the editor).
+    #[schema(schema_with = mapping_status)]
     pub status: &'static str,
+}
+
+fn mapping_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some([
+            "kept",
+            "mapped",
+            "resolved",
+            "server_url",
+            "unresolved",
+        ]))
+        .build()
 }
 
 /// Rewrites the graph's `mcp_call` bindings for `project_id`. Returns one entry per

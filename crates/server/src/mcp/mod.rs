@@ -15,7 +15,8 @@
 //! - [`resolver`]: [`resolver::RegistryResolver`], the `mcp_call` executor's target
 //!   resolver: resolve, open the active profile, build the target;
 //! - [`pool`]: the node's one connection pool (keyed by workspace, stdio children
-//!   capped per workspace and overall), shared by the executor and discovery.
+//!   capped per workspace and overall), shared by the executor and discovery;
+//! - [`view`]: what the API shows of a registered server.
 //!
 //! Routes: `crates/server/src/routes/mcp.rs`. User guide: `docs/mcp.md` ("Registry").
 
@@ -27,6 +28,7 @@ pub mod pool;
 pub mod resolve;
 pub mod resolver;
 pub mod values;
+pub mod view;
 
 pub use discovery::Discovery;
 pub use pool::{McpShared, SharedPool};

@@ -7,10 +7,10 @@ use ar_store::integrations::AgentRecord;
 use ar_store::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 
 use crate::agents::definition::{
-    AgentChange, NewAgent, agent_view, check_in_project, check_shape, definition_of,
+    AgentChange, AgentList, AgentView, NewAgent, agent_view, check_in_project, check_shape,
+    definition_of,
 };
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
@@ -34,12 +34,12 @@ async fn load_agent(state: &AppState, gate: &Gate, id: &str) -> ApiResult<AgentR
 }
 
 /// `GET /v1/agents` (AgentsRead, `X-Project-Id`) → `{ "agents": [...] }`, oldest first.
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<AgentList>> {
     let project = gate.project()?;
     let agents = state.integrations().list_agents(&project.id).await?;
-    Ok(Json(
-        json!({ "agents": agents.iter().map(agent_view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(AgentList {
+        agents: agents.iter().map(agent_view).collect(),
+    }))
 }
 
 /// `POST /v1/agents` (AgentsManage, `X-Project-Id`) → 201 with the agent.
@@ -47,7 +47,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewAgent>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<AgentView>)> {
     let project = gate.project()?;
     let name = check_name("name", &body.name)?;
     let def = body.into_definition();
@@ -73,7 +73,7 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AgentView>> {
     let agent = load_agent(&state, &gate, &id).await?;
     Ok(Json(agent_view(&agent)))
 }
@@ -85,7 +85,7 @@ pub async fn patch(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<AgentChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AgentView>> {
     let mut agent = load_agent(&state, &gate, &id).await?;
     if let Some(name) = &body.name {
         agent.name = check_name("name", name)?;

@@ -4,8 +4,8 @@
 
 use ar_store::now_ms;
 use axum::extract::State;
-use serde_json::Value;
 
+use crate::analytics::answers::AnalyticsAnswer;
 use crate::analytics::metrics::{Metric, compute};
 use crate::analytics::period::AnalyticsQuery;
 use crate::auth::gate::Gate;
@@ -19,7 +19,7 @@ async fn answer(
     gate: &Gate,
     q: &AnalyticsQuery,
     metric: Metric,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AnalyticsAnswer>> {
     let project = gate.project()?;
     let now = now_ms();
     let value = compute(state.tenants(), metric, &project.id, q, now).await?;
@@ -34,7 +34,7 @@ macro_rules! handlers {
             State(state): State<AppState>,
             gate: Gate,
             Query(q): Query<AnalyticsQuery>,
-        ) -> ApiResult<Json<Value>> {
+        ) -> ApiResult<Json<AnalyticsAnswer>> {
             answer(&state, &gate, &q, Metric::$metric).await
         }
     )*};

@@ -7,20 +7,24 @@
 //! Balances are the workspace's; ledger rows that name a run are shown only through the
 //! project of that run, so a project's readers never see another project's run ids.
 
-use ar_store::integrations::{LedgerEntry, LedgerFilter, SubscriptionRecord};
+use ar_store::integrations::{LedgerFilter, SubscriptionRecord};
 use ar_store::now_ms;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::auth::gate::Gate;
-use crate::billing::account::{Account, Applies, NONE};
+use crate::billing::account::{Account, Applies};
 use crate::billing::settings::{PRICED_ACTIONS, unit_of};
+use crate::billing::view::{
+    ActionPrice, ActionPricing, ActionSpending, BillingBalances, BillingEntry, BillingPlan,
+    BillingPlans, BillingStatus, BillingSummary, CreditGrant, PaymentHistory, PlanChanged,
+    SummaryPeriod, UsageDimension, UsageDimensions, UsageHistory,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::json::{Json, OptionalJson};
 use crate::state::AppState;
-use crate::views;
+use crate::views::Time;
 
 /// The default window of usage-dimensions: the last 30 days.
 const DEFAULT_WINDOW_MS: i64 = 30 * 86_400_000;
@@ -37,53 +41,18 @@ fn time(name: &str, text: &str) -> ApiResult<i64> {
         .map_err(|e| ApiError::bad_request(format!("`{name}` is not an RFC 3339 time: {e}")))
 }
 
-fn opt_time(at: Option<i64>) -> Value {
-    at.map_or(Value::Null, views::time)
-}
-
 /// `{trial_remaining, included_remaining, payg_remaining, total_remaining_microcredits}`.
-pub(crate) async fn balances_json(state: &AppState, workspace_id: &str) -> ApiResult<Value> {
+pub(crate) async fn balances_json(
+    state: &AppState,
+    workspace_id: &str,
+) -> ApiResult<BillingBalances> {
     let b = state.integrations().billing_balances(workspace_id).await?;
-    Ok(json!({
-        "trial_remaining": b.trial,
-        "included_remaining": b.included,
-        "payg_remaining": b.payg,
-        "total_remaining_microcredits": b.total(),
-    }))
+    Ok(BillingBalances::from(&b))
 }
 
 /// `GET /v1/billing/status`'s shape.
-fn status_json(sub: Option<&SubscriptionRecord>) -> Value {
-    match sub {
-        None => json!({
-            "plan_code": null, "status": NONE, "trial_ends_at": null,
-            "current_period_end": null, "cancel_at_period_end": false,
-            "pending_plan_code": null,
-        }),
-        Some(s) => json!({
-            "plan_code": s.plan_code,
-            "status": s.status,
-            "trial_ends_at": opt_time(s.trial_ends_at),
-            "current_period_end": opt_time(s.current_period_end),
-            "cancel_at_period_end": s.cancel_at_period_end,
-            "pending_plan_code": s.pending_plan_code,
-        }),
-    }
-}
-
-fn entry_json(e: &LedgerEntry) -> Value {
-    json!({
-        "id": e.id,
-        "at": views::time(e.at),
-        "action": e.action,
-        "quantity": e.quantity,
-        "microcredits": e.microcredits,
-        "bucket": e.bucket,
-        "run_id": e.run_id,
-        "step_id": e.step_id,
-        "attempt": e.attempt,
-        "note": e.note,
-    })
+fn status_json(sub: Option<&SubscriptionRecord>) -> BillingStatus {
+    BillingStatus::of(sub)
 }
 
 /// The workspace of the request's project (`X-Project-Id`), refreshed (an ended trial or
@@ -98,65 +67,70 @@ async fn project_workspace(state: &AppState, gate: &Gate) -> ApiResult<(String, 
 }
 
 /// `GET /v1/billing/usage` → the balances.
-pub async fn usage(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn usage(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<BillingBalances>> {
     let (ws, _) = project_workspace(&state, &gate).await?;
     Ok(Json(balances_json(&state, &ws).await?))
 }
 
 /// `GET /v1/billing/plans` → this deployment's plans (its `product_code` only).
-pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn plans(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<BillingPlans>> {
     gate.project()?;
     let settings = state.settings();
-    let plans: Vec<Value> = settings
+    let plans = settings
         .billing
         .plans_of(&settings.product_code)
-        .map(|p| {
-            json!({
-                "plan_code": p.plan_code,
-                "name": p.name,
-                "interval": p.interval.as_str(),
-                "price_cents": p.price_cents,
-                "currency": p.currency,
-                "included_microcredits": p.included_microcredits,
-                "trial_days": p.trial_days,
-                "trial_microcredits": p.trial_microcredits,
-                "max_members": p.max_members,
-                "overdraft": false,
-                // The hosted catalog's names for the same facts (docs/billing.md "Routes").
-                "amount": p.price_cents,
-                "interval_count": 1,
-                "product_name": p.name,
-                "trial_enabled": p.trial_days.is_some(),
-                "trial_credits_granted": p.trial_microcredits,
-                "trial_requires_card": false,
-                "stripe_price_id": p.stripe_price_id,
-            })
+        .map(|p| BillingPlan {
+            plan_code: p.plan_code.clone(),
+            name: p.name.clone(),
+            interval: p.interval.as_str(),
+            price_cents: p.price_cents,
+            currency: p.currency.clone(),
+            included_microcredits: p.included_microcredits,
+            trial_days: p.trial_days,
+            trial_microcredits: p.trial_microcredits,
+            max_members: p.max_members,
+            overdraft: false,
+            // The hosted catalog's names for the same facts (docs/billing.md "Routes").
+            amount: p.price_cents,
+            interval_count: 1,
+            product_name: p.name.clone(),
+            trial_enabled: p.trial_days.is_some(),
+            trial_credits_granted: p.trial_microcredits,
+            trial_requires_card: false,
+            stripe_price_id: p.stripe_price_id.clone(),
         })
         .collect();
-    Ok(Json(
-        json!({"product_code": settings.product_code, "plans": plans}),
-    ))
+    Ok(Json(BillingPlans {
+        product_code: settings.product_code.clone(),
+        plans,
+    }))
 }
 
 /// `GET /v1/billing/action-pricing` → `{prices: [{action, microcredits, unit,
 /// workspace_price}]}`: the workspace's resolved prices (its own where the operator set
 /// one, flagged `workspace_price: true`).
-pub async fn action_pricing(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn action_pricing(
+    State(state): State<AppState>,
+    gate: Gate,
+) -> ApiResult<Json<ActionPricing>> {
     let project = gate.project()?;
     let billing = &state.settings().billing;
     let (table, own) =
         crate::billing::prices::resolved(state.integrations(), billing, &project.workspace_id)
             .await?;
-    let prices: Vec<Value> = PRICED_ACTIONS
+    let prices = PRICED_ACTIONS
         .iter()
-        .map(|a| {
-            json!({"action": a, "microcredits": table.get(*a).copied().unwrap_or(0),
-                   "unit": unit_of(a), "workspace_price": own.iter().any(|o| o == a)})
+        .map(|a| ActionPrice {
+            action: a,
+            microcredits: table.get(*a).copied().unwrap_or(0),
+            unit: unit_of(a),
+            workspace_price: own.iter().any(|o| o == a),
         })
         .collect();
-    Ok(Json(
-        json!({"prices": prices, "billing_enabled": billing.enabled}),
-    ))
+    Ok(Json(ActionPricing {
+        prices,
+        billing_enabled: billing.enabled,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -192,19 +166,18 @@ async fn ledger_page(
     ws: &str,
     filter: LedgerFilter,
     q: &PageQuery,
-) -> ApiResult<(Vec<Value>, Value)> {
+) -> ApiResult<(Vec<BillingEntry>, Option<String>)> {
     let (limit, before) = q.read()?;
     let rows = state
         .integrations()
         .billing_ledger(ws, filter, before, limit)
         .await?;
     let next = if rows.len() as i64 == limit {
-        rows.last()
-            .map_or(Value::Null, |r| json!(r.seq.to_string()))
+        rows.last().map(|r| r.seq.to_string())
     } else {
-        Value::Null
+        None
     };
-    Ok((rows.iter().map(entry_json).collect(), next))
+    Ok((rows.iter().map(BillingEntry::from).collect(), next))
 }
 
 /// `GET /v1/billing/usage-history` (`limit`, `cursor`): the project's debits, newest
@@ -213,7 +186,7 @@ pub async fn usage_history(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<PageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UsageHistory>> {
     let (ws, project) = project_workspace(&state, &gate).await?;
     let (entries, next) = ledger_page(
         &state,
@@ -224,7 +197,10 @@ pub async fn usage_history(
         &q,
     )
     .await?;
-    Ok(Json(json!({"entries": entries, "next_cursor": next})))
+    Ok(Json(UsageHistory {
+        entries,
+        next_cursor: next,
+    }))
 }
 
 /// `GET /v1/billing/payment-history` (`limit`, `cursor`): credits paid for or granted,
@@ -233,14 +209,17 @@ pub async fn payment_history(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<PageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PaymentHistory>> {
     let (ws, _) = project_workspace(&state, &gate).await?;
     let (payments, next) = ledger_page(&state, &ws, LedgerFilter::Payments, &q).await?;
-    Ok(Json(json!({"payments": payments, "next_cursor": next})))
+    Ok(Json(PaymentHistory {
+        payments,
+        next_cursor: next,
+    }))
 }
 
 /// `GET /v1/billing/status`.
-pub async fn status(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn status(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<BillingStatus>> {
     let project = gate.project()?;
     let sub = crate::billing::account(&state, &project.workspace_id)
         .refresh(now_ms())
@@ -250,7 +229,7 @@ pub async fn status(State(state): State<AppState>, gate: Gate) -> ApiResult<Json
 
 /// `GET /v1/billing/summary`: plan, status, balances and the workspace's spending of the
 /// current period (the last 30 days without one) by action.
-pub async fn summary(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn summary(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<BillingSummary>> {
     let project = gate.project()?;
     let ws = project.workspace_id.clone();
     let now = now_ms();
@@ -262,25 +241,30 @@ pub async fn summary(State(state): State<AppState>, gate: Gate) -> ApiResult<Jso
         ),
         _ => (now - DEFAULT_WINDOW_MS, now),
     };
-    let usage: Vec<Value> = state
+    let usage = state
         .integrations()
         .billing_usage_by_action(&ws, from, to.max(now))
         .await?
         .iter()
-        .map(
-            |u| json!({"action": u.action, "quantity": u.quantity, "microcredits": u.microcredits}),
-        )
+        .map(|u| ActionSpending {
+            action: u.action.clone(),
+            quantity: u.quantity,
+            microcredits: u.microcredits,
+        })
         .collect();
     let status = status_json(sub.as_ref());
-    Ok(Json(json!({
-        "plan_code": status["plan_code"],
-        "status": status["status"],
-        "subscription": status,
-        "balances": balances_json(&state, &ws).await?,
-        "period": {"from": views::time(from), "to": views::time(to)},
-        "usage": usage,
-        "billing_enabled": state.settings().billing.enabled,
-    })))
+    Ok(Json(BillingSummary {
+        plan_code: status.plan_code.clone(),
+        status: status.status.clone(),
+        subscription: status,
+        balances: balances_json(&state, &ws).await?,
+        period: SummaryPeriod {
+            from: Time(from),
+            to: Time(to),
+        },
+        usage,
+        billing_enabled: state.settings().billing.enabled,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -301,7 +285,7 @@ pub async fn usage_dimensions(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<WindowQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UsageDimensions>> {
     let project = gate.project()?;
     let to = match &q.to {
         Some(t) => time("to", t)?,
@@ -318,14 +302,20 @@ pub async fn usage_dimensions(
         .integrations()
         .usage_totals(&project.workspace_id, Some(&project.id), from, to)
         .await?;
-    let dimensions: Vec<Value> = totals
+    let dimensions = totals
         .iter()
-        .map(|t| json!({"action": t.kind, "quantity": t.quantity, "unit": unit_of(&t.kind)}))
+        .map(|t| UsageDimension {
+            action: t.kind.clone(),
+            quantity: t.quantity,
+            unit: unit_of(&t.kind),
+        })
         .collect();
-    Ok(Json(json!({
-        "project_id": project.id, "from": views::time(from), "to": views::time(to),
-        "dimensions": dimensions,
-    })))
+    Ok(Json(UsageDimensions {
+        project_id: project.id.clone(),
+        from: Time(from),
+        to: Time(to),
+        dimensions,
+    }))
 }
 
 // --- tenant admin actions
@@ -361,7 +351,7 @@ pub async fn start_trial(
     State(state): State<AppState>,
     gate: Gate,
     OptionalJson(body): OptionalJson<TrialBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BillingStatus>> {
     let code = match (&body.plan_code, &body.stripe_price_id) {
         (None, None) => None,
         (code, price) => Some(chosen_plan(&state, code.as_deref(), price.as_deref())?),
@@ -411,7 +401,7 @@ pub async fn subscribe(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<PlanBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BillingStatus>> {
     let code = chosen_plan(
         &state,
         body.plan_code.as_deref(),
@@ -429,7 +419,7 @@ pub async fn change_plan(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<PlanBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PlanChanged>> {
     let code = chosen_plan(
         &state,
         body.plan_code.as_deref(),
@@ -438,12 +428,13 @@ pub async fn change_plan(
     let (sub, applies) = admin_account(&state, &gate)?
         .change_plan(&code, now_ms())
         .await?;
-    let mut out = status_json(Some(&sub));
-    out["applies"] = json!(match applies {
-        Applies::Now => "now",
-        Applies::PeriodEnd => "period_end",
-    });
-    Ok(Json(out))
+    Ok(Json(PlanChanged {
+        status: status_json(Some(&sub)),
+        applies: match applies {
+            Applies::Now => "now",
+            Applies::PeriodEnd => "period_end",
+        },
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -471,7 +462,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     gate: Gate,
     OptionalJson(body): OptionalJson<CancelBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BillingStatus>> {
     let sub = admin_account(&state, &gate)?
         .cancel(!body.at_period_end, now_ms())
         .await?;
@@ -479,7 +470,10 @@ pub async fn cancel(
 }
 
 /// `POST /v1/billing/subscription/convert-trial-now` → the status.
-pub async fn convert_trial(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn convert_trial(
+    State(state): State<AppState>,
+    gate: Gate,
+) -> ApiResult<Json<BillingStatus>> {
     let sub = admin_account(&state, &gate)?
         .convert_trial(now_ms())
         .await?;
@@ -502,7 +496,7 @@ pub async fn grant(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<GrantBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CreditGrant>> {
     if body
         .note
         .as_ref()
@@ -517,7 +511,8 @@ pub async fn grant(
         .grant(body.microcredits, body.note, now_ms())
         .await?;
     let balances = balances_json(&state, account.workspace_id).await?;
-    Ok(Json(
-        json!({"entry": entry_json(&entry), "balances": balances}),
-    ))
+    Ok(Json(CreditGrant {
+        entry: BillingEntry::from(&entry),
+        balances,
+    }))
 }

@@ -15,7 +15,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 use utoipa::openapi::path::Parameter;
 use utoipa::openapi::{ObjectBuilder, Type};
@@ -133,7 +133,7 @@ pub async fn list(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<ThreadsQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<view::ChatThreadsPage>> {
     let project = gate.project()?;
     if let Some(kind) = q.kind.as_deref()
         && ![DM, CHANNEL, AUTOPILOT].contains(&kind)
@@ -157,10 +157,10 @@ pub async fn list(
     let next_cursor = (threads.len() as i64 == limit)
         .then(|| threads.last().map(|t| format!("{}.{}", t.updated_at, t.id)))
         .flatten();
-    Ok(Json(json!({
-        "threads": threads.iter().map(view::thread).collect::<Vec<_>>(),
-        "next_cursor": next_cursor,
-    })))
+    Ok(Json(view::ChatThreadsPage {
+        threads: threads.iter().map(view::thread).collect(),
+        next_cursor,
+    }))
 }
 
 /// `POST /v1/chat/threads` (ChatRead; ChatWrite with agents, `X-Project-Id`) → 201.
@@ -168,7 +168,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewThread>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<view::ChatThread>)> {
     let project = gate.project()?;
     match body.kind.as_str() {
         DM | CHANNEL => {}
@@ -257,7 +257,7 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<view::ChatThread>> {
     let (thread, _) = visible_thread(&state, &gate, &id).await?;
     Ok(Json(view::thread(&thread)))
 }
@@ -269,7 +269,7 @@ pub async fn patch(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<ThreadChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<view::ChatThread>> {
     let (mut thread, project) = visible_thread(&state, &gate, &id).await?;
     may_manage(&state, &gate, &thread, &project).await?;
     thread.title = check_title(&body.title)?;
@@ -315,7 +315,7 @@ pub async fn messages(
     gate: Gate,
     Path(id): Path<String>,
     Query(q): Query<MessagesQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<view::ChatMessagesPage>> {
     let (thread, _) = visible_thread(&state, &gate, &id).await?;
     let after_seq = check_after_seq(q.after_seq)?;
     let limit = limit_of(q.limit)?;
@@ -326,10 +326,10 @@ pub async fn messages(
     let next = (page.len() as i64 == limit)
         .then(|| page.last().map(|m| m.seq))
         .flatten();
-    Ok(Json(json!({
-        "messages": page.iter().map(view::message).collect::<Vec<_>>(),
-        "next_after_seq": next,
-    })))
+    Ok(Json(view::ChatMessagesPage {
+        messages: page.iter().map(view::message).collect(),
+        next_after_seq: next,
+    }))
 }
 
 fn check_after_seq(after_seq: Option<i64>) -> ApiResult<i64> {
@@ -346,7 +346,7 @@ pub async fn post_message(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<NewMessage>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<view::ChatMessage>)> {
     let (thread, project) = visible_thread(&state, &gate, &id).await?;
     if thread.kind == AUTOPILOT {
         return Err(ApiError::conflict(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ar_engine::{RunStatus, StopMode};
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::gate::Gate;
@@ -14,7 +14,7 @@ use crate::extract::Path;
 use crate::json::Json;
 use crate::routes::workflows;
 use crate::runs::access::run_of;
-use crate::runs::start::start_workflow_run;
+use crate::runs::start::{StartedRun, start_workflow_run};
 use crate::state::AppState;
 
 /// The longest graceful drain a caller may ask for (a day).
@@ -69,13 +69,13 @@ pub async fn command(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<CommandBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CommandAnswer>> {
     let workflow = workflows::load(&state, &gate, &id).await?;
     let verb = match body.command {
         CommandName::Start => {
             let started =
                 start_workflow_run(&state, &workflow, body.params, &gate.principal.user.id).await?;
-            return Ok(Json(json!(started)));
+            return Ok(Json(CommandAnswer::Started(started)));
         }
         CommandName::Pause => "pause",
         CommandName::Resume => "resume",
@@ -131,10 +131,32 @@ pub async fn command(
         }
     }
     let now = run_of(&state, &workflow, &run.id).await?;
-    Ok(Json(json!({
-        "run_id": now.id, "workflow_id": now.workflow_id, "command": verb,
-        "status": now.status.as_str(),
+    Ok(Json(CommandAnswer::Done(CommandDone {
+        run_id: now.id,
+        workflow_id: now.workflow_id,
+        command: verb,
+        status: now.status.as_str(),
     })))
+}
+
+/// `POST /v1/workflows/{id}/command`'s answer: the started run, or the run a `pause`,
+/// `resume` or `stop` acted on.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum CommandAnswer {
+    Started(StartedRun),
+    Done(CommandDone),
+}
+
+/// The run a `pause`, `resume` or `stop` acted on, in its state now.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CommandDone {
+    pub run_id: String,
+    pub workflow_id: String,
+    /// `pause`, `resume` or `stop`.
+    pub command: &'static str,
+    #[schema(schema_with = crate::runs::view::run_status)]
+    pub status: &'static str,
 }
 
 /// 409 naming the run's state and the states the command needs.

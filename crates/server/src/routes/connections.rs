@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::gate::Gate;
 use crate::auth::principal::Principal;
@@ -24,12 +24,13 @@ use crate::auth::tokens::new_id;
 use crate::connections::ACTIVE;
 use crate::connections::credentials::{self, AuthType, parse_auth_type};
 use crate::connections::oauth::{self, NewAuthorization, OAuthSettings};
+use crate::connections::view::{Connection, ConnectionList, CredentialsMetadata, OAuthStarted};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::json::Json;
 use crate::routes::workspaces::check_name;
 use crate::state::AppState;
-use crate::views;
+use crate::views::Time;
 
 pub use crate::connections::oauth::CALLBACK_PATH;
 
@@ -71,27 +72,10 @@ const MAX_SCOPES: usize = 50;
 /// Longest endpoint URL.
 const MAX_URL: usize = 2048;
 
-/// A connection as the API shows it: never a credential value.
+/// A connection as the API shows it: never a credential value. As JSON, for the answers
+/// that add a preset's own fields (Google, WhatsApp).
 pub(crate) fn view(c: &ConnectionRecord) -> Value {
-    let oauth = c.oauth.as_ref().map(|o| {
-        json!({
-            "authorization_url": o["authorization_url"], "token_url": o["token_url"],
-            "client_id": o["client_id"], "scopes": o["scopes"],
-            "revocation_url": o["revocation_url"],
-            "has_client_secret": c.oauth_client_secret_sealed.is_some(),
-            // A provider preset's account (Google: e-mail, enabled services).
-            "account": o.get(oauth::ACCOUNT_KEY),
-        })
-    });
-    json!({
-        "id": c.id, "project_id": c.project_id, "display_name": c.display_name,
-        "name": c.display_name,
-        "provider": c.provider, "service": c.service, "auth_type": c.auth_type,
-        "credential_keys": c.credential_keys, "status": c.status,
-        "status_reason": c.status_reason, "expires_at": views::opt_time(c.expires_at),
-        "oauth": oauth, "created_by": c.created_by,
-        "created_at": views::time(c.created_at), "updated_at": views::time(c.updated_at),
-    })
+    serde_json::to_value(Connection::from(c)).unwrap_or(Value::Null)
 }
 
 /// The connection the path names, authorized for the route's action on its project;
@@ -160,16 +144,16 @@ fn auth_type_schema() -> utoipa::openapi::schema::Object {
 
 /// `GET /v1/connections` (ConnectionsRead; `X-Project-Id`) → `{ "connections": [...] }`,
 /// newest first.
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<ConnectionList>> {
     let project = gate.project()?;
-    let connections: Vec<Value> = state
+    let connections = state
         .integrations()
         .list_connections(&project.workspace_id, &project.id)
         .await?
         .iter()
-        .map(view)
+        .map(Connection::from)
         .collect();
-    Ok(Json(json!({ "connections": connections })))
+    Ok(Json(ConnectionList { connections }))
 }
 
 /// `POST /v1/connections` (ConnectionsManage; `X-Project-Id`) → 201 with the connection.
@@ -177,7 +161,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewConnection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Connection>)> {
     let project = gate.project()?;
     let display_name = check_name("display_name", &body.display_name)?;
     let provider = check_label("provider", &body.provider)?;
@@ -218,7 +202,7 @@ pub async fn create(
         updated_at: now,
     };
     state.integrations().create_connection(&connection).await?;
-    Ok((StatusCode::CREATED, Json(view(&connection))))
+    Ok((StatusCode::CREATED, Json(Connection::from(&connection))))
 }
 
 /// `GET /v1/connections/{id}` (ConnectionsRead)
@@ -226,8 +210,8 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(view(&load(&state, &gate, &id).await?)))
+) -> ApiResult<Json<Connection>> {
+    Ok(Json(Connection::from(&load(&state, &gate, &id).await?)))
 }
 
 /// `GET /v1/connections/{id}/credentials` (ConnectionsRead): what the credentials are,
@@ -236,18 +220,9 @@ pub async fn credentials_metadata(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CredentialsMetadata>> {
     let c = load(&state, &gate, &id).await?;
-    let scopes = c.oauth.as_ref().map(|o| o["scopes"].clone());
-    Ok(Json(json!({
-        "connection_id": c.id, "auth_type": c.auth_type,
-        "credential_keys": c.credential_keys,
-        "has_refresh_token": c.credential_keys.iter().any(|k| k == "refresh_token"),
-        "scopes": scopes, "status": c.status, "status_reason": c.status_reason,
-        "expires_at": views::opt_time(c.expires_at),
-        "last_refreshed_at": views::opt_time(c.refreshed_at),
-        "updated_at": views::time(c.updated_at),
-    })))
+    Ok(Json(CredentialsMetadata::from(&c)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -291,7 +266,7 @@ pub async fn patch(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<ConnectionChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Connection>> {
     let current = load(&state, &gate, &id).await?;
     let mut next = current.clone();
     if let Some(name) = &body.display_name {
@@ -351,7 +326,7 @@ pub async fn patch(
             "the connection changed while this request was handled (its tokens were refreshed, or another edit landed): read it again and retry",
         ));
     }
-    Ok(Json(view(&next)))
+    Ok(Json(Connection::from(&next)))
 }
 
 /// `DELETE /v1/connections/{id}` (ConnectionsManage) → 204.
@@ -420,7 +395,7 @@ pub async fn oauth_start(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<OAuthStart>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OAuthStarted>> {
     let project = gate.project()?;
     let client_secret = match body.client_secret {
         None | Some(Value::Null) => None,
@@ -478,11 +453,12 @@ pub async fn oauth_start(
         new,
     )
     .await?;
-    Ok(Json(json!({
-        "authorize_url": authorize_url, "state": oauth_state,
-        "redirect_uri": format!("{}{}", state.origin(), oauth::CALLBACK_PATH),
-        "expires_at": views::time(now_ms() + oauth::PENDING_TTL_MS),
-    })))
+    Ok(Json(OAuthStarted {
+        authorize_url,
+        state: oauth_state,
+        redirect_uri: format!("{}{}", state.origin(), oauth::CALLBACK_PATH),
+        expires_at: Time(now_ms() + oauth::PENDING_TTL_MS),
+    }))
 }
 
 /// Whether the caller asked for JSON (an API client) rather than a page (a browser).
@@ -538,7 +514,7 @@ pub async fn oauth_callback(
         } else {
             StatusCode::OK
         };
-        return Ok((status, Json(view(&connection))).into_response());
+        return Ok((status, Json(Connection::from(&connection))).into_response());
     }
     let target = format!(
         "{CONSOLE_PATH}?connected={}",

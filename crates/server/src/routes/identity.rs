@@ -7,8 +7,7 @@ use ar_store::tenant::{SessionRecord, UserRecord};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::gate::access_from_facts;
 use crate::auth::password::check_new_password;
@@ -21,7 +20,7 @@ use crate::json::Json;
 use crate::routes::invites::{accept_invite_for, find_usable_invite};
 use crate::settings::SignupPolicy;
 use crate::state::AppState;
-use crate::views;
+use crate::views::{self, User};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SignupBody {
@@ -62,12 +61,60 @@ pub fn normalize_email(email: &str) -> ApiResult<String> {
 /// `GET /v1/auth/signup`: who may sign up here, `{"signup": "open" | "invite"}`, so a
 /// sign-up page can offer the form or say to ask for an invitation. Public: the policy is
 /// what a refused sign-up would tell anyone anyway.
-pub async fn signup_policy(State(state): State<AppState>) -> Json<Value> {
-    let policy = match state.settings().signup {
+pub async fn signup_policy(State(state): State<AppState>) -> Json<SignupPolicyView> {
+    let signup = match state.settings().signup {
         SignupPolicy::Open => "open",
         SignupPolicy::Invite => "invite",
     };
-    Json(json!({ "signup": policy }))
+    Json(SignupPolicyView { signup })
+}
+
+/// `GET /v1/auth/signup`'s answer: who may create an account on this server.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignupPolicyView {
+    /// `open`, or `invite` (sign-up needs an invitation's token).
+    #[schema(schema_with = signup_schema)]
+    pub signup: &'static str,
+}
+
+fn signup_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["open", "invite"]))
+        .build()
+}
+
+/// The answer of a sign-up (201) or sign-in (200), beside the session cookie.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignedIn {
+    pub user: User,
+}
+
+/// `GET /v1/auth/me`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub user: User,
+    pub workspaces: Vec<MeWorkspace>,
+}
+
+/// A workspace of the caller, with the projects they can see there.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeWorkspace {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    /// `member`, `admin` or `owner`.
+    pub role: String,
+    pub projects: Vec<MeProject>,
+}
+
+/// A project the caller can see, with their effective role (`read_only`: a workspace
+/// admin's view of a private project).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeProject {
+    pub id: String,
+    pub name: String,
+    pub role: &'static str,
 }
 
 /// `POST /v1/auth/signup`
@@ -194,7 +241,10 @@ async fn session_response(
         state.settings().cookies_secure(),
     )
     .ok_or_else(|| ApiError::internal("session cookie is not a valid header"))?;
-    let mut response = (status, Json(json!({ "user": views::user(user) }))).into_response();
+    let answer = SignedIn {
+        user: views::user(user),
+    };
+    let mut response = (status, Json(answer)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -282,7 +332,7 @@ pub async fn change_password(
 
 /// `GET /v1/auth/me`: the user, their workspaces and the projects they can see there. A
 /// PAT sees only its own workspace.
-pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Value>> {
+pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Me>> {
     let mut workspaces = Vec::new();
     for uw in state
         .tenants()
@@ -313,20 +363,28 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
         for p in state.tenants().list_projects(&uw.workspace.id).await? {
             match access_from_facts(role, &p, explicit.get(&p.id).map(String::as_str), policy) {
                 ProjectAccess::None => {}
-                ProjectAccess::ReadOnly => {
-                    projects.push(json!({"id": p.id, "name": p.name, "role": "read_only"}))
-                }
-                ProjectAccess::Role(r) => {
-                    projects.push(json!({"id": p.id, "name": p.name, "role": r.as_str()}))
-                }
+                ProjectAccess::ReadOnly => projects.push(MeProject {
+                    id: p.id,
+                    name: p.name,
+                    role: "read_only",
+                }),
+                ProjectAccess::Role(r) => projects.push(MeProject {
+                    id: p.id,
+                    name: p.name,
+                    role: r.as_str(),
+                }),
             }
         }
-        workspaces.push(json!({
-            "id": uw.workspace.id, "slug": uw.workspace.slug, "name": uw.workspace.name,
-            "role": uw.membership.role, "projects": projects,
-        }));
+        workspaces.push(MeWorkspace {
+            id: uw.workspace.id,
+            slug: uw.workspace.slug,
+            name: uw.workspace.name,
+            role: uw.membership.role,
+            projects,
+        });
     }
-    Ok(Json(
-        json!({ "user": views::user(&principal.user), "workspaces": workspaces }),
-    ))
+    Ok(Json(Me {
+        user: views::user(&principal.user),
+        workspaces,
+    }))
 }

@@ -6,8 +6,7 @@ use ar_store::now_ms;
 use ar_store::tenant::{InviteRecord, UserRecord};
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::gate::Gate;
 use crate::auth::principal::Principal;
@@ -16,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::routes::identity::normalize_email;
 use crate::state::AppState;
-use crate::views;
+use crate::views::{self, Time, Workspace};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewInvite {
@@ -33,7 +32,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewInvite>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedInvite>)> {
     let ws = gate.require_workspace()?;
     let email = normalize_email(&body.email)?;
     let role = body.role.unwrap_or(WorkspaceRole::Member);
@@ -61,11 +60,35 @@ pub async fn create(
     let accept_url = format!("{}/v1/invites/{token}/accept", state.origin());
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": invite.id, "token": token, "accept_url": accept_url, "email": invite.email,
-            "role": invite.role, "expires_at": views::time(invite.expires_at),
-        })),
+        Json(CreatedInvite {
+            id: invite.id,
+            token,
+            accept_url,
+            email: invite.email,
+            role: invite.role,
+            expires_at: Time(invite.expires_at),
+        }),
     ))
+}
+
+/// `POST /v1/invites`'s answer; the token is shown only here. No `Debug`: the token must
+/// not reach a log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedInvite {
+    pub id: String,
+    /// The one-time token (`inv_…`).
+    pub token: String,
+    pub accept_url: String,
+    pub email: String,
+    #[schema(schema_with = crate::openapi::field::invite_role)]
+    pub role: String,
+    pub expires_at: Time,
+}
+
+/// `POST /v1/invites/{token}/accept`'s answer: the workspace joined.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InviteAccepted {
+    pub workspace: Workspace,
 }
 
 /// An invite never reactivates a deactivated owner (accepting it is refused too: only an
@@ -114,7 +137,7 @@ pub async fn accept_invite_for(
     state: &AppState,
     invite: &InviteRecord,
     user: &UserRecord,
-) -> ApiResult<Value> {
+) -> ApiResult<Workspace> {
     if invite.email != user.email {
         return Err(ApiError::forbidden(
             "this invite is for another email address",
@@ -139,7 +162,7 @@ pub async fn accept(
     State(state): State<AppState>,
     principal: Principal,
     Path(token): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InviteAccepted>> {
     if principal.pat().is_some() {
         return Err(ApiError::forbidden(
             "accept invites from a signed-in session, not with a token",
@@ -147,5 +170,5 @@ pub async fn accept(
     }
     let invite = find_usable_invite(&state, &token).await?;
     let workspace = accept_invite_for(&state, &invite, &principal.user).await?;
-    Ok(Json(json!({ "workspace": workspace })))
+    Ok(Json(InviteAccepted { workspace }))
 }

@@ -9,8 +9,7 @@ use ar_store::integrations::LlmKeyRecord;
 use ar_store::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
@@ -20,17 +19,93 @@ use crate::json::Json;
 use crate::llm::{self, keys::key_field};
 use crate::routes::workspaces::check_name;
 use crate::state::AppState;
-use crate::views;
+use crate::views::Time;
 
 /// Longest accepted API key, in bytes.
 const MAX_KEY_BYTES: usize = 4096;
 
 /// A key as the API shows it: nothing of the key itself.
-fn view(k: &LlmKeyRecord) -> Value {
-    json!({
-        "id": k.id, "provider": k.provider, "label": k.label, "created_by": k.created_by,
-        "created_at": views::time(k.created_at),
-    })
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LlmKey {
+    pub id: String,
+    pub provider: String,
+    #[schema(required = true)]
+    pub label: Option<String>,
+    pub created_by: String,
+    pub created_at: Time,
+}
+
+fn view(k: &LlmKeyRecord) -> LlmKey {
+    LlmKey {
+        id: k.id.clone(),
+        provider: k.provider.clone(),
+        label: k.label.clone(),
+        created_by: k.created_by.clone(),
+        created_at: Time(k.created_at),
+    }
+}
+
+/// `GET /v1/llm-provider-keys`'s answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LlmKeyList {
+    pub llm_provider_keys: Vec<LlmKey>,
+}
+
+/// One provider of `GET /v1/llm-provider-keys/catalog`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CatalogProvider {
+    pub name: String,
+    /// The provider's API: `openai_compatible` or `anthropic`.
+    #[schema(schema_with = flavor_schema)]
+    pub flavor: &'static str,
+    /// Always `null`: the server keeps no model lists (any wire name the provider
+    /// accepts works).
+    #[schema(value_type = Option<Vec<String>>, required = true)]
+    pub models: Option<Vec<String>>,
+    pub requires_api_key: bool,
+    /// The workspace has its own key for it.
+    pub workspace_key: bool,
+    /// The operator's key serves this workspace.
+    pub system_key: bool,
+}
+
+fn flavor_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["openai_compatible", "anthropic"]))
+        .build()
+}
+
+/// `GET /v1/llm-provider-keys/catalog`'s answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LlmCatalog {
+    pub providers: Vec<CatalogProvider>,
+}
+
+/// `POST /v1/llm/resolve`'s answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Resolved {
+    pub source: String,
+    pub provider: String,
+    pub model: String,
+    /// Where the key would come from: `workspace`, `system`, or `null` (no key).
+    #[schema(schema_with = key_source_schema, required = true)]
+    pub key_source: Option<&'static str>,
+    pub requires_api_key: bool,
+}
+
+fn key_source_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::Type::String,
+            utoipa::openapi::Type::Null,
+        ]))
+        .enum_values(Some([
+            serde_json::json!("workspace"),
+            serde_json::json!("system"),
+            serde_json::Value::Null,
+        ]))
+        .build()
 }
 
 fn providers(state: &AppState) -> ApiResult<ar_executors::LlmProviders> {
@@ -38,16 +113,16 @@ fn providers(state: &AppState) -> ApiResult<ar_executors::LlmProviders> {
 }
 
 /// `GET /v1/llm-provider-keys` → `{ "llm_provider_keys": [...] }` by provider, newest first.
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<LlmKeyList>> {
     let ws = gate.require_workspace()?;
-    let keys: Vec<Value> = state
+    let llm_provider_keys = state
         .integrations()
         .list_llm_keys(&ws.id)
         .await?
         .iter()
         .map(view)
         .collect();
-    Ok(Json(json!({ "llm_provider_keys": keys })))
+    Ok(Json(LlmKeyList { llm_provider_keys }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -70,7 +145,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewLlmKey>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<LlmKey>)> {
     let ws = gate.require_workspace()?;
     let known = providers(&state)?;
     if known.get(&body.provider).is_none() {
@@ -127,29 +202,27 @@ pub async fn delete(
 /// `GET /v1/llm-provider-keys/catalog` → `{ "providers": [{name, flavor, models,
 /// requires_api_key, workspace_key, system_key}] }`. `models` is `null`: the server keeps no
 /// model lists (any wire name the provider accepts works).
-pub async fn catalog(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn catalog(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<LlmCatalog>> {
     let ws = gate.require_workspace()?;
     let keys = state.integrations().list_llm_keys(&ws.id).await?;
     let known = providers(&state)?;
-    let out: Vec<Value> = known
+    let providers = known
         .names()
         .iter()
         .filter_map(|name| known.get(name))
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "flavor": match p.flavor {
-                    ar_connect::llm::ApiFlavor::OpenAiCompatible => "openai_compatible",
-                    ar_connect::llm::ApiFlavor::Anthropic => "anthropic",
-                },
-                "models": Value::Null,
-                "requires_api_key": p.requires_api_key,
-                "workspace_key": keys.iter().any(|k| k.provider == p.name),
-                "system_key": llm::system_key_for(state.settings(), &ws.slug, &p.name),
-            })
+        .map(|p| CatalogProvider {
+            name: p.name.clone(),
+            flavor: match p.flavor {
+                ar_connect::llm::ApiFlavor::OpenAiCompatible => "openai_compatible",
+                ar_connect::llm::ApiFlavor::Anthropic => "anthropic",
+            },
+            models: None,
+            requires_api_key: p.requires_api_key,
+            workspace_key: keys.iter().any(|k| k.provider == p.name),
+            system_key: llm::system_key_for(state.settings(), &ws.slug, &p.name),
         })
         .collect();
-    Ok(Json(json!({ "providers": out })))
+    Ok(Json(LlmCatalog { providers }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -171,7 +244,7 @@ pub async fn resolve(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<ResolveBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Resolved>> {
     let ws = gate.require_workspace()?;
     if body.model_ref.is_some() && body.model.is_some() {
         return Err(ApiError::bad_request(
@@ -202,8 +275,11 @@ pub async fn resolve(
     } else {
         None
     };
-    Ok(Json(json!({
-        "source": source, "provider": config.name, "model": model,
-        "key_source": key_source, "requires_api_key": config.requires_api_key,
-    })))
+    Ok(Json(Resolved {
+        source,
+        provider: config.name.clone(),
+        model: model.to_string(),
+        key_source,
+        requires_api_key: config.requires_api_key,
+    }))
 }

@@ -22,20 +22,15 @@ use crate::extract::Path;
 use crate::json::{Json, OptionalJson};
 use crate::mcp::discovery::tools_json;
 use crate::mcp::resolver::{apply_profile, server_target};
+use crate::mcp::view::{Discovered, McpServer, McpServerList, Rediscovered};
 use crate::routes::mcp_instances;
 use crate::routes::workspaces::check_name;
 use crate::state::AppState;
 use crate::views;
 
 /// A server as the API shows it.
-pub fn server_view(s: &McpServerRecord) -> Value {
-    json!({
-        "id": s.id, "project_id": s.project_id, "name": s.name, "description": s.description,
-        "mode": server_mode(&s.source), "canonical_url": s.canonical_url, "transport": s.transport, "auth_mode": s.auth_mode,
-        "source": s.source, "tools": s.tools, "current_version": s.current_version,
-        "validation": s.validation,
-        "created_at": views::time(s.created_at), "updated_at": views::time(s.updated_at),
-    })
+pub fn server_view(s: &McpServerRecord) -> McpServer {
+    McpServer::from(s)
 }
 
 /// The server the path names, authorized for the route's action: a custom server on its
@@ -116,16 +111,19 @@ pub async fn tools(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<
 
 /// `GET /v1/mcp/servers` (McpRead, `X-Project-Id`) → `{ "servers": [...] }`: the
 /// project's custom servers and the catalog servers used in the workspace.
-pub async fn list_servers(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list_servers(
+    State(state): State<AppState>,
+    gate: Gate,
+) -> ApiResult<Json<McpServerList>> {
     let project = gate.project()?;
-    let servers: Vec<Value> = state
+    let servers = state
         .integrations()
         .list_mcp_servers(&project.workspace_id, &project.id)
         .await?
         .iter()
         .map(server_view)
         .collect();
-    Ok(Json(json!({ "servers": servers })))
+    Ok(Json(McpServerList { servers }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -171,7 +169,7 @@ fn auth_mode_schema() -> utoipa::openapi::Object {
 
 /// `mode` of a server: `platform` for the operator's catalog, `third_party` for a
 /// project's own (hosted terms for `source`).
-fn server_mode(source: &str) -> &'static str {
+pub(crate) fn server_mode(source: &str) -> &'static str {
     if source == "custom" {
         "third_party"
     } else {
@@ -247,7 +245,7 @@ pub async fn create_server(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewServer>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<McpServer>)> {
     let project = gate.project()?.clone();
     let auth_mode = check_auth_mode(body.auth_mode.as_deref())?;
     let requested_url = registration_url(&body)?;
@@ -305,7 +303,7 @@ pub async fn get_server(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<McpServer>> {
     let server = load_server(&state, &gate, &id).await?;
     Ok(Json(server_view(&server)))
 }
@@ -347,14 +345,17 @@ pub async fn discover(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<DiscoverBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Discovered>> {
     let project = gate.project()?;
     let discovery = state.mcp_discovery();
     let url = discovery.check_custom_url(&body.url).await?;
     let tools = discovery
         .discover(&project.workspace_id, &ar_mcp::McpTarget::http(&url), &url)
         .await?;
-    Ok(Json(json!({ "url": url, "tools": tools_json(&tools) })))
+    Ok(Json(Discovered {
+        url,
+        tools: tools_json(&tools),
+    }))
 }
 
 /// `POST /v1/mcp/servers/{id}/discover` (McpManage) → `{server_id, url, tools, changed}`:
@@ -365,7 +366,7 @@ pub async fn discover_server(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Rediscovered>> {
     let server = load_server(&state, &gate, &id).await?;
     let target = bare_target(&state, &server).await?;
     let tools = state
@@ -373,12 +374,12 @@ pub async fn discover_server(
         .discover(&server.workspace_id, &target, &server.canonical_url)
         .await?;
     let tools = tools_json(&tools);
-    Ok(Json(json!({
-        "server_id": server.id,
-        "url": server.canonical_url,
-        "changed": tools != server.tools,
-        "tools": tools,
-    })))
+    Ok(Json(Rediscovered {
+        changed: tools != server.tools,
+        server_id: server.id,
+        url: server.canonical_url,
+        tools,
+    }))
 }
 
 /// The server's target without credentials, for discovery and validation (a custom

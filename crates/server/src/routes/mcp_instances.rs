@@ -27,34 +27,24 @@ use crate::mcp::resolver::{apply_profile, catalog_target, server_target};
 use crate::mcp::values::{
     BindingRights, ValueKind, check_bindings, parse_values, project_connection,
 };
+use crate::mcp::view::{
+    ConfigProfile, ConfigProfileList, McpInstance, McpInstanceDetail, McpInstanceList,
+};
 use crate::routes::mcp::server_view;
 use crate::routes::workspaces::check_name;
 use crate::settings::McpCatalogEntry;
 use crate::state::AppState;
-use crate::views;
 
 fn instance_view(
     i: &McpInstanceRecord,
     server: Option<&McpServerRecord>,
     active: Option<&str>,
-) -> Value {
-    json!({
-        "id": i.id, "project_id": i.project_id, "server_id": i.server_id, "name": i.name,
-        "server_url": server.map(|s| s.canonical_url.clone()),
-        "server_name": server.map(|s| s.name.clone()),
-        "transport": server.map(|s| s.transport.clone()),
-        "active_profile_id": active,
-        "created_at": views::time(i.created_at), "updated_at": views::time(i.updated_at),
-    })
+) -> McpInstance {
+    McpInstance::new(i, server, active)
 }
 
-fn profile_view(p: &McpProfileRecord) -> Value {
-    json!({
-        "id": p.id, "instance_id": p.instance_id, "name": p.name, "env": p.env,
-        "headers": p.headers, "connection_id": p.connection_id,
-        "connection_env": p.connection_env, "active": p.active,
-        "created_at": views::time(p.created_at), "updated_at": views::time(p.updated_at),
-    })
+fn profile_view(p: &McpProfileRecord) -> ConfigProfile {
+    ConfigProfile::from(p)
 }
 
 /// The instance the path names, authorized for the route's action on its project.
@@ -100,7 +90,7 @@ pub async fn instance_target(
     }
 }
 
-async fn view_of(state: &AppState, instance: &McpInstanceRecord) -> ApiResult<Value> {
+async fn view_of(state: &AppState, instance: &McpInstanceRecord) -> ApiResult<McpInstance> {
     let store = state.integrations();
     let server = store
         .mcp_server(&instance.workspace_id, &instance.server_id)
@@ -114,13 +104,13 @@ async fn view_of(state: &AppState, instance: &McpInstanceRecord) -> ApiResult<Va
 }
 
 /// `GET /v1/mcp/instances` (McpRead, `X-Project-Id`) → `{ "instances": [...] }`.
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<McpInstanceList>> {
     let project = gate.project()?;
-    let mut out = Vec::new();
+    let mut instances = Vec::new();
     for instance in state.integrations().list_mcp_instances(&project.id).await? {
-        out.push(view_of(&state, &instance).await?);
+        instances.push(view_of(&state, &instance).await?);
     }
-    Ok(Json(json!({ "instances": out })))
+    Ok(Json(McpInstanceList { instances }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -203,7 +193,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewInstance>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<McpInstance>)> {
     let name = body
         .name
         .as_deref()
@@ -240,17 +230,17 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<McpInstanceDetail>> {
     let instance = load_instance(&state, &gate, &id).await?;
-    let mut view = view_of(&state, &instance).await?;
-    if let Some(server) = state
+    let view = view_of(&state, &instance).await?;
+    let server = state
         .integrations()
         .mcp_server(&instance.workspace_id, &instance.server_id)
-        .await?
-    {
-        view["server"] = server_view(&server);
-    }
-    Ok(Json(view))
+        .await?;
+    Ok(Json(McpInstanceDetail {
+        instance: view,
+        server: server.as_ref().map(server_view),
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -266,7 +256,7 @@ pub async fn patch(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<InstanceChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<McpInstance>> {
     let instance = load_instance(&state, &gate, &id).await?;
     let name = check_name("name", &body.name)?;
     if !state
@@ -503,16 +493,16 @@ pub async fn list_profiles(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConfigProfileList>> {
     let instance = load_instance(&state, &gate, &id).await?;
-    let profiles: Vec<Value> = state
+    let config_profiles = state
         .integrations()
         .list_mcp_profiles(&instance.id)
         .await?
         .iter()
         .map(profile_view)
         .collect();
-    Ok(Json(json!({ "config_profiles": profiles })))
+    Ok(Json(ConfigProfileList { config_profiles }))
 }
 
 /// `POST /v1/mcp/instances/{id}/config-profiles` (McpManage) → 201; the instance's first
@@ -522,7 +512,7 @@ pub async fn create_profile(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<NewProfile>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ConfigProfile>)> {
     let instance = load_instance(&state, &gate, &id).await?;
     let name = check_name("name", &body.name)?;
     let rules = ProfileRules::of(&state, &gate, &instance).await?;
@@ -596,7 +586,7 @@ pub async fn patch_profile(
     gate: Gate,
     Path((id, profile_id)): Path<(String, String)>,
     Json(body): Json<ProfileChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConfigProfile>> {
     let (instance, profile) = load_profile(&state, &gate, &id, &profile_id).await?;
     let name = body
         .name
@@ -658,7 +648,7 @@ pub async fn set_active(
     State(state): State<AppState>,
     gate: Gate,
     Path((id, profile_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConfigProfile>> {
     let (instance, profile) = load_profile(&state, &gate, &id, &profile_id).await?;
     if !state
         .integrations()

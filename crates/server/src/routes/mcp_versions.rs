@@ -8,7 +8,7 @@ use ar_store::integrations::NewMcpServerVersion;
 use ar_store::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -19,7 +19,7 @@ use crate::json::{Json, OptionalJson};
 use crate::mcp::discovery::tools_json;
 use crate::routes::mcp::{bare_target, load_server, server_view};
 use crate::state::AppState;
-use crate::views;
+use crate::views::Time;
 
 /// At most this many tools in a published version.
 pub const MAX_TOOLS: usize = 1000;
@@ -36,22 +36,44 @@ pub async fn list_versions(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ServerVersionList>> {
     let server = load_server(&state, &gate, &id).await?;
-    let versions: Vec<Value> = state
+    let versions = state
         .integrations()
         .list_mcp_server_versions(&server.id)
         .await?
         .iter()
-        .map(|v| {
-            json!({
-                "version": v.version, "tools": v.tools, "config_schema": v.config_schema,
-                "active": v.version == server.current_version,
-                "created_at": views::time(v.created_at),
-            })
+        .map(|v| ServerVersion {
+            version: v.version,
+            tools: v.tools.clone(),
+            config_schema: v.config_schema.clone(),
+            active: v.version == server.current_version,
+            created_at: Time(v.created_at),
         })
         .collect();
-    Ok(Json(json!({ "versions": versions })))
+    Ok(Json(ServerVersionList { versions }))
+}
+
+/// One tool-list version of a server.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServerVersion {
+    pub version: i64,
+    /// `[{name, description, input_schema, output_schema}]`
+    #[schema(value_type = Vec<Object>)]
+    pub tools: Value,
+    /// The configuration an instance of this version takes (a JSON Schema); `null` when
+    /// none.
+    #[schema(value_type = Option<Object>, required = true)]
+    pub config_schema: Option<Value>,
+    /// The server's current version.
+    pub active: bool,
+    pub created_at: Time,
+}
+
+/// `GET /v1/mcp/servers/{id}/versions`'s answer, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServerVersionList {
+    pub versions: Vec<ServerVersion>,
 }
 
 /// A tool of a published version. `inputSchema`/`outputSchema` (the MCP wire spelling)

@@ -5,27 +5,46 @@ use ar_model::authz::{ProjectRole, WorkspaceRole};
 use ar_store::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::gate::Gate;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::routes::identity::normalize_email;
 use crate::state::AppState;
-use crate::views;
+use crate::views::{Member, ProjectMember};
 
 /// `GET /v1/members` (MembersList)
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<MemberList>> {
     let ws = gate.require_workspace()?;
-    let members: Vec<Value> = state
+    let members = state
         .tenants()
         .list_members(&ws.id)
         .await?
         .iter()
-        .map(views::member)
+        .map(Member::from)
         .collect();
-    Ok(Json(json!({ "members": members })))
+    Ok(Json(MemberList { members }))
+}
+
+/// `GET /v1/members`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MemberList {
+    pub members: Vec<Member>,
+}
+
+/// `GET /v1/projects/{id}/members`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProjectMemberList {
+    pub members: Vec<ProjectMember>,
+}
+
+/// `PATCH /v1/projects/{id}/members/{user_id}`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProjectRoleSet {
+    pub user_id: String,
+    #[schema(schema_with = crate::openapi::field::project_role)]
+    pub role: &'static str,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -47,7 +66,7 @@ pub async fn update(
     gate: Gate,
     Path(user_id): Path<String>,
     Json(body): Json<MemberPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Member>> {
     let ws = gate.require_workspace()?;
     change_member(&state, &gate, &user_id, body.role, body.active).await?;
     let member = state
@@ -57,7 +76,7 @@ pub async fn update(
         .into_iter()
         .find(|m| m.membership.user_id == user_id)
         .ok_or_else(|| ApiError::not_found("member"))?;
-    Ok(Json(views::member(&member)))
+    Ok(Json(Member::from(&member)))
 }
 
 /// `DELETE /v1/members/{user_id}` (MembersManage): deactivates the member at once; what
@@ -142,16 +161,16 @@ pub async fn list_project(
     State(state): State<AppState>,
     gate: Gate,
     Path(project_id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ProjectMemberList>> {
     let project = gate.object_project(&state, &project_id, "project").await?;
-    let members: Vec<Value> = state
+    let members = state
         .tenants()
         .project_members(&project.id)
         .await?
         .iter()
-        .map(views::project_member)
+        .map(ProjectMember::from)
         .collect();
-    Ok(Json(json!({ "members": members })))
+    Ok(Json(ProjectMemberList { members }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -180,7 +199,7 @@ pub async fn add_project(
     gate: Gate,
     Path(project_id): Path<String>,
     Json(body): Json<NewProjectMember>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ProjectMember>)> {
     let project = gate.object_project(&state, &project_id, "project").await?;
     let user = match (&body.user_id, &body.email) {
         (Some(id), _) => state.tenants().user_by_id(id).await?,
@@ -214,9 +233,12 @@ pub async fn add_project(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "user_id": user.id, "email": user.email, "name": user.name, "role": body.role.as_str() }),
-        ),
+        Json(ProjectMember {
+            user_id: user.id,
+            email: user.email,
+            name: user.name,
+            role: body.role.as_str().to_owned(),
+        }),
     ))
 }
 
@@ -226,7 +248,7 @@ pub async fn update_project(
     gate: Gate,
     Path((project_id, user_id)): Path<(String, String)>,
     Json(body): Json<ProjectMemberPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ProjectRoleSet>> {
     let project = gate.object_project(&state, &project_id, "project").await?;
     if state
         .tenants()
@@ -248,9 +270,10 @@ pub async fn update_project(
         .tenants()
         .set_project_member(&project.id, &user_id, body.role.as_str(), now_ms())
         .await?;
-    Ok(Json(
-        json!({ "user_id": user_id, "role": body.role.as_str() }),
-    ))
+    Ok(Json(ProjectRoleSet {
+        user_id,
+        role: body.role.as_str(),
+    }))
 }
 
 /// `DELETE /v1/projects/{id}/members/{user_id}` (ProjectMembersManage)

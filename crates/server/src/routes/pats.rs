@@ -7,8 +7,7 @@ use ar_store::now_ms;
 use ar_store::tenant::PatRecord;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::gate::Gate;
 use crate::auth::tokens::{PAT_PREFIX, hash_secret, new_id, random_secret};
@@ -17,7 +16,7 @@ use crate::json::Json;
 use crate::routes::workspaces::check_name;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::views;
+use crate::views::Pat;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewPat {
@@ -45,16 +44,32 @@ pub struct NewPat {
 }
 
 /// `GET /v1/pats` (PatsManage): the caller's tokens in this workspace (never the secrets).
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<PatList>> {
     let ws = gate.require_workspace()?;
-    let pats: Vec<Value> = state
+    let pats = state
         .tenants()
         .list_pats(&gate.principal.user.id, &ws.id)
         .await?
         .iter()
-        .map(views::pat)
+        .map(Pat::from)
         .collect();
-    Ok(Json(json!({ "pats": pats })))
+    Ok(Json(PatList { pats }))
+}
+
+/// `GET /v1/pats`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PatList {
+    pub pats: Vec<Pat>,
+}
+
+/// `POST /v1/pats`'s answer: the token's metadata and, this once, the token. No `Debug`:
+/// the token must not reach a log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedPat {
+    #[serde(flatten)]
+    pub pat: Pat,
+    /// The bearer token (`pat_…`); never shown again.
+    pub token: String,
 }
 
 /// The token's expiry (ms): what the body asks within the operator's bounds, else the
@@ -111,7 +126,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewPat>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedPat>)> {
     let ws = gate.require_workspace()?;
     let name = check_name("display_name", &body.display_name)?;
     if body.scopes.is_empty() {
@@ -150,8 +165,10 @@ pub async fn create(
         created_at: now,
     };
     state.tenants().create_pat(&pat).await?;
-    let mut out = views::pat(&pat);
-    out["token"] = Value::String(token);
+    let out = CreatedPat {
+        pat: Pat::from(&pat),
+        token,
+    };
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -179,6 +196,7 @@ pub async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const DAY: i64 = 86_400_000;
     const NOW: i64 = 1_000 * DAY;

@@ -5,8 +5,8 @@
 use ar_engine::RunStatus;
 use ar_store::tenant::{RunCursor, RunQuery, TaskQuery};
 use axum::extract::State;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::auth::gate::Gate;
 use crate::error::{ApiError, ApiResult};
@@ -14,7 +14,7 @@ use crate::extract::{Path, Query};
 use crate::json::{Json, OptionalJson};
 use crate::routes::workflows;
 use crate::runs::access::{readable_projects, workflow_run};
-use crate::runs::view;
+use crate::runs::view::{self, RunEvent, RunItem, RunSummary};
 use crate::state::AppState;
 
 const DEFAULT_PAGE: i64 = 50;
@@ -75,9 +75,18 @@ fn parse_since(since: &str) -> ApiResult<i64> {
         })
 }
 
+/// One page of a run list, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RunPage {
+    pub runs: Vec<RunItem>,
+    /// Pass it back as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
 /// One page of runs for `query` (its `project_ids` already limited to what the caller
 /// may read) as `{runs, next_cursor}`.
-async fn page(state: &AppState, q: ListQuery, mut query: RunQuery) -> ApiResult<Json<Value>> {
+async fn page(state: &AppState, q: ListQuery, mut query: RunQuery) -> ApiResult<Json<RunPage>> {
     if let Some(status) = &q.status {
         RunStatus::parse(status).ok_or_else(|| {
             ApiError::bad_request(
@@ -92,12 +101,12 @@ async fn page(state: &AppState, q: ListQuery, mut query: RunQuery) -> ApiResult<
     let runs = state.tenants().list_runs(&query).await?;
     let next_cursor = match runs.last() {
         Some(last) if runs.len() as i64 == query.limit => {
-            Value::String(encode_cursor(last.created_at, &last.id))
+            Some(encode_cursor(last.created_at, &last.id))
         }
-        _ => Value::Null,
+        _ => None,
     };
-    let runs: Vec<Value> = runs.iter().map(view::run_item).collect();
-    Ok(Json(json!({ "runs": runs, "next_cursor": next_cursor })))
+    let runs = runs.iter().map(RunItem::from).collect();
+    Ok(Json(RunPage { runs, next_cursor }))
 }
 
 /// `GET /v1/runs` (RunsListTenant): runs of every project the caller can read; filters
@@ -106,7 +115,7 @@ pub async fn list_tenant(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RunPage>> {
     let mut project_ids: Vec<String> = readable_projects(&state, &gate)
         .await?
         .into_iter()
@@ -141,7 +150,7 @@ pub async fn list_for_workflow(
     gate: Gate,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RunPage>> {
     let workflow = workflows::load(&state, &gate, &id).await?;
     if q.workflow.as_deref().is_some_and(|w| w != workflow.id) {
         return Err(ApiError::bad_request(
@@ -171,10 +180,10 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path((id, run_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<view::Run>> {
     let (workflow, run) = workflow_run(&state, &gate, &id, &run_id).await?;
     let waiting = awaiting_human(&state, &workflow.project_id, &run.id).await?;
-    Ok(Json(view::run(&run, waiting)))
+    Ok(Json(view::Run::new(&run, waiting)))
 }
 
 /// `GET /v1/workflows/{id}/runs/{run_id}/summary` (RunRead)
@@ -182,10 +191,10 @@ pub async fn summary(
     State(state): State<AppState>,
     gate: Gate,
     Path((id, run_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RunSummary>> {
     let (workflow, run) = workflow_run(&state, &gate, &id, &run_id).await?;
     let waiting = awaiting_human(&state, &workflow.project_id, &run.id).await?;
-    Ok(Json(view::summary(&run, waiting)))
+    Ok(Json(RunSummary::new(&run, waiting)))
 }
 
 #[derive(Deserialize, Default)]
@@ -205,7 +214,7 @@ pub async fn events(
     gate: Gate,
     Path((id, run_id)): Path<(String, String)>,
     Query(q): Query<EventsQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EventPage>> {
     let (workflow, run) = workflow_run(&state, &gate, &id, &run_id).await?;
     let after = q.after_seq.unwrap_or(0);
     if after < 0 {
@@ -214,13 +223,26 @@ pub async fn events(
     let limit = page_limit(q.limit, DEFAULT_EVENTS, MAX_EVENTS)?;
     let events = state.engine().store().events(&run.id, after, limit).await?;
     let next = events.last().map(|e| e.seq).unwrap_or(after);
-    let events: Vec<Value> = events
+    let events: Vec<RunEvent> = events
         .iter()
-        .map(|e| view::event(e, &workflow.id))
+        .map(|e| RunEvent::new(e, &workflow.id))
         .collect();
-    Ok(Json(json!({
-        "events": events, "next_after_seq": next, "has_more": events.len() as i64 == limit,
-    })))
+    let has_more = events.len() as i64 == limit;
+    Ok(Json(EventPage {
+        events,
+        next_after_seq: next,
+        has_more,
+    }))
+}
+
+/// `GET …/runs/{run_id}/events`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventPage {
+    pub events: Vec<RunEvent>,
+    /// The last `seq` returned (or the `after_seq` given when none): pass it back.
+    pub next_after_seq: i64,
+    /// The page is full: more events may follow.
+    pub has_more: bool,
 }
 
 /// `GET /v1/workflows/{id}/runs/{run_id}/context` (RunRead): docs/contract.md §7's run context.
@@ -249,7 +271,7 @@ pub async fn retry(
     gate: Gate,
     Path((id, run_id)): Path<(String, String)>,
     OptionalJson(body): OptionalJson<RetryBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Retried>> {
     let (_, run) = workflow_run(&state, &gate, &id, &run_id).await?;
     if !matches!(run.status, RunStatus::Failed | RunStatus::Stopped) {
         return Err(ApiError::conflict(format!(
@@ -262,10 +284,26 @@ pub async fn retry(
         .engine()
         .retry_run(&run.id, body.from_step_id.as_deref())
         .await?;
-    Ok(Json(json!({
-        "run_id": retried.id, "workflow_id": retried.workflow_id, "version": retried.version,
-        "status": retried.status.as_str(), "from_step_id": body.from_step_id,
-    })))
+    Ok(Json(Retried {
+        run_id: retried.id,
+        workflow_id: retried.workflow_id,
+        version: retried.version,
+        status: retried.status.as_str(),
+        from_step_id: body.from_step_id,
+    }))
+}
+
+/// `POST …/runs/{run_id}/retry`'s answer: the run, running again.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Retried {
+    pub run_id: String,
+    pub workflow_id: String,
+    #[schema(required = true)]
+    pub version: Option<i64>,
+    #[schema(schema_with = view::run_status)]
+    pub status: &'static str,
+    #[schema(required = true)]
+    pub from_step_id: Option<String>,
 }
 
 /// The query parameters of the run, event and task list routes, for the OpenAPI document.

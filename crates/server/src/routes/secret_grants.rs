@@ -11,7 +11,7 @@ use ar_store::integrations::SecretGrantRecord;
 use ar_store::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::auth::gate::Gate;
 use crate::error::{ApiError, ApiResult};
@@ -19,13 +19,31 @@ use crate::extract::Path;
 use crate::json::Json;
 use crate::routes::vault::check_secret_name;
 use crate::state::AppState;
-use crate::views;
+use crate::views::Time;
 
-fn view(g: &SecretGrantRecord) -> Value {
-    json!({
-        "secret_name": g.secret_name, "project_id": g.project_id,
-        "granted_by": g.granted_by, "created_at": views::time(g.created_at),
-    })
+/// A grant of a secret to a project (names only, never the value).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SecretGrant {
+    pub secret_name: String,
+    pub project_id: String,
+    pub granted_by: String,
+    pub created_at: Time,
+}
+
+fn view(g: &SecretGrantRecord) -> SecretGrant {
+    SecretGrant {
+        secret_name: g.secret_name.clone(),
+        project_id: g.project_id.clone(),
+        granted_by: g.granted_by.clone(),
+        created_at: Time(g.created_at),
+    }
+}
+
+/// A list of grants (`GET /v1/vault/secrets/{name}/grants`, by project;
+/// `GET /v1/projects/{id}/vault-grants`, by secret name).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SecretGrantList {
+    pub grants: Vec<SecretGrant>,
 }
 
 /// `GET /v1/vault/secrets/{name}/grants` (VaultRead) → `{ "grants": [...] }`, oldest
@@ -34,20 +52,20 @@ pub async fn list(
     State(state): State<AppState>,
     gate: Gate,
     Path(name): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SecretGrantList>> {
     let ws = gate.require_workspace()?;
     check_secret_name(&name)?;
     let store = state.integrations();
     if store.secret(&ws.id, &name).await?.is_none() {
         return Err(ApiError::not_found("secret"));
     }
-    let grants: Vec<Value> = store
+    let grants = store
         .secret_grants(&ws.id, &name)
         .await?
         .iter()
         .map(view)
         .collect();
-    Ok(Json(json!({ "grants": grants })))
+    Ok(Json(SecretGrantList { grants }))
 }
 
 /// `PUT /v1/vault/secrets/{name}/grants/{project_id}` (VaultWrite) → 201 with the grant,
@@ -57,7 +75,7 @@ pub async fn grant(
     State(state): State<AppState>,
     gate: Gate,
     Path((name, project_id)): Path<(String, String)>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<SecretGrant>)> {
     let ws = gate.require_workspace()?;
     check_secret_name(&name)?;
     let store = state.integrations();
@@ -110,14 +128,14 @@ pub async fn list_for_project(
     State(state): State<AppState>,
     gate: Gate,
     Path(project_id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SecretGrantList>> {
     let project = gate.object_project(&state, &project_id, "project").await?;
-    let grants: Vec<Value> = state
+    let grants = state
         .integrations()
         .project_secret_grants(&project.workspace_id, &project.id)
         .await?
         .iter()
         .map(view)
         .collect();
-    Ok(Json(json!({ "grants": grants })))
+    Ok(Json(SecretGrantList { grants }))
 }

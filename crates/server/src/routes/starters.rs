@@ -3,7 +3,6 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 
 use crate::auth::gate::Gate;
 use crate::error::{ApiError, ApiResult};
@@ -13,11 +12,17 @@ use crate::starters;
 use crate::state::AppState;
 
 /// `GET /v1/starters` (WorkflowRead): the gallery's cards, without their graphs.
-pub async fn list(State(_): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(_): State<AppState>, gate: Gate) -> ApiResult<Json<StarterList>> {
     // The action is project-scoped: the gate checked the project only if one was named.
     gate.project()?;
-    let cards: Vec<Value> = starters::all().iter().map(|s| s.summary()).collect();
-    Ok(Json(json!({ "starters": cards })))
+    let starters = starters::all().iter().map(|s| s.summary()).collect();
+    Ok(Json(StarterList { starters }))
+}
+
+/// `GET /v1/starters`'s answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct StarterList {
+    pub starters: Vec<starters::StarterCard>,
 }
 
 /// `GET /v1/starters/{id}` (WorkflowRead): one card with its graph, ready for
@@ -26,7 +31,7 @@ pub async fn get(
     State(_): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<starters::StarterDetail>> {
     gate.project()?;
     let starter = starters::find(&id).ok_or_else(|| {
         ApiError::new(

@@ -3,15 +3,15 @@
 
 use ar_store::tenant::TaskQuery;
 use axum::extract::State;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::auth::gate::Gate;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::json::Json;
 use crate::runs::access::{readable_projects, workflow_run};
-use crate::runs::view;
+use crate::runs::view::PendingTask;
 use crate::state::AppState;
 
 const DEFAULT_TASKS: i64 = 100;
@@ -33,15 +33,21 @@ fn limit(q: &InboxQuery) -> ApiResult<i64> {
     }
 }
 
-async fn tasks(state: &AppState, query: TaskQuery) -> ApiResult<Json<Value>> {
-    let tasks: Vec<Value> = state
+/// A list of pending tasks, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TaskList {
+    pub tasks: Vec<PendingTask>,
+}
+
+async fn tasks(state: &AppState, query: TaskQuery) -> ApiResult<Json<TaskList>> {
+    let tasks = state
         .tenants()
         .pending_tasks(&query)
         .await?
         .iter()
-        .map(view::task)
+        .map(PendingTask::from)
         .collect();
-    Ok(Json(json!({ "tasks": tasks })))
+    Ok(Json(TaskList { tasks }))
 }
 
 /// `GET /v1/tasks/pending` (TasksListTenant): pending tasks of every project the caller
@@ -50,7 +56,7 @@ pub async fn inbox(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<InboxQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TaskList>> {
     let project_ids = readable_projects(&state, &gate)
         .await?
         .into_iter()
@@ -70,7 +76,7 @@ pub async fn pending_of_run(
     gate: Gate,
     Path((id, run_id)): Path<(String, String)>,
     Query(q): Query<InboxQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TaskList>> {
     let (workflow, run) = workflow_run(&state, &gate, &id, &run_id).await?;
     let query = TaskQuery {
         project_ids: vec![workflow.project_id],
@@ -98,7 +104,7 @@ pub async fn complete(
     gate: Gate,
     Path((id, run_id, task_id)): Path<(String, String, String)>,
     Json(body): Json<CompleteBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CompletedTask>> {
     let (_, run) = workflow_run(&state, &gate, &id, &run_id).await?;
     if body
         .result
@@ -129,7 +135,20 @@ pub async fn complete(
             Some(&gate.principal.user.id),
         )
         .await?;
-    Ok(Json(json!({
-        "status": "completed", "task_id": task_id, "run_id": run.id, "approved": body.approved,
-    })))
+    Ok(Json(CompletedTask {
+        status: "completed",
+        task_id,
+        run_id: run.id,
+        approved: body.approved,
+    }))
+}
+
+/// `POST …/tasks/{task_id}/complete`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CompletedTask {
+    /// Always `completed`.
+    pub status: &'static str,
+    pub task_id: String,
+    pub run_id: String,
+    pub approved: bool,
 }

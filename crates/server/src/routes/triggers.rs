@@ -9,8 +9,8 @@ use ar_store::now_ms;
 use ar_store::tenant::WorkflowRecord;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
@@ -20,21 +20,62 @@ use crate::extract::Path;
 use crate::json::Json;
 use crate::routes::workflows;
 use crate::state::AppState;
-use crate::views;
+use crate::views::Time;
 
 /// Zone used when a trigger names none.
 const DEFAULT_TIMEZONE: &str = "UTC";
 
-fn view(t: &TriggerRecord) -> Value {
-    json!({
-        "id": t.id, "workflow_id": t.workflow_id, "cron": t.cron, "timezone": t.timezone,
-        "trigger_payload": t.trigger_payload, "trigger_steps": t.trigger_steps,
-        "excluded_step_ids": t.excluded_step_ids, "enabled": t.enabled,
-        "next_fire_at": views::opt_time(t.next_fire_at),
-        "last_fired_at": views::opt_time(t.last_fired_at),
-        "last_run_id": t.last_run_id, "last_error": t.last_error,
-        "created_at": views::time(t.created_at), "updated_at": views::time(t.updated_at),
-    })
+/// A cron trigger as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Trigger {
+    pub id: String,
+    pub workflow_id: String,
+    pub cron: String,
+    /// IANA time zone name the expression is read in.
+    pub timezone: String,
+    #[schema(value_type = Object)]
+    pub trigger_payload: Value,
+    #[schema(value_type = Object)]
+    pub trigger_steps: Value,
+    pub excluded_step_ids: Vec<String>,
+    pub enabled: bool,
+    /// The next due instant; `null` while disabled.
+    #[schema(required = true)]
+    pub next_fire_at: Option<Time>,
+    #[schema(required = true)]
+    pub last_fired_at: Option<Time>,
+    #[schema(required = true)]
+    pub last_run_id: Option<String>,
+    /// Why the last fire started no run, if it did not.
+    #[schema(required = true)]
+    pub last_error: Option<String>,
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+fn view(t: &TriggerRecord) -> Trigger {
+    Trigger {
+        id: t.id.clone(),
+        workflow_id: t.workflow_id.clone(),
+        cron: t.cron.clone(),
+        timezone: t.timezone.clone(),
+        trigger_payload: t.trigger_payload.clone(),
+        trigger_steps: t.trigger_steps.clone(),
+        excluded_step_ids: t.excluded_step_ids.clone(),
+        enabled: t.enabled,
+        next_fire_at: Time::opt(t.next_fire_at),
+        last_fired_at: Time::opt(t.last_fired_at),
+        last_run_id: t.last_run_id.clone(),
+        last_error: t.last_error.clone(),
+        created_at: Time(t.created_at),
+        updated_at: Time(t.updated_at),
+    }
+}
+
+/// `GET /v1/workflows/{id}/triggers`'s answer, oldest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TriggerList {
+    pub triggers: Vec<Trigger>,
 }
 
 /// The trigger the path names, on the workflow the path names (authorized by `load`).
@@ -109,16 +150,16 @@ pub async fn list(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TriggerList>> {
     let workflow = workflows::load(&state, &gate, &id).await?;
-    let triggers: Vec<Value> = state
+    let triggers = state
         .automation()
         .list_triggers(&workflow.id)
         .await?
         .iter()
         .map(view)
         .collect();
-    Ok(Json(json!({ "triggers": triggers })))
+    Ok(Json(TriggerList { triggers }))
 }
 
 /// `POST /v1/workflows/{id}/triggers` (TriggersManage) → 201. A bad cron expression or
@@ -128,7 +169,7 @@ pub async fn create(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<NewTrigger>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Trigger>)> {
     let workflow = workflows::load(&state, &gate, &id).await?;
     if workflow.archived {
         return Err(ApiError::conflict(
@@ -181,7 +222,7 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path((id, trigger_id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Trigger>> {
     let (_, trigger) = load(&state, &gate, &id, &trigger_id).await?;
     Ok(Json(view(&trigger)))
 }
@@ -213,7 +254,7 @@ pub async fn patch(
     gate: Gate,
     Path((id, trigger_id)): Path<(String, String)>,
     Json(body): Json<TriggerChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Trigger>> {
     let (workflow, current) = load(&state, &gate, &id, &trigger_id).await?;
     let cron = body.cron.clone().unwrap_or_else(|| current.cron.clone());
     let timezone = body

@@ -7,8 +7,7 @@ use ar_store::integrations::SecretRecord;
 use ar_store::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
@@ -17,7 +16,7 @@ use crate::extract::Path;
 use crate::json::Json;
 use crate::state::AppState;
 use crate::vault::secret_field;
-use crate::views;
+use crate::views::Time;
 
 /// Longest accepted secret value, in bytes.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
@@ -52,24 +51,43 @@ pub struct SecretBody {
 }
 
 /// A secret as the API shows it: metadata only.
-fn view(s: &SecretRecord) -> Value {
-    json!({
-        "name": s.name, "description": s.description, "created_by": s.created_by,
-        "created_at": views::time(s.created_at), "updated_at": views::time(s.updated_at),
-    })
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Secret {
+    pub name: String,
+    #[schema(required = true)]
+    pub description: Option<String>,
+    pub created_by: String,
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+fn view(s: &SecretRecord) -> Secret {
+    Secret {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        created_by: s.created_by.clone(),
+        created_at: Time(s.created_at),
+        updated_at: Time(s.updated_at),
+    }
+}
+
+/// `GET /v1/vault/secrets`'s answer, by name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SecretList {
+    pub secrets: Vec<Secret>,
 }
 
 /// `GET /v1/vault/secrets` (VaultRead) → `{ "secrets": [...] }` by name, without values.
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<SecretList>> {
     let ws = gate.require_workspace()?;
-    let secrets: Vec<Value> = state
+    let secrets = state
         .integrations()
         .list_secrets(&ws.id)
         .await?
         .iter()
         .map(view)
         .collect();
-    Ok(Json(json!({ "secrets": secrets })))
+    Ok(Json(SecretList { secrets }))
 }
 
 /// `PUT /v1/vault/secrets/{name}` (VaultWrite) → 201 created, 200 replaced. A replaced
@@ -79,7 +97,7 @@ pub async fn put(
     gate: Gate,
     Path(name): Path<String>,
     Json(body): Json<SecretBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Secret>)> {
     let ws = gate.require_workspace()?;
     check_secret_name(&name)?;
     if body.value.is_empty() {

@@ -45,6 +45,9 @@ use crate::automation::sealed_secret::{open_secret, seal_secret};
 use crate::automation::signature::{
     Policy, SIGNATURE_HEADER, Verified, new_signing_secret, verify_delivery,
 };
+use crate::automation::view::{
+    CreatedWebhook, Delivered, Refusal, Webhook, WebhookDetail, WebhookList,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::json::Json;
@@ -52,7 +55,7 @@ use crate::routes::workflows;
 use crate::routes::workspaces::check_name;
 use crate::runs::start::{StartedRun, start_workflow_run};
 use crate::state::AppState;
-use crate::views;
+use crate::views::{self, Time};
 
 /// Header naming a delivery, so a retried delivery starts no second run.
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -93,16 +96,8 @@ pub fn ingress_header_parameters() -> Vec<Parameter> {
 }
 
 /// A subscription as the API shows it: never the signing secret.
-fn view(state: &AppState, w: &WebhookRecord) -> Value {
-    let path = ingress_path(&w.id);
-    json!({
-        "id": w.id, "subscription_id": w.id, "tenant_id": w.workspace_id, "workflow_id": w.workflow_id,
-        "project_id": w.project_id, "name": w.name, "extras": w.extras, "enabled": w.enabled,
-        "automation_pat_id": w.automation_pat_id, "automation_user_id": w.automation_user_id,
-        "require_timestamp": w.require_timestamp,
-        "ingress_url": format!("{}{path}", state.origin()), "ingress_path": path,
-        "created_at": views::time(w.created_at), "updated_at": views::time(w.updated_at),
-    })
+fn view(state: &AppState, w: &WebhookRecord) -> Webhook {
+    Webhook::new(state.origin(), ingress_path(&w.id), w)
 }
 
 /// The subscription the path names, authorized for the route's action on its project.
@@ -243,7 +238,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewWebhook>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
     let workflow = workflows::load(&state, &gate, &body.workflow_id).await?;
     if workflow.archived {
         return Err(ApiError::conflict(
@@ -283,12 +278,12 @@ pub async fn create(
         updated_at: now,
     };
     state.automation().create_webhook(&webhook).await?;
-    // The hosted answer wraps the subscription (`subscription`, beside the ingress and
-    // the secret); this project's clients read the same fields at the top level.
     let subscription = view(&state, &webhook);
-    let mut out = subscription.clone();
-    out["subscription"] = subscription;
-    out["signing_secret"] = Value::String(secret);
+    let out = CreatedWebhook {
+        webhook: subscription.clone(),
+        subscription,
+        signing_secret: secret,
+    };
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -304,9 +299,9 @@ pub async fn list(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<WebhookList>> {
     let project = gate.project()?;
-    let hooks: Vec<Value> = state
+    let inbound_webhooks = state
         .automation()
         .list_webhooks(&project.id)
         .await?
@@ -314,7 +309,7 @@ pub async fn list(
         .filter(|w| q.workflow_id.as_ref().is_none_or(|id| *id == w.workflow_id))
         .map(|w| view(&state, w))
         .collect();
-    Ok(Json(json!({ "inbound_webhooks": hooks })))
+    Ok(Json(WebhookList { inbound_webhooks }))
 }
 
 /// `GET /v1/inbound-webhooks/{id}` (WebhooksRead): the subscription, with its
@@ -324,14 +319,20 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<WebhookDetail>> {
     let webhook = load(&state, &gate, &id).await?;
-    let mut out = view(&state, &webhook);
-    out["last_refusal"] = match state.automation().last_webhook_refusal(&webhook.id).await? {
-        Some((at, reason)) => json!({ "refused_at": views::time(at), "reason": reason }),
-        None => Value::Null,
-    };
-    Ok(Json(out))
+    let last_refusal = state
+        .automation()
+        .last_webhook_refusal(&webhook.id)
+        .await?
+        .map(|(at, reason)| Refusal {
+            refused_at: Time(at),
+            reason,
+        });
+    Ok(Json(WebhookDetail {
+        webhook: view(&state, &webhook),
+        last_refusal,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -356,7 +357,7 @@ pub async fn patch(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<WebhookChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Webhook>> {
     let webhook = load(&state, &gate, &id).await?;
     let change = WebhookPatch {
         name: body
@@ -490,7 +491,7 @@ pub async fn ingress(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Delivered>)> {
     let (mut parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, state.settings().body_limit_bytes)
         .await
@@ -586,11 +587,12 @@ fn started_view(run: &RunRecord) -> StartedRun {
 }
 
 /// The ingress answer: the run, the subscription, and whether the key was seen before.
-fn delivered(webhook: &WebhookRecord, run: StartedRun, duplicate: bool) -> Value {
-    let mut out = json!(run);
-    out["subscription_id"] = Value::String(webhook.id.clone());
-    out["duplicate"] = Value::Bool(duplicate);
-    out
+fn delivered(webhook: &WebhookRecord, run: StartedRun, duplicate: bool) -> Delivered {
+    Delivered {
+        run,
+        subscription_id: webhook.id.clone(),
+        duplicate,
+    }
 }
 
 /// 401 unless the body carries the subscription's signature in a form it accepts.

@@ -17,8 +17,8 @@ use ar_store::now_ms;
 use ar_store::tenant::{NewVersion, WorkflowPatch, WorkflowRecord};
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::agents::dry_run::add_agent_issues;
 use crate::auth::gate::Gate;
@@ -26,10 +26,10 @@ use crate::auth::tokens::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Json, OptionalJson};
 use crate::mcp::dry_run::BindingSnapshot;
-use crate::mcp::import::remap_instances;
+use crate::mcp::import::{InstanceMapping, remap_instances};
 use crate::routes::workspaces::check_name;
 use crate::state::AppState;
-use crate::views;
+use crate::views::{self, Version, VersionSummary, Workflow, WorkflowSummary};
 
 /// Reads a graph, refusing only what cannot be read at all (a draft may have issues).
 fn read_graph(graph: &Value) -> ApiResult<ParsedGraph> {
@@ -103,21 +103,27 @@ pub struct ListQuery {
     include_archived: bool,
 }
 
+/// `GET /v1/workflows`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WorkflowList {
+    pub workflows: Vec<WorkflowSummary>,
+}
+
 /// `GET /v1/workflows` (WorkflowRead) → `{ "workflows": [...] }`
 pub async fn list(
     State(state): State<AppState>,
     gate: Gate,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<WorkflowList>> {
     let project = gate.project()?;
-    let workflows: Vec<Value> = state
+    let workflows = state
         .tenants()
         .list_workflows(&project.id, q.include_archived)
         .await?
         .iter()
-        .map(views::workflow_summary)
+        .map(WorkflowSummary::from)
         .collect();
-    Ok(Json(json!({ "workflows": workflows })))
+    Ok(Json(WorkflowList { workflows }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -146,7 +152,7 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewWorkflow>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedWorkflow>)> {
     let project = gate.project()?;
     let name = check_name("name", &body.name)?;
     let mut parsed = read_graph(&body.graph)?;
@@ -182,11 +188,21 @@ pub async fn create(
         updated_at: now,
     };
     state.tenants().create_workflow(&wf).await?;
-    let mut out = views::workflow(&wf);
-    if !mappings.is_empty() {
-        out["instance_mappings"] = serde_json::to_value(&mappings).map_err(ApiError::internal)?;
-    }
+    let out = CreatedWorkflow {
+        workflow: Workflow::from(&wf),
+        instance_mappings: (!mappings.is_empty()).then_some(mappings),
+    };
     Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// `POST /v1/workflows`'s answer: the workflow, and how an import mapped its `mcp_call`
+/// bindings (absent when the graph has none).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedWorkflow {
+    #[serde(flatten)]
+    pub workflow: Workflow,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_mappings: Option<Vec<InstanceMapping>>,
 }
 
 /// Run setup (docs/contract.md §7) is an object of `trigger_payload`, `trigger_steps`, `trigger_step_ids`.
@@ -216,8 +232,8 @@ pub async fn get(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(views::workflow(&load(&state, &gate, &id).await?)))
+) -> ApiResult<Json<Workflow>> {
+    Ok(Json(Workflow::from(&load(&state, &gate, &id).await?)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -247,7 +263,7 @@ pub async fn patch(
     gate: Gate,
     Path(id): Path<String>,
     Json(body): Json<PatchBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Workflow>> {
     let wf = load(&state, &gate, &id).await?;
     if wf.archived {
         return Err(ApiError::conflict("the workflow is archived"));
@@ -282,10 +298,21 @@ pub async fn archive(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ArchivedWorkflow>> {
     let wf = load(&state, &gate, &id).await?;
     state.tenants().archive_workflow(&wf.id, now_ms()).await?;
-    Ok(Json(json!({ "id": wf.id, "status": "archived" })))
+    Ok(Json(ArchivedWorkflow {
+        id: wf.id,
+        status: views::WorkflowStatus::Archived,
+    }))
+}
+
+/// `DELETE /v1/workflows/{id}`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ArchivedWorkflow {
+    pub id: String,
+    /// Always `archived`.
+    pub status: views::WorkflowStatus,
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -305,7 +332,7 @@ pub async fn publish(
     gate: Gate,
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<PublishBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Version>)> {
     let wf = load(&state, &gate, &id).await?;
     if wf.archived {
         return Err(ApiError::conflict("the workflow is archived"));
@@ -331,7 +358,7 @@ pub async fn publish(
         created_at: now_ms(),
     };
     let published = state.tenants().publish_version(&version).await?;
-    Ok((StatusCode::CREATED, Json(views::version(&published))))
+    Ok((StatusCode::CREATED, Json(Version::from(&published))))
 }
 
 /// `GET /v1/workflows/{id}/versions` (WorkflowRead), newest first.
@@ -339,16 +366,22 @@ pub async fn list_versions(
     State(state): State<AppState>,
     gate: Gate,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VersionList>> {
     let wf = load(&state, &gate, &id).await?;
-    let versions: Vec<Value> = state
+    let versions = state
         .tenants()
         .list_versions(&wf.id)
         .await?
         .iter()
-        .map(views::version_summary)
+        .map(VersionSummary::from)
         .collect();
-    Ok(Json(json!({ "versions": versions })))
+    Ok(Json(VersionList { versions }))
+}
+
+/// `GET /v1/workflows/{id}/versions`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VersionList {
+    pub versions: Vec<VersionSummary>,
 }
 
 /// `GET /v1/workflows/{id}/versions/{version}` (WorkflowRead)
@@ -356,7 +389,7 @@ pub async fn get_version(
     State(state): State<AppState>,
     gate: Gate,
     Path((id, number)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Version>> {
     let wf = load(&state, &gate, &id).await?;
     let number: i64 = number.parse().map_err(|_| ApiError::not_found("version"))?;
     let v = state
@@ -364,7 +397,7 @@ pub async fn get_version(
         .version(&wf.id, number)
         .await?
         .ok_or_else(|| ApiError::not_found("version"))?;
-    Ok(Json(views::version(&v)))
+    Ok(Json(Version::from(&v)))
 }
 
 /// `POST /v1/workflows/{id}/validate` (WorkflowValidate): dry-run of the body's graph or

@@ -6,15 +6,14 @@ use ar_store::now_ms;
 use ar_store::tenant::{ProjectRecord, WorkspaceRecord};
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::gate::Gate;
 use crate::auth::tokens::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::state::AppState;
-use crate::views;
+use crate::views::{self, Project, Workspace};
 
 /// Name of the project every new workspace starts with.
 pub const DEFAULT_PROJECT: &str = "Default";
@@ -102,20 +101,42 @@ pub async fn create(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewWorkspace>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedWorkspace>)> {
     check_slug(&body.slug)?;
     let name = check_name("name", &body.name)?;
     let (ws, project) =
         create_workspace_for(&state, &gate.principal.user.id, &body.slug, &name).await?;
-    let mut out = views::workspace(&ws, "owner");
-    out["default_project"] = views::project(&project, "project_contributor");
+    let out = CreatedWorkspace {
+        workspace: views::workspace(&ws, "owner"),
+        default_project: views::project(&project, "project_contributor"),
+    };
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+/// `POST /v1/workspaces`'s answer: the workspace and its first project.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedWorkspace {
+    #[serde(flatten)]
+    pub workspace: Workspace,
+    pub default_project: Project,
+}
+
+/// `GET /v1/workspaces`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WorkspaceList {
+    pub workspaces: Vec<Workspace>,
+}
+
+/// `GET /v1/projects`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProjectList {
+    pub projects: Vec<Project>,
+}
+
 /// `GET /v1/workspaces` (WorkspacesList): the caller's active memberships.
-pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<WorkspaceList>> {
     let pat_workspace = gate.principal.pat().map(|p| p.workspace_id.clone());
-    let workspaces: Vec<Value> = state
+    let workspaces = state
         .tenants()
         .workspaces_of_user(&gate.principal.user.id)
         .await?
@@ -128,11 +149,11 @@ pub async fn list(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<V
         })
         .map(|uw| views::workspace(&uw.workspace, &uw.membership.role))
         .collect();
-    Ok(Json(json!({ "workspaces": workspaces })))
+    Ok(Json(WorkspaceList { workspaces }))
 }
 
 /// `GET /v1/workspaces/{slug}` (WorkspaceRead)
-pub async fn get(gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn get(gate: Gate) -> ApiResult<Json<Workspace>> {
     let ws = gate.require_workspace()?;
     let role = gate.workspace_role().map(|r| r.as_str()).unwrap_or("none");
     Ok(Json(views::workspace(ws, role)))
@@ -154,7 +175,7 @@ pub async fn update(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<WorkspacePatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Workspace>> {
     let ws = gate.require_workspace()?;
     let name = body
         .name
@@ -184,7 +205,10 @@ pub fn access_name(access: ProjectAccess) -> Option<&'static str> {
 }
 
 /// `GET /v1/projects` (ProjectsList): the projects the caller can see.
-pub async fn list_projects(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<Value>> {
+pub async fn list_projects(
+    State(state): State<AppState>,
+    gate: Gate,
+) -> ApiResult<Json<ProjectList>> {
     let ws = gate.require_workspace()?;
     let mut projects = Vec::new();
     for p in state.tenants().list_projects(&ws.id).await? {
@@ -192,7 +216,7 @@ pub async fn list_projects(State(state): State<AppState>, gate: Gate) -> ApiResu
             projects.push(views::project(&p, role));
         }
     }
-    Ok(Json(json!({ "projects": projects })))
+    Ok(Json(ProjectList { projects }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -217,7 +241,7 @@ pub async fn create_project(
     State(state): State<AppState>,
     gate: Gate,
     Json(body): Json<NewProject>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Project>)> {
     let ws = gate.require_workspace()?;
     let name = check_name("name", &body.name)?;
     let now = now_ms();
@@ -256,7 +280,7 @@ pub async fn update_project(
     gate: Gate,
     Path(project_id): Path<String>,
     Json(body): Json<ProjectPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Project>> {
     let project = gate.object_project(&state, &project_id, "project").await?;
     let name = body
         .name

@@ -19,10 +19,13 @@ use crate::views;
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StartedRun {
     pub run_id: String,
+    #[schema(schema_with = crate::runs::view::run_status)]
     pub status: String,
     pub workflow_id: String,
+    #[schema(required = true)]
     pub version: Option<i64>,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub started_at: String,
 }
 
