@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod chat;
 pub mod dispatch;
 pub mod health;
+pub mod output;
 pub mod stream;
 pub mod table;
 
@@ -194,8 +195,14 @@ impl ToolSpec {
         groups.contains(self.group) && (!self.risk || groups.risk())
     }
 
-    /// The output JSON Schema: an object with the fixed top-level fields (more may appear).
+    /// The output JSON Schema: the typed schema of the tool's REST answer where it has one
+    /// (`output`), else an object with the fixed top-level fields (more may appear).
     pub fn output_schema(&self) -> JsonObject {
+        output::typed(self).unwrap_or_else(|| self.fixed_fields_schema())
+    }
+
+    /// An object with the tool's fixed top-level fields (more may appear).
+    fn fixed_fields_schema(&self) -> JsonObject {
         let mut properties = Map::new();
         for (field, kind) in self.output {
             let schema = if kind.is_empty() {
